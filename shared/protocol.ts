@@ -1,0 +1,98 @@
+import * as v from 'valibot';
+import { err, ok, type Result } from './result.ts';
+
+/**
+ * The frames between a browser and the signaling server. The server sees routing only:
+ * opaque room ids, peer ids it derives itself, and `box` strings it never looks inside.
+ */
+export const PROTOCOL_VERSION = 1;
+/** Largest WebSocket frame either side accepts; SDP with candidates fits with room to spare. */
+export const MAX_FRAME_BYTES = 32 * 1024;
+export const MAX_BOX_CHARS = 24 * 1024;
+
+const id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,64}$/));
+/** 32 random bytes in base64url; the server derives the peer id from it, so ids survive restarts. */
+const resumeSecret = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+const box = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_BOX_CHARS));
+
+const HelloFrame = v.strictObject({
+  type: v.literal('hello'),
+  v: v.literal(PROTOCOL_VERSION),
+  room: id,
+  resume: resumeSecret,
+});
+const SendFrame = v.strictObject({
+  type: v.literal('send'),
+  to: v.union([id, v.literal('*')]),
+  box,
+});
+const ByeFrame = v.strictObject({ type: v.literal('bye') });
+
+const ClientFrameSchema = v.variant('type', [HelloFrame, SendFrame, ByeFrame]);
+export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
+
+const IceServer = v.strictObject({
+  urls: v.union([v.string(), v.array(v.string())]),
+  username: v.optional(v.string()),
+  credential: v.optional(v.string()),
+});
+export type IceServer = v.InferOutput<typeof IceServer>;
+
+export const ERROR_CODES = [
+  'too-large',
+  'bad-json',
+  'bad-frame',
+  'not-joined',
+  'already-joined',
+  'unknown-peer',
+  'rate-limited',
+  'room-full',
+  'server-full',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const ServerFrameSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('welcome'), peer: id, peers: v.array(id), ice: v.array(IceServer) }),
+  v.strictObject({ type: v.literal('joined'), peer: id }),
+  v.strictObject({ type: v.literal('left'), peer: id }),
+  v.strictObject({ type: v.literal('msg'), from: id, box }),
+  v.strictObject({ type: v.literal('error'), code: v.picklist(ERROR_CODES), message: v.string() }),
+  v.strictObject({ type: v.literal('closing'), reason: v.picklist(['restart', 'shutdown']) }),
+]);
+export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
+
+function parseFrame<T>(schema: v.GenericSchema<unknown, T>, raw: string): Result<T> {
+  if (raw.length > MAX_FRAME_BYTES) {
+    return err({ code: 'too-large', message: `frame exceeds ${MAX_FRAME_BYTES} bytes` });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return err({ code: 'bad-json', message: 'frame is not valid JSON' });
+  }
+  const parsed = v.safeParse(schema, json);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+    return err({ code: 'bad-frame', message: `invalid frame${path ? ` at ${path}` : ''}: ${issue.message}` });
+  }
+  return ok(parsed.output);
+}
+
+/** The server's one boundary parser for text from a browser. */
+export const parseClientFrame = (raw: string): Result<ClientFrame> => parseFrame(ClientFrameSchema, raw);
+/** The browser's one boundary parser for text from the server. */
+export const parseServerFrame = (raw: string): Result<ServerFrame> => parseFrame(ServerFrameSchema, raw);
+
+/** WebSocket close codes with a meaning the client acts on. */
+export const CLOSE_CODES = {
+  /** A newer connection resumed this peer id; the old socket must not reconnect. */
+  replaced: 4000,
+  /** The room is at capacity; retrying will not help until someone leaves. */
+  roomFull: 4001,
+  /** Persistent abuse: bad frames or flooding. */
+  policy: 1008,
+  /** The server is restarting; reconnect with backoff. */
+  restart: 1012,
+} as const;
