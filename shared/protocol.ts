@@ -33,8 +33,8 @@ export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
 
 const IceServer = v.strictObject({
   urls: v.union([v.string(), v.array(v.string())]),
-  username: v.optional(v.string()),
-  credential: v.optional(v.string()),
+  username: v.exactOptional(v.string()),
+  credential: v.exactOptional(v.string()),
 });
 export type IceServer = v.InferOutput<typeof IceServer>;
 

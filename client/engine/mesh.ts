@@ -1,0 +1,162 @@
+import type { SignalData } from '../../shared/peer-message.ts';
+import type { IceServer } from '../../shared/protocol.ts';
+import type { LinkState, PeerLink, PeerLinkFactory } from './peer-adapter.ts';
+
+/**
+ * One WebRTC link per remote member (full mesh).
+ *
+ * Who initiates is decided by id alone: the member with the lower peer id sends the offer,
+ * the other waits for it. Both sides agree without talking, so offers never collide (no glare),
+ * and after a failure only the initiator retries. Every attempt carries a fresh `conn` id;
+ * signals for any other attempt are stale and ignored.
+ */
+export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
+
+export interface MeshOptions {
+  selfId: string;
+  createLink: PeerLinkFactory;
+  iceServers: () => readonly IceServer[];
+  localStream: () => MediaStream | null;
+  sendSignal: (to: string, conn: string, data: SignalData) => void;
+  /** Whether a member whose link closed is still in the room and worth reconnecting to. */
+  isMember: (peerId: string) => boolean;
+  onRemoteStream: (peerId: string, stream: MediaStream | null) => void;
+  onState: (peerId: string, state: PeerConnectionState) => void;
+  onGone: (peerId: string) => void;
+  newConnId: () => string;
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (handle: unknown) => void;
+}
+
+interface LinkEntry {
+  conn: string | null;
+  link: PeerLink | null;
+  failures: number;
+  retryTimer: unknown;
+}
+
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 8000;
+/** After this many failed attempts in a row the member is shown as unreachable (attempts continue). */
+const FAILURES_BEFORE_FAILED = 3;
+
+export interface Mesh {
+  /** Ensures a live link to a member; a no-op when one exists or is being made. */
+  connect(peerId: string): void;
+  handleSignal(from: string, conn: string, data: SignalData): void;
+  drop(peerId: string): void;
+  setAudioTrack(track: MediaStreamTrack | null): void;
+  audioLevels(): Map<string, number>;
+  destroy(): void;
+}
+
+export function createMesh(options: MeshOptions): Mesh {
+  const setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = options.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  const entries = new Map<string, LinkEntry>();
+  const initiates = (peerId: string): boolean => options.selfId < peerId;
+
+  function entryOf(peerId: string): LinkEntry {
+    let entry = entries.get(peerId);
+    if (!entry) {
+      entry = { conn: null, link: null, failures: 0, retryTimer: null };
+      entries.set(peerId, entry);
+    }
+    return entry;
+  }
+
+  function start(peerId: string, entry: LinkEntry, conn: string, initiator: boolean): PeerLink {
+    entry.link?.destroy();
+    entry.conn = conn;
+    const link = options.createLink({
+      initiator,
+      stream: options.localStream(),
+      iceServers: options.iceServers(),
+      onSignal: (data) => {
+        if (entry.link === link) options.sendSignal(peerId, conn, data);
+      },
+      onRemoteStream: (stream) => {
+        if (entry.link === link) options.onRemoteStream(peerId, stream);
+      },
+      onState: (state) => {
+        if (entry.link === link) onLinkState(peerId, entry, state);
+      },
+    });
+    entry.link = link;
+    return link;
+  }
+
+  function onLinkState(peerId: string, entry: LinkEntry, state: LinkState): void {
+    if (state === 'connected') {
+      entry.failures = 0;
+      options.onState(peerId, 'connected');
+      return;
+    }
+    if (state !== 'closed') {
+      options.onState(peerId, state);
+      return;
+    }
+    entry.link = null;
+    entry.conn = null;
+    options.onRemoteStream(peerId, null);
+    if (!options.isMember(peerId)) {
+      forget(peerId);
+      return;
+    }
+    entry.failures += 1;
+    options.onState(peerId, entry.failures >= FAILURES_BEFORE_FAILED ? 'failed' : 'reconnecting');
+    if (initiates(peerId)) {
+      const delayMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (entry.failures - 1));
+      entry.retryTimer = setTimer(() => {
+        entry.retryTimer = null;
+        if (entries.get(peerId) === entry && !entry.link) start(peerId, entry, options.newConnId(), true);
+      }, delayMs);
+    }
+  }
+
+  function forget(peerId: string): void {
+    const entry = entries.get(peerId);
+    if (!entry) return;
+    entries.delete(peerId);
+    if (entry.retryTimer !== null) clearTimer(entry.retryTimer);
+    entry.link?.destroy();
+    options.onGone(peerId);
+  }
+
+  return {
+    connect(peerId) {
+      if (peerId === options.selfId) return;
+      const entry = entryOf(peerId);
+      if (entry.link || entry.retryTimer !== null) return;
+      options.onState(peerId, 'connecting');
+      if (initiates(peerId)) start(peerId, entry, options.newConnId(), true);
+    },
+    handleSignal(from, conn, data) {
+      if (from === options.selfId) return;
+      const entry = entries.get(from);
+      if (entry && entry.conn === conn) {
+        entry.link?.signal(data);
+        return;
+      }
+      // A new attempt can only begin with an offer, and only from the member whose turn it is.
+      if (data.type !== 'offer' || initiates(from)) return;
+      const fresh = entry ?? entryOf(from);
+      if (fresh.retryTimer !== null) clearTimer(fresh.retryTimer);
+      fresh.retryTimer = null;
+      options.onState(from, 'connecting');
+      start(from, fresh, conn, false).signal(data);
+    },
+    drop: forget,
+    setAudioTrack(track) {
+      for (const entry of entries.values()) void entry.link?.setAudioTrack(track);
+    },
+    audioLevels() {
+      const levels = new Map<string, number>();
+      for (const [peerId, entry] of entries) levels.set(peerId, entry.link?.remoteAudioLevel() ?? 0);
+      return levels;
+    },
+    destroy() {
+      for (const peerId of [...entries.keys()]) forget(peerId);
+    },
+  };
+}

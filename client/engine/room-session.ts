@@ -1,0 +1,231 @@
+import { toBase64Url } from '../../shared/encoding.ts';
+import type { PeerMessage } from '../../shared/peer-message.ts';
+import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
+import { assertNever } from '../../shared/result.ts';
+import type { Microphone, MicrophoneStatus, AudioInput } from './audio/microphone.ts';
+import type { RemotePlayer } from './audio/remote-player.ts';
+import type { EnvelopeCodec } from './envelope-codec.ts';
+import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
+import type { PeerLinkFactory } from './peer-adapter.ts';
+import { createSignalingClient, type SignalingClient, type SignalingStatus, type SocketLike } from './signaling-client.ts';
+import { createStore, type Store } from './store.ts';
+import { createSpeakingDetector } from './speaking-detector.ts';
+
+export interface Participant {
+  id: string;
+  name: string;
+  muted: boolean;
+  connection: PeerConnectionState;
+  speaking: boolean;
+}
+
+export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced';
+
+export interface RoomState {
+  phase: RoomPhase;
+  signaling: SignalingStatus;
+  microphone: MicrophoneStatus;
+  muted: boolean;
+  name: string;
+  /** Known to the creator and learned from members; the server never sees it. */
+  title: string;
+  selfId: string | null;
+  selfSpeaking: boolean;
+  /** Everyone else, in the order they became known. */
+  participants: readonly Participant[];
+  inputs: readonly AudioInput[];
+  inputId: string | null;
+}
+
+export interface RoomSessionDeps {
+  signalingUrl: string;
+  roomId: string;
+  microphone: Microphone;
+  player: RemotePlayer;
+  codec: EnvelopeCodec;
+  createLink: PeerLinkFactory;
+  randomBytes: (n: number) => Uint8Array;
+  title?: string;
+  createSocket?: (url: string) => SocketLike;
+}
+
+export interface RoomSession {
+  readonly state: Store<RoomState>;
+  join(name: string): Promise<void>;
+  setMuted(muted: boolean): void;
+  selectInput(deviceId: string): Promise<void>;
+  leave(): void;
+}
+
+const UNKNOWN_NAME = 'Someone';
+
+export function createRoomSession(deps: RoomSessionDeps): RoomSession {
+  const state = createStore<RoomState>({
+    phase: 'ready',
+    signaling: { kind: 'idle' },
+    microphone: 'off',
+    muted: false,
+    name: '',
+    title: deps.title ?? '',
+    selfId: null,
+    selfSpeaking: false,
+    participants: [],
+    inputs: [],
+    inputId: null,
+  });
+  const patch = (changes: Partial<RoomState>): void => state.update((s) => ({ ...s, ...changes }));
+  const patchParticipant = (id: string, changes: Partial<Participant>): void =>
+    state.update((s) => {
+      const known = s.participants.some((p) => p.id === id);
+      const base: Participant = { id, name: UNKNOWN_NAME, muted: false, connection: 'connecting', speaking: false };
+      const participants = known
+        ? s.participants.map((p) => (p.id === id ? { ...p, ...changes } : p))
+        : [...s.participants, { ...base, ...changes }];
+      return { ...s, participants };
+    });
+  const removeParticipant = (id: string): void =>
+    state.update((s) => ({ ...s, participants: s.participants.filter((p) => p.id !== id) }));
+
+  /** Who the server currently says is in the room; established links outlive signaling outages. */
+  const roster = new Set<string>();
+  let iceServers: readonly IceServer[] = [];
+  let signaling: SignalingClient | null = null;
+  let mesh: Mesh | null = null;
+  const resume = toBase64Url(deps.randomBytes(32));
+  const speaking = createSpeakingDetector({
+    sample: () => ({ self: deps.microphone.level(), remote: mesh?.audioLevels() ?? new Map() }),
+    onChange: (self, remote) =>
+      state.update((s) => ({
+        ...s,
+        selfSpeaking: self,
+        participants: s.participants.map((p) => (p.speaking === remote.has(p.id) ? p : { ...p, speaking: remote.has(p.id) })),
+      })),
+  });
+
+  function sendTo(to: string, message: PeerMessage): void {
+    signaling?.send({ type: 'send', to, box: deps.codec.seal(to, message) });
+  }
+
+  function presence(): PeerMessage {
+    const { name, muted, title } = state.get();
+    return { kind: 'presence', name, muted, ...(title ? { title } : {}) };
+  }
+
+  function ensureMesh(selfId: string): Mesh {
+    mesh ??= createMesh({
+      selfId,
+      createLink: deps.createLink,
+      iceServers: () => iceServers,
+      localStream: () => deps.microphone.stream,
+      sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
+      isMember: (peerId) => roster.has(peerId),
+      onRemoteStream: (peerId, stream) => deps.player.play(peerId, stream),
+      onState: (peerId, connection) => patchParticipant(peerId, { connection }),
+      onGone: removeParticipant,
+      newConnId: () => toBase64Url(deps.randomBytes(12)),
+    });
+    return mesh;
+  }
+
+  function onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'welcome': {
+        iceServers = frame.ice;
+        roster.clear();
+        for (const peer of frame.peers) roster.add(peer);
+        patch({ phase: 'joined', selfId: frame.peer });
+        const m = ensureMesh(frame.peer);
+        for (const peer of frame.peers) m.connect(peer);
+        sendTo('*', presence());
+        return;
+      }
+      case 'joined':
+        roster.add(frame.peer);
+        mesh?.connect(frame.peer);
+        sendTo(frame.peer, presence());
+        return;
+      case 'left':
+        roster.delete(frame.peer);
+        mesh?.drop(frame.peer);
+        removeParticipant(frame.peer);
+        return;
+      case 'msg':
+        onPeerMessage(frame.from, frame.box);
+        return;
+      case 'error':
+      case 'closing':
+        // Terminal errors arrive as close codes the signaling client turns into its status;
+        // the rest concern a single frame and need no action here.
+        return;
+      default:
+        assertNever(frame);
+    }
+  }
+
+  function onPeerMessage(from: string, box: string): void {
+    const message = deps.codec.open(from, box);
+    if (!message) return;
+    switch (message.kind) {
+      case 'presence':
+        if (!roster.has(from)) return;
+        patchParticipant(from, { name: message.name, muted: message.muted });
+        if (message.title && !state.get().title) patch({ title: message.title });
+        return;
+      case 'signal':
+        mesh?.handleSignal(from, message.conn, message.data);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  function teardown(phase: RoomPhase): void {
+    speaking.stop();
+    signaling?.close();
+    mesh?.destroy();
+    deps.player.destroy();
+    deps.microphone.stop();
+    roster.clear();
+    patch({ phase, participants: [], selfSpeaking: false });
+  }
+
+  return {
+    state,
+    async join(name) {
+      if (state.get().phase !== 'ready') return;
+      patch({ phase: 'joining', name });
+      const microphone = await deps.microphone.start();
+      const inputs = microphone === 'live' ? await deps.microphone.inputs() : [];
+      patch({ microphone, inputs, inputId: deps.microphone.deviceId });
+      if (state.get().phase !== 'joining') return;
+      signaling = createSignalingClient({
+        url: deps.signalingUrl,
+        room: deps.roomId,
+        resume,
+        onFrame,
+        ...(deps.createSocket ? { createSocket: deps.createSocket } : {}),
+      });
+      signaling.status.subscribe((status) => {
+        patch({ signaling: status });
+        if (status.kind === 'room-full' || status.kind === 'replaced') teardown(status.kind);
+      });
+      signaling.connect();
+      speaking.start();
+    },
+    setMuted(muted) {
+      if (state.get().muted === muted) return;
+      deps.microphone.setMuted(muted);
+      patch({ muted });
+      if (state.get().phase === 'joined') sendTo('*', presence());
+    },
+    async selectInput(deviceId) {
+      const track = await deps.microphone.switchTo(deviceId);
+      mesh?.setAudioTrack(track);
+      patch({ inputId: deps.microphone.deviceId });
+    },
+    leave() {
+      const phase = state.get().phase;
+      if (phase === 'joining' || phase === 'joined') teardown('left');
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  parseServerFrame,
+  type ClientFrame,
+  type ServerFrame,
+} from '../../shared/protocol.ts';
+import { createStore, type Store } from './store.ts';
+
+export type SignalingStatus =
+  | { kind: 'idle' }
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'connected' }
+  | { kind: 'reconnecting'; attempt: number; retryInMs: number }
+  | { kind: 'room-full' }
+  | { kind: 'replaced' }
+  | { kind: 'closed' };
+
+/** The subset of the browser WebSocket the client uses, so tests can inject their own. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export interface SignalingClientOptions {
+  url: string;
+  room: string;
+  resume: string;
+  createSocket?: (url: string) => SocketLike;
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (handle: unknown) => void;
+  random?: () => number;
+  onFrame: (frame: ServerFrame) => void;
+}
+
+export interface SignalingClient {
+  readonly status: Store<SignalingStatus>;
+  connect(): void;
+  send(frame: Exclude<ClientFrame, { type: 'hello' }>): boolean;
+  /** Says goodbye so others see us leave at once, then closes for good. Idempotent. */
+  close(): void;
+}
+
+const OPEN = 1;
+const MAX_BACKOFF_MS = 8000;
+const FIRST_BACKOFF_MS = 250;
+
+export function createSignalingClient(options: SignalingClientOptions): SignalingClient {
+  const createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+  const setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = options.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  const random = options.random ?? Math.random;
+  const status = createStore<SignalingStatus>({ kind: 'idle' });
+
+  let socket: SocketLike | null = null;
+  let attempt = 0;
+  let retryTimer: unknown = null;
+  let finished = false;
+
+  function open(): void {
+    if (finished) return;
+    status.set(attempt === 0 ? { kind: 'connecting', attempt } : status.get());
+    const ws = createSocket(options.url);
+    socket = ws;
+    ws.onopen = () => {
+      ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, room: options.room, resume: options.resume }));
+    };
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return;
+      const parsed = parseServerFrame(ev.data);
+      if (!parsed.ok) return;
+      const frame = parsed.value;
+      if (frame.type === 'welcome') {
+        attempt = 0;
+        status.set({ kind: 'connected' });
+      }
+      options.onFrame(frame);
+    };
+    ws.onerror = () => {};
+    ws.onclose = (ev) => {
+      if (socket !== ws) return;
+      socket = null;
+      if (finished) return;
+      if (ev.code === CLOSE_CODES.roomFull) return finish({ kind: 'room-full' });
+      if (ev.code === CLOSE_CODES.replaced) return finish({ kind: 'replaced' });
+      scheduleRetry();
+    };
+  }
+
+  function scheduleRetry(): void {
+    const base = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt);
+    // Jitter spreads a whole room's reconnects after a server restart.
+    const retryInMs = Math.round(base * (0.75 + random() * 0.5));
+    attempt += 1;
+    status.set({ kind: 'reconnecting', attempt, retryInMs });
+    retryTimer = setTimer(() => {
+      retryTimer = null;
+      open();
+    }, retryInMs);
+  }
+
+  function finish(final: SignalingStatus): void {
+    finished = true;
+    if (retryTimer !== null) clearTimer(retryTimer);
+    retryTimer = null;
+    const ws = socket;
+    socket = null;
+    if (ws && ws.readyState <= OPEN) ws.close(1000);
+    status.set(final);
+  }
+
+  return {
+    status,
+    connect() {
+      if (socket || finished || retryTimer !== null) return;
+      open();
+    },
+    send(frame) {
+      if (!socket || socket.readyState !== OPEN || status.get().kind !== 'connected') return false;
+      socket.send(JSON.stringify(frame));
+      return true;
+    },
+    close() {
+      if (finished) return;
+      if (socket?.readyState === OPEN && status.get().kind === 'connected') socket.send(JSON.stringify({ type: 'bye' }));
+      finish({ kind: 'closed' });
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Decides who is speaking from sampled levels, ten times a second. A short hold keeps the
+ * indicator from flickering between syllables.
+ */
+export interface SpeakingDetectorOptions {
+  sample: () => { self: number; remote: Map<string, number> };
+  onChange: (self: boolean, remote: ReadonlySet<string>) => void;
+  intervalMs?: number;
+  holdMs?: number;
+  threshold?: number;
+  now?: () => number;
+}
+
+export interface SpeakingDetector {
+  start(): void;
+  stop(): void;
+}
+
+export function createSpeakingDetector(options: SpeakingDetectorOptions): SpeakingDetector {
+  const intervalMs = options.intervalMs ?? 100;
+  const holdMs = options.holdMs ?? 400;
+  const threshold = options.threshold ?? 0.02;
+  const now = options.now ?? (() => performance.now());
+  const lastLoud = new Map<string, number>();
+  let timer: ReturnType<typeof setInterval> | null = null;
+  let previous = '';
+
+  function tick(): void {
+    const t = now();
+    const { self, remote } = options.sample();
+    const levels = new Map(remote).set('', self);
+    for (const [id, level] of levels) if (level >= threshold) lastLoud.set(id, t);
+    const speaking = new Set<string>();
+    for (const [id, at] of lastLoud) {
+      if (t - at <= holdMs && levels.has(id)) speaking.add(id);
+      else lastLoud.delete(id);
+    }
+    const key = [...speaking].sort().join(',');
+    if (key === previous) return;
+    previous = key;
+    const selfSpeaking = speaking.delete('');
+    options.onChange(selfSpeaking, speaking);
+  }
+
+  return {
+    start() {
+      timer ??= setInterval(tick, intervalMs);
+    },
+    stop() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+    },
+  };
+}

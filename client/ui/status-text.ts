@@ -1,0 +1,49 @@
+import type { RoomState } from '../engine/room-session.ts';
+import type { PeerConnectionState } from '../engine/mesh.ts';
+
+export interface StatusLine {
+  tone: 'info' | 'warn' | 'bad';
+  text: string;
+}
+
+/** What the person should know about their own situation right now; null when all is well. */
+export function statusLines(state: RoomState): StatusLine[] {
+  const lines: StatusLine[] = [];
+  switch (state.phase) {
+    case 'room-full':
+      return [{ tone: 'bad', text: 'This room is full. Try again when someone leaves.' }];
+    case 'replaced':
+      return [{ tone: 'bad', text: 'You joined this room from another tab, so this one was disconnected.' }];
+    case 'left':
+      return [{ tone: 'info', text: 'You left the room.' }];
+    case 'ready':
+      return [];
+    case 'joining':
+    case 'joined':
+      break;
+  }
+  const s = state.signaling;
+  if (s.kind === 'connecting' || (state.phase === 'joining' && s.kind === 'idle')) {
+    lines.push({ tone: 'info', text: 'Connecting to the room…' });
+  } else if (s.kind === 'reconnecting') {
+    const seconds = Math.max(1, Math.round(s.retryInMs / 1000));
+    const keeps = state.participants.some((p) => p.connection === 'connected') ? ' Audio with people already here continues.' : '';
+    lines.push({
+      tone: 'warn',
+      text: `Can't reach the room server — retrying in ${seconds} s (attempt ${s.attempt}).${keeps}`,
+    });
+  }
+  if (state.microphone === 'denied') {
+    lines.push({ tone: 'warn', text: 'Microphone access was blocked, so you joined listen-only. Allow the microphone and rejoin to talk.' });
+  } else if (state.microphone === 'unavailable') {
+    lines.push({ tone: 'warn', text: 'No microphone was found, so you joined listen-only.' });
+  }
+  return lines;
+}
+
+export const connectionLabel: Record<PeerConnectionState, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  failed: 'Connection failed — retrying',
+};

@@ -1,0 +1,81 @@
+import { css } from 'lit';
+
+/** Shared look: warm, calm, readable at a glance. */
+export const theme = css`
+  :host {
+    --bg: #f7f3ec;
+    --surface: #fffdf9;
+    --ink: #2a2420;
+    --muted-ink: #6f645b;
+    --line: #e6ddd1;
+    --accent: #c8562a;
+    --accent-ink: #ffffff;
+    --ok: #2f7d4f;
+    --warn: #a5610a;
+    --bad: #b3261e;
+    --radius: 14px;
+    font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+    color: var(--ink);
+  }
+  button {
+    font: inherit;
+    font-weight: 600;
+    border-radius: 999px;
+    border: 1px solid var(--line);
+    background: var(--surface);
+    color: var(--ink);
+    padding: 0.6rem 1.2rem;
+    cursor: pointer;
+    min-height: 44px;
+  }
+  button.primary {
+    background: var(--accent);
+    border-color: var(--accent);
+    color: var(--accent-ink);
+  }
+  button:focus-visible,
+  input:focus-visible,
+  select:focus-visible {
+    outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent);
+    outline-offset: 2px;
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  input,
+  select {
+    font: inherit;
+    padding: 0.6rem 0.8rem;
+    border-radius: 10px;
+    border: 1px solid var(--line);
+    background: var(--surface);
+    color: var(--ink);
+    min-height: 44px;
+    box-sizing: border-box;
+  }
+  label {
+    display: grid;
+    gap: 0.35rem;
+    font-weight: 600;
+    font-size: 0.9rem;
+  }
+  .card {
+    background: var(--surface);
+    border: 1px solid var(--line);
+    border-radius: var(--radius);
+    padding: 1.25rem;
+  }
+  .notice {
+    border-radius: 10px;
+    padding: 0.7rem 0.9rem;
+    background: #fdf0e1;
+    color: #5a3a08;
+    border: 1px solid #f0d5ad;
+  }
+  .notice.bad {
+    background: #fbe9e7;
+    color: #6b1510;
+    border-color: #f1c1bb;
+  }
+`;

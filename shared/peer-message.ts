@@ -1,0 +1,51 @@
+import * as v from 'valibot';
+import { err, ok, type Result } from './result.ts';
+
+/**
+ * What one room member says to another inside a `box`. The server never parses these;
+ * receivers parse them here, once, before anything reaches WebRTC or the UI.
+ */
+export const MAX_NAME_LENGTH = 40;
+export const MAX_TITLE_LENGTH = 80;
+
+const SessionDescription = v.strictObject({
+  type: v.picklist(['offer', 'answer']),
+  sdp: v.pipe(v.string(), v.maxLength(16 * 1024)),
+});
+const Candidate = v.strictObject({
+  type: v.literal('candidate'),
+  candidate: v.strictObject({
+    candidate: v.pipe(v.string(), v.maxLength(1024)),
+    sdpMLineIndex: v.optional(v.nullable(v.number())),
+    sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
+    usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))),
+  }),
+});
+const Renegotiate = v.strictObject({ type: v.literal('renegotiate'), renegotiate: v.literal(true) });
+
+const SignalData = v.union([SessionDescription, Candidate, Renegotiate]);
+export type SignalData = v.InferOutput<typeof SignalData>;
+
+const PeerMessageSchema = v.variant('kind', [
+  /** Who I am and how I am; sent to everyone on joining and whenever it changes. */
+  v.strictObject({
+    kind: v.literal('presence'),
+    name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(MAX_NAME_LENGTH)),
+    muted: v.boolean(),
+    /** The room title, repeated by everyone who knows it so newcomers learn it without the server. */
+    title: v.exactOptional(v.pipe(v.string(), v.trim(), v.maxLength(MAX_TITLE_LENGTH))),
+  }),
+  /** WebRTC negotiation for one connection attempt; `conn` tells attempts apart so stale ones are ignored. */
+  v.strictObject({
+    kind: v.literal('signal'),
+    conn: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,32}$/)),
+    data: SignalData,
+  }),
+]);
+export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
+
+export function parsePeerMessage(json: unknown): Result<PeerMessage> {
+  const parsed = v.safeParse(PeerMessageSchema, json);
+  if (!parsed.success) return err({ code: 'bad-message', message: parsed.issues[0].message });
+  return ok(parsed.output);
+}
