@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { derive, randomBytes } from './crypto.ts';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/** The documented layout, computed with Node's own SHA-512 rather than tweetnacl's. */
+function deriveWithNode(label: string, input: Uint8Array, lengthBytes: number): string {
+  const labelBytes = Buffer.from(label, 'utf8');
+  const digest = createHash('sha512').update(Buffer.concat([Buffer.of(labelBytes.length), labelBytes, input])).digest();
+  return digest.subarray(0, lengthBytes).toString('hex');
+}
+
+const VECTORS: { label: string; input: Uint8Array; lengthBytes: number; expected: string }[] = [
+  {
+    label: 'porch room id',
+    input: new Uint8Array(32),
+    lengthBytes: 16,
+    expected: '8ee11bfb91e0a55325d278b124ec352b',
+  },
+  {
+    label: 'porch peer id',
+    input: new Uint8Array(Buffer.from('abc')),
+    lengthBytes: 12,
+    expected: '0ec73cde81776e9397e693a6',
+  },
+  {
+    // An empty label leaves one zero byte: this is the well-known SHA-512 of 0x00.
+    label: '',
+    input: new Uint8Array(0),
+    lengthBytes: 64,
+    expected:
+      'b8244d028981d693af7b456af8efa4cad63d282e19ff14942c246e50d9351d22' +
+      '704a802a71c3580b6370de4ceb293c324a8423342557d4e5c38438f0e36910ee',
+  },
+  { label: 'x', input: Uint8Array.of(1, 2, 3), lengthBytes: 1, expected: 'b4' },
+];
+
+for (const { label, input, lengthBytes, expected } of VECTORS) {
+  test(`derive(${JSON.stringify(label)}, ${input.length} bytes, ${lengthBytes}) matches its fixed vector and Node's SHA-512`, () => {
+    assert.equal(deriveWithNode(label, input, lengthBytes), expected);
+    assert.equal(hex(derive(label, input, lengthBytes)), expected);
+  });
+}
+
+test("derive follows the documented layout for any label, input and length, checked against Node's SHA-512", () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: 'binary', maxLength: 60 }).filter((s) => Buffer.byteLength(s) <= 255),
+      fc.uint8Array({ maxLength: 200 }),
+      fc.integer({ min: 1, max: 64 }),
+      (label, input, lengthBytes) => {
+        const out = derive(label, input, lengthBytes);
+        assert.equal(out.length, lengthBytes);
+        assert.equal(hex(out), deriveWithNode(label, input, lengthBytes));
+      },
+    ),
+  );
+});
+
+test('the same input under different labels gives different outputs', () => {
+  const input = new Uint8Array(32).fill(7);
+  assert.notEqual(hex(derive('porch room id', input, 16)), hex(derive('porch peer id', input, 16)));
+  fc.assert(
+    fc.property(fc.string({ maxLength: 30 }), fc.string({ maxLength: 30 }), fc.uint8Array({ maxLength: 64 }), (a, b, bytes) => {
+      fc.pre(a !== b);
+      assert.notEqual(hex(derive(a, bytes, 32)), hex(derive(b, bytes, 32)));
+    }),
+  );
+});
+
+test('the length prefix keeps label "ab" with input "c" apart from label "a" with input "bc"', () => {
+  const c = new Uint8Array(Buffer.from('c'));
+  const bc = new Uint8Array(Buffer.from('bc'));
+  assert.notEqual(hex(derive('ab', c, 32)), hex(derive('a', bc, 32)));
+});
+
+test('a shorter derivation is a prefix of a longer one', () => {
+  const input = Uint8Array.of(9, 9, 9);
+  assert.equal(hex(derive('porch', input, 64)).slice(0, 32), hex(derive('porch', input, 16)));
+});
+
+for (const lengthBytes of [0, -1, 65, 1000]) {
+  test(`asking derive for ${lengthBytes} bytes throws`, () => {
+    assert.throws(() => derive('porch', new Uint8Array(0), lengthBytes), /length out of range/);
+  });
+}
+
+test('derive accepts the bounds 1 and 64 bytes', () => {
+  assert.equal(derive('porch', new Uint8Array(0), 1).length, 1);
+  assert.equal(derive('porch', new Uint8Array(0), 64).length, 64);
+});
+
+test('a label of 255 UTF-8 bytes is accepted and one of 256 throws', () => {
+  assert.equal(derive('a'.repeat(255), new Uint8Array(0), 8).length, 8);
+  assert.throws(() => derive('a'.repeat(256), new Uint8Array(0), 8), /label too long/);
+});
+
+test('the label limit counts UTF-8 bytes, not characters: 128 × "é" (256 bytes) throws', () => {
+  assert.throws(() => derive('é'.repeat(128), new Uint8Array(0), 8), /label too long/);
+});
+
+test('randomBytes returns the requested number of bytes and two draws differ', () => {
+  const a = randomBytes(32);
+  const b = randomBytes(32);
+  assert.equal(a.length, 32);
+  assert.notEqual(hex(a), hex(b));
+});
