@@ -108,3 +108,8 @@ test('randomBytes returns the requested number of bytes and two draws differ', (
   assert.equal(a.length, 32);
   assert.notEqual(hex(a), hex(b));
 });
+
+test('derive refuses lengths that are not whole numbers of bytes', () => {
+  assert.throws(() => derive('x', new Uint8Array(), Number.NaN));
+  assert.throws(() => derive('x', new Uint8Array(), 1.5));
+});

@@ -10,7 +10,7 @@ import { concatBytes, utf8 } from './encoding.ts';
 export function derive(label: string, input: Uint8Array, lengthBytes: number): Uint8Array {
   const labelBytes = utf8(label);
   if (labelBytes.length > 255) throw new Error('derive: label too long');
-  if (lengthBytes < 1 || lengthBytes > 64) throw new Error('derive: length out of range');
+  if (!Number.isInteger(lengthBytes) || lengthBytes < 1 || lengthBytes > 64) throw new Error('derive: length out of range');
   return nacl.hash(concatBytes(Uint8Array.of(labelBytes.length), labelBytes, input)).slice(0, lengthBytes);
 }
 

@@ -42,7 +42,7 @@ export function fromBase64Url(text: string): Uint8Array | null {
 }
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export const utf8 = (text: string): Uint8Array => utf8Encoder.encode(text);
 

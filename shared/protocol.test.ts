@@ -303,3 +303,10 @@ test('every well-formed msg frame is accepted unchanged', () => {
     }),
   );
 });
+
+test('the frame size cap counts UTF-8 bytes, not characters', () => {
+  const raw = JSON.stringify({ type: 'send', to: '*', box: '€'.repeat(11000) });
+  const parsed = parseClientFrame(raw);
+  assert.equal(parsed.ok, false);
+  assert.equal(!parsed.ok && parsed.error.code, 'too-large');
+});

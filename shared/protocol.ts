@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
 
 /**
@@ -62,7 +63,8 @@ const ServerFrameSchema = v.variant('type', [
 export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
 
 function parseFrame<T>(schema: v.GenericSchema<unknown, T>, raw: string): Result<T> {
-  if (raw.length > MAX_FRAME_BYTES) {
+  // Characters undercount bytes; encode only when the text could be too large.
+  if (raw.length > MAX_FRAME_BYTES || (raw.length * 3 > MAX_FRAME_BYTES && utf8(raw).length > MAX_FRAME_BYTES)) {
     return err({ code: 'too-large', message: `frame exceeds ${MAX_FRAME_BYTES} bytes` });
   }
   let json: unknown;
