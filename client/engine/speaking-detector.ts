@@ -23,7 +23,8 @@ export function createSpeakingDetector(options: SpeakingDetectorOptions): Speaki
   const now = options.now ?? (() => performance.now());
   const lastLoud = new Map<string, number>();
   let timer: ReturnType<typeof setInterval> | null = null;
-  let previous = '';
+  /** Who spoke at the last tick; self is the id '', so the key must keep an empty id visible. */
+  let previous = '[]';
 
   function tick(): void {
     const t = now();
@@ -35,7 +36,7 @@ export function createSpeakingDetector(options: SpeakingDetectorOptions): Speaki
       if (t - at <= holdMs && levels.has(id)) speaking.add(id);
       else lastLoud.delete(id);
     }
-    const key = [...speaking].sort().join(',');
+    const key = JSON.stringify([...speaking].sort());
     if (key === previous) return;
     previous = key;
     const selfSpeaking = speaking.delete('');

@@ -1,0 +1,404 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PeerMessage, SignalData } from '../../shared/peer-message.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION, type ServerFrame } from '../../shared/protocol.ts';
+import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
+import type { RemotePlayer } from './audio/remote-player.ts';
+import { createPlainCodec } from './envelope-codec.ts';
+import type { LinkState, PeerLink, PeerLinkOptions } from './peer-adapter.ts';
+import { createRoomSession, type Participant } from './room-session.ts';
+import type { SocketLike } from './signaling-client.ts';
+
+const ROOM = 'room_0123456789abcdef';
+const URL = 'wss://porch.example/ws';
+// Ids compare as strings: LOW < SELF < HIGH < LATE. SELF offers to HIGH and LATE and waits for LOW.
+const LOW = 'aaaa_0123456789abcdef';
+const SELF = 'bbbb_0123456789abcdef';
+const HIGH = 'cccc_0123456789abcdef';
+const LATE = 'dddd_0123456789abcdef';
+const STRANGER = 'eeee_0123456789abcdef';
+const ICE = [{ urls: 'stun:stun.example.org' }];
+const OFFER: SignalData = { type: 'offer', sdp: 'v=0 offer' };
+const ANSWER: SignalData = { type: 'answer', sdp: 'v=0 answer' };
+
+const OPEN = 1;
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  readonly sent: string[] = [];
+  readonly closeCalls: (number | undefined)[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  send(data: string): void {
+    if (this.readyState !== OPEN) throw new Error('send on a socket that is not open');
+    this.sent.push(data);
+  }
+  close(code?: number): void {
+    this.closeCalls.push(code);
+    this.readyState = 2;
+  }
+  serverOpens(): void {
+    this.readyState = OPEN;
+    this.onopen?.({});
+  }
+  serverSends(frame: ServerFrame): void {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+  closes(code: number): void {
+    this.readyState = 3;
+    this.onclose?.({ code });
+  }
+  frames(): { type: string; to?: string; box?: string }[] {
+    return this.sent.map((s) => JSON.parse(s) as { type: string });
+  }
+  /** The peer messages we sealed into `send` frames, with where they went. */
+  peerMessages(): { to: string; message: PeerMessage }[] {
+    return this.frames()
+      .filter((f) => f.type === 'send')
+      .map((f) => ({ to: f.to ?? '', message: JSON.parse(f.box ?? '') as PeerMessage }));
+  }
+}
+
+class FakeLink implements PeerLink {
+  readonly received: SignalData[] = [];
+  destroyed = false;
+  constructor(readonly options: PeerLinkOptions) {}
+  signal(data: SignalData): void {
+    this.received.push(data);
+  }
+  async setAudioTrack(): Promise<void> {}
+  remoteAudioLevel(): number {
+    return 0;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  emitState(state: LinkState): void {
+    this.options.onState(state);
+  }
+}
+
+class FakeMicrophone implements Microphone {
+  status: MicrophoneStatus = 'off';
+  readonly stream = { id: 'local' } as unknown as MediaStream;
+  deviceId: string | null = null;
+  readonly mutedCalls: boolean[] = [];
+  stopped = 0;
+  constructor(private readonly outcome: MicrophoneStatus) {}
+  async start(): Promise<MicrophoneStatus> {
+    this.status = this.outcome;
+    if (this.outcome === 'live') this.deviceId = 'mic-1';
+    return this.status;
+  }
+  async switchTo(): Promise<MediaStreamTrack | null> {
+    return null;
+  }
+  setMuted(muted: boolean): void {
+    this.mutedCalls.push(muted);
+  }
+  level(): number {
+    return 0;
+  }
+  async inputs(): Promise<AudioInput[]> {
+    return [{ id: 'mic-1', label: 'Built-in microphone' }];
+  }
+  stop(): void {
+    this.stopped += 1;
+    this.status = 'off';
+  }
+}
+
+class FakePlayer implements RemotePlayer {
+  readonly played: [string, MediaStream | null][] = [];
+  destroyed = false;
+  play(peerId: string, stream: MediaStream | null): void {
+    this.played.push([peerId, stream]);
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+function setup(t: TestContext, options: { microphone?: MicrophoneStatus; title?: string } = {}) {
+  // The session runs its speaking detector, reconnects and link retries on the global timers.
+  t.mock.timers.enable({ apis: ['setInterval', 'setTimeout'] });
+  const sockets: FakeSocket[] = [];
+  const links: FakeLink[] = [];
+  const microphone = new FakeMicrophone(options.microphone ?? 'live');
+  const player = new FakePlayer();
+  let counter = 0;
+  const codec = createPlainCodec();
+  const session = createRoomSession({
+    signalingUrl: URL,
+    roomId: ROOM,
+    microphone,
+    player,
+    codec,
+    createLink: (linkOptions) => {
+      const link = new FakeLink(linkOptions);
+      links.push(link);
+      return link;
+    },
+    randomBytes: (n) => new Uint8Array(n).fill(++counter),
+    createSocket: () => {
+      const socket = new FakeSocket();
+      sockets.push(socket);
+      return socket;
+    },
+    ...(options.title !== undefined ? { title: options.title } : {}),
+  });
+  t.after(() => session.leave());
+  const socket = (): FakeSocket => {
+    const s = sockets.at(-1);
+    assert.ok(s, 'no socket was opened');
+    return s;
+  };
+  /** Joins as Ada and lets the server welcome us into a room holding `peers`. */
+  const joinRoom = async (peers: string[] = [LOW, HIGH]): Promise<void> => {
+    await session.join('Ada');
+    socket().serverOpens();
+    socket().serverSends({ type: 'welcome', peer: SELF, peers, ice: ICE });
+  };
+  /** A peer message from `from`, boxed by the same codec the session opens with. */
+  const receive = (from: string, message: PeerMessage): void =>
+    socket().serverSends({ type: 'msg', from, box: codec.seal(SELF, message) });
+  const participant = (id: string): Participant | undefined => session.state.get().participants.find((p) => p.id === id);
+  return { session, sockets, links, microphone, player, socket, joinRoom, receive, participant };
+}
+
+test('joining opens the signaling socket and says hello for the room', async (t) => {
+  const { session, sockets, socket } = setup(t);
+  assert.equal(session.state.get().phase, 'ready');
+  await session.join('Ada');
+  assert.equal(sockets.length, 1);
+  assert.equal(session.state.get().phase, 'joining');
+  assert.equal(session.state.get().name, 'Ada');
+  assert.equal(session.state.get().microphone, 'live');
+  assert.deepEqual(session.state.get().inputs, [{ id: 'mic-1', label: 'Built-in microphone' }]);
+  assert.equal(session.state.get().inputId, 'mic-1');
+
+  socket().serverOpens();
+  const [hello] = socket().frames() as unknown as { type: string; v: number; room: string; resume: string }[];
+  assert.ok(hello);
+  assert.equal(hello.type, 'hello');
+  assert.equal(hello.v, PROTOCOL_VERSION);
+  assert.equal(hello.room, ROOM);
+  assert.match(hello.resume, /^[A-Za-z0-9_-]{43}$/);
+});
+
+test('a second join while joining does nothing', async (t) => {
+  const { session, sockets } = setup(t);
+  await session.join('Ada');
+  await session.join('Bob');
+  assert.equal(sockets.length, 1);
+  assert.equal(session.state.get().name, 'Ada');
+});
+
+test('on welcome the session connects to every listed peer and announces itself to all', async (t) => {
+  const { session, links, socket, joinRoom, participant } = setup(t, { title: 'Friday jam' });
+  await joinRoom([LOW, HIGH]);
+  const state = session.state.get();
+  assert.equal(state.phase, 'joined');
+  assert.equal(state.selfId, SELF);
+  assert.deepEqual(state.signaling, { kind: 'connected' });
+
+  assert.equal(participant(LOW)?.connection, 'connecting');
+  assert.equal(participant(HIGH)?.connection, 'connecting');
+  // SELF < HIGH: we offer to HIGH; LOW offers to us.
+  assert.equal(links.length, 1);
+  assert.equal(links[0]?.options.initiator, true);
+  assert.deepEqual(links[0]?.options.iceServers, ICE);
+
+  assert.deepEqual(socket().peerMessages(), [
+    { to: '*', message: { kind: 'presence', name: 'Ada', muted: false, title: 'Friday jam' } },
+  ]);
+});
+
+test('a link carries our microphone stream and its signals go out sealed under its conn id', async (t) => {
+  const { links, microphone, socket, joinRoom, receive } = setup(t);
+  await joinRoom([HIGH]);
+  const link = links[0];
+  assert.ok(link);
+  assert.equal(link.options.stream, microphone.stream);
+  link.options.onSignal(OFFER);
+  const last = socket().peerMessages().at(-1);
+  assert.equal(last?.to, HIGH);
+  assert.equal(last?.message.kind, 'signal');
+  if (last?.message.kind !== 'signal') return;
+  assert.deepEqual(last.message.data, OFFER);
+  assert.match(last.message.conn, /^[A-Za-z0-9_-]{8,32}$/);
+
+  // The answer for that conn reaches the same link.
+  receive(HIGH, { kind: 'signal', conn: last.message.conn, data: ANSWER });
+  assert.deepEqual(link.received, [ANSWER]);
+});
+
+test('an offer from a lower-id peer is answered through a new link', async (t) => {
+  const { links, socket, joinRoom, receive } = setup(t);
+  await joinRoom([LOW]);
+  assert.equal(links.length, 0);
+  receive(LOW, { kind: 'signal', conn: 'conn_from_low', data: OFFER });
+  const link = links[0];
+  assert.ok(link);
+  assert.equal(link.options.initiator, false);
+  assert.deepEqual(link.received, [OFFER]);
+  link.options.onSignal(ANSWER);
+  assert.deepEqual(socket().peerMessages().at(-1), {
+    to: LOW,
+    message: { kind: 'signal', conn: 'conn_from_low', data: ANSWER },
+  });
+});
+
+test('a peer who joins later gets our presence directly and a link', async (t) => {
+  const { links, socket, joinRoom, participant } = setup(t);
+  await joinRoom([]);
+  socket().serverSends({ type: 'joined', peer: LATE });
+  assert.deepEqual(socket().peerMessages().at(-1), { to: LATE, message: { kind: 'presence', name: 'Ada', muted: false } });
+  assert.equal(participant(LATE)?.connection, 'connecting');
+  assert.equal(links.length, 1);
+  assert.equal(links[0]?.options.initiator, true);
+});
+
+test('presence from a member updates its name and muted flag', async (t) => {
+  const { joinRoom, receive, participant } = setup(t);
+  await joinRoom([LOW, HIGH]);
+  receive(HIGH, { kind: 'presence', name: 'Grace', muted: true });
+  assert.equal(participant(HIGH)?.name, 'Grace');
+  assert.equal(participant(HIGH)?.muted, true);
+  assert.equal(participant(LOW)?.name, 'Someone', 'presence must update only its sender');
+  receive(HIGH, { kind: 'presence', name: 'Grace H.', muted: false });
+  assert.equal(participant(HIGH)?.name, 'Grace H.');
+  assert.equal(participant(HIGH)?.muted, false);
+});
+
+test('presence from someone the server never listed is ignored', async (t) => {
+  const { session, joinRoom, receive, participant } = setup(t);
+  await joinRoom([HIGH]);
+  receive(STRANGER, { kind: 'presence', name: 'Mallory', muted: false, title: 'Hijacked' });
+  assert.equal(participant(STRANGER), undefined);
+  assert.equal(session.state.get().title, '');
+});
+
+test('a title learned from a member fills in ours but never overwrites it', async (t) => {
+  const { session, joinRoom, receive } = setup(t);
+  await joinRoom([LOW, HIGH]);
+  receive(LOW, { kind: 'presence', name: 'Lin', muted: false, title: 'Friday jam' });
+  assert.equal(session.state.get().title, 'Friday jam');
+  receive(HIGH, { kind: 'presence', name: 'Grace', muted: false, title: 'Other title' });
+  assert.equal(session.state.get().title, 'Friday jam');
+});
+
+test('a box that does not open is ignored', async (t) => {
+  const { session, socket, joinRoom } = setup(t);
+  await joinRoom([HIGH]);
+  const before = session.state.get();
+  socket().serverSends({ type: 'msg', from: HIGH, box: '{"kind":"presence","name":""}' });
+  socket().serverSends({ type: 'msg', from: HIGH, box: 'not json' });
+  assert.equal(session.state.get(), before);
+});
+
+test('a peer who left is removed and its link closed', async (t) => {
+  const { session, links, socket, joinRoom, receive, participant } = setup(t);
+  await joinRoom([LOW, HIGH]);
+  socket().serverSends({ type: 'left', peer: HIGH });
+  assert.equal(participant(HIGH), undefined);
+  assert.equal(links[0]?.destroyed, true);
+  assert.deepEqual(
+    session.state.get().participants.map((p) => p.id),
+    [LOW],
+  );
+  receive(HIGH, { kind: 'presence', name: 'Grace', muted: false });
+  assert.equal(participant(HIGH), undefined, 'a departed peer cannot reappear by presence');
+});
+
+test('link states show on the participant', async (t) => {
+  const { links, joinRoom, participant } = setup(t);
+  await joinRoom([HIGH]);
+  links[0]?.emitState('connected');
+  assert.equal(participant(HIGH)?.connection, 'connected');
+  links[0]?.emitState('closed');
+  assert.equal(participant(HIGH)?.connection, 'reconnecting');
+});
+
+test('a denied microphone still joins, listen-only', async (t) => {
+  const { session, socket, joinRoom } = setup(t, { microphone: 'denied' });
+  await joinRoom([HIGH]);
+  const state = session.state.get();
+  assert.equal(state.microphone, 'denied');
+  assert.deepEqual(state.inputs, []);
+  assert.equal(state.phase, 'joined');
+  assert.equal(socket().frames()[0]?.type, 'hello');
+});
+
+test('muting tells the microphone and everyone in the room', async (t) => {
+  const { session, microphone, socket, joinRoom } = setup(t);
+  await joinRoom([HIGH]);
+  session.setMuted(true);
+  assert.deepEqual(microphone.mutedCalls, [true]);
+  assert.equal(session.state.get().muted, true);
+  assert.deepEqual(socket().peerMessages().at(-1), { to: '*', message: { kind: 'presence', name: 'Ada', muted: true } });
+
+  const sent = socket().sent.length;
+  session.setMuted(true);
+  assert.equal(socket().sent.length, sent, 'muting again changes nothing and sends nothing');
+  assert.deepEqual(microphone.mutedCalls, [true]);
+});
+
+test('muting before joining is remembered and announced on welcome', async (t) => {
+  const { session, socket, joinRoom } = setup(t);
+  session.setMuted(true);
+  await joinRoom([HIGH]);
+  assert.deepEqual(socket().peerMessages(), [{ to: '*', message: { kind: 'presence', name: 'Ada', muted: true } }]);
+  assert.equal(session.state.get().muted, true);
+});
+
+test('leaving says bye and releases the microphone, player and links', async (t) => {
+  const { session, links, microphone, player, socket, joinRoom } = setup(t);
+  await joinRoom([HIGH]);
+  session.leave();
+  assert.equal(socket().frames().at(-1)?.type, 'bye');
+  assert.deepEqual(socket().closeCalls, [1000]);
+  const state = session.state.get();
+  assert.equal(state.phase, 'left');
+  assert.deepEqual(state.participants, []);
+  assert.deepEqual(state.signaling, { kind: 'closed' });
+  assert.equal(microphone.stopped, 1);
+  assert.equal(player.destroyed, true);
+  assert.equal(links[0]?.destroyed, true);
+
+  session.leave();
+  assert.equal(microphone.stopped, 1, 'leave is idempotent');
+});
+
+test('a full room ends the session in room-full without retrying', async (t) => {
+  const { session, sockets, microphone, socket } = setup(t);
+  await session.join('Ada');
+  socket().serverOpens();
+  socket().closes(CLOSE_CODES.roomFull);
+  const state = session.state.get();
+  assert.equal(state.phase, 'room-full');
+  assert.deepEqual(state.signaling, { kind: 'room-full' });
+  assert.equal(microphone.stopped, 1);
+  t.mock.timers.tick(60_000);
+  assert.equal(sockets.length, 1);
+});
+
+test('being replaced by another tab ends the session in replaced', async (t) => {
+  const { session, socket, joinRoom } = setup(t);
+  await joinRoom([HIGH]);
+  socket().closes(CLOSE_CODES.replaced);
+  assert.equal(session.state.get().phase, 'replaced');
+  assert.deepEqual(session.state.get().participants, []);
+});
+
+test('a lost signaling connection keeps the room joined and reconnects', async (t) => {
+  const { session, sockets, socket, joinRoom } = setup(t);
+  await joinRoom([HIGH]);
+  socket().closes(1006);
+  assert.equal(session.state.get().phase, 'joined');
+  assert.equal(session.state.get().signaling.kind, 'reconnecting');
+  t.mock.timers.tick(10_000);
+  assert.equal(sockets.length, 2);
+});

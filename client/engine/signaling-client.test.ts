@@ -1,0 +1,311 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLOSE_CODES, PROTOCOL_VERSION, parseClientFrame, type ServerFrame } from '../../shared/protocol.ts';
+import { createSignalingClient, type SignalingStatus, type SocketLike } from './signaling-client.ts';
+
+const URL = 'wss://porch.example/ws';
+const ROOM = 'room_0123456789abcdef';
+const RESUME = 'r'.repeat(43);
+const SELF = 'self_0123456789abcdef';
+const OTHER = 'other_0123456789abcde';
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+
+class FakeSocket implements SocketLike {
+  readyState = CONNECTING;
+  readonly sent: string[] = [];
+  readonly closeCalls: (number | undefined)[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  constructor(readonly url: string) {}
+  send(data: string): void {
+    if (this.readyState !== OPEN) throw new Error('send on a socket that is not open');
+    this.sent.push(data);
+  }
+  close(code?: number): void {
+    this.closeCalls.push(code);
+    if (this.readyState <= OPEN) this.readyState = CLOSING;
+  }
+  // What the server and network do:
+  serverOpens(): void {
+    this.readyState = OPEN;
+    this.onopen?.({});
+  }
+  serverSends(frame: ServerFrame | string): void {
+    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
+  }
+  closes(code: number): void {
+    this.readyState = CLOSED;
+    this.onerror?.({});
+    this.onclose?.({ code });
+  }
+  sentFrames(): unknown[] {
+    return this.sent.map((s) => JSON.parse(s) as unknown);
+  }
+}
+
+function createFakeTimers() {
+  let now = 0;
+  let nextId = 1;
+  const pending = new Map<number, { at: number; fn: () => void }>();
+  return {
+    setTimeout: (fn: () => void, ms: number): unknown => {
+      const id = nextId++;
+      pending.set(id, { at: now + ms, fn });
+      return id;
+    },
+    clearTimeout: (handle: unknown): void => {
+      pending.delete(handle as number);
+    },
+    pendingCount: (): number => pending.size,
+    advance(ms: number): void {
+      const until = now + ms;
+      for (;;) {
+        const due = [...pending].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        pending.delete(due[0]);
+        now = due[1].at;
+        due[1].fn();
+      }
+      now = until;
+    },
+  };
+}
+
+const WELCOME: ServerFrame = { type: 'welcome', peer: SELF, peers: [OTHER], ice: [] };
+
+function setup(randoms: number[] = []) {
+  const sockets: FakeSocket[] = [];
+  const frames: ServerFrame[] = [];
+  const statuses: SignalingStatus[] = [];
+  const timers = createFakeTimers();
+  const client = createSignalingClient({
+    url: URL,
+    room: ROOM,
+    resume: RESUME,
+    createSocket: (url) => {
+      const socket = new FakeSocket(url);
+      sockets.push(socket);
+      return socket;
+    },
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+    random: () => randoms.shift() ?? 0.5,
+    onFrame: (frame) => frames.push(frame),
+  });
+  client.status.subscribe((s) => statuses.push(s));
+  const socket = (): FakeSocket => {
+    const s = sockets.at(-1);
+    assert.ok(s, 'no socket was opened');
+    return s;
+  };
+  /** Opens the current socket and lets the server welcome us. */
+  const joinCurrent = (): void => {
+    socket().serverOpens();
+    socket().serverSends(WELCOME);
+  };
+  return { client, sockets, frames, statuses, timers, socket, joinCurrent };
+}
+
+test('opening the socket sends hello with the protocol version, room and resume secret', () => {
+  const { client, sockets, socket } = setup();
+  client.connect();
+  assert.equal(sockets.length, 1);
+  assert.equal(socket().url, URL);
+  assert.deepEqual(socket().sent, [], 'nothing may be sent before the socket opens');
+
+  socket().serverOpens();
+  assert.deepEqual(socket().sentFrames(), [{ type: 'hello', v: PROTOCOL_VERSION, room: ROOM, resume: RESUME }]);
+  const [raw] = socket().sent;
+  assert.ok(raw !== undefined && parseClientFrame(raw).ok, 'the server would refuse this hello');
+});
+
+test('status goes from connecting to connected when the server welcomes us', () => {
+  const { client, socket, statuses, frames } = setup();
+  assert.deepEqual(client.status.get(), { kind: 'idle' });
+  client.connect();
+  assert.deepEqual(client.status.get(), { kind: 'connecting', attempt: 0 });
+  socket().serverOpens();
+  assert.equal(client.status.get().kind, 'connecting', 'an open socket is not yet a joined room');
+  socket().serverSends(WELCOME);
+  assert.deepEqual(client.status.get(), { kind: 'connected' });
+  assert.deepEqual(statuses, [{ kind: 'connecting', attempt: 0 }, { kind: 'connected' }]);
+  assert.deepEqual(frames, [WELCOME]);
+});
+
+test('valid server frames are handed on in order', () => {
+  const { client, socket, frames, joinCurrent } = setup();
+  client.connect();
+  joinCurrent();
+  socket().serverSends({ type: 'joined', peer: OTHER });
+  socket().serverSends({ type: 'msg', from: OTHER, box: 'sealed' });
+  assert.deepEqual(frames, [WELCOME, { type: 'joined', peer: OTHER }, { type: 'msg', from: OTHER, box: 'sealed' }]);
+});
+
+test('invalid frames from the server are ignored', () => {
+  const { client, socket, frames } = setup();
+  client.connect();
+  socket().serverOpens();
+  socket().serverSends('not json');
+  socket().serverSends(JSON.stringify({ type: 'welcome', peer: 'short', peers: [], ice: [] }));
+  socket().serverSends(JSON.stringify({ type: 'unheard-of' }));
+  socket().serverSends(JSON.stringify({ type: 'joined', peer: OTHER, extra: 1 }));
+  socket().serverSends(JSON.stringify({ type: 'msg', from: OTHER, box: 'x'.repeat(40 * 1024) }));
+  socket().onmessage?.({ data: new ArrayBuffer(8) });
+  assert.deepEqual(frames, []);
+  assert.equal(client.status.get().kind, 'connecting');
+
+  socket().serverSends(WELCOME);
+  assert.deepEqual(frames, [WELCOME], 'a valid frame after bad ones is still handled');
+});
+
+test('after an unexpected close it reconnects after a short delay and says hello again', () => {
+  const { client, sockets, socket, timers, joinCurrent } = setup([0.5]);
+  client.connect();
+  joinCurrent();
+  socket().closes(1006);
+  assert.deepEqual(client.status.get(), { kind: 'reconnecting', attempt: 1, retryInMs: 250 });
+
+  timers.advance(249);
+  assert.equal(sockets.length, 1, 'reconnected before the delay elapsed');
+  timers.advance(1);
+  assert.equal(sockets.length, 2);
+  socket().serverOpens();
+  assert.deepEqual(socket().sentFrames(), [{ type: 'hello', v: PROTOCOL_VERSION, room: ROOM, resume: RESUME }]);
+  socket().serverSends(WELCOME);
+  assert.deepEqual(client.status.get(), { kind: 'connected' });
+});
+
+test('reconnect delays grow, stay jittered around the base and stop growing at the cap', () => {
+  const randoms = [0.5, 0, 0.999, 0.5, 0.25, 0.5, 0.5, 0, 0.999];
+  const { client, sockets, socket, timers } = setup([...randoms]);
+  client.connect();
+  const delays: number[] = [];
+  for (let i = 0; i < randoms.length; i++) {
+    socket().closes(1006);
+    const status = client.status.get();
+    assert.equal(status.kind, 'reconnecting');
+    if (status.kind !== 'reconnecting') return;
+    assert.equal(status.attempt, i + 1);
+    delays.push(status.retryInMs);
+    timers.advance(status.retryInMs);
+    assert.equal(sockets.length, i + 2, `attempt ${i + 1} did not reconnect after ${status.retryInMs} ms`);
+  }
+  // delay = round(min(8000, 250 · 2^n) · (0.75 + 0.5 · random)): the cap bounds the base, so
+  // jitter keeps spreading a room's reconnects even at the cap (never more than 10 s).
+  assert.deepEqual(delays, [250, 375, 1250, 2000, 3500, 8000, 8000, 6000, 9996]);
+});
+
+test('a welcome resets the backoff so the next outage starts with a short delay', () => {
+  const { client, socket, timers, joinCurrent } = setup();
+  client.connect();
+  socket().closes(1006);
+  timers.advance(250);
+  socket().closes(1006);
+  timers.advance(500);
+  assert.deepEqual(client.status.get(), { kind: 'reconnecting', attempt: 2, retryInMs: 500 });
+  joinCurrent();
+  socket().closes(1012);
+  assert.deepEqual(client.status.get(), { kind: 'reconnecting', attempt: 1, retryInMs: 250 });
+});
+
+test('a room-full close ends the client without retrying', () => {
+  const { client, sockets, socket, timers } = setup();
+  client.connect();
+  socket().serverOpens();
+  socket().closes(CLOSE_CODES.roomFull);
+  assert.deepEqual(client.status.get(), { kind: 'room-full' });
+  assert.equal(timers.pendingCount(), 0);
+  timers.advance(60_000);
+  client.connect();
+  assert.equal(sockets.length, 1);
+});
+
+test('a replaced close ends the client without retrying', () => {
+  const { client, sockets, socket, timers, joinCurrent } = setup();
+  client.connect();
+  joinCurrent();
+  socket().closes(CLOSE_CODES.replaced);
+  assert.deepEqual(client.status.get(), { kind: 'replaced' });
+  assert.equal(timers.pendingCount(), 0);
+  timers.advance(60_000);
+  assert.equal(sockets.length, 1);
+});
+
+test('send refuses while not connected and delivers once welcomed', () => {
+  const { client, socket, timers, joinCurrent } = setup();
+  const frame = { type: 'send', to: '*', box: 'sealed' } as const;
+  assert.equal(client.send(frame), false, 'before connect');
+  client.connect();
+  assert.equal(client.send(frame), false, 'while the socket is opening');
+  socket().serverOpens();
+  assert.equal(client.send(frame), false, 'before the welcome');
+  socket().serverSends(WELCOME);
+  assert.equal(client.send(frame), true);
+  assert.deepEqual(socket().sentFrames().at(-1), frame);
+
+  socket().closes(1006);
+  assert.equal(client.send(frame), false, 'while reconnecting');
+  timers.advance(250);
+  socket().serverOpens();
+  assert.equal(client.send(frame), false, 'on the new socket before its welcome');
+  assert.deepEqual(socket().sentFrames().map((f) => (f as { type: string }).type), ['hello']);
+  joinCurrent();
+});
+
+test('connect while a socket is open or a retry is pending opens nothing more', () => {
+  const { client, sockets, socket } = setup();
+  client.connect();
+  client.connect();
+  assert.equal(sockets.length, 1);
+  socket().closes(1006);
+  client.connect();
+  assert.equal(sockets.length, 1);
+});
+
+test('close says bye, closes the socket, and is idempotent', () => {
+  const { client, sockets, socket, joinCurrent } = setup();
+  client.connect();
+  joinCurrent();
+  client.close();
+  assert.deepEqual(socket().sentFrames().at(-1), { type: 'bye' });
+  assert.deepEqual(socket().closeCalls, [1000]);
+  assert.deepEqual(client.status.get(), { kind: 'closed' });
+
+  client.close();
+  assert.equal(socket().sentFrames().filter((f) => (f as { type: string }).type === 'bye').length, 1);
+  assert.deepEqual(socket().closeCalls, [1000]);
+
+  // The browser reports the close later; that must not bring the client back.
+  socket().closes(1000);
+  client.connect();
+  assert.equal(sockets.length, 1);
+  assert.deepEqual(client.status.get(), { kind: 'closed' });
+});
+
+test('close before the welcome closes without a bye', () => {
+  const { client, socket } = setup();
+  client.connect();
+  socket().serverOpens();
+  client.close();
+  assert.deepEqual(socket().sentFrames(), [{ type: 'hello', v: PROTOCOL_VERSION, room: ROOM, resume: RESUME }]);
+  assert.deepEqual(socket().closeCalls, [1000]);
+  assert.deepEqual(client.status.get(), { kind: 'closed' });
+});
+
+test('close while waiting to reconnect cancels the retry', () => {
+  const { client, sockets, socket, timers } = setup();
+  client.connect();
+  socket().closes(1006);
+  assert.equal(timers.pendingCount(), 1);
+  client.close();
+  assert.equal(timers.pendingCount(), 0);
+  assert.deepEqual(client.status.get(), { kind: 'closed' });
+  timers.advance(60_000);
+  assert.equal(sockets.length, 1);
+});

@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Participant, RoomState } from '../engine/room-session.ts';
+import { connectionLabel, statusLines } from './status-text.ts';
+
+const JOINED: RoomState = {
+  phase: 'joined',
+  signaling: { kind: 'connected' },
+  microphone: 'live',
+  muted: false,
+  name: 'Ada',
+  title: '',
+  selfId: 'self_0123456789abcdef',
+  selfSpeaking: false,
+  participants: [],
+  inputs: [],
+  inputId: null,
+};
+const state = (changes: Partial<RoomState>): RoomState => ({ ...JOINED, ...changes });
+const peer = (connection: Participant['connection']): Participant => ({
+  id: 'peer_0123456789abcdef',
+  name: 'Grace',
+  muted: false,
+  connection,
+  speaking: false,
+});
+
+test('a joined room with a live microphone and a connected server shows nothing', () => {
+  assert.deepEqual(statusLines(JOINED), []);
+});
+
+test('before joining nothing is shown', () => {
+  assert.deepEqual(statusLines(state({ phase: 'ready', signaling: { kind: 'idle' }, microphone: 'denied' })), []);
+});
+
+test('while joining, before the socket exists, the person sees that we are connecting', () => {
+  assert.deepEqual(statusLines(state({ phase: 'joining', signaling: { kind: 'idle' } })), [
+    { tone: 'info', text: 'Connecting to the room…' },
+  ]);
+  assert.deepEqual(statusLines(state({ phase: 'joining', signaling: { kind: 'connecting', attempt: 0 } })), [
+    { tone: 'info', text: 'Connecting to the room…' },
+  ]);
+});
+
+test('a lost server shows the retry countdown in whole seconds and the attempt', () => {
+  const lines = statusLines(state({ signaling: { kind: 'reconnecting', attempt: 3, retryInMs: 2600 } }));
+  assert.deepEqual(lines, [{ tone: 'warn', text: "Can't reach the room server — retrying in 3 s (attempt 3)." }]);
+});
+
+test('a retry sooner than half a second is still shown as 1 s', () => {
+  const [line] = statusLines(state({ signaling: { kind: 'reconnecting', attempt: 1, retryInMs: 250 } }));
+  assert.match(line?.text ?? '', /retrying in 1 s \(attempt 1\)/);
+});
+
+test('during a server outage the person is told audio continues only when someone is connected', () => {
+  const reconnecting = { kind: 'reconnecting', attempt: 1, retryInMs: 1000 } as const;
+  const [withAudio] = statusLines(state({ signaling: reconnecting, participants: [peer('reconnecting'), peer('connected')] }));
+  assert.match(withAudio?.text ?? '', /Audio with people already here continues\.$/);
+  const [withoutAudio] = statusLines(state({ signaling: reconnecting, participants: [peer('connecting'), peer('failed')] }));
+  assert.doesNotMatch(withoutAudio?.text ?? '', /continues/);
+});
+
+test('a blocked microphone explains listen-only and how to talk', () => {
+  assert.deepEqual(statusLines(state({ microphone: 'denied' })), [
+    {
+      tone: 'warn',
+      text: 'Microphone access was blocked, so you joined listen-only. Allow the microphone and rejoin to talk.',
+    },
+  ]);
+});
+
+test('a missing microphone explains listen-only', () => {
+  assert.deepEqual(statusLines(state({ microphone: 'unavailable' })), [
+    { tone: 'warn', text: 'No microphone was found, so you joined listen-only.' },
+  ]);
+});
+
+test('server and microphone problems are both listed, server first', () => {
+  const lines = statusLines(
+    state({ signaling: { kind: 'reconnecting', attempt: 2, retryInMs: 1000 }, microphone: 'unavailable' }),
+  );
+  assert.deepEqual(
+    lines.map((l) => l.tone),
+    ['warn', 'warn'],
+  );
+  assert.match(lines[0]?.text ?? '', /room server/);
+  assert.match(lines[1]?.text ?? '', /No microphone/);
+});
+
+test('a full room says so and nothing else', () => {
+  assert.deepEqual(statusLines(state({ phase: 'room-full', signaling: { kind: 'room-full' }, microphone: 'denied' })), [
+    { tone: 'bad', text: 'This room is full. Try again when someone leaves.' },
+  ]);
+});
+
+test('being replaced by another tab says why this one stopped', () => {
+  assert.deepEqual(statusLines(state({ phase: 'replaced', signaling: { kind: 'replaced' } })), [
+    { tone: 'bad', text: 'You joined this room from another tab, so this one was disconnected.' },
+  ]);
+});
+
+test('after leaving the person is told they left', () => {
+  assert.deepEqual(statusLines(state({ phase: 'left', signaling: { kind: 'closed' } })), [
+    { tone: 'info', text: 'You left the room.' },
+  ]);
+});
+
+test('every connection state has a label', () => {
+  assert.deepEqual(connectionLabel, {
+    connecting: 'Connecting…',
+    connected: 'Connected',
+    reconnecting: 'Reconnecting…',
+    failed: 'Connection failed — retrying',
+  });
+});
