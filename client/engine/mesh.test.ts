@@ -365,7 +365,8 @@ test('destroy tears down every link and pending retry', () => {
   mesh.handleSignal(LOW, 'offer-1', OFFER);
   links[0]?.emitState('closed');
   mesh.connect('dddddddddddddddd');
-  assert.equal(timers.pendingCount(), 1);
+  // The retry to HIGH, plus the connect timeouts of the links to LOW and to dddd.
+  assert.equal(timers.pendingCount(), 3);
 
   mesh.destroy();
   assert.equal(links[1]?.destroyed, true, 'the live link to LOW was left open');
@@ -402,4 +403,24 @@ test('audio levels are reported per member, zero while a member has no link', ()
       [LOW, 0],
     ]),
   );
+});
+
+test('an attempt that never connects is abandoned and retried', () => {
+  const { mesh, links, states, timers } = setup();
+  mesh.connect(HIGH);
+  timers.advance(15_000);
+  assert.equal(links[0]?.destroyed, true);
+  assert.deepEqual(states.at(-1), [HIGH, 'reconnecting']);
+  timers.advance(500);
+  assert.equal(links.length, 2, 'a fresh attempt follows');
+});
+
+test('a welcome prunes members that left while signaling was down, but keeps live links', () => {
+  const { mesh, links, gone } = setup();
+  mesh.connect(HIGH);
+  mesh.handleSignal(LOW, 'offer-1', OFFER);
+  links[1]?.emitState('connected');
+  mesh.prune(() => false);
+  assert.deepEqual(gone, [HIGH]);
+  assert.equal(links[1]?.destroyed, false);
 });

@@ -31,20 +31,26 @@ export interface MeshOptions {
 interface LinkEntry {
   conn: string | null;
   link: PeerLink | null;
+  connected: boolean;
   failures: number;
   retryTimer: unknown;
+  connectTimer: unknown;
 }
 
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 8000;
 /** After this many failed attempts in a row the member is shown as unreachable (attempts continue). */
 const FAILURES_BEFORE_FAILED = 3;
+/** An attempt that has not connected by then is abandoned; simple-peer itself never gives up. */
+const CONNECT_TIMEOUT_MS = 15_000;
 
 export interface Mesh {
   /** Ensures a live link to a member; a no-op when one exists or is being made. */
   connect(peerId: string): void;
   handleSignal(from: string, conn: string, data: SignalData): void;
   drop(peerId: string): void;
+  /** Forgets members that are neither in the room nor connected (e.g. left while signaling was down). */
+  prune(isMember: (peerId: string) => boolean): void;
   setAudioTrack(track: MediaStreamTrack | null): void;
   audioLevels(): Map<string, number>;
   destroy(): void;
@@ -59,7 +65,7 @@ export function createMesh(options: MeshOptions): Mesh {
   function entryOf(peerId: string): LinkEntry {
     let entry = entries.get(peerId);
     if (!entry) {
-      entry = { conn: null, link: null, failures: 0, retryTimer: null };
+      entry = { conn: null, link: null, connected: false, failures: 0, retryTimer: null, connectTimer: null };
       entries.set(peerId, entry);
     }
     return entry;
@@ -68,6 +74,8 @@ export function createMesh(options: MeshOptions): Mesh {
   function start(peerId: string, entry: LinkEntry, conn: string, initiator: boolean): PeerLink {
     entry.link?.destroy();
     entry.conn = conn;
+    entry.connected = false;
+    clearConnectTimer(entry);
     const link = options.createLink({
       initiator,
       stream: options.localStream(),
@@ -83,11 +91,24 @@ export function createMesh(options: MeshOptions): Mesh {
       },
     });
     entry.link = link;
+    entry.connectTimer = setTimer(() => {
+      entry.connectTimer = null;
+      if (entry.link !== link) return;
+      link.destroy();
+      onLinkState(peerId, entry, 'closed');
+    }, CONNECT_TIMEOUT_MS);
     return link;
+  }
+
+  function clearConnectTimer(entry: LinkEntry): void {
+    if (entry.connectTimer !== null) clearTimer(entry.connectTimer);
+    entry.connectTimer = null;
   }
 
   function onLinkState(peerId: string, entry: LinkEntry, state: LinkState): void {
     if (state === 'connected') {
+      clearConnectTimer(entry);
+      entry.connected = true;
       entry.failures = 0;
       options.onState(peerId, 'connected');
       return;
@@ -98,6 +119,8 @@ export function createMesh(options: MeshOptions): Mesh {
     }
     entry.link = null;
     entry.conn = null;
+    entry.connected = false;
+    clearConnectTimer(entry);
     options.onRemoteStream(peerId, null);
     if (!options.isMember(peerId)) {
       forget(peerId);
@@ -119,6 +142,7 @@ export function createMesh(options: MeshOptions): Mesh {
     if (!entry) return;
     entries.delete(peerId);
     if (entry.retryTimer !== null) clearTimer(entry.retryTimer);
+    clearConnectTimer(entry);
     entry.link?.destroy();
     options.onGone(peerId);
   }
@@ -147,6 +171,9 @@ export function createMesh(options: MeshOptions): Mesh {
       start(from, fresh, conn, false).signal(data);
     },
     drop: forget,
+    prune(isMember) {
+      for (const [peerId, entry] of [...entries]) if (!entry.connected && !isMember(peerId)) forget(peerId);
+    },
     setAudioTrack(track) {
       for (const entry of entries.values()) void entry.link?.setAudioTrack(track);
     },

@@ -135,6 +135,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         for (const peer of frame.peers) roster.add(peer);
         patch({ phase: 'joined', selfId: frame.peer });
         const m = ensureMesh(frame.peer);
+        m.prune((peer) => roster.has(peer));
         for (const peer of frame.peers) m.connect(peer);
         sendTo('*', presence());
         return;
@@ -195,6 +196,8 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       if (state.get().phase !== 'ready') return;
       patch({ phase: 'joining', name });
       const microphone = await deps.microphone.start();
+      // Leaving while the browser asked for the microphone must not leave it capturing.
+      if (state.get().phase !== 'joining') return deps.microphone.stop();
       const inputs = microphone === 'live' ? await deps.microphone.inputs() : [];
       patch({ microphone, inputs, inputId: deps.microphone.deviceId });
       if (state.get().phase !== 'joining') return;

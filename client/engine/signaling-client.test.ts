@@ -208,7 +208,7 @@ test('a welcome resets the backoff so the next outage starts with a short delay'
   timers.advance(250);
   socket().closes(1006);
   timers.advance(500);
-  assert.deepEqual(client.status.get(), { kind: 'reconnecting', attempt: 2, retryInMs: 500 });
+  assert.deepEqual(client.status.get(), { kind: 'connecting', attempt: 2 });
   joinCurrent();
   socket().closes(1012);
   assert.deepEqual(client.status.get(), { kind: 'reconnecting', attempt: 1, retryInMs: 250 });
@@ -308,4 +308,12 @@ test('close while waiting to reconnect cancels the retry', () => {
   assert.deepEqual(client.status.get(), { kind: 'closed' });
   timers.advance(60_000);
   assert.equal(sockets.length, 1);
+});
+
+test('while a retry is under way the status says connecting, with the attempt number', () => {
+  const { client, socket, timers } = setup();
+  client.connect();
+  socket().closes(1006);
+  timers.advance(250);
+  assert.deepEqual(client.status.get(), { kind: 'connecting', attempt: 1 });
 });

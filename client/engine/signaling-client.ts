@@ -64,7 +64,7 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
 
   function open(): void {
     if (finished) return;
-    status.set(attempt === 0 ? { kind: 'connecting', attempt } : status.get());
+    status.set({ kind: 'connecting', attempt });
     const ws = createSocket(options.url);
     socket = ws;
     ws.onopen = () => {

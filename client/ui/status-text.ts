@@ -6,7 +6,7 @@ export interface StatusLine {
   text: string;
 }
 
-/** What the person should know about their own situation right now; null when all is well. */
+/** What the person should know about their own situation right now; empty when all is well. */
 export function statusLines(state: RoomState): StatusLine[] {
   const lines: StatusLine[] = [];
   switch (state.phase) {
@@ -23,7 +23,9 @@ export function statusLines(state: RoomState): StatusLine[] {
       break;
   }
   const s = state.signaling;
-  if (s.kind === 'connecting' || (state.phase === 'joining' && s.kind === 'idle')) {
+  if (s.kind === 'connecting' && s.attempt > 0) {
+    lines.push({ tone: 'warn', text: `Reconnecting to the room server (attempt ${s.attempt})…` });
+  } else if (s.kind === 'connecting' || (state.phase === 'joining' && s.kind === 'idle')) {
     lines.push({ tone: 'info', text: 'Connecting to the room…' });
   } else if (s.kind === 'reconnecting') {
     const seconds = Math.max(1, Math.round(s.retryInMs / 1000));
