@@ -1,0 +1,93 @@
+/**
+ * Self-test of the tone tooling, no app needed: one static page connects two
+ * RTCPeerConnections to each other (A sends getUserMedia's track to B), so the page hears its
+ * own tone through real WebRTC. Proves the detector says yes, says no, and says when.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { closeAll, dumpLogs, launchBrowser, openPerson, type Person } from '../helpers/browser.ts';
+import {
+  expectHearsExactly,
+  resetOnsets,
+  setTone,
+  toneState,
+  waitForOnset,
+  waitUntilHears,
+  waitUntilSilent,
+} from '../helpers/tones.ts';
+
+const LOOPBACK_PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>loopback</title>
+<script type="module">
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  const a = new RTCPeerConnection();
+  const b = new RTCPeerConnection();
+  a.onicecandidate = (e) => { if (e.candidate) void b.addIceCandidate(e.candidate); };
+  b.onicecandidate = (e) => { if (e.candidate) void a.addIceCandidate(e.candidate); };
+  for (const track of stream.getAudioTracks()) a.addTrack(track, stream);
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+  window.loopback = { a, b, devices: await navigator.mediaDevices.enumerateDevices() };
+</script>`;
+
+let server: Server;
+let browser: Browser;
+let person: Person;
+
+before(async () => {
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(LOOPBACK_PAGE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  browser = await launchBrowser();
+  person = await openPerson(browser, `http://localhost:${port}/`, { toneHz: 440, label: 'loopback' });
+});
+
+after(async () => {
+  await closeAll(browser);
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+test('a page hears its own tone through WebRTC and no tone that nobody plays', async (t) => {
+  try {
+    await expectHearsExactly(person, [440], [660, 880, 1100, 1320]);
+  } catch (error) {
+    t.diagnostic(dumpLogs([person]));
+    throw error;
+  }
+  const state = await toneState(person);
+  assert.equal(state.tappedTracks, 1, 'exactly the one remote track is tapped');
+  assert.equal(state.contextState, 'running');
+  const devices = await person.page.evaluate(() =>
+    (window as unknown as { loopback: { devices: MediaDeviceInfo[] } }).loopback.devices.map((d) => d.label),
+  );
+  assert.deepEqual(devices, ['Test tone']);
+});
+
+test('switching the tone off falls silent, and on again gives an onset after the switch', async (t) => {
+  await waitUntilHears(person, 440);
+  await setTone(person, false);
+  await waitUntilSilent(person, 440, { forMs: 1_500 });
+  await resetOnsets(person);
+  const switchedOnAt = await setTone(person, true);
+  const onset = await waitForOnset(person, 440);
+  assert.ok(onset >= switchedOnAt, `onset ${onset} precedes switching on at ${switchedOnAt}`);
+  t.diagnostic(`tone on → detection began after ${onset - switchedOnAt} ms (loopback, one hop)`);
+});
+
+test('a tone that is not there fails with the page, the tone and what the detector saw', async () => {
+  await assert.rejects(waitUntilHears(person, 880, { timeoutMs: 500 }), (error: Error) => {
+    assert.match(error.message, /^\[loopback\] did not hear 880 Hz within 500 ms/);
+    assert.match(error.message, /peak -?\d+(\.\d)? dB, median -?[\d.]+|Infinity/);
+    assert.match(error.message, /1 remote audio track\(s\) tapped/);
+    return true;
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Starts the built signaling server (dist/server.js) as a child process for a test.
+ *
+ * Ready means: a JSON log line on stdout with "event":"listening" and its "port" (PORT=0 picks
+ * a free one). Restarting on the same port is startServer({ port: previous.port }).
+ * Everything started here is stopped by the test; as a last resort, leftovers are SIGKILLed
+ * when the test process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEFAULT_SCRIPT = 'dist/server.js';
+const MAX_OUTPUT_LINES = 2_000;
+
+export interface ServerOptions {
+  /** Port to listen on; 0 or absent picks a free one. */
+  port?: number;
+  /** Extra environment for the server (PORT is set from `port`). */
+  env?: Record<string, string>;
+  /** Script to run, relative to the repo root (default dist/server.js). */
+  script?: string;
+  /** How long to wait for the "listening" line (default 10 s). */
+  startTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  /** SIGTERM, wait for exit; SIGKILL if still running after 5 s. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit (a crash, not a shutdown). Idempotent. */
+  kill(): Promise<void>;
+  /** Everything the server printed so far, stdout and stderr interleaved, for failing tests. */
+  output(): string;
+  readonly exitCode: number | null;
+  readonly process: ChildProcess;
+}
+
+// Last resort for a test that forgot to stop its server: the children are unref'd (a leaked
+// server does not keep the test process alive) and killed when the test process goes.
+const running = new Set<ChildProcess>();
+const killLeftovers = (): void => {
+  for (const child of running) child.kill('SIGKILL');
+};
+process.on('exit', killLeftovers);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killLeftovers();
+    // Our listener is gone now, so re-raising gets the default (or another module's) handling.
+    process.kill(process.pid, signal);
+  });
+}
+
+function listeningPort(line: string): number | null {
+  if (!line.includes('"listening"')) return null;
+  try {
+    const entry: unknown = JSON.parse(line);
+    if (typeof entry !== 'object' || entry === null) return null;
+    const { event, port } = entry as { event?: unknown; port?: unknown };
+    return event === 'listening' && typeof port === 'number' ? port : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const script = options.script ?? DEFAULT_SCRIPT;
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  if (!existsSync(resolvePath(REPO_ROOT, script))) {
+    throw new Error(`server script ${script} not found; build it first (node build.mjs)`);
+  }
+  const child = spawn(process.execPath, [script], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env, PORT: String(options.port ?? 0) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.unref();
+  (child.stdout as Socket).unref();
+  (child.stderr as Socket).unref();
+
+  const lines: string[] = [];
+  const record = (stream: string, line: string): void => {
+    lines.push(stream === 'stderr' ? `[stderr] ${line}` : line);
+    if (lines.length > MAX_OUTPUT_LINES) lines.shift();
+  };
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    });
+  });
+  const output = (): string => lines.join('\n');
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const pending: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`server ${script} ${why}\n--- server output ---\n${output()}`));
+    };
+    const timer = setTimeout(() => fail(`did not report "listening" within ${startTimeoutMs} ms`), startTimeoutMs);
+    const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      const parts = (pending[stream] + chunk.toString('utf8')).split('\n');
+      pending[stream] = parts.pop() ?? '';
+      for (const line of parts) {
+        record(stream, line);
+        const found = stream === 'stdout' ? listeningPort(line) : null;
+        if (found !== null && !settled) {
+          settled = true;
+          clearTimeout(timer);
+          resolve(found);
+        }
+      }
+    };
+    child.stdout.on('data', onData('stdout'));
+    child.stderr.on('data', onData('stderr'));
+    child.on('error', (error) => fail(`could not start: ${error.message}`));
+    // 'close' comes after the output is drained, so a startup error message is in output().
+    child.once('close', (code, signal) => {
+      for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) record(stream, pending[stream]);
+      fail(`exited before listening (code ${code}, signal ${signal})`);
+    });
+  });
+
+  const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
+  /** The child is unref'd, so a ref'd timer keeps this process alive until its exit is seen. */
+  const untilExited = async (): Promise<void> => {
+    const keepAlive = setInterval(() => undefined, 1_000);
+    await exited;
+    clearInterval(keepAlive);
+  };
+
+  return {
+    port,
+    url: `http://localhost:${port}`,
+    async stop() {
+      if (isRunning()) child.kill('SIGTERM');
+      const escalate = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await untilExited();
+      clearTimeout(escalate);
+    },
+    async kill() {
+      if (isRunning()) child.kill('SIGKILL');
+      await untilExited();
+    },
+    output,
+    get exitCode() {
+      return child.exitCode;
+    },
+    process: child,
+  };
+}

@@ -1,0 +1,342 @@
+/**
+ * The in-page half of the tone tooling, installed with `context.addInitScript` before any app
+ * code runs. Each test person "speaks" a sine tone instead of a microphone and "hears" through
+ * one AnalyserNode fed by every remote WebRTC audio track the page receives.
+ *
+ * Why it is shaped this way (see DESIGN.md, "Testing recipe"):
+ * - getUserMedia returns an OscillatorNode → MediaStreamAudioDestinationNode track, so no fake
+ *   device flags are needed and the tone can be gated (gain 0/1) without ending the track.
+ * - In Chromium a remote WebRTC track only reaches Web Audio while it is also attached to a
+ *   muted `new Audio()` element, which must stay referenced or it is garbage collected.
+ * - Detection: fftSize 4096, every 10 ms; "hears f" = the peak within ±1.5 bins of f is above
+ *   −50 dB and ≥ 50 dB above the spectrum's median, sustained 250 ms (garbled decodes make
+ *   short tonal bursts). Bin width comes from ctx.sampleRate, never an assumed 48000.
+ *
+ * `installTonePage` runs inside the browser, so it must be self-contained: no imports, no
+ * closures over Node values. tsx (esbuild keepNames) wraps inner functions in `__name(...)`,
+ * which does not exist in the page; `toneInitScript` defines a local stand-in.
+ */
+
+export interface TonePageOptions {
+  toneHz: number;
+  /** Whether the tone sounds from the start (default true). */
+  toneOn: boolean;
+  /** Peak amplitude of the sine (default 0.2, so five summed tones stay below full scale). */
+  amplitude: number;
+  /** Frequencies the detector watches from page load, so no early onset is missed. */
+  watchHz: number[];
+}
+
+/** What the detector knows about one watched frequency, for waits and for error messages. */
+export interface ToneSnapshot {
+  hz: number;
+  heard: boolean;
+  /**
+   * Date.now() when the first sustained detection began (its 250 ms window opened). It lags
+   * the sound itself by the detector's own delay: ~30 ms measured in headless Chromium
+   * (oscillator straight into the analyser), mostly the 4096-sample window filling.
+   */
+  onsetAt: number | null;
+  /** Date.now() of the last poll at which the tone counted as heard. */
+  lastHeardAt: number | null;
+  watchedSince: number;
+  peakDb: number;
+  medianDb: number;
+  /** Loudest peak at this frequency since watch/resetOnsets, to tell "quiet" from "absent". */
+  maxPeakDb: number;
+}
+
+export interface TonePageState {
+  /** The page's Date.now() when the state was taken. */
+  now: number;
+  toneHz: number;
+  toneOn: boolean;
+  toneOnAt: number | null;
+  sampleRate: number | null;
+  contextState: string;
+  tappedTracks: number;
+  liveTappedTracks: number;
+  tones: ToneSnapshot[];
+}
+
+export interface PorchTestApi {
+  setTone(on: boolean): number;
+  toneOnAt(): number | null;
+  watch(hz: number[]): void;
+  heard(hz: number): boolean;
+  onsetAt(hz: number): number | null;
+  resetOnsets(): void;
+  snapshot(hz: number): ToneSnapshot | null;
+  state(): TonePageState;
+}
+
+declare global {
+  interface Window {
+    __porchTest?: PorchTestApi;
+  }
+}
+
+export const DETECTOR = {
+  fftSize: 4096,
+  pollMs: 10,
+  minPeakDb: -50,
+  minAboveMedianDb: 50,
+  sustainMs: 250,
+  halfWidthBins: 1.5,
+} as const;
+
+/** Runs in the page. Self-contained: see the note at the top of the file. */
+export function installTonePage(options: TonePageOptions, detector: typeof DETECTOR): void {
+  if (window.__porchTest) return;
+  const mediaDevices = navigator.mediaDevices;
+  const OriginalPC = window.RTCPeerConnection;
+
+  let ctx: AudioContext | null = null;
+  let gain: GainNode | null = null;
+  let analyser: AnalyserNode | null = null;
+  let spectrum: Float32Array<ArrayBuffer> | null = null;
+  let sorted: Float32Array<ArrayBuffer> | null = null;
+  let toneOn = options.toneOn;
+  let toneOnAt: number | null = toneOn ? Date.now() : null;
+  // Keeps each tap (element + source node) referenced for as long as its track lives.
+  const taps = new Map<string, { track: MediaStreamTrack; el: HTMLAudioElement; source: MediaStreamAudioSourceNode }>();
+  let tappedTracks = 0;
+
+  interface Watched {
+    hz: number;
+    candidateSince: number | null;
+    heard: boolean;
+    onsetAt: number | null;
+    /** Detections whose window opened before this (Date.now()) give no onset. */
+    onsetAfter: number;
+    lastHeardAt: number | null;
+    watchedSince: number;
+    peakDb: number;
+    medianDb: number;
+    maxPeakDb: number;
+  }
+  const watched = new Map<number, Watched>();
+  let timer: ReturnType<typeof setInterval> | null = null;
+
+  function audio(): { ctx: AudioContext; gain: GainNode; analyser: AnalyserNode } {
+    if (!ctx || !gain || !analyser) {
+      ctx = new AudioContext();
+      const osc = ctx.createOscillator();
+      osc.type = 'sine';
+      osc.frequency.value = options.toneHz;
+      gain = ctx.createGain();
+      gain.gain.value = toneOn ? options.amplitude : 0;
+      osc.connect(gain);
+      osc.start();
+      analyser = ctx.createAnalyser();
+      analyser.fftSize = detector.fftSize;
+      analyser.smoothingTimeConstant = 0;
+      // Pulled through a silent gain so the analyser is processed on every render quantum.
+      const sink = ctx.createGain();
+      sink.gain.value = 0;
+      analyser.connect(sink);
+      sink.connect(ctx.destination);
+      spectrum = new Float32Array(analyser.frequencyBinCount);
+      sorted = new Float32Array(analyser.frequencyBinCount);
+      void ctx.resume();
+    }
+    if (ctx.state === 'suspended') void ctx.resume();
+    return { ctx, gain, analyser };
+  }
+
+  function toneTrack(): MediaStreamTrack {
+    // A fresh destination per call: the app may stop() a track it no longer needs.
+    const a = audio();
+    const dest = a.ctx.createMediaStreamDestination();
+    a.gain.connect(dest);
+    const track = dest.stream.getAudioTracks()[0];
+    if (!track) throw new Error('tone destination has no audio track');
+    track.addEventListener('ended', () => a.gain.disconnect(dest));
+    return track;
+  }
+
+  const originalGetUserMedia = mediaDevices?.getUserMedia?.bind(mediaDevices);
+  if (mediaDevices) {
+    mediaDevices.getUserMedia = async (constraints?: MediaStreamConstraints): Promise<MediaStream> => {
+      const tracks: MediaStreamTrack[] = [];
+      if (constraints?.video && originalGetUserMedia) {
+        const video = await originalGetUserMedia({ video: constraints.video });
+        tracks.push(...video.getVideoTracks());
+      }
+      if (constraints?.audio || tracks.length === 0) tracks.push(toneTrack());
+      return new MediaStream(tracks);
+    };
+    mediaDevices.enumerateDevices = async (): Promise<MediaDeviceInfo[]> => {
+      const device = { deviceId: 'tone', kind: 'audioinput', label: 'Test tone', groupId: 'tone' };
+      return [{ ...device, toJSON: () => device } as MediaDeviceInfo];
+    };
+  }
+
+  function tap(track: MediaStreamTrack): void {
+    if (track.kind !== 'audio' || taps.has(track.id)) return;
+    const a = audio();
+    const stream = new MediaStream([track]);
+    const el = new Audio();
+    el.muted = true;
+    el.srcObject = stream;
+    void el.play().catch(() => undefined);
+    const source = a.ctx.createMediaStreamSource(stream);
+    source.connect(a.analyser);
+    taps.set(track.id, { track, el, source });
+    tappedTracks += 1;
+    track.addEventListener('ended', () => {
+      source.disconnect();
+      el.srcObject = null;
+      taps.delete(track.id);
+    });
+  }
+
+  if (OriginalPC) {
+    class TappedPeerConnection extends OriginalPC {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        this.addEventListener('track', (event) => tap(event.track));
+      }
+    }
+    Object.defineProperty(TappedPeerConnection, 'name', { value: 'RTCPeerConnection' });
+    window.RTCPeerConnection = TappedPeerConnection;
+    (window as unknown as { webkitRTCPeerConnection?: unknown }).webkitRTCPeerConnection = TappedPeerConnection;
+  }
+
+  function poll(): void {
+    if (!analyser || !spectrum || !sorted || !ctx) return;
+    analyser.getFloatFrequencyData(spectrum);
+    sorted.set(spectrum);
+    sorted.sort();
+    const median = sorted[sorted.length >> 1] ?? -Infinity;
+    const binHz = ctx.sampleRate / detector.fftSize;
+    const now = Date.now();
+    for (const w of watched.values()) {
+      const centre = w.hz / binHz;
+      const lo = Math.max(0, Math.ceil(centre - detector.halfWidthBins));
+      const hi = Math.min(spectrum.length - 1, Math.floor(centre + detector.halfWidthBins));
+      let peak = -Infinity;
+      for (let i = lo; i <= hi; i++) peak = Math.max(peak, spectrum[i] ?? -Infinity);
+      w.peakDb = peak;
+      w.medianDb = median;
+      if (peak > w.maxPeakDb) w.maxPeakDb = peak;
+      const present = peak > detector.minPeakDb && peak - median >= detector.minAboveMedianDb;
+      if (!present) {
+        w.candidateSince = null;
+        w.heard = false;
+        continue;
+      }
+      w.candidateSince ??= now;
+      if (now - w.candidateSince >= detector.sustainMs) {
+        w.heard = true;
+        w.lastHeardAt = now;
+        if (w.onsetAt === null && w.candidateSince >= w.onsetAfter) w.onsetAt = w.candidateSince;
+      }
+    }
+  }
+
+  function snapshot(w: Watched): ToneSnapshot {
+    return {
+      hz: w.hz,
+      heard: w.heard,
+      onsetAt: w.onsetAt,
+      lastHeardAt: w.lastHeardAt,
+      watchedSince: w.watchedSince,
+      peakDb: w.peakDb,
+      medianDb: w.medianDb,
+      maxPeakDb: w.maxPeakDb,
+    };
+  }
+
+  function watch(list: number[]): void {
+    audio();
+    for (const hz of list) {
+      if (watched.has(hz)) continue;
+      watched.set(hz, {
+        hz,
+        candidateSince: null,
+        heard: false,
+        onsetAt: null,
+        onsetAfter: 0,
+        lastHeardAt: null,
+        watchedSince: Date.now(),
+        peakDb: -Infinity,
+        medianDb: -Infinity,
+        maxPeakDb: -Infinity,
+      });
+    }
+    timer ??= setInterval(poll, detector.pollMs);
+  }
+
+  const api: PorchTestApi = {
+    setTone(on) {
+      const a = audio();
+      toneOn = on;
+      a.gain.gain.setValueAtTime(on ? options.amplitude : 0, a.ctx.currentTime);
+      const now = Date.now();
+      if (on) toneOnAt = now;
+      return now;
+    },
+    toneOnAt: () => toneOnAt,
+    watch,
+    heard(hz) {
+      watch([hz]);
+      return watched.get(hz)?.heard ?? false;
+    },
+    onsetAt(hz) {
+      watch([hz]);
+      return watched.get(hz)?.onsetAt ?? null;
+    },
+    resetOnsets() {
+      const now = Date.now();
+      for (const w of watched.values()) {
+        w.onsetAt = null;
+        w.maxPeakDb = -Infinity;
+        // Only a detection that starts after the reset counts: a tone still sounding gets an
+        // onset once it has been absent and comes back, never one from before the reset.
+        w.onsetAfter = now;
+      }
+    },
+    snapshot(hz) {
+      const w = watched.get(hz);
+      return w ? snapshot(w) : null;
+    },
+    state() {
+      let live = 0;
+      for (const t of taps.values()) if (t.track.readyState === 'live') live += 1;
+      return {
+        now: Date.now(),
+        toneHz: options.toneHz,
+        toneOn,
+        toneOnAt,
+        sampleRate: ctx?.sampleRate ?? null,
+        contextState: ctx?.state ?? 'not created',
+        tappedTracks,
+        liveTappedTracks: live,
+        tones: [...watched.values()].map(snapshot),
+      };
+    },
+  };
+  window.__porchTest = api;
+  // Only the top frame listens from the start; an iframe can still be asked to watch.
+  if (options.watchHz.length > 0 && window === window.top) watch(options.watchHz);
+}
+
+/** The init script text for `context.addInitScript({ content })`. */
+export function toneInitScript(options: {
+  toneHz: number;
+  toneOn?: boolean;
+  amplitude?: number;
+  watchHz?: number[];
+}): string {
+  const full: TonePageOptions = {
+    toneHz: options.toneHz,
+    toneOn: options.toneOn ?? true,
+    amplitude: options.amplitude ?? 0.2,
+    watchHz: options.watchHz ?? [],
+  };
+  return `(() => {
+  const __name = (target) => target;
+  (${installTonePage.toString()})(${JSON.stringify(full)}, ${JSON.stringify(DETECTOR)});
+})();`;
+}
