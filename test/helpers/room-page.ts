@@ -1,0 +1,69 @@
+/**
+ * Drives Porch's room page the way a person does: by visible labels and button names.
+ * Playwright's role and CSS locators reach into the lit components' open shadow roots.
+ */
+import type { Page } from 'playwright-core';
+import { createRoomSecret, roomLink } from '../../shared/room-link.ts';
+
+export interface TileState {
+  name: string;
+  self: boolean;
+  muted: boolean;
+  speaking: boolean;
+  connection: string;
+}
+
+/** A fresh room link on the given server. */
+export const newRoomLink = (serverUrl: string): string => roomLink(serverUrl, createRoomSecret());
+
+export async function joinRoom(page: Page, name: string): Promise<void> {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+}
+
+export async function tiles(page: Page): Promise<TileState[]> {
+  return page.locator('porch-participant').evaluateAll((elements) =>
+    elements.map((el) => {
+      const tile = el as unknown as TileState;
+      return { name: tile.name, self: tile.self, muted: tile.muted, speaking: tile.speaking, connection: tile.connection };
+    }),
+  );
+}
+
+/** Polls the participant tiles until `accept` holds; fails with what was last seen. */
+export async function waitForTiles(
+  page: Page,
+  what: string,
+  accept: (tiles: TileState[]) => boolean,
+  { timeoutMs = 15_000 }: { timeoutMs?: number } = {},
+): Promise<TileState[]> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: TileState[] = [];
+  for (;;) {
+    seen = await tiles(page);
+    if (accept(seen)) return seen;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; tiles: ${JSON.stringify(seen)}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Waits until the tiles show exactly these other people, all connected. */
+export const waitForPeopleConnected = (page: Page, names: string[]): Promise<TileState[]> =>
+  waitForTiles(page, `${names.join(', ')} connected`, (ts) => {
+    const others = ts.filter((t) => !t.self);
+    return others.length === names.length && names.every((n) => others.some((t) => t.name === n && t.connection === 'Connected'));
+  });
+
+export async function statusText(page: Page): Promise<string> {
+  return (await page.locator('.notices').first().textContent())?.trim() ?? '';
+}
+
+export async function waitForStatus(page: Page, pattern: RegExp, { timeoutMs = 15_000 } = {}): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await statusText(page);
+    if (pattern.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`status never matched ${pattern}; last: "${text}"`);
+    await page.waitForTimeout(50);
+  }
+}
