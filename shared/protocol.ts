@@ -32,7 +32,8 @@ const ByeFrame = v.strictObject({ type: v.literal('bye') });
 const ClientFrameSchema = v.variant('type', [HelloFrame, SendFrame, ByeFrame]);
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
 
-const IceServer = v.strictObject({
+/** One STUN/TURN server as RTCPeerConnection takes it; the server's config reuses this schema. */
+export const IceServer = v.strictObject({
   urls: v.union([v.string(), v.array(v.string())]),
   username: v.exactOptional(v.string()),
   credential: v.exactOptional(v.string()),
@@ -95,6 +96,8 @@ export const CLOSE_CODES = {
   roomFull: 4001,
   /** Persistent abuse: bad frames or flooding. */
   policy: 1008,
+  /** The server is at its connection limit (RFC 6455 "Try Again Later"); reconnect with backoff. */
+  serverFull: 1013,
   /** The server is restarting; reconnect with backoff. */
   restart: 1012,
 } as const;
