@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import * as v from 'valibot';
+import { IceServer } from '../shared/protocol.ts';
+import { err, ok, type Result } from '../shared/result.ts';
+
+/** Everything the server reads from its environment, parsed once at startup. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute path of the built client. */
+  staticDir: string;
+  roomCapacity: number;
+  heartbeatMs: number;
+  leaveGraceMs: number;
+  rateLimitPerS: number;
+  /** Frames a connection may send at once before the per-second rate applies. */
+  rateBurst: number;
+  maxConnections: number;
+  iceServers: IceServer[];
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Bursts of twice the steady rate cover a join, when offers and candidates go out together. */
+const BURST_FACTOR = 2;
+/** setTimeout's ceiling (~24.8 days); larger delays fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const integer = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, 'must be a whole number'),
+    v.transform(Number),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const ICE_URL = /^(stun|turns?):\S+$/;
+const iceServers = v.array(
+  v.pipe(
+    IceServer,
+    v.check(
+      (server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).every((url) => ICE_URL.test(url)),
+      'every url must start with stun:, turn: or turns:',
+    ),
+  ),
+);
+
+/** One entry per variable: an issue's first path key is the variable it came from. */
+const EnvSchema = v.object({
+  PORT: v.optional(integer(0, 65535), '8080'),
+  HOST: v.optional(v.string(), '0.0.0.0'),
+  STATIC_DIR: v.optional(v.pipe(v.string(), v.transform((dir) => resolve(dir))), 'dist/public'),
+  ROOM_CAPACITY: v.optional(integer(1, 100_000), '50'),
+  HEARTBEAT_MS: v.optional(integer(10, MAX_TIMER_MS), '15000'),
+  LEAVE_GRACE_MS: v.optional(integer(0, MAX_TIMER_MS), '10000'),
+  RATE_LIMIT_PER_S: v.optional(integer(1, 1_000_000), '40'),
+  MAX_CONNECTIONS: v.optional(integer(1, 10_000_000), '10000'),
+  ICE_SERVERS: v.optional(v.pipe(v.string(), v.parseJson(undefined, 'must be valid JSON'), iceServers), '[]'),
+  LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
+});
+/** Errors echo the bad value, except where it may hold TURN credentials. */
+const NOT_ECHOED = new Set(['ICE_SERVERS']);
+
+/** Reads the server's settings; a bad value is reported with the variable's name. */
+export function parseConfig(env: Record<string, string | undefined>): Result<Config> {
+  // An empty or blank variable means "use the default", as shells make unsetting awkward.
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.entries)) {
+    const raw = env[key]?.trim();
+    if (raw) input[key] = raw;
+  }
+  const parsed = v.safeParse(EnvSchema, input);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const [variable, ...inside] = issue.path?.map((p) => String(p.key)) ?? ['environment'];
+    const where = inside.length > 0 ? ` at ${inside.join('.')}` : '';
+    const shown = variable !== undefined && !NOT_ECHOED.has(variable) ? ` (got ${JSON.stringify(input[variable])})` : '';
+    return err({ code: 'bad-config', message: `${variable}${where}: ${issue.message}${shown}` });
+  }
+  const settings = parsed.output;
+  return ok({
+    port: settings.PORT,
+    host: settings.HOST,
+    staticDir: settings.STATIC_DIR,
+    roomCapacity: settings.ROOM_CAPACITY,
+    heartbeatMs: settings.HEARTBEAT_MS,
+    leaveGraceMs: settings.LEAVE_GRACE_MS,
+    rateLimitPerS: settings.RATE_LIMIT_PER_S,
+    rateBurst: settings.RATE_LIMIT_PER_S * BURST_FACTOR,
+    maxConnections: settings.MAX_CONNECTIONS,
+    iceServers: settings.ICE_SERVERS,
+    logLevel: settings.LOG_LEVEL,
+  });
+}

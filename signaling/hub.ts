@@ -1,0 +1,145 @@
+import { CLOSE_CODES, type IceServer, type ServerFrame } from '../shared/protocol.ts';
+import { ok, type Result } from '../shared/result.ts';
+import { roomTag, type Log } from './log.ts';
+import { createRoomRegistry, type JoinOutcome, type RoomsError } from './rooms.ts';
+
+/** One client connection as the hub sees it: somewhere to send text, something to close. */
+export interface Link {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export interface HubOptions {
+  roomCapacity: number;
+  leaveGraceMs: number;
+  iceServers: IceServer[];
+  log: Log;
+  timers?: Timers;
+}
+
+/**
+ * Seats connections in rooms and routes sealed boxes between them. It decides who is
+ * present, away or gone and tells the room; it never looks inside a box.
+ *
+ * Invariants: `joined` and `left` go only to present members other than the subject; a
+ * peer that disconnects without bye is away for `leaveGraceMs` (listed to nobody, its
+ * messages dropped) and only then announced as `left`; `from` is always the sender's
+ * server-derived id.
+ */
+export interface Hub {
+  /** Seats `link` as `peer`, sends it `welcome` and tells the others `joined`. */
+  join(link: Link, room: string, peer: string): Result<JoinOutcome<Link>['kind'], RoomsError>;
+  /** Routes a box from `from` to one present peer or, with '*', to every other present peer. */
+  route(room: string, from: string, to: string, box: string): 'routed' | 'unknown-peer';
+  /** The peer said bye: gone at once. */
+  leave(link: Link, room: string, peer: string): void;
+  /** The connection closed without bye: away, then gone unless it resumes in time. */
+  drop(link: Link, room: string, peer: string): void;
+  /** Forgets pending departures and ignores further ones; the server is going down. */
+  stop(): void;
+  counts(): { rooms: number; members: number; away: number };
+}
+
+const realTimers: Timers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+const encode = (frame: ServerFrame): string => JSON.stringify(frame);
+
+export function createHub(options: HubOptions): Hub {
+  const { leaveGraceMs, iceServers, log } = options;
+  const timers = options.timers ?? realTimers;
+  const rooms = createRoomRegistry<Link>({ capacity: options.roomCapacity });
+  /** Pending departures of away peers, keyed by room and peer. */
+  const graceTimers = new Map<string, unknown>();
+  let stopped = false;
+
+  const graceKey = (room: string, peer: string): string => `${room} ${peer}`;
+
+  /** Serialized once, however many receive it. */
+  function broadcast(room: string, except: string, text: string): void {
+    for (const member of rooms.present(room)) {
+      if (member.peer !== except) member.handle.send(text);
+    }
+  }
+
+  function cancelGrace(room: string, peer: string): void {
+    const key = graceKey(room, peer);
+    const timer = graceTimers.get(key);
+    if (timer === undefined) return;
+    timers.clear(timer);
+    graceTimers.delete(key);
+  }
+
+  function depart(room: string, peer: string, handle: Link | null): void {
+    if (!rooms.leave(room, peer, handle)) return;
+    broadcast(room, peer, encode({ type: 'left', peer }));
+    log.debug({ event: 'peer-left', room: roomTag(room) });
+  }
+
+  return {
+    join(link, room, peer) {
+      const joined = rooms.join(room, peer, link);
+      if (!joined.ok) {
+        log.info({ event: 'room-full', room: roomTag(room) });
+        return joined;
+      }
+      const outcome = joined.value;
+      if (outcome.kind === 'resumed') cancelGrace(room, peer);
+      // The newer connection wins; the old one hears why and must not reconnect.
+      if (outcome.kind === 'replaced') outcome.previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
+      link.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers }));
+      // Sent on resume and replace too: the peer's connections may be gone, and clients take `joined` idempotently.
+      broadcast(room, peer, encode({ type: 'joined', peer }));
+      log.debug({ event: `peer-${outcome.kind}`, room: roomTag(room) });
+      return ok(outcome.kind);
+    },
+
+    route(room, from, to, box) {
+      const text = encode({ type: 'msg', from, box });
+      if (to === '*') {
+        broadcast(room, from, text);
+        return 'routed';
+      }
+      const handle = to === from ? undefined : rooms.handleOf(room, to);
+      if (handle === undefined) return 'unknown-peer';
+      // An away peer's messages are dropped silently: the sender cannot tell away from present.
+      if (handle !== null) handle.send(text);
+      return 'routed';
+    },
+
+    leave(link, room, peer) {
+      if (stopped) return;
+      depart(room, peer, link);
+    },
+
+    drop(link, room, peer) {
+      if (stopped) return;
+      if (leaveGraceMs === 0) return depart(room, peer, link);
+      if (!rooms.setAway(room, peer, link)) return;
+      log.debug({ event: 'peer-away', room: roomTag(room) });
+      const key = graceKey(room, peer);
+      graceTimers.set(
+        key,
+        timers.set(() => {
+          graceTimers.delete(key);
+          depart(room, peer, null);
+        }, leaveGraceMs),
+      );
+    },
+
+    stop() {
+      stopped = true;
+      for (const timer of graceTimers.values()) timers.clear(timer);
+      graceTimers.clear();
+    },
+
+    counts: () => rooms.counts(),
+  };
+}

@@ -1,0 +1,142 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE_CODES, MAX_FRAME_BYTES, type ServerFrame } from '../shared/protocol.ts';
+import type { Config } from './config.ts';
+import { createHeartbeat } from './heartbeat.ts';
+import { createHttpHandler, WS_PATH } from './http-routes.ts';
+import { createHub } from './hub.ts';
+import type { Log } from './log.ts';
+import { createSession, type Session } from './session.ts';
+
+export interface SignalingServer {
+  /** Starts listening on the configured host and port (0 picks a free one). */
+  listen(): Promise<{ port: number }>;
+  /**
+   * Stops accepting, tells every client `closing` with the reason, closes their sockets with
+   * CLOSE_CODES.restart and resolves once everything is closed. Idempotent.
+   */
+  shutdown(reason: 'restart' | 'shutdown'): Promise<void>;
+  /** Numbers for health checks and tests. */
+  stats(): { connections: number; rooms: number; members: number; away: number };
+}
+
+/** How long clients get to finish the close handshake on shutdown before their sockets are cut. */
+const SHUTDOWN_CLOSE_MS = 1000;
+
+export function createSignalingServer(config: Config, deps: { log: Log }): SignalingServer {
+  const { log } = deps;
+  const hub = createHub({
+    roomCapacity: config.roomCapacity,
+    leaveGraceMs: config.leaveGraceMs,
+    iceServers: config.iceServers,
+    log,
+  });
+  const heartbeat = createHeartbeat({ intervalMs: config.heartbeatMs });
+  const sessions = new Set<Session>();
+  /** Resolves waiters when the last session is gone (used by shutdown). */
+  let onAllClosed: (() => void) | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const http = createServer(createHttpHandler({ staticDir: config.staticDir, log }));
+  const wss = new WebSocketServer({
+    noServer: true,
+    // Tracked so shutdown can cut every socket, refused ones included.
+    maxPayload: MAX_FRAME_BYTES,
+    // Frames are small JSON and mostly sealed (incompressible); compression would only cost memory.
+    perMessageDeflate: false,
+  });
+
+  function refuseSocket(socket: Duplex, status: string): void {
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  function accept(ws: WebSocket): void {
+    // ws closes a socket after an error itself; without a listener the error would crash the process.
+    ws.on('error', () => {});
+    if (stopping) return void ws.terminate();
+    if (sessions.size >= config.maxConnections) {
+      log.warn({ event: 'server-full', connections: sessions.size });
+      const refusal: ServerFrame = { type: 'error', code: 'server-full', message: 'the server is at capacity; try again later' };
+      ws.send(JSON.stringify(refusal));
+      ws.close(CLOSE_CODES.serverFull, 'server full');
+      return;
+    }
+    const session = createSession(ws, {
+      hub,
+      rateLimitPerS: config.rateLimitPerS,
+      rateBurst: config.rateBurst,
+      log,
+      onClose: () => {
+        sessions.delete(session);
+        if (sessions.size === 0) onAllClosed?.();
+      },
+    });
+    sessions.add(session);
+    heartbeat.watch(ws);
+  }
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until ws owns the socket, its errors are ours to absorb, or they would crash the process.
+    const onSocketError = (): void => void socket.destroy();
+    socket.on('error', onSocketError);
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== WS_PATH) return refuseSocket(socket, '404 Not Found');
+    if (stopping) return refuseSocket(socket, '503 Service Unavailable');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.removeListener('error', onSocketError);
+      accept(ws);
+    });
+  });
+  // Malformed HTTP from a client: answer 400 rather than let the error surface.
+  http.on('clientError', (_error, socket: Duplex) => {
+    if (socket.writable) refuseSocket(socket, '400 Bad Request');
+    else socket.destroy();
+  });
+
+  async function closeEverything(reason: 'restart' | 'shutdown'): Promise<void> {
+    heartbeat.stop();
+    // No `left` storms while everyone is being disconnected; clients resume on the next server.
+    hub.stop();
+    const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    const allClosed = new Promise<void>((resolve) => {
+      onAllClosed = resolve;
+      if (sessions.size === 0) resolve();
+    });
+    for (const session of sessions) session.shutdown(reason);
+    let cutTimer: ReturnType<typeof setTimeout> | undefined;
+    const cut = new Promise<void>((resolve) => {
+      cutTimer = setTimeout(resolve, SHUTDOWN_CLOSE_MS);
+    });
+    await Promise.race([allClosed, cut]);
+    clearTimeout(cutTimer);
+    for (const ws of wss.clients) ws.terminate();
+    await allClosed;
+    http.closeAllConnections();
+    await httpClosed;
+    log.info({ event: 'stopped', reason });
+  }
+
+  return {
+    listen() {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.port, config.host, () => {
+          http.off('error', reject);
+          const address = http.address();
+          resolve({ port: typeof address === 'object' && address ? address.port : config.port });
+        });
+      });
+    },
+
+    shutdown(reason) {
+      stopping ??= closeEverything(reason);
+      return stopping;
+    },
+
+    stats() {
+      return { connections: sessions.size, ...hub.counts() };
+    },
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * Test support for the signaling server: a real server on a free port, real `ws` clients,
+ * and waits on events (frames, closes, log entries) instead of sleeps. Everything created
+ * here is closed by the test context it was given.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import type { TestContext } from 'node:test';
+import { WebSocket } from 'ws';
+import { parseServerFrame, PROTOCOL_VERSION, type ServerFrame } from '../shared/protocol.ts';
+import { parseConfig, type Config } from './config.ts';
+import type { Log, LogEntry } from './log.ts';
+import { createSignalingServer, type SignalingServer } from './server.ts';
+
+export const DEFAULT_WAIT_MS = 3000;
+
+/** Rejects with a readable message if `promise` has not settled in time. */
+export function within<T>(promise: Promise<T>, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const randomId = (): string => randomBytes(16).toString('base64url');
+/** A resume secret as a client makes one: 32 random bytes, base64url. */
+export const randomResume = (): string => randomBytes(32).toString('base64url');
+
+// ---- log capture ----
+
+export interface CapturedLog extends Log {
+  readonly entries: LogEntry[];
+  /** Resolves with the next entry (including ones already logged and not yet awaited) with this event. */
+  next(event: string): Promise<LogEntry>;
+}
+
+export function createCapturedLog(): CapturedLog {
+  const entries: LogEntry[] = [];
+  let seen = 0;
+  const waiters = new Set<() => void>();
+  const record = (entry: LogEntry): void => {
+    entries.push(entry);
+    for (const wake of waiters) wake();
+  };
+  return {
+    entries,
+    error: record,
+    warn: record,
+    info: record,
+    debug: record,
+    next(event) {
+      return within(
+        new Promise<LogEntry>((resolve) => {
+          const check = (): void => {
+            const index = entries.findIndex((e, i) => i >= seen && e.event === event);
+            if (index < 0) return;
+            seen = index + 1;
+            waiters.delete(check);
+            resolve(entries[index] as LogEntry);
+          };
+          waiters.add(check);
+          check();
+        }),
+        `log event ${event}`,
+      );
+    },
+  };
+}
+
+// ---- server ----
+
+export interface TestServer {
+  server: SignalingServer;
+  port: number;
+  httpUrl: string;
+  wsUrl: string;
+  log: CapturedLog;
+}
+
+/** A server on 127.0.0.1 and a free port, serving a tiny client, shut down when the test ends. */
+export async function startTestServer(t: TestContext, overrides: Partial<Config> = {}): Promise<TestServer> {
+  const staticDir = mkdtempSync(joinPath(tmpdir(), 'porch-static-'));
+  writeFileSync(joinPath(staticDir, 'index.html'), '<!doctype html><title>Porch</title>');
+  writeFileSync(joinPath(staticDir, 'app.js'), 'export {};');
+  const base = parseConfig({ PORT: '0', HOST: '127.0.0.1' });
+  if (!base.ok) throw new Error(base.error.message);
+  const log = createCapturedLog();
+  const server = createSignalingServer({ ...base.value, staticDir, ...overrides }, { log });
+  t.after(async () => {
+    await server.shutdown('shutdown');
+    rmSync(staticDir, { recursive: true, force: true });
+  });
+  const { port } = await server.listen();
+  return { server, port, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, log };
+}
+
+// ---- clients ----
+
+export interface TestClient {
+  readonly ws: WebSocket;
+  /** Every frame received so far, in order. */
+  readonly received: ServerFrame[];
+  /** The earliest not-yet-taken frame of this type matching `match`, now or when it arrives. */
+  next<T extends ServerFrame['type']>(
+    type: T,
+    match?: (frame: Extract<ServerFrame, { type: T }>) => boolean,
+  ): Promise<Extract<ServerFrame, { type: T }>>;
+  /** Sends a frame as JSON, or raw text/bytes as given. */
+  send(frame: object | string | Buffer): void;
+  /** The close code and reason, once the socket has closed. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+}
+
+export async function connect(t: TestContext, wsUrl: string, options: { autoPong?: boolean } = {}): Promise<TestClient> {
+  const ws = new WebSocket(wsUrl, { autoPong: options.autoPong ?? true });
+  t.after(() => ws.terminate());
+  const received: ServerFrame[] = [];
+  const pending: ServerFrame[] = [];
+  const problems: string[] = [];
+  const waiters = new Set<() => void>();
+  const wake = (): void => {
+    for (const waiter of waiters) waiter();
+  };
+  let closeInfo: { code: number; reason: string } | null = null;
+
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on('close', (code, reason) => {
+      closeInfo = { code, reason: reason.toString() };
+      resolve(closeInfo);
+      wake();
+    });
+  });
+  ws.on('error', (error) => problems.push(`socket error: ${error.message}`));
+  ws.on('message', (data, isBinary) => {
+    // Every frame the server sends must pass the browser's own parser.
+    const parsed = isBinary ? null : parseServerFrame(data.toString());
+    if (!parsed?.ok) problems.push(`server sent an invalid frame: ${data.toString().slice(0, 200)}`);
+    else {
+      received.push(parsed.value);
+      pending.push(parsed.value);
+    }
+    wake();
+  });
+  await within(new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  }), 'the connection to open');
+
+  return {
+    ws,
+    received,
+    closed,
+    send(frame) {
+      ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
+    },
+    next(type, match = () => true) {
+      type Wanted = Extract<ServerFrame, { type: typeof type }>;
+      const what = `a ${type} frame (received so far: ${received.map((f) => f.type).join(', ') || 'nothing'})`;
+      return within(
+        new Promise<Wanted>((resolve, reject) => {
+          const check = (): void => {
+            const index = pending.findIndex((f) => f.type === type && match(f as Wanted));
+            const problem = problems[0];
+            if (index >= 0) {
+              const [frame] = pending.splice(index, 1);
+              waiters.delete(check);
+              resolve(frame as Wanted);
+            } else if (problem !== undefined) {
+              waiters.delete(check);
+              reject(new Error(problem));
+            } else if (closeInfo) {
+              waiters.delete(check);
+              reject(new Error(`socket closed (${closeInfo.code}) before ${what}`));
+            }
+          };
+          waiters.add(check);
+          check();
+        }),
+        what,
+      );
+    },
+  };
+}
+
+/** Connects and says hello; resolves once welcomed. */
+export async function join(
+  t: TestContext,
+  wsUrl: string,
+  room: string,
+  resume = randomResume(),
+): Promise<TestClient & { peer: string; peers: string[]; resume: string }> {
+  const client = await connect(t, wsUrl);
+  client.send({ type: 'hello', v: PROTOCOL_VERSION, room, resume });
+  const welcome = await client.next('welcome');
+  return Object.assign(client, { peer: welcome.peer, peers: welcome.peers, resume });
+}
