@@ -23,8 +23,8 @@ const client = await build({
   // Node-only parts of simple-peer that Porch does not use, replaced by small stand-ins.
   alias: {
     'readable-stream': './client/shims/stream.ts',
-    debug: './client/shims/debug.ts',
-    randombytes: './client/shims/randombytes.ts',
+    debug: './client/shims/debug.cjs',
+    randombytes: './client/shims/randombytes.cjs',
     buffer: './client/shims/buffer.ts',
   },
   legalComments: 'none',

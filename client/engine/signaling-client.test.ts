@@ -196,9 +196,9 @@ test('reconnect delays grow, stay jittered around the base and stop growing at t
     timers.advance(status.retryInMs);
     assert.equal(sockets.length, i + 2, `attempt ${i + 1} did not reconnect after ${status.retryInMs} ms`);
   }
-  // delay = round(min(8000, 250 · 2^n) · (0.75 + 0.5 · random)): the cap bounds the base, so
-  // jitter keeps spreading a room's reconnects even at the cap (never more than 10 s).
-  assert.deepEqual(delays, [250, 375, 1250, 2000, 3500, 8000, 8000, 6000, 9996]);
+  // delay = round(min(5000, 250 · 2^n) · (0.75 + 0.5 · random)): the cap bounds the base, so
+  // jitter keeps spreading a room's reconnects even at the cap (never more than 6.25 s).
+  assert.deepEqual(delays, [250, 375, 1250, 2000, 3500, 5000, 5000, 3750, 6248]);
 });
 
 test('a welcome resets the backoff so the next outage starts with a short delay', () => {

@@ -47,7 +47,7 @@ export interface SignalingClient {
 }
 
 const OPEN = 1;
-const MAX_BACKOFF_MS = 8000;
+const MAX_BACKOFF_MS = 5000;
 const FIRST_BACKOFF_MS = 250;
 
 export function createSignalingClient(options: SignalingClientOptions): SignalingClient {

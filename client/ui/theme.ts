@@ -46,6 +46,7 @@ export const theme = css`
   input,
   select {
     font: inherit;
+    font-weight: 400;
     padding: 0.6rem 0.8rem;
     border-radius: 10px;
     border: 1px solid var(--line);
