@@ -40,6 +40,21 @@ export class RoomView extends LitElement {
       }
       .count {
         color: var(--muted-ink);
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+      }
+      .pill {
+        font-size: 0.8rem;
+        font-weight: 700;
+        padding: 0.2rem 0.6rem;
+        border-radius: 999px;
+        background: #e3f1e8;
+        color: var(--ok);
+      }
+      .pill.warn {
+        background: #fdf0e1;
+        color: var(--warn);
       }
       .notices {
         display: grid;
@@ -137,7 +152,11 @@ export class RoomView extends LitElement {
     return html`
       <header>
         <h1>${s.title || 'Porch room'}</h1>
-        ${s.phase === 'joined' ? html`<span class="count">${count} ${count === 1 ? 'person' : 'people'} here</span>` : nothing}
+        ${s.phase === 'joined'
+          ? html`<span class="count"
+              ><span class="pill ${liveness(s).tone}">${liveness(s).text}</span> ${count} ${count === 1 ? 'person' : 'people'} here</span
+            >`
+          : nothing}
       </header>
       <div class="notices" role="status" aria-live="polite">
         ${statusLines(s).map((l) => html`<div class="notice ${l.tone === 'bad' ? 'bad' : ''}">${l.text}</div>`)}
@@ -222,6 +241,14 @@ export class RoomView extends LitElement {
       <a href="/">Start a new room</a>
     </div>`;
   }
+}
+
+/** The one-word answer to "am I on air?", always visible while in the room. */
+function liveness(s: RoomState): { text: string; tone: 'ok' | 'warn' } {
+  if (s.signaling.kind !== 'connected') return { text: 'Reconnecting', tone: 'warn' };
+  if (s.microphone !== 'live') return { text: 'Listening only', tone: 'warn' };
+  if (s.muted) return { text: 'Muted', tone: 'warn' };
+  return { text: 'Live', tone: 'ok' };
 }
 
 declare global {

@@ -9,7 +9,7 @@ export class ParticipantTile extends LitElement {
   @property({ type: Boolean }) speaking = false;
   @property({ type: Boolean }) muted = false;
   @property({ type: Boolean }) self = false;
-  /** Connection text; empty for ourselves. */
+  /** How we are connected to them; ignored for ourselves. */
   @property() connection = '';
   @property({ attribute: 'connection-ok', type: Boolean }) connectionOk = true;
 
@@ -83,8 +83,8 @@ export class ParticipantTile extends LitElement {
       >
         ${initials || '?'} ${this.muted ? html`<span class="badge" aria-hidden="true">muted</span>` : ''}
       </div>
-      <div class="name">${this.name}${this.self ? ' (you)' : ''}</div>
-      ${this.connection ? html`<div class="conn ${this.connectionOk ? '' : 'bad'}">${this.connection}</div>` : ''}
+      <div class="name">${this.name}</div>
+      <div class="conn ${this.connectionOk ? '' : 'bad'}">${this.self ? 'You' : this.connection}</div>
     `;
   }
 }
