@@ -13,7 +13,6 @@ export interface SessionOptions {
   log: Log;
   /** Called once, when the socket has closed. */
   onClose: () => void;
-  nowMs?: () => number;
 }
 
 /** One client connection: every frame it sends is checked here before the hub sees it. */
@@ -39,7 +38,7 @@ export function createSession(ws: WebSocket, options: SessionOptions): Session {
   const rate = createRateLimiter({
     ratePerS: options.rateLimitPerS,
     burst: options.rateBurst,
-    nowMs: options.nowMs ?? (() => performance.now()),
+    nowMs: () => performance.now(),
   });
   let seat: Seat | null = null;
   /** False once we close (bye, refusal, replacement, abuse): nothing more is read. */
@@ -59,7 +58,7 @@ export function createSession(ws: WebSocket, options: SessionOptions): Session {
     },
     close(code, reason) {
       reading = false;
-      if (ws.readyState <= OPEN) ws.close(code, reason);
+      if (ws.readyState === OPEN) ws.close(code, reason);
     },
     shutdown(reason) {
       sendFrame({ type: 'closing', reason });

@@ -80,11 +80,22 @@ export interface TestServer {
   log: CapturedLog;
 }
 
-/** A server on 127.0.0.1 and a free port, serving a tiny client, shut down when the test ends. */
-export async function startTestServer(t: TestContext, overrides: Partial<Config> = {}): Promise<TestServer> {
+const CLIENT_FILES: Record<string, string | Buffer> = {
+  'index.html': '<!doctype html><title>Porch</title>',
+  'app.js': 'export {};',
+};
+
+/**
+ * A server on 127.0.0.1 and a free port, serving a tiny client (`files` adds to it), shut
+ * down when the test ends.
+ */
+export async function startTestServer(
+  t: TestContext,
+  overrides: Partial<Config> = {},
+  files: Record<string, string | Buffer> = {},
+): Promise<TestServer> {
   const staticDir = mkdtempSync(joinPath(tmpdir(), 'porch-static-'));
-  writeFileSync(joinPath(staticDir, 'index.html'), '<!doctype html><title>Porch</title>');
-  writeFileSync(joinPath(staticDir, 'app.js'), 'export {};');
+  for (const [name, body] of Object.entries({ ...CLIENT_FILES, ...files })) writeFileSync(joinPath(staticDir, name), body);
   const base = parseConfig({ PORT: '0', HOST: '127.0.0.1' });
   if (!base.ok) throw new Error(base.error.message);
   const log = createCapturedLog();

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { parseConfig, type Config } from './config.ts';
+
+function accepted(env: Record<string, string | undefined>): Config {
+  const parsed = parseConfig(env);
+  if (!parsed.ok) assert.fail(parsed.error.message);
+  return parsed.value;
+}
+function refusal(env: Record<string, string | undefined>): string {
+  const parsed = parseConfig(env);
+  if (parsed.ok) assert.fail(`accepted ${JSON.stringify(env)}`);
+  assert.equal(parsed.error.code, 'bad-config');
+  return parsed.error.message;
+}
+
+test('an empty environment gives the documented defaults', () => {
+  assert.deepEqual(accepted({}), {
+    port: 8080,
+    host: '0.0.0.0',
+    staticDir: resolve(process.cwd(), 'dist/public'),
+    roomCapacity: 50,
+    heartbeatMs: 15000,
+    leaveGraceMs: 10000,
+    rateLimitPerS: 40,
+    rateBurst: 80,
+    maxConnections: 10000,
+    iceServers: [],
+    logLevel: 'info',
+  });
+});
+
+test('every variable is read, and the burst is twice the rate', () => {
+  const config = accepted({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    STATIC_DIR: '/srv/porch',
+    ROOM_CAPACITY: '8',
+    HEARTBEAT_MS: '500',
+    LEAVE_GRACE_MS: '0',
+    RATE_LIMIT_PER_S: '5',
+    MAX_CONNECTIONS: '3',
+    ICE_SERVERS: '[{"urls":["stun:a.example:3478","turns:b.example"],"username":"u","credential":"c"}]',
+    LOG_LEVEL: 'debug',
+  });
+  assert.equal(config.port, 0, 'port 0 picks a free port');
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.staticDir, '/srv/porch');
+  assert.equal(config.roomCapacity, 8);
+  assert.equal(config.heartbeatMs, 500);
+  assert.equal(config.leaveGraceMs, 0);
+  assert.equal(config.rateLimitPerS, 5);
+  assert.equal(config.rateBurst, 10);
+  assert.equal(config.maxConnections, 3);
+  assert.deepEqual(config.iceServers, [{ urls: ['stun:a.example:3478', 'turns:b.example'], username: 'u', credential: 'c' }]);
+  assert.equal(config.logLevel, 'debug');
+});
+
+test('a relative STATIC_DIR is resolved against the working directory', () => {
+  assert.equal(accepted({ STATIC_DIR: 'build/web' }).staticDir, resolve(process.cwd(), 'build/web'));
+});
+
+test('empty and blank variables mean the default', () => {
+  assert.equal(accepted({ PORT: '', ROOM_CAPACITY: '  ' }).port, 8080);
+  assert.equal(accepted({ ROOM_CAPACITY: '  ' }).roomCapacity, 50);
+});
+
+const BAD: [Record<string, string>, RegExp][] = [
+  [{ PORT: 'eighty' }, /^PORT: must be a whole number \(got "eighty"\)$/],
+  [{ PORT: '-1' }, /^PORT: /],
+  [{ PORT: '8080.5' }, /^PORT: /],
+  [{ PORT: '65536' }, /^PORT: must be at most 65535/],
+  [{ ROOM_CAPACITY: '0' }, /^ROOM_CAPACITY: must be at least 1/],
+  [{ HEARTBEAT_MS: '1e3' }, /^HEARTBEAT_MS: /],
+  [{ HEARTBEAT_MS: '5' }, /^HEARTBEAT_MS: must be at least 10/],
+  [{ LEAVE_GRACE_MS: '99999999999' }, /^LEAVE_GRACE_MS: must be at most/],
+  [{ RATE_LIMIT_PER_S: '0' }, /^RATE_LIMIT_PER_S: /],
+  [{ MAX_CONNECTIONS: 'lots' }, /^MAX_CONNECTIONS: /],
+  [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
+  [{ ICE_SERVERS: 'stun:x' }, /^ICE_SERVERS: must be valid JSON$/],
+  [{ ICE_SERVERS: '{"urls":"stun:x"}' }, /^ICE_SERVERS: /],
+  [{ ICE_SERVERS: '[{"url":"stun:x"}]' }, /^ICE_SERVERS at 0/],
+  [{ ICE_SERVERS: '[{"urls":"https://x"}]' }, /^ICE_SERVERS at 0: every url must start with stun:, turn: or turns:$/],
+];
+
+for (const [env, message] of BAD) {
+  test(`a bad value is refused with a message naming its variable: ${JSON.stringify(env)}`, () => {
+    assert.match(refusal(env), message);
+  });
+}
+
+test('a refused ICE_SERVERS is not echoed, as it may hold TURN credentials', () => {
+  const message = refusal({ ICE_SERVERS: '[{"urls":"http://x","credential":"hunter2"}]' });
+  assert.equal(message.includes('hunter2'), false);
+});

@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLOSE_CODES, parseServerFrame, type ServerFrame } from '../shared/protocol.ts';
+import { createHub, type Link, type Timers } from './hub.ts';
+import { silentLog } from './log.ts';
+
+/** A link that records what it was sent and how it was closed. */
+function fakeLink(): Link & { frames: ServerFrame[]; closedWith: number | null } {
+  const link = {
+    frames: [] as ServerFrame[],
+    closedWith: null as number | null,
+    send(text: string) {
+      const parsed = parseServerFrame(text);
+      if (!parsed.ok) assert.fail(`hub sent an invalid frame: ${parsed.error.message}`);
+      link.frames.push(parsed.value);
+    },
+    close(code: number) {
+      link.closedWith = code;
+    },
+  };
+  return link;
+}
+
+/** Timers the test fires by hand, so grace periods take no time. */
+function fakeTimers(): Timers & { fireAll(): void; pending(): number } {
+  const due = new Map<number, () => void>();
+  let next = 0;
+  return {
+    set(fn) {
+      next += 1;
+      due.set(next, fn);
+      return next;
+    },
+    clear(handle) {
+      due.delete(handle as number);
+    },
+    fireAll() {
+      const fns = [...due.values()];
+      due.clear();
+      for (const fn of fns) fn();
+    },
+    pending: () => due.size,
+  };
+}
+
+const ROOM = 'room-0123456789abcdef';
+const ALICE = 'alice-0123456789ab';
+const BOB = 'bob-0123456789abcd';
+
+function setup(leaveGraceMs = 10_000) {
+  const timers = fakeTimers();
+  const hub = createHub({ roomCapacity: 10, leaveGraceMs, iceServers: [], log: silentLog, timers });
+  const alice = fakeLink();
+  const bob = fakeLink();
+  assert.ok(hub.join(alice, ROOM, ALICE).ok);
+  assert.ok(hub.join(bob, ROOM, BOB).ok);
+  return { hub, timers, alice, bob };
+}
+
+test('a dropped peer is announced as left only when its grace timer fires', () => {
+  const { hub, timers, alice, bob } = setup();
+  hub.drop(alice, ROOM, ALICE);
+  assert.equal(bob.frames.some((f) => f.type === 'left'), false);
+  assert.deepEqual(hub.counts(), { rooms: 1, members: 2, away: 1 });
+  timers.fireAll();
+  assert.deepEqual(bob.frames.at(-1), { type: 'left', peer: ALICE });
+  assert.deepEqual(hub.counts(), { rooms: 1, members: 1, away: 0 });
+});
+
+test('resuming within the grace period cancels the departure and re-announces the peer', () => {
+  const { hub, timers, alice, bob } = setup();
+  hub.drop(alice, ROOM, ALICE);
+  const again = fakeLink();
+  assert.deepEqual(hub.join(again, ROOM, ALICE), { ok: true, value: 'resumed' });
+  assert.equal(timers.pending(), 0);
+  assert.deepEqual(again.frames[0], { type: 'welcome', peer: ALICE, peers: [BOB], ice: [] });
+  assert.deepEqual(bob.frames.at(-1), { type: 'joined', peer: ALICE });
+});
+
+test('a replaced connection is closed with the replaced code, and its later drop changes nothing', () => {
+  const { hub, timers, alice, bob } = setup();
+  const newer = fakeLink();
+  assert.deepEqual(hub.join(newer, ROOM, ALICE), { ok: true, value: 'replaced' });
+  assert.equal(alice.closedWith, CLOSE_CODES.replaced);
+  hub.drop(alice, ROOM, ALICE);
+  assert.equal(timers.pending(), 0);
+  assert.equal(hub.route(ROOM, BOB, ALICE, 'box'), 'routed');
+  assert.deepEqual(newer.frames.at(-1), { type: 'msg', from: BOB, box: 'box' });
+  assert.equal(alice.frames.some((f) => f.type === 'msg'), false);
+});
+
+test('with no grace period a drop is a departure at once', () => {
+  const { hub, timers, alice, bob } = setup(0);
+  hub.drop(alice, ROOM, ALICE);
+  assert.equal(timers.pending(), 0);
+  assert.deepEqual(bob.frames.at(-1), { type: 'left', peer: ALICE });
+});
+
+test('after stop, pending departures are forgotten and drops announce nothing', () => {
+  const { hub, timers, alice, bob } = setup();
+  hub.drop(alice, ROOM, ALICE);
+  hub.stop();
+  assert.equal(timers.pending(), 0);
+  hub.drop(bob, ROOM, BOB);
+  hub.leave(bob, ROOM, BOB);
+  assert.equal(bob.frames.some((f) => f.type === 'left'), false);
+});
+
+test('a peer cannot send to itself', () => {
+  const { hub } = setup();
+  assert.equal(hub.route(ROOM, ALICE, ALICE, 'box'), 'unknown-peer');
+});
