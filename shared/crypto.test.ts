@@ -2,7 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { derive, randomBytes } from './crypto.ts';
+import {
+  createIdentity,
+  derive,
+  identityFromSecretKey,
+  randomBytes,
+  seal,
+  SECRETBOX_MAC_BYTES,
+  SECRETBOX_NONCE_BYTES,
+  sign,
+  SIGNATURE_BYTES,
+  unseal,
+  verify,
+} from './crypto.ts';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -112,4 +124,116 @@ test('randomBytes returns the requested number of bytes and two draws differ', (
 test('derive refuses lengths that are not whole numbers of bytes', () => {
   assert.throws(() => derive('x', new Uint8Array(), Number.NaN));
   assert.throws(() => derive('x', new Uint8Array(), 1.5));
+});
+
+const key32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+
+test('sealed bytes unseal with the same key to the same plaintext, with a nonce and MAC added', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 500 }), key32, (plaintext, key) => {
+      const sealed = seal(plaintext, key);
+      assert.equal(sealed.length, plaintext.length + SECRETBOX_NONCE_BYTES + SECRETBOX_MAC_BYTES);
+      assert.deepEqual(unseal(sealed, key), plaintext);
+    }),
+  );
+});
+
+test('sealing the same plaintext twice uses a fresh nonce and gives different bytes', () => {
+  const key = randomBytes(32);
+  const plaintext = new Uint8Array(16);
+  const a = seal(plaintext, key);
+  const b = seal(plaintext, key);
+  assert.notEqual(hex(a.subarray(0, SECRETBOX_NONCE_BYTES)), hex(b.subarray(0, SECRETBOX_NONCE_BYTES)));
+  assert.notEqual(hex(a), hex(b));
+});
+
+test('unsealing with a different key returns null', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 100 }), key32, key32, (plaintext, key, other) => {
+      fc.pre(hex(key) !== hex(other));
+      assert.equal(unseal(seal(plaintext, key), other), null);
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test('unsealing anything shorter than nonce plus MAC returns null', () => {
+  const key = randomBytes(32);
+  for (let n = 0; n < SECRETBOX_NONCE_BYTES + SECRETBOX_MAC_BYTES; n++) assert.equal(unseal(new Uint8Array(n), key), null);
+  assert.equal(unseal(seal(new Uint8Array(0), key).subarray(0, SECRETBOX_NONCE_BYTES + SECRETBOX_MAC_BYTES - 1), key), null);
+});
+
+test('a sealed empty plaintext is exactly nonce plus MAC and unseals to empty', () => {
+  const key = randomBytes(32);
+  const sealed = seal(new Uint8Array(0), key);
+  assert.equal(sealed.length, SECRETBOX_NONCE_BYTES + SECRETBOX_MAC_BYTES);
+  assert.deepEqual(unseal(sealed, key), new Uint8Array(0));
+});
+
+test('a signature verifies for its message and key, and not for another message, key or signature', () => {
+  const ann = createIdentity();
+  const ben = createIdentity();
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), (message, at) => {
+      const signature = sign(message, ann);
+      assert.equal(signature.length, SIGNATURE_BYTES);
+      assert.equal(verify(message, signature, ann.publicKey), true);
+      assert.equal(verify(message, signature, ben.publicKey), false);
+      const tampered = signature.slice();
+      const i = at % tampered.length;
+      tampered[i] = tampered[i]! ^ 1;
+      assert.equal(verify(message, tampered, ann.publicKey), false);
+      const other = Uint8Array.of(...message, 0);
+      assert.equal(verify(other, signature, ann.publicKey), false);
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('verify returns false, not an exception, for a signature or key of the wrong length', () => {
+  const ann = createIdentity();
+  const message = Uint8Array.of(1, 2, 3);
+  const signature = sign(message, ann);
+  assert.equal(verify(message, signature.subarray(0, 63), ann.publicKey), false);
+  assert.equal(verify(message, Uint8Array.of(...signature, 0), ann.publicKey), false);
+  assert.equal(verify(message, signature, ann.publicKey.subarray(0, 31)), false);
+  assert.equal(verify(message, signature, new Uint8Array(0)), false);
+});
+
+test('an identity rebuilt from its stored secret key has the same keys and signs the same', () => {
+  const identity = createIdentity();
+  assert.equal(identity.publicKey.length, 32);
+  assert.equal(identity.secretKey.length, 64);
+  const rebuilt = identityFromSecretKey(identity.secretKey.slice());
+  assert.ok(rebuilt);
+  assert.deepEqual(rebuilt.publicKey, identity.publicKey);
+  assert.deepEqual(rebuilt.secretKey, identity.secretKey);
+  const message = Uint8Array.of(4, 5, 6);
+  assert.equal(verify(message, sign(message, rebuilt), identity.publicKey), true);
+});
+
+test('two new identities differ', () => {
+  assert.notEqual(hex(createIdentity().publicKey), hex(createIdentity().publicKey));
+});
+
+test('a stored secret key of the wrong length is refused', () => {
+  const { secretKey } = createIdentity();
+  for (const bytes of [new Uint8Array(0), secretKey.subarray(0, 32), secretKey.subarray(0, 63), Uint8Array.of(...secretKey, 0)]) {
+    assert.equal(identityFromSecretKey(bytes), null, `${bytes.length} bytes`);
+  }
+});
+
+test('a stored secret key whose public half does not match its seed is refused', () => {
+  const { secretKey } = createIdentity();
+  fc.assert(
+    fc.property(fc.integer({ min: 32, max: 63 }), fc.integer({ min: 1, max: 255 }), (at, delta) => {
+      const corrupted = secretKey.slice();
+      corrupted[at] = corrupted[at]! ^ delta;
+      assert.equal(identityFromSecretKey(corrupted), null);
+    }),
+    { numRuns: 40 },
+  );
+  // Another identity's public half glued to this seed.
+  const glued = Uint8Array.of(...secretKey.subarray(0, 32), ...createIdentity().publicKey);
+  assert.equal(identityFromSecretKey(glued), null);
 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { BASE64URL_PATTERN, toBase64Url } from './encoding.ts';
 import { parseClientFrame } from './protocol.ts';
 import type { Result } from './result.ts';
-import { createRoomSecret, parseRoomFragment, ROOM_SECRET_BYTES, roomIdOf, roomLink, type RoomSecret } from './room-link.ts';
+import { createRoomSecret, parseRoomFragment, ROOM_SECRET_BYTES, roomIdOf, roomKeyOf, roomLink, type RoomSecret } from './room-link.ts';
 
 function accepted<T>(r: Result<T>): T {
   if (!r.ok) assert.fail(`refused: ${r.error.code}: ${r.error.message}`);
@@ -163,5 +163,57 @@ test('the fragment of a room link parses back to the same secret and never reach
       assert.equal(url.search, '');
       assert.deepEqual(accepted(parseRoomFragment(url.hash)), secret);
     }),
+  );
+});
+
+const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+test('a room key is 32 bytes and the same every time for the same secret', () => {
+  fc.assert(
+    fc.property(secretBytes, (bytes) => {
+      const key = roomKeyOf(secretOf(bytes));
+      assert.equal(key.length, 32);
+      assert.equal(hexOf(key), hexOf(roomKeyOf(secretOf(bytes.slice()))));
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test('a room key shares no prefix with the room id the server sees, nor with the secret', () => {
+  fc.assert(
+    fc.property(secretBytes, (bytes) => {
+      const secret = secretOf(bytes);
+      const key = roomKeyOf(secret);
+      const id = Buffer.from(roomIdOf(secret), 'base64url');
+      assert.notEqual(hexOf(key.subarray(0, 16)), hexOf(id));
+      assert.notEqual(hexOf(key), hexOf(bytes));
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test('different secrets give different room keys', () => {
+  fc.assert(
+    fc.property(secretBytes, secretBytes, (a, b) => {
+      fc.pre(Buffer.compare(a, b) !== 0);
+      assert.notEqual(hexOf(roomKeyOf(secretOf(a))), hexOf(roomKeyOf(secretOf(b))));
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test('a room key is the first 32 bytes of SHA-512 over the "porch room key" label and the secret', () => {
+  const bytes = new Uint8Array(32).fill(3);
+  const label = Buffer.from('porch room key');
+  const expected = createHash('sha512')
+    .update(Buffer.concat([Buffer.of(label.length), label, bytes]))
+    .digest()
+    .subarray(0, 32)
+    .toString('hex');
+  assert.equal(hexOf(roomKeyOf(secretOf(bytes))), expected);
+  // Fixed vector for the all-zero secret, so a change of label or layout cannot go unnoticed.
+  assert.equal(
+    hexOf(roomKeyOf(secretOf(new Uint8Array(32)))),
+    'f226b778ec60e88fcc795172dd1feabab31743e5cbef9145cd50cf7bcf48103c',
   );
 });
