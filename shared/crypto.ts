@@ -15,3 +15,49 @@ export function derive(label: string, input: Uint8Array, lengthBytes: number): U
 }
 
 export const randomBytes = (n: number): Uint8Array => nacl.randomBytes(n);
+
+/** A long-lived ed25519 identity: who a person is across rooms and reloads. */
+export interface Identity {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+export const IDENTITY_PUBLIC_KEY_BYTES = nacl.sign.publicKeyLength;
+export const SIGNATURE_BYTES = nacl.sign.signatureLength;
+export const SECRETBOX_NONCE_BYTES = nacl.secretbox.nonceLength;
+export const SECRETBOX_MAC_BYTES = nacl.secretbox.overheadLength;
+export const SECRETBOX_KEY_BYTES = nacl.secretbox.keyLength;
+
+export function createIdentity(): Identity {
+  const pair = nacl.sign.keyPair();
+  return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+}
+
+/** Rebuilds an identity from a stored secret key; null when the bytes are not a valid key pair. */
+export function identityFromSecretKey(secretKey: Uint8Array): Identity | null {
+  if (secretKey.length !== nacl.sign.secretKeyLength) return null;
+  const pair = nacl.sign.keyPair.fromSecretKey(secretKey);
+  const probe = utf8('porch identity check');
+  return nacl.sign.detached.verify(probe, nacl.sign.detached(probe, pair.secretKey), pair.publicKey)
+    ? { publicKey: pair.publicKey, secretKey: pair.secretKey }
+    : null;
+}
+
+export const sign = (message: Uint8Array, identity: Identity): Uint8Array => nacl.sign.detached(message, identity.secretKey);
+
+export function verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== SIGNATURE_BYTES || publicKey.length !== IDENTITY_PUBLIC_KEY_BYTES) return false;
+  return nacl.sign.detached.verify(message, signature, publicKey);
+}
+
+/** nonce ‖ XSalsa20-Poly1305(key, nonce, plaintext), with a fresh random nonce every time. */
+export function seal(plaintext: Uint8Array, key: Uint8Array): Uint8Array {
+  const nonce = randomBytes(SECRETBOX_NONCE_BYTES);
+  return concatBytes(nonce, nacl.secretbox(plaintext, nonce, key));
+}
+
+/** Null on any failure: wrong key, tampering, truncation. */
+export function unseal(sealed: Uint8Array, key: Uint8Array): Uint8Array | null {
+  if (sealed.length < SECRETBOX_NONCE_BYTES + SECRETBOX_MAC_BYTES) return null;
+  return nacl.secretbox.open(sealed.subarray(SECRETBOX_NONCE_BYTES), sealed.subarray(0, SECRETBOX_NONCE_BYTES), key);
+}

@@ -35,3 +35,6 @@ export const roomLink = (origin: string, secret: RoomSecret): string => `${origi
 /** The only name of the room the signaling server ever sees. */
 export const roomIdOf = (secret: RoomSecret): string =>
   toBase64Url(derive('porch room id', secret.bytes, ROOM_ID_BYTES));
+
+/** Seals every message between members; never leaves the browser. */
+export const roomKeyOf = (secret: RoomSecret): Uint8Array => derive('porch room key', secret.bytes, 32);

@@ -1,23 +1,31 @@
-import { randomBytes } from '../../shared/crypto.ts';
+import { randomBytes, type Identity } from '../../shared/crypto.ts';
 import { createMicrophone } from './audio/microphone.ts';
 import { createRemotePlayer } from './audio/remote-player.ts';
-import { createPlainCodec } from './envelope-codec.ts';
 import { createSimplePeerLink } from './peer-adapter.ts';
 import { createRoomSession, type RoomSession } from './room-session.ts';
 
+export interface BrowserSessionOptions {
+  roomId: string;
+  roomKey: Uint8Array;
+  identity: Identity;
+  title?: string;
+  origin: URL;
+}
+
 /** Wires a room session to the real browser: WebSocket, WebRTC, microphone and speakers. */
-export function createBrowserSession(options: { roomId: string; title?: string; origin: URL }): RoomSession {
+export function createBrowserSession(options: BrowserSessionOptions): RoomSession {
   const wsUrl = new URL('/ws', options.origin);
   wsUrl.protocol = options.origin.protocol === 'https:' ? 'wss:' : 'ws:';
   return createRoomSession({
     signalingUrl: wsUrl.href,
     roomId: options.roomId,
+    roomKey: options.roomKey,
+    identity: options.identity,
     microphone: createMicrophone({
       mediaDevices: navigator.mediaDevices,
       createAudioContext: () => new AudioContext(),
     }),
     player: createRemotePlayer(),
-    codec: createPlainCodec(),
     createLink: createSimplePeerLink,
     randomBytes,
     ...(options.title ? { title: options.title } : {}),

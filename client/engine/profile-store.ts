@@ -1,28 +1,44 @@
 import { get, set } from 'idb-keyval';
+import { createIdentity, identityFromSecretKey, type Identity } from '../../shared/crypto.ts';
 
 /** What this browser remembers about its person between visits. */
 export interface Profile {
   name: string;
+  identity: Identity;
 }
 
 const PROFILE_KEY = 'porch:profile';
 
+interface StoredProfile {
+  name: string;
+  identitySecretKey: Uint8Array;
+}
+
+function parseStored(stored: unknown): Profile | null {
+  if (!stored || typeof stored !== 'object') return null;
+  const { name, identitySecretKey } = stored as Partial<StoredProfile>;
+  if (typeof name !== 'string' || !(identitySecretKey instanceof Uint8Array)) return null;
+  const identity = identityFromSecretKey(identitySecretKey);
+  return identity ? { name, identity } : null;
+}
+
+/** The stored profile, or a new identity (saved at once, so it survives reloads). */
 export async function loadProfile(): Promise<Profile> {
   try {
-    const stored: unknown = await get(PROFILE_KEY);
-    if (stored && typeof stored === 'object' && typeof (stored as Profile).name === 'string') {
-      return { name: (stored as Profile).name };
-    }
+    const stored = parseStored(await get(PROFILE_KEY));
+    if (stored) return stored;
   } catch {
-    // Private windows may refuse IndexedDB; the person simply types their name again.
+    // Private windows may refuse IndexedDB: this visit gets a fresh identity that is not kept.
   }
-  return { name: '' };
+  const profile = { name: '', identity: createIdentity() };
+  await saveProfile(profile);
+  return profile;
 }
 
 export async function saveProfile(profile: Profile): Promise<void> {
   try {
-    await set(PROFILE_KEY, profile);
+    await set(PROFILE_KEY, { name: profile.name, identitySecretKey: profile.identity.secretKey } satisfies StoredProfile);
   } catch {
-    // As above: not remembering a name must never stop anyone from joining.
+    // As above: not remembering must never stop anyone from joining.
   }
 }

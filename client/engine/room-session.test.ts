@@ -374,7 +374,6 @@ test('presence from someone the server never listed changes no title and starts 
 
 test(
   'presence from someone the server never listed does not add a participant',
-  { todo: 'room-session.ts: onIntroduced patches a participant before the roster check' },
   async (t) => {
     const { joinRoom, receive, participant } = setup(t);
     await joinRoom([HIGH]);
@@ -585,7 +584,6 @@ test('forged, re-routed, unintroduced or garbage boxes never create a link', asy
 
 test(
   'a valid offer from someone the server never listed never creates a link',
-  { todo: 'room-session.ts: signal messages reach the mesh without a roster check' },
   async (t) => {
     const { links, joinRoom, receive } = setup(t);
     await joinRoom([HIGH]);

@@ -1,13 +1,15 @@
+import type { Identity } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
+import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
 import type { Microphone, MicrophoneStatus, AudioInput } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
-import type { EnvelopeCodec } from './envelope-codec.ts';
 import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
 import { createSignalingClient, type SignalingClient, type SignalingStatus, type SocketLike } from './signaling-client.ts';
+import { createSealedCodec, type Rejection } from './sealed-codec.ts';
 import { createStore, type Store } from './store.ts';
 import { createSpeakingDetector } from './speaking-detector.ts';
 
@@ -17,6 +19,10 @@ export interface Participant {
   muted: boolean;
   connection: PeerConnectionState;
   speaking: boolean;
+  /** From the identity key the person proved they hold; null until they introduced themselves. */
+  safetyNumber: string | null;
+  /** 'unsecured': their envelopes keep failing checks; 'key-changed': a different identity tried to speak for them. */
+  security: 'ok' | 'unsecured' | 'key-changed';
 }
 
 export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced';
@@ -30,6 +36,7 @@ export interface RoomState {
   /** Known to the creator and learned from members; the server never sees it. */
   title: string;
   selfId: string | null;
+  safetyNumber: string;
   selfSpeaking: boolean;
   /** Everyone else, in the order they became known. */
   participants: readonly Participant[];
@@ -42,7 +49,8 @@ export interface RoomSessionDeps {
   roomId: string;
   microphone: Microphone;
   player: RemotePlayer;
-  codec: EnvelopeCodec;
+  roomKey: Uint8Array;
+  identity: Identity;
   createLink: PeerLinkFactory;
   randomBytes: (n: number) => Uint8Array;
   title?: string;
@@ -58,6 +66,8 @@ export interface RoomSession {
 }
 
 const UNKNOWN_NAME = 'Someone';
+/** Rejected envelopes from one peer before the person is told the connection is not secure. */
+const REJECTIONS_BEFORE_WARNING = 3;
 
 export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   const state = createStore<RoomState>({
@@ -68,6 +78,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     name: '',
     title: deps.title ?? '',
     selfId: null,
+    safetyNumber: safetyNumberOf(deps.identity.publicKey),
     selfSpeaking: false,
     participants: [],
     inputs: [],
@@ -77,7 +88,15 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   const patchParticipant = (id: string, changes: Partial<Participant>): void =>
     state.update((s) => {
       const known = s.participants.some((p) => p.id === id);
-      const base: Participant = { id, name: UNKNOWN_NAME, muted: false, connection: 'connecting', speaking: false };
+      const base: Participant = {
+        id,
+        name: UNKNOWN_NAME,
+        muted: false,
+        connection: 'connecting',
+        speaking: false,
+        safetyNumber: null,
+        security: 'ok',
+      };
       const participants = known
         ? s.participants.map((p) => (p.id === id ? { ...p, ...changes } : p))
         : [...s.participants, { ...base, ...changes }];
@@ -92,6 +111,24 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   let signaling: SignalingClient | null = null;
   let mesh: Mesh | null = null;
   const resume = toBase64Url(deps.randomBytes(32));
+  const rejections = new Map<string, number>();
+  const codec = createSealedCodec({
+    roomId: deps.roomId,
+    roomKey: deps.roomKey,
+    identity: deps.identity,
+    selfId: () => state.get().selfId,
+    onIntroduced: (peerId, publicKey) => {
+      if (roster.has(peerId)) patchParticipant(peerId, { safetyNumber: safetyNumberOf(publicKey) });
+    },
+    onRejected,
+  });
+
+  function onRejected(peerId: string, reason: Rejection): void {
+    const count = (rejections.get(peerId) ?? 0) + 1;
+    rejections.set(peerId, count);
+    if (reason === 'key-changed') patchParticipant(peerId, { security: 'key-changed' });
+    else if (count >= REJECTIONS_BEFORE_WARNING) patchParticipant(peerId, { security: 'unsecured' });
+  }
   const speaking = createSpeakingDetector({
     sample: () => ({ self: deps.microphone.level(), remote: mesh?.audioLevels() ?? new Map() }),
     onChange: (self, remote) =>
@@ -103,7 +140,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   });
 
   function sendTo(to: string, message: PeerMessage): void {
-    signaling?.send({ type: 'send', to, box: deps.codec.seal(to, message) });
+    signaling?.send({ type: 'send', to, box: codec.seal(to, message) });
   }
 
   function presence(): PeerMessage {
@@ -134,15 +171,13 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         roster.clear();
         for (const peer of frame.peers) roster.add(peer);
         patch({ phase: 'joined', selfId: frame.peer });
-        const m = ensureMesh(frame.peer);
-        m.prune((peer) => roster.has(peer));
-        for (const peer of frame.peers) m.connect(peer);
+        ensureMesh(frame.peer).prune((peer) => roster.has(peer));
+        // Links start only once a member has introduced itself with a valid, signed presence.
         sendTo('*', presence());
         return;
       }
       case 'joined':
         roster.add(frame.peer);
-        mesh?.connect(frame.peer);
         sendTo(frame.peer, presence());
         return;
       case 'left':
@@ -164,16 +199,18 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   }
 
   function onPeerMessage(from: string, box: string): void {
-    const message = deps.codec.open(from, box);
+    const message = codec.open(from, box);
     if (!message) return;
     switch (message.kind) {
       case 'presence':
         if (!roster.has(from)) return;
         patchParticipant(from, { name: message.name, muted: message.muted });
         if (message.title && !state.get().title) patch({ title: message.title });
+        mesh?.connect(from);
         return;
       case 'signal':
-        mesh?.handleSignal(from, message.conn, message.data);
+        // Only members the server listed may negotiate, even with a valid room key and identity.
+        if (roster.has(from)) mesh?.handleSignal(from, message.conn, message.data);
         return;
       default:
         assertNever(message);

@@ -1,8 +1,8 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { createRoomSecret, parseRoomFragment, roomIdOf, roomLink } from '../../shared/room-link.ts';
+import { createRoomSecret, parseRoomFragment, roomIdOf, roomKeyOf, roomLink } from '../../shared/room-link.ts';
 import { createBrowserSession } from '../engine/browser-session.ts';
-import { loadProfile, saveProfile } from '../engine/profile-store.ts';
+import { loadProfile, saveProfile, type Profile } from '../engine/profile-store.ts';
 import type { RoomSession } from '../engine/room-session.ts';
 import { loadRoomTitle, saveRoomTitle } from '../engine/room-titles.ts';
 import { theme } from './theme.ts';
@@ -11,7 +11,7 @@ import './room-view.ts';
 
 type Route =
   | { kind: 'landing' }
-  | { kind: 'room'; session: RoomSession; link: string; name: string }
+  | { kind: 'room'; session: RoomSession; link: string; profile: Profile }
   | { kind: 'bad-link'; message: string }
   | { kind: 'loading' };
 
@@ -87,8 +87,14 @@ export class AppShell extends LitElement {
     }
     const roomId = roomIdOf(parsed.value);
     const [profile, title] = await Promise.all([loadProfile(), loadRoomTitle(roomId)]);
-    const session = createBrowserSession({ roomId, origin: new URL(location.href), ...(title ? { title } : {}) });
-    this.route = { kind: 'room', session, link: roomLink(location.origin, parsed.value), name: profile.name };
+    const session = createBrowserSession({
+      roomId,
+      roomKey: roomKeyOf(parsed.value),
+      identity: profile.identity,
+      origin: new URL(location.href),
+      ...(title ? { title } : {}),
+    });
+    this.route = { kind: 'room', session, link: roomLink(location.origin, parsed.value), profile };
   };
 
   private async createRoom(title: string): Promise<void> {
@@ -118,8 +124,8 @@ export class AppShell extends LitElement {
         return html`<porch-room
           .session=${route.session}
           .link=${route.link}
-          .initialName=${route.name}
-          @name-change=${(e: CustomEvent<string>) => saveProfile({ name: e.detail })}
+          .initialName=${route.profile.name}
+          @name-change=${(e: CustomEvent<string>) => saveProfile({ ...route.profile, name: e.detail })}
         ></porch-room>`;
     }
   }

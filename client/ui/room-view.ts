@@ -3,10 +3,13 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { MAX_NAME_LENGTH } from '../../shared/peer-message.ts';
 import type { RoomSession, RoomState } from '../engine/room-session.ts';
 import { StoreController } from './controllers/store-controller.ts';
-import { connectionLabel, statusLines } from './status-text.ts';
+import { connectionLabel, securityLabel, statusLines } from './status-text.ts';
 import { theme } from './theme.ts';
 import './components/participant-tile.ts';
 import './components/share-panel.ts';
+import './components/verify-dialog.ts';
+import type { VerifyDialog } from './components/verify-dialog.ts';
+import type { Participant } from '../engine/room-session.ts';
 
 /**
  * A room: the join form before joining, then everyone in it with the person's own controls.
@@ -18,6 +21,7 @@ export class RoomView extends LitElement {
   @property() link = '';
   @property() initialName = '';
   @state() private name = '';
+  @state() private verifying: Participant | null = null;
   private room!: StoreController<RoomState>;
 
   static override styles = [
@@ -71,6 +75,18 @@ export class RoomView extends LitElement {
         gap: 1.25rem 0.5rem;
         justify-content: flex-start;
         min-height: 8rem;
+      }
+      .person {
+        display: grid;
+        justify-items: center;
+        gap: 0.2rem;
+      }
+      button.verify {
+        min-height: 32px;
+        padding: 0.15rem 0.7rem;
+        font-size: 0.8rem;
+        font-weight: 600;
+        color: var(--muted-ink);
       }
       .controls {
         position: sticky;
@@ -197,16 +213,26 @@ export class RoomView extends LitElement {
       <section class="people" aria-label="People in the room">
         <porch-participant .name=${s.name} ?self=${true} ?muted=${s.muted || listenOnly} ?speaking=${s.selfSpeaking}></porch-participant>
         ${s.participants.map(
-          (p) => html`<porch-participant
-            data-peer=${p.id}
-            .name=${p.name}
-            ?muted=${p.muted}
-            ?speaking=${p.speaking}
-            .connection=${connectionLabel[p.connection]}
-            ?connection-ok=${p.connection === 'connected' || p.connection === 'connecting'}
-          ></porch-participant>`,
+          (p) => html`<div class="person">
+            <porch-participant
+              data-peer=${p.id}
+              .name=${p.name}
+              ?muted=${p.muted}
+              ?speaking=${p.speaking}
+              .connection=${p.security === 'ok' ? connectionLabel[p.connection] : securityLabel[p.security]}
+              ?connection-ok=${p.security === 'ok' && (p.connection === 'connected' || p.connection === 'connecting')}
+            ></porch-participant>
+            ${p.safetyNumber
+              ? html`<button class="verify" aria-label="Verify ${p.name}" @click=${() => this.verify(p)}>Verify</button>`
+              : nothing}
+          </div>`,
         )}
       </section>
+      <porch-verify-dialog
+        .ownNumber=${s.safetyNumber}
+        .theirName=${this.verifying?.name ?? ''}
+        .theirNumber=${this.verifying?.safetyNumber ?? ''}
+      ></porch-verify-dialog>
       <div class="controls">
         <button
           class=${s.muted ? 'muted' : ''}
@@ -232,6 +258,12 @@ export class RoomView extends LitElement {
         <porch-share-panel .link=${this.link}></porch-share-panel>
       </details>
     `;
+  }
+
+  private async verify(p: Participant): Promise<void> {
+    this.verifying = p;
+    await this.updateComplete;
+    this.renderRoot.querySelector<VerifyDialog>('porch-verify-dialog')?.show();
   }
 
   private renderEnded() {

@@ -11,6 +11,7 @@ const JOINED: RoomState = {
   name: 'Ada',
   title: '',
   selfId: 'self_0123456789abcdef',
+  safetyNumber: '12345 67890 12345 67890',
   selfSpeaking: false,
   participants: [],
   inputs: [],
@@ -23,6 +24,8 @@ const peer = (connection: Participant['connection']): Participant => ({
   muted: false,
   connection,
   speaking: false,
+  safetyNumber: null,
+  security: 'ok',
 });
 
 test('a joined room with a live microphone and a connected server shows nothing', () => {

@@ -35,6 +35,13 @@ export function statusLines(state: RoomState): StatusLine[] {
       text: `Can't reach the room server — retrying in ${seconds} s (attempt ${s.attempt}).${keeps}`,
     });
   }
+  for (const p of state.participants) {
+    if (p.security === 'unsecured') {
+      lines.push({ tone: 'bad', text: `The connection to ${p.name} could not be secured: their messages fail security checks and are dropped.` });
+    } else if (p.security === 'key-changed') {
+      lines.push({ tone: 'bad', text: `${p.name}'s identity changed mid-room. Messages under the new identity are refused.` });
+    }
+  }
   if (state.microphone === 'denied') {
     lines.push({ tone: 'warn', text: 'Microphone access was blocked, so you joined listen-only. Allow the microphone and rejoin to talk.' });
   } else if (state.microphone === 'unavailable') {
@@ -48,4 +55,9 @@ export const connectionLabel: Record<PeerConnectionState, string> = {
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
   failed: 'Connection failed — retrying',
+};
+
+export const securityLabel: Record<'unsecured' | 'key-changed', string> = {
+  unsecured: 'Not secure',
+  'key-changed': 'Identity changed',
 };

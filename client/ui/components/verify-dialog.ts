@@ -1,0 +1,81 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import { theme } from '../theme.ts';
+
+/** Shows both safety numbers so two people can compare them over another channel. */
+@customElement('porch-verify-dialog')
+export class VerifyDialog extends LitElement {
+  @property() ownNumber = '';
+  @property() theirName = '';
+  @property() theirNumber = '';
+  @query('dialog') private dialog!: HTMLDialogElement;
+
+  static override styles = [
+    theme,
+    css`
+      dialog {
+        border: 1px solid var(--line);
+        border-radius: var(--radius);
+        padding: 1.5rem;
+        max-width: min(28rem, 90vw);
+        background: var(--surface);
+        color: var(--ink);
+      }
+      dialog::backdrop {
+        background: rgb(42 36 32 / 0.4);
+      }
+      h2 {
+        margin: 0 0 0.75rem;
+        font-size: 1.2rem;
+      }
+      dl {
+        display: grid;
+        gap: 0.3rem;
+        margin: 1rem 0;
+      }
+      dt {
+        font-weight: 600;
+        font-size: 0.9rem;
+        color: var(--muted-ink);
+      }
+      dd {
+        margin: 0 0 0.6rem;
+        font-family: ui-monospace, monospace;
+        font-size: 1.25rem;
+        letter-spacing: 0.05em;
+      }
+      p {
+        color: var(--muted-ink);
+        margin: 0;
+      }
+      .actions {
+        margin-top: 1.25rem;
+        text-align: right;
+      }
+    `,
+  ];
+
+  show(): void {
+    this.dialog.showModal();
+  }
+
+  override render() {
+    return html`<dialog aria-labelledby="verify-title">
+      <h2 id="verify-title">Verify ${this.theirName}</h2>
+      <p>Read these numbers to each other on a call or in person. If both of you see the same two numbers, nobody is in between.</p>
+      <dl>
+        <dt>Your safety number</dt>
+        <dd data-testid="own-number">${this.ownNumber}</dd>
+        <dt>${this.theirName}'s safety number</dt>
+        <dd data-testid="their-number">${this.theirNumber}</dd>
+      </dl>
+      <div class="actions"><button class="primary" @click=${() => this.dialog.close()}>Done</button></div>
+    </dialog>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'porch-verify-dialog': VerifyDialog;
+  }
+}
