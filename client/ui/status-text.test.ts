@@ -116,3 +116,15 @@ test('every connection state has a label', () => {
     failed: 'Connection failed — retrying',
   });
 });
+
+test('a person whose envelopes keep failing checks is named in a warning', () => {
+  const lines = statusLines(state({ participants: [{ ...peer('connecting'), security: 'unsecured' }] }));
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0]?.tone, 'bad');
+  assert.match(lines[0]?.text ?? '', /connection to Grace could not be secured/);
+});
+
+test('a person whose identity changed mid-room is flagged', () => {
+  const lines = statusLines(state({ participants: [{ ...peer('connected'), security: 'key-changed' }] }));
+  assert.match(lines[0]?.text ?? '', /Grace's identity changed/);
+});
