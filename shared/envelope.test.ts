@@ -247,9 +247,10 @@ test('flipping the broadcast flag (a member re-sealing it) fails the signature, 
 });
 
 test('a member who re-seals with an edited seq, ts or body breaks the signature', () => {
-  for (const offset of [2, 5, 6, 11, 12 + 64]) {
+  // XOR 2 keeps seq above lastSeq, and byte 10 moves ts by 512 ms, inside the skew window: only the signature can catch these.
+  for (const offset of [2, 5, 10, 11, 12 + 64]) {
     const box = resealed(sealFromAnn({ body: utf8('original') }), (inner) => {
-      inner[offset] = inner[offset]! ^ 1;
+      inner[offset] = inner[offset]! ^ 2;
       return inner;
     });
     assert.equal(refusal(openAsBen(box, { now: NOW + 1 })), 'bad-signature', `byte ${offset}`);

@@ -424,3 +424,11 @@ test('a welcome prunes members that left while signaling was down, but keeps liv
   assert.deepEqual(gone, [HIGH]);
   assert.equal(links[1]?.destroyed, false);
 });
+
+test('a member whose offer never arrives is shown as failed', () => {
+  const { mesh, links, states, timers } = setup();
+  mesh.connect(LOW);
+  timers.advance(15_000);
+  assert.equal(links.length, 0);
+  assert.deepEqual(states.at(-1), [LOW, 'failed']);
+});

@@ -153,7 +153,16 @@ export function createMesh(options: MeshOptions): Mesh {
       const entry = entryOf(peerId);
       if (entry.link || entry.retryTimer !== null) return;
       options.onState(peerId, 'connecting');
-      if (initiates(peerId)) start(peerId, entry, options.newConnId(), true);
+      if (initiates(peerId)) {
+        start(peerId, entry, options.newConnId(), true);
+        return;
+      }
+      // Waiting for their offer: if it never comes (lost, or dropped as tampered), say so.
+      clearConnectTimer(entry);
+      entry.connectTimer = setTimer(() => {
+        entry.connectTimer = null;
+        if (!entry.link) options.onState(peerId, 'failed');
+      }, CONNECT_TIMEOUT_MS);
     },
     handleSignal(from, conn, data) {
       if (from === options.selfId) return;

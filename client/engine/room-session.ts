@@ -124,6 +124,8 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   });
 
   function onRejected(peerId: string, reason: Rejection): void {
+    // Stale and replayed envelopes are the server repeating genuine ones: dropped, but not the peer's doing.
+    if (reason === 'stale' || reason === 'replayed') return;
     const count = (rejections.get(peerId) ?? 0) + 1;
     rejections.set(peerId, count);
     if (reason === 'key-changed') patchParticipant(peerId, { security: 'key-changed' });
