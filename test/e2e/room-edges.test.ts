@@ -82,7 +82,7 @@ describe('what a person is told when things are not normal', () => {
     const host = await openPerson(browser, server.url, { toneHz: 440, label: 'Host' });
     await host.page.getByLabel('Room title (optional)').fill('Friday porch');
     await host.page.getByRole('button', { name: 'Create room' }).click();
-    await host.page.waitForURL(/\/r\/#[A-Za-z0-9_-]{43}$/);
+    await host.page.waitForURL(/\/r\/#[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
     await host.page.getByRole('button', { name: 'Copy link' }).waitFor();
     await host.page.getByRole('img', { name: 'QR code of the room link' }).waitFor();
     const link = host.page.url();

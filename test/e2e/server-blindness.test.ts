@@ -49,7 +49,7 @@ describe('what the signaling server gets to see of a call', () => {
       people.push(host);
       await host.page.getByLabel('Room title (optional)').fill(TITLE);
       await host.page.getByRole('button', { name: 'Create room' }).click();
-      await host.page.waitForURL(/\/r\/#[A-Za-z0-9_-]{43}$/);
+      await host.page.waitForURL(/\/r\/#[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
       const link = host.page.url();
       await joinRoom(host.page, NAMES[0]);
       for (const i of [1, 2] as const) {
@@ -67,13 +67,17 @@ describe('what the signaling server gets to see of a call', () => {
 
       const secret = parseRoomFragment(new URL(link).hash);
       assert.ok(secret.ok, `the created link ${link} has a valid fragment`);
+      // The fragment is <secret>.<host key>; the host key is public, the secret half is not.
+      const secretHalf = toBase64Url(secret.value.bytes);
+      assert.equal(secret.value.text, `${secretHalf}.${toBase64Url(secret.value.hostKey)}`);
       const forbidden = new Map<string, string>([
         ['SDP version line', 'v=0'],
         ['DTLS fingerprint', 'a=fingerprint'],
         ['ICE candidate', 'candidate:'],
         ['ICE username fragment', 'ice-ufrag'],
         ['room title', TITLE],
-        ['link secret', secret.value.text],
+        ['link secret', secretHalf],
+        ['link fragment', secret.value.text],
         ['room key', toBase64Url(roomKeyOf(secret.value))],
         ...NAMES.map((name) => [`display name ${name}`, name] as const),
       ]);
@@ -89,12 +93,12 @@ describe('what the signaling server gets to see of a call', () => {
         }
       }
       for (const line of proxy.requests()) {
-        assert.ok(!line.includes(secret.value.text), `an HTTP request carries the link secret: ${line}`);
+        assert.ok(!line.includes(secretHalf), `an HTTP request carries the link secret: ${line}`);
       }
 
       const log = server.output();
       assert.ok(log.includes('"event"'), 'the server logged something to check');
-      for (const what of ['room title', 'link secret', 'room key', ...NAMES.map((n) => `display name ${n}`)]) {
+      for (const what of ['room title', 'link secret', 'link fragment', 'room key', ...NAMES.map((n) => `display name ${n}`)]) {
         const text = forbidden.get(what)!;
         assert.ok(!log.includes(text), `the server log contains the ${what}`);
       }
