@@ -98,7 +98,8 @@ export class AppShell extends LitElement {
   };
 
   private async createRoom(title: string): Promise<void> {
-    const secret = createRoomSecret();
+    const profile = await loadProfile();
+    const secret = createRoomSecret(profile.identity.publicKey);
     if (title) await saveRoomTitle(roomIdOf(secret), title);
     history.pushState(null, '', `/r/#${secret.text}`);
     await this.onLocation();
