@@ -276,7 +276,7 @@ describe('a malicious signaling server can neither read nor forge', () => {
       await expectHearsExactly(ann, [BEN], [ANN, CAT]);
       assert.ok(!(await tiles(ann.page)).some((tile) => tile.name === 'Cat' && tile.connection === 'Connected'), 'Ann connected to Cat');
       assert.ok(!(await tiles(cat.page)).some((tile) => tile.name === 'Ann' && tile.connection === 'Connected'), 'Cat connected to Ann');
-      await waitForPeopleConnected(cat.page, ['Ben']);
+      await waitForTiles(cat.page, 'Ben connected', (ts) => ts.some((t) => t.name === 'Ben' && t.connection === 'Connected'));
       assert.ok(proxy.frames().some((f) => f.forged), 'the proxy redirected envelopes');
       // The sender's envelopes are signed for the receiver, so Ben refuses every one of them. He is
       // warned (the envelopes do fail his checks), though his own link to the sender is untouched.
