@@ -2,16 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MAX_NAME_LENGTH, MAX_TITLE_LENGTH, parsePeerMessage } from './peer-message.ts';
-import type { Result } from './result.ts';
-
-function accepted<T>(r: Result<T>): T {
-  if (!r.ok) assert.fail(`refused: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-function refusal(r: Result<unknown>): string {
-  if (r.ok) assert.fail(`accepted: ${JSON.stringify(r.value)}`);
-  return r.error.code;
-}
+import { accepted, refusal } from '../test/helpers/results.ts';
 
 const PRESENCE = { kind: 'presence', name: 'Ada', muted: false };
 const CONN = 'conn_0001';

@@ -2,16 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ERROR_CODES, MAX_BOX_CHARS, MAX_FRAME_BYTES, parseClientFrame, parseServerFrame, PROTOCOL_VERSION } from './protocol.ts';
-import type { Result } from './result.ts';
+import { accepted, refusal } from '../test/helpers/results.ts';
 
-function accepted<T>(r: Result<T>): T {
-  if (!r.ok) assert.fail(`refused: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-function refusal(r: Result<unknown>): string {
-  if (r.ok) assert.fail(`accepted: ${JSON.stringify(r.value)}`);
-  return r.error.code;
-}
 const json = (value: unknown): string => JSON.stringify(value);
 
 const ID = 'peer_ID-0123456789ab'; // 20 characters from the id alphabet

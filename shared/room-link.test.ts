@@ -4,17 +4,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { BASE64URL_PATTERN, toBase64Url } from './encoding.ts';
 import { parseClientFrame } from './protocol.ts';
-import type { Result } from './result.ts';
 import { createRoomSecret, parseRoomFragment, ROOM_SECRET_BYTES, roomIdOf, roomKeyOf, roomLink, type RoomSecret } from './room-link.ts';
-
-function accepted<T>(r: Result<T>): T {
-  if (!r.ok) assert.fail(`refused: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-function refusal(r: Result<unknown>): string {
-  if (r.ok) assert.fail(`accepted: ${JSON.stringify(r.value)}`);
-  return r.error.code;
-}
+import { accepted, refusal } from '../test/helpers/results.ts';
 
 const fixedRandom = (fill: number) => (n: number) => new Uint8Array(n).fill(fill);
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });

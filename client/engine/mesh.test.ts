@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { SignalData } from '../../shared/peer-message.ts';
 import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
 import type { LinkState, PeerLink, PeerLinkOptions } from './peer-adapter.ts';
+import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
 
 // Ids compare as strings: LOW < SELF < HIGH, so SELF waits for LOW's offer and makes its own to HIGH.
 const LOW = 'aaaaaaaaaaaaaaaa';
@@ -40,35 +41,6 @@ class FakeLink implements PeerLink {
   emitStream(stream: MediaStream): void {
     this.options.onRemoteStream(stream);
   }
-}
-
-function createFakeTimers() {
-  let now = 0;
-  let nextId = 1;
-  const pending = new Map<number, { at: number; fn: () => void }>();
-  return {
-    setTimeout: (fn: () => void, ms: number): unknown => {
-      const id = nextId++;
-      pending.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout: (handle: unknown): void => {
-      pending.delete(handle as number);
-    },
-    pendingCount: (): number => pending.size,
-    /** Moves the clock forward, running every timer that falls due on the way, in order. */
-    advance(ms: number): void {
-      const until = now + ms;
-      for (;;) {
-        const due = [...pending].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        pending.delete(due[0]);
-        now = due[1].at;
-        due[1].fn();
-      }
-      now = until;
-    },
-  };
 }
 
 function setup(selfId = SELF) {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLOSE_CODES, PROTOCOL_VERSION, parseClientFrame, type ServerFrame } from '../../shared/protocol.ts';
 import { createSignalingClient, type SignalingStatus, type SocketLike } from './signaling-client.ts';
+import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
 
 const URL = 'wss://porch.example/ws';
 const ROOM = 'room_0123456789abcdef';
@@ -47,34 +48,6 @@ class FakeSocket implements SocketLike {
   sentFrames(): unknown[] {
     return this.sent.map((s) => JSON.parse(s) as unknown);
   }
-}
-
-function createFakeTimers() {
-  let now = 0;
-  let nextId = 1;
-  const pending = new Map<number, { at: number; fn: () => void }>();
-  return {
-    setTimeout: (fn: () => void, ms: number): unknown => {
-      const id = nextId++;
-      pending.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout: (handle: unknown): void => {
-      pending.delete(handle as number);
-    },
-    pendingCount: (): number => pending.size,
-    advance(ms: number): void {
-      const until = now + ms;
-      for (;;) {
-        const due = [...pending].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        pending.delete(due[0]);
-        now = due[1].at;
-        due[1].fn();
-      }
-      now = until;
-    },
-  };
 }
 
 const WELCOME: ServerFrame = { type: 'welcome', peer: SELF, peers: [OTHER], ice: [] };
