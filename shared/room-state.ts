@@ -1,0 +1,173 @@
+import { compareActs, type ActBody, type SignedAct } from './room-acts.ts';
+import { assertNever } from './result.ts';
+
+/**
+ * The room as the result of signed acts: a pure reducer every member runs over the same acts
+ * in the same order (compareActs), so all honest members agree without trusting anyone.
+ * People are identity keys (base64url). An act by someone without the right changes nothing.
+ *
+ * Invariants kept here: the host is always on stage and can never be muted, moved or removed;
+ * a banned identity holds no role, hand, invitation or admission; one identity has one role;
+ * the stage (host included) never grows past stageMax by self-service.
+ */
+export type Role = 'host' | 'moderator' | 'speaker' | 'listener';
+export type RoomKind = 'hangout' | 'stage';
+
+export interface RoomRules {
+  /** The creator's identity key, bound by the room link. */
+  hostKey: string;
+  stageMax: number;
+}
+
+export interface StageState {
+  kind: RoomKind;
+  title: string;
+  description: string;
+  moderators: readonly string[];
+  speakers: readonly string[];
+  /** Raised hands, in the order raised. */
+  hands: readonly string[];
+  invited: readonly string[];
+  /** Muted by the host or a moderator; only they can allow unmuting. */
+  hostMuted: readonly string[];
+  banned: readonly string[];
+  locked: boolean;
+  admitted: readonly string[];
+  ended: boolean;
+}
+
+export const initialStageState: StageState = {
+  kind: 'hangout',
+  title: '',
+  description: '',
+  moderators: [],
+  speakers: [],
+  hands: [],
+  invited: [],
+  hostMuted: [],
+  banned: [],
+  locked: false,
+  admitted: [],
+  ended: false,
+};
+
+export function roleOf(state: StageState, rules: RoomRules, key: string): Role {
+  if (key === rules.hostKey) return 'host';
+  if (state.moderators.includes(key)) return 'moderator';
+  if (state.speakers.includes(key)) return 'speaker';
+  return 'listener';
+}
+
+export const isOnStage = (state: StageState, rules: RoomRules, key: string): boolean => roleOf(state, rules, key) !== 'listener';
+
+/** Whose audio honest peers play: on stage and not muted by staff. */
+export const mayBeHeard = (state: StageState, rules: RoomRules, key: string): boolean =>
+  isOnStage(state, rules, key) && !state.hostMuted.includes(key) && !state.banned.includes(key);
+
+/** While a room is locked, newcomers wait in the lobby until staff admit them. */
+export const mayEnter = (state: StageState, rules: RoomRules, key: string): boolean =>
+  !state.banned.includes(key) && (!state.locked || isOnStage(state, rules, key) || state.admitted.includes(key));
+
+/** The host and the stage's other members count toward stageMax. */
+const stageCount = (state: StageState): number => 1 + state.moderators.length + state.speakers.length;
+
+const without = (list: readonly string[], key: string): readonly string[] => list.filter((k) => k !== key);
+const withKey = (list: readonly string[], key: string): readonly string[] => (list.includes(key) ? list : [...list, key]);
+
+/**
+ * Everything a person holds, dropped at once (removal, or moving to a new role). A staff mute is
+ * not dropped: it outlives leaving and retaking a seat, else a muted speaker could unmute itself.
+ */
+function clearPerson(state: StageState, key: string): StageState {
+  return {
+    ...state,
+    moderators: without(state.moderators, key),
+    speakers: without(state.speakers, key),
+    hands: without(state.hands, key),
+    invited: without(state.invited, key),
+  };
+}
+
+/** Applies one act; returns the same object when the act is not allowed. */
+export function applyAct(state: StageState, rules: RoomRules, signed: SignedAct): StageState {
+  const by = signed.by;
+  if (state.ended || state.banned.includes(by)) return state;
+  const role = roleOf(state, rules, by);
+  const isHost = role === 'host';
+  const isStaff = isHost || role === 'moderator';
+  const act: ActBody = signed.act;
+  switch (act.type) {
+    case 'set-kind':
+      return isHost && act.kind !== state.kind ? { ...state, kind: act.kind } : state;
+    case 'set-info':
+      return isHost ? { ...state, title: act.title, description: act.description } : state;
+    case 'take-seat':
+      if (state.kind !== 'hangout' || role !== 'listener' || stageCount(state) >= rules.stageMax) return state;
+      return { ...clearPerson(state, by), speakers: [...state.speakers, by] };
+    case 'raise-hand':
+      return role === 'listener' && !state.hands.includes(by) ? { ...state, hands: [...state.hands, by] } : state;
+    case 'lower-hand':
+      return state.hands.includes(by) ? { ...state, hands: without(state.hands, by) } : state;
+    case 'invite':
+      if (!isStaff || roleOf(state, rules, act.target) !== 'listener' || state.banned.includes(act.target)) return state;
+      return { ...state, invited: withKey(state.invited, act.target) };
+    case 'accept-invite':
+      if (!state.invited.includes(by) || role !== 'listener' || stageCount(state) >= rules.stageMax) return state;
+      return { ...clearPerson(state, by), speakers: [...state.speakers, by] };
+    case 'decline-invite':
+      return state.invited.includes(by) ? { ...state, invited: without(state.invited, by) } : state;
+    case 'leave-stage':
+      return role === 'speaker' || role === 'moderator' ? clearPerson(state, by) : state;
+    case 'move-to-audience': {
+      const target = roleOf(state, rules, act.target);
+      const allowed = (isHost && (target === 'moderator' || target === 'speaker')) || (isStaff && target === 'speaker');
+      return allowed ? clearPerson(state, act.target) : state;
+    }
+    case 'mute': {
+      const target = roleOf(state, rules, act.target);
+      if (!isStaff || target === 'host' || target === 'listener' || (role === 'moderator' && target === 'moderator')) return state;
+      return { ...state, hostMuted: withKey(state.hostMuted, act.target) };
+    }
+    case 'allow-unmute': {
+      // Only whoever could have muted the target lifts it: a moderator muted by the host stays muted.
+      const target = roleOf(state, rules, act.target);
+      if (!isStaff || !state.hostMuted.includes(act.target) || (role === 'moderator' && target === 'moderator')) return state;
+      return { ...state, hostMuted: without(state.hostMuted, act.target) };
+    }
+    case 'make-moderator':
+      if (!isHost || act.target === rules.hostKey || state.banned.includes(act.target)) return state;
+      return { ...clearPerson(state, act.target), moderators: [...without(state.moderators, act.target), act.target] };
+    case 'remove': {
+      const target = roleOf(state, rules, act.target);
+      if (!isStaff || target === 'host' || (role === 'moderator' && target === 'moderator')) return state;
+      const cleared = clearPerson(state, act.target);
+      return {
+        ...cleared,
+        hostMuted: without(state.hostMuted, act.target),
+        admitted: without(state.admitted, act.target),
+        banned: withKey(state.banned, act.target),
+      };
+    }
+    case 'lock':
+    case 'unlock':
+      return isStaff ? { ...state, locked: act.type === 'lock' } : state;
+    case 'admit':
+      return isStaff && !state.banned.includes(act.target) ? { ...state, admitted: withKey(state.admitted, act.target) } : state;
+    case 'end':
+      return isHost ? { ...state, ended: true } : state;
+    default:
+      return assertNever(act);
+  }
+}
+
+/** The room after all known acts, and how many were refused for lack of right. */
+export function foldActs(rules: RoomRules, acts: readonly SignedAct[]): { state: StageState; refused: number } {
+  let state = initialStageState;
+  let refused = 0;
+  for (const act of [...acts].sort(compareActs)) {
+    const next = applyAct(state, rules, act);
+    if (next === state) refused++;
+    state = next;
+  }
+  return { state, refused };
+}
