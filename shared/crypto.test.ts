@@ -4,12 +4,15 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import {
   createIdentity,
+  createSessionKeys,
   derive,
   identityFromSecretKey,
   randomBytes,
   seal,
   SECRETBOX_MAC_BYTES,
   SECRETBOX_NONCE_BYTES,
+  SESSION_PUBLIC_KEY_BYTES,
+  sharedSecret,
   sign,
   SIGNATURE_BYTES,
   unseal,
@@ -236,4 +239,41 @@ test('a stored secret key whose public half does not match its seed is refused',
   // Another identity's public half glued to this seed.
   const glued = Uint8Array.of(...secretKey.subarray(0, 32), ...createIdentity().publicKey);
   assert.equal(identityFromSecretKey(glued), null);
+});
+
+test('new session keys are 32-byte X25519 pairs, and two of them differ', () => {
+  const a = createSessionKeys();
+  const b = createSessionKeys();
+  assert.equal(SESSION_PUBLIC_KEY_BYTES, 32);
+  assert.equal(a.publicKey.length, 32);
+  assert.equal(a.secretKey.length, 32);
+  assert.notEqual(hex(a.publicKey), hex(b.publicKey));
+  assert.notEqual(hex(a.secretKey), hex(b.secretKey));
+});
+
+test('both sides of a pair compute the same shared secret', () => {
+  for (let i = 0; i < 20; i++) {
+    const a = createSessionKeys();
+    const b = createSessionKeys();
+    const ab = sharedSecret(a, b.publicKey);
+    assert.equal(ab.length, 32);
+    assert.equal(hex(ab), hex(sharedSecret(b, a.publicKey)));
+  }
+});
+
+test('a third session key shares a different secret with each side, and no two pairs share one', () => {
+  const a = createSessionKeys();
+  const b = createSessionKeys();
+  const c = createSessionKeys();
+  const secrets = [sharedSecret(a, b.publicKey), sharedSecret(a, c.publicKey), sharedSecret(b, c.publicKey)].map(hex);
+  assert.equal(new Set(secrets).size, 3);
+  // Knowing both public keys is not enough: c's secret with either side is not theirs.
+  assert.notEqual(hex(sharedSecret(c, a.publicKey)), hex(sharedSecret(a, b.publicKey)));
+  assert.notEqual(hex(sharedSecret(c, b.publicKey)), hex(sharedSecret(a, b.publicKey)));
+});
+
+test('the shared secret is deterministic: the same two keys give the same secret every time', () => {
+  const a = createSessionKeys();
+  const b = createSessionKeys();
+  assert.equal(hex(sharedSecret(a, b.publicKey)), hex(sharedSecret({ ...a }, b.publicKey.slice())));
 });

@@ -1,9 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createIdentity, randomBytes, seal, unseal, type Identity } from './crypto.ts';
+import { createIdentity, createSessionKeys, randomBytes, seal, unseal, type Identity, type SessionKeys } from './crypto.ts';
 import { fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
-import { MAX_CLOCK_SKEW_MS, openEnvelope, sealEnvelope, type EnvelopeContent, type OpenedEnvelope, type OpenOptions } from './envelope.ts';
+import {
+  MAX_CLOCK_SKEW_MS,
+  openEnvelope,
+  pairKey,
+  sealIntroduction,
+  sealPairMessage,
+  type EnvelopeHeader,
+  type OpenedEnvelope,
+  type OpenOptions,
+} from './envelope.ts';
 import type { Result } from './result.ts';
 
 const ROOM_ID = 'roomid_0123456789abcd';
@@ -14,23 +23,49 @@ const CAL = 'cccc_0123456789abcdef';
 const NOW = 1_750_000_000_000;
 const ann = createIdentity();
 const mallory = createIdentity();
+const annSession = createSessionKeys();
+const benSession = createSessionKeys();
+const calSession = createSessionKeys();
+const mallorySession = createSessionKeys();
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-/** nonce + MAC + header (version, flags, seq, ts) + signature: every envelope pays this. */
-const FIXED_OVERHEAD_BYTES = 24 + 16 + 12 + 64;
+/** nonce + MAC + header (version, flags, seq, ts): what a pair message adds to its body. */
+const PAIR_OVERHEAD_BYTES = 24 + 16 + 12;
+/** A pair message's overhead plus signature, identity key and session key. */
+const INTRODUCTION_OVERHEAD_BYTES = PAIR_OVERHEAD_BYTES + 64 + 32 + 32;
 
-function sealFromAnn(
-  content: Partial<EnvelopeContent> = {},
-  options: { introduce?: boolean; identity?: Identity; roomKey?: Uint8Array } = {},
-): string {
-  return sealEnvelope(
-    { from: ANN, to: BEN, seq: 1, ts: NOW, body: utf8('hello Ben'), ...content },
-    { roomId: ROOM_ID, roomKey: options.roomKey ?? ROOM_KEY, identity: options.identity ?? ann, introduce: options.introduce ?? false },
-  );
+/** Ann's key for what she sends Ben, derived on her side. */
+const ANN_TO_BEN = pairKey(annSession, benSession.publicKey, ROOM_ID, ANN, BEN);
+/** The same direction derived on Ben's side: the key Ben opens Ann's pair messages with. */
+const BEN_FROM_ANN = pairKey(benSession, annSession.publicKey, ROOM_ID, ANN, BEN);
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+interface Seal {
+  to?: string;
+  seq?: number;
+  ts?: number;
+  body?: Uint8Array;
 }
 
-/** Opens as Ben, who already knows Ann's key, unless told otherwise. */
+function introFromAnn(
+  { to = BEN, seq = 1, ts = NOW, body = utf8('hello Ben') }: Seal = {},
+  options: { identity?: Identity; session?: SessionKeys; roomKey?: Uint8Array; roomId?: string } = {},
+): string {
+  return sealIntroduction(ANN, to, { seq, ts }, body, {
+    roomId: options.roomId ?? ROOM_ID,
+    roomKey: options.roomKey ?? ROOM_KEY,
+    identity: options.identity ?? ann,
+    sessionKey: (options.session ?? annSession).publicKey,
+  });
+}
+
+function pairFromAnn({ to = BEN, seq = 1, ts = NOW, body = utf8('hello Ben') }: Seal = {}, key = ANN_TO_BEN): string {
+  return sealPairMessage(to, { seq, ts }, body, key);
+}
+
+/** Opens as Ben, who already shares a pair key with Ann, unless told otherwise. */
 const openAsBen = (box: string, options: Partial<OpenOptions> = {}): Result<OpenedEnvelope, string> =>
-  openEnvelope(box, { roomId: ROOM_ID, roomKey: ROOM_KEY, from: ANN, self: BEN, knownKey: ann.publicKey, lastSeq: 0, now: NOW, ...options });
+  openEnvelope(box, { roomId: ROOM_ID, roomKey: ROOM_KEY, from: ANN, self: BEN, pairKey: BEN_FROM_ANN, lastSeq: 0, now: NOW, ...options });
 
 function opened(r: Result<OpenedEnvelope, string>): OpenedEnvelope {
   if (!r.ok) assert.fail(`refused: ${r.error}`);
@@ -41,13 +76,13 @@ function refusal(r: Result<unknown, string>): string {
   return r.error;
 }
 
-/** What a room member (who holds the room key but not Ann's identity) can do: decrypt, edit the signed inner bytes, re-encrypt. */
-function resealed(box: string, edit: (inner: Uint8Array) => Uint8Array): string {
+/** Decrypts with `key`, edits the inner bytes, re-encrypts: what a holder of that key can do. */
+function resealed(box: string, edit: (inner: Uint8Array) => Uint8Array, key: Uint8Array = ROOM_KEY): string {
   const sealed = fromBase64Url(box);
   assert.ok(sealed);
-  const inner = unseal(sealed, ROOM_KEY);
-  assert.ok(inner);
-  return toBase64Url(seal(edit(inner.slice()), ROOM_KEY));
+  const inner = unseal(sealed, key);
+  assert.ok(inner, 'the box opens under the key given to resealed');
+  return toBase64Url(seal(edit(inner.slice()), key));
 }
 
 function decodedBox(box: string): Uint8Array {
@@ -58,65 +93,125 @@ function decodedBox(box: string): Uint8Array {
 
 const bodies = fc.uint8Array({ maxLength: 300 });
 /**
- * Boxes sealed once and damaged many times (signing is the slow part). Body lengths 0, 1 and 2 give
- * every remainder mod 3, so the base64 text ends in each of its possible shapes.
+ * Boxes of both kinds sealed once and damaged many times. Body lengths 0, 1 and 2 give every
+ * remainder mod 3, so the base64 text ends in each of its possible shapes.
  */
-const POOL = [0, 1, 2, 3, 40, 301].flatMap((n) => [false, true].map((introduce) => sealFromAnn({ body: randomBytes(n) }, { introduce })));
+const POOL = [0, 1, 2, 3, 40, 301].flatMap((n) => [
+  introFromAnn({ body: randomBytes(n) }),
+  introFromAnn({ to: '*', body: randomBytes(n) }),
+  pairFromAnn({ body: randomBytes(n) }),
+]);
 const pooledBox = fc.constantFrom(...POOL);
 
-test('an envelope sealed to one peer opens for that peer with its seq, ts, body and the signer key', () => {
+// ── Keys ─────────────────────────────────────────────────────────────────────────────────────
+
+test('both sides of a pair derive the same key for each direction', () => {
+  assert.equal(ANN_TO_BEN.length, 32);
+  assert.equal(hex(ANN_TO_BEN), hex(BEN_FROM_ANN));
+  assert.equal(
+    hex(pairKey(benSession, annSession.publicKey, ROOM_ID, BEN, ANN)),
+    hex(pairKey(annSession, benSession.publicKey, ROOM_ID, BEN, ANN)),
+  );
+});
+
+test('the two directions of a pair have different keys', () => {
+  assert.notEqual(hex(pairKey(annSession, benSession.publicKey, ROOM_ID, ANN, BEN)), hex(pairKey(annSession, benSession.publicKey, ROOM_ID, BEN, ANN)));
+  fc.assert(
+    fc.property(fc.string({ minLength: 1, maxLength: 24 }), fc.string({ minLength: 1, maxLength: 24 }), (a, b) => {
+      fc.pre(a !== b);
+      const forward = pairKey(annSession, benSession.publicKey, ROOM_ID, a, b);
+      const backward = pairKey(benSession, annSession.publicKey, ROOM_ID, b, a);
+      assert.notEqual(hex(forward), hex(backward));
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('a pair key depends on the room id, both peer ids and both session keys', () => {
+  const base = hex(ANN_TO_BEN);
+  assert.notEqual(hex(pairKey(annSession, benSession.publicKey, 'roomid_other_room_000', ANN, BEN)), base);
+  assert.notEqual(hex(pairKey(annSession, benSession.publicKey, ROOM_ID, CAL, BEN)), base);
+  assert.notEqual(hex(pairKey(annSession, benSession.publicKey, ROOM_ID, ANN, CAL)), base);
+  assert.notEqual(hex(pairKey(annSession, calSession.publicKey, ROOM_ID, ANN, BEN)), base);
+  assert.notEqual(hex(pairKey(calSession, benSession.publicKey, ROOM_ID, ANN, BEN)), base);
+  // The 0 separators keep ("ab", "c") apart from ("a", "bc").
+  assert.notEqual(hex(pairKey(annSession, benSession.publicKey, ROOM_ID, 'ab', 'c')), hex(pairKey(annSession, benSession.publicKey, ROOM_ID, 'a', 'bc')));
+});
+
+// ── Round trips and size ─────────────────────────────────────────────────────────────────────
+
+test('a pair message opens for its recipient with its seq, ts and body, and no introduction', () => {
   const body = utf8('{"kind":"signal"}');
-  const result = opened(openAsBen(sealFromAnn({ seq: 7, ts: NOW - 5, body })));
+  const result = opened(openAsBen(pairFromAnn({ seq: 7, ts: NOW - 5, body })));
   assert.equal(result.seq, 7);
   assert.equal(result.ts, NOW - 5);
   assert.deepEqual(result.body, body);
-  assert.deepEqual(result.signerKey, ann.publicKey);
-  assert.equal(result.introduced, false);
+  assert.equal(result.introduction, null);
 });
 
-test('an envelope sealed to everyone opens for any member', () => {
-  const box = sealFromAnn({ to: '*', body: utf8('to all') });
+test('an introduction opens without a pair key and reports the identity and session key it carries', () => {
+  const result = opened(openAsBen(introFromAnn({ seq: 3, body: utf8('hi') }), { pairKey: null }));
+  assert.equal(result.seq, 3);
+  assert.deepEqual(result.body, utf8('hi'));
+  assert.deepEqual(result.introduction?.identityKey, ann.publicKey);
+  assert.deepEqual(result.introduction?.sessionKey, annSession.publicKey);
+});
+
+test('an introduction still opens for a receiver that already shares a pair key with the sender', () => {
+  assert.deepEqual(opened(openAsBen(introFromAnn())).introduction?.identityKey, ann.publicKey);
+});
+
+test('an introduction sealed to everyone opens for any member', () => {
+  const box = introFromAnn({ to: '*', body: utf8('to all') });
   for (const self of [BEN, CAL]) {
-    const result = opened(openAsBen(box, { self }));
+    const result = opened(openAsBen(box, { self, pairKey: null }));
     assert.deepEqual(result.body, utf8('to all'));
-    assert.deepEqual(result.signerKey, ann.publicKey);
+    assert.deepEqual(result.introduction?.sessionKey, annSession.publicKey);
   }
 });
 
-test('any body, seq and timestamp survive the round trip', () => {
+test('a pair message cannot be sealed to everyone', () => {
+  assert.throws(() => pairFromAnn({ to: '*' }), /one member/);
+});
+
+test('any body, seq and timestamp survive the round trip, for both kinds', () => {
   fc.assert(
     fc.property(bodies, fc.integer({ min: 1, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.boolean(), (body, seq, ts, toAll) => {
-      const box = sealFromAnn({ body, seq, ts, to: toAll ? '*' : BEN });
-      const result = opened(openAsBen(box, { now: ts }));
-      assert.equal(result.seq, seq);
-      assert.equal(result.ts, ts);
-      assert.deepEqual(result.body, body);
+      for (const box of [introFromAnn({ body, seq, ts, to: toAll ? '*' : BEN }), pairFromAnn({ body, seq, ts })]) {
+        const result = opened(openAsBen(box, { now: ts }));
+        assert.equal(result.seq, seq);
+        assert.equal(result.ts, ts);
+        assert.deepEqual(result.body, body);
+      }
     }),
     { numRuns: 30 },
   );
 });
 
-test('a box is base64url text and two seals of the same content differ', () => {
-  const a = sealFromAnn();
-  const b = sealFromAnn();
-  assert.match(a, /^[A-Za-z0-9_-]+$/);
-  assert.notEqual(a, b);
+test('a box is base64url text and two seals of the same content differ, for both kinds', () => {
+  for (const make of [() => introFromAnn(), () => pairFromAnn()]) {
+    const a = make();
+    const b = make();
+    assert.match(a, /^[A-Za-z0-9_-]+$/);
+    assert.notEqual(a, b);
+  }
 });
 
-test(`the sealed envelope adds exactly ${FIXED_OVERHEAD_BYTES} bytes to the body, ${FIXED_OVERHEAD_BYTES + 32} for an introduction (cap: 120)`, () => {
-  assert.equal(FIXED_OVERHEAD_BYTES, 116);
-  assert.ok(FIXED_OVERHEAD_BYTES <= 120);
+test(`a pair message adds exactly ${PAIR_OVERHEAD_BYTES} bytes to the body, an introduction ${INTRODUCTION_OVERHEAD_BYTES}`, () => {
+  assert.equal(PAIR_OVERHEAD_BYTES, 52);
+  assert.equal(INTRODUCTION_OVERHEAD_BYTES, 180);
   fc.assert(
     fc.property(bodies, fc.boolean(), (body, toAll) => {
-      const to = toAll ? '*' : BEN;
-      assert.equal(decodedBox(sealFromAnn({ body, to })).length - body.length, FIXED_OVERHEAD_BYTES);
-      assert.equal(decodedBox(sealFromAnn({ body, to }, { introduce: true })).length - body.length, FIXED_OVERHEAD_BYTES + 32);
+      assert.equal(decodedBox(pairFromAnn({ body })).length - body.length, PAIR_OVERHEAD_BYTES);
+      assert.equal(decodedBox(introFromAnn({ body, to: toAll ? '*' : BEN })).length - body.length, INTRODUCTION_OVERHEAD_BYTES);
     }),
     { numRuns: 30 },
   );
 });
 
-test('changing any single byte of the box makes it unreadable', () => {
+// ── Damage in transit ────────────────────────────────────────────────────────────────────────
+
+test('changing any single byte of either kind of box makes it unreadable', () => {
   fc.assert(
     fc.property(pooledBox, fc.nat(), fc.integer({ min: 1, max: 255 }), (box, at, delta) => {
       const bytes = decodedBox(box);
@@ -128,7 +223,7 @@ test('changing any single byte of the box makes it unreadable', () => {
   );
 });
 
-test('any truncation of the box makes it unreadable', () => {
+test('any truncation of either kind of box makes it unreadable', () => {
   fc.assert(
     fc.property(pooledBox, fc.nat(), fc.boolean(), (box, cut, fromFront) => {
       const bytes = decodedBox(box);
@@ -140,7 +235,7 @@ test('any truncation of the box makes it unreadable', () => {
   );
 });
 
-test('swapping two different bytes of the box makes it unreadable', () => {
+test('swapping two different bytes of either kind of box makes it unreadable', () => {
   fc.assert(
     fc.property(pooledBox, fc.nat(), fc.nat(), (box, a, b) => {
       const bytes = decodedBox(box);
@@ -154,7 +249,7 @@ test('swapping two different bytes of the box makes it unreadable', () => {
   );
 });
 
-test('rotating the bytes of the box makes it unreadable', () => {
+test('rotating the bytes of either kind of box makes it unreadable', () => {
   fc.assert(
     fc.property(pooledBox, fc.nat(), (box, by) => {
       const bytes = decodedBox(box);
@@ -187,7 +282,7 @@ const nonCanonical = (box: string, at: number, pick: number): string[] => {
   return variants.filter((v) => v !== box);
 };
 
-test('non-canonical or padded base64 text of a valid box never opens', () => {
+test('non-canonical or padded base64 text of a valid box of either kind never opens', () => {
   fc.assert(
     fc.property(pooledBox, fc.nat(), fc.nat(), (box, at, pick) => {
       for (const text of nonCanonical(box, at, pick)) {
@@ -199,13 +294,15 @@ test('non-canonical or padded base64 text of a valid box never opens', () => {
 });
 
 test('the standard base64 alphabet is refused even when the bytes are right', () => {
-  // Find a box whose standard encoding actually differs (contains + or /).
-  for (;;) {
-    const box = sealFromAnn();
-    const standard = Buffer.from(decodedBox(box)).toString('base64').replace(/=+$/, '');
-    if (standard === box) continue;
-    assert.equal(refusal(openAsBen(standard)), 'unreadable');
-    return;
+  for (const make of [() => introFromAnn(), () => pairFromAnn()]) {
+    // Find a box whose standard encoding actually differs (contains + or /).
+    for (;;) {
+      const box = make();
+      const standard = Buffer.from(decodedBox(box)).toString('base64').replace(/=+$/, '');
+      if (standard === box) continue;
+      assert.equal(refusal(openAsBen(standard)), 'unreadable');
+      break;
+    }
   }
 });
 
@@ -215,115 +312,188 @@ test('an empty box and garbage text are unreadable', () => {
   }
 });
 
-test('an envelope opened with the wrong room key is unreadable', () => {
-  assert.equal(refusal(openAsBen(sealFromAnn(), { roomKey: randomBytes(32) })), 'unreadable');
-  assert.equal(refusal(openAsBen(sealFromAnn({}, { roomKey: randomBytes(32) }))), 'unreadable');
+// ── Introductions: room key and signature ────────────────────────────────────────────────────
+
+test('an introduction opened with the wrong room key, or sealed with one, is unreadable', () => {
+  assert.equal(refusal(openAsBen(introFromAnn(), { roomKey: randomBytes(32) })), 'unreadable');
+  assert.equal(refusal(openAsBen(introFromAnn({}, { roomKey: randomBytes(32) }))), 'unreadable');
 });
 
-test('an envelope carried into another room (same key, other room id) fails its signature', () => {
-  assert.equal(refusal(openAsBen(sealFromAnn(), { roomId: 'roomid_other_room_000' })), 'bad-signature');
+test('an introduction carried into another room (same key, other room id) fails its signature', () => {
+  assert.equal(refusal(openAsBen(introFromAnn(), { roomId: 'roomid_other_room_000' })), 'bad-signature');
+  assert.equal(refusal(openAsBen(introFromAnn({}, { roomId: 'roomid_other_room_000' }))), 'bad-signature');
 });
 
-test('an envelope the server stamps with another sender fails its signature', () => {
-  assert.equal(refusal(openAsBen(sealFromAnn(), { from: CAL })), 'bad-signature');
-  // Even when the receiver knows Ann's key under the forged sender id.
-  assert.equal(refusal(openAsBen(sealFromAnn({ to: '*' }, { introduce: true }), { from: CAL, knownKey: null })), 'bad-signature');
+test('an introduction the server stamps with another sender fails its signature', () => {
+  assert.equal(refusal(openAsBen(introFromAnn(), { from: CAL, pairKey: null })), 'bad-signature');
+  assert.equal(refusal(openAsBen(introFromAnn({ to: '*' }), { from: CAL, pairKey: null })), 'bad-signature');
 });
 
-test('an envelope re-routed to another peer fails its signature', () => {
-  assert.equal(refusal(openAsBen(sealFromAnn({ to: BEN }), { self: CAL })), 'bad-signature');
-  assert.equal(refusal(openAsBen(sealFromAnn({ to: BEN }, { introduce: true }), { self: CAL, knownKey: null })), 'bad-signature');
+test('an introduction re-routed to another peer, or reflected to its sender, fails its signature', () => {
+  assert.equal(refusal(openAsBen(introFromAnn({ to: BEN }), { self: CAL, pairKey: null })), 'bad-signature');
+  assert.equal(refusal(openAsBen(introFromAnn({ to: BEN }), { self: ANN, from: BEN, pairKey: null })), 'bad-signature');
 });
 
-test('flipping the broadcast flag (a member re-sealing it) fails the signature, both ways', () => {
+test('flipping the broadcast flag of an introduction (a member re-sealing it) fails the signature, both ways', () => {
   const flipBroadcast = (inner: Uint8Array): Uint8Array => {
     inner[1] = inner[1]! ^ 1;
     return inner;
   };
-  // A message Ann sent only to Ben, turned into a broadcast for Cal to accept.
-  assert.equal(refusal(openAsBen(resealed(sealFromAnn({ to: BEN }), flipBroadcast), { self: CAL })), 'bad-signature');
+  // An introduction Ann sent only to Ben, turned into a broadcast for Cal to accept.
+  assert.equal(refusal(openAsBen(resealed(introFromAnn({ to: BEN }), flipBroadcast), { self: CAL, pairKey: null })), 'bad-signature');
   // A broadcast turned into a direct message.
-  assert.equal(refusal(openAsBen(resealed(sealFromAnn({ to: '*' }), flipBroadcast))), 'bad-signature');
+  assert.equal(refusal(openAsBen(resealed(introFromAnn({ to: '*' }), flipBroadcast))), 'bad-signature');
 });
 
-test('a member who re-seals with an edited seq, ts or body breaks the signature', () => {
+test('a member who re-seals an introduction with an edited seq, ts, identity key, session key or body breaks the signature', () => {
   // XOR 2 keeps seq above lastSeq, and byte 10 moves ts by 512 ms, inside the skew window: only the signature can catch these.
-  for (const offset of [2, 5, 10, 11, 12 + 64]) {
-    const box = resealed(sealFromAnn({ body: utf8('original') }), (inner) => {
-      inner[offset] = inner[offset]! ^ 2;
-      return inner;
-    });
-    assert.equal(refusal(openAsBen(box, { now: NOW + 1 })), 'bad-signature', `byte ${offset}`);
+  const offsets = { seq: [2, 5], ts: [10, 11], identityKey: [76, 107], sessionKey: [108, 139], body: [140, 147] };
+  for (const [field, at] of Object.entries(offsets)) {
+    for (const offset of at) {
+      const box = resealed(introFromAnn({ body: utf8('original') }), (inner) => {
+        inner[offset] = inner[offset]! ^ 2;
+        return inner;
+      });
+      assert.equal(refusal(openAsBen(box, { now: NOW + 1, pairKey: null })), 'bad-signature', `${field} byte ${offset}`);
+    }
   }
 });
 
-test('a member cannot strip the key from an introduction and keep the signature', () => {
-  const introduction = sealFromAnn({}, { introduce: true });
-  const stripped = resealed(introduction, (inner) => {
-    const out = new Uint8Array([...inner.subarray(0, 12 + 64), ...inner.subarray(12 + 64 + 32)]);
-    out[1] = out[1]! & ~2;
-    return out;
+test("a member cannot swap its own session key into someone's introduction to sit between a pair", () => {
+  const box = resealed(introFromAnn({ to: '*' }), (inner) => {
+    inner.set(mallorySession.publicKey, 12 + 64 + 32);
+    return inner;
   });
-  assert.equal(refusal(openAsBen(stripped)), 'bad-signature');
+  assert.equal(refusal(openAsBen(box, { pairKey: null })), 'bad-signature');
 });
 
-test('an unknown version, unknown flag or short inner is malformed', () => {
-  const box = sealFromAnn();
-  const edit = (f: (inner: Uint8Array) => Uint8Array) => openAsBen(resealed(box, f));
-  assert.equal(refusal(edit((inner) => ((inner[0] = 2), inner))), 'malformed');
-  assert.equal(refusal(edit((inner) => ((inner[1] = inner[1]! | 4), inner))), 'malformed');
-  assert.equal(refusal(edit((inner) => inner.subarray(0, 12 + 63))), 'malformed');
-  // Claims to carry a key but ends before it.
-  assert.equal(refusal(edit((inner) => ((inner[1] = inner[1]! | 2), inner.subarray(0, 12 + 64 + 31)))), 'malformed');
-});
-
-test('a non-introducing envelope from a sender with no known key is from an unknown signer', () => {
-  assert.equal(refusal(openAsBen(sealFromAnn(), { knownKey: null })), 'unknown-signer');
-});
-
-test("a non-introducing envelope checked against someone else's key fails its signature", () => {
-  assert.equal(refusal(openAsBen(sealFromAnn(), { knownKey: mallory.publicKey })), 'bad-signature');
-  // And Mallory's envelope under Ann's routing id, checked against Ann's key.
-  assert.equal(refusal(openAsBen(sealFromAnn({}, { identity: mallory }))), 'bad-signature');
-});
-
-test('an introduction verifies with the key it carries and reports it', () => {
-  const result = opened(openAsBen(sealFromAnn({ to: '*' }, { introduce: true }), { knownKey: null }));
-  assert.equal(result.introduced, true);
-  assert.deepEqual(result.signerKey, ann.publicKey);
-  assert.deepEqual(result.body, utf8('hello Ben'));
-});
-
-test('an introduction by another identity opens with its own key (the caller decides about key changes)', () => {
-  const result = opened(openAsBen(sealFromAnn({}, { introduce: true, identity: mallory })));
-  assert.deepEqual(result.signerKey, mallory.publicKey);
-});
-
-test('a sequence number at or below the last accepted one is a replay', () => {
-  const box = sealFromAnn({ seq: 5 });
-  assert.equal(opened(openAsBen(box, { lastSeq: 4 })).seq, 5);
-  assert.equal(refusal(openAsBen(box, { lastSeq: 5 })), 'replayed');
-  assert.equal(refusal(openAsBen(box, { lastSeq: 6 })), 'replayed');
-  fc.assert(
-    fc.property(fc.integer({ min: 1, max: 1000 }), fc.nat(1000), (seq, extra) => {
-      assert.equal(refusal(openAsBen(sealFromAnn({ seq }), { lastSeq: seq + extra })), 'replayed');
-    }),
-    { numRuns: 20 },
+test('a member cannot strip the keys from an introduction and keep the signature', () => {
+  const stripped = resealed(introFromAnn({ body: utf8('x'.repeat(80)) }), (inner) =>
+    new Uint8Array([...inner.subarray(0, 12 + 64), ...inner.subarray(12 + 64 + 64)]),
   );
+  assert.equal(refusal(openAsBen(stripped, { pairKey: null })), 'bad-signature');
 });
 
-test(`a timestamp more than ${MAX_CLOCK_SKEW_MS} ms from the receiver's clock, either way, is stale`, () => {
-  assert.equal(MAX_CLOCK_SKEW_MS, 120_000);
-  const at = (ts: number) => openAsBen(sealFromAnn({ ts }));
-  assert.equal(refusal(at(NOW - MAX_CLOCK_SKEW_MS - 1)), 'stale');
-  assert.equal(refusal(at(NOW + MAX_CLOCK_SKEW_MS + 1)), 'stale');
-  assert.equal(refusal(at(0)), 'stale');
-  assert.equal(opened(at(NOW - MAX_CLOCK_SKEW_MS)).ts, NOW - MAX_CLOCK_SKEW_MS);
-  assert.equal(opened(at(NOW + MAX_CLOCK_SKEW_MS)).ts, NOW + MAX_CLOCK_SKEW_MS);
-  fc.assert(
-    fc.property(fc.integer({ min: MAX_CLOCK_SKEW_MS + 1, max: 10 * MAX_CLOCK_SKEW_MS }), fc.boolean(), (skew, ahead) => {
-      assert.equal(refusal(at(ahead ? NOW + skew : NOW - skew)), 'stale');
-    }),
-    { numRuns: 20 },
-  );
+test('an introduction signed by another identity opens with the keys it carries (the caller decides about key changes)', () => {
+  const result = opened(openAsBen(introFromAnn({}, { identity: mallory, session: mallorySession })));
+  assert.deepEqual(result.introduction?.identityKey, mallory.publicKey);
+  assert.deepEqual(result.introduction?.sessionKey, mallorySession.publicKey);
+});
+
+test("an introduction carrying Ann's identity key but signed by someone else fails its signature", () => {
+  const box = resealed(introFromAnn({}, { identity: mallory }), (inner) => {
+    inner.set(ann.publicKey, 12 + 64);
+    return inner;
+  });
+  assert.equal(refusal(openAsBen(box, { pairKey: null })), 'bad-signature');
+});
+
+test('an introduction with an unknown version, an unknown flag or an inner that ends before its keys is malformed', () => {
+  const box = introFromAnn();
+  const edit = (f: (inner: Uint8Array) => Uint8Array) => openAsBen(resealed(box, f), { pairKey: null });
+  assert.equal(refusal(edit((inner) => ((inner[0] = 1), inner))), 'malformed');
+  assert.equal(refusal(edit((inner) => ((inner[0] = 3), inner))), 'malformed');
+  assert.equal(refusal(edit((inner) => ((inner[1] = inner[1]! | 2), inner))), 'malformed');
+  assert.equal(refusal(edit((inner) => ((inner[1] = inner[1]! | 128), inner))), 'malformed');
+  assert.equal(refusal(edit((inner) => inner.subarray(0, 11))), 'malformed');
+  assert.equal(refusal(edit((inner) => inner.subarray(0, 12 + 64 + 64 - 1))), 'malformed');
+  // Exactly up to the end of the keys is an introduction with an empty body, not malformed.
+  assert.equal(refusal(edit((inner) => inner.subarray(0, 12 + 64 + 64))), 'bad-signature');
+});
+
+// ── Pair messages: only the pair's own key opens them ────────────────────────────────────────
+
+test('a pair message opened by a third member does not decrypt', () => {
+  const box = pairFromAnn();
+  // Cal with the key for Ann → Cal, and with a key built from Ben's labels but Cal's own session.
+  for (const key of [pairKey(calSession, annSession.publicKey, ROOM_ID, ANN, CAL), pairKey(calSession, annSession.publicKey, ROOM_ID, ANN, BEN)]) {
+    assert.equal(refusal(openAsBen(box, { self: CAL, pairKey: key })), 'unreadable');
+  }
+});
+
+test('the room key does not open a pair message', () => {
+  const sealed = decodedBox(pairFromAnn());
+  assert.equal(unseal(sealed, ROOM_KEY), null);
+  assert.equal(refusal(openAsBen(pairFromAnn(), { pairKey: null })), 'unreadable');
+});
+
+test('a pair message re-routed under another sender does not decrypt', () => {
+  const benFromCal = pairKey(benSession, calSession.publicKey, ROOM_ID, CAL, BEN);
+  assert.equal(refusal(openAsBen(pairFromAnn(), { from: CAL, pairKey: benFromCal })), 'unreadable');
+});
+
+test('a pair message reflected back to its sender does not decrypt', () => {
+  const annFromBen = pairKey(annSession, benSession.publicKey, ROOM_ID, BEN, ANN);
+  assert.equal(refusal(openAsBen(pairFromAnn(), { from: BEN, self: ANN, pairKey: annFromBen })), 'unreadable');
+});
+
+test('a pair message carried into another room does not decrypt', () => {
+  const otherRoom = pairKey(benSession, annSession.publicKey, 'roomid_other_room_000', ANN, BEN);
+  assert.equal(refusal(openAsBen(pairFromAnn(), { roomId: 'roomid_other_room_000', pairKey: otherRoom })), 'unreadable');
+});
+
+test('a pair message from a sender whose session key the receiver never learned is unreadable', () => {
+  assert.equal(refusal(openAsBen(pairFromAnn(), { pairKey: null })), 'unreadable');
+  const benFromMallory = pairKey(benSession, mallorySession.publicKey, ROOM_ID, ANN, BEN);
+  assert.equal(refusal(openAsBen(pairFromAnn(), { pairKey: benFromMallory })), 'unreadable');
+});
+
+test('a pair message with an unknown version, any flag or a short inner is malformed', () => {
+  const box = pairFromAnn();
+  const edit = (f: (inner: Uint8Array) => Uint8Array) => openAsBen(resealed(box, f, ANN_TO_BEN));
+  assert.equal(refusal(edit((inner) => ((inner[0] = 1), inner))), 'malformed');
+  assert.equal(refusal(edit((inner) => ((inner[1] = 2), inner))), 'malformed');
+  // Pair messages are never to everyone.
+  assert.equal(refusal(edit((inner) => ((inner[1] = 1), inner))), 'malformed');
+  assert.equal(refusal(edit((inner) => inner.subarray(0, 11))), 'malformed');
+  assert.equal(refusal(edit((inner) => inner.subarray(0, 0))), 'malformed');
+});
+
+// ── Freshness ────────────────────────────────────────────────────────────────────────────────
+
+for (const [kind, make] of [
+  ['introduction', (s: Seal) => introFromAnn(s)],
+  ['pair message', (s: Seal) => pairFromAnn(s)],
+] as const) {
+  test(`a ${kind} with a sequence number at or below the last accepted one is a replay`, () => {
+    const box = make({ seq: 5 });
+    assert.equal(opened(openAsBen(box, { lastSeq: 4 })).seq, 5);
+    assert.equal(refusal(openAsBen(box, { lastSeq: 5 })), 'replayed');
+    assert.equal(refusal(openAsBen(box, { lastSeq: 6 })), 'replayed');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.nat(1000), (seq, extra) => {
+        assert.equal(refusal(openAsBen(make({ seq }), { lastSeq: seq + extra })), 'replayed');
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  test(`a ${kind} timestamped more than ${MAX_CLOCK_SKEW_MS} ms from the receiver's clock, either way, is stale`, () => {
+    assert.equal(MAX_CLOCK_SKEW_MS, 120_000);
+    const at = (ts: number) => openAsBen(make({ ts }));
+    assert.equal(refusal(at(NOW - MAX_CLOCK_SKEW_MS - 1)), 'stale');
+    assert.equal(refusal(at(NOW + MAX_CLOCK_SKEW_MS + 1)), 'stale');
+    assert.equal(refusal(at(0)), 'stale');
+    assert.equal(opened(at(NOW - MAX_CLOCK_SKEW_MS)).ts, NOW - MAX_CLOCK_SKEW_MS);
+    assert.equal(opened(at(NOW + MAX_CLOCK_SKEW_MS)).ts, NOW + MAX_CLOCK_SKEW_MS);
+    fc.assert(
+      fc.property(fc.integer({ min: MAX_CLOCK_SKEW_MS + 1, max: 10 * MAX_CLOCK_SKEW_MS }), fc.boolean(), (skew, ahead) => {
+        assert.equal(refusal(at(ahead ? NOW + skew : NOW - skew)), 'stale');
+      }),
+      { numRuns: 20 },
+    );
+  });
+}
+
+test('an introduction is checked for freshness before its signature', () => {
+  const forged = (header: EnvelopeHeader): string =>
+    resealed(introFromAnn(header), (inner) => {
+      inner[inner.length - 1] = inner[inner.length - 1]! ^ 1;
+      return inner;
+    });
+  // The forgery is caught by its signature when fresh ...
+  assert.equal(refusal(openAsBen(forged({ seq: 9, ts: NOW }), { pairKey: null })), 'bad-signature');
+  // ... but a stale or replayed one is turned away before any signature check.
+  assert.equal(refusal(openAsBen(forged({ seq: 9, ts: NOW - MAX_CLOCK_SKEW_MS - 1 }), { pairKey: null })), 'stale');
+  assert.equal(refusal(openAsBen(forged({ seq: 9, ts: NOW }), { pairKey: null, lastSeq: 9 })), 'replayed');
 });

@@ -70,12 +70,16 @@ interface RemotePeer {
   codec: EnvelopeCodec;
 }
 
+/** How far the remote peers' clocks are ahead of ours (negative: behind). */
+const remoteClock = { skewMs: 0 };
+
 function remotePeer(id: string, roomKey: Uint8Array, identity: Identity = createIdentity()): RemotePeer {
   const codec = createSealedCodec({
     roomId: ROOM,
     roomKey,
     identity,
     selfId: () => id,
+    now: () => Date.now() + remoteClock.skewMs,
     onIntroduced: () => {},
     onRejected: (from, reason) => assert.fail(`${id} rejected a box from ${from}: ${reason}`),
   });
@@ -190,9 +194,23 @@ function setup(t: TestContext, options: { microphone?: MicrophoneStatus; title?:
     socket().serverOpens();
     socket().serverSends({ type: 'welcome', peer: SELF, peers, ice: ICE });
   };
-  /** A peer message sealed by `from` with its own identity, routed to us by the server. */
-  const receive = (from: string, message: PeerMessage, to: string = SELF): void =>
+  /**
+   * A peer message sealed by `from` with its own codec, routed to us by the server. What we sent
+   * is delivered first, so `from` has our introduction and can pair-encrypt to us.
+   */
+  const receive = (from: string, message: PeerMessage, to: string = SELF): void => {
+    peerMessages();
     socket().serverSends({ type: 'msg', from, box: peer(from).codec.seal(to, message) });
+  };
+  /** A box from someone else's codec (an impostor under a member's id): it first reads our presence. */
+  const sealedBy = (sender: RemotePeer, message: PeerMessage, to: string = SELF): string => {
+    const ours = socket()
+      .frames()
+      .find((f) => f.type === 'send' && f.to === '*');
+    assert.ok(ours?.box, 'we have not broadcast our presence yet');
+    sender.codec.open(SELF, ours.box);
+    return sender.codec.seal(to, message);
+  };
   /** `from` introduces itself with a signed presence, as every member does on arrival. */
   const introduce = (from: string, name = 'Member'): void => receive(from, { kind: 'presence', name, muted: false }, '*');
   /** A raw box routed to us as coming from `from`. */
@@ -230,6 +248,7 @@ function setup(t: TestContext, options: { microphone?: MicrophoneStatus; title?:
     peerMessages,
     participant,
     peer,
+    sealedBy,
     roomKey,
     identity,
   };
@@ -523,23 +542,55 @@ test("a participant's safety number comes from the key it introduced, and ours f
 });
 
 test('a peer whose envelopes fail three times is marked unsecured', async (t) => {
-  const { joinRoom, introduce, receiveBox, participant, roomKey } = setup(t);
+  const { joinRoom, introduce, receiveBox, participant, roomKey, sealedBy } = setup(t);
   await joinRoom([HIGH]);
   introduce(HIGH, 'Grace');
-  const impostor = remotePeer(HIGH, roomKey);
-  const outsider = remotePeer(HIGH, randomBytes(32));
+  const signal: PeerMessage = { kind: 'signal', conn: 'conn_0001', data: OFFER };
   receiveBox(HIGH, 'garbage');
   assert.equal(participant(HIGH)?.security, 'ok');
-  receiveBox(HIGH, outsider.codec.seal(SELF, { kind: 'signal', conn: 'conn_0001', data: OFFER }));
+  receiveBox(HIGH, remotePeer(HIGH, randomBytes(32)).codec.seal(SELF, { kind: 'presence', name: 'Out', muted: false }));
   assert.equal(participant(HIGH)?.security, 'ok', 'two failures are not yet a warning');
-  for (let i = 0; i < 5; i++) impostor.codec.seal(SELF, { kind: 'signal', conn: 'conn_0001', data: OFFER });
-  receiveBox(HIGH, impostor.codec.seal(SELF, { kind: 'signal', conn: 'conn_0001', data: OFFER }));
+  // Another codec under HIGH's id, pair-encrypting to us with its own session key.
+  receiveBox(HIGH, sealedBy(remotePeer(HIGH, roomKey), signal));
   assert.equal(participant(HIGH)?.security, 'unsecured');
   assert.equal(participant(HIGH)?.name, 'Grace');
 });
 
+test('replayed and stale boxes are dropped without counting toward unsecured', async (t) => {
+  const { joinRoom, introduce, receive, receiveBox, participant, peer } = setup(t);
+  t.after(() => (remoteClock.skewMs = 0));
+  await joinRoom([HIGH]);
+  introduce(HIGH, 'Grace');
+  receive(HIGH, { kind: 'signal', conn: 'conn_0001', data: ANSWER });
+  const presence = peer(HIGH).codec.seal(SELF, { kind: 'presence', name: 'Grace H.', muted: false });
+  const signal = peer(HIGH).codec.seal(SELF, { kind: 'signal', conn: 'conn_0001', data: ANSWER });
+  receiveBox(HIGH, presence);
+  receiveBox(HIGH, signal);
+  assert.equal(participant(HIGH)?.name, 'Grace H.');
+  // The server repeating both, many times.
+  for (let i = 0; i < 5; i++) {
+    receiveBox(HIGH, presence);
+    receiveBox(HIGH, signal);
+  }
+  // HIGH's clock ten minutes behind ours: both kinds are stale.
+  remoteClock.skewMs = -10 * 60_000;
+  for (let i = 0; i < 3; i++) {
+    receive(HIGH, { kind: 'presence', name: 'Old', muted: true }, '*');
+    receive(HIGH, { kind: 'signal', conn: 'conn_0001', data: ANSWER });
+  }
+  remoteClock.skewMs = 0;
+  assert.equal(participant(HIGH)?.name, 'Grace H.');
+  assert.equal(participant(HIGH)?.security, 'ok');
+  // Two real failures after all that are still not three.
+  receiveBox(HIGH, 'garbage');
+  receiveBox(HIGH, 'garbage');
+  assert.equal(participant(HIGH)?.security, 'ok');
+  receiveBox(HIGH, 'garbage');
+  assert.equal(participant(HIGH)?.security, 'unsecured');
+});
+
 test('another identity introducing itself under a known peer id marks it key-changed and changes nothing else', async (t) => {
-  const { joinRoom, introduce, receive, receiveBox, participant, peer, roomKey, links } = setup(t);
+  const { joinRoom, introduce, receive, receiveBox, participant, peer, roomKey, links, sealedBy } = setup(t);
   await joinRoom([LOW]);
   introduce(LOW, 'Lin');
   const impostor = remotePeer(LOW, roomKey);
@@ -551,35 +602,50 @@ test('another identity introducing itself under a known peer id marks it key-cha
   assert.equal(participant(LOW)?.muted, false);
   assert.equal(participant(LOW)?.safetyNumber, safetyNumberOf(peer(LOW).identity.publicKey));
   // The impostor's offer goes nowhere; the real Lin's still connects.
-  receiveBox(LOW, impostor.codec.seal(SELF, { kind: 'signal', conn: 'conn_impostor', data: OFFER }));
+  receiveBox(LOW, sealedBy(impostor, { kind: 'signal', conn: 'conn_impostor', data: OFFER }));
   assert.equal(links.length, 0);
   receive(LOW, { kind: 'signal', conn: 'conn_from_low', data: OFFER });
   assert.equal(links.length, 1);
   assert.deepEqual(links[0]?.received, [OFFER]);
 });
 
+test("Lin's own identity with a new session key under her peer id is key-changed as well", async (t) => {
+  const { joinRoom, introduce, receiveBox, participant, peer, roomKey } = setup(t);
+  await joinRoom([LOW]);
+  introduce(LOW, 'Lin');
+  const second = remotePeer(LOW, roomKey, peer(LOW).identity);
+  for (let i = 0; i < 5; i++) second.codec.seal('*', { kind: 'presence', name: 'x', muted: false });
+  receiveBox(LOW, second.codec.seal('*', { kind: 'presence', name: 'Lin 2', muted: true }));
+  assert.equal(participant(LOW)?.security, 'key-changed');
+  assert.equal(participant(LOW)?.name, 'Lin');
+});
+
 test('forged, re-routed, unintroduced or garbage boxes never create a link', async (t) => {
-  const { links, joinRoom, receive, receiveBox, participant, peer, roomKey } = setup(t);
+  const { links, joinRoom, receive, receiveBox, participant, peer, roomKey, sealedBy } = setup(t);
   await joinRoom([LOW, HIGH]);
   const offer: PeerMessage = { kind: 'signal', conn: 'conn_from_low', data: OFFER };
-  // LOW offers before introducing itself: unknown signer.
+  // LOW offers before introducing itself: we hold no pair key for it.
   receive(LOW, offer);
   // HIGH's genuine presence, stamped by the server as LOW's.
   receiveBox(LOW, peer(HIGH).codec.seal('*', { kind: 'presence', name: 'Grace', muted: false }));
-  // An offer sealed under another room's key, and plain garbage.
-  receiveBox(LOW, remotePeer(LOW, randomBytes(32)).codec.seal(SELF, offer));
+  // A presence sealed under another room's key, and plain garbage.
+  receiveBox(LOW, remotePeer(LOW, randomBytes(32)).codec.seal('*', { kind: 'presence', name: 'Out', muted: false }));
   receiveBox(LOW, 'AAAA');
   // HIGH's offer re-routed as LOW's.
   receiveBox(LOW, peer(HIGH).codec.seal(SELF, offer));
   assert.equal(links.length, 0);
   assert.equal(participant(LOW)?.security, 'unsecured');
   assert.equal(participant(LOW)?.safetyNumber ?? null, null);
-  // An offer signed by a different identity after LOW introduced itself.
+  // An offer from a different codec under LOW's id after LOW introduced itself.
   receive(LOW, { kind: 'presence', name: 'Lin', muted: false }, '*');
-  const impostor = remotePeer(LOW, roomKey);
-  for (let i = 0; i < 10; i++) impostor.codec.seal(SELF, offer);
-  receiveBox(LOW, impostor.codec.seal(SELF, offer));
+  receiveBox(LOW, sealedBy(remotePeer(LOW, roomKey), offer));
   assert.equal(links.length, 0);
+  // Once HIGH is introduced (and we start our own link to it), its offer re-routed as LOW's still goes nowhere.
+  receive(HIGH, { kind: 'presence', name: 'Grace', muted: false }, '*');
+  assert.equal(links.length, 1);
+  receiveBox(LOW, peer(HIGH).codec.seal(SELF, offer));
+  assert.equal(links.length, 1);
+  assert.deepEqual(links[0]?.received, []);
 });
 
 test(
