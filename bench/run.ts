@@ -23,9 +23,9 @@ const section = (title: string, rows: Row[], note = ''): void => {
 
 try {
   section(
-    'End-to-end encrypted envelope',
+    'End-to-end encrypted envelopes',
     envelopeRows(),
-    'Overhead = sealed bytes − plaintext body: nonce 24 + MAC 16 + header 12 + signature 64 (+ 32 when a presence introduces the identity key). Target ≤ 120 B. The wire carries base64url, which adds a third on top.',
+    'Overhead = sealed bytes − plaintext body. Pair messages (SDP, ICE, everything after the introductions): nonce 24 + MAC 16 + header 12. Introductions (presence, once per member and newcomer) add an ed25519 signature 64, the identity key 32 and the session key 32. Target ≤ 120 B per envelope. The wire carries base64url, which adds a third on top.',
   );
   const scripts = await roomPageScripts(server.url);
   const total = scripts.reduce((n, s) => n + s.transferBytes, 0);

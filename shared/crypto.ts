@@ -61,3 +61,21 @@ export function unseal(sealed: Uint8Array, key: Uint8Array): Uint8Array | null {
   if (sealed.length < SECRETBOX_NONCE_BYTES + SECRETBOX_MAC_BYTES) return null;
   return nacl.secretbox.open(sealed.subarray(SECRETBOX_NONCE_BYTES), sealed.subarray(0, SECRETBOX_NONCE_BYTES), key);
 }
+
+/** A per-session X25519 key pair: pairs of members derive one shared key each, once. */
+export interface SessionKeys {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+export const SESSION_PUBLIC_KEY_BYTES = nacl.box.publicKeyLength;
+
+export function createSessionKeys(): SessionKeys {
+  const pair = nacl.box.keyPair();
+  return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+}
+
+/** X25519 + HSalsa20 (nacl.box.before): the raw secret two session keys share. */
+export function sharedSecret(mine: SessionKeys, theirPublicKey: Uint8Array): Uint8Array {
+  return nacl.box.before(theirPublicKey, mine.secretKey);
+}

@@ -1,78 +1,106 @@
-import { SIGNATURE_BYTES, IDENTITY_PUBLIC_KEY_BYTES, seal, sign, unseal, verify, type Identity } from './crypto.ts';
+import {
+  IDENTITY_PUBLIC_KEY_BYTES,
+  SESSION_PUBLIC_KEY_BYTES,
+  SIGNATURE_BYTES,
+  derive,
+  seal,
+  sharedSecret,
+  sign,
+  unseal,
+  verify,
+  type Identity,
+  type SessionKeys,
+} from './crypto.ts';
 import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
 
 /**
- * The sealed, signed envelope every member-to-member message travels in. The server routes it
- * by peer id and sees only its length.
+ * The envelopes member-to-member messages travel in. The server routes them by peer id and
+ * sees only their length. There are two kinds, told apart by which key opens them:
  *
- *   box   = base64url( nonce[24] ‖ secretbox(roomKey, inner) )          (+16 bytes MAC)
- *   inner = version[1]=1 ‖ flags[1] ‖ seq[4, BE] ‖ ts[6, BE ms] ‖ sig[64] ‖ signerKey[32]? ‖ body
- *   flags: bit 0 = sent to everyone ('*'), bit 1 = carries the signer's public key
+ * Introduction (presence; the only kind sent to everyone):
+ *   box   = base64url( nonce[24] ‖ secretbox(roomKey, inner) )                  (+16 MAC)
+ *   inner = header[12] ‖ sig[64] ‖ identityKey[32] ‖ sessionKey[32] ‖ body
  *   sig   = ed25519(identity, DOMAIN ‖ roomId ‖ 0 ‖ from ‖ 0 ‖ to ‖ 0 ‖ inner without sig)
  *
- * `from` and `to` are signed but not sent: the receiver takes `from` from the server's routing
- * and `to` from itself, so an envelope re-routed to anyone else, or stamped with another sender,
- * fails to verify. The signer's key rides only on introductions; later envelopes are checked
- * against the key the receiver bound to that peer.
+ * Pair message (everything else, e.g. SDP and ICE), once both sides are introduced:
+ *   box   = base64url( nonce[24] ‖ secretbox(pairKey(from → to), header[12] ‖ body) )  (+16 MAC)
+ *   pairKey(a → b) = derive('porch pair key', X25519(a, b) ‖ roomId ‖ 0 ‖ a ‖ 0 ‖ b, 32)
+ *
+ *   header = version[1]=2 ‖ flags[1] (bit 0: to everyone) ‖ seq[4, BE] ‖ ts[6, BE ms]
+ *
+ * `from` and `to` are never sent inside: the receiver takes `from` from the server's routing
+ * and `to` from itself. An introduction re-routed or re-stamped fails its signature; a pair
+ * message does not even decrypt under any other pair's key. Only introductions pay for an
+ * ed25519 signature; pair messages cost a secretbox (a few microseconds), which keeps the
+ * dozens of envelopes of a WebRTC negotiation off the join's critical path.
  */
-const VERSION = 1;
-const DOMAIN = utf8('porch envelope v1');
+const VERSION = 2;
+const DOMAIN = utf8('porch envelope v2');
 const FLAG_BROADCAST = 1;
-const FLAG_SIGNER_KEY = 2;
-const HEADER_BYTES = 1 + 1 + 4 + 6;
+const HEADER_BYTES = 12;
 /** How far an envelope's timestamp may be from the receiver's clock. */
 export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
 
-export interface EnvelopeContent {
-  from: string;
-  to: string;
+export interface EnvelopeHeader {
   seq: number;
   ts: number;
+}
+
+export type EnvelopeRejection = 'unreadable' | 'malformed' | 'bad-signature' | 'stale' | 'replayed';
+
+export interface OpenedEnvelope extends EnvelopeHeader {
   body: Uint8Array;
+  /** Present on introductions only: who signed, and the session key for pair messages. */
+  introduction: { identityKey: Uint8Array; sessionKey: Uint8Array } | null;
 }
 
-export type EnvelopeRejection = 'unreadable' | 'malformed' | 'unknown-signer' | 'bad-signature' | 'stale' | 'replayed';
+const zero = Uint8Array.of(0);
 
-export interface OpenedEnvelope {
-  seq: number;
-  ts: number;
-  body: Uint8Array;
-  signerKey: Uint8Array;
-  /** Whether the envelope introduced its signer's key itself. */
-  introduced: boolean;
-}
-
-function signedBytes(roomId: string, from: string, to: string, unsignedInner: Uint8Array): Uint8Array {
-  const zero = Uint8Array.of(0);
-  return concatBytes(DOMAIN, utf8(roomId), zero, utf8(from), zero, utf8(to), zero, unsignedInner);
-}
-
-function writeUint(bytes: Uint8Array, offset: number, length: number, value: number): void {
-  for (let i = length - 1; i >= 0; i--) {
-    bytes[offset + i] = value % 256;
-    value = Math.floor(value / 256);
-  }
-}
-
-function readUint(bytes: Uint8Array, offset: number, length: number): number {
-  let value = 0;
-  for (let i = 0; i < length; i++) value = value * 256 + bytes[offset + i]!;
-  return value;
-}
-
-export function sealEnvelope(
-  content: EnvelopeContent,
-  options: { roomId: string; roomKey: Uint8Array; identity: Identity; introduce: boolean },
-): string {
+function writeHeader(to: string, { seq, ts }: EnvelopeHeader): Uint8Array {
   const header = new Uint8Array(HEADER_BYTES);
   header[0] = VERSION;
-  header[1] = (content.to === '*' ? FLAG_BROADCAST : 0) | (options.introduce ? FLAG_SIGNER_KEY : 0);
-  writeUint(header, 2, 4, content.seq);
-  writeUint(header, 6, 6, content.ts);
-  const key = options.introduce ? options.identity.publicKey : new Uint8Array(0);
-  const signature = sign(signedBytes(options.roomId, content.from, content.to, concatBytes(header, key, content.body)), options.identity);
-  return toBase64Url(seal(concatBytes(header, signature, key, content.body), options.roomKey));
+  header[1] = to === '*' ? FLAG_BROADCAST : 0;
+  for (let i = 5, v = seq; i >= 2; i--, v = Math.floor(v / 256)) header[i] = v % 256;
+  for (let i = 11, v = ts; i >= 6; i--, v = Math.floor(v / 256)) header[i] = v % 256;
+  return header;
+}
+
+function readHeader(inner: Uint8Array): (EnvelopeHeader & { broadcast: boolean }) | null {
+  if (inner.length < HEADER_BYTES || inner[0] !== VERSION || inner[1]! & ~FLAG_BROADCAST) return null;
+  let seq = 0;
+  let ts = 0;
+  for (let i = 2; i < 6; i++) seq = seq * 256 + inner[i]!;
+  for (let i = 6; i < 12; i++) ts = ts * 256 + inner[i]!;
+  return { seq, ts, broadcast: (inner[1]! & FLAG_BROADCAST) !== 0 };
+}
+
+/** The key for messages from `from` to `to`; each direction of each pair has its own. */
+export function pairKey(mine: SessionKeys, theirSessionKey: Uint8Array, roomId: string, from: string, to: string): Uint8Array {
+  const shared = sharedSecret(mine, theirSessionKey);
+  return derive('porch pair key', concatBytes(shared, utf8(roomId), zero, utf8(from), zero, utf8(to)), 32);
+}
+
+const signedBytes = (roomId: string, from: string, to: string, unsigned: Uint8Array): Uint8Array =>
+  concatBytes(DOMAIN, utf8(roomId), zero, utf8(from), zero, utf8(to), zero, unsigned);
+
+export interface IntroductionOptions {
+  roomId: string;
+  roomKey: Uint8Array;
+  identity: Identity;
+  sessionKey: Uint8Array;
+}
+
+export function sealIntroduction(from: string, to: string, header: EnvelopeHeader, body: Uint8Array, options: IntroductionOptions): string {
+  const head = writeHeader(to, header);
+  const keys = concatBytes(options.identity.publicKey, options.sessionKey);
+  const signature = sign(signedBytes(options.roomId, from, to, concatBytes(head, keys, body)), options.identity);
+  return toBase64Url(seal(concatBytes(head, signature, keys, body), options.roomKey));
+}
+
+export function sealPairMessage(to: string, header: EnvelopeHeader, body: Uint8Array, key: Uint8Array): string {
+  if (to === '*') throw new Error('pair messages go to one member; introductions go to everyone');
+  return toBase64Url(seal(concatBytes(writeHeader(to, header), body), key));
 }
 
 export interface OpenOptions {
@@ -81,38 +109,48 @@ export interface OpenOptions {
   /** The server's routing stamp, not anything the sender claims. */
   from: string;
   self: string;
-  /** The key bound to `from` by an earlier introduction, if any. */
-  knownKey: Uint8Array | null;
+  /** The key for messages from `from` to us, once both sides are introduced. */
+  pairKey: Uint8Array | null;
   /** Highest sequence number accepted from `from` so far. */
   lastSeq: number;
   now: number;
 }
 
+function checkFresh(header: EnvelopeHeader, options: OpenOptions): EnvelopeRejection | null {
+  if (Math.abs(options.now - header.ts) > MAX_CLOCK_SKEW_MS) return 'stale';
+  if (header.seq <= options.lastSeq) return 'replayed';
+  return null;
+}
+
 export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEnvelope, EnvelopeRejection> {
   const sealed = fromBase64Url(box);
-  const inner = sealed && unseal(sealed, options.roomKey);
-  if (!inner) return err('unreadable');
-  if (inner.length < HEADER_BYTES + SIGNATURE_BYTES || inner[0] !== VERSION) return err('malformed');
-  const flags = inner[1]!;
-  if (flags & ~(FLAG_BROADCAST | FLAG_SIGNER_KEY)) return err('malformed');
-  const introduced = (flags & FLAG_SIGNER_KEY) !== 0;
-  const keyEnd = HEADER_BYTES + SIGNATURE_BYTES + (introduced ? IDENTITY_PUBLIC_KEY_BYTES : 0);
-  if (inner.length < keyEnd) return err('malformed');
-  const header = inner.subarray(0, HEADER_BYTES);
-  const signature = inner.subarray(HEADER_BYTES, HEADER_BYTES + SIGNATURE_BYTES);
-  const carriedKey = inner.subarray(HEADER_BYTES + SIGNATURE_BYTES, keyEnd);
-  const body = inner.subarray(keyEnd);
-  const signerKey = introduced ? carriedKey : options.knownKey;
-  if (!signerKey) return err('unknown-signer');
-  // Freshness first: a replay flood then costs a decryption, not a signature check each.
-  // Only holders of the room key can write these fields, and a forgery still fails below.
-  const seq = readUint(header, 2, 4);
-  const ts = readUint(header, 6, 6);
-  if (Math.abs(options.now - ts) > MAX_CLOCK_SKEW_MS) return err('stale');
-  if (seq <= options.lastSeq) return err('replayed');
-  const to = flags & FLAG_BROADCAST ? '*' : options.self;
-  if (!verify(signedBytes(options.roomId, options.from, to, concatBytes(header, carriedKey, body)), signature, signerKey)) {
-    return err('bad-signature');
+  if (!sealed) return err('unreadable');
+  const pairInner = options.pairKey && unseal(sealed, options.pairKey);
+  if (pairInner) {
+    const header = readHeader(pairInner);
+    if (!header || header.broadcast) return err('malformed');
+    const stale = checkFresh(header, options);
+    if (stale) return err(stale);
+    return ok({ seq: header.seq, ts: header.ts, body: pairInner.slice(HEADER_BYTES), introduction: null });
   }
-  return ok({ seq, ts, body: body.slice(), signerKey: signerKey.slice(), introduced });
+  const inner = unseal(sealed, options.roomKey);
+  if (!inner) return err('unreadable');
+  const header = readHeader(inner);
+  const keysEnd = HEADER_BYTES + SIGNATURE_BYTES + IDENTITY_PUBLIC_KEY_BYTES + SESSION_PUBLIC_KEY_BYTES;
+  if (!header || inner.length < keysEnd) return err('malformed');
+  // Freshness first: a replay flood then costs a decryption, not a signature check each.
+  const stale = checkFresh(header, options);
+  if (stale) return err(stale);
+  const signature = inner.subarray(HEADER_BYTES, HEADER_BYTES + SIGNATURE_BYTES);
+  const identityKey = inner.subarray(HEADER_BYTES + SIGNATURE_BYTES, HEADER_BYTES + SIGNATURE_BYTES + IDENTITY_PUBLIC_KEY_BYTES);
+  const sessionKey = inner.subarray(keysEnd - SESSION_PUBLIC_KEY_BYTES, keysEnd);
+  const unsigned = concatBytes(inner.subarray(0, HEADER_BYTES), inner.subarray(HEADER_BYTES + SIGNATURE_BYTES));
+  const to = header.broadcast ? '*' : options.self;
+  if (!verify(signedBytes(options.roomId, options.from, to, unsigned), signature, identityKey)) return err('bad-signature');
+  return ok({
+    seq: header.seq,
+    ts: header.ts,
+    body: inner.slice(keysEnd),
+    introduction: { identityKey: identityKey.slice(), sessionKey: sessionKey.slice() },
+  });
 }

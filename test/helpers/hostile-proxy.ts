@@ -11,9 +11,9 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { createIdentity, randomBytes } from '../../shared/crypto.ts';
+import { createIdentity, createSessionKeys, randomBytes } from '../../shared/crypto.ts';
 import { fromBase64Url, toBase64Url, utf8 } from '../../shared/encoding.ts';
-import { sealEnvelope } from '../../shared/envelope.ts';
+import { sealIntroduction } from '../../shared/envelope.ts';
 
 export interface RecordedFrame {
   dir: 'up' | 'down';
@@ -200,9 +200,12 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
       const peer = `zzzzzzzz${toBase64Url(randomBytes(6))}`;
       fakePeers.add(peer);
       deliver(conn, { type: 'joined', peer }, true);
-      const madeUp = sealEnvelope(
-        { from: peer, to: '*', seq: 1, ts: Date.now(), body: utf8(JSON.stringify({ kind: 'presence', name, muted: false })) },
-        { roomId: 'made-up-room-id-0000', roomKey: randomBytes(32), identity: createIdentity(), introduce: true },
+      const madeUp = sealIntroduction(
+        peer,
+        '*',
+        { seq: 1, ts: Date.now() },
+        utf8(JSON.stringify({ kind: 'presence', name, muted: false })),
+        { roomId: 'made-up-room-id-0000', roomKey: randomBytes(32), identity: createIdentity(), sessionKey: createSessionKeys().publicKey },
       );
       const boxes = [madeUp, ...conn.received.map((r) => (JSON.parse(r.text) as Json).box as string).slice(0, 5)];
       for (const box of boxes) deliver(conn, { type: 'msg', from: peer, box }, true);
