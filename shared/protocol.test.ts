@@ -57,7 +57,7 @@ const { box: _box, ...sendWithoutBox } = SEND;
 const { to: _to, ...sendWithoutTo } = SEND;
 
 const BAD_CLIENT: [string, unknown][] = [
-  ['an unknown type', { type: 'ping' }],
+  ['an unknown type', { type: 'shout' }],
   ['a type in the wrong case', { type: 'Bye' }],
   ['a missing type', { room: ROOM }],
   ['a server frame type', { type: 'welcome', peer: ID, peers: [], ice: [] }],
@@ -238,7 +238,7 @@ for (const [what, frame] of GOOD_SERVER) {
 }
 
 const BAD_SERVER: [string, unknown][] = [
-  ['an unknown type', { type: 'ping' }],
+  ['an unknown type', { type: 'shout' }],
   ['a client frame type', BYE],
   ['a hello', HELLO],
   ['a welcome without ice', { type: 'welcome', peer: ID, peers: [] }],

@@ -28,8 +28,10 @@ const SendFrame = v.strictObject({
   box,
 });
 const ByeFrame = v.strictObject({ type: v.literal('bye') });
+/** Lets a browser notice a dead path to the server; browsers cannot see WebSocket pings. */
+const PingFrame = v.strictObject({ type: v.literal('ping') });
 
-const ClientFrameSchema = v.variant('type', [HelloFrame, SendFrame, ByeFrame]);
+const ClientFrameSchema = v.variant('type', [HelloFrame, SendFrame, ByeFrame, PingFrame]);
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
 
 /** One STUN/TURN server as RTCPeerConnection takes it; the server's config reuses this schema. */
@@ -60,6 +62,7 @@ const ServerFrameSchema = v.variant('type', [
   v.strictObject({ type: v.literal('msg'), from: id, box }),
   v.strictObject({ type: v.literal('error'), code: v.picklist(ERROR_CODES), message: v.string() }),
   v.strictObject({ type: v.literal('closing'), reason: v.picklist(['restart', 'shutdown']) }),
+  v.strictObject({ type: v.literal('pong') }),
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
 

@@ -91,6 +91,18 @@ test('bye makes the others see the peer leave at once, and the socket closes nor
   assert.equal((await bob.next('error')).code, 'unknown-peer');
 });
 
+test('a ping is answered with a pong, to the pinger only', async (t) => {
+  const { wsUrl } = await startTestServer(t);
+  const room = randomId();
+  const alice = await join(t, wsUrl, room);
+  const bob = await join(t, wsUrl, room);
+  alice.send({ type: 'ping' });
+  assert.deepEqual(await alice.next('pong'), { type: 'pong' });
+  alice.send({ type: 'send', to: bob.peer, box: 'after-ping' });
+  assert.equal((await bob.next('msg')).box, 'after-ping');
+  assert.equal(bob.received.some((f) => f.type === 'pong'), false);
+});
+
 test('a peer that drops without bye is away (silently) during the grace period and resumes within it', async (t) => {
   const { wsUrl, log } = await startTestServer(t, { leaveGraceMs: 60_000 });
   const room = randomId();

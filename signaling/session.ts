@@ -100,6 +100,8 @@ export function createSession(ws: WebSocket, options: SessionOptions): Session {
         if (routed === 'unknown-peer') refuse('unknown-peer', 'no such peer in this room');
         return;
       }
+      case 'ping':
+        return sendFrame({ type: 'pong' });
       case 'bye': {
         if (seat) hub.leave(session, seat.room, seat.peer);
         seat = null;

@@ -166,7 +166,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     return mesh;
   }
 
-  function onFrame(frame: ServerFrame): void {
+  function onFrame(frame: Exclude<ServerFrame, { type: 'pong' }>): void {
     switch (frame.type) {
       case 'welcome': {
         iceServers = frame.ice;

@@ -290,3 +290,34 @@ test('while a retry is under way the status says connecting, with the attempt nu
   timers.advance(250);
   assert.deepEqual(client.status.get(), { kind: 'connecting', attempt: 1 });
 });
+
+test('a connection that answers no pings is given up and redialled, though it never closed', () => {
+  const { client, sockets, socket, timers, joinCurrent } = setup();
+  client.connect();
+  joinCurrent();
+  const first = socket();
+  timers.advance(10_000);
+  timers.advance(10_000);
+  assert.deepEqual(first.sentFrames().filter((f) => (f as { type: string }).type === 'ping').length, 2);
+  assert.equal(sockets.length, 1, 'two unanswered pings are not yet enough');
+  timers.advance(10_000);
+  assert.equal(first.closeCalls.length, 1, 'the silent socket was closed');
+  assert.equal(client.status.get().kind, 'reconnecting');
+  timers.advance(client.status.get().kind === 'reconnecting' ? 500 : 0);
+  assert.equal(sockets.length, 2, 'a new socket was dialled');
+});
+
+test('any frame from the server, a pong included, keeps the connection alive and pongs never reach the engine', () => {
+  const { client, frames, sockets, socket, timers, joinCurrent } = setup();
+  client.connect();
+  joinCurrent();
+  const received = frames.length;
+  for (let i = 0; i < 5; i++) {
+    timers.advance(10_000);
+    socket().serverSends({ type: 'pong' });
+  }
+  assert.equal(sockets.length, 1);
+  assert.equal(client.status.get().kind, 'connected');
+  assert.equal(frames.length, received, 'a pong was handed to the engine');
+  assert.ok(parseClientFrame(socket().sent.at(-1)!).ok, 'the ping is a valid frame');
+});

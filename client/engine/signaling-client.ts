@@ -35,7 +35,7 @@ export interface SignalingClientOptions {
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
   random?: () => number;
-  onFrame: (frame: ServerFrame) => void;
+  onFrame: (frame: Exclude<ServerFrame, { type: 'pong' }>) => void;
 }
 
 export interface SignalingClient {
@@ -49,6 +49,9 @@ export interface SignalingClient {
 const OPEN = 1;
 const MAX_BACKOFF_MS = 5000;
 const FIRST_BACKOFF_MS = 250;
+/** Browsers cannot see WebSocket pings, so a silently dead path is only noticed by our own. */
+const PING_INTERVAL_MS = 10_000;
+const MISSED_PINGS_BEFORE_DEAD = 2;
 
 export function createSignalingClient(options: SignalingClientOptions): SignalingClient {
   const createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
@@ -60,7 +63,34 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
   let socket: SocketLike | null = null;
   let attempt = 0;
   let retryTimer: unknown = null;
+  let pingTimer: unknown = null;
+  let missedPings = 0;
   let finished = false;
+
+  function stopPinging(): void {
+    if (pingTimer !== null) clearTimer(pingTimer);
+    pingTimer = null;
+  }
+
+  function schedulePing(ws: SocketLike): void {
+    pingTimer = setTimer(() => {
+      pingTimer = null;
+      if (socket !== ws) return;
+      if (missedPings >= MISSED_PINGS_BEFORE_DEAD) return abandon(ws);
+      missedPings += 1;
+      ws.send(JSON.stringify({ type: 'ping' }));
+      schedulePing(ws);
+    }, PING_INTERVAL_MS);
+  }
+
+  /** Gives up on a socket that went quiet without closing; its close event may never come. */
+  function abandon(ws: SocketLike): void {
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    ws.close();
+    socket = null;
+    stopPinging();
+    scheduleRetry();
+  }
 
   function open(): void {
     if (finished) return;
@@ -69,12 +99,16 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     socket = ws;
     ws.onopen = () => {
       ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, room: options.room, resume: options.resume }));
+      missedPings = 0;
+      schedulePing(ws);
     };
     ws.onmessage = (ev) => {
+      missedPings = 0;
       if (typeof ev.data !== 'string') return;
       const parsed = parseServerFrame(ev.data);
       if (!parsed.ok) return;
       const frame = parsed.value;
+      if (frame.type === 'pong') return;
       if (frame.type === 'welcome') {
         attempt = 0;
         status.set({ kind: 'connected' });
@@ -85,6 +119,7 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     ws.onclose = (ev) => {
       if (socket !== ws) return;
       socket = null;
+      stopPinging();
       if (finished) return;
       if (ev.code === CLOSE_CODES.roomFull) return finish({ kind: 'room-full' });
       if (ev.code === CLOSE_CODES.replaced) return finish({ kind: 'replaced' });
@@ -108,6 +143,7 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     finished = true;
     if (retryTimer !== null) clearTimer(retryTimer);
     retryTimer = null;
+    stopPinging();
     const ws = socket;
     socket = null;
     if (ws && ws.readyState <= OPEN) ws.close(1000);
