@@ -26,7 +26,6 @@ export const IDENTITY_PUBLIC_KEY_BYTES = nacl.sign.publicKeyLength;
 export const SIGNATURE_BYTES = nacl.sign.signatureLength;
 export const SECRETBOX_NONCE_BYTES = nacl.secretbox.nonceLength;
 export const SECRETBOX_MAC_BYTES = nacl.secretbox.overheadLength;
-export const SECRETBOX_KEY_BYTES = nacl.secretbox.keyLength;
 
 export function createIdentity(): Identity {
   const pair = nacl.sign.keyPair();

@@ -41,7 +41,6 @@ const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('end') }),
 ]);
 export type ActBody = v.InferOutput<typeof ActBodySchema>;
-export type ActType = ActBody['type'];
 
 const SignedActSchema = v.strictObject({
   by: identityKey,

@@ -14,7 +14,7 @@ import { parseConfig, type Config } from './config.ts';
 import type { Log, LogEntry } from './log.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
 
-export const DEFAULT_WAIT_MS = 3000;
+const DEFAULT_WAIT_MS = 3000;
 
 /** Rejects with a readable message if `promise` has not settled in time. */
 export function within<T>(promise: Promise<T>, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {
