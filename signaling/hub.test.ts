@@ -84,6 +84,7 @@ test('a replaced connection is closed with the replaced code, and its later drop
   assert.equal(alice.closedWith, CLOSE_CODES.replaced);
   hub.drop(alice, ROOM, ALICE);
   assert.equal(timers.pending(), 0);
+  assert.equal(bob.frames.some((f) => f.type === 'left'), false, 'the old socket leaving told Bob that Alice left');
   assert.equal(hub.route(ROOM, BOB, ALICE, 'box'), 'routed');
   assert.deepEqual(newer.frames.at(-1), { type: 'msg', from: BOB, box: 'box' });
   assert.equal(alice.frames.some((f) => f.type === 'msg'), false);
