@@ -184,6 +184,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         return;
       case 'left':
         roster.delete(frame.peer);
+        rejections.delete(frame.peer);
         mesh?.drop(frame.peer);
         removeParticipant(frame.peer);
         return;
