@@ -2,14 +2,14 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIdentity, randomBytes, type Identity } from '../../shared/crypto.ts';
 import type { PeerMessage, SignalData } from '../../shared/peer-message.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION, type ServerFrame } from '../../shared/protocol.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
 import type { LinkState, PeerLink, PeerLinkOptions } from './peer-adapter.ts';
 import { createRoomSession, type Participant } from './room-session.ts';
 import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
-import type { SocketLike } from './signaling-client.ts';
+import { FakeSocket } from '../../test/helpers/fake-socket.ts';
 
 const ROOM = 'room_0123456789abcdef';
 const URL = 'wss://porch.example/ws';
@@ -26,37 +26,10 @@ const ICE = [{ urls: 'stun:stun.example.org' }];
 const OFFER: SignalData = { type: 'offer', sdp: 'v=0 offer' };
 const ANSWER: SignalData = { type: 'answer', sdp: 'v=0 answer' };
 
-const OPEN = 1;
-
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  readonly sent: string[] = [];
-  readonly closeCalls: (number | undefined)[] = [];
-  onopen: ((ev: unknown) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: { code: number }) => void) | null = null;
-  onerror: ((ev: unknown) => void) | null = null;
-  send(data: string): void {
-    if (this.readyState !== OPEN) throw new Error('send on a socket that is not open');
-    this.sent.push(data);
-  }
-  close(code?: number): void {
-    this.closeCalls.push(code);
-    this.readyState = 2;
-  }
-  serverOpens(): void {
-    this.readyState = OPEN;
-    this.onopen?.({});
-  }
-  serverSends(frame: ServerFrame): void {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-  closes(code: number): void {
-    this.readyState = 3;
-    this.onclose?.({ code });
-  }
+/** The session's socket, plus which of its envelopes the fake remote peers have opened. */
+class SessionSocket extends FakeSocket {
   frames(): { type: string; to?: string; box?: string }[] {
-    return this.sent.map((s) => JSON.parse(s) as { type: string });
+    return this.sentFrames() as { type: string }[];
   }
   /** Peer messages already opened by their recipients, and how many `sent` entries that covers. */
   readonly delivered: { to: string; message: PeerMessage }[] = [];
@@ -149,7 +122,7 @@ class FakePlayer implements RemotePlayer {
 function setup(t: TestContext, options: { microphone?: MicrophoneStatus; title?: string } = {}) {
   // The session runs its speaking detector, reconnects and link retries on the global timers.
   t.mock.timers.enable({ apis: ['setInterval', 'setTimeout'] });
-  const sockets: FakeSocket[] = [];
+  const sockets: SessionSocket[] = [];
   const links: FakeLink[] = [];
   const microphone = new FakeMicrophone(options.microphone ?? 'live');
   const player = new FakePlayer();
@@ -176,14 +149,14 @@ function setup(t: TestContext, options: { microphone?: MicrophoneStatus; title?:
     },
     randomBytes: (n) => new Uint8Array(n).fill(++counter),
     createSocket: () => {
-      const socket = new FakeSocket();
+      const socket = new SessionSocket();
       sockets.push(socket);
       return socket;
     },
     ...(options.title !== undefined ? { title: options.title } : {}),
   });
   t.after(() => session.leave());
-  const socket = (): FakeSocket => {
+  const socket = (): SessionSocket => {
     const s = sockets.at(-1);
     assert.ok(s, 'no socket was opened');
     return s;

@@ -1,54 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLOSE_CODES, PROTOCOL_VERSION, parseClientFrame, type ServerFrame } from '../../shared/protocol.ts';
-import { createSignalingClient, type SignalingStatus, type SocketLike } from './signaling-client.ts';
+import { createSignalingClient, type SignalingStatus } from './signaling-client.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { FakeSocket } from '../../test/helpers/fake-socket.ts';
 
 const URL = 'wss://porch.example/ws';
 const ROOM = 'room_0123456789abcdef';
 const RESUME = 'r'.repeat(43);
 const SELF = 'self_0123456789abcdef';
 const OTHER = 'other_0123456789abcde';
-
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
-
-class FakeSocket implements SocketLike {
-  readyState = CONNECTING;
-  readonly sent: string[] = [];
-  readonly closeCalls: (number | undefined)[] = [];
-  onopen: ((ev: unknown) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: { code: number }) => void) | null = null;
-  onerror: ((ev: unknown) => void) | null = null;
-  constructor(readonly url: string) {}
-  send(data: string): void {
-    if (this.readyState !== OPEN) throw new Error('send on a socket that is not open');
-    this.sent.push(data);
-  }
-  close(code?: number): void {
-    this.closeCalls.push(code);
-    if (this.readyState <= OPEN) this.readyState = CLOSING;
-  }
-  // What the server and network do:
-  serverOpens(): void {
-    this.readyState = OPEN;
-    this.onopen?.({});
-  }
-  serverSends(frame: ServerFrame | string): void {
-    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
-  }
-  closes(code: number): void {
-    this.readyState = CLOSED;
-    this.onerror?.({});
-    this.onclose?.({ code });
-  }
-  sentFrames(): unknown[] {
-    return this.sent.map((s) => JSON.parse(s) as unknown);
-  }
-}
 
 const WELCOME: ServerFrame = { type: 'welcome', peer: SELF, peers: [OTHER], ice: [] };
 
