@@ -374,6 +374,27 @@ test(
   },
 );
 
+test('a presence that arrives before the server lists its sender takes effect once it does', async (t) => {
+  const { links, socket, joinRoom, introduce, participant } = setup(t);
+  await joinRoom([]);
+  introduce(LATE, 'Lou');
+  assert.equal(participant(LATE), undefined, 'not in the room yet');
+  assert.equal(links.length, 0);
+  socket().serverSends({ type: 'joined', peer: LATE });
+  assert.equal(participant(LATE)?.name, 'Lou');
+  assert.equal(links.length, 1, 'the link starts as if the presence had come after');
+});
+
+test('an early presence is forgotten when its sender is reported gone', async (t) => {
+  const { links, socket, joinRoom, introduce, participant } = setup(t);
+  await joinRoom([]);
+  introduce(LATE, 'Lou');
+  socket().serverSends({ type: 'left', peer: LATE });
+  socket().serverSends({ type: 'joined', peer: LATE });
+  assert.equal(participant(LATE)?.name, undefined);
+  assert.equal(links.length, 0);
+});
+
 test('a title learned from a member fills in ours but never overwrites it', async (t) => {
   const { session, joinRoom, receive } = setup(t);
   await joinRoom([LOW, HIGH]);

@@ -65,9 +65,12 @@ export interface RoomSession {
   leave(): void;
 }
 
+type PresenceMessage = Extract<PeerMessage, { kind: 'presence' }>;
+
 const UNKNOWN_NAME = 'Someone';
 /** Rejected envelopes from one peer before the person is told the connection is not secure. */
 const REJECTIONS_BEFORE_WARNING = 3;
+const MAX_UNLISTED = 16;
 
 export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   const state = createStore<RoomState>({
@@ -112,6 +115,11 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   let mesh: Mesh | null = null;
   const resume = toBase64Url(deps.randomBytes(32));
   const rejections = new Map<string, number>();
+  /**
+   * The latest presence from peers the server has not listed (yet): relayed paths can deliver a
+   * member's introduction before the server's `joined`, and a replay of it would then be refused.
+   */
+  const unlisted = new Map<string, PresenceMessage>();
   const codec = createSealedCodec({
     roomId: deps.roomId,
     roomKey: deps.roomKey,
@@ -176,15 +184,18 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         ensureMesh(frame.peer).prune((peer) => roster.has(peer));
         // Links start only once a member has introduced itself with a valid, signed presence.
         sendTo('*', presence());
+        for (const peer of frame.peers) applyUnlisted(peer);
         return;
       }
       case 'joined':
         roster.add(frame.peer);
         sendTo(frame.peer, presence());
+        applyUnlisted(frame.peer);
         return;
       case 'left':
         roster.delete(frame.peer);
         rejections.delete(frame.peer);
+        unlisted.delete(frame.peer);
         mesh?.drop(frame.peer);
         removeParticipant(frame.peer);
         return;
@@ -206,10 +217,8 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     if (!message) return;
     switch (message.kind) {
       case 'presence':
-        if (!roster.has(from)) return;
-        patchParticipant(from, { name: message.name, muted: message.muted });
-        if (message.title && !state.get().title) patch({ title: message.title });
-        mesh?.connect(from);
+        if (roster.has(from)) onPresence(from, message);
+        else rememberUnlisted(from, message);
         return;
       case 'signal':
         // Only members the server listed may negotiate, even with a valid room key and identity.
@@ -220,6 +229,29 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     }
   }
 
+  function onPresence(from: string, message: PresenceMessage): void {
+    patchParticipant(from, { name: message.name, muted: message.muted });
+    if (message.title && !state.get().title) patch({ title: message.title });
+    mesh?.connect(from);
+  }
+
+  function rememberUnlisted(from: string, message: PresenceMessage): void {
+    unlisted.delete(from);
+    unlisted.set(from, message);
+    // Bounded, oldest first out: a server inventing peers cannot grow it.
+    for (const oldest of unlisted.keys()) {
+      if (unlisted.size <= MAX_UNLISTED) break;
+      unlisted.delete(oldest);
+    }
+  }
+
+  function applyUnlisted(peerId: string): void {
+    const message = unlisted.get(peerId);
+    if (!message) return;
+    unlisted.delete(peerId);
+    onPresence(peerId, message);
+  }
+
   function teardown(phase: RoomPhase): void {
     speaking.stop();
     signaling?.close();
@@ -227,6 +259,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     deps.player.destroy();
     deps.microphone.stop();
     roster.clear();
+    unlisted.clear();
     patch({ phase, participants: [], selfSpeaking: false });
   }
 
