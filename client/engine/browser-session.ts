@@ -1,4 +1,5 @@
 import { randomBytes, type Identity } from '../../shared/crypto.ts';
+import type { RoomKind } from '../../shared/room-state.ts';
 import { createMicrophone } from './audio/microphone.ts';
 import { createRemotePlayer } from './audio/remote-player.ts';
 import { createSimplePeerLink } from './peer-adapter.ts';
@@ -9,6 +10,7 @@ export interface BrowserSessionOptions {
   roomKey: Uint8Array;
   identity: Identity;
   title?: string;
+  createdKind?: RoomKind;
   origin: URL;
 }
 
@@ -29,5 +31,6 @@ export function createBrowserSession(options: BrowserSessionOptions): RoomSessio
     createLink: createSimplePeerLink,
     randomBytes,
     ...(options.title ? { title: options.title } : {}),
+    ...(options.createdKind ? { createdKind: options.createdKind } : {}),
   });
 }

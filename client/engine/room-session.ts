@@ -4,6 +4,7 @@ import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
+import type { RoomKind } from '../../shared/room-state.ts';
 import type { Microphone, MicrophoneStatus, AudioInput } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
 import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
@@ -54,6 +55,8 @@ export interface RoomSessionDeps {
   createLink: PeerLinkFactory;
   randomBytes: (n: number) => Uint8Array;
   title?: string;
+  /** What the creator chose on the landing page; the host's client declares it to the room. */
+  createdKind?: RoomKind;
   createSocket?: (url: string) => SocketLike;
 }
 
