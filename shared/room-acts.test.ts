@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { createIdentity } from './crypto.ts';
 import { toBase64Url } from './encoding.ts';
 import { MAX_TITLE_LENGTH } from './peer-message.ts';
-import { compareActs, MAX_DESCRIPTION_LENGTH, parseSignedAct, signAct, type ActBody, type SignedAct } from './room-acts.ts';
+import { MAX_DESCRIPTION_LENGTH, parseSignedAct, signAct, type ActBody, type LogPosition, type SignedAct } from './room-acts.ts';
 import type { Result } from './result.ts';
 
 const ROOM_ID = 'roomid_0123456789abcd';
@@ -49,14 +49,17 @@ const actBodies: fc.Arbitrary<ActBody> = fc.oneof(
     .tuple(fc.constantFrom('invite', 'move-to-audience', 'mute', 'allow-unmute', 'make-moderator', 'remove', 'admit'), keys)
     .map(([type, target]) => ({ type, target }) as ActBody),
 );
-const clocks = fc.integer({ min: 1, max: 2 ** 31 });
+const clocks = fc.integer({ min: 0, max: 2 ** 31 });
+const PREV = 'P'.repeat(43);
+const OTHER_PREV = 'Q'.repeat(43);
+const at = (n: number): LogPosition => ({ n, prev: PREV });
 
 // --- signing and verifying -------------------------------------------------------------------
 
 test('an act signed by a member parses back to the same act in the same room', () => {
   fc.assert(
-    fc.property(actBodies, clocks, (act, clock) => {
-      const signed = signAct(act, clock, ann, ROOM_ID);
+    fc.property(actBodies, clocks, (act, n) => {
+      const signed = signAct(act, at(n), ann, ROOM_ID);
       assert.equal(signed.by, ANN);
       assert.deepEqual(accepted(parseSignedAct(overTheWire(signed), ROOM_ID)), signed);
     }),
@@ -64,19 +67,20 @@ test('an act signed by a member parses back to the same act in the same room', (
   );
 });
 
-test('the largest clock and the longest title and description are accepted', () => {
+test('the largest index and the longest title and description are accepted', () => {
   const act: ActBody = { type: 'set-info', title: 't'.repeat(MAX_TITLE_LENGTH), description: 'd'.repeat(MAX_DESCRIPTION_LENGTH) };
-  accepted(parseSignedAct(overTheWire(signAct(act, 2 ** 31, ann, ROOM_ID)), ROOM_ID));
+  accepted(parseSignedAct(overTheWire(signAct(act, at(2 ** 31), ann, ROOM_ID)), ROOM_ID));
 });
 
-test('changing who signed, the clock or the signature of a signed act breaks its signature', () => {
-  const signed = signAct({ type: 'invite', target: BEN }, 7, ann, ROOM_ID);
-  const other = signAct({ type: 'invite', target: BEN }, 8, ann, ROOM_ID);
+test('changing who signed, the place in the log or the signature of a signed act breaks its signature', () => {
+  const signed = signAct({ type: 'invite', target: BEN }, at(7), ann, ROOM_ID);
+  const other = signAct({ type: 'invite', target: BEN }, at(8), ann, ROOM_ID);
   const flippedSig = (signed.sig[0] === 'A' ? 'B' : 'A') + signed.sig.slice(1);
   for (const forged of [
     { ...signed, by: BEN },
-    { ...signed, clock: 8 },
-    { ...signed, clock: 6 },
+    { ...signed, n: 8 },
+    { ...signed, n: 6 },
+    { ...signed, prev: OTHER_PREV },
     { ...signed, sig: other.sig },
     { ...signed, sig: flippedSig },
   ]) {
@@ -97,7 +101,7 @@ test('changing any field of the act itself breaks its signature', () => {
     [{ type: 'set-info', title: 'Book club', description: 'Fridays' }, { type: 'set-info', title: 'Book club', description: 'Friday' }],
   ];
   for (const [original, edited] of cases) {
-    const signed = signAct(original, 3, ann, ROOM_ID);
+    const signed = signAct(original, at(3), ann, ROOM_ID);
     accepted(parseSignedAct(overTheWire(signed), ROOM_ID));
     assert.equal(refusal(parseSignedAct(overTheWire({ ...signed, act: edited }), ROOM_ID)), 'bad-signature', JSON.stringify(edited));
   }
@@ -105,11 +109,12 @@ test('changing any field of the act itself breaks its signature', () => {
 
 test('any single-field edit of a signed act is refused as a bad signature', () => {
   fc.assert(
-    fc.property(actBodies, actBodies, clocks, clocks, (act, otherAct, clock, otherClock) => {
-      const signed = signAct(act, clock, ann, ROOM_ID);
+    fc.property(actBodies, actBodies, clocks, clocks, (act, otherAct, n, otherN) => {
+      const signed = signAct(act, at(n), ann, ROOM_ID);
       const edits: SignedAct[] = [];
       if (JSON.stringify(otherAct) !== JSON.stringify(act)) edits.push({ ...signed, act: otherAct });
-      if (otherClock !== clock) edits.push({ ...signed, clock: otherClock });
+      if (otherN !== n) edits.push({ ...signed, n: otherN });
+      edits.push({ ...signed, prev: OTHER_PREV });
       for (const edit of edits) assert.equal(refusal(parseSignedAct(overTheWire(edit), ROOM_ID)), 'bad-signature');
     }),
     { numRuns: 40 },
@@ -117,37 +122,37 @@ test('any single-field edit of a signed act is refused as a bad signature', () =
 });
 
 test('an act signed for one room does not verify in another', () => {
-  const signed = signAct({ type: 'make-moderator', target: BEN }, 1, ann, ROOM_ID);
+  const signed = signAct({ type: 'make-moderator', target: BEN }, at(1), ann, ROOM_ID);
   for (const otherRoom of ['roomid_0123456789abce', '', ROOM_ID + '\u0000', ROOM_ID.slice(0, -1)]) {
     assert.equal(refusal(parseSignedAct(overTheWire(signed), otherRoom)), 'bad-signature', JSON.stringify(otherRoom));
   }
 });
 
 test('an act signed by another identity but claiming to be by Ann is refused', () => {
-  const byMallory = signAct({ type: 'remove', target: BEN }, 4, mallory, ROOM_ID);
+  const byMallory = signAct({ type: 'remove', target: BEN }, at(4), mallory, ROOM_ID);
   accepted(parseSignedAct(overTheWire(byMallory), ROOM_ID));
   assert.equal(refusal(parseSignedAct(overTheWire({ ...byMallory, by: ANN }), ROOM_ID)), 'bad-signature');
 });
 
 test('the signature does not depend on the order of the act fields', () => {
-  const inOrder = signAct({ type: 'invite', target: BEN }, 5, ann, ROOM_ID);
-  const reversed = signAct({ target: BEN, type: 'invite' } as ActBody, 5, ann, ROOM_ID);
+  const inOrder = signAct({ type: 'invite', target: BEN }, at(5), ann, ROOM_ID);
+  const reversed = signAct({ target: BEN, type: 'invite' } as ActBody, at(5), ann, ROOM_ID);
   assert.equal(reversed.sig, inOrder.sig);
-  const info = signAct({ type: 'set-info', title: 'Porch', description: 'evening' }, 2, ann, ROOM_ID);
-  const infoReordered = signAct({ description: 'evening', title: 'Porch', type: 'set-info' } as ActBody, 2, ann, ROOM_ID);
+  const info = signAct({ type: 'set-info', title: 'Porch', description: 'evening' }, at(2), ann, ROOM_ID);
+  const infoReordered = signAct({ description: 'evening', title: 'Porch', type: 'set-info' } as ActBody, at(2), ann, ROOM_ID);
   assert.equal(infoReordered.sig, info.sig);
 });
 
 test('an act whose fields arrive in another order still verifies', () => {
-  const signed = signAct({ type: 'set-info', title: 'Porch', description: 'evening' }, 2, ann, ROOM_ID);
-  const text = `{"sig":"${signed.sig}","act":{"description":"evening","type":"set-info","title":"Porch"},"clock":2,"by":"${signed.by}"}`;
+  const signed = signAct({ type: 'set-info', title: 'Porch', description: 'evening' }, at(2), ann, ROOM_ID);
+  const text = `{"sig":"${signed.sig}","act":{"description":"evening","type":"set-info","title":"Porch"},"prev":"${PREV}","n":2,"by":"${signed.by}"}`;
   assert.deepEqual(accepted(parseSignedAct(JSON.parse(text), ROOM_ID)), signed);
 });
 
 // --- shape ----------------------------------------------------------------------------------
 
 test('acts of the wrong shape are refused as bad acts before any signature check', () => {
-  const good = signAct({ type: 'invite', target: BEN }, 9, ann, ROOM_ID);
+  const good = signAct({ type: 'invite', target: BEN }, at(9), ann, ROOM_ID);
   const badKeys = [
     BEN.slice(1), // 42 characters
     BEN + 'A', // 44 characters
@@ -163,29 +168,31 @@ test('acts of the wrong shape are refused as bad acts before any signature check
     ['extra field on a field-less act', { ...good, act: { type: 'raise-hand', target: BEN } }],
     ['extra field on the signed act', { ...good, role: 'host' }],
     ['missing target', { ...good, act: { type: 'invite' } }],
-    ['missing sig', { by: good.by, clock: good.clock, act: good.act }],
-    ['missing by', { clock: good.clock, act: good.act, sig: good.sig }],
-    ['missing clock', { by: good.by, act: good.act, sig: good.sig }],
-    ['missing act', { by: good.by, clock: good.clock, sig: good.sig }],
+    ['missing sig', { by: good.by, n: good.n, prev: good.prev, act: good.act }],
+    ['missing by', { n: good.n, prev: good.prev, act: good.act, sig: good.sig }],
+    ['missing n', { by: good.by, prev: good.prev, act: good.act, sig: good.sig }],
+    ['missing prev', { by: good.by, n: good.n, act: good.act, sig: good.sig }],
+    ['missing act', { by: good.by, n: good.n, prev: good.prev, sig: good.sig }],
     ...badKeys.map((k): [string, unknown] => [`target ${JSON.stringify(k)}`, { ...good, act: { type: 'invite', target: k } }]),
     ...badKeys.map((k): [string, unknown] => [`by ${JSON.stringify(k)}`, { ...good, by: k }]),
     ['sig too short', { ...good, sig: good.sig.slice(1) }],
     ['sig too long', { ...good, sig: good.sig + 'A' }],
     ['sig not base64url', { ...good, sig: good.sig.slice(0, -1) + '+' }],
-    ['clock 0', { ...good, clock: 0 }],
-    ['negative clock', { ...good, clock: -1 }],
-    ['fractional clock', { ...good, clock: 1.5 }],
-    ['clock past 2^31', { ...good, clock: 2 ** 31 + 1 }],
-    ['huge clock', { ...good, clock: Number.MAX_SAFE_INTEGER }],
-    ['infinite clock', { ...good, clock: Infinity }],
-    ['NaN clock', { ...good, clock: NaN }],
-    ['clock as a string', { ...good, clock: '9' }],
+    ['negative n', { ...good, n: -1 }],
+    ['prev too short', { ...good, prev: good.prev.slice(1) }],
+    ['prev not base64url', { ...good, prev: good.prev.slice(0, -1) + '=' }],
+    ['fractional n', { ...good, n: 1.5 }],
+    ['n past 2^31', { ...good, n: 2 ** 31 + 1 }],
+    ['huge n', { ...good, n: Number.MAX_SAFE_INTEGER }],
+    ['infinite n', { ...good, n: Infinity }],
+    ['NaN n', { ...good, n: NaN }],
+    ['n as a string', { ...good, n: '9' }],
     ['unknown room kind', { ...good, act: { type: 'set-kind', kind: 'party' } }],
     ['title too long', { ...good, act: { type: 'set-info', title: 't'.repeat(MAX_TITLE_LENGTH + 1), description: '' } }],
     ['description too long', { ...good, act: { type: 'set-info', title: '', description: 'd'.repeat(MAX_DESCRIPTION_LENGTH + 1) } }],
     ['title not a string', { ...good, act: { type: 'set-info', title: 5, description: '' } }],
     ['missing description', { ...good, act: { type: 'set-info', title: 'x' } }],
-    ['an array', [good.by, good.clock, good.act, good.sig]],
+    ['an array', [good.by, good.n, good.prev, good.act, good.sig]],
     ['null', null],
     ['a string', JSON.stringify(good)],
   ];
@@ -195,7 +202,7 @@ test('acts of the wrong shape are refused as bad acts before any signature check
 });
 
 test('parsing never throws, whatever arrives', () => {
-  const good = signAct({ type: 'mute', target: BEN }, 3, ann, ROOM_ID);
+  const good = signAct({ type: 'mute', target: BEN }, at(3), ann, ROOM_ID);
   fc.assert(
     fc.property(fc.anything(), (json) => {
       assert.equal(parseSignedAct(json, ROOM_ID).ok, false);
@@ -208,54 +215,9 @@ test('parsing never throws, whatever arrives', () => {
   );
   // Near misses: a valid act with one field replaced by anything.
   fc.assert(
-    fc.property(fc.constantFrom('by', 'clock', 'act', 'sig', 'extra'), fc.anything(), (field, value) => {
+    fc.property(fc.constantFrom('by', 'n', 'prev', 'act', 'sig', 'extra'), fc.anything(), (field, value) => {
       const result = parseSignedAct({ ...good, [field]: value }, ROOM_ID);
       if (result.ok) assert.deepEqual(value, (good as unknown as Record<string, unknown>)[field]);
     }),
-  );
-});
-
-// --- ordering -------------------------------------------------------------------------------
-
-/** compareActs reads only clock, by and sig; small pools make ties likely. */
-const orderable: fc.Arbitrary<SignedAct> = fc.record({
-  by: fc.constantFrom(ANN, BEN, 'A'.repeat(43), '_'.repeat(43)),
-  clock: fc.integer({ min: 1, max: 4 }),
-  act: fc.constant<ActBody>({ type: 'raise-hand' }),
-  sig: fc.constantFrom('A'.repeat(86), 'B'.repeat(86), '-'.repeat(86), 'a'.repeat(86)),
-});
-/** -1, 0 or 1, never -0 (which strict equality tells apart from 0). */
-const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
-
-test('acts are totally ordered: antisymmetric, transitive, equal only when clock, signer and signature are', () => {
-  fc.assert(
-    fc.property(orderable, orderable, orderable, (a, b, c) => {
-      assert.equal(sign(compareActs(a, a)), 0);
-      assert.equal(sign(compareActs(a, b)) + sign(compareActs(b, a)), 0);
-      assert.equal(compareActs(a, b) === 0, a.clock === b.clock && a.by === b.by && a.sig === b.sig);
-      if (compareActs(a, b) <= 0 && compareActs(b, c) <= 0) assert.ok(compareActs(a, c) <= 0, 'a ≤ b ≤ c but not a ≤ c');
-      if (compareActs(a, b) < 0 && compareActs(b, c) < 0) assert.ok(compareActs(a, c) < 0, 'a < b < c but not a < c');
-    }),
-    { numRuns: 500 },
-  );
-});
-
-test('acts are ordered by clock first, then signer, then signature', () => {
-  const base: SignedAct = { by: BEN, clock: 2, act: { type: 'lock' }, sig: 'B'.repeat(86) };
-  assert.ok(compareActs(base, { ...base, clock: 3, by: 'A'.repeat(43), sig: 'A'.repeat(86) }) < 0, 'clock first');
-  assert.ok(compareActs({ ...base, by: 'A'.repeat(43) }, { ...base, by: 'B'.repeat(43), sig: 'A'.repeat(86) }) < 0, 'then signer');
-  assert.ok(compareActs({ ...base, sig: 'A'.repeat(86) }, base) < 0, 'then signature');
-});
-
-test('sorting the same acts from any arrival order gives one sequence', () => {
-  fc.assert(
-    fc.property(
-      fc.uniqueArray(orderable, { selector: (a) => `${a.clock} ${a.by} ${a.sig}`, maxLength: 12 }).chain((acts) =>
-        fc.tuple(fc.constant(acts), fc.shuffledSubarray(acts, { minLength: acts.length, maxLength: acts.length })),
-      ),
-      ([acts, shuffled]) => {
-        assert.deepEqual([...shuffled].sort(compareActs), [...acts].sort(compareActs));
-      },
-    ),
   );
 });

@@ -1,18 +1,19 @@
 import * as v from 'valibot';
 import { sign, verify, type Identity } from './crypto.ts';
-import { fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
+import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 import { MAX_TITLE_LENGTH } from './peer-message.ts';
 import { err, ok, type Result } from './result.ts';
 
 /**
  * Acts change the room: roles, hands, mutes, bans, lock. Each is signed by the identity that
- * performs it, so members can forward acts to newcomers without being trusted themselves.
+ * performs it, over its place in the room's log (room-log.ts), so members can forward acts to
+ * newcomers without being trusted, and nobody can move an act to a moment they held a right.
  * Whether the signer had the right is decided by the reducer (room-state.ts), not here.
  *
- *   signed bytes = DOMAIN ‖ roomId ‖ 0 ‖ canonical JSON of {by, clock, act}
+ *   signed bytes = DOMAIN ‖ roomId ‖ 0 ‖ canonical JSON of [by, n, prev, act]
  */
 export const MAX_DESCRIPTION_LENGTH = 280;
-const DOMAIN = utf8('porch act v1');
+const DOMAIN = utf8('porch act v2');
 
 const identityKey = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
 
@@ -42,45 +43,55 @@ const ActBodySchema = v.variant('type', [
 ]);
 export type ActBody = v.InferOutput<typeof ActBodySchema>;
 
-const SignedActSchema = v.strictObject({
+/** A log position's hash: the hash of the history up to there (base64url, 32 bytes). */
+const hashText = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+
+export const SignedActSchema = v.strictObject({
   by: identityKey,
-  /** Lamport clock: every member folds acts in (clock, by, sig) order, so all reach the same state. */
-  clock: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2 ** 31)),
+  /** Where in the room's log this act goes: its index, and the hash of the log before it. */
+  n: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31)),
+  prev: hashText,
   act: ActBodySchema,
   sig: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86}$/)),
 });
 export type SignedAct = v.InferOutput<typeof SignedActSchema>;
 
+/** Who did what, which is all the reducer needs; the log checks signatures and positions. */
+export type Authored = Pick<SignedAct, 'by' | 'act'>;
+
+export interface LogPosition {
+  n: number;
+  prev: string;
+}
+
 /** Key order fixed by construction, so the signed bytes never depend on who serialized. */
-function canonical(by: string, clock: number, act: ActBody): Uint8Array {
+function canonical(by: string, { n, prev }: LogPosition, act: ActBody): Uint8Array {
   const fields = Object.keys(act)
     .sort()
     .map((k) => [k, (act as Record<string, unknown>)[k]]);
-  return utf8(JSON.stringify([by, clock, fields]));
+  return utf8(JSON.stringify([by, n, prev, fields]));
 }
 
-const signedBytes = (roomId: string, by: string, clock: number, act: ActBody): Uint8Array =>
-  new Uint8Array([...DOMAIN, ...utf8(roomId), 0, ...canonical(by, clock, act)]);
+/** What the signer signs, and what the log hashes: the act, its author and its exact place in one history. */
+export const signedBytesOf = (roomId: string, signed: Pick<SignedAct, 'by' | 'n' | 'prev' | 'act'>): Uint8Array =>
+  concatBytes(DOMAIN, utf8(roomId), Uint8Array.of(0), canonical(signed.by, signed, signed.act));
 
-export function signAct(act: ActBody, clock: number, identity: Identity, roomId: string): SignedAct {
-  const by = toBase64Url(identity.publicKey);
-  return { by, clock, act, sig: toBase64Url(sign(signedBytes(roomId, by, clock, act), identity)) };
+export function signAct(act: ActBody, position: LogPosition, identity: Identity, roomId: string): SignedAct {
+  const unsigned = { by: toBase64Url(identity.publicKey), n: position.n, prev: position.prev, act };
+  return { ...unsigned, sig: toBase64Url(sign(signedBytesOf(roomId, unsigned), identity)) };
 }
 
-/** The one parser for acts arriving from other members: shape first, then signature. */
+/** Whether `by` signed exactly this act at exactly this position, in this room. */
+export function verifyAct(signed: SignedAct, roomId: string): boolean {
+  const key = fromBase64Url(signed.by);
+  const signature = fromBase64Url(signed.sig);
+  return key !== null && signature !== null && verify(signedBytesOf(roomId, signed), signature, key);
+}
+
+/** Shape and signature, for acts that arrive on their own (a log batch parses its acts with SignedActSchema). */
 export function parseSignedAct(json: unknown, roomId: string): Result<SignedAct> {
   const parsed = v.safeParse(SignedActSchema, json);
   if (!parsed.success) return err({ code: 'bad-act', message: parsed.issues[0].message });
-  const { by, clock, act, sig } = parsed.output;
-  const key = fromBase64Url(by);
-  const signature = fromBase64Url(sig);
-  if (!key || !signature || !verify(signedBytes(roomId, by, clock, act), signature, key)) {
-    return err({ code: 'bad-signature', message: 'act signature does not verify' });
-  }
+  if (!verifyAct(parsed.output, roomId)) return err({ code: 'bad-signature', message: 'act signature does not verify' });
   return ok(parsed.output);
-}
-
-/** The total order every member folds acts in. */
-export function compareActs(a: SignedAct, b: SignedAct): number {
-  return a.clock - b.clock || (a.by < b.by ? -1 : a.by > b.by ? 1 : 0) || (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : 0);
 }

@@ -6,7 +6,6 @@ import { toBase64Url } from './encoding.ts';
 import { signAct, type ActBody, type SignedAct } from './room-acts.ts';
 import {
   applyAct,
-  foldActs,
   initialStageState,
   mayBeHeard,
   mayEnter,
@@ -29,9 +28,9 @@ const [HOST, MIA, MAX, SAM, ANN, BEN, CAL] = [host, mia, max, sam, ann, ben, cal
 
 const RULES: RoomRules = { hostKey: HOST, stageMax: 6 };
 
-let lastClock = 0;
+let lastIndex = 0;
 /** Really signed, so the reducer sees exactly what parseSignedAct would hand it. */
-const signedBy = (who: Identity, act: ActBody): SignedAct => signAct(act, ++lastClock, who, ROOM_ID);
+const signedBy = (who: Identity, act: ActBody): SignedAct => signAct(act, { n: ++lastIndex, prev: 'P'.repeat(43) }, who, ROOM_ID);
 
 /** Freezing every state makes a reducer that edits its input throw instead of passing. */
 function deepFreeze<T>(value: T): T {
@@ -478,31 +477,14 @@ test('after the room ends no act changes anything, not even the host’s', () =>
   }
 });
 
-// --- folding --------------------------------------------------------------------------------
-
-test('folding applies acts in clock order whatever order they arrived in, and counts refusals', () => {
-  const invite = signAct({ type: 'invite', target: ANN }, 2, host, ROOM_ID);
-  const accept = signAct({ type: 'accept-invite' }, 3, ann, ROOM_ID);
-  const forged = signAct({ type: 'make-moderator', target: BEN }, 4, ben, ROOM_ID);
-  const kind = signAct({ type: 'set-kind', kind: 'stage' }, 1, host, ROOM_ID);
-  const { state, refused: count } = foldActs(RULES, [forged, accept, invite, kind]);
-  assert.equal(state.kind, 'stage');
-  assert.equal(roleOf(state, RULES, ANN), 'speaker');
-  assert.equal(roleOf(state, RULES, BEN), 'listener');
-  assert.equal(count, 1);
-});
-
-test('folding no acts gives the initial room', () => {
-  assert.deepEqual(foldActs(RULES, []), { state: initialStageState, refused: 0 });
-});
-
 // --- properties -----------------------------------------------------------------------------
 
-/** The reducer never checks signatures (parseSignedAct did); a unique fake one keeps properties fast. */
+/** The reducer never checks signatures (the log does); a unique fake one keeps properties fast. */
 let fakeSigCount = 0;
-const fakeSigned = (by: string, clock: number, act: ActBody): SignedAct => ({
+const fakeSigned = (by: string, act: ActBody): SignedAct => ({
   by,
-  clock,
+  n: fakeSigCount,
+  prev: 'P'.repeat(43),
   act,
   sig: (++fakeSigCount).toString(36).padStart(86, 'A'),
 });
@@ -539,7 +521,7 @@ const actsOn = (targets: readonly string[]): fc.Arbitrary<ActBody> =>
   );
 const steps = (actors: readonly string[], targets: readonly string[]) =>
   fc.array(
-    fc.record({ by: fc.constantFrom(...actors), act: actsOn(targets), clock: fc.integer({ min: 1, max: 12 }) }),
+    fc.record({ by: fc.constantFrom(...actors), act: actsOn(targets) }),
     { maxLength: 40 },
   );
 /** Sequences start from an empty room or from a busy one, so that rarer situations come up often. */
@@ -635,8 +617,8 @@ test('after every act of a random cast the room invariants hold, and self-servic
   fc.assert(
     fc.property(starts, rulesArb, steps(CAST, everyone), (start, rules, sequence) => {
       let s = start;
-      for (const { by, act, clock } of sequence) {
-        const next = deepFreeze(applyAct(s, rules, fakeSigned(by, clock, act)));
+      for (const { by, act } of sequence) {
+        const next = deepFreeze(applyAct(s, rules, fakeSigned(by, act)));
         assertInvariants(next, rules);
         if (s.ended) assert.equal(next, s, 'an ended room changed');
         if ((act.type === 'take-seat' || act.type === 'accept-invite') && next !== s) {
@@ -653,8 +635,8 @@ test('an act its signer has no right to returns the very same state object', () 
   fc.assert(
     fc.property(starts, rulesArb, steps(CAST, everyone), (start, rules, sequence) => {
       let s = start;
-      for (const { by, act, clock } of sequence) {
-        const next = applyAct(s, rules, fakeSigned(by, clock, act));
+      for (const { by, act } of sequence) {
+        const next = applyAct(s, rules, fakeSigned(by, act));
         if (!hasRight(s, rules, by, act)) assert.equal(next, s, `${roleOf(s, rules, by)} was allowed ${JSON.stringify(act)}`);
         s = next;
       }
@@ -674,8 +656,8 @@ test('listeners who were never invited change nothing in a stage room but their 
     fc.property(steps(strangers, [...strangers, HOST, MIA, MAX, SAM, ANN, BEN, OUTSIDER]), (sequence) => {
       let s = base;
       let hands = [...base.hands];
-      for (const { by, act, clock } of sequence) {
-        const next = applyAct(s, RULES, fakeSigned(by, clock, act));
+      for (const { by, act } of sequence) {
+        const next = applyAct(s, RULES, fakeSigned(by, act));
         if (act.type === 'raise-hand' && !hands.includes(by)) hands = [...hands, by];
         else if (act.type === 'lower-hand' && hands.includes(by)) hands = hands.filter((k) => k !== by);
         else assert.equal(next, s, `a stranger's ${JSON.stringify(act)} took effect`);
@@ -683,24 +665,6 @@ test('listeners who were never invited change nothing in a stage room but their 
       }
       assert.deepEqual(s, { ...base, hands });
     }),
-    { numRuns: 300 },
-  );
-});
-
-test('members that receive the same acts in different orders reach the same room', () => {
-  fc.assert(
-    fc.property(
-      rulesArb,
-      steps(CAST, everyone)
-        .map((sequence) => sequence.map(({ by, act, clock }) => fakeSigned(by, clock, act)))
-        .chain((acts) => fc.tuple(fc.constant(acts), fc.shuffledSubarray(acts, { minLength: acts.length, maxLength: acts.length }))),
-      (rules, [acts, shuffled]) => {
-        const a = foldActs(rules, acts);
-        const b = foldActs(rules, shuffled);
-        assert.deepEqual(b, a);
-        assertInvariants(a.state, rules);
-      },
-    ),
     { numRuns: 300 },
   );
 });

@@ -1,9 +1,9 @@
-import { compareActs, type ActBody, type SignedAct } from './room-acts.ts';
+import type { ActBody, Authored } from './room-acts.ts';
 import { assertNever } from './result.ts';
 
 /**
- * The room as the result of signed acts: a pure reducer every member runs over the same acts
- * in the same order (compareActs), so all honest members agree without trusting anyone.
+ * The room as the result of signed acts: a pure reducer every member runs over the same log
+ * (room-log.ts), so all honest members agree without trusting anyone.
  * People are identity keys (base64url). An act by someone without the right changes nothing.
  *
  * Invariants kept here: the host is always on stage and can never be muted, moved or removed;
@@ -89,7 +89,7 @@ function clearPerson(state: StageState, key: string): StageState {
 }
 
 /** Applies one act; returns the same object when the act is not allowed. */
-export function applyAct(state: StageState, rules: RoomRules, signed: SignedAct): StageState {
+export function applyAct(state: StageState, rules: RoomRules, signed: Authored): StageState {
   const by = signed.by;
   if (state.ended || state.banned.includes(by)) return state;
   const role = roleOf(state, rules, by);
@@ -158,16 +158,4 @@ export function applyAct(state: StageState, rules: RoomRules, signed: SignedAct)
     default:
       return assertNever(act);
   }
-}
-
-/** The room after all known acts, and how many were refused for lack of right. */
-export function foldActs(rules: RoomRules, acts: readonly SignedAct[]): { state: StageState; refused: number } {
-  let state = initialStageState;
-  let refused = 0;
-  for (const act of [...acts].sort(compareActs)) {
-    const next = applyAct(state, rules, act);
-    if (next === state) refused++;
-    state = next;
-  }
-  return { state, refused };
 }

@@ -1,0 +1,207 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { createIdentity, type Identity } from './crypto.ts';
+import { toBase64Url } from './encoding.ts';
+import { signAct, type ActBody, type SignedAct } from './room-acts.ts';
+import { append, createLog, headOf, merge, prefersFork, signNext, truncate, type AppendResult, type RoomLog } from './room-log.ts';
+import { roleOf, type RoomRules } from './room-state.ts';
+
+const ROOM_ID = 'roomid_0123456789abcd';
+const host = createIdentity();
+const mia = createIdentity();
+const ann = createIdentity();
+const ben = createIdentity();
+const key = (who: Identity): string => toBase64Url(who.publicKey);
+const [HOST, MIA, ANN, BEN] = [host, mia, ann, ben].map(key) as [string, string, string, string];
+const RULES: RoomRules = { hostKey: HOST, stageMax: 4 };
+
+function taken(result: AppendResult): RoomLog {
+  if (!result.ok) assert.fail(`refused: ${result.reason}`);
+  return result.log;
+}
+const refusal = (result: AppendResult): string => (result.ok ? 'appended' : result.reason);
+/** Each act signed for the then-current head and appended, as a member acting live would. */
+const act = (log: RoomLog, who: Identity, body: ActBody): RoomLog => taken(append(log, signNext(log, body, who)));
+const play = (log: RoomLog, steps: [Identity, ActBody][]): RoomLog => steps.reduce((l, [who, body]) => act(l, who, body), log);
+
+const empty = createLog(ROOM_ID, RULES);
+/** A stage room: Mia moderates, Ann was invited up and speaks. */
+const stage = play(empty, [
+  [host, { type: 'set-kind', kind: 'stage' }],
+  [host, { type: 'make-moderator', target: MIA }],
+  [mia, { type: 'invite', target: ANN }],
+  [ann, { type: 'accept-invite' }],
+]);
+
+test('an act signed for the next place by someone with the right joins the log and changes the room', () => {
+  const next = act(empty, host, { type: 'set-kind', kind: 'stage' });
+  assert.equal(next.entries.length, 1);
+  assert.equal(next.state.kind, 'stage');
+  assert.notEqual(headOf(next), headOf(empty));
+  assert.equal(roleOf(stage.state, RULES, ANN), 'speaker');
+  assert.equal(roleOf(stage.state, RULES, MIA), 'moderator');
+});
+
+test('every room starts from its own genesis, so a log never verifies in another room', () => {
+  assert.notEqual(headOf(createLog('roomid_0123456789abce', RULES)), headOf(empty));
+  const other = createLog('roomid_0123456789abce', RULES);
+  const signedHere = signNext(empty, { type: 'set-kind', kind: 'stage' }, host);
+  assert.equal(refusal(append(other, signedHere)), 'not-next');
+  const sameHead = { ...other, heads: empty.heads };
+  assert.equal(refusal(append(sameHead, signedHere)), 'bad-signature');
+});
+
+test('an act signed for another place is refused: an earlier index, a later one, or another history', () => {
+  const seat = { type: 'raise-hand' } as const;
+  assert.equal(refusal(append(stage, signAct(seat, { n: 3, prev: stage.heads[3]! }, ben, ROOM_ID))), 'not-next');
+  assert.equal(refusal(append(stage, signAct(seat, { n: 5, prev: headOf(stage) }, ben, ROOM_ID))), 'not-next');
+  assert.equal(refusal(append(stage, signAct(seat, { n: 4, prev: stage.heads[3]! }, ben, ROOM_ID))), 'not-next');
+  assert.equal(refusal(append(stage, signNext(stage, seat, ben))), 'appended');
+});
+
+test('an act whose signer lacks the right is refused and leaves the log as it was', () => {
+  assert.equal(refusal(append(stage, signNext(stage, { type: 'make-moderator', target: BEN }, ann))), 'no-right');
+  assert.equal(refusal(append(stage, signNext(stage, { type: 'remove', target: HOST }, mia))), 'no-right');
+  assert.equal(refusal(append(stage, signNext(stage, { type: 'take-seat' }, ben))), 'no-right');
+});
+
+test('a forged or altered act is refused', () => {
+  const good = signNext(stage, { type: 'invite', target: BEN }, mia);
+  assert.equal(refusal(append(stage, { ...good, act: { type: 'remove', target: BEN } })), 'bad-signature');
+  assert.equal(refusal(append(stage, { ...good, by: HOST })), 'bad-signature');
+});
+
+test('nobody can date an act back to when they held a right', () => {
+  // Mia signs a removal while still a moderator but holds it back; the host demotes her first.
+  const heldBack = signNext(stage, { type: 'remove', target: BEN }, mia);
+  const demoted = act(stage, host, { type: 'move-to-audience', target: MIA });
+  assert.equal(refusal(append(demoted, heldBack)), 'not-next');
+  // Re-signed for the current place, the removal is simply not hers to make any more.
+  assert.equal(refusal(append(demoted, signNext(demoted, { type: 'remove', target: BEN }, mia))), 'no-right');
+  // A listener cannot take a hangout seat "before" the host turned the room into a stage either.
+  assert.equal(refusal(append(stage, signAct({ type: 'take-seat' }, { n: 0, prev: empty.heads[0]! }, ben, ROOM_ID))), 'not-next');
+});
+
+test('a log holds at most its maximum number of acts', () => {
+  const small = createLog(ROOM_ID, RULES, 2);
+  const full = play(small, [
+    [ben, { type: 'raise-hand' }],
+    [ben, { type: 'lower-hand' }],
+  ]);
+  assert.equal(refusal(append(full, signNext(full, { type: 'raise-hand' }, ben))), 'full');
+});
+
+test('truncating replays the room as it was at that point', () => {
+  const back = truncate(stage, 2);
+  assert.equal(back.entries.length, 2);
+  assert.equal(headOf(back), stage.heads[2]);
+  assert.equal(roleOf(back.state, RULES, ANN), 'listener');
+  assert.equal(roleOf(back.state, RULES, MIA), 'moderator');
+  assert.equal(truncate(stage, 9), stage);
+});
+
+test('a newcomer merging a member’s log gets the same room, whatever batches it arrives in', () => {
+  const merged = merge(empty, stage.entries);
+  assert.equal(merged.kind, 'extended');
+  if (merged.kind !== 'extended') return;
+  assert.deepEqual(merged.log.heads, stage.heads);
+  assert.deepEqual(merged.log.state, stage.state);
+  assert.equal(merged.added, 4);
+  const inTwo = merge(empty, stage.entries.slice(0, 2));
+  assert.equal(inTwo.kind, 'extended');
+  if (inTwo.kind !== 'extended') return;
+  const rest = merge(inTwo.log, stage.entries.slice(1));
+  assert.ok(rest.kind === 'extended' && rest.added === 2, 'overlapping entries are skipped, new ones taken');
+});
+
+test('a batch that starts past our end is a gap to fill, naming where ours ends', () => {
+  assert.deepEqual(merge(empty, stage.entries.slice(2)), { kind: 'gap', from: 0 });
+});
+
+test('a batch with an act that fails its checks keeps what came before it and counts the refusal', () => {
+  const forged = signNext(stage, { type: 'make-moderator', target: BEN }, ann);
+  const result = merge(empty, [...stage.entries, forged]);
+  assert.ok(result.kind === 'extended');
+  assert.equal(result.log.entries.length, 4);
+  assert.equal(result.refused, 1);
+  assert.equal(result.reason, 'no-right');
+});
+
+test('two acts made at the same place are a fork, and both sides settle on the same one', () => {
+  const byMia = act(stage, mia, { type: 'invite', target: BEN });
+  const byBen = act(stage, ben, { type: 'raise-hand' });
+  const atMia = merge(byMia, byBen.entries.slice(4));
+  const atBen = merge(byBen, byMia.entries.slice(4));
+  assert.ok(atMia.kind === 'fork' && atBen.kind === 'fork');
+  assert.equal(atMia.at, 4);
+  assert.deepEqual(atMia.theirs.heads, byBen.heads);
+  const miaSwitches = prefersFork(byMia, atMia.theirs, 4);
+  const benSwitches = prefersFork(byBen, atBen.theirs, 4);
+  assert.notEqual(miaSwitches, benSwitches, 'exactly one side adopts the other history');
+  const winner = miaSwitches ? byBen : byMia;
+  assert.deepEqual((miaSwitches ? atMia.theirs : byMia).heads, winner.heads);
+  assert.deepEqual((benSwitches ? atBen.theirs : byBen).heads, winner.heads);
+});
+
+test('a fork whose acts fail their checks is no fork at all', () => {
+  const forged = signNext(stage, { type: 'make-moderator', target: BEN }, ann);
+  const ours = act(stage, ben, { type: 'raise-hand' });
+  const result = merge(ours, [forged]);
+  assert.ok(result.kind === 'extended' && result.added === 0 && result.refused === 1);
+});
+
+// --- properties -----------------------------------------------------------------------------
+
+const cast = [host, mia, ann, ben];
+const bodies: fc.Arbitrary<ActBody> = fc.oneof(
+  fc.constantFrom<ActBody>({ type: 'take-seat' }, { type: 'raise-hand' }, { type: 'lower-hand' }, { type: 'accept-invite' }, { type: 'leave-stage' }, { type: 'lock' }),
+  fc.constantFrom('hangout' as const, 'stage' as const).map((kind): ActBody => ({ type: 'set-kind', kind })),
+  fc
+    .tuple(fc.constantFrom('invite', 'move-to-audience', 'mute', 'allow-unmute', 'make-moderator', 'remove'), fc.constantFrom(HOST, MIA, ANN, BEN))
+    .map(([type, target]) => ({ type, target }) as ActBody),
+);
+const sequences = fc.array(fc.tuple(fc.integer({ min: 0, max: cast.length - 1 }), bodies), { maxLength: 14 });
+
+/** Members try random acts; only those with the right get in. */
+function live(steps: [number, ActBody][]): RoomLog {
+  return steps.reduce((log, [who, body]) => {
+    const result = append(log, signNext(log, body, cast[who]!));
+    return result.ok ? result.log : log;
+  }, empty);
+}
+
+test('any log, sent in any batches, gives the newcomer the same room and hashes', () => {
+  fc.assert(
+    fc.property(sequences, fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 8 }), (steps, sizes) => {
+      const log = live(steps);
+      let copy = empty;
+      let at = 0;
+      for (let i = 0; at < log.entries.length; i++) {
+        const size = sizes[i % sizes.length]!;
+        const result = merge(copy, log.entries.slice(at, at + size));
+        assert.equal(result.kind, 'extended');
+        if (result.kind === 'extended') copy = result.log;
+        at += size;
+      }
+      assert.deepEqual(copy.heads, log.heads);
+      assert.deepEqual(copy.state, log.state);
+    }),
+    { numRuns: 25 },
+  );
+});
+
+test('acts re-signed by someone else, or for a place they were not made for, never get in', () => {
+  fc.assert(
+    fc.property(sequences, fc.integer({ min: 0, max: cast.length - 1 }), (steps, thief) => {
+      const log = live(steps);
+      for (const entry of log.entries) {
+        const stolen: SignedAct = { ...entry, by: key(cast[thief]!) };
+        if (stolen.by !== entry.by) assert.notEqual(refusal(append(truncate(log, entry.n), stolen)), 'appended');
+        // Replayed at the head, relabelled for it: the signature names the place it was made for.
+        assert.equal(refusal(append(log, { ...entry, n: log.entries.length, prev: headOf(log) })), 'bad-signature');
+      }
+    }),
+    { numRuns: 15 },
+  );
+});

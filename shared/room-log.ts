@@ -1,0 +1,132 @@
+import { derive } from './crypto.ts';
+import { toBase64Url, utf8 } from './encoding.ts';
+import { signAct, signedBytesOf, verifyAct, type ActBody, type SignedAct } from './room-acts.ts';
+import type { Identity } from './crypto.ts';
+import { applyAct, initialStageState, type RoomRules, type StageState } from './room-state.ts';
+
+/**
+ * The room's history: a hash chain of signed acts. Each act is signed over its index and the
+ * hash of the log before it, so it is valid at exactly one place in one history: nobody can
+ * date an act back to when they held a right, or replay it into another history. An act joins
+ * the log only if its signer had the right at that place, so every member who holds the same
+ * log holds the same room.
+ *
+ *   hash(0)   = derive('porch log genesis', roomId)
+ *   hash(n+1) = derive('porch log entry', signed bytes of entry n)   (those bytes include hash(n))
+ */
+export interface RoomLog {
+  readonly roomId: string;
+  readonly rules: RoomRules;
+  readonly entries: readonly SignedAct[];
+  /** heads[i] is the hash of the first i entries; heads.length === entries.length + 1. */
+  readonly heads: readonly string[];
+  readonly state: StageState;
+  readonly maxEntries: number;
+}
+
+/** Beyond this a log takes no more acts: a bound on what a member spamming acts can make everyone hold. */
+export const MAX_LOG_ENTRIES = 2000;
+
+const hashOf = (label: string, bytes: Uint8Array): string => toBase64Url(derive(label, bytes, 32));
+
+export function createLog(roomId: string, rules: RoomRules, maxEntries = MAX_LOG_ENTRIES): RoomLog {
+  return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], state: initialStageState, maxEntries };
+}
+
+export const headOf = (log: RoomLog): string => log.heads[log.heads.length - 1] ?? '';
+
+/** Signs an act for the next place in this log. Whether it takes effect is append's business. */
+export const signNext = (log: RoomLog, act: ActBody, identity: Identity): SignedAct =>
+  signAct(act, { n: log.entries.length, prev: headOf(log) }, identity, log.roomId);
+
+export type AppendRefusal = 'not-next' | 'bad-signature' | 'no-right' | 'full';
+export type AppendResult = { ok: true; log: RoomLog } | { ok: false; reason: AppendRefusal };
+
+/** Adds the act that comes next, if it is signed for this place and its signer has the right. */
+export function append(log: RoomLog, signed: SignedAct): AppendResult {
+  if (signed.n !== log.entries.length || signed.prev !== headOf(log)) return { ok: false, reason: 'not-next' };
+  if (log.entries.length >= log.maxEntries) return { ok: false, reason: 'full' };
+  if (!verifyAct(signed, log.roomId)) return { ok: false, reason: 'bad-signature' };
+  const state = applyAct(log.state, log.rules, signed);
+  if (state === log.state) return { ok: false, reason: 'no-right' };
+  return {
+    ok: true,
+    log: {
+      ...log,
+      entries: [...log.entries, signed],
+      heads: [...log.heads, hashOf('porch log entry', signedBytesOf(log.roomId, signed))],
+      state,
+    },
+  };
+}
+
+/** The log cut back to its first n entries (already verified, so only replayed). */
+export function truncate(log: RoomLog, n: number): RoomLog {
+  if (n >= log.entries.length) return log;
+  const entries = log.entries.slice(0, n);
+  const state = entries.reduce((s, entry) => applyAct(s, log.rules, entry), initialStageState);
+  return { ...log, entries, heads: log.heads.slice(0, n + 1), state };
+}
+
+/**
+ * What a batch of acts from another member means for our log:
+ * - 'extended': zero or more of them came next and were taken (acts we already hold are skipped);
+ * - 'gap': they start beyond our end, so we miss some in between;
+ * - 'fork': from index `at` they tell another history; `theirs` is our log up to `at` followed by
+ *   as much of theirs as is valid. Which history to keep is the caller's choice (see prefersFork).
+ * `refused` counts acts that were signed for their place but failed a check there.
+ */
+export type MergeResult =
+  | { kind: 'extended'; log: RoomLog; added: number; refused: number; reason?: AppendRefusal }
+  | { kind: 'gap'; from: number }
+  | { kind: 'fork'; at: number; theirs: RoomLog; refused: number };
+
+export function merge(log: RoomLog, batch: readonly SignedAct[]): MergeResult {
+  let current = log;
+  let added = 0;
+  for (const [i, signed] of batch.entries()) {
+    if (signed.n > current.entries.length) return added > 0 ? extended(current, added, 0) : { kind: 'gap', from: current.entries.length };
+    const ours = current.entries[signed.n];
+    if (ours) {
+      if (ours.sig === signed.sig && ours.prev === signed.prev) continue;
+      if (signed.prev !== current.heads[signed.n]) return extended(current, added, 1, 'not-next');
+      const { log: theirs, refused } = appendAll(truncate(current, signed.n), batch.slice(i));
+      return theirs.entries.length > signed.n ? { kind: 'fork', at: signed.n, theirs, refused } : extended(current, added, refused, 'not-next');
+    }
+    const next = append(current, signed);
+    if (!next.ok) return extended(current, added, 1, next.reason);
+    current = next.log;
+    added++;
+  }
+  return extended(current, added, 0);
+}
+
+const extended = (log: RoomLog, added: number, refused: number, reason?: AppendRefusal): MergeResult => ({
+  kind: 'extended',
+  log,
+  added,
+  refused,
+  ...(reason ? { reason } : {}),
+});
+
+function appendAll(log: RoomLog, batch: readonly SignedAct[]): { log: RoomLog; refused: number } {
+  let current = log;
+  for (const signed of batch) {
+    const next = append(current, signed);
+    if (!next.ok) return { log: current, refused: 1 };
+    current = next.log;
+  }
+  return { log: current, refused: 0 };
+}
+
+/**
+ * Two histories that part at `at`: the one whose act there has the lower hash wins. Every member
+ * decides the same way, so two acts made at the same moment settle on one order; the loser's
+ * author signs its act again on top of the winner. Callers apply this only to recent forks:
+ * history a member has held for a while is never rewritten.
+ */
+export function prefersFork(ours: RoomLog, theirs: RoomLog, at: number): boolean {
+  const mine = ours.heads[at + 1];
+  const other = theirs.heads[at + 1];
+  return other !== undefined && (mine === undefined || other < mine);
+}
