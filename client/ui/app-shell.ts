@@ -4,7 +4,7 @@ import { createRoomSecret, parseRoomFragment, roomIdOf, roomKeyOf, roomLink } fr
 import { createBrowserSession } from '../engine/browser-session.ts';
 import { loadProfile, saveProfile, type Profile } from '../engine/profile-store.ts';
 import type { RoomSession } from '../engine/room-session.ts';
-import { loadRoomTitle, saveRoomTitle } from '../engine/room-titles.ts';
+import { loadRoomDraft, saveRoomDraft, type RoomDraft } from '../engine/room-drafts.ts';
 import { theme } from './theme.ts';
 import './landing-page.ts';
 import './room-view.ts';
@@ -86,21 +86,21 @@ export class AppShell extends LitElement {
       return;
     }
     const roomId = roomIdOf(parsed.value);
-    const [profile, title] = await Promise.all([loadProfile(), loadRoomTitle(roomId)]);
+    const [profile, draft] = await Promise.all([loadProfile(), loadRoomDraft(roomId)]);
     const session = createBrowserSession({
       roomId,
       roomKey: roomKeyOf(parsed.value),
       identity: profile.identity,
       origin: new URL(location.href),
-      ...(title ? { title } : {}),
+      ...(draft ? { title: draft.title, createdKind: draft.kind } : {}),
     });
     this.route = { kind: 'room', session, link: roomLink(location.origin, parsed.value), profile };
   };
 
-  private async createRoom(title: string): Promise<void> {
+  private async createRoom(draft: RoomDraft): Promise<void> {
     const profile = await loadProfile();
     const secret = createRoomSecret(profile.identity.publicKey);
-    if (title) await saveRoomTitle(roomIdOf(secret), title);
+    await saveRoomDraft(roomIdOf(secret), draft);
     history.pushState(null, '', `/r/#${secret.text}`);
     await this.onLocation();
   }
@@ -118,7 +118,7 @@ export class AppShell extends LitElement {
       case 'loading':
         return html`<p role="status">Loading…</p>`;
       case 'landing':
-        return html`<porch-landing @create-room=${(e: CustomEvent<string>) => this.createRoom(e.detail)}></porch-landing>`;
+        return html`<porch-landing @create-room=${(e: CustomEvent<RoomDraft>) => this.createRoom(e.detail)}></porch-landing>`;
       case 'bad-link':
         return html`<div class="card" role="alert"><p>${route.message}</p><a href="/">Start a new room</a></div>`;
       case 'room':

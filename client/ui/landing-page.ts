@@ -1,15 +1,23 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { MAX_TITLE_LENGTH } from '../../shared/peer-message.ts';
+import type { RoomKind } from '../../shared/room-state.ts';
+import type { RoomDraft } from '../engine/room-drafts.ts';
 import { theme } from './theme.ts';
 
+const roomKinds: readonly { kind: RoomKind; name: string; hint: string }[] = [
+  { kind: 'hangout', name: 'Hangout', hint: 'Everyone who joins can talk, until the stage is full' },
+  { kind: 'stage', name: 'Stage', hint: 'People join as listeners; you bring them up to speak' },
+];
+
 /**
- * The front door: name a room (optionally) and create it.
- * @fires create-room - detail: the title typed, possibly empty.
+ * The front door: name a room (optionally), choose its type and create it.
+ * @fires create-room - detail: a RoomDraft, the title trimmed and possibly empty.
  */
 @customElement('porch-landing')
 export class LandingPage extends LitElement {
   @state() private roomTitle = '';
+  @state() private roomKind: RoomKind = 'hangout';
 
   static override styles = [
     theme,
@@ -36,6 +44,47 @@ export class LandingPage extends LitElement {
         gap: 1rem;
         max-width: 30rem;
       }
+      fieldset {
+        border: 0;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr));
+        gap: 0.5rem;
+      }
+      legend {
+        padding: 0;
+        margin-bottom: 0.35rem;
+        font-weight: 600;
+        font-size: 0.9rem;
+      }
+      .kind {
+        grid-template-columns: auto 1fr;
+        align-items: start;
+        column-gap: 0.6rem;
+        row-gap: 0.2rem;
+        padding: 0.7rem 0.8rem;
+        border: 1px solid var(--line);
+        border-radius: 10px;
+        cursor: pointer;
+      }
+      .kind:has(input:checked) {
+        border-color: var(--accent);
+        background: color-mix(in srgb, var(--accent) 6%, var(--surface));
+      }
+      .kind input {
+        grid-row: span 2;
+        width: 1.1rem;
+        height: 1.1rem;
+        min-height: 0;
+        margin: 0.1rem 0 0;
+        padding: 0;
+        accent-color: var(--accent);
+      }
+      .hint {
+        font-weight: 400;
+        color: var(--muted-ink);
+      }
       ul {
         margin: 2rem 0 0;
         padding: 0;
@@ -57,7 +106,8 @@ export class LandingPage extends LitElement {
 
   private create(e: Event): void {
     e.preventDefault();
-    this.dispatchEvent(new CustomEvent('create-room', { detail: this.roomTitle.trim() }));
+    const detail: RoomDraft = { title: this.roomTitle.trim(), kind: this.roomKind };
+    this.dispatchEvent(new CustomEvent('create-room', { detail }));
   }
 
   override render() {
@@ -77,6 +127,26 @@ export class LandingPage extends LitElement {
             @input=${(e: Event) => (this.roomTitle = (e.target as HTMLInputElement).value)}
           />
         </label>
+        <fieldset>
+          <legend>Room type</legend>
+          ${roomKinds.map(
+            ({ kind, name, hint }) => html`
+              <label class="kind">
+                <input
+                  type="radio"
+                  name="kind"
+                  value=${kind}
+                  aria-labelledby="kind-${kind}"
+                  aria-describedby="kind-${kind}-hint"
+                  .checked=${this.roomKind === kind}
+                  @change=${() => (this.roomKind = kind)}
+                />
+                <span id="kind-${kind}">${name}</span>
+                <span class="hint" id="kind-${kind}-hint">${hint}</span>
+              </label>
+            `,
+          )}
+        </fieldset>
         <button class="primary" type="submit">Create room</button>
       </form>
       <ul>

@@ -81,6 +81,7 @@ describe('what a person is told when things are not normal', () => {
     const server = await serve();
     const host = await openPerson(browser, server.url, { toneHz: 440, label: 'Host' });
     await host.page.getByLabel('Room title (optional)').fill('Friday porch');
+    assert.equal(await host.page.getByRole('radio', { name: 'Hangout' }).isChecked(), true);
     await host.page.getByRole('button', { name: 'Create room' }).click();
     await host.page.waitForURL(/\/r\/#[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
     await host.page.getByRole('button', { name: 'Copy link' }).waitFor();
