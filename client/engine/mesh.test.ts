@@ -52,6 +52,7 @@ function setup(selfId = SELF) {
   const members = new Set([LOW, HIGH]);
   const timers = createFakeTimers();
   let connCount = 0;
+  const local: { track: MediaStreamTrack | null } = { track: null };
   const mesh: Mesh = createMesh({
     selfId,
     createLink: (options) => {
@@ -60,7 +61,7 @@ function setup(selfId = SELF) {
       return link;
     },
     iceServers: () => [{ urls: 'stun:stun.example.org' }],
-    localStream: () => null,
+    localTrack: () => local.track,
     sendSignal: (to, conn, data) => sent.push({ to, conn, data }),
     isMember: (peerId) => members.has(peerId),
     onRemoteStream: (peerId, stream) => streams.push([peerId, stream]),
@@ -76,7 +77,7 @@ function setup(selfId = SELF) {
     assert.ok(link, 'no link was created');
     return link;
   };
-  return { mesh, links, sent, states, statesOf, streams, gone, members, timers, lastLink };
+  return { mesh, links, sent, states, statesOf, streams, gone, members, timers, lastLink, local };
 }
 
 const fakeStream = (id: string): MediaStream => ({ id }) as unknown as MediaStream;
@@ -358,6 +359,30 @@ test('a new microphone track reaches every live link', () => {
   assert.deepEqual(
     links.map((l) => l.tracks),
     [[track], [track]],
+  );
+});
+
+test('a new link sends the local track of the moment it is made, or nothing without one', () => {
+  const { mesh, links, local } = setup();
+  mesh.connect(HIGH);
+  const track = { kind: 'audio' } as unknown as MediaStreamTrack;
+  local.track = track;
+  mesh.handleSignal(LOW, 'offer-1', OFFER);
+  assert.deepEqual(
+    links.map((l) => l.options.track),
+    [null, track],
+  );
+});
+
+test('taking the track away reaches every live link', () => {
+  const { mesh, links, local } = setup();
+  local.track = { kind: 'audio' } as unknown as MediaStreamTrack;
+  mesh.connect(HIGH);
+  mesh.handleSignal(LOW, 'offer-1', OFFER);
+  mesh.setAudioTrack(null);
+  assert.deepEqual(
+    links.map((l) => l.tracks),
+    [[null], [null]],
   );
 });
 

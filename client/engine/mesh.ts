@@ -16,7 +16,8 @@ export interface MeshOptions {
   selfId: string;
   createLink: PeerLinkFactory;
   iceServers: () => readonly IceServer[];
-  localStream: () => MediaStream | null;
+  /** What a new link sends from the start (null: nothing until setAudioTrack). */
+  localTrack: () => MediaStreamTrack | null;
   sendSignal: (to: string, conn: string, data: SignalData) => void;
   /** Whether a member whose link closed is still in the room and worth reconnecting to. */
   isMember: (peerId: string) => boolean;
@@ -51,6 +52,10 @@ export interface Mesh {
   drop(peerId: string): void;
   /** Forgets members that are neither in the room nor connected (e.g. left while signaling was down). */
   prune(isMember: (peerId: string) => boolean): void;
+  /**
+   * Sends this track (null: no RTP at all) on every existing link, without renegotiating. Links
+   * made later take `localTrack()`, so keep it answering the same.
+   */
   setAudioTrack(track: MediaStreamTrack | null): void;
   audioLevels(): Map<string, number>;
   destroy(): void;
@@ -78,7 +83,7 @@ export function createMesh(options: MeshOptions): Mesh {
     clearConnectTimer(entry);
     const link = options.createLink({
       initiator,
-      stream: options.localStream(),
+      track: options.localTrack(),
       iceServers: options.iceServers(),
       onSignal: (data) => {
         if (entry.link === link) options.sendSignal(peerId, conn, data);

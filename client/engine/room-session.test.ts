@@ -80,7 +80,8 @@ class FakeLink implements PeerLink {
 
 class FakeMicrophone implements Microphone {
   status: MicrophoneStatus = 'off';
-  readonly stream = { id: 'local' } as unknown as MediaStream;
+  readonly track = { kind: 'audio', id: 'local-track' } as unknown as MediaStreamTrack;
+  readonly stream = { id: 'local', getAudioTracks: () => [this.track] } as unknown as MediaStream;
   deviceId: string | null = null;
   readonly mutedCalls: boolean[] = [];
   stopped = 0;
@@ -114,6 +115,7 @@ class FakePlayer implements RemotePlayer {
   play(peerId: string, stream: MediaStream | null): void {
     this.played.push([peerId, stream]);
   }
+  setAudible(): void {}
   destroy(): void {
     this.destroyed = true;
   }
@@ -291,13 +293,13 @@ test("the session connects to a listed peer once that peer's presence arrives", 
   assert.equal(links.length, 1, 'a repeated presence does not start a second link');
 });
 
-test('a link carries our microphone stream and its signals go out sealed under its conn id', async (t) => {
+test('a link carries our microphone track and its signals go out sealed under its conn id', async (t) => {
   const { links, microphone, joinRoom, receive, introduce, peerMessages } = setup(t);
   await joinRoom([HIGH]);
   introduce(HIGH);
   const link = links[0];
   assert.ok(link);
-  assert.equal(link.options.stream, microphone.stream);
+  assert.equal(link.options.track, microphone.track);
   link.options.onSignal(OFFER);
   const last = peerMessages().at(-1);
   assert.equal(last?.to, HIGH);

@@ -166,7 +166,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       selfId,
       createLink: deps.createLink,
       iceServers: () => iceServers,
-      localStream: () => deps.microphone.stream,
+      localTrack: () => deps.microphone.stream?.getAudioTracks()[0] ?? null,
       sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
       isMember: (peerId) => roster.has(peerId),
       onRemoteStream: (peerId, stream) => deps.player.play(peerId, stream),

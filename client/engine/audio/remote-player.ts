@@ -1,11 +1,21 @@
-/** Plays each remote member's stream through its own audio element. */
+/**
+ * Plays each remote member's stream through its own audio element.
+ *
+ * A member can be made inaudible (say, a listener who is not on stage): their element is
+ * muted, not detached, so making them audible again is instant and needs no new play() — which
+ * the browser might refuse without a fresh user gesture. The choice is kept per member and
+ * applies to a stream that arrives later too.
+ */
 export interface RemotePlayer {
   play(peerId: string, stream: MediaStream | null): void;
+  /** Whether this member is heard (default true); remembered until destroy. */
+  setAudible(peerId: string, audible: boolean): void;
   destroy(): void;
 }
 
 export function createRemotePlayer(createElement: () => HTMLAudioElement = () => new Audio()): RemotePlayer {
   const elements = new Map<string, HTMLAudioElement>();
+  const inaudible = new Set<string>();
   return {
     play(peerId, stream) {
       let el = elements.get(peerId);
@@ -19,14 +29,22 @@ export function createRemotePlayer(createElement: () => HTMLAudioElement = () =>
         el.autoplay = true;
         elements.set(peerId, el);
       }
+      el.muted = inaudible.has(peerId);
       if (el.srcObject !== stream) el.srcObject = stream;
       // The Join click is the user gesture that allows playback; a rejection here means the
       // browser still blocked it, and the next user interaction retries via resume().
       el.play().catch(() => {});
     },
+    setAudible(peerId, audible) {
+      if (audible) inaudible.delete(peerId);
+      else inaudible.add(peerId);
+      const el = elements.get(peerId);
+      if (el) el.muted = !audible;
+    },
     destroy() {
       for (const el of elements.values()) el.srcObject = null;
       elements.clear();
+      inaudible.clear();
     },
   };
 }
