@@ -1,12 +1,20 @@
 import * as v from 'valibot';
 import { err, ok, type Result } from './result.ts';
+import { MAX_TITLE_LENGTH, SignedActSchema } from './room-acts.ts';
 
 /**
  * What one room member says to another inside a `box`. The server never parses these;
  * receivers parse them here, once, before anything reaches WebRTC or the UI.
  */
 export const MAX_NAME_LENGTH = 40;
-export const MAX_TITLE_LENGTH = 80;
+export { MAX_TITLE_LENGTH };
+/** Acts per `acts` message: a long log travels in several, each well under the frame cap. */
+export const MAX_ACTS_PER_MESSAGE = 40;
+/** The reactions a person can send; anything else is refused. */
+export const REACTIONS = ['👏', '😂', '❤️', '🙌', '🔥', '👍'] as const;
+export type Reaction = (typeof REACTIONS)[number];
+
+const logIndex = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31));
 
 const SessionDescription = v.strictObject({
   type: v.picklist(['offer', 'answer']),
@@ -34,7 +42,18 @@ const PeerMessageSchema = v.variant('kind', [
     muted: v.boolean(),
     /** The room title, repeated by everyone who knows it so newcomers learn it without the server. */
     title: v.exactOptional(v.pipe(v.string(), v.trim(), v.maxLength(MAX_TITLE_LENGTH))),
+    /** How many acts the sender's room log holds, so a newcomer knows when it has caught up. */
+    log: v.exactOptional(logIndex),
   }),
+  /** Acts of the room log, in order: one new act as it happens, or a stretch of the log for someone catching up. */
+  v.strictObject({
+    kind: v.literal('acts'),
+    entries: v.pipe(v.array(SignedActSchema), v.minLength(1), v.maxLength(MAX_ACTS_PER_MESSAGE)),
+  }),
+  /** Asks a member for its log from index `from` on (the asker found a gap). */
+  v.strictObject({ kind: v.literal('acts-request'), from: logIndex }),
+  /** A short-lived emoji shown on the sender's avatar. */
+  v.strictObject({ kind: v.literal('react'), emoji: v.picklist(REACTIONS) }),
   /** WebRTC negotiation for one connection attempt; `conn` tells attempts apart so stale ones are ignored. */
   v.strictObject({
     kind: v.literal('signal'),

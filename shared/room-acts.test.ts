@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createIdentity } from './crypto.ts';
 import { toBase64Url } from './encoding.ts';
-import { MAX_TITLE_LENGTH } from './peer-message.ts';
-import { MAX_DESCRIPTION_LENGTH, parseSignedAct, signAct, type ActBody, type LogPosition, type SignedAct } from './room-acts.ts';
+import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, parseSignedAct, signAct, type ActBody, type LogPosition, type SignedAct } from './room-acts.ts';
 import type { Result } from './result.ts';
 
 const ROOM_ID = 'roomid_0123456789abcd';

@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import { sign, verify, type Identity } from './crypto.ts';
 import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
-import { MAX_TITLE_LENGTH } from './peer-message.ts';
 import { err, ok, type Result } from './result.ts';
 
 /**
@@ -12,6 +11,7 @@ import { err, ok, type Result } from './result.ts';
  *
  *   signed bytes = DOMAIN ‖ roomId ‖ 0 ‖ canonical JSON of [by, n, prev, act]
  */
+export const MAX_TITLE_LENGTH = 80;
 export const MAX_DESCRIPTION_LENGTH = 280;
 const DOMAIN = utf8('porch act v2');
 

@@ -28,6 +28,7 @@ export interface RoomLog {
 export const MAX_LOG_ENTRIES = 2000;
 
 const hashOf = (label: string, bytes: Uint8Array): string => toBase64Url(derive(label, bytes, 32));
+const entryHash = (roomId: string, signed: SignedAct): string => hashOf('porch log entry', signedBytesOf(roomId, signed));
 
 export function createLog(roomId: string, rules: RoomRules, maxEntries = MAX_LOG_ENTRIES): RoomLog {
   return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], state: initialStageState, maxEntries };
@@ -54,7 +55,7 @@ export function append(log: RoomLog, signed: SignedAct): AppendResult {
     log: {
       ...log,
       entries: [...log.entries, signed],
-      heads: [...log.heads, hashOf('porch log entry', signedBytesOf(log.roomId, signed))],
+      heads: [...log.heads, entryHash(log.roomId, signed)],
       state,
     },
   };
@@ -86,12 +87,12 @@ export function merge(log: RoomLog, batch: readonly SignedAct[]): MergeResult {
   let added = 0;
   for (const [i, signed] of batch.entries()) {
     if (signed.n > current.entries.length) return added > 0 ? extended(current, added, 0) : { kind: 'gap', from: current.entries.length };
-    const ours = current.entries[signed.n];
-    if (ours) {
-      if (ours.sig === signed.sig && ours.prev === signed.prev) continue;
-      if (signed.prev !== current.heads[signed.n]) return extended(current, added, 1, 'not-next');
-      const { log: theirs, refused } = appendAll(truncate(current, signed.n), batch.slice(i));
-      return theirs.entries.length > signed.n ? { kind: 'fork', at: signed.n, theirs, refused } : extended(current, added, refused, 'not-next');
+    if (signed.n < current.entries.length) {
+      if (entryHash(log.roomId, signed) === current.heads[signed.n + 1]) continue;
+      if (signed.prev !== current.heads[signed.n]) return extended(current, added, 0, 'not-next');
+      const { log: theirs, reason } = appendAll(truncate(current, signed.n), batch.slice(i));
+      const refused = reason ? 1 : 0;
+      return theirs.entries.length > signed.n ? { kind: 'fork', at: signed.n, theirs, refused } : extended(current, added, refused, reason);
     }
     const next = append(current, signed);
     if (!next.ok) return extended(current, added, 1, next.reason);
@@ -109,14 +110,14 @@ const extended = (log: RoomLog, added: number, refused: number, reason?: AppendR
   ...(reason ? { reason } : {}),
 });
 
-function appendAll(log: RoomLog, batch: readonly SignedAct[]): { log: RoomLog; refused: number } {
+function appendAll(log: RoomLog, batch: readonly SignedAct[]): { log: RoomLog; reason?: AppendRefusal } {
   let current = log;
   for (const signed of batch) {
     const next = append(current, signed);
-    if (!next.ok) return { log: current, refused: 1 };
+    if (!next.ok) return { log: current, reason: next.reason };
     current = next.log;
   }
-  return { log: current, refused: 0 };
+  return { log: current };
 }
 
 /**

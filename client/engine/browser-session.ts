@@ -8,6 +8,8 @@ import { createRoomSession, type RoomSession } from './room-session.ts';
 export interface BrowserSessionOptions {
   roomId: string;
   roomKey: Uint8Array;
+  /** The host's identity key from the room link (base64url). */
+  hostKey: string;
   identity: Identity;
   title?: string;
   createdKind?: RoomKind;
@@ -22,6 +24,7 @@ export function createBrowserSession(options: BrowserSessionOptions): RoomSessio
     signalingUrl: wsUrl.href,
     roomId: options.roomId,
     roomKey: options.roomKey,
+    hostKey: options.hostKey,
     identity: options.identity,
     microphone: createMicrophone({
       mediaDevices: navigator.mediaDevices,

@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIdentity, randomBytes, type Identity } from '../../shared/crypto.ts';
+import { toBase64Url } from '../../shared/encoding.ts';
 import type { PeerMessage, SignalData } from '../../shared/peer-message.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
@@ -144,6 +145,8 @@ function setup(t: TestContext, options: { microphone?: MicrophoneStatus; title?:
     player,
     roomKey,
     identity,
+    // The session under test is the room's host: on stage from the start, like the flat room before stages.
+    hostKey: toBase64Url(identity.publicKey),
     createLink: (linkOptions) => {
       const link = new FakeLink(linkOptions);
       links.push(link);
@@ -334,7 +337,7 @@ test('a peer who joins later gets our presence directly, and a link once its pre
   const { links, socket, joinRoom, introduce, peerMessages, participant } = setup(t);
   await joinRoom([]);
   socket().serverSends({ type: 'joined', peer: LATE });
-  assert.deepEqual(peerMessages().at(-1), { to: LATE, message: { kind: 'presence', name: 'Ada', muted: false } });
+  assert.deepEqual(peerMessages().at(-1), { to: LATE, message: { kind: 'presence', name: 'Ada', muted: false, log: 0 } });
   assert.equal(links.length, 0);
   introduce(LATE, 'Lou');
   assert.equal(participant(LATE)?.connection, 'connecting');
@@ -455,15 +458,16 @@ test('a denied microphone still joins, listen-only', async (t) => {
 test('muting tells the microphone and everyone in the room', async (t) => {
   const { session, microphone, socket, joinRoom, peerMessages } = setup(t);
   await joinRoom([HIGH]);
+  assert.deepEqual(microphone.mutedCalls, [false], 'the captured microphone starts as the person left it: unmuted');
   session.setMuted(true);
-  assert.deepEqual(microphone.mutedCalls, [true]);
+  assert.deepEqual(microphone.mutedCalls, [false, true]);
   assert.equal(session.state.get().muted, true);
   assert.deepEqual(peerMessages().at(-1), { to: '*', message: { kind: 'presence', name: 'Ada', muted: true } });
 
   const sent = socket().sent.length;
   session.setMuted(true);
   assert.equal(socket().sent.length, sent, 'muting again changes nothing and sends nothing');
-  assert.deepEqual(microphone.mutedCalls, [true]);
+  assert.deepEqual(microphone.mutedCalls, [false, true]);
 });
 
 test('muting before joining is remembered and announced on welcome', async (t) => {

@@ -4,7 +4,8 @@ import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
-import type { RoomKind } from '../../shared/room-state.ts';
+import type { ActBody } from '../../shared/room-acts.ts';
+import { initialStageState, isOnStage, type RoomKind, type RoomRules } from '../../shared/room-state.ts';
 import type { Microphone, MicrophoneStatus, AudioInput } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
 import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
@@ -13,6 +14,11 @@ import { createSignalingClient, type SignalingClient, type SignalingStatus, type
 import { createSealedCodec, type Rejection } from './sealed-codec.ts';
 import { createStore, type Store } from './store.ts';
 import { createSpeakingDetector } from './speaking-detector.ts';
+import { firstActs } from './first-acts.ts';
+import { createMicrophoneGate } from './microphone-gate.ts';
+import { createRoomStage } from './room-stage.ts';
+import { standingOf, stageViewOf, type StageView, type StandingView } from './stage-view.ts';
+import type { Reaction } from '../../shared/peer-message.ts';
 
 export interface Participant {
   id: string;
@@ -24,9 +30,14 @@ export interface Participant {
   safetyNumber: string | null;
   /** 'unsecured': their envelopes keep failing checks; 'key-changed': a different identity tried to speak for them. */
   security: 'ok' | 'unsecured' | 'key-changed';
+  /** Their identity key (base64url), once introduced: what roles and bans refer to. */
+  key: string | null;
+  standing: StandingView;
+  /** An emoji they sent a moment ago, shown briefly. */
+  reaction: Reaction | null;
 }
 
-export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced';
+export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced' | 'removed' | 'ended';
 
 export interface RoomState {
   phase: RoomPhase;
@@ -43,6 +54,10 @@ export interface RoomState {
   participants: readonly Participant[];
   inputs: readonly AudioInput[];
   inputId: string | null;
+  /** Our own identity key (base64url). */
+  selfKey: string;
+  stage: StageView;
+  reaction: Reaction | null;
 }
 
 export interface RoomSessionDeps {
@@ -54,6 +69,11 @@ export interface RoomSessionDeps {
   identity: Identity;
   createLink: PeerLinkFactory;
   randomBytes: (n: number) => Uint8Array;
+  /** The host's identity key, bound by the room link. */
+  hostKey: string;
+  /** How many can be on stage, host included. */
+  stageMax?: number;
+  now?: () => number;
   title?: string;
   /** What the creator chose on the landing page; the host's client declares it to the room. */
   createdKind?: RoomKind;
@@ -65,6 +85,9 @@ export interface RoomSession {
   join(name: string): Promise<void>;
   setMuted(muted: boolean): void;
   selectInput(deviceId: string): Promise<void>;
+  /** Signs and shares an act on the room (raise hand, invite, mute, remove…); false when we lack the right. */
+  perform(act: ActBody): boolean;
+  react(emoji: Reaction): void;
   leave(): void;
 }
 
@@ -74,8 +97,17 @@ const UNKNOWN_NAME = 'Someone';
 /** Rejected envelopes from one peer before the person is told the connection is not secure. */
 const REJECTIONS_BEFORE_WARNING = 3;
 const MAX_UNLISTED = 16;
+/** The stage's default size, host included (DESIGN: a small full-mesh stage). */
+export const STAGE_MAX = 8;
+/** How long a reaction stays on someone's avatar. */
+const REACTION_MS = 4_000;
+/** How long a newcomer waits to learn the room's log before acting on what it has. */
+const SETTLE_WAIT_MS = 3_000;
 
 export function createRoomSession(deps: RoomSessionDeps): RoomSession {
+  const now = deps.now ?? Date.now;
+  const selfKey = toBase64Url(deps.identity.publicKey);
+  const rules: RoomRules = { hostKey: deps.hostKey, stageMax: deps.stageMax ?? STAGE_MAX };
   const state = createStore<RoomState>({
     phase: 'ready',
     signaling: { kind: 'idle' },
@@ -89,6 +121,9 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     participants: [],
     inputs: [],
     inputId: null,
+    selfKey,
+    stage: stageViewOf(initialStageState, rules, selfKey, { settled: false, refusedActs: 0 }),
+    reaction: null,
   });
   const patch = (changes: Partial<RoomState>): void => state.update((s) => ({ ...s, ...changes }));
   const patchParticipant = (id: string, changes: Partial<Participant>): void =>
@@ -102,6 +137,9 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         speaking: false,
         safetyNumber: null,
         security: 'ok',
+        key: null,
+        standing: standingOf(stage.log().state, rules, null),
+        reaction: null,
       };
       const participants = known
         ? s.participants.map((p) => (p.id === id ? { ...p, ...changes } : p))
@@ -123,15 +161,45 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
    * member's introduction before the server's `joined`, and a replay of it would then be refused.
    */
   const unlisted = new Map<string, PresenceMessage>();
+  /** Identity keys members proved they hold, by peer id (kept across signaling reconnects). */
+  const keys = new Map<string, string>();
+  /** Members whose presence we have taken: links start only after it. */
+  const presented = new Set<string>();
+  const reactionTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  let refusedActs = 0;
+  /** Nobody was there to learn the room log from, so ours is the room's. */
+  let alone = false;
+  let settled = false;
+
   const codec = createSealedCodec({
     roomId: deps.roomId,
     roomKey: deps.roomKey,
     identity: deps.identity,
     selfId: () => state.get().selfId,
     onIntroduced: (peerId, publicKey) => {
-      if (roster.has(peerId)) patchParticipant(peerId, { safetyNumber: safetyNumberOf(publicKey) });
+      const key = toBase64Url(publicKey);
+      keys.set(peerId, key);
+      if (roster.has(peerId)) {
+        patchParticipant(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standingOf(stage.log().state, rules, key) });
+      }
     },
     onRejected,
+  });
+
+  const stage = createRoomStage({
+    roomId: deps.roomId,
+    rules,
+    identity: deps.identity,
+    send: (to, message) => sendTo(to, message),
+    members: () => [...roster].filter((peer) => keys.has(peer)),
+    keyOf: (peerId) => keys.get(peerId) ?? null,
+    now,
+    later: (fn, ms) => void setTimeout(fn, ms),
+    onChange: () => refresh(),
+    onRefused: () => {
+      refusedActs += 1;
+      refresh();
+    },
   });
 
   function onRejected(peerId: string, reason: Rejection): void {
@@ -152,13 +220,93 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       })),
   });
 
+  const inRoom = (): boolean => state.get().phase === 'joining' || state.get().phase === 'joined';
+
   function sendTo(to: string, message: PeerMessage): void {
     signaling?.send({ type: 'send', to, box: codec.seal(to, message) });
   }
 
   function presence(): PeerMessage {
     const { name, muted, title } = state.get();
-    return { kind: 'presence', name, muted, ...(title ? { title } : {}) };
+    // Only a member that has learned the log says how long it is: a newcomer's empty log tells nobody anything.
+    return { kind: 'presence', name, muted, ...(title ? { title } : {}), ...(settled ? { log: stage.log().entries.length } : {}) };
+  }
+
+  /**
+   * Whether we and this member may have a link: neither is banned and neither waits in the
+   * lobby. Checked by each side on its own copy of the signed log, so a client that ignores a
+   * removal still finds every honest door closed.
+   */
+  function mayLink(peerId: string): boolean {
+    const key = keys.get(peerId);
+    const room = stage.log().state;
+    return key !== undefined && roster.has(peerId) && standingOf(room, rules, key).waiting === false && !room.banned.includes(key) && !standingOf(room, rules, selfKey).waiting;
+  }
+
+  /** Everything that follows from the room log: who we hear, whom we link to, our microphone, our own acts. */
+  function refresh(): void {
+    if (!inRoom()) return;
+    const room = stage.log().state;
+    if (room.banned.includes(selfKey)) return teardown('removed');
+    if (room.ended) return teardown('ended');
+    const view = stageViewOf(room, rules, selfKey, { settled, refusedActs });
+    state.update((s) => ({
+      ...s,
+      title: room.title || s.title,
+      stage: view,
+      participants: s.participants
+        .filter((p) => p.key === null || !room.banned.includes(p.key))
+        .map((p) => ({ ...p, standing: standingOf(room, rules, p.key) })),
+    }));
+    if (view.hostMuted && !state.get().muted) applyMuted(true);
+    for (const peer of roster) {
+      if (!keys.has(peer)) continue;
+      if (mayLink(peer)) {
+        if (presented.has(peer)) mesh?.connect(peer);
+      } else {
+        mesh?.drop(peer);
+      }
+    }
+    for (const p of state.get().participants) deps.player.setAudible(p.id, p.standing.audible);
+    void syncMicrophone();
+    settle();
+  }
+
+  /** Once we hold the room's log, the acts a member makes by itself (first-acts.ts), once. */
+  function settle(waitedEnough = false): void {
+    if (state.get().phase !== 'joined' || settled) return;
+    settled = alone || waitedEnough || stage.caughtUp();
+    if (!settled) return;
+    for (const act of firstActs(stage.log(), selfKey, { ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) })) {
+      stage.perform(act);
+    }
+    refresh();
+  }
+
+  const microphone = createMicrophoneGate({
+    microphone: deps.microphone,
+    muted: () => state.get().muted,
+    active: inRoom,
+    onChange: ({ status, inputs, inputId, track }) => {
+      patch({ microphone: status, inputs, inputId });
+      mesh?.setAudioTrack(track);
+    },
+  });
+  const syncMicrophone = (): Promise<void> => microphone.set(isOnStage(stage.log().state, rules, selfKey));
+
+  function applyMuted(muted: boolean): void {
+    deps.microphone.setMuted(muted);
+    patch({ muted });
+    if (state.get().phase === 'joined') sendTo('*', presence());
+  }
+
+  function showReaction(peerId: string | null, emoji: Reaction | null): void {
+    const id = peerId ?? '';
+    clearTimeout(reactionTimers.get(id));
+    reactionTimers.delete(id);
+    if (peerId === null) patch({ reaction: emoji });
+    else patchParticipant(peerId, { reaction: emoji });
+    if (emoji) reactionTimers.set(id, setTimeout(() => showReaction(peerId, null), REACTION_MS));
   }
 
   function ensureMesh(selfId: string): Mesh {
@@ -166,12 +314,15 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       selfId,
       createLink: deps.createLink,
       iceServers: () => iceServers,
-      localTrack: () => deps.microphone.stream?.getAudioTracks()[0] ?? null,
+      localTrack: microphone.track,
       sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
       isMember: (peerId) => roster.has(peerId),
       onRemoteStream: (peerId, stream) => deps.player.play(peerId, stream),
       onState: (peerId, connection) => patchParticipant(peerId, { connection }),
-      onGone: removeParticipant,
+      // A member we unlinked (lobby, removal) stays listed for as long as it is in the room.
+      onGone: (peerId) => {
+        if (!roster.has(peerId)) removeParticipant(peerId);
+      },
       newConnId: () => toBase64Url(deps.randomBytes(12)),
     });
     return mesh;
@@ -188,6 +339,10 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         // Links start only once a member has introduced itself with a valid, signed presence.
         sendTo('*', presence());
         for (const peer of frame.peers) applyUnlisted(peer);
+        if (!settled && frame.peers.length === 0) alone = true;
+        // Members that never tell us their log (all new, or their messages lost) must not keep us waiting forever.
+        if (!settled) setTimeout(() => settle(true), SETTLE_WAIT_MS);
+        refresh();
         return;
       }
       case 'joined':
@@ -199,8 +354,11 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         roster.delete(frame.peer);
         rejections.delete(frame.peer);
         unlisted.delete(frame.peer);
+        presented.delete(frame.peer);
         mesh?.drop(frame.peer);
         removeParticipant(frame.peer);
+        stage.onGone(frame.peer);
+        settle();
         return;
       case 'msg':
         onPeerMessage(frame.from, frame.box);
@@ -224,8 +382,17 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         else rememberUnlisted(from, message);
         return;
       case 'signal':
-        // Only members the server listed may negotiate, even with a valid room key and identity.
-        if (roster.has(from)) mesh?.handleSignal(from, message.conn, message.data);
+        // Only members the server listed, not banned and not waiting in the lobby, may negotiate.
+        if (mayLink(from)) mesh?.handleSignal(from, message.conn, message.data);
+        return;
+      case 'acts':
+        if (roster.has(from)) stage.onActs(from, message.entries);
+        return;
+      case 'acts-request':
+        if (roster.has(from)) stage.onRequest(from, message.from);
+        return;
+      case 'react':
+        if (roster.has(from) && presented.has(from)) showReaction(from, message.emoji);
         return;
       default:
         assertNever(message);
@@ -233,9 +400,15 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   }
 
   function onPresence(from: string, message: PresenceMessage): void {
-    patchParticipant(from, { name: message.name, muted: message.muted });
+    const key = keys.get(from) ?? null;
+    if (key !== null && stage.log().state.banned.includes(key)) return;
+    presented.add(from);
+    patchParticipant(from, { name: message.name, muted: message.muted, key, standing: standingOf(stage.log().state, rules, key) });
     if (message.title && !state.get().title) patch({ title: message.title });
-    mesh?.connect(from);
+    if (mayLink(from)) mesh?.connect(from);
+    deps.player.setAudible(from, standingOf(stage.log().state, rules, key).audible);
+    if (message.log !== undefined) stage.onLength(from, message.log);
+    settle();
   }
 
   function rememberUnlisted(from: string, message: PresenceMessage): void {
@@ -256,14 +429,17 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   }
 
   function teardown(phase: RoomPhase): void {
+    for (const timer of reactionTimers.values()) clearTimeout(timer);
+    reactionTimers.clear();
     speaking.stop();
     signaling?.close();
     mesh?.destroy();
     deps.player.destroy();
-    deps.microphone.stop();
+    void microphone.set(false);
     roster.clear();
     unlisted.clear();
-    patch({ phase, participants: [], selfSpeaking: false });
+    presented.clear();
+    patch({ phase, participants: [], selfSpeaking: false, microphone: 'off', reaction: null });
   }
 
   return {
@@ -271,12 +447,6 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     async join(name) {
       if (state.get().phase !== 'ready') return;
       patch({ phase: 'joining', name });
-      const microphone = await deps.microphone.start();
-      // Leaving while the browser asked for the microphone must not leave it capturing.
-      if (state.get().phase !== 'joining') return deps.microphone.stop();
-      const inputs = microphone === 'live' ? await deps.microphone.inputs() : [];
-      patch({ microphone, inputs, inputId: deps.microphone.deviceId });
-      if (state.get().phase !== 'joining') return;
       signaling = createSignalingClient({
         url: deps.signalingUrl,
         room: deps.roomId,
@@ -290,12 +460,22 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       });
       signaling.connect();
       speaking.start();
+      // The host is on stage from the start; everyone else is asked for the microphone on going up.
+      await syncMicrophone();
     },
     setMuted(muted) {
       if (state.get().muted === muted) return;
-      deps.microphone.setMuted(muted);
-      patch({ muted });
-      if (state.get().phase === 'joined') sendTo('*', presence());
+      // Muted by the host or a moderator: only they can allow unmuting.
+      if (!muted && state.get().stage.hostMuted) return;
+      applyMuted(muted);
+    },
+    perform(act) {
+      return state.get().phase === 'joined' && stage.perform(act);
+    },
+    react(emoji) {
+      if (state.get().phase !== 'joined') return;
+      for (const peer of roster) if (keys.has(peer)) sendTo(peer, { kind: 'react', emoji });
+      showReaction(null, emoji);
     },
     async selectInput(deviceId) {
       const track = await deps.microphone.switchTo(deviceId);

@@ -4,6 +4,7 @@ import { createRoomSecret, parseRoomFragment, roomIdOf, roomKeyOf, roomLink } fr
 import { createBrowserSession } from '../engine/browser-session.ts';
 import { loadProfile, saveProfile, type Profile } from '../engine/profile-store.ts';
 import type { RoomSession } from '../engine/room-session.ts';
+import { toBase64Url } from '../../shared/encoding.ts';
 import { loadRoomDraft, saveRoomDraft, type RoomDraft } from '../engine/room-drafts.ts';
 import { theme } from './theme.ts';
 import './landing-page.ts';
@@ -90,6 +91,7 @@ export class AppShell extends LitElement {
     const session = createBrowserSession({
       roomId,
       roomKey: roomKeyOf(parsed.value),
+      hostKey: toBase64Url(parsed.value.hostKey),
       identity: profile.identity,
       origin: new URL(location.href),
       ...(draft ? { title: draft.title, createdKind: draft.kind } : {}),

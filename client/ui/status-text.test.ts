@@ -2,6 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Participant, RoomState } from '../engine/room-session.ts';
 import { connectionLabel, statusLines } from './status-text.ts';
+import { initialStageState } from '../../shared/room-state.ts';
+import { standingOf, stageViewOf } from '../engine/stage-view.ts';
+
+const SELF_KEY = 'S'.repeat(43);
+const RULES = { hostKey: SELF_KEY, stageMax: 8 };
 
 const JOINED: RoomState = {
   phase: 'joined',
@@ -16,6 +21,9 @@ const JOINED: RoomState = {
   participants: [],
   inputs: [],
   inputId: null,
+  selfKey: SELF_KEY,
+  stage: stageViewOf(initialStageState, RULES, SELF_KEY, { settled: true, refusedActs: 0 }),
+  reaction: null,
 };
 const state = (changes: Partial<RoomState>): RoomState => ({ ...JOINED, ...changes });
 const peer = (connection: Participant['connection']): Participant => ({
@@ -26,6 +34,9 @@ const peer = (connection: Participant['connection']): Participant => ({
   speaking: false,
   safetyNumber: null,
   security: 'ok',
+  key: 'G'.repeat(43),
+  standing: standingOf(initialStageState, RULES, 'G'.repeat(43)),
+  reaction: null,
 });
 
 test('a joined room with a live microphone and a connected server shows nothing', () => {

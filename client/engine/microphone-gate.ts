@@ -1,0 +1,46 @@
+import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
+
+/**
+ * Captures the microphone only while we are on stage: a listener is never asked for it and
+ * sends nothing. Going up or down may happen while the browser is still asking; the last
+ * wish wins and nothing is left capturing.
+ */
+export interface MicrophoneGate {
+  set(onStage: boolean): Promise<void>;
+  /** The track every link should send, or null. */
+  track(): MediaStreamTrack | null;
+}
+
+export interface MicrophoneGateDeps {
+  microphone: Microphone;
+  muted(): boolean;
+  /** Still in the room (a session that ended must not start capturing). */
+  active(): boolean;
+  onChange(change: { status: MicrophoneStatus; inputs: readonly AudioInput[]; inputId: string | null; track: MediaStreamTrack | null }): void;
+}
+
+export function createMicrophoneGate(deps: MicrophoneGateDeps): MicrophoneGate {
+  let wanted = false;
+  const track = (): MediaStreamTrack | null => (wanted ? (deps.microphone.stream?.getAudioTracks()[0] ?? null) : null);
+  return {
+    track,
+    async set(onStage) {
+      const want = onStage && deps.active();
+      if (want === wanted) return;
+      wanted = want;
+      if (!want) {
+        deps.microphone.stop();
+        deps.onChange({ status: 'off', inputs: [], inputId: null, track: null });
+        return;
+      }
+      const status = await deps.microphone.start();
+      if (!wanted || !deps.active()) {
+        deps.microphone.stop();
+        return;
+      }
+      const inputs = status === 'live' ? await deps.microphone.inputs() : [];
+      deps.microphone.setMuted(deps.muted());
+      deps.onChange({ status, inputs, inputId: deps.microphone.deviceId, track: track() });
+    },
+  };
+}

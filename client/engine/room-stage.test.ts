@@ -1,0 +1,219 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createIdentity, type Identity } from '../../shared/crypto.ts';
+import { toBase64Url } from '../../shared/encoding.ts';
+import type { PeerMessage } from '../../shared/peer-message.ts';
+import { roleOf, type RoomRules } from '../../shared/room-state.ts';
+import { createRoomStage, SETTLE_MS, type RoomStage } from './room-stage.ts';
+
+const ROOM_ID = 'roomid_0123456789abcd';
+
+/**
+ * Members wired through an in-memory server. Messages queue until `flush`, so tests choose
+ * what arrives when; `hold` keeps one member's messages back to make acts cross in flight.
+ */
+function room(names: string[], options: { hostIndex?: number } = {}) {
+  const identities = names.map(() => createIdentity());
+  const key = (who: Identity): string => toBase64Url(who.publicKey);
+  const rules: RoomRules = { hostKey: key(identities[options.hostIndex ?? 0]!), stageMax: 8 };
+  const clock = { now: 1_000_000 };
+  const queue: { from: string; to: string; message: PeerMessage }[] = [];
+  const present = new Set(names);
+  const refused: string[] = [];
+  const sent: { from: string; to: string; message: PeerMessage }[] = [];
+  const stages = new Map<string, RoomStage>();
+  const timers: (() => void)[] = [];
+  names.forEach((name, i) => {
+    stages.set(
+      name,
+      createRoomStage({
+        roomId: ROOM_ID,
+        rules,
+        identity: identities[i]!,
+        send: (to, message) => {
+          queue.push({ from: name, to, message });
+          sent.push({ from: name, to, message });
+        },
+        members: () => [...present].filter((other) => other !== name),
+        keyOf: (peer) => (names.includes(peer) ? key(identities[names.indexOf(peer)]!) : null),
+        now: () => clock.now,
+        later: (fn, ms) => timers.push(() => {
+          clock.now += ms;
+          fn();
+        }),
+        onChange: () => {},
+        onRefused: (peer) => refused.push(`${name}←${peer}`),
+      }),
+    );
+  });
+  const stage = (name: string): RoomStage => stages.get(name)!;
+  /** Messages matching this never arrive. */
+  const lost = { from: '', to: '' };
+  function deliver({ from, to, message }: { from: string; to: string; message: PeerMessage }): void {
+    if (!present.has(to) || (from === lost.from && to === lost.to)) return;
+    if (message.kind === 'acts') stage(to).onActs(from, message.entries);
+    else if (message.kind === 'acts-request') stage(to).onRequest(from, message.from);
+  }
+  /** Delivers everything queued (and what that causes), except messages from `held`. */
+  function flush(held?: string): void {
+    for (let guard = 0; guard < 1000; guard++) {
+      const index = queue.findIndex((m) => m.from !== held);
+      if (index < 0) return;
+      deliver(queue.splice(index, 1)[0]!);
+    }
+    assert.fail('messages kept flowing: a sync loop');
+  }
+  const roleIn = (viewer: string, who: string): string => roleOf(stage(viewer).log().state, rules, key(identities[names.indexOf(who)]!));
+  const keyOfName = (who: string): string => key(identities[names.indexOf(who)]!);
+  /** Lets every pending timer fire. */
+  const runTimers = (): void => {
+    for (const fire of timers.splice(0)) fire();
+  };
+  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf: keyOfName, runTimers, lost };
+}
+
+test('an act is shared with every member as it happens and changes the room for all', () => {
+  const r = room(['host', 'ann', 'ben']);
+  assert.equal(r.stage('host').perform({ type: 'set-kind', kind: 'stage' }), true);
+  assert.equal(r.stage('host').perform({ type: 'invite', target: r.keyOf('ann') }), true);
+  r.flush();
+  assert.equal(r.stage('ann').perform({ type: 'accept-invite' }), true);
+  r.flush();
+  for (const viewer of ['host', 'ann', 'ben']) {
+    assert.equal(r.roleIn(viewer, 'ann'), 'speaker', viewer);
+    assert.equal(r.stage(viewer).log().state.kind, 'stage', viewer);
+  }
+});
+
+test('an act we have no right to is not signed into the log nor sent', () => {
+  const r = room(['host', 'ann']);
+  assert.equal(r.stage('ann').perform({ type: 'make-moderator', target: r.keyOf('ann') }), false);
+  assert.equal(r.sent.length, 0);
+  assert.equal(r.stage('ann').log().entries.length, 0);
+});
+
+test('a newcomer asks one member for the log and gets one copy, whoever else is there', () => {
+  const r = room(['host', 'ann', 'ben', 'new']);
+  r.present.delete('new');
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('ann') });
+  r.flush();
+  r.present.add('new');
+  r.sent.length = 0;
+  for (const member of ['host', 'ann', 'ben']) r.stage('new').onLength(member, r.stage(member).log().entries.length);
+  r.flush();
+  assert.equal(r.sent.filter((m) => m.message.kind === 'acts-request').length, 1);
+  assert.equal(r.sent.filter((m) => m.message.kind === 'acts').length, 1);
+  assert.deepEqual(r.stage('new').log().heads, r.stage('host').log().heads);
+  assert.equal(r.stage('new').caughtUp(), true);
+  assert.equal(r.roleIn('new', 'ann'), 'moderator');
+});
+
+test('a newcomer is not caught up until it holds as much as every member reported', () => {
+  const r = room(['host', 'new']);
+  r.present.delete('new');
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.present.add('new');
+  assert.equal(r.stage('new').caughtUp(), false, 'nobody has reported yet');
+  r.stage('new').onLength('host', 1);
+  assert.equal(r.stage('new').caughtUp(), false);
+  r.flush();
+  assert.equal(r.stage('new').caughtUp(), true);
+});
+
+test('a request that goes unanswered is sent to someone else', () => {
+  const r = room(['host', 'ann', 'new']);
+  r.present.delete('new');
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  r.present.add('new');
+  r.stage('new').onLength('host', 1);
+  r.stage('new').onLength('ann', 1);
+  r.present.delete('host');
+  r.stage('new').onGone('host');
+  r.flush();
+  assert.equal(r.stage('new').caughtUp(), true);
+  assert.equal(r.stage('new').log().state.kind, 'stage');
+});
+
+test('a member that leaves a request unanswered is passed over for another', () => {
+  const r = room(['host', 'ann', 'new']);
+  r.present.delete('new');
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  r.present.add('new');
+  // Whatever the host sends the newcomer is lost (say, eaten by a hostile server).
+  Object.assign(r.lost, { from: 'host', to: 'new' });
+  r.stage('new').onLength('host', 1);
+  r.stage('new').onLength('ann', 1);
+  r.flush();
+  assert.equal(r.stage('new').caughtUp(), false);
+  r.runTimers();
+  r.flush();
+  assert.equal(r.stage('new').caughtUp(), true);
+  assert.equal(r.stage('new').log().state.kind, 'stage');
+});
+
+test('a member that missed an act in between asks for it and catches up', () => {
+  const r = room(['host', 'ann', 'ben']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.queue.splice(r.queue.findIndex((m) => m.to === 'ben'), 1);
+  r.stage('host').perform({ type: 'invite', target: r.keyOf('ben') });
+  r.flush();
+  assert.equal(r.stage('ben').log().entries.length, 2);
+  assert.deepEqual(r.stage('ben').log().heads, r.stage('host').log().heads);
+});
+
+test('two acts made at the same moment settle on one order for everyone, and the loser’s act is made again', () => {
+  const r = room(['host', 'ann', 'ben']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  assert.equal(r.stage('ann').perform({ type: 'raise-hand' }), true);
+  assert.equal(r.stage('ben').perform({ type: 'raise-hand' }), true);
+  r.flush();
+  const heads = r.stage('host').log().heads;
+  for (const viewer of ['ann', 'ben']) assert.deepEqual(r.stage(viewer).log().heads, heads, viewer);
+  assert.equal(r.stage('host').log().state.hands.length, 2, 'both hands are up, in one agreed order');
+});
+
+test('settled history is not rewritten by a late fork, unless the host sends it', () => {
+  const r = room(['host', 'ann', 'mal']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  // Mal raises a hand that nobody sees, and sees nothing of Ann's.
+  r.stage('mal').perform({ type: 'raise-hand' });
+  r.queue.length = 0;
+  r.present.delete('mal');
+  r.stage('ann').perform({ type: 'raise-hand' });
+  r.flush();
+  r.present.add('mal');
+  r.clock.now += SETTLE_MS + 1;
+  const before = r.stage('ann').log().heads;
+  r.stage('ann').onActs('mal', r.stage('mal').log().entries);
+  assert.deepEqual(r.stage('ann').log().heads, before, 'a stale fork is kept out whatever its hash');
+  r.stage('ann').onActs('host', r.stage('mal').log().entries.slice(1));
+  const malHeads = r.stage('mal').log().heads;
+  assert.deepEqual(r.stage('ann').log().heads.slice(0, malHeads.length), malHeads, "the host's history wins");
+  assert.deepEqual(r.stage('ann').log().state.hands, [r.keyOf('mal'), r.keyOf('ann')], "and Ann's hand is raised again on top of it");
+});
+
+test('acts that fail their checks are refused and reported', () => {
+  const r = room(['host', 'ann']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  const forged = { ...r.stage('host').log().entries[0]!, act: { type: 'set-kind' as const, kind: 'hangout' as const } };
+  r.stage('ann').onActs('host', [forged]);
+  assert.deepEqual(r.refused, ['ann←host']);
+});
+
+test('requests are served at most once a second per member, so they cannot be used to flood', () => {
+  const r = room(['host', 'ann']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.queue.length = 0;
+  r.sent.length = 0;
+  for (let i = 0; i < 5; i++) r.stage('host').onRequest('ann', 0);
+  assert.equal(r.sent.length, 1);
+  r.clock.now += 1_001;
+  r.stage('host').onRequest('ann', 0);
+  assert.equal(r.sent.length, 2);
+});

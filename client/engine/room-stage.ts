@@ -1,0 +1,167 @@
+import type { Identity } from '../../shared/crypto.ts';
+import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
+import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
+import { append, createLog, merge, prefersFork, signNext, type RoomLog } from '../../shared/room-log.ts';
+import type { RoomRules } from '../../shared/room-state.ts';
+import { toBase64Url } from '../../shared/encoding.ts';
+
+/**
+ * Keeps this member's copy of the room log (shared/room-log.ts) in step with the others'.
+ * New acts go to every member as they happen. A newcomer learns how long the others' logs are
+ * from their presence and asks one of them at a time for what it lacks, so a join costs one
+ * copy of the log, not one per member. Members hold nothing the others cannot check.
+ */
+export interface RoomStageDeps {
+  roomId: string;
+  rules: RoomRules;
+  identity: Identity;
+  send(to: string, message: PeerMessage): void;
+  /** Members we can send to: in the room and introduced. */
+  members(): Iterable<string>;
+  /** The identity key a member proved it holds, once introduced. */
+  keyOf(peerId: string): string | null;
+  now(): number;
+  /** Runs `fn` after `ms`; how an unanswered request moves on to another member. */
+  later(fn: () => void, ms: number): void;
+  onChange(log: RoomLog): void;
+  /** A member sent acts that failed their checks (forged, or signed without the right). */
+  onRefused(peerId: string): void;
+}
+
+export interface RoomStage {
+  readonly log: () => RoomLog;
+  /** Signs and shares an act; false when it would change nothing (no right, or nothing to do). */
+  perform(act: ActBody): boolean;
+  /** A member's presence said how long its log is. */
+  onLength(peerId: string, length: number): void;
+  onActs(from: string, entries: readonly SignedAct[]): void;
+  onRequest(from: string, index: number): void;
+  onGone(peerId: string): void;
+  /** Whether we hold at least as much as every member has told us about. */
+  caughtUp(): boolean;
+}
+
+/** A fork is settled by hash only while it is this fresh; older history is never rewritten. */
+export const SETTLE_MS = 5_000;
+/** A request for missing acts that has not been answered by then is sent to someone else. */
+const REQUEST_TIMEOUT_MS = 2_000;
+/** Serving a member its missing acts at most this often, so requests cannot be used to flood. */
+const SERVE_INTERVAL_MS = 1_000;
+
+export function createRoomStage(deps: RoomStageDeps): RoomStage {
+  const selfKey = toBase64Url(deps.identity.publicKey);
+  let log = createLog(deps.roomId, deps.rules);
+  /** When each entry joined our copy (local clock), to tell fresh forks from settled history. */
+  let joinedAt: number[] = [];
+  const lengths = new Map<string, number>();
+  const served = new Map<string, number>();
+  let request: { peer: string; at: number } | null = null;
+  /** Members that left a request unanswered (a hostile server may eat what they send us). */
+  const unanswered = new Set<string>();
+
+  function adopt(next: RoomLog, keep: number): void {
+    joinedAt = [...joinedAt.slice(0, keep), ...next.entries.slice(keep).map(() => deps.now())];
+    log = next;
+    deps.onChange(log);
+  }
+
+  function share(entries: readonly SignedAct[], to: Iterable<string>): void {
+    for (const peer of to) {
+      for (let i = 0; i < entries.length; i += MAX_ACTS_PER_MESSAGE) {
+        deps.send(peer, { kind: 'acts', entries: entries.slice(i, i + MAX_ACTS_PER_MESSAGE) });
+      }
+    }
+  }
+
+  function perform(act: ActBody): boolean {
+    const signed = signNext(log, act, deps.identity);
+    const result = append(log, signed);
+    if (!result.ok) return false;
+    adopt(result.log, log.entries.length);
+    share([signed], deps.members());
+    return true;
+  }
+
+  function ask(peer: string, from = log.entries.length): void {
+    const now = deps.now();
+    if (request && request.peer !== peer && now - request.at < REQUEST_TIMEOUT_MS) return;
+    const sent = { peer, at: now };
+    request = sent;
+    deps.send(peer, { kind: 'acts-request', from });
+    deps.later(() => {
+      if (request !== sent) return;
+      request = null;
+      unanswered.add(peer);
+      catchUp();
+    }, REQUEST_TIMEOUT_MS);
+  }
+
+  function catchUp(): void {
+    if (request && deps.now() - request.at < REQUEST_TIMEOUT_MS) return;
+    const behind = [...lengths].filter(([, length]) => length > log.entries.length).map(([peer]) => peer);
+    const next = behind.find((peer) => !unanswered.has(peer)) ?? behind[0];
+    if (next !== undefined) ask(next);
+  }
+
+  function onFork(from: string, at: number, theirs: RoomLog): void {
+    const fromHost = deps.keyOf(from) === deps.rules.hostKey;
+    const fresh = deps.now() - (joinedAt[at] ?? 0) < SETTLE_MS;
+    if (!fromHost && !(fresh && prefersFork(log, theirs, at))) return;
+    const dropped = log.entries.slice(at).filter((entry) => entry.by === selfKey);
+    adopt(theirs, at);
+    // Our acts that lost the race are made again on top of the winning history, if they still mean something.
+    for (const entry of dropped) perform(entry.act);
+  }
+
+  return {
+    log: () => log,
+    perform,
+    onLength(peerId, length) {
+      lengths.set(peerId, length);
+      catchUp();
+    },
+    onActs(from, entries) {
+      // Whoever sends acts holds at least that much of the log, whatever its presence said.
+      const last = entries[entries.length - 1];
+      if (last && last.n + 1 > (lengths.get(from) ?? 0)) lengths.set(from, last.n + 1);
+      const result = merge(log, entries);
+      switch (result.kind) {
+        case 'extended':
+          if (result.added > 0) adopt(result.log, log.entries.length);
+          if (result.reason === 'no-right' || result.reason === 'bad-signature') deps.onRefused(from);
+          // A stretch that fits nowhere in our history: theirs parted from ours earlier; fetch it whole.
+          if (result.reason === 'not-next') ask(from, 0);
+          break;
+        case 'gap':
+          ask(from);
+          break;
+        case 'fork':
+          if (result.refused > 0) deps.onRefused(from);
+          onFork(from, result.at, result.theirs);
+          break;
+      }
+      if (request?.peer === from) request = null;
+      unanswered.delete(from);
+      catchUp();
+    },
+    onRequest(from, index) {
+      const now = deps.now();
+      if (now - (served.get(from) ?? -Infinity) < SERVE_INTERVAL_MS) return;
+      served.set(from, now);
+      // One act they should already hold comes along, so a history that parted there shows as a fork.
+      const missing = log.entries.slice(Math.max(0, index - 1));
+      if (missing.length > 0) share(missing, [from]);
+    },
+    onGone(peerId) {
+      lengths.delete(peerId);
+      served.delete(peerId);
+      unanswered.delete(peerId);
+      if (request?.peer === peerId) request = null;
+      catchUp();
+    },
+    caughtUp() {
+      if (lengths.size === 0) return false;
+      return [...lengths.values()].every((length) => log.entries.length >= length);
+    },
+  };
+}
