@@ -139,3 +139,51 @@ test('a person whose identity changed mid-room is flagged', () => {
   const lines = statusLines(state({ participants: [{ ...peer('connected'), security: 'key-changed' }] }));
   assert.match(lines[0]?.text ?? '', /Grace's identity changed/);
 });
+
+const LISTENER_KEY = 'L'.repeat(43);
+/** Ourselves as a listener in a room someone else hosts, with these changes to the room. */
+const asListener = (room: Partial<typeof initialStageState>, extra = { settled: true, refusedActs: 0 }): RoomState['stage'] =>
+  stageViewOf({ ...initialStageState, ...room }, { hostKey: SELF_KEY, stageMax: 8 }, LISTENER_KEY, extra);
+
+test('being removed says so and nothing else', () => {
+  assert.deepEqual(statusLines(state({ phase: 'removed', signaling: { kind: 'closed' }, microphone: 'denied' })), [
+    { tone: 'bad', text: 'You were removed from this room.' },
+  ]);
+});
+
+test('a room the host ended says who ended it', () => {
+  assert.deepEqual(statusLines(state({ phase: 'ended', signaling: { kind: 'closed' } })), [
+    { tone: 'info', text: 'The host ended this room.' },
+  ]);
+});
+
+test('until the room log is learned the person is told we are catching up', () => {
+  const stage = { ...JOINED.stage, settled: false };
+  assert.deepEqual(statusLines(state({ stage })), [{ tone: 'info', text: "Getting the room's state from the people here…" }]);
+  assert.deepEqual(statusLines(state({ phase: 'joining', signaling: { kind: 'connecting', attempt: 0 }, stage })), [
+    { tone: 'info', text: 'Connecting to the room…' },
+  ]);
+});
+
+test('a newcomer to a locked room is told they wait in the lobby', () => {
+  assert.deepEqual(statusLines(state({ stage: asListener({ locked: true }) })), [
+    { tone: 'info', text: "The room is locked. You're waiting in the lobby until a host or moderator lets you in." },
+  ]);
+  assert.deepEqual(statusLines(state({ stage: asListener({ locked: true, admitted: [LISTENER_KEY] }) })), []);
+});
+
+test('a speaker muted by staff is told nobody hears them until allowed to unmute', () => {
+  const stage = asListener({ speakers: [LISTENER_KEY], hostMuted: [LISTENER_KEY] });
+  assert.deepEqual(statusLines(state({ stage, muted: true })), [
+    { tone: 'warn', text: 'A host muted you. Nobody hears you until a host or moderator allows you to unmute.' },
+  ]);
+});
+
+test('acts signed without the right are counted, in the singular and the plural', () => {
+  assert.deepEqual(statusLines(state({ stage: { ...JOINED.stage, refusedActs: 1 } })), [
+    { tone: 'warn', text: '1 change to the room was ignored: it was signed by someone without the right.' },
+  ]);
+  assert.deepEqual(statusLines(state({ stage: { ...JOINED.stage, refusedActs: 3 } })), [
+    { tone: 'warn', text: '3 changes to the room were ignored: they were signed by someone without the right.' },
+  ]);
+});

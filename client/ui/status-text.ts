@@ -1,5 +1,6 @@
 import type { RoomState } from '../engine/room-session.ts';
 import type { PeerConnectionState } from '../engine/mesh.ts';
+import { assertNever } from '../../shared/result.ts';
 
 export interface StatusLine {
   tone: 'info' | 'warn' | 'bad';
@@ -16,11 +17,17 @@ export function statusLines(state: RoomState): StatusLine[] {
       return [{ tone: 'bad', text: 'You joined this room from another tab, so this one was disconnected.' }];
     case 'left':
       return [{ tone: 'info', text: 'You left the room.' }];
+    case 'removed':
+      return [{ tone: 'bad', text: 'You were removed from this room.' }];
+    case 'ended':
+      return [{ tone: 'info', text: 'The host ended this room.' }];
     case 'ready':
       return [];
     case 'joining':
     case 'joined':
       break;
+    default:
+      return assertNever(state.phase);
   }
   const s = state.signaling;
   if (s.kind === 'connecting' && s.attempt > 0) {
@@ -33,6 +40,26 @@ export function statusLines(state: RoomState): StatusLine[] {
     lines.push({
       tone: 'warn',
       text: `Can't reach the room server — retrying in ${seconds} s (attempt ${s.attempt}).${keeps}`,
+    });
+  }
+  const stage = state.stage;
+  if (state.phase === 'joined' && !stage.settled) {
+    lines.push({ tone: 'info', text: "Getting the room's state from the people here…" });
+  }
+  if (stage.waiting) {
+    lines.push({ tone: 'info', text: "The room is locked. You're waiting in the lobby until a host or moderator lets you in." });
+  }
+  if (stage.hostMuted) {
+    lines.push({ tone: 'warn', text: 'A host muted you. Nobody hears you until a host or moderator allows you to unmute.' });
+  }
+  if (stage.refusedActs > 0) {
+    const n = stage.refusedActs;
+    lines.push({
+      tone: 'warn',
+      text:
+        n === 1
+          ? '1 change to the room was ignored: it was signed by someone without the right.'
+          : `${n} changes to the room were ignored: they were signed by someone without the right.`,
     });
   }
   for (const p of state.participants) {
