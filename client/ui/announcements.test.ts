@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Participant, RoomState } from '../engine/room-session.ts';
+import { initialStageState, type StageState } from '../../shared/room-state.ts';
+import { standingOf, stageViewOf } from '../engine/stage-view.ts';
+import { announcements } from './announcements.ts';
+
+const HOST = 'H'.repeat(43);
+const SELF = 'S'.repeat(43);
+const ANN = 'A'.repeat(43);
+const RULES = { hostKey: HOST, stageMax: 8 };
+
+/** The room as we see it with the given log state, everyone known. */
+function seen(room: Partial<StageState>, { self = SELF, settled = true, annKey = ANN as string | null } = {}): RoomState {
+  const state = { ...initialStageState, kind: 'stage' as const, ...room };
+  const ann: Participant = {
+    id: 'peer_ann_000000000',
+    name: 'Ann',
+    muted: false,
+    connection: 'connected',
+    speaking: false,
+    safetyNumber: null,
+    security: 'ok',
+    key: annKey,
+    standing: standingOf(state, RULES, annKey),
+    reaction: null,
+  };
+  return {
+    phase: 'joined',
+    signaling: { kind: 'connected' },
+    microphone: 'off',
+    muted: false,
+    name: 'Sam',
+    title: '',
+    selfId: 'peer_self_00000000',
+    safetyNumber: '',
+    selfSpeaking: false,
+    participants: [ann],
+    inputs: [],
+    inputId: null,
+    selfKey: self,
+    stage: stageViewOf(state, RULES, self, { settled, refusedActs: 0 }),
+    reaction: null,
+  };
+}
+
+test('someone going up and coming down is announced by name', () => {
+  assert.deepEqual(announcements(seen({}), seen({ speakers: [ANN] })), ['Ann joined the stage']);
+  assert.deepEqual(announcements(seen({ speakers: [ANN] }), seen({})), ['Ann left the stage']);
+});
+
+test('a raised hand is announced, a lowered one is not', () => {
+  assert.deepEqual(announcements(seen({}), seen({ hands: [ANN] })), ['Ann raised a hand']);
+  assert.deepEqual(announcements(seen({ hands: [ANN] }), seen({})), []);
+});
+
+test('a new moderator is announced once, not also as joining the stage', () => {
+  assert.deepEqual(announcements(seen({}), seen({ moderators: [ANN] })), ['Ann is now a moderator']);
+  assert.deepEqual(announcements(seen({ speakers: [ANN] }), seen({ moderators: [ANN] })), ['Ann is now a moderator']);
+});
+
+test('what happens to us is said in the second person', () => {
+  assert.deepEqual(announcements(seen({}), seen({ invited: [SELF] })), ["You're invited to speak"]);
+  assert.deepEqual(announcements(seen({ invited: [SELF] }), seen({ speakers: [SELF] })), ["You're on stage"]);
+  assert.deepEqual(announcements(seen({ speakers: [SELF] }), seen({})), ['You were moved to the audience']);
+  assert.deepEqual(announcements(seen({ speakers: [SELF] }), seen({ speakers: [SELF], hostMuted: [SELF] })), ['A host muted you']);
+  assert.deepEqual(announcements(seen({ speakers: [SELF], hostMuted: [SELF] }), seen({ speakers: [SELF] })), ['You may unmute']);
+});
+
+test('leaving the stage ourselves is not called being moved', () => {
+  assert.deepEqual(announcements(seen({ speakers: [SELF] }), seen({}), { leftStage: true }), ['You left the stage']);
+});
+
+test('locking and unlocking the room is announced', () => {
+  assert.deepEqual(announcements(seen({}), seen({ locked: true, admitted: [SELF, ANN] })), ['The room is locked']);
+  assert.deepEqual(announcements(seen({ locked: true, admitted: [SELF, ANN] }), seen({})), ['The room is unlocked']);
+});
+
+test('staff hear who is waiting in the lobby; others do not', () => {
+  const locked = { locked: true, admitted: [SELF] };
+  assert.deepEqual(announcements(seen(locked, { self: HOST }), seen({ ...locked, hands: [] }, { self: HOST })), []);
+  assert.deepEqual(announcements(seen(locked, { self: HOST, annKey: null }), seen(locked, { self: HOST })), ['Ann is waiting in the lobby']);
+  assert.deepEqual(announcements(seen(locked, { annKey: null }), seen(locked)), []);
+});
+
+test('nothing is announced while the room log is still being learned', () => {
+  assert.deepEqual(announcements(seen({}, { settled: false }), seen({ speakers: [ANN, SELF], locked: true })), []);
+  assert.deepEqual(announcements(null, seen({ speakers: [ANN] })), []);
+});
+
+test('someone whose identity we just learned is not announced as joining the stage', () => {
+  assert.deepEqual(announcements(seen({ speakers: [ANN] }, { annKey: null }), seen({ speakers: [ANN] })), []);
+});
