@@ -10,69 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { closeAll, dumpLogs, launchBrowser, openPerson, type Person } from '../helpers/browser.ts';
 import { joinRoom, newRoomLink, waitForPeopleConnected, waitForStatus } from '../helpers/room-page.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears, waitUntilSilent } from '../helpers/tones.ts';
+import { COLLECT_CONNECTIONS, rtpReport, type LinkReport } from '../helpers/rtp-stats.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** What one RTCPeerConnection of a page sends and receives, as getStats() tells it. */
-interface LinkReport {
-  /** 'offer' on the side that initiated, 'answer' on the other. */
-  role: string | null;
-  connection: string;
-  /** currentDirection of each audio transceiver. */
-  audioTransceivers: (string | null)[];
-  /** Audio m-lines in the negotiated SDP. */
-  audioMLines: number;
-  packetsSent: number;
-  packetsReceived: number;
-}
-
-declare global {
-  interface Window {
-    __rtpReport?: () => Promise<LinkReport[]>;
-  }
-}
-
-// A string, not a function: tsx would wrap inner functions in a __name() the page lacks.
-const COLLECT_CONNECTIONS = `(() => {
-  const connections = [];
-  const Base = window.RTCPeerConnection;
-  class Collected extends Base {
-    constructor(...args) {
-      super(...args);
-      connections.push(this);
-    }
-  }
-  window.RTCPeerConnection = Collected;
-  window.__rtpReport = async () => {
-    const reports = [];
-    for (const pc of connections) {
-      if (pc.connectionState === 'closed') continue;
-      let packetsSent = 0;
-      let packetsReceived = 0;
-      (await pc.getStats()).forEach((s) => {
-        if (s.kind !== 'audio') return;
-        if (s.type === 'outbound-rtp') packetsSent += s.packetsSent ?? 0;
-        if (s.type === 'inbound-rtp') packetsReceived += s.packetsReceived ?? 0;
-      });
-      reports.push({
-        role: pc.localDescription ? pc.localDescription.type : null,
-        connection: pc.connectionState,
-        audioTransceivers: pc.getTransceivers().filter((t) => t.receiver.track.kind === 'audio').map((t) => t.currentDirection),
-        audioMLines: ((pc.remoteDescription && pc.remoteDescription.sdp) || '').split('\\r\\n').filter((l) => l.startsWith('m=audio')).length,
-        packetsSent,
-        packetsReceived,
-      });
-    }
-    return reports;
-  };
-})();`;
-
-const rtpReport = (page: Page): Promise<LinkReport[]> => page.evaluate(() => window.__rtpReport!());
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

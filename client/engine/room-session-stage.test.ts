@@ -1,0 +1,193 @@
+/**
+ * The room session enforcing the signed room log: what it plays, whom it links to, when it
+ * captures the microphone, and what ends it. Remote members sign real acts with their own
+ * identities; the session checks them exactly as a browser would.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { toBase64Url } from '../../shared/encoding.ts';
+import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
+import { append, createLog, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { HIGH, LATE, LOW, LOW_STRANGER, OFFER, ROOM, SELF, setup, type SetupOptions } from '../../test/helpers/room-session-harness.ts';
+import { STAGE_MAX } from './room-session.ts';
+
+/** Lets promise chains (the microphone being started) run; timers stay mocked. */
+const asyncWork = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A session in a room whose host is `host` (a remote member, unless the session hosts), with a
+ * copy of the room log kept in step: remote members act through `act`, and what the session
+ * itself signs is folded in by `ours`.
+ */
+function stageRoom(t: TestContext, options: SetupOptions & { members?: string[] } = {}) {
+  const room = setup(t, options);
+  const hostKey = options.hostPeer ? toBase64Url(room.peer(options.hostPeer).identity.publicKey) : toBase64Url(room.identity.publicKey);
+  let log: RoomLog = createLog(ROOM, { hostKey, stageMax: STAGE_MAX });
+  const keyOf = (id: string): string => (id === SELF ? toBase64Url(room.identity.publicKey) : toBase64Url(room.peer(id).identity.publicKey));
+  /** `by` signs the act for the log's next place and sends it to the session. */
+  const act = (by: string, body: ActBody): SignedAct => {
+    const signed = signNext(log, body, room.peer(by).identity);
+    const result = append(log, signed);
+    assert.ok(result.ok, `${by} may not ${body.type}: ${result.ok ? '' : result.reason}`);
+    log = result.log;
+    // Before we join, the act is simply part of the log we will learn.
+    if (room.session.state.get().phase === 'joined') room.receive(by, { kind: 'acts', entries: [signed] });
+    return signed;
+  };
+  /** Folds in every act the session sent since last asked. */
+  const ours = (): void => {
+    for (const { message } of room.peerMessages()) {
+      if (message.kind !== 'acts') continue;
+      for (const entry of message.entries) {
+        if (entry.n !== log.entries.length) continue;
+        const result = append(log, entry);
+        if (result.ok) log = result.log;
+      }
+    }
+  };
+  /** Joins, with the members introducing themselves as holding the log so far. */
+  const enter = async (members: string[] = options.members ?? [LOW, HIGH]): Promise<void> => {
+    await room.joinRoom(members);
+    for (const id of members) room.receive(id, { kind: 'presence', name: id.slice(0, 4), muted: false, log: log.entries.length }, '*');
+    const request = room.peerMessages().find((m) => m.message.kind === 'acts-request');
+    if (request && log.entries.length > 0) room.receive(request.to, { kind: 'acts', entries: [...log.entries] });
+    ours();
+  };
+  const view = () => room.session.state.get().stage;
+  const standing = (id: string) => room.participant(id)?.standing;
+  return { ...room, act, ours, enter, keyOf, view, standing, log: () => log };
+}
+
+test('a listener in a stage room is not asked for the microphone, and its links carry no track', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  r.act(LOW, { type: 'set-kind', kind: 'stage' });
+  await r.enter();
+  assert.equal(r.view().settled, true);
+  assert.equal(r.view().role, 'listener');
+  assert.equal(r.microphone.status, 'off');
+  assert.equal(r.session.state.get().microphone, 'off');
+  assert.ok(r.links.length > 0);
+  for (const link of r.links) assert.equal(link.options.track, null);
+});
+
+test('in a hangout a newcomer takes a seat once it holds the log, and only then captures the microphone', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  r.act(LOW, { type: 'set-info', title: 'Porch', description: '' });
+  assert.equal(r.microphone.status, 'off');
+  await r.enter();
+  r.ours();
+  assert.equal(r.view().role, 'speaker');
+  assert.equal(r.log().entries.at(-1)?.act.type, 'take-seat', 'the seat was signed on top of the log it learned');
+  await asyncWork();
+  assert.equal(r.microphone.status, 'live');
+});
+
+test('only members on stage are played; a listener is heard once invited and accepted', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  r.act(LOW, { type: 'set-kind', kind: 'stage' });
+  await r.enter();
+  assert.equal(r.player.audible.get(LOW), true, 'the host is on stage');
+  assert.equal(r.player.audible.get(HIGH), false, 'a listener is not played, whatever it sends');
+  r.act(LOW, { type: 'invite', target: r.keyOf(HIGH) });
+  assert.equal(r.standing(HIGH)?.invited, true);
+  r.act(HIGH, { type: 'accept-invite' });
+  assert.equal(r.player.audible.get(HIGH), true);
+  r.act(HIGH, { type: 'leave-stage' });
+  assert.equal(r.player.audible.get(HIGH), false);
+});
+
+test('a role change signed by a listener without the right changes nothing and is counted', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  r.act(LOW, { type: 'set-kind', kind: 'stage' });
+  await r.enter();
+  const forged = signNext(r.log(), { type: 'make-moderator', target: r.keyOf(HIGH) }, r.peer(HIGH).identity);
+  r.receive(HIGH, { kind: 'acts', entries: [forged] });
+  assert.equal(r.standing(HIGH)?.role, 'listener');
+  assert.equal(r.view().refusedActs, 1);
+  assert.equal(r.player.audible.get(HIGH), false);
+});
+
+test('going on stage captures the microphone and sends it on every link; leaving stops both', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  r.act(LOW, { type: 'set-kind', kind: 'stage' });
+  await r.enter();
+  r.act(LOW, { type: 'invite', target: r.keyOf(SELF) });
+  assert.equal(r.view().invited, true);
+  assert.equal(r.session.perform({ type: 'accept-invite' }), true);
+  r.ours();
+  await asyncWork();
+  assert.equal(r.view().role, 'speaker');
+  assert.equal(r.microphone.status, 'live');
+  for (const link of r.links) assert.equal(link.tracks.at(-1), r.microphone.track);
+  assert.equal(r.session.perform({ type: 'leave-stage' }), true);
+  assert.equal(r.microphone.status, 'off');
+  for (const link of r.links) assert.equal(link.tracks.at(-1), null);
+});
+
+test('a member the host removes loses its link, and its offers are refused', async (t) => {
+  const r = stageRoom(t, { hostPeer: HIGH });
+  await r.enter();
+  assert.ok(r.links.length > 0);
+  r.act(HIGH, { type: 'remove', target: r.keyOf(LOW) });
+  assert.equal(r.participant(LOW), undefined, 'a removed member is no longer shown');
+  const before = r.links.length;
+  r.receive(LOW, { kind: 'signal', conn: 'conn-after-removal', data: OFFER });
+  assert.equal(r.links.length, before, 'no link answers a removed member');
+});
+
+test('being removed ends our session, and says so', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  await r.enter();
+  r.act(LOW, { type: 'remove', target: r.keyOf(SELF) });
+  assert.equal(r.session.state.get().phase, 'removed');
+  assert.equal(r.microphone.status, 'off');
+  assert.ok(r.links.every((link) => link.destroyed));
+});
+
+test('the host ending the room ends everyone’s session', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  await r.enter();
+  r.act(LOW, { type: 'end' });
+  assert.equal(r.session.state.get().phase, 'ended');
+});
+
+test('in a locked room a newcomer waits unlinked until admitted', async (t) => {
+  const r = stageRoom(t, { members: [LOW] });
+  await r.enter();
+  assert.equal(r.session.perform({ type: 'lock' }), true);
+  r.ours();
+  const before = r.links.length;
+  r.socket().serverSends({ type: 'joined', peer: LATE });
+  r.introduce(LATE, 'Lou');
+  assert.equal(r.standing(LATE)?.waiting, true);
+  // We would offer to LATE (the lower id offers), so a link would show up here at once.
+  assert.equal(r.links.length, before, 'no link to someone in the lobby');
+  // LOW_STRANGER's id is lower than ours, so it is the one to offer: that offer goes unanswered.
+  r.socket().serverSends({ type: 'joined', peer: LOW_STRANGER });
+  r.introduce(LOW_STRANGER, 'Lin');
+  r.receive(LOW_STRANGER, { kind: 'signal', conn: 'conn-from-the-lobby', data: OFFER });
+  assert.equal(r.links.length, before, 'an offer from the lobby is not answered');
+
+  assert.equal(r.session.perform({ type: 'admit', target: r.keyOf(LATE) }), true);
+  assert.equal(r.standing(LATE)?.waiting, false);
+  assert.equal(r.links.length, before + 1);
+  assert.equal(r.links.at(-1)?.options.initiator, true);
+  assert.equal(r.session.perform({ type: 'admit', target: r.keyOf(LOW_STRANGER) }), true);
+  r.receive(LOW_STRANGER, { kind: 'signal', conn: 'conn-once-admitted', data: OFFER });
+  assert.equal(r.links.length, before + 2, 'once admitted, its offer is answered');
+});
+
+test('muted by the host: our microphone is muted and we cannot unmute until allowed', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  await r.enter();
+  r.ours();
+  assert.equal(r.view().role, 'speaker');
+  r.act(LOW, { type: 'mute', target: r.keyOf(SELF) });
+  assert.equal(r.session.state.get().muted, true);
+  assert.equal(r.microphone.mutedCalls.at(-1), true);
+  r.session.setMuted(false);
+  assert.equal(r.session.state.get().muted, true, 'unmuting is refused');
+  r.act(LOW, { type: 'allow-unmute', target: r.keyOf(SELF) });
+  r.session.setMuted(false);
+  assert.equal(r.session.state.get().muted, false);
+});

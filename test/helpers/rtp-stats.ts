@@ -1,0 +1,61 @@
+/**
+ * What a page's RTCPeerConnections send and receive, from getStats(). Install COLLECT_CONNECTIONS
+ * as an init script before the page loads; rtpReport then reads every connection it made.
+ */
+import type { Page } from 'playwright-core';
+
+/** What one RTCPeerConnection of a page sends and receives, as getStats() tells it. */
+export interface LinkReport {
+  /** 'offer' on the side that initiated, 'answer' on the other. */
+  role: string | null;
+  connection: string;
+  /** currentDirection of each audio transceiver. */
+  audioTransceivers: (string | null)[];
+  /** Audio m-lines in the negotiated SDP. */
+  audioMLines: number;
+  packetsSent: number;
+  packetsReceived: number;
+}
+
+declare global {
+  interface Window {
+    __rtpReport?: () => Promise<LinkReport[]>;
+  }
+}
+
+// A string, not a function: tsx would wrap inner functions in a __name() the page lacks.
+export const COLLECT_CONNECTIONS = `(() => {
+  const connections = [];
+  const Base = window.RTCPeerConnection;
+  class Collected extends Base {
+    constructor(...args) {
+      super(...args);
+      connections.push(this);
+    }
+  }
+  window.RTCPeerConnection = Collected;
+  window.__rtpReport = async () => {
+    const reports = [];
+    for (const pc of connections) {
+      if (pc.connectionState === 'closed') continue;
+      let packetsSent = 0;
+      let packetsReceived = 0;
+      (await pc.getStats()).forEach((s) => {
+        if (s.kind !== 'audio') return;
+        if (s.type === 'outbound-rtp') packetsSent += s.packetsSent ?? 0;
+        if (s.type === 'inbound-rtp') packetsReceived += s.packetsReceived ?? 0;
+      });
+      reports.push({
+        role: pc.localDescription ? pc.localDescription.type : null,
+        connection: pc.connectionState,
+        audioTransceivers: pc.getTransceivers().filter((t) => t.receiver.track.kind === 'audio').map((t) => t.currentDirection),
+        audioMLines: ((pc.remoteDescription && pc.remoteDescription.sdp) || '').split('\\r\\n').filter((l) => l.startsWith('m=audio')).length,
+        packetsSent,
+        packetsReceived,
+      });
+    }
+    return reports;
+  };
+})();`;
+
+export const rtpReport = (page: Page): Promise<LinkReport[]> => page.evaluate(() => window.__rtpReport!());
