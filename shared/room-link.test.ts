@@ -218,6 +218,8 @@ test('any fragment that is not 87 characters after an optional # is refused', ()
 test('a valid link with any character inserted or removed is refused', () => {
   fc.assert(
     fc.property(secretBytes, bytes32, fc.nat(87), fc.string({ minLength: 1, maxLength: 1 }), fc.boolean(), (bytes, hostKey, at, c, insert) => {
+      // A '#' in front is the fragment marker itself, which the parser allows.
+      fc.pre(!(insert && at === 0 && c === '#'));
       const text = secretOf(bytes, hostKey).text;
       const damaged = insert ? `${text.slice(0, at)}${c}${text.slice(at)}` : `${text.slice(0, Math.min(at, 86))}${text.slice(Math.min(at, 86) + 1)}`;
       assert.equal(refusal(parseRoomFragment(damaged)), 'bad-link');
