@@ -38,6 +38,8 @@ const actBodies: fc.Arbitrary<ActBody> = fc.oneof(
     { type: 'lock' },
     { type: 'unlock' },
     { type: 'end' },
+    { type: 'stand-in' },
+    { type: 'host-returns' },
   ),
   fc.constantFrom('hangout' as const, 'stage' as const).map((kind): ActBody => ({ type: 'set-kind', kind })),
   fc

@@ -40,6 +40,10 @@ const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('unlock') }),
   v.strictObject({ type: v.literal('admit'), target: identityKey }),
   v.strictObject({ type: v.literal('end') }),
+  /** While the host is away and the room has no moderators, a speaker keeps order as acting host. */
+  v.strictObject({ type: v.literal('stand-in') }),
+  /** The host is back: the acting host returns to being a speaker. */
+  v.strictObject({ type: v.literal('host-returns') }),
 ]);
 export type ActBody = v.InferOutput<typeof ActBodySchema>;
 

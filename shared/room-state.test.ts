@@ -73,6 +73,8 @@ const HANGOUT = play(initialStageState, [
   [host, { type: 'make-moderator', target: MIA }],
   [sam, { type: 'take-seat' }],
 ]);
+/** A hangout where Sam took a seat and nobody moderates. */
+const HANGOUT_WITHOUT_STAFF = play(initialStageState, [[sam, { type: 'take-seat' }]]);
 const STAFF = [host, mia] as const;
 const NOT_STAFF = [sam, ann] as const;
 
@@ -454,6 +456,37 @@ test('a removed identity never enters, locked or not', () => {
 
 // --- end ------------------------------------------------------------------------------------
 
+test('with the host away and no moderators, a speaker stands in with moderator rights until the host returns', () => {
+  const hangout = play(initialStageState, [
+    [sam, { type: 'take-seat' }],
+    [ann, { type: 'take-seat' }],
+  ]);
+  const acting = allowed(hangout, sam, { type: 'stand-in' });
+  assert.equal(role(acting, SAM), 'moderator');
+  refused(acting, ann, { type: 'stand-in' });
+  const moved = allowed(acting, sam, { type: 'move-to-audience', target: ANN });
+  assert.equal(role(moved, ANN), 'listener');
+  const back = allowed(acting, host, { type: 'host-returns' });
+  assert.equal(back.standIn, null);
+  assert.equal(role(back, SAM), 'speaker');
+});
+
+test('nobody stands in where there are moderators, and only the host ends a stand-in', () => {
+  refused(STAGE, sam, { type: 'stand-in' });
+  const acting = allowed(HANGOUT_WITHOUT_STAFF, sam, { type: 'stand-in' });
+  refused(acting, sam, { type: 'host-returns' });
+  refused(HANGOUT_WITHOUT_STAFF, host, { type: 'host-returns' });
+  refused(HANGOUT_WITHOUT_STAFF, ann, { type: 'stand-in' });
+});
+
+test('an acting host who leaves the stage, or is made a moderator alongside others, stops acting', () => {
+  const acting = allowed(HANGOUT_WITHOUT_STAFF, sam, { type: 'stand-in' });
+  assert.equal(allowed(acting, sam, { type: 'leave-stage' }).standIn, null);
+  const appointed = allowed(acting, host, { type: 'make-moderator', target: ANN });
+  assert.equal(appointed.standIn, null);
+  assert.equal(role(appointed, SAM), 'speaker');
+});
+
 test('only the host ends the room', () => {
   for (const who of [mia, sam, ann]) refused(STAGE, who, { type: 'end' });
   assert.equal(allowed(STAGE, host, { type: 'end' }).ended, true);
@@ -507,6 +540,8 @@ const actsOn = (targets: readonly string[]): fc.Arbitrary<ActBody> =>
         { type: 'leave-stage' },
         { type: 'lock' },
         { type: 'unlock' },
+        { type: 'stand-in' },
+        { type: 'host-returns' },
       ),
       weight: 8,
     },
@@ -585,6 +620,10 @@ function hasRight(s: StageState, rules: RoomRules, by: string, act: ActBody): bo
       return staff;
     case 'admit':
       return staff && !s.banned.includes(act.target);
+    case 'stand-in':
+      return r === 'speaker' && s.moderators.length === 0 && s.standIn === null;
+    case 'host-returns':
+      return r === 'host' && s.standIn !== null;
   }
 }
 
@@ -605,6 +644,10 @@ function assertInvariants(s: StageState, rules: RoomRules): void {
     if (name !== 'admitted') assert.ok(!list.includes(hostKey), `the host is in ${name}`);
   }
   for (const k of s.moderators) assert.ok(!s.speakers.includes(k), 'a moderator is also a speaker');
+  if (s.standIn !== null) {
+    assert.ok(s.speakers.includes(s.standIn), 'the acting host is not a speaker');
+    assert.equal(s.moderators.length, 0, 'an acting host beside moderators');
+  }
   for (const k of [...s.hands, ...s.invited]) assert.equal(roleOf(s, rules, k), 'listener', 'only listeners hold hands or invitations');
   for (const k of s.banned) {
     assert.equal(roleOf(s, rules, k), 'listener');

@@ -7,6 +7,7 @@ import { assertNever } from './result.ts';
  * People are identity keys (base64url). An act by someone without the right changes nothing.
  *
  * Invariants kept here: the host is always on stage and can never be muted, moved or removed;
+ * an acting host (standIn) is a speaker with moderator rights, and only while there are no moderators;
  * a banned identity holds no role, hand, invitation or admission; one identity has one role;
  * the stage (host included) never grows past stageMax by self-service.
  */
@@ -34,6 +35,8 @@ export interface StageState {
   locked: boolean;
   admitted: readonly string[];
   ended: boolean;
+  /** A speaker keeping order while the host is away (moderator rights until the host returns). */
+  standIn: string | null;
 }
 
 export const initialStageState: StageState = {
@@ -49,11 +52,12 @@ export const initialStageState: StageState = {
   locked: false,
   admitted: [],
   ended: false,
+  standIn: null,
 };
 
 export function roleOf(state: StageState, rules: RoomRules, key: string): Role {
   if (key === rules.hostKey) return 'host';
-  if (state.moderators.includes(key)) return 'moderator';
+  if (state.moderators.includes(key) || state.standIn === key) return 'moderator';
   if (state.speakers.includes(key)) return 'speaker';
   return 'listener';
 }
@@ -85,6 +89,7 @@ function clearPerson(state: StageState, key: string): StageState {
     speakers: without(state.speakers, key),
     hands: without(state.hands, key),
     invited: without(state.invited, key),
+    standIn: state.standIn === key ? null : state.standIn,
   };
 }
 
@@ -136,7 +141,7 @@ export function applyAct(state: StageState, rules: RoomRules, signed: Authored):
     }
     case 'make-moderator':
       if (!isHost || act.target === rules.hostKey || state.banned.includes(act.target)) return state;
-      return { ...clearPerson(state, act.target), moderators: [...without(state.moderators, act.target), act.target] };
+      return { ...clearPerson(state, act.target), standIn: null, moderators: [...without(state.moderators, act.target), act.target] };
     case 'remove': {
       const target = roleOf(state, rules, act.target);
       if (!isStaff || target === 'host' || (role === 'moderator' && target === 'moderator')) return state;
@@ -155,6 +160,11 @@ export function applyAct(state: StageState, rules: RoomRules, signed: Authored):
       return isStaff && !state.banned.includes(act.target) ? { ...state, admitted: withKey(state.admitted, act.target) } : state;
     case 'end':
       return isHost ? { ...state, ended: true } : state;
+    case 'stand-in':
+      // Only with no moderators at all: where there are moderators, the oldest present one keeps order.
+      return role === 'speaker' && state.moderators.length === 0 && state.standIn === null ? { ...state, standIn: by } : state;
+    case 'host-returns':
+      return isHost && state.standIn !== null ? { ...state, standIn: null } : state;
     default:
       return assertNever(act);
   }

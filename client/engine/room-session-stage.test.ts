@@ -191,3 +191,27 @@ test('muted by the host: our microphone is muted and we cannot unmute until allo
   r.session.setMuted(false);
   assert.equal(r.session.state.get().muted, false);
 });
+
+test('with the host gone and nobody moderating, the longest-serving speaker here stands in as acting host', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  await r.enter();
+  r.ours();
+  assert.equal(r.view().role, 'speaker');
+  assert.equal(r.view().actingHost, null, 'the host is here');
+  r.socket().serverSends({ type: 'left', peer: LOW });
+  r.ours();
+  assert.equal(r.log().entries.at(-1)?.act.type, 'stand-in');
+  assert.equal(r.view().role, 'moderator');
+  assert.equal(r.view().actingHost, r.keyOf(SELF));
+});
+
+test('a returning host takes over from whoever stood in', async (t) => {
+  const r = stageRoom(t, { members: [HIGH] });
+  r.act(HIGH, { type: 'take-seat' });
+  r.act(HIGH, { type: 'stand-in' });
+  await r.enter();
+  r.ours();
+  assert.equal(r.log().entries.at(-1)?.act.type, 'host-returns');
+  assert.equal(r.standing(HIGH)?.role, 'speaker');
+  assert.equal(r.view().actingHost, null);
+});

@@ -5,7 +5,7 @@ import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
 import type { ActBody } from '../../shared/room-acts.ts';
-import { initialStageState, isOnStage, type RoomKind, type RoomRules } from '../../shared/room-state.ts';
+import { initialStageState, isOnStage, type RoomKind, type RoomRules, type StageState } from '../../shared/room-state.ts';
 import type { Microphone, MicrophoneStatus, AudioInput } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
 import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
@@ -17,7 +17,7 @@ import { createSpeakingDetector } from './speaking-detector.ts';
 import { firstActs } from './first-acts.ts';
 import { createMicrophoneGate } from './microphone-gate.ts';
 import { createRoomStage } from './room-stage.ts';
-import { standingOf, stageViewOf, type StageView, type StandingView } from './stage-view.ts';
+import { actingHostOf, shouldStandIn, standingOf, stageViewOf, type StageView, type StandingView } from './stage-view.ts';
 import type { Reaction } from '../../shared/peer-message.ts';
 
 export interface Participant {
@@ -122,7 +122,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     inputs: [],
     inputId: null,
     selfKey,
-    stage: stageViewOf(initialStageState, rules, selfKey, { settled: false, refusedActs: 0 }),
+    stage: stageViewOf(initialStageState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),
     reaction: null,
   });
   const patch = (changes: Partial<RoomState>): void => state.update((s) => ({ ...s, ...changes }));
@@ -249,7 +249,8 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     const room = stage.log().state;
     if (room.banned.includes(selfKey)) return teardown('removed');
     if (room.ended) return teardown('ended');
-    const view = stageViewOf(room, rules, selfKey, { settled, refusedActs });
+    const present = presentKeys();
+    const view = stageViewOf(room, rules, selfKey, { settled, refusedActs, actingHost: actingHostOf(room, rules, present) });
     state.update((s) => ({
       ...s,
       title: room.title || s.title,
@@ -270,6 +271,23 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     for (const p of state.get().participants) deps.player.setAudible(p.id, p.standing.audible);
     void syncMicrophone();
     settle();
+    if (settled) keepOrder(room, present);
+  }
+
+  /** The identity keys in the room right now, ours included. */
+  function presentKeys(): Set<string> {
+    const present = new Set([selfKey]);
+    for (const peer of roster) {
+      const key = keys.get(peer);
+      if (key !== undefined && presented.has(peer)) present.add(key);
+    }
+    return present;
+  }
+
+  /** Someone keeps order while the host is away; the returning host takes over again. */
+  function keepOrder(room: StageState, present: ReadonlySet<string>): void {
+    if (selfKey === rules.hostKey && room.standIn !== null) stage.perform({ type: 'host-returns' });
+    else if (shouldStandIn(room, rules, present, selfKey)) stage.perform({ type: 'stand-in' });
   }
 
   /** Once we hold the room's log, the acts a member makes by itself (first-acts.ts), once. */
@@ -358,7 +376,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         mesh?.drop(frame.peer);
         removeParticipant(frame.peer);
         stage.onGone(frame.peer);
-        settle();
+        refresh();
         return;
       case 'msg':
         onPeerMessage(frame.from, frame.box);

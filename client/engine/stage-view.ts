@@ -25,6 +25,8 @@ export interface StageView extends StandingView {
   settled: boolean;
   /** Acts from others that failed their checks: forged, or signed without the right. */
   refusedActs: number;
+  /** Who keeps order while the host is away: the first present moderator, else a speaker standing in. */
+  actingHost: string | null;
 }
 
 export function standingOf(state: StageState, rules: RoomRules, key: string | null): StandingView {
@@ -40,7 +42,12 @@ export function standingOf(state: StageState, rules: RoomRules, key: string | nu
   };
 }
 
-export function stageViewOf(state: StageState, rules: RoomRules, selfKey: string, extra: { settled: boolean; refusedActs: number }): StageView {
+export function stageViewOf(
+  state: StageState,
+  rules: RoomRules,
+  selfKey: string,
+  { settled, refusedActs, actingHost = null }: { settled: boolean; refusedActs: number; actingHost?: string | null },
+): StageView {
   return {
     ...standingOf(state, rules, selfKey),
     kind: state.kind,
@@ -48,6 +55,22 @@ export function stageViewOf(state: StageState, rules: RoomRules, selfKey: string
     locked: state.locked,
     stageCount: 1 + state.moderators.length + state.speakers.length,
     stageMax: rules.stageMax,
-    ...extra,
+    settled,
+    refusedActs,
+    actingHost,
   };
+}
+
+/** The host if present keeps order; otherwise the first present moderator, else a speaker standing in. */
+export function actingHostOf(state: StageState, rules: RoomRules, present: ReadonlySet<string>): string | null {
+  if (present.has(rules.hostKey)) return null;
+  const moderator = state.moderators.find((key) => present.has(key));
+  if (moderator) return moderator;
+  return state.standIn !== null && present.has(state.standIn) ? state.standIn : null;
+}
+
+/** Whether we should stand in as acting host: the host is away, nobody moderates, and we are the longest-serving speaker here. */
+export function shouldStandIn(state: StageState, rules: RoomRules, present: ReadonlySet<string>, selfKey: string): boolean {
+  if (present.has(rules.hostKey) || state.moderators.length > 0 || state.standIn !== null) return false;
+  return state.speakers.find((key) => present.has(key)) === selfKey;
 }
