@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Participant, RoomState } from '../engine/room-session.ts';
-import { connectionLabel, statusLines } from './status-text.ts';
+import { connectionLabel, liveness, statusLines } from './status-text.ts';
 import { initialStageState } from '../../shared/room-state.ts';
 import { standingOf, stageViewOf } from '../engine/stage-view.ts';
 
@@ -186,4 +186,17 @@ test('acts signed without the right are counted, in the singular and the plural'
   assert.deepEqual(statusLines(state({ stage: { ...JOINED.stage, refusedActs: 3 } })), [
     { tone: 'warn', text: '3 changes to the room were ignored: they were signed by someone without the right.' },
   ]);
+});
+
+test('the liveness pill answers "am I on air?" from the most pressing fact down', () => {
+  const speaker = asListener({ speakers: [LISTENER_KEY] });
+  const says = (changes: Partial<RoomState>): string => liveness(state(changes)).text;
+  assert.equal(says({}), 'Live');
+  assert.equal(says({ muted: true }), 'Muted');
+  assert.equal(says({ microphone: 'denied' }), 'No microphone');
+  assert.equal(says({ microphone: 'off', muted: true }), 'No microphone');
+  assert.equal(says({ stage: asListener({}) }), 'Listening');
+  assert.equal(says({ stage: { ...speaker, hostMuted: true }, muted: true }), 'Muted by host');
+  assert.equal(says({ stage: asListener({ locked: true }) }), 'In the lobby');
+  assert.equal(says({ stage: asListener({ locked: true }), signaling: { kind: 'reconnecting', attempt: 1, retryInMs: 500 } }), 'Reconnecting');
 });

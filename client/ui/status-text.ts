@@ -88,3 +88,20 @@ export const securityLabel: Record<'unsecured' | 'key-changed', string> = {
   unsecured: 'Not secure',
   'key-changed': 'Identity changed',
 };
+
+export interface Liveness {
+  text: 'Reconnecting' | 'In the lobby' | 'Listening' | 'Muted by host' | 'No microphone' | 'Muted' | 'Live';
+  /** ok: others hear you; quiet: nobody expects to; warn: something stands between you and the room. */
+  tone: 'ok' | 'quiet' | 'warn';
+}
+
+/** The one-word answer to "am I on air?", always visible while in the room. */
+export function liveness(s: RoomState): Liveness {
+  if (s.signaling.kind !== 'connected') return { text: 'Reconnecting', tone: 'warn' };
+  if (s.stage.waiting) return { text: 'In the lobby', tone: 'warn' };
+  if (s.stage.role === 'listener') return { text: 'Listening', tone: 'quiet' };
+  if (s.stage.hostMuted) return { text: 'Muted by host', tone: 'warn' };
+  if (s.microphone !== 'live') return { text: 'No microphone', tone: 'warn' };
+  if (s.muted) return { text: 'Muted', tone: 'warn' };
+  return { text: 'Live', tone: 'ok' };
+}
