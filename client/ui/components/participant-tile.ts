@@ -1,8 +1,21 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import type { Role } from '../../../shared/room-state.ts';
 import { theme } from '../theme.ts';
 
-/** One person in the room: avatar with a speaking ring, name, and how we are connected to them. */
+const roleLabel: Record<Role, string> = { host: 'Host', moderator: 'Moderator', speaker: '', listener: '' };
+
+/** 1 → "1st", 2 → "2nd", 11 → "11th": a place in the raised-hand line. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/**
+ * One person in the room: avatar with a speaking ring, a raised hand and its place, a reaction
+ * for a moment, name, role, and how we are connected to them.
+ */
 @customElement('porch-participant')
 export class ParticipantTile extends LitElement {
   @property() name = '';
@@ -12,6 +25,12 @@ export class ParticipantTile extends LitElement {
   /** How we are connected to them; ignored for ourselves. */
   @property() connection = '';
   @property({ attribute: 'connection-ok', type: Boolean }) connectionOk = true;
+  @property({ attribute: false }) stageRole: Role = 'speaker';
+  /** Muted by the host or a moderator (shown instead of a plain mute). */
+  @property({ attribute: 'host-muted', type: Boolean }) hostMuted = false;
+  /** Place in the raised-hand line, 0 first; null when the hand is down. */
+  @property({ attribute: false }) hand: number | null = null;
+  @property({ attribute: false }) reaction: string | null = null;
 
   static override styles = [
     theme,
@@ -48,6 +67,47 @@ export class ParticipantTile extends LitElement {
         font-size: 0.7rem;
         padding: 0.15rem 0.4rem;
       }
+      .badge.host-muted {
+        background: var(--bad);
+      }
+      .hand {
+        position: absolute;
+        left: -6px;
+        top: -6px;
+        background: var(--surface);
+        color: var(--ink);
+        border: 1px solid var(--line);
+        border-radius: 999px;
+        font-size: 0.75rem;
+        padding: 0.1rem 0.35rem;
+      }
+      .reaction {
+        position: absolute;
+        right: -10px;
+        top: -12px;
+        font-size: 1.6rem;
+        line-height: 1;
+        filter: drop-shadow(0 1px 2px rgb(0 0 0 / 0.25));
+        animation: pop 240ms ease-out;
+      }
+      @keyframes pop {
+        from {
+          transform: scale(0.3) translateY(8px);
+          opacity: 0;
+        }
+      }
+      @media (prefers-reduced-motion: reduce) {
+        .reaction {
+          animation: none;
+        }
+      }
+      .role {
+        font-size: 0.75rem;
+        font-weight: 700;
+        color: var(--accent);
+        text-transform: uppercase;
+        letter-spacing: 0.04em;
+      }
       .name {
         font-weight: 600;
         max-width: 100%;
@@ -72,7 +132,16 @@ export class ParticipantTile extends LitElement {
       .slice(0, 2)
       .map((w) => [...w][0]?.toUpperCase())
       .join('');
-    const status = [this.speaking ? 'speaking' : '', this.muted ? 'muted' : ''].filter(Boolean).join(', ');
+    const role = roleLabel[this.stageRole];
+    const status = [
+      role.toLowerCase(),
+      this.speaking ? 'speaking' : '',
+      this.hostMuted ? 'muted by host' : this.muted ? 'muted' : '',
+      this.hand === null ? '' : `hand raised, ${ordinal(this.hand + 1)} in line`,
+      this.reaction ? `reacted ${this.reaction}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return html`
       <div
         class="avatar ${this.speaking ? 'speaking' : ''}"
@@ -81,9 +150,13 @@ export class ParticipantTile extends LitElement {
         aria-label="${this.name}${status ? ` (${status})` : ''}"
         data-speaking=${this.speaking}
       >
-        ${initials || '?'} ${this.muted ? html`<span class="badge" aria-hidden="true">muted</span>` : ''}
+        ${initials || '?'}
+        ${this.hostMuted || this.muted ? html`<span class="badge ${this.hostMuted ? 'host-muted' : ''}" aria-hidden="true">muted</span>` : nothing}
+        ${this.hand === null ? nothing : html`<span class="hand" aria-hidden="true">✋ ${this.hand + 1}</span>`}
+        ${this.reaction ? html`<span class="reaction" aria-hidden="true">${this.reaction}</span>` : nothing}
       </div>
       <div class="name">${this.name}</div>
+      ${role ? html`<div class="role" aria-hidden="true">${role}</div>` : nothing}
       <div class="conn ${this.connectionOk ? '' : 'bad'}">${this.self ? 'You' : this.connection}</div>
     `;
   }
