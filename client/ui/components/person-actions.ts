@@ -1,0 +1,48 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { theme } from '../theme.ts';
+import { actEvent } from './act-event.ts';
+import type { PersonAction } from './person-rights.ts';
+
+/**
+ * The buttons staff have for one person (person-rights.ts decides which). They carry the bare
+ * action names ("Mute", "Remove"); the group around them, named after the person, says whom.
+ * @fires act - detail: the ActBody to perform.
+ */
+@customElement('porch-person-actions')
+export class PersonActions extends LitElement {
+  @property({ attribute: false }) actions: readonly PersonAction[] = [];
+
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: flex;
+        flex-wrap: wrap;
+        justify-content: center;
+        gap: 0.3rem;
+      }
+      button {
+        min-height: 32px;
+        padding: 0.2rem 0.6rem;
+        font-size: 0.78rem;
+        white-space: nowrap;
+      }
+      button.danger {
+        color: var(--bad);
+      }
+    `,
+  ];
+
+  override render() {
+    return this.actions.map(
+      (a) => html`<button class=${a.danger ? 'danger' : ''} @click=${() => this.dispatchEvent(actEvent(a.act))}>${a.label}</button>`,
+    );
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'porch-person-actions': PersonActions;
+  }
+}

@@ -1,0 +1,239 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH } from '../../../shared/room-acts.ts';
+import type { RoomKind } from '../../../shared/room-state.ts';
+import type { StageView } from '../../engine/stage-view.ts';
+import { theme } from '../theme.ts';
+import { actEvent } from './act-event.ts';
+
+const kinds: readonly { kind: RoomKind; name: string; hint: string }[] = [
+  { kind: 'hangout', name: 'Hangout', hint: 'Anyone can take a free seat on stage' },
+  { kind: 'stage', name: 'Stage', hint: 'Listeners raise a hand; staff bring them up' },
+];
+
+/**
+ * Room-wide controls for staff: lock and unlock for host and moderators; for the host alone the
+ * room's type, its title and description, and ending it (after asking).
+ * @fires act - detail: the ActBody to perform.
+ */
+@customElement('porch-room-settings')
+export class RoomSettings extends LitElement {
+  @property({ attribute: false }) stage!: StageView;
+  @property() roomTitle = '';
+  /** What the host is typing; null while untouched, so the room's own values show. */
+  @state() private draftTitle: string | null = null;
+  @state() private draftDescription: string | null = null;
+  @query('dialog') private confirmEnd!: HTMLDialogElement;
+
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: grid;
+        gap: 1.25rem;
+      }
+      h2 {
+        font-size: 1rem;
+        margin: 0 0 0.6rem;
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      .hint {
+        margin: 0.4rem 0 0;
+        color: var(--muted-ink);
+        font-size: 0.85rem;
+        font-weight: 400;
+      }
+      form {
+        display: grid;
+        gap: 0.75rem;
+      }
+      textarea {
+        font: inherit;
+        font-weight: 400;
+        padding: 0.6rem 0.8rem;
+        border-radius: 10px;
+        border: 1px solid var(--line);
+        background: var(--surface);
+        color: var(--ink);
+        resize: vertical;
+        min-height: 4.5rem;
+      }
+      textarea:focus-visible {
+        outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent);
+        outline-offset: 2px;
+      }
+      form button {
+        justify-self: start;
+      }
+      fieldset {
+        border: 0;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 0.4rem;
+      }
+      legend {
+        padding: 0;
+        margin-bottom: 0.6rem;
+        font-weight: 700;
+      }
+      .kind {
+        display: flex;
+        align-items: baseline;
+        gap: 0.5rem;
+        font-weight: 600;
+      }
+      .kind input {
+        min-height: 0;
+        accent-color: var(--accent);
+      }
+      .kind .hint {
+        margin: 0;
+      }
+      button.danger {
+        color: var(--bad);
+      }
+      button.danger.primary {
+        background: var(--bad);
+        border-color: var(--bad);
+        color: #fff;
+      }
+      dialog {
+        border: 1px solid var(--line);
+        border-radius: var(--radius);
+        padding: 1.5rem;
+        max-width: min(26rem, 90vw);
+        background: var(--surface);
+        color: var(--ink);
+      }
+      dialog::backdrop {
+        background: rgb(42 36 32 / 0.4);
+      }
+      dialog h2 {
+        font-size: 1.2rem;
+      }
+      dialog p {
+        color: var(--muted-ink);
+      }
+      .actions {
+        display: flex;
+        flex-wrap: wrap;
+        justify-content: flex-end;
+        gap: 0.5rem;
+        margin-top: 1.25rem;
+      }
+    `,
+  ];
+
+  private act(...args: Parameters<typeof actEvent>): void {
+    this.dispatchEvent(actEvent(...args));
+  }
+
+  override render() {
+    const s = this.stage;
+    const host = s.role === 'host';
+    return html`
+      <section aria-labelledby="access-title">
+        <h2 id="access-title">Who can come in</h2>
+        <div class="row">
+          ${s.locked
+            ? html`<button @click=${() => this.act({ type: 'unlock' })}>Unlock room</button>`
+            : html`<button @click=${() => this.act({ type: 'lock' })}>Lock room</button>`}
+        </div>
+        <p class="hint">
+          ${s.locked ? 'Locked: newcomers wait in the lobby until you let them in.' : 'Open: anyone with the link comes straight in.'}
+        </p>
+      </section>
+      ${host ? this.renderHostSettings(s) : nothing} ${host ? this.renderEnd() : nothing}
+    `;
+  }
+
+  private renderHostSettings(s: StageView) {
+    const title = this.draftTitle ?? this.roomTitle;
+    const description = this.draftDescription ?? s.description;
+    const changed = title.trim() !== this.roomTitle || description.trim() !== s.description;
+    return html`
+      <fieldset>
+        <legend>Room type</legend>
+        ${kinds.map(
+          ({ kind, name, hint }) => html`<label class="kind">
+            <input
+              type="radio"
+              name="room-kind"
+              aria-labelledby="kind-${kind}"
+              aria-describedby="kind-${kind}-hint"
+              .checked=${s.kind === kind}
+              @change=${() => this.act({ type: 'set-kind', kind })}
+            />
+            <span id="kind-${kind}">${name}</span>
+            <span class="hint" id="kind-${kind}-hint">${hint}</span>
+          </label>`,
+        )}
+      </fieldset>
+      <form aria-labelledby="details-title" @submit=${this.saveDetails}>
+        <h2 id="details-title">Room details</h2>
+        <label>
+          Title
+          <input
+            maxlength=${MAX_TITLE_LENGTH}
+            .value=${title}
+            @input=${(e: Event) => (this.draftTitle = (e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <label>
+          Description
+          <textarea
+            maxlength=${MAX_DESCRIPTION_LENGTH}
+            .value=${description}
+            @input=${(e: Event) => (this.draftDescription = (e.target as HTMLTextAreaElement).value)}
+          ></textarea>
+        </label>
+        <button type="submit" ?disabled=${!changed}>Save</button>
+      </form>
+    `;
+  }
+
+  private renderEnd() {
+    return html`<section aria-labelledby="end-section-title">
+        <h2 id="end-section-title">Ending</h2>
+        <button class="danger" @click=${() => this.confirmEnd.showModal()}>End room</button>
+        <p class="hint">Closes the room for everyone in it.</p>
+      </section>
+      <dialog aria-labelledby="end-title">
+      <h2 id="end-title">End this room?</h2>
+      <p>Everyone here is disconnected and the room closes. This cannot be undone.</p>
+      <div class="actions">
+        <button autofocus @click=${() => this.confirmEnd.close()}>Cancel</button>
+        <button
+          class="danger primary"
+          @click=${() => {
+            this.confirmEnd.close();
+            this.act({ type: 'end' });
+          }}
+        >
+          End room for everyone
+        </button>
+      </div>
+    </dialog>`;
+  }
+
+  private saveDetails(e: Event): void {
+    e.preventDefault();
+    const title = (this.draftTitle ?? this.roomTitle).trim();
+    const description = (this.draftDescription ?? this.stage.description).trim();
+    this.act({ type: 'set-info', title, description });
+    this.draftTitle = null;
+    this.draftDescription = null;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'porch-room-settings': RoomSettings;
+  }
+}
