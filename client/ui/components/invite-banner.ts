@@ -1,0 +1,72 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { theme } from '../theme.ts';
+import { actEvent } from './act-event.ts';
+
+/**
+ * The invitation to speak, prominent until answered.
+ * @fires act - detail: accept-invite or decline-invite.
+ */
+@customElement('porch-invite-banner')
+export class InviteBanner extends LitElement {
+  /** No free seat on stage right now: accepting would be refused. */
+  @property({ type: Boolean }) full = false;
+
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: block;
+      }
+      .banner {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.75rem 1rem;
+        padding: 1rem 1.1rem;
+        border-radius: var(--radius);
+        background: color-mix(in srgb, var(--accent) 10%, var(--surface));
+        border: 2px solid var(--accent);
+      }
+      .text {
+        flex: 1 1 14rem;
+      }
+      h2 {
+        margin: 0;
+        font-size: 1.1rem;
+      }
+      p {
+        margin: 0.2rem 0 0;
+        color: var(--muted-ink);
+        font-size: 0.9rem;
+      }
+      .buttons {
+        display: flex;
+        gap: 0.5rem;
+      }
+    `,
+  ];
+
+  override render() {
+    return html`<section class="banner" aria-labelledby="invite-title">
+      <div class="text">
+        <h2 id="invite-title">You're invited to speak</h2>
+        <p>
+          ${this.full
+            ? 'The stage is full right now; you can accept once someone leaves it.'
+            : 'Accept to go on stage with your microphone, so everyone here hears you.'}
+        </p>
+      </div>
+      <div class="buttons">
+        <button class="primary" ?disabled=${this.full} @click=${() => this.dispatchEvent(actEvent({ type: 'accept-invite' }))}>Accept</button>
+        <button @click=${() => this.dispatchEvent(actEvent({ type: 'decline-invite' }))}>Decline</button>
+      </div>
+    </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'porch-invite-banner': InviteBanner;
+  }
+}

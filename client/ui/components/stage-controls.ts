@@ -1,0 +1,155 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { Reaction } from '../../../shared/peer-message.ts';
+import type { RoomSession, RoomState } from '../../engine/room-session.ts';
+import { theme } from '../theme.ts';
+import { actEvent } from './act-event.ts';
+import { ordinal } from './participant-tile.ts';
+import './reaction-bar.ts';
+
+/**
+ * The person's own controls, in the bar along the bottom: on stage, Mute and the microphone;
+ * in the audience, a hand to raise (or a free seat to take in a hangout); reactions; Leave.
+ * @fires act - detail: the ActBody to perform (hands, seats, leaving the stage).
+ */
+@customElement('porch-stage-controls')
+export class StageControls extends LitElement {
+  @property({ attribute: false }) session!: RoomSession;
+  @property({ attribute: false }) state!: RoomState;
+
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: grid;
+        gap: 0.5rem;
+        padding: 0.7rem 0.8rem;
+        background: var(--surface);
+        border: 1px solid var(--line);
+        border-radius: var(--radius);
+        box-shadow: 0 -4px 16px rgb(42 36 32 / 0.06);
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      label {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        flex: 1 1 9rem;
+        max-width: 22rem;
+        min-width: 0;
+      }
+      select {
+        flex: 1;
+        min-width: 0;
+      }
+      button.muted {
+        background: var(--ink);
+        color: #fff;
+        border-color: var(--ink);
+      }
+      button.leave {
+        color: var(--bad);
+        margin-left: auto;
+      }
+      @media (max-width: 30rem) {
+        button.leave {
+          padding-inline: 0.9rem;
+        }
+        .mic-label {
+          position: absolute;
+          width: 1px;
+          height: 1px;
+          overflow: hidden;
+          clip-path: inset(50%);
+          white-space: nowrap;
+        }
+      }
+      .note {
+        margin: 0;
+        color: var(--muted-ink);
+        font-size: 0.85rem;
+      }
+      .note.warn {
+        color: var(--warn);
+      }
+    `,
+  ];
+
+  private act(...args: Parameters<typeof actEvent>): void {
+    this.dispatchEvent(actEvent(...args));
+  }
+
+  override render() {
+    const s = this.state;
+    const stage = s.stage;
+    const joined = s.phase === 'joined';
+    return html`
+      ${stage.waiting ? nothing : stage.role === 'listener' ? this.renderAudience(s) : this.renderStage(s)}
+      <div class="row">
+        ${stage.waiting || !joined
+          ? nothing
+          : html`<porch-reaction-bar @react=${(e: CustomEvent<Reaction>) => this.session.react(e.detail)}></porch-reaction-bar>`}
+        <button class="leave" @click=${() => this.session.leave()}>Leave</button>
+      </div>
+    `;
+  }
+
+  private renderStage(s: RoomState) {
+    const stage = s.stage;
+    const micLive = s.microphone === 'live';
+    return html`
+      <div class="row">
+        <button
+          class=${s.muted ? 'muted' : ''}
+          aria-pressed=${s.muted}
+          aria-describedby=${stage.hostMuted ? 'host-muted-note' : nothing}
+          ?disabled=${!micLive || stage.hostMuted}
+          title="Toggle with the M key"
+          @click=${() => this.session.setMuted(!s.muted)}
+        >
+          ${s.muted ? 'Unmute' : 'Mute'}
+        </button>
+        ${s.inputs.length > 0
+          ? html`<label
+              ><span class="mic-label">Microphone</span>
+              <select @change=${(e: Event) => void this.session.selectInput((e.target as HTMLSelectElement).value)}>
+                ${s.inputs.map((i) => html`<option value=${i.id} ?selected=${i.id === s.inputId}>${i.label}</option>`)}
+              </select></label
+            >`
+          : nothing}
+        ${stage.role === 'host' ? nothing : html`<button @click=${() => this.act({ type: 'leave-stage' })}>Leave stage</button>`}
+      </div>
+      ${stage.hostMuted ? html`<p class="note warn" id="host-muted-note">A host muted you; you can unmute once they allow it.</p>` : nothing}
+    `;
+  }
+
+  private renderAudience(s: RoomState) {
+    const stage = s.stage;
+    const seatFree = stage.kind === 'hangout' && stage.stageCount < stage.stageMax;
+    const joined = s.phase === 'joined';
+    return html`
+      <div class="row">
+        ${seatFree ? html`<button class="primary" ?disabled=${!joined} @click=${() => this.act({ type: 'take-seat' })}>Take a seat</button>` : nothing}
+        ${stage.hand === null
+          ? html`<button ?disabled=${!joined} @click=${() => this.act({ type: 'raise-hand' })}><span aria-hidden="true">✋ </span>Raise hand</button>`
+          : html`<button @click=${() => this.act({ type: 'lower-hand' })}>Lower hand</button>`}
+      </div>
+      <p class="note">
+        ${stage.hand === null
+          ? "You're listening. Your microphone stays off until you go on stage."
+          : `Your hand is raised — ${ordinal(stage.hand + 1)} in line. A host or moderator can invite you up.`}
+      </p>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'porch-stage-controls': StageControls;
+  }
+}
