@@ -1,18 +1,43 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
 import { MAX_NAME_LENGTH } from '../../shared/peer-message.ts';
-import type { RoomSession, RoomState } from '../engine/room-session.ts';
+import type { Role } from '../../shared/room-state.ts';
+import type { Participant, RoomSession, RoomState } from '../engine/room-session.ts';
+import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
-import { connectionLabel, securityLabel, statusLines } from './status-text.ts';
-import { theme } from './theme.ts';
-import './components/participant-tile.ts';
-import './components/share-panel.ts';
-import './components/verify-dialog.ts';
+import { roomStyles } from './components/room-styles.ts';
+import { connectionLabel, liveness, securityLabel, statusLines } from './status-text.ts';
+import type { ActEvent } from './components/act-event.ts';
+import { actionsOn } from './components/person-rights.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
-import type { Participant } from '../engine/room-session.ts';
+import './components/hand-queue.ts';
+import './components/invite-banner.ts';
+import './components/lobby-list.ts';
+import './components/participant-tile.ts';
+import './components/person-actions.ts';
+import './components/room-settings.ts';
+import './components/share-panel.ts';
+import './components/stage-controls.ts';
+import './components/verify-dialog.ts';
+
+const RANK: Record<Role, number> = { host: 0, moderator: 1, speaker: 2, listener: 3 };
+const isStaff = (role: Role): boolean => role === 'host' || role === 'moderator';
+/** How long "that change was not made" stays up. */
+const REFUSED_NOTICE_MS = 5_000;
+
+/** One person as placed on the page: where they sort, and how they are drawn. */
+interface Seat {
+  role: Role;
+  hand: number | null;
+  /** Order of arrival; ourselves first. */
+  order: number;
+  view: unknown;
+}
 
 /**
- * A room: the join form before joining, then everyone in it with the person's own controls.
+ * A room: the join form before joining, then the stage above the audience, staff tools beside
+ * them, and the person's own controls along the bottom.
  * @fires name-change - detail: the name typed, so the shell can remember it.
  */
 @customElement('porch-room')
@@ -22,137 +47,59 @@ export class RoomView extends LitElement {
   @property() initialName = '';
   @state() private name = '';
   @state() private verifying: Participant | null = null;
+  @state() private announcement = { n: 0, text: '' };
+  @state() private refused = false;
   private room!: StoreController<RoomState>;
+  /** The state last rendered, to tell screen readers what changed. */
+  private previous: RoomState | null = null;
+  /** We asked to leave the stage ourselves, so it is not announced as being moved. */
+  private leftStage = false;
+  private refusedTimer: ReturnType<typeof setTimeout> | undefined;
 
-  static override styles = [
-    theme,
-    css`
-      :host {
-        display: block;
-      }
-      header {
-        display: flex;
-        justify-content: space-between;
-        align-items: baseline;
-        gap: 1rem;
-        flex-wrap: wrap;
-        margin-bottom: 1rem;
-      }
-      h1 {
-        font-size: 1.6rem;
-        margin: 0;
-      }
-      .count {
-        color: var(--muted-ink);
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-      }
-      .pill {
-        font-size: 0.8rem;
-        font-weight: 700;
-        padding: 0.2rem 0.6rem;
-        border-radius: 999px;
-        background: #e3f1e8;
-        color: var(--ok);
-      }
-      .pill.warn {
-        background: #fdf0e1;
-        color: var(--warn);
-      }
-      .notices {
-        display: grid;
-        gap: 0.5rem;
-        margin-bottom: 1rem;
-      }
-      form {
-        display: grid;
-        gap: 1rem;
-      }
-      .people {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 1.25rem 0.5rem;
-        justify-content: flex-start;
-        min-height: 8rem;
-      }
-      .person {
-        display: grid;
-        justify-items: center;
-        gap: 0.2rem;
-      }
-      button.verify {
-        min-height: 32px;
-        padding: 0.15rem 0.7rem;
-        font-size: 0.8rem;
-        font-weight: 600;
-        color: var(--muted-ink);
-      }
-      .controls {
-        position: sticky;
-        bottom: 0;
-        margin-top: 1.25rem;
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.6rem;
-        align-items: center;
-        padding: 0.8rem;
-        background: var(--surface);
-        border: 1px solid var(--line);
-        border-radius: var(--radius);
-      }
-      .controls label {
-        display: flex;
-        align-items: center;
-        gap: 0.5rem;
-        flex: 1 1 12rem;
-      }
-      .controls select {
-        flex: 1;
-        min-width: 0;
-      }
-      button.muted {
-        background: var(--ink);
-        color: #fff;
-        border-color: var(--ink);
-      }
-      button.leave {
-        color: var(--bad);
-      }
-      details {
-        margin-top: 1.25rem;
-      }
-      summary {
-        cursor: pointer;
-        font-weight: 600;
-        margin-bottom: 0.75rem;
-      }
-      .hint {
-        color: var(--muted-ink);
-        font-size: 0.85rem;
-        margin: 0;
-      }
-    `,
-  ];
+  static override styles = roomStyles;
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.room ??= new StoreController(this, this.session.state);
     this.name ||= this.initialName;
     window.addEventListener('keydown', this.onKey);
+    this.addEventListener('act', this.onAct);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('keydown', this.onKey);
+    this.removeEventListener('act', this.onAct);
+    clearTimeout(this.refusedTimer);
   }
 
   private readonly onKey = (e: KeyboardEvent): void => {
-    const typing = e.composedPath().some((t) => t instanceof HTMLInputElement || t instanceof HTMLSelectElement);
+    const typing = e.composedPath().some((t) => t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement);
     if (typing || e.ctrlKey || e.metaKey || e.altKey || e.key.toLowerCase() !== 'm') return;
-    if (this.room.value.phase !== 'joined') return;
-    this.session.setMuted(!this.room.value.muted);
+    const s = this.room.value;
+    if (s.phase !== 'joined' || s.stage.role === 'listener') return;
+    this.session.setMuted(!s.muted);
   };
+
+  /** Every room act a component asks for goes through here. */
+  private readonly onAct = (e: ActEvent): void => {
+    e.stopPropagation();
+    if (e.detail.type === 'leave-stage') this.leftStage = true;
+    const done = this.session.perform(e.detail);
+    clearTimeout(this.refusedTimer);
+    this.refused = !done;
+    if (!done) this.refusedTimer = setTimeout(() => (this.refused = false), REFUSED_NOTICE_MS);
+  };
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    const s = this.room.value;
+    if (s === this.previous) return;
+    const said = announcements(this.previous, s, { leftStage: this.leftStage });
+    if (s.stage.role === 'listener') this.leftStage = false;
+    this.previous = s;
+    if (said.length > 0) this.announcement = { n: this.announcement.n + 1, text: said.join('. ') };
+  }
 
   private join(e: Event): void {
     e.preventDefault();
@@ -164,22 +111,26 @@ export class RoomView extends LitElement {
 
   override render() {
     const s = this.room.value;
-    const count = s.participants.length + (s.phase === 'joined' ? 1 : 0);
+    const inRoom = s.phase === 'joining' || s.phase === 'joined';
+    const count = s.participants.filter((p) => !p.standing.waiting).length + (s.phase === 'joined' ? 1 : 0);
+    const pill = liveness(s);
     return html`
       <header>
-        <h1>${s.title || 'Porch room'}</h1>
+        <div class="heading">
+          <h1>${s.title || 'Porch room'}</h1>
+          ${inRoom && s.stage.description ? html`<p class="description">${s.stage.description}</p>` : nothing}
+        </div>
         ${s.phase === 'joined'
-          ? html`<span class="count"
-              ><span class="pill ${liveness(s).tone}">${liveness(s).text}</span> ${count} ${count === 1 ? 'person' : 'people'} here</span
-            >`
+          ? html`<span class="count"><span class="pill ${pill.tone}">${pill.text}</span> ${count} ${count === 1 ? 'person' : 'people'} here</span>`
           : nothing}
       </header>
       <div class="notices" role="status" aria-live="polite">
         ${statusLines(s).map((l) => html`<div class="notice ${l.tone === 'bad' ? 'bad' : ''}">${l.text}</div>`)}
+        ${this.refused && inRoom ? html`<div class="notice">That change was not made: you may no longer have the right, or it was already done.</div>` : nothing}
       </div>
-      ${s.phase === 'ready' ? this.renderJoin() : nothing}
-      ${s.phase === 'joining' || s.phase === 'joined' ? this.renderRoom(s) : nothing}
-      ${s.phase === 'left' || s.phase === 'room-full' || s.phase === 'replaced' ? this.renderEnded() : nothing}
+      <div class="visually-hidden" aria-live="polite">${keyed(this.announcement.n, html`<p>${this.announcement.text}</p>`)}</div>
+      ${s.phase === 'ready' ? this.renderJoin() : nothing} ${inRoom ? this.renderRoom(s) : nothing}
+      ${inRoom || s.phase === 'ready' ? nothing : this.renderEnded(s)}
     `;
   }
 
@@ -198,7 +149,10 @@ export class RoomView extends LitElement {
           />
         </label>
         <button class="primary" type="submit" ?disabled=${!this.name.trim()}>Join</button>
-        <p class="hint">Your browser will ask for the microphone. Audio goes straight to the people in the room.</p>
+        <p class="hint">
+          Listeners aren't asked for the microphone; your browser asks only when you go on stage. Audio goes straight to the people in
+          the room.
+        </p>
       </form>
       <details open>
         <summary>Invite people</summary>
@@ -208,56 +162,104 @@ export class RoomView extends LitElement {
   }
 
   private renderRoom(s: RoomState) {
-    const listenOnly = s.microphone !== 'live';
+    const staff = isStaff(s.stage.role) && s.phase === 'joined';
     return html`
-      <section class="people" aria-label="People in the room">
-        <porch-participant .name=${s.name} ?self=${true} ?muted=${s.muted || listenOnly} ?speaking=${s.selfSpeaking}></porch-participant>
-        ${s.participants.map(
-          (p) => html`<div class="person">
-            <porch-participant
-              data-peer=${p.id}
-              .name=${p.name}
-              ?muted=${p.muted}
-              ?speaking=${p.speaking}
-              .connection=${p.security === 'ok' ? connectionLabel[p.connection] : securityLabel[p.security]}
-              ?connection-ok=${p.security === 'ok' && (p.connection === 'connected' || p.connection === 'connecting')}
-            ></porch-participant>
-            ${p.safetyNumber
-              ? html`<button class="verify" aria-label="Verify ${p.name}" @click=${() => this.verify(p)}>Verify</button>`
-              : nothing}
-          </div>`,
-        )}
-      </section>
+      ${s.stage.invited && s.stage.role === 'listener'
+        ? html`<porch-invite-banner ?full=${s.stage.stageCount >= s.stage.stageMax}></porch-invite-banner>`
+        : nothing}
+      ${s.stage.waiting
+        ? html`<section class="card lobby" aria-labelledby="lobby-title">
+            <h2 id="lobby-title">Waiting to be let in</h2>
+            <p class="hint">Until a host or moderator admits you, you don't hear the room and nobody hears you.</p>
+          </section>`
+        : html`<div class="layout ${staff ? 'with-aside' : ''}">
+            <div class="main">${this.renderPeople(s)}</div>
+            ${staff ? this.renderStaffTools(s) : nothing}
+          </div>`}
       <porch-verify-dialog
         .ownNumber=${s.safetyNumber}
         .theirName=${this.verifying?.name ?? ''}
         .theirNumber=${this.verifying?.safetyNumber ?? ''}
       ></porch-verify-dialog>
-      <div class="controls">
-        <button
-          class=${s.muted ? 'muted' : ''}
-          aria-pressed=${s.muted}
-          ?disabled=${listenOnly}
-          title="Toggle with the M key"
-          @click=${() => this.session.setMuted(!s.muted)}
-        >
-          ${s.muted ? 'Unmute' : 'Mute'}
-        </button>
-        ${s.inputs.length > 0
-          ? html`<label
-              >Microphone
-              <select @change=${(e: Event) => void this.session.selectInput((e.target as HTMLSelectElement).value)}>
-                ${s.inputs.map((i) => html`<option value=${i.id} ?selected=${i.id === s.inputId}>${i.label}</option>`)}
-              </select></label
-            >`
-          : nothing}
-        <button class="leave" @click=${() => this.session.leave()}>Leave</button>
-      </div>
+      <porch-stage-controls class="controls" .session=${this.session} .state=${s}></porch-stage-controls>
       <details>
         <summary>Invite people</summary>
         <porch-share-panel .link=${this.link}></porch-share-panel>
       </details>
     `;
+  }
+
+  private renderPeople(s: RoomState) {
+    const viewer = s.stage.role;
+    const seats: Seat[] = [
+      { role: s.stage.role, hand: s.stage.hand, order: -1, view: this.renderSelf(s) },
+      ...s.participants
+        .filter((p) => !p.standing.waiting)
+        .map((p, i) => ({ role: p.standing.role, hand: p.standing.hand, order: i, view: this.renderPerson(p, viewer) })),
+    ];
+    const onStage = seats.filter((x) => x.role !== 'listener').sort((a, b) => RANK[a.role] - RANK[b.role] || a.order - b.order);
+    const handKey = (x: Seat): number => x.hand ?? Number.MAX_SAFE_INTEGER;
+    const audience = seats.filter((x) => x.role === 'listener').sort((a, b) => handKey(a) - handKey(b) || a.order - b.order);
+    const layout = isStaff(viewer) ? 'people managing' : 'people';
+    return html`
+      <section aria-labelledby="stage-title">
+        <h2 id="stage-title">On stage <span class="n">· ${onStage.length}</span></h2>
+        <div class="${layout} stage">${onStage.length ? onStage.map((x) => x.view) : html`<p class="hint">Nobody is on stage yet.</p>`}</div>
+      </section>
+      <section aria-labelledby="audience-title">
+        <h2 id="audience-title">Listening <span class="n">· ${audience.length}</span></h2>
+        <div class=${layout}>${audience.length ? audience.map((x) => x.view) : html`<p class="hint">Nobody is listening yet.</p>`}</div>
+      </section>
+    `;
+  }
+
+  private renderSelf(s: RoomState) {
+    const onStage = s.stage.role !== 'listener';
+    return html`<div class="person">
+      <porch-participant
+        .name=${s.name}
+        ?self=${true}
+        ?muted=${onStage && (s.muted || s.microphone !== 'live')}
+        ?host-muted=${s.stage.hostMuted}
+        ?speaking=${s.selfSpeaking}
+        .stageRole=${s.stage.role}
+        .hand=${s.stage.hand}
+        .reaction=${s.reaction}
+      ></porch-participant>
+    </div>`;
+  }
+
+  private renderPerson(p: Participant, viewer: Role) {
+    const actions = actionsOn(viewer, p);
+    return html`<div class="person" role="group" aria-label=${p.name}>
+      <porch-participant
+        data-peer=${p.id}
+        .name=${p.name}
+        ?muted=${p.standing.role !== 'listener' && p.muted}
+        ?host-muted=${p.standing.hostMuted}
+        ?speaking=${p.speaking}
+        .stageRole=${p.standing.role}
+        .hand=${p.standing.hand}
+        .reaction=${p.reaction}
+        .connection=${p.security === 'ok' ? connectionLabel[p.connection] : securityLabel[p.security]}
+        ?connection-ok=${p.security === 'ok' && (p.connection === 'connected' || p.connection === 'connecting')}
+      ></porch-participant>
+      ${actions.length ? html`<porch-person-actions .actions=${actions}></porch-person-actions>` : nothing}
+      ${p.safetyNumber ? html`<button class="verify" aria-label="Verify ${p.name}" @click=${() => this.verify(p)}>Verify</button>` : nothing}
+    </div>`;
+  }
+
+  private renderStaffTools(s: RoomState) {
+    const present = s.participants.filter((p) => p.key !== null);
+    const hands = present.filter((p) => p.standing.hand !== null && !p.standing.waiting).sort((a, b) => (a.standing.hand ?? 0) - (b.standing.hand ?? 0));
+    const waiting = present.filter((p) => p.standing.waiting);
+    return html`<aside aria-label="Room tools">
+      <porch-hand-queue class="card" .people=${hands}></porch-hand-queue>
+      ${s.stage.locked || waiting.length > 0
+        ? html`<porch-lobby-list class="card" .people=${waiting} .viewer=${s.stage.role}></porch-lobby-list>`
+        : nothing}
+      <porch-room-settings class="card" .stage=${s.stage} .roomTitle=${s.title}></porch-room-settings>
+    </aside>`;
   }
 
   private async verify(p: Participant): Promise<void> {
@@ -266,21 +268,23 @@ export class RoomView extends LitElement {
     this.renderRoot.querySelector<VerifyDialog>('porch-verify-dialog')?.show();
   }
 
-  private renderEnded() {
-    return html`<div class="card">
-      <p>${this.room.value.phase === 'left' ? 'Thanks for stopping by.' : ''}</p>
-      <button class="primary" @click=${() => location.reload()}>Rejoin</button>
-      <a href="/">Start a new room</a>
-    </div>`;
+  private renderEnded(s: RoomState) {
+    const again = html`<a href="/">Start a new room</a>`;
+    switch (s.phase) {
+      case 'removed':
+        return html`<div class="card ended">
+          <p>A host or moderator took you out of this room, so you can't rejoin it with this browser.</p>
+          ${again}
+        </div>`;
+      case 'ended':
+        return html`<div class="card ended"><p>Thanks for being part of it.</p>${again}</div>`;
+      default:
+        return html`<div class="card ended">
+          ${s.phase === 'left' ? html`<p>Thanks for stopping by.</p>` : nothing}
+          <div class="row"><button class="primary" @click=${() => location.reload()}>Rejoin</button> ${again}</div>
+        </div>`;
+    }
   }
-}
-
-/** The one-word answer to "am I on air?", always visible while in the room. */
-function liveness(s: RoomState): { text: string; tone: 'ok' | 'warn' } {
-  if (s.signaling.kind !== 'connected') return { text: 'Reconnecting', tone: 'warn' };
-  if (s.microphone !== 'live') return { text: 'Listening only', tone: 'warn' };
-  if (s.muted) return { text: 'Muted', tone: 'warn' };
-  return { text: 'Live', tone: 'ok' };
 }
 
 declare global {
