@@ -11,7 +11,7 @@ const ANN = 'A'.repeat(43);
 const RULES = { hostKey: HOST, stageMax: 8 };
 
 /** The room as we see it with the given log state, everyone known. */
-function seen(room: Partial<StageState>, { self = SELF, settled = true, annKey = ANN as string | null } = {}): RoomState {
+function seen(room: Partial<StageState>, { self = SELF, settled = true, annKey = ANN as string | null, actingHost = null as string | null } = {}): RoomState {
   const state = { ...initialStageState, kind: 'stage' as const, ...room };
   const ann: Participant = {
     id: 'peer_ann_000000000',
@@ -39,7 +39,7 @@ function seen(room: Partial<StageState>, { self = SELF, settled = true, annKey =
     inputs: [],
     inputId: null,
     selfKey: self,
-    stage: stageViewOf(state, RULES, self, { settled, refusedActs: 0 }),
+    stage: stageViewOf(state, RULES, self, { settled, refusedActs: 0, actingHost }),
     reaction: null,
   };
 }
@@ -90,4 +90,11 @@ test('nothing is announced while the room log is still being learned', () => {
 
 test('someone whose identity we just learned is not announced as joining the stage', () => {
   assert.deepEqual(announcements(seen({ speakers: [ANN] }, { annKey: null }), seen({ speakers: [ANN] })), []);
+});
+
+test('a speaker standing in for the absent host is announced as such, not as a new moderator', () => {
+  const acting = { actingHost: ANN };
+  assert.deepEqual(announcements(seen({ speakers: [ANN] }, acting), seen({ speakers: [ANN], standIn: ANN }, acting)), ['Ann is standing in for the host']);
+  const self = { actingHost: SELF };
+  assert.deepEqual(announcements(seen({ speakers: [SELF] }, self), seen({ speakers: [SELF], standIn: SELF }, self)), ["You're standing in for the host"]);
 });

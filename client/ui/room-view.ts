@@ -181,7 +181,7 @@ export class RoomView extends LitElement {
         .theirName=${this.verifying?.name ?? ''}
         .theirNumber=${this.verifying?.safetyNumber ?? ''}
       ></porch-verify-dialog>
-      <porch-stage-controls class="controls" .session=${this.session} .state=${s}></porch-stage-controls>
+      <porch-stage-controls class="controls" role="region" aria-label="Your controls" .session=${this.session} .state=${s}></porch-stage-controls>
       <details>
         <summary>Invite people</summary>
         <porch-share-panel .link=${this.link}></porch-share-panel>
@@ -195,7 +195,7 @@ export class RoomView extends LitElement {
       { role: s.stage.role, hand: s.stage.hand, order: -1, view: this.renderSelf(s) },
       ...s.participants
         .filter((p) => !p.standing.waiting)
-        .map((p, i) => ({ role: p.standing.role, hand: p.standing.hand, order: i, view: this.renderPerson(p, viewer) })),
+        .map((p, i) => ({ role: p.standing.role, hand: p.standing.hand, order: i, view: this.renderPerson(p, viewer, s.stage.actingHost) })),
     ];
     const onStage = seats.filter((x) => x.role !== 'listener').sort((a, b) => RANK[a.role] - RANK[b.role] || a.order - b.order);
     const handKey = (x: Seat): number => x.hand ?? Number.MAX_SAFE_INTEGER;
@@ -223,13 +223,14 @@ export class RoomView extends LitElement {
         ?host-muted=${s.stage.hostMuted}
         ?speaking=${s.selfSpeaking}
         .stageRole=${s.stage.role}
+        ?acting=${s.stage.actingHost === s.selfKey}
         .hand=${s.stage.hand}
         .reaction=${s.reaction}
       ></porch-participant>
     </div>`;
   }
 
-  private renderPerson(p: Participant, viewer: Role) {
+  private renderPerson(p: Participant, viewer: Role, actingHost: string | null) {
     const actions = actionsOn(viewer, p);
     return html`<div class="person" role="group" aria-label=${p.name}>
       <porch-participant
@@ -239,6 +240,7 @@ export class RoomView extends LitElement {
         ?host-muted=${p.standing.hostMuted}
         ?speaking=${p.speaking}
         .stageRole=${p.standing.role}
+        ?acting=${p.key !== null && p.key === actingHost}
         .hand=${p.standing.hand}
         .reaction=${p.reaction}
         .connection=${p.security === 'ok' ? connectionLabel[p.connection] : securityLabel[p.security]}

@@ -26,6 +26,8 @@ export class ParticipantTile extends LitElement {
   @property() connection = '';
   @property({ attribute: 'connection-ok', type: Boolean }) connectionOk = true;
   @property({ attribute: false }) stageRole: Role = 'speaker';
+  /** Keeping order while the host is away. */
+  @property({ type: Boolean }) acting = false;
   /** Muted by the host or a moderator (shown instead of a plain mute). */
   @property({ attribute: 'host-muted', type: Boolean }) hostMuted = false;
   /** Place in the raised-hand line, 0 first; null when the hand is down. */
@@ -132,7 +134,7 @@ export class ParticipantTile extends LitElement {
       .slice(0, 2)
       .map((w) => [...w][0]?.toUpperCase())
       .join('');
-    const role = roleLabel[this.stageRole];
+    const role = this.acting ? 'Acting host' : roleLabel[this.stageRole];
     const status = [
       role.toLowerCase(),
       this.speaking ? 'speaking' : '',
