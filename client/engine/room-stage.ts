@@ -77,8 +77,9 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
     const signed = signNext(log, act, deps.identity);
     const result = append(log, signed);
     if (!result.ok) return false;
-    adopt(result.log, log.entries.length);
+    // Shared before it takes effect here: an act that ends our session (ending the room) must still go out.
     share([signed], deps.members());
+    adopt(result.log, log.entries.length);
     return true;
   }
 

@@ -24,7 +24,12 @@ function setup() {
   return { player, elements };
 }
 
-const streamNamed = (id: string): MediaStream => ({ id }) as unknown as MediaStream;
+/** A stream with one audio track whose `enabled` flag the player may flip. */
+const streamNamed = (id: string): MediaStream => {
+  const track = { kind: 'audio', enabled: true };
+  return { id, getAudioTracks: () => [track] } as unknown as MediaStream;
+};
+const trackEnabled = (stream: MediaStream): boolean => stream.getAudioTracks()[0]!.enabled;
 
 test('each member is played through their own element, audible by default', () => {
   const { player, elements } = setup();
@@ -89,4 +94,16 @@ test('destroy detaches every stream and forgets who was inaudible', () => {
   assert.equal(elements[0]?.srcObject, null);
   player.play('ann', streamNamed('ann-again'));
   assert.equal(elements[1]?.muted, false);
+});
+
+test('an inaudible member’s tracks are disabled, so they are silent wherever their audio goes', () => {
+  const { player } = setup();
+  const ann = streamNamed('ann');
+  player.setAudible('ann', false);
+  player.play('ann', ann);
+  assert.equal(trackEnabled(ann), false, 'a stream arriving for an inaudible member starts disabled');
+  player.setAudible('ann', true);
+  assert.equal(trackEnabled(ann), true);
+  player.setAudible('ann', false);
+  assert.equal(trackEnabled(ann), false);
 });
