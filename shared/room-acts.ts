@@ -13,6 +13,8 @@ import { err, ok, type Result } from './result.ts';
  */
 export const MAX_TITLE_LENGTH = 80;
 export const MAX_DESCRIPTION_LENGTH = 280;
+/** More than a room holds (the server's capacity is 50 by default). */
+export const MAX_ADMITTED_AT_LOCK = 100;
 const DOMAIN = utf8('porch act v2');
 
 const identityKey = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
@@ -36,7 +38,8 @@ const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('allow-unmute'), target: identityKey }),
   v.strictObject({ type: v.literal('make-moderator'), target: identityKey }),
   v.strictObject({ type: v.literal('remove'), target: identityKey }),
-  v.strictObject({ type: v.literal('lock') }),
+  /** Those already in the room (`admit`) stay; only newcomers wait in the lobby. */
+  v.strictObject({ type: v.literal('lock'), admit: v.exactOptional(v.pipe(v.array(identityKey), v.maxLength(MAX_ADMITTED_AT_LOCK))) }),
   v.strictObject({ type: v.literal('unlock') }),
   v.strictObject({ type: v.literal('admit'), target: identityKey }),
   v.strictObject({ type: v.literal('end') }),

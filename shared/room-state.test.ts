@@ -431,6 +431,15 @@ test('staff lock and unlock the room; speakers and listeners cannot', () => {
   for (const who of NOT_STAFF) refused(STAGE, who, { type: 'lock' });
 });
 
+test('locking keeps everyone already in the room, named in the act; a removed identity is not kept', () => {
+  const removed = allowed(STAGE, host, { type: 'remove', target: CAL });
+  const locked = allowed(removed, mia, { type: 'lock', admit: [ANN, CAL] });
+  assert.equal(mayEnter(locked, RULES, ANN), true);
+  assert.equal(mayEnter(locked, RULES, BEN), false, 'not named: a newcomer');
+  assert.equal(mayEnter(locked, RULES, CAL), false);
+  assert.ok(!locked.admitted.includes(CAL));
+});
+
 test('in a locked room the stage and admitted newcomers enter while others wait in the lobby', () => {
   const locked = allowed(STAGE, mia, { type: 'lock' });
   for (const onStage of [HOST, MIA, MAX, SAM]) assert.ok(mayEnter(locked, RULES, onStage), onStage);

@@ -153,9 +153,13 @@ export function applyAct(state: StageState, rules: RoomRules, signed: Authored):
         banned: withKey(state.banned, act.target),
       };
     }
-    case 'lock':
+    case 'lock': {
+      if (!isStaff) return state;
+      const present = (act.admit ?? []).filter((key) => !state.banned.includes(key));
+      return { ...state, locked: true, admitted: present.reduce(withKey, state.admitted) };
+    }
     case 'unlock':
-      return isStaff ? { ...state, locked: act.type === 'lock' } : state;
+      return isStaff ? { ...state, locked: false } : state;
     case 'admit':
       return isStaff && !state.banned.includes(act.target) ? { ...state, admitted: withKey(state.admitted, act.target) } : state;
     case 'end':

@@ -156,6 +156,7 @@ test('in a locked room a newcomer waits unlinked until admitted', async (t) => {
   await r.enter();
   assert.equal(r.session.perform({ type: 'lock' }), true);
   r.ours();
+  assert.equal(r.standing(LOW)?.waiting, false, 'who was here before the lock stays');
   const before = r.links.length;
   r.socket().serverSends({ type: 'joined', peer: LATE });
   r.introduce(LATE, 'Lou');

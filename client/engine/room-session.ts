@@ -4,7 +4,7 @@ import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
-import type { ActBody } from '../../shared/room-acts.ts';
+import { MAX_ADMITTED_AT_LOCK, type ActBody } from '../../shared/room-acts.ts';
 import { initialStageState, isOnStage, type RoomKind, type RoomRules, type StageState } from '../../shared/room-state.ts';
 import type { Microphone, MicrophoneStatus, AudioInput } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
@@ -216,7 +216,11 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       state.update((s) => ({
         ...s,
         selfSpeaking: self,
-        participants: s.participants.map((p) => (p.speaking === remote.has(p.id) ? p : { ...p, speaking: remote.has(p.id) })),
+        // RTP carries levels even from someone we do not play (a listener sending anyway): never show them speaking.
+        participants: s.participants.map((p) => {
+          const speaking = remote.has(p.id) && p.standing.audible;
+          return p.speaking === speaking ? p : { ...p, speaking };
+        }),
       })),
   });
 
@@ -488,7 +492,10 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       applyMuted(muted);
     },
     perform(act) {
-      return state.get().phase === 'joined' && stage.perform(act);
+      if (state.get().phase !== 'joined') return false;
+      // Locking keeps everyone already here in: only newcomers wait in the lobby.
+      const admit = [...presentKeys()].filter((key) => key !== selfKey).slice(0, MAX_ADMITTED_AT_LOCK);
+      return stage.perform(act.type === 'lock' ? { ...act, admit } : act);
     },
     react(emoji) {
       if (state.get().phase !== 'joined') return;
