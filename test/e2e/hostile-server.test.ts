@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { closeAll, closePerson, dumpLogs, launchBrowser, openPerson, type Person } from '../helpers/browser.ts';
 import { startHostileProxy, type HostileProxy } from '../helpers/hostile-proxy.ts';
-import { joinRoom, newRoomLink, statusText, tiles, waitForPeopleConnected, waitForStatus, waitForTiles } from '../helpers/room-page.ts';
+import { joinRoom, newRoomLink, statusText, tiles, waitForPeopleConnected, waitForStatus, waitForTiles, ownControl } from '../helpers/room-page.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, toneState } from '../helpers/tones.ts';
 
@@ -237,8 +237,8 @@ describe('a malicious signaling server can neither read nor forge', () => {
       // Each greeting Ann and Ben send is another envelope Cat must refuse; whoever does not send
       // Cat an offer would otherwise send only one, below the warning threshold.
       for (const person of [ann, ben]) {
-        await person.page.getByRole('button', { name: 'Mute', exact: true }).click();
-        await person.page.getByRole('button', { name: 'Unmute', exact: true }).click();
+        await ownControl(person.page, 'Mute').click();
+        await ownControl(person.page, 'Unmute').click();
       }
       await expectHearsExactly(cat, [], [ANN, BEN, CAT], { silentForMs: 3_000 });
       await expectHearsExactly(ann, [BEN], [CAT, ANN]);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { closeAll, closePerson, dumpLogs, launchBrowser, openPerson, type Person } from '../helpers/browser.ts';
-import { joinRoom, newRoomLink, waitForPeopleConnected, waitForStatus, waitForTiles } from '../helpers/room-page.ts';
+import { joinRoom, newRoomLink, waitForPeopleConnected, waitForStatus, waitForTiles, ownControl } from '../helpers/room-page.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears, waitUntilSilent } from '../helpers/tones.ts';
 
@@ -52,12 +52,12 @@ describe('a full-mesh call on one link', () => {
 
   test('a person who mutes falls silent for everyone and is heard again after unmuting', () =>
     withLogs(async () => {
-      await ann().page.getByRole('button', { name: 'Mute', exact: true }).click();
+      await ownControl(ann().page, 'Mute').click();
       await Promise.all([waitUntilSilent(ben(), ANN), waitUntilSilent(cat(), ANN)]);
       await waitUntilHears(ben(), CAT);
       await waitForTiles(ben().page, 'Ann shown as muted', (ts) => ts.some((t) => t.name === 'Ann' && t.muted));
 
-      await ann().page.getByRole('button', { name: 'Unmute', exact: true }).click();
+      await ownControl(ann().page, 'Unmute').click();
       await Promise.all([waitUntilHears(ben(), ANN), waitUntilHears(cat(), ANN)]);
       await waitForTiles(ben().page, 'Ann shown unmuted', (ts) => ts.some((t) => t.name === 'Ann' && !t.muted));
     }));
@@ -90,7 +90,7 @@ describe('a full-mesh call on one link', () => {
 
   test('a person who leaves disappears for the others, who still hear each other', () =>
     withLogs(async () => {
-      await cat().page.getByRole('button', { name: 'Leave', exact: true }).click();
+      await ownControl(cat().page, 'Leave').click();
       await waitForTiles(ann().page, 'Cat gone', (ts) => !ts.some((t) => t.name === 'Cat'));
       await waitForTiles(ben().page, 'Cat gone', (ts) => !ts.some((t) => t.name === 'Cat'));
       await Promise.all([waitUntilSilent(ann(), CAT), waitUntilSilent(ben(), CAT)]);

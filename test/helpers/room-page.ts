@@ -22,6 +22,10 @@ export async function joinRoom(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: 'Join', exact: true }).click();
 }
 
+/** One of the person's own buttons (Mute, Raise hand, Leave…), not a staff button on someone else. */
+export const ownControl = (page: Page, name: string) =>
+  page.getByRole('region', { name: 'Your controls' }).getByRole('button', { name, exact: true });
+
 export async function tiles(page: Page): Promise<TileState[]> {
   return page.locator('porch-participant').evaluateAll((elements) =>
     elements.map((el) => {

@@ -1,0 +1,87 @@
+/**
+ * A modified client: a real member of the room (it holds the link, so the room key, and has
+ * its own identity) that speaks the protocol from Node and signs whatever it likes. It is what
+ * an attacker with a patched app can do; honest pages must refuse its acts on their own.
+ */
+import { WebSocket } from 'ws';
+import { createIdentity, randomBytes } from '../../shared/crypto.ts';
+import { toBase64Url } from '../../shared/encoding.ts';
+import type { PeerMessage } from '../../shared/peer-message.ts';
+import { PROTOCOL_VERSION, parseServerFrame } from '../../shared/protocol.ts';
+import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
+import { append, createLog, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { parseRoomFragment, roomIdOf, roomKeyOf } from '../../shared/room-link.ts';
+import { createSealedCodec } from '../../client/engine/sealed-codec.ts';
+
+export interface RogueMember {
+  readonly key: string;
+  /** Signs `act` for the next place of the log it learned, and sends it to everyone introduced. */
+  forge(act: ActBody): SignedAct;
+  /** How many acts of the room log it holds. */
+  logLength(): number;
+  close(): void;
+}
+
+export async function joinAsRogue(link: string, name: string): Promise<RogueMember> {
+  const url = new URL(link);
+  const secret = parseRoomFragment(url.hash);
+  if (!secret.ok) throw new Error(`rogue member: bad link ${link}`);
+  const roomId = roomIdOf(secret.value);
+  const identity = createIdentity();
+  const key = toBase64Url(identity.publicKey);
+  let selfId: string | null = null;
+  const introduced = new Set<string>();
+  // The log it learns from members, with the honest rules (only so that forged acts sit at the head).
+  let log: RoomLog = createLog(roomId, { hostKey: toBase64Url(secret.value.hostKey), stageMax: 8 });
+  const codec = createSealedCodec({
+    roomId,
+    roomKey: roomKeyOf(secret.value),
+    identity,
+    selfId: () => selfId,
+    onIntroduced: (peer) => introduced.add(peer),
+    onRejected: () => {},
+  });
+  const socket = new WebSocket(new URL('/ws', url.origin).href.replace(/^http/, 'ws'));
+  const send = (to: string, message: PeerMessage): void => {
+    socket.send(JSON.stringify({ type: 'send', to, box: codec.seal(to, message) }));
+  };
+
+  socket.on('message', (data) => {
+    const frame = parseServerFrame(String(data));
+    if (!frame.ok) return;
+    const f = frame.value;
+    if (f.type === 'welcome') {
+      selfId = f.peer;
+      send('*', { kind: 'presence', name, muted: false });
+    } else if (f.type === 'joined') {
+      send(f.peer, { kind: 'presence', name, muted: false });
+    } else if (f.type === 'msg') {
+      const message = codec.open(f.from, f.box);
+      if (message?.kind === 'presence' && (message.log ?? 0) > log.entries.length) send(f.from, { kind: 'acts-request', from: 0 });
+      if (message?.kind === 'acts') {
+        for (const entry of message.entries) {
+          const next = append(log, entry);
+          if (next.ok) log = next.log;
+        }
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => {
+      socket.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, room: roomId, resume: toBase64Url(randomBytes(32)) }));
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+
+  return {
+    key,
+    forge(act) {
+      const signed = signNext(log, act, identity);
+      for (const peer of introduced) send(peer, { kind: 'acts', entries: [signed] });
+      return signed;
+    },
+    logLength: () => log.entries.length,
+    close: () => socket.close(),
+  };
+}
