@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { closeAll, closePerson, dumpLogs, launchBrowser, openPerson, type Person } from '../helpers/browser.ts';
+import { closeAll, closePerson, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { joinRoom, newRoomLink, waitForPeopleConnected, waitForStatus, waitForTiles, ownControl } from '../helpers/room-page.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears, waitUntilSilent } from '../helpers/tones.ts';
@@ -19,13 +19,7 @@ describe('a full-mesh call on one link', () => {
   const ben = (): Person => people[1]!;
   const cat = (): Person => people[2]!;
 
-  const withLogs = async (step: () => Promise<void>): Promise<void> => {
-    try {
-      await step();
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${dumpLogs(people)}\n--- server\n${server.output()}`, { cause: error });
-    }
-  };
+  const withLogs = withLogsOf(people, () => server.output());
 
   before(async () => {
     server = await startServer();

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { closeAll, dumpLogs, launchBrowser, openPerson, type Person } from '../helpers/browser.ts';
+import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { joinRoom, newRoomLink, waitForPeopleConnected, waitForStatus } from '../helpers/room-page.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears, waitUntilSilent } from '../helpers/tones.ts';
@@ -36,13 +36,7 @@ describe('sending audio is a track swap, never a renegotiation', () => {
   let server: RunningServer;
   const people: Person[] = [];
 
-  const withLogs = async (step: () => Promise<void>): Promise<void> => {
-    try {
-      await step();
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${dumpLogs(people)}\n--- server\n${server.output()}`, { cause: error });
-    }
-  };
+  const withLogs = withLogsOf(people, () => server.output());
 
   before(async () => {
     server = await startServer();

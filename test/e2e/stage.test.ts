@@ -6,7 +6,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { closeAll, dumpLogs, launchBrowser, openPerson, type Person } from '../helpers/browser.ts';
+import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { joinRoom, ownControl, waitForStatus } from '../helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, rtpReport } from '../helpers/rtp-stats.ts';
 import { joinAsRogue } from '../helpers/rogue-member.ts';
@@ -60,13 +60,7 @@ describe('a stage room', () => {
   const people: Person[] = [];
   const byName = (label: string): Person => people.find((p) => p.label === label)!;
 
-  const withLogs = async (step: () => Promise<void>): Promise<void> => {
-    try {
-      await step();
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${dumpLogs(people)}\n--- server\n${server.output()}`, { cause: error });
-    }
-  };
+  const withLogs = withLogsOf(people, () => server.output());
 
   /** Opens the room for one more person; every page records its connections for RTP stats. */
   async function arrive(label: string, toneHz: number): Promise<Person> {

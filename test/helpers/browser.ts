@@ -103,3 +103,14 @@ export async function closeAll(browser: Browser | null | undefined): Promise<voi
 export function dumpLogs(people: readonly Person[]): string {
   return people.map((p) => `--- ${p.label} (${p.page.url()})\n${p.logs.join('\n')}`).join('\n');
 }
+
+/** Runs a test step so that a failure carries every person's recent logs and the server's output. */
+export const withLogsOf =
+  (people: readonly Person[], serverOutput: () => string) =>
+  async (step: () => Promise<void>): Promise<void> => {
+    try {
+      await step();
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${dumpLogs(people)}\n--- server\n${serverOutput()}`, { cause: error });
+    }
+  };
