@@ -9,6 +9,7 @@ import { startServer } from '../test/helpers/server.ts';
 import { roomPageScripts } from './bundle-size.ts';
 import { envelopeRows } from './envelope.ts';
 import { measureJoin } from './join-latency.ts';
+import { measureStage } from './stage-latency.ts';
 import { markdownTable, percentile, type Row } from './stats.ts';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 10);
@@ -59,6 +60,22 @@ try {
       'Join → first audio heard',
       rows,
       'From the last person\'s Join click until every pair involving them hears each other (tone onset), loopback, real Chromium. Jam here: ~0.8 s pair, ~1.7 s three.',
+    );
+
+    const stage = await measureStage(browser, server.url, JOINS);
+    const stageRow = (what: string, samples: number[], target: string): Row => ({
+      'stage change': what,
+      rounds: samples.length,
+      'p50 ms': percentile(samples, 50),
+      'p95 ms': percentile(samples, 95),
+      'min ms': Math.min(...samples),
+      'max ms': Math.max(...samples),
+      target,
+    });
+    section(
+      'Stage changes → what people hear',
+      [stageRow('on stage → heard', stage.upMs, ''), stageRow('host mute → silent', stage.muteMs, '≤ 1000')],
+      'A host and two listeners in a stage room. On stage → heard: from the invited listener\'s Accept click until the host and the other listener hear its tone (signing the act, capturing the microphone, sending on the links it already has). Host mute → silent: from the host\'s Mute click until the last moment either still heard it.',
     );
   } finally {
     await closeAll(browser);

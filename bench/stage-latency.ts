@@ -1,0 +1,70 @@
+/**
+ * How quickly the stage follows the room log, in real Chromium. A host and two listeners are in
+ * a stage room; each round the host invites Lee, and:
+ * - on stage → heard: from Lee's Accept click until the host and Liz both hear Lee's tone
+ *   (includes signing the act, capturing the microphone and starting to send on live links);
+ * - host mute → silent: from the host's Mute click until neither hears Lee any more (the
+ *   detector's last moment of hearing it).
+ * Then the host allows unmuting, Lee unmutes and leaves the stage, and the next round begins.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
+import { joinRoom, ownControl } from '../test/helpers/room-page.ts';
+import { resetOnsets, toneState, waitForOnset, waitUntilSilent } from '../test/helpers/tones.ts';
+
+const HOST = 440;
+const LEE = 660;
+const LIZ = 880;
+
+const personButton = (page: Page, person: string, name: string) =>
+  page.getByRole('group', { name: person, exact: true }).getByRole('button', { name, exact: true });
+const now = (person: Person): Promise<number> => person.page.evaluate(() => Date.now());
+
+export async function measureStage(browser: Browser, serverUrl: string, rounds: number): Promise<{ upMs: number[]; muteMs: number[] }> {
+  const people: Person[] = [];
+  const upMs: number[] = [];
+  const muteMs: number[] = [];
+  try {
+    const host = await openPerson(browser, serverUrl, { toneHz: HOST, label: 'Hal', watchHz: [LEE] });
+    people.push(host);
+    await host.page.getByRole('radio', { name: 'Stage' }).check();
+    await host.page.getByRole('button', { name: 'Create room' }).click();
+    await host.page.waitForURL(/\/r\/#/);
+    await joinRoom(host.page, 'Hal');
+    const link = host.page.url();
+    const [lee, liz] = await Promise.all(
+      [['Lee', LEE], ['Liz', LIZ]].map(async ([label, toneHz]) => {
+        const person = await openPerson(browser, link, { toneHz: toneHz as number, label: label as string, watchHz: [LEE] });
+        people.push(person);
+        await joinRoom(person.page, label as string);
+        return person;
+      }),
+    ) as [Person, Person];
+    const audience = [host, liz];
+
+    for (let round = 0; round < rounds; round++) {
+      await personButton(host.page, 'Lee', 'Invite to speak').click();
+      const accept = lee.page.getByRole('button', { name: 'Accept', exact: true });
+      await accept.waitFor();
+      await Promise.all(audience.map(resetOnsets));
+      const acceptedAt = await now(lee);
+      await accept.click();
+      const onsets = await Promise.all(audience.map((p) => waitForOnset(p, LEE)));
+      upMs.push(Math.max(...onsets) - acceptedAt);
+
+      const mutedAt = await now(host);
+      await personButton(host.page, 'Lee', 'Mute').click();
+      await Promise.all(audience.map((p) => waitUntilSilent(p, LEE, { forMs: 500 })));
+      const lastHeard = await Promise.all(audience.map(async (p) => (await toneState(p)).tones.find((t) => t.hz === LEE)?.lastHeardAt ?? mutedAt));
+      muteMs.push(Math.max(0, Math.max(...lastHeard) - mutedAt));
+
+      await personButton(host.page, 'Lee', 'Allow to unmute').click();
+      await ownControl(lee.page, 'Unmute').click();
+      await ownControl(lee.page, 'Leave stage').click();
+      await Promise.all(audience.map((p) => waitUntilSilent(p, LEE, { forMs: 300 })));
+    }
+    return { upMs, muteMs };
+  } finally {
+    await Promise.all(people.map(closePerson));
+  }
+}
