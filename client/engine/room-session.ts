@@ -1,106 +1,30 @@
-import type { Identity } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
-import { MAX_ADMITTED_AT_LOCK, type ActBody } from '../../shared/room-acts.ts';
-import { initialStageState, isOnStage, type RoomKind, type RoomRules, type StageState } from '../../shared/room-state.ts';
-import type { Microphone, MicrophoneStatus, AudioInput } from './audio/microphone.ts';
-import type { RemotePlayer } from './audio/remote-player.ts';
-import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
-import type { PeerLinkFactory } from './peer-adapter.ts';
-import { createSignalingClient, type SignalingClient, type SignalingStatus, type SocketLike } from './signaling-client.ts';
+import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
+import { initialStageState, isOnStage, type RoomRules, type StageState } from '../../shared/room-state.ts';
+import { createMesh, type Mesh } from './mesh.ts';
+import { createSignalingClient, type SignalingClient } from './signaling-client.ts';
 import { createSealedCodec, type Rejection } from './sealed-codec.ts';
-import { createStore, type Store } from './store.ts';
+import { createStore } from './store.ts';
 import { createSpeakingDetector } from './speaking-detector.ts';
 import { firstActs } from './first-acts.ts';
 import { createMicrophoneGate } from './microphone-gate.ts';
 import { createRoomStage } from './room-stage.ts';
-import { actingHostOf, shouldStandIn, standingOf, stageViewOf, type StageView, type StandingView } from './stage-view.ts';
-import type { Reaction } from '../../shared/peer-message.ts';
+import { createParticipantList } from './participant-list.ts';
+import { EarlyPresence, type PresenceMessage } from './early-presence.ts';
+import type { RoomPhase, RoomSession, RoomSessionDeps, RoomState } from './room-types.ts';
+import { actingHostOf, shouldStandIn, standingOf, stageViewOf } from './stage-view.ts';
 
-export interface Participant {
-  id: string;
-  name: string;
-  muted: boolean;
-  connection: PeerConnectionState;
-  speaking: boolean;
-  /** From the identity key the person proved they hold; null until they introduced themselves. */
-  safetyNumber: string | null;
-  /** 'unsecured': their envelopes keep failing checks; 'key-changed': a different identity tried to speak for them. */
-  security: 'ok' | 'unsecured' | 'key-changed';
-  /** Their identity key (base64url), once introduced: what roles and bans refer to. */
-  key: string | null;
-  standing: StandingView;
-  /** An emoji they sent a moment ago, shown briefly. */
-  reaction: Reaction | null;
-}
-
-export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced' | 'removed' | 'ended';
-
-export interface RoomState {
-  phase: RoomPhase;
-  signaling: SignalingStatus;
-  microphone: MicrophoneStatus;
-  muted: boolean;
-  name: string;
-  /** Known to the creator and learned from members; the server never sees it. */
-  title: string;
-  selfId: string | null;
-  safetyNumber: string;
-  selfSpeaking: boolean;
-  /** Everyone else, in the order they became known. */
-  participants: readonly Participant[];
-  inputs: readonly AudioInput[];
-  inputId: string | null;
-  /** Our own identity key (base64url). */
-  selfKey: string;
-  stage: StageView;
-  reaction: Reaction | null;
-}
-
-export interface RoomSessionDeps {
-  signalingUrl: string;
-  roomId: string;
-  microphone: Microphone;
-  player: RemotePlayer;
-  roomKey: Uint8Array;
-  identity: Identity;
-  createLink: PeerLinkFactory;
-  randomBytes: (n: number) => Uint8Array;
-  /** The host's identity key, bound by the room link. */
-  hostKey: string;
-  /** How many can be on stage, host included. */
-  stageMax?: number;
-  now?: () => number;
-  title?: string;
-  /** What the creator chose on the landing page; the host's client declares it to the room. */
-  createdKind?: RoomKind;
-  createSocket?: (url: string) => SocketLike;
-}
-
-export interface RoomSession {
-  readonly state: Store<RoomState>;
-  join(name: string): Promise<void>;
-  setMuted(muted: boolean): void;
-  selectInput(deviceId: string): Promise<void>;
-  /** Signs and shares an act on the room (raise hand, invite, mute, remove…); false when we lack the right. */
-  perform(act: ActBody): boolean;
-  react(emoji: Reaction): void;
-  leave(): void;
-}
-
-type PresenceMessage = Extract<PeerMessage, { kind: 'presence' }>;
+export type { Participant, RoomPhase, RoomSession, RoomSessionDeps, RoomState } from './room-types.ts';
 
 const UNKNOWN_NAME = 'Someone';
 /** Rejected envelopes from one peer before the person is told the connection is not secure. */
 const REJECTIONS_BEFORE_WARNING = 3;
-const MAX_UNLISTED = 16;
 /** The stage's default size, host included (DESIGN: a small full-mesh stage). */
 export const STAGE_MAX = 8;
-/** How long a reaction stays on someone's avatar. */
-const REACTION_MS = 4_000;
 /** How long a newcomer waits to learn the room's log before acting on what it has. */
 const SETTLE_WAIT_MS = 3_000;
 
@@ -126,28 +50,20 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     reaction: null,
   });
   const patch = (changes: Partial<RoomState>): void => state.update((s) => ({ ...s, ...changes }));
-  const patchParticipant = (id: string, changes: Partial<Participant>): void =>
-    state.update((s) => {
-      const known = s.participants.some((p) => p.id === id);
-      const base: Participant = {
-        id,
-        name: UNKNOWN_NAME,
-        muted: false,
-        connection: 'connecting',
-        speaking: false,
-        safetyNumber: null,
-        security: 'ok',
-        key: null,
-        standing: standingOf(stage.log().state, rules, null),
-        reaction: null,
-      };
-      const participants = known
-        ? s.participants.map((p) => (p.id === id ? { ...p, ...changes } : p))
-        : [...s.participants, { ...base, ...changes }];
-      return { ...s, participants };
-    });
-  const removeParticipant = (id: string): void =>
-    state.update((s) => ({ ...s, participants: s.participants.filter((p) => p.id !== id) }));
+  const participants = createParticipantList(state, (id) => ({
+    id,
+    name: UNKNOWN_NAME,
+    muted: false,
+    connection: 'connecting',
+    speaking: false,
+    safetyNumber: null,
+    security: 'ok',
+    key: null,
+    standing: standingOf(stage.log().state, rules, null),
+    reaction: null,
+  }));
+  const patchParticipant = participants.patch;
+  const removeParticipant = participants.remove;
 
   /** Who the server currently says is in the room; established links outlive signaling outages. */
   const roster = new Set<string>();
@@ -156,16 +72,11 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   let mesh: Mesh | null = null;
   const resume = toBase64Url(deps.randomBytes(32));
   const rejections = new Map<string, number>();
-  /**
-   * The latest presence from peers the server has not listed (yet): relayed paths can deliver a
-   * member's introduction before the server's `joined`, and a replay of it would then be refused.
-   */
-  const unlisted = new Map<string, PresenceMessage>();
+  const early = new EarlyPresence();
   /** Identity keys members proved they hold, by peer id (kept across signaling reconnects). */
   const keys = new Map<string, string>();
   /** Members whose presence we have taken: links start only after it. */
   const presented = new Set<string>();
-  const reactionTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let refusedActs = 0;
   /** Nobody was there to learn the room log from, so ours is the room's. */
   let alone = false;
@@ -322,15 +233,6 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     if (state.get().phase === 'joined') sendTo('*', presence());
   }
 
-  function showReaction(peerId: string | null, emoji: Reaction | null): void {
-    const id = peerId ?? '';
-    clearTimeout(reactionTimers.get(id));
-    reactionTimers.delete(id);
-    if (peerId === null) patch({ reaction: emoji });
-    else patchParticipant(peerId, { reaction: emoji });
-    if (emoji) reactionTimers.set(id, setTimeout(() => showReaction(peerId, null), REACTION_MS));
-  }
-
   function ensureMesh(selfId: string): Mesh {
     mesh ??= createMesh({
       selfId,
@@ -338,7 +240,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       iceServers: () => iceServers,
       localTrack: microphone.track,
       sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
-      isMember: (peerId) => roster.has(peerId),
+      isMember: mayLink,
       onRemoteStream: (peerId, stream) => deps.player.play(peerId, stream),
       onState: (peerId, connection) => patchParticipant(peerId, { connection }),
       // A member we unlinked (lobby, removal) stays listed for as long as it is in the room.
@@ -360,7 +262,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         ensureMesh(frame.peer).prune((peer) => roster.has(peer));
         // Links start only once a member has introduced itself with a valid, signed presence.
         sendTo('*', presence());
-        for (const peer of frame.peers) applyUnlisted(peer);
+        for (const peer of frame.peers) applyEarly(peer);
         if (!settled && frame.peers.length === 0) alone = true;
         // Members that never tell us their log (all new, or their messages lost) must not keep us waiting forever.
         if (!settled) setTimeout(() => settle(true), SETTLE_WAIT_MS);
@@ -370,12 +272,12 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       case 'joined':
         roster.add(frame.peer);
         sendTo(frame.peer, presence());
-        applyUnlisted(frame.peer);
+        applyEarly(frame.peer);
         return;
       case 'left':
         roster.delete(frame.peer);
         rejections.delete(frame.peer);
-        unlisted.delete(frame.peer);
+        early.forget(frame.peer);
         presented.delete(frame.peer);
         mesh?.drop(frame.peer);
         removeParticipant(frame.peer);
@@ -401,7 +303,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     switch (message.kind) {
       case 'presence':
         if (roster.has(from)) onPresence(from, message);
-        else rememberUnlisted(from, message);
+        else early.keep(from, message);
         return;
       case 'signal':
         // Only members the server listed, not banned and not waiting in the lobby, may negotiate.
@@ -414,7 +316,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         if (roster.has(from)) stage.onRequest(from, message.from);
         return;
       case 'react':
-        if (roster.has(from) && presented.has(from)) showReaction(from, message.emoji);
+        if (roster.has(from) && presented.has(from)) participants.react(from, message.emoji);
         return;
       default:
         assertNever(message);
@@ -433,33 +335,20 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     settle();
   }
 
-  function rememberUnlisted(from: string, message: PresenceMessage): void {
-    unlisted.delete(from);
-    unlisted.set(from, message);
-    // Bounded, oldest first out: a server inventing peers cannot grow it.
-    for (const oldest of unlisted.keys()) {
-      if (unlisted.size <= MAX_UNLISTED) break;
-      unlisted.delete(oldest);
-    }
-  }
-
-  function applyUnlisted(peerId: string): void {
-    const message = unlisted.get(peerId);
-    if (!message) return;
-    unlisted.delete(peerId);
-    onPresence(peerId, message);
+  function applyEarly(peerId: string): void {
+    const message = early.take(peerId);
+    if (message) onPresence(peerId, message);
   }
 
   function teardown(phase: RoomPhase): void {
-    for (const timer of reactionTimers.values()) clearTimeout(timer);
-    reactionTimers.clear();
+    participants.stop();
     speaking.stop();
     signaling?.close();
     mesh?.destroy();
     deps.player.destroy();
     void microphone.set(false);
     roster.clear();
-    unlisted.clear();
+    early.clear();
     presented.clear();
     patch({ phase, participants: [], selfSpeaking: false, microphone: 'off', reaction: null });
   }
@@ -500,7 +389,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     react(emoji) {
       if (state.get().phase !== 'joined') return;
       for (const peer of roster) if (keys.has(peer)) sendTo(peer, { kind: 'react', emoji });
-      showReaction(null, emoji);
+      participants.react(null, emoji);
     },
     async selectInput(deviceId) {
       const track = await deps.microphone.switchTo(deviceId);

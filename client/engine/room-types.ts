@@ -1,0 +1,83 @@
+import type { Identity } from '../../shared/crypto.ts';
+import type { Reaction } from '../../shared/peer-message.ts';
+import type { ActBody } from '../../shared/room-acts.ts';
+import type { RoomKind } from '../../shared/room-state.ts';
+import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
+import type { RemotePlayer } from './audio/remote-player.ts';
+import type { PeerConnectionState } from './mesh.ts';
+import type { PeerLinkFactory } from './peer-adapter.ts';
+import type { SignalingStatus, SocketLike } from './signaling-client.ts';
+import type { StageView, StandingView } from './stage-view.ts';
+import type { Store } from './store.ts';
+
+/** What a room session is, needs and shows: the engine's face to the UI shells. */
+export interface Participant {
+  id: string;
+  name: string;
+  muted: boolean;
+  connection: PeerConnectionState;
+  speaking: boolean;
+  /** From the identity key the person proved they hold; null until they introduced themselves. */
+  safetyNumber: string | null;
+  /** 'unsecured': their envelopes keep failing checks; 'key-changed': a different identity tried to speak for them. */
+  security: 'ok' | 'unsecured' | 'key-changed';
+  /** Their identity key (base64url), once introduced: what roles and bans refer to. */
+  key: string | null;
+  standing: StandingView;
+  /** An emoji they sent a moment ago, shown briefly. */
+  reaction: Reaction | null;
+}
+
+export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced' | 'removed' | 'ended';
+
+export interface RoomState {
+  phase: RoomPhase;
+  signaling: SignalingStatus;
+  microphone: MicrophoneStatus;
+  muted: boolean;
+  name: string;
+  /** Known to the creator and learned from members; the server never sees it. */
+  title: string;
+  selfId: string | null;
+  safetyNumber: string;
+  selfSpeaking: boolean;
+  /** Everyone else, in the order they became known. */
+  participants: readonly Participant[];
+  inputs: readonly AudioInput[];
+  inputId: string | null;
+  /** Our own identity key (base64url). */
+  selfKey: string;
+  stage: StageView;
+  reaction: Reaction | null;
+}
+
+export interface RoomSessionDeps {
+  signalingUrl: string;
+  roomId: string;
+  microphone: Microphone;
+  player: RemotePlayer;
+  roomKey: Uint8Array;
+  identity: Identity;
+  createLink: PeerLinkFactory;
+  randomBytes: (n: number) => Uint8Array;
+  /** The host's identity key, bound by the room link. */
+  hostKey: string;
+  /** How many can be on stage, host included. */
+  stageMax?: number;
+  now?: () => number;
+  title?: string;
+  /** What the creator chose on the landing page; the host's client declares it to the room. */
+  createdKind?: RoomKind;
+  createSocket?: (url: string) => SocketLike;
+}
+
+export interface RoomSession {
+  readonly state: Store<RoomState>;
+  join(name: string): Promise<void>;
+  setMuted(muted: boolean): void;
+  selectInput(deviceId: string): Promise<void>;
+  /** Signs and shares an act on the room (raise hand, invite, mute, remove…); false when we lack the right. */
+  perform(act: ActBody): boolean;
+  react(emoji: Reaction): void;
+  leave(): void;
+}
