@@ -217,3 +217,24 @@ test('requests are served at most once a second per member, so they cannot be us
   r.stage('host').onRequest('ann', 0);
   assert.equal(r.sent.length, 2);
 });
+
+test('a newcomer that acted before learning the log gives way to the room’s longer history, whatever the hashes', () => {
+  const r = room(['host', 'ann', 'new']);
+  r.present.delete('new');
+  assert.equal(r.stage('host').perform({ type: 'set-info', title: 'Porch', description: '' }), true);
+  r.flush();
+  assert.equal(r.stage('ann').perform({ type: 'take-seat' }), true);
+  r.flush();
+  r.clock.now += SETTLE_MS * 10;
+  r.present.add('new');
+  // It stopped waiting and took a seat on an empty log, long after the room's acts settled.
+  assert.equal(r.stage('new').perform({ type: 'take-seat' }), true);
+  r.queue.length = 0;
+  r.clock.now += SETTLE_MS * 2;
+  r.stage('new').onActs('ann', r.stage('ann').log().entries);
+  r.flush();
+  const heads = r.stage('ann').log().heads;
+  assert.deepEqual(r.stage('new').log().heads, heads, 'the newcomer holds the room’s history');
+  assert.equal(r.roleIn('new', 'new'), 'speaker', 'and its seat was taken again on top of it');
+  assert.equal(r.roleIn('ann', 'new'), 'speaker', 'which everyone else took too');
+});

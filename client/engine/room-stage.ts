@@ -107,7 +107,11 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
   function onFork(from: string, at: number, theirs: RoomLog): void {
     const fromHost = deps.keyOf(from) === deps.rules.hostKey;
     const fresh = deps.now() - (joinedAt[at] ?? 0) < SETTLE_MS;
-    if (!fromHost && !(fresh && prefersFork(log, theirs, at))) return;
+    // Where ours holds nothing but our own acts (say, a newcomer that stopped waiting for the log),
+    // a longer history wins: our acts are simply made again on top of it.
+    const onlyOurs = log.entries.slice(at).every((entry) => entry.by === selfKey);
+    const yieldToLonger = onlyOurs && theirs.entries.length > log.entries.length;
+    if (!fromHost && !yieldToLonger && !(fresh && prefersFork(log, theirs, at))) return;
     const dropped = log.entries.slice(at).filter((entry) => entry.by === selfKey);
     adopt(theirs, at);
     // Our acts that lost the race are made again on top of the winning history, if they still mean something.
