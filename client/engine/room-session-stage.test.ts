@@ -216,3 +216,28 @@ test('a returning host takes over from whoever stood in', async (t) => {
   assert.equal(r.standing(HIGH)?.role, 'speaker');
   assert.equal(r.view().actingHost, null);
 });
+
+test('a newcomer told of acts it lacks keeps waiting for them instead of acting on an empty log', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  r.act(LOW, { type: 'set-info', title: 'Porch', description: '' });
+  await r.joinRoom([LOW, HIGH]);
+  // LOW says it holds one act, but its answer to our request is lost.
+  r.receive(LOW, { kind: 'presence', name: 'Lin', muted: false, log: 1 }, '*');
+  t.mock.timers.tick(10_000);
+  assert.equal(r.view().settled, false, 'still waiting for the act it knows it lacks');
+  assert.equal(r.view().role, 'listener', 'and took no seat on an empty log');
+  r.receive(LOW, { kind: 'acts', entries: [...r.log().entries] });
+  assert.equal(r.view().settled, true);
+  r.ours();
+  assert.equal(r.view().role, 'speaker');
+});
+
+test('a newcomer nobody tells anything stops waiting after a few seconds and acts on what it has', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  await r.joinRoom([LOW, HIGH]);
+  assert.equal(r.view().settled, false);
+  t.mock.timers.tick(10_000);
+  assert.equal(r.view().settled, true);
+  // A hangout seat, taken on the empty log (and, the host never having shown up, the stand-in too).
+  assert.notEqual(r.view().role, 'listener');
+});

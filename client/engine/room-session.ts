@@ -208,7 +208,8 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   /** Once we hold the room's log, the acts a member makes by itself (first-acts.ts), once. */
   function settle(waitedEnough = false): void {
     if (state.get().phase !== 'joined' || settled) return;
-    settled = alone || waitedEnough || stage.caughtUp();
+    // Waiting ends early only where nobody has told us of acts we lack; then we keep fetching.
+    settled = alone || stage.caughtUp() || (waitedEnough && !stage.behind());
     if (!settled) return;
     for (const act of firstActs(stage.log(), selfKey, { ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) })) {
       stage.perform(act);

@@ -37,8 +37,10 @@ export interface RoomStage {
   onActs(from: string, entries: readonly SignedAct[]): void;
   onRequest(from: string, index: number): void;
   onGone(peerId: string): void;
-  /** Whether we hold at least as much as every member has told us about. */
+  /** Whether we hold at least as much as every member has told us about (and someone has). */
   caughtUp(): boolean;
+  /** Whether some member told us of acts we do not hold yet. */
+  behind(): boolean;
 }
 
 /** A fork is settled by hash only while it is this fresh; older history is never rewritten. */
@@ -96,6 +98,8 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
       catchUp();
     }, REQUEST_TIMEOUT_MS);
   }
+
+  const behind = (): boolean => [...lengths.values()].some((length) => length > log.entries.length);
 
   function catchUp(): void {
     if (request && deps.now() - request.at < REQUEST_TIMEOUT_MS) return;
@@ -164,9 +168,7 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
       if (request?.peer === peerId) request = null;
       catchUp();
     },
-    caughtUp() {
-      if (lengths.size === 0) return false;
-      return [...lengths.values()].every((length) => log.entries.length >= length);
-    },
+    caughtUp: () => lengths.size > 0 && !behind(),
+    behind,
   };
 }
