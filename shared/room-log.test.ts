@@ -144,6 +144,20 @@ test('two acts made at the same place are a fork, and both sides settle on the s
   assert.deepEqual((benSwitches ? atBen.theirs : byBen).heads, winner.heads);
 });
 
+test('at a fork the host’s act wins over anyone else’s, whatever the hashes, on both sides', () => {
+  const lobby = act(empty, ben, { type: 'raise-hand' });
+  for (let i = 0; i < 8; i++) {
+    // Different acts give different hashes: across these, the host's act is sometimes the higher one.
+    const byHost = act(lobby, host, { type: 'set-info', title: `Porch ${i}`, description: '' });
+    const byAnn = act(lobby, ann, { type: 'raise-hand' });
+    const atHost = merge(byHost, byAnn.entries.slice(1));
+    const atAnn = merge(byAnn, byHost.entries.slice(1));
+    assert.ok(atHost.kind === 'fork' && atAnn.kind === 'fork');
+    assert.equal(prefersFork(byHost, atHost.theirs, 1), false, 'the host keeps its own act');
+    assert.equal(prefersFork(byAnn, atAnn.theirs, 1), true, 'Ann takes the host’s');
+  }
+});
+
 test('a fork whose acts fail their checks is no fork at all', () => {
   const forged = signNext(stage, { type: 'make-moderator', target: BEN }, ann);
   const ours = act(stage, ben, { type: 'raise-hand' });

@@ -121,13 +121,17 @@ function appendAll(log: RoomLog, batch: readonly SignedAct[]): { log: RoomLog; r
 }
 
 /**
- * Two histories that part at `at`: the one whose act there has the lower hash wins. Every member
- * decides the same way, so two acts made at the same moment settle on one order; the loser's
- * author signs its act again on top of the winner. Callers apply this only to recent forks:
- * history a member has held for a while is never rewritten.
+ * Two histories that part at `at`: the one whose act there the host made wins, else the one whose
+ * act there has the lower hash. Every member decides the same way, so two acts made at the same
+ * moment settle on one order; the loser's author signs its act again on top of the winner.
+ * Callers apply this only to recent forks: history a member has held for a while is never rewritten.
  */
 export function prefersFork(ours: RoomLog, theirs: RoomLog, at: number): boolean {
   const mine = ours.heads[at + 1];
   const other = theirs.heads[at + 1];
-  return other !== undefined && (mine === undefined || other < mine);
+  if (other === undefined) return false;
+  if (mine === undefined) return true;
+  const byHost = (log: RoomLog): boolean => log.entries[at]?.by === log.rules.hostKey;
+  if (byHost(ours) !== byHost(theirs)) return byHost(theirs);
+  return other < mine;
 }

@@ -33,6 +33,7 @@ export function createBrowserSession(options: BrowserSessionOptions): RoomSessio
     player: createRemotePlayer(),
     createLink: createSimplePeerLink,
     randomBytes,
+    trace: (line) => console.debug(line),
     ...(options.title ? { title: options.title } : {}),
     ...(options.createdKind ? { createdKind: options.createdKind } : {}),
   });

@@ -107,6 +107,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     now,
     later: (fn, ms) => void setTimeout(fn, ms),
     onChange: () => refresh(),
+    ...(deps.trace ? { trace: deps.trace } : {}),
     onRefused: () => {
       refusedActs += 1;
       refresh();
@@ -211,6 +212,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     // Waiting ends early only where nobody has told us of acts we lack; then we keep fetching.
     settled = alone || stage.caughtUp() || (waitedEnough && !stage.behind());
     if (!settled) return;
+    deps.trace?.(`log: settled with ${stage.log().entries.length} acts (${alone ? 'alone' : stage.caughtUp() ? 'caught up' : 'waited'})`);
     for (const act of firstActs(stage.log(), selfKey, { ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) })) {
       stage.perform(act);
     }

@@ -238,3 +238,23 @@ test('a newcomer that acted before learning the log gives way to the room’s lo
   assert.equal(r.roleIn('new', 'new'), 'speaker', 'and its seat was taken again on top of it');
   assert.equal(r.roleIn('ann', 'new'), 'speaker', 'which everyone else took too');
 });
+
+test('when the host and a newcomer act at the same moment, everyone keeps the host’s act first', () => {
+  for (let i = 0; i < 4; i++) {
+    const r = room(['host', 'ann', 'ben']);
+    // The host declares a stage room just as Ann, not yet knowing, takes a hangout seat.
+    assert.equal(r.stage('host').perform({ type: 'set-info', title: `Porch ${i}`, description: '' }), true);
+    assert.equal(r.stage('host').perform({ type: 'set-kind', kind: 'stage' }), true);
+    r.queue.length = 0;
+    r.present.delete('host');
+    assert.equal(r.stage('ann').perform({ type: 'take-seat' }), true);
+    r.present.add('host');
+    r.stage('ann').onActs('host', r.stage('host').log().entries);
+    r.stage('host').onActs('ann', r.stage('ann').log().entries);
+    r.flush();
+    for (const viewer of ['host', 'ann']) {
+      assert.equal(r.stage(viewer).log().state.kind, 'stage', `${viewer} in round ${i}`);
+      assert.equal(r.roleIn(viewer, 'ann'), 'listener', `${viewer} in round ${i}: no seat in a stage room`);
+    }
+  }
+});

@@ -26,6 +26,8 @@ export interface RoomStageDeps {
   onChange(log: RoomLog): void;
   /** A member sent acts that failed their checks (forged, or signed without the right). */
   onRefused(peerId: string): void;
+  /** Diagnostics (acts made and taken, forks, requests), for the person's own console. */
+  trace?: (line: string) => void;
 }
 
 export interface RoomStage {
@@ -52,6 +54,7 @@ const SERVE_INTERVAL_MS = 1_000;
 
 export function createRoomStage(deps: RoomStageDeps): RoomStage {
   const selfKey = toBase64Url(deps.identity.publicKey);
+  const trace = deps.trace ?? (() => {});
   let log = createLog(deps.roomId, deps.rules);
   /** When each entry joined our copy (local clock), to tell fresh forks from settled history. */
   let joinedAt: number[] = [];
@@ -78,6 +81,7 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
   function perform(act: ActBody): boolean {
     const signed = signNext(log, act, deps.identity);
     const result = append(log, signed);
+    trace(`log: ${act.type} at ${signed.n} ${result.ok ? 'made' : `refused (${result.reason})`}`);
     if (!result.ok) return false;
     // Shared before it takes effect here: an act that ends our session (ending the room) must still go out.
     share([signed], deps.members());
@@ -90,6 +94,7 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
     if (request && request.peer !== peer && now - request.at < REQUEST_TIMEOUT_MS) return;
     const sent = { peer, at: now };
     request = sent;
+    trace(`log: asking ${peer} from ${from}`);
     deps.send(peer, { kind: 'acts-request', from });
     deps.later(() => {
       if (request !== sent) return;
@@ -115,7 +120,9 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
     // a longer history wins: our acts are simply made again on top of it.
     const onlyOurs = log.entries.slice(at).every((entry) => entry.by === selfKey);
     const yieldToLonger = onlyOurs && theirs.entries.length > log.entries.length;
-    if (!fromHost && !yieldToLonger && !(fresh && prefersFork(log, theirs, at))) return;
+    const adopted = fromHost || yieldToLonger || (fresh && prefersFork(log, theirs, at));
+    trace(`log: fork at ${at} from ${from} (ours ${log.entries.length}, theirs ${theirs.entries.length}): ${adopted ? 'taking theirs' : 'keeping ours'}`);
+    if (!adopted) return;
     const dropped = log.entries.slice(at).filter((entry) => entry.by === selfKey);
     adopt(theirs, at);
     // Our acts that lost the race are made again on top of the winning history, if they still mean something.
@@ -134,6 +141,7 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
       const last = entries[entries.length - 1];
       if (last && last.n + 1 > (lengths.get(from) ?? 0)) lengths.set(from, last.n + 1);
       const result = merge(log, entries);
+      trace(`log: ${entries.map((e) => e.act.type).join(',')} from ${from} at ${entries[0]?.n} → ${result.kind}${result.kind === 'extended' ? ` +${result.added}${result.reason ? ` (${result.reason})` : ''}` : ''}`);
       switch (result.kind) {
         case 'extended':
           if (result.added > 0) adopt(result.log, log.entries.length);

@@ -69,6 +69,8 @@ export interface RoomSessionDeps {
   /** What the creator chose on the landing page; the host's client declares it to the room. */
   createdKind?: RoomKind;
   createSocket?: (url: string) => SocketLike;
+  /** Diagnostics about the room log, for the console. */
+  trace?: (line: string) => void;
 }
 
 export interface RoomSession {

@@ -35,7 +35,8 @@ export const theme = css`
   }
   button:focus-visible,
   input:focus-visible,
-  select:focus-visible {
+  select:focus-visible,
+  textarea:focus-visible {
     outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent);
     outline-offset: 2px;
   }
@@ -44,7 +45,8 @@ export const theme = css`
     cursor: default;
   }
   input,
-  select {
+  select,
+  textarea {
     font: inherit;
     font-weight: 400;
     padding: 0.6rem 0.8rem;

@@ -53,19 +53,8 @@ export class RoomSettings extends LitElement {
         gap: 0.75rem;
       }
       textarea {
-        font: inherit;
-        font-weight: 400;
-        padding: 0.6rem 0.8rem;
-        border-radius: 10px;
-        border: 1px solid var(--line);
-        background: var(--surface);
-        color: var(--ink);
         resize: vertical;
         min-height: 4.5rem;
-      }
-      textarea:focus-visible {
-        outline: 3px solid color-mix(in srgb, var(--accent) 45%, transparent);
-        outline-offset: 2px;
       }
       form button {
         justify-self: start;
