@@ -25,8 +25,8 @@ const UNKNOWN_NAME = 'Someone';
 const REJECTIONS_BEFORE_WARNING = 3;
 /** The stage's default size, host included (DESIGN: a small full-mesh stage). */
 export const STAGE_MAX = 8;
-/** How long a newcomer waits to learn the room's log before acting on what it has. */
-const SETTLE_WAIT_MS = 3_000;
+/** How long a newcomer waits for members to tell it of the room's log before acting on what it has. */
+const SETTLE_WAIT_MS = 15_000;
 
 export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   const now = deps.now ?? Date.now;
@@ -209,8 +209,10 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   /** Once we hold the room's log, the acts a member makes by itself (first-acts.ts), once. */
   function settle(waitedEnough = false): void {
     if (state.get().phase !== 'joined' || settled) return;
+    // Everyone here introduced themselves and none holds a log: they are as new as we are.
+    const everyoneNew = [...roster].every((peer) => presented.has(peer)) && !stage.heardOfLog();
     // Waiting ends early only where nobody has told us of acts we lack; then we keep fetching.
-    settled = alone || stage.caughtUp() || (waitedEnough && !stage.behind());
+    settled = alone || everyoneNew || stage.caughtUp() || (waitedEnough && !stage.behind());
     if (!settled) return;
     deps.trace?.(`log: settled with ${stage.log().entries.length} acts (${alone ? 'alone' : stage.caughtUp() ? 'caught up' : 'waited'})`);
     for (const act of firstActs(stage.log(), selfKey, { ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) })) {
@@ -267,7 +269,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         sendTo('*', presence());
         for (const peer of frame.peers) applyEarly(peer);
         if (!settled && frame.peers.length === 0) alone = true;
-        // Members that never tell us their log (all new, or their messages lost) must not keep us waiting forever.
+        // Members that never tell us of their log (their messages lost, say) must not keep us waiting forever.
         if (!settled) setTimeout(() => settle(true), SETTLE_WAIT_MS);
         refresh();
         return;
@@ -329,6 +331,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   function onPresence(from: string, message: PresenceMessage): void {
     const key = keys.get(from) ?? null;
     if (key !== null && stage.log().state.banned.includes(key)) return;
+    if (!presented.has(from)) stage.onIntroduced(from);
     presented.add(from);
     patchParticipant(from, { name: message.name, muted: message.muted, key, standing: standingOf(stage.log().state, rules, key) });
     if (message.title && !state.get().title) patch({ title: message.title });

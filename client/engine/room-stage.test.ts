@@ -23,6 +23,8 @@ function room(names: string[], options: { hostIndex?: number } = {}) {
   const sent: { from: string; to: string; message: PeerMessage }[] = [];
   const stages = new Map<string, RoomStage>();
   const timers: (() => void)[] = [];
+  /** Pairs not yet introduced to each other: neither can send the other anything. */
+  const strangers = new Set<string>();
   names.forEach((name, i) => {
     stages.set(
       name,
@@ -34,7 +36,7 @@ function room(names: string[], options: { hostIndex?: number } = {}) {
           queue.push({ from: name, to, message });
           sent.push({ from: name, to, message });
         },
-        members: () => [...present].filter((other) => other !== name),
+        members: () => [...present].filter((other) => other !== name && !strangers.has(`${name} ${other}`)),
         keyOf: (peer) => (names.includes(peer) ? key(identities[names.indexOf(peer)]!) : null),
         now: () => clock.now,
         later: (fn, ms) => timers.push(() => {
@@ -69,7 +71,17 @@ function room(names: string[], options: { hostIndex?: number } = {}) {
   const runTimers = (): void => {
     for (const fire of timers.splice(0)) fire();
   };
-  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf: keyOfName, runTimers, lost };
+    const introduce = (a: string, b: string): void => {
+    strangers.delete(`${a} ${b}`);
+    strangers.delete(`${b} ${a}`);
+    stage(a).onIntroduced(b);
+    stage(b).onIntroduced(a);
+  };
+  const estrange = (a: string, b: string): void => {
+    strangers.add(`${a} ${b}`);
+    strangers.add(`${b} ${a}`);
+  };
+  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf: keyOfName, runTimers, lost, introduce, estrange };
 }
 
 test('an act is shared with every member as it happens and changes the room for all', () => {
@@ -257,4 +269,21 @@ test('when the host and a newcomer act at the same moment, everyone keeps the ho
       assert.equal(r.roleIn(viewer, 'ann'), 'listener', `${viewer} in round ${i}: no seat in a stage room`);
     }
   }
+});
+
+test('two newcomers that took seats before meeting each other end up seated in one history', () => {
+  const r = room(['host', 'ann', 'ben', 'cat']);
+  r.present.delete('host');
+  r.estrange('ben', 'cat');
+  assert.equal(r.stage('ann').perform({ type: 'take-seat' }), true);
+  r.flush();
+  // Each takes the next place, and Ann hears of both: one of them loses the fork at Ann's.
+  assert.equal(r.stage('ben').perform({ type: 'take-seat' }), true);
+  assert.equal(r.stage('cat').perform({ type: 'take-seat' }), true);
+  r.flush();
+  r.introduce('ben', 'cat');
+  r.flush();
+  const heads = r.stage('ann').log().heads;
+  for (const viewer of ['ben', 'cat']) assert.deepEqual(r.stage(viewer).log().heads, heads, viewer);
+  for (const who of ['ben', 'cat']) assert.equal(r.roleIn('ann', who), 'speaker', who);
 });

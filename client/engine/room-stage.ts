@@ -1,7 +1,7 @@
 import type { Identity } from '../../shared/crypto.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
-import { append, createLog, merge, prefersFork, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { append, createLog, headOf, merge, prefersFork, signNext, type RoomLog } from '../../shared/room-log.ts';
 import type { RoomRules } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 
@@ -38,15 +38,21 @@ export interface RoomStage {
   onLength(peerId: string, length: number): void;
   onActs(from: string, entries: readonly SignedAct[]): void;
   onRequest(from: string, index: number): void;
+  /** A member has just introduced itself, so we can send to it from now on. */
+  onIntroduced(peerId: string): void;
   onGone(peerId: string): void;
   /** Whether we hold at least as much as every member has told us about (and someone has). */
   caughtUp(): boolean;
   /** Whether some member told us of acts we do not hold yet. */
   behind(): boolean;
+  /** Whether any member has told us how long its log is. */
+  heardOfLog(): boolean;
 }
 
 /** A fork is settled by hash only while it is this fresh; older history is never rewritten. */
 export const SETTLE_MS = 5_000;
+/** Our own acts this recent are sent to a member introduced after we made them. */
+const RECENT_OWN_MS = 30_000;
 /** A request for missing acts that has not been answered by then is sent to someone else. */
 const REQUEST_TIMEOUT_MS = 2_000;
 /** Serving a member its missing acts at most this often, so requests cannot be used to flood. */
@@ -61,6 +67,8 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
   const lengths = new Map<string, number>();
   const served = new Map<string, number>();
   let request: { peer: string; at: number } | null = null;
+  /** Forks we already showed our side of, so two members that disagree never ping-pong. */
+  const shownForks = new Set<string>();
   /** Members that left a request unanswered (a hostile server may eat what they send us). */
   const unanswered = new Set<string>();
 
@@ -122,7 +130,16 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
     const yieldToLonger = onlyOurs && theirs.entries.length > log.entries.length;
     const adopted = fromHost || yieldToLonger || (fresh && prefersFork(log, theirs, at));
     trace(`log: fork at ${at} from ${from} (ours ${log.entries.length}, theirs ${theirs.entries.length}): ${adopted ? 'taking theirs' : 'keeping ours'}`);
-    if (!adopted) return;
+    if (!adopted) {
+      // They may never hear of our history otherwise (say, it was made before they were introduced):
+      // show it to them once, and the same rule on their side settles the fork.
+      const told = `${from} ${at} ${headOf(log)}`;
+      if (!shownForks.has(told)) {
+        shownForks.add(told);
+        share(log.entries.slice(at), [from]);
+      }
+      return;
+    }
     const dropped = log.entries.slice(at).filter((entry) => entry.by === selfKey);
     adopt(theirs, at);
     // Our acts that lost the race are made again on top of the winning history, if they still mean something.
@@ -135,6 +152,12 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
     onLength(peerId, length) {
       lengths.set(peerId, length);
       catchUp();
+    },
+    onIntroduced(peerId) {
+      // Acts we made before this member was introduced could not be sent to it: send our recent ones now.
+      const since = deps.now() - RECENT_OWN_MS;
+      const recent = log.entries.filter((entry, i) => entry.by === selfKey && (joinedAt[i] ?? 0) >= since);
+      if (recent.length > 0) share(recent, [peerId]);
     },
     onActs(from, entries) {
       // Whoever sends acts holds at least that much of the log, whatever its presence said.
@@ -178,5 +201,6 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
     },
     caughtUp: () => lengths.size > 0 && !behind(),
     behind,
+    heardOfLog: () => lengths.size > 0,
   };
 }
