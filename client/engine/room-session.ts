@@ -4,7 +4,7 @@ import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
 import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
-import { initialStageState, isOnStage, type RoomRules, type StageState } from '../../shared/room-state.ts';
+import { initialStageState, isOnStage, mayEnter, type RoomRules, type StageState } from '../../shared/room-state.ts';
 import { createMesh, type Mesh } from './mesh.ts';
 import { createSignalingClient, type SignalingClient } from './signaling-client.ts';
 import { createSealedCodec, type Rejection } from './sealed-codec.ts';
@@ -156,7 +156,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   function mayLink(peerId: string): boolean {
     const key = keys.get(peerId);
     const room = stage.log().state;
-    return key !== undefined && roster.has(peerId) && standingOf(room, rules, key).waiting === false && !room.banned.includes(key) && !standingOf(room, rules, selfKey).waiting;
+    return key !== undefined && roster.has(peerId) && mayEnter(room, rules, key) && mayEnter(room, rules, selfKey);
   }
 
   /** Everything that follows from the room log: who we hear, whom we link to, our microphone, our own acts. */
@@ -333,10 +333,11 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     if (key !== null && stage.log().state.banned.includes(key)) return;
     if (!presented.has(from)) stage.onIntroduced(from);
     presented.add(from);
-    patchParticipant(from, { name: message.name, muted: message.muted, key, standing: standingOf(stage.log().state, rules, key) });
+    const standing = standingOf(stage.log().state, rules, key);
+    patchParticipant(from, { name: message.name, muted: message.muted, key, standing });
     if (message.title && !state.get().title) patch({ title: message.title });
     if (mayLink(from)) mesh?.connect(from);
-    deps.player.setAudible(from, standingOf(stage.log().state, rules, key).audible);
+    deps.player.setAudible(from, standing.audible);
     if (message.log !== undefined) stage.onLength(from, message.log);
     settle();
   }

@@ -116,8 +116,8 @@ export function createRoomStage(deps: RoomStageDeps): RoomStage {
 
   function catchUp(): void {
     if (request && deps.now() - request.at < REQUEST_TIMEOUT_MS) return;
-    const behind = [...lengths].filter(([, length]) => length > log.entries.length).map(([peer]) => peer);
-    const next = behind.find((peer) => !unanswered.has(peer)) ?? behind[0];
+    const ahead = [...lengths].filter(([, length]) => length > log.entries.length).map(([peer]) => peer);
+    const next = ahead.find((peer) => !unanswered.has(peer)) ?? ahead[0];
     if (next !== undefined) ask(next);
   }
 
