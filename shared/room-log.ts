@@ -2,7 +2,7 @@ import { derive } from './crypto.ts';
 import { toBase64Url, utf8 } from './encoding.ts';
 import { signAct, signedBytesOf, verifyAct, type ActBody, type SignedAct } from './room-acts.ts';
 import type { Identity } from './crypto.ts';
-import { applyAct, initialStageState, type RoomRules, type StageState } from './room-state.ts';
+import { applyAct, initialRoomState, type RoomRules, type RoomState } from './room-state.ts';
 
 /**
  * The room's history: a hash chain of signed acts. Each act is signed over its index and the
@@ -20,7 +20,7 @@ export interface RoomLog {
   readonly entries: readonly SignedAct[];
   /** heads[i] is the hash of the first i entries; heads.length === entries.length + 1. */
   readonly heads: readonly string[];
-  readonly state: StageState;
+  readonly state: RoomState;
   readonly maxEntries: number;
 }
 
@@ -31,7 +31,7 @@ const hashOf = (label: string, bytes: Uint8Array): string => toBase64Url(derive(
 const entryHash = (roomId: string, signed: SignedAct): string => hashOf('porch log entry', signedBytesOf(roomId, signed));
 
 export function createLog(roomId: string, rules: RoomRules, maxEntries = MAX_LOG_ENTRIES): RoomLog {
-  return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], state: initialStageState, maxEntries };
+  return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], state: initialRoomState, maxEntries };
 }
 
 export const headOf = (log: RoomLog): string => log.heads[log.heads.length - 1] ?? '';
@@ -65,7 +65,7 @@ export function append(log: RoomLog, signed: SignedAct): AppendResult {
 export function truncate(log: RoomLog, n: number): RoomLog {
   if (n >= log.entries.length) return log;
   const entries = log.entries.slice(0, n);
-  const state = entries.reduce((s, entry) => applyAct(s, log.rules, entry), initialStageState);
+  const state = entries.reduce((s, entry) => applyAct(s, log.rules, entry), initialRoomState);
   return { ...log, entries, heads: log.heads.slice(0, n + 1), state };
 }
 

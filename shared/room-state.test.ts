@@ -6,12 +6,12 @@ import { toBase64Url } from './encoding.ts';
 import { signAct, type ActBody, type SignedAct } from './room-acts.ts';
 import {
   applyAct,
-  initialStageState,
+  initialRoomState,
   mayBeHeard,
   mayEnter,
   roleOf,
   type RoomRules,
-  type StageState,
+  type RoomState,
 } from './room-state.ts';
 
 const ROOM_ID = 'roomid_0123456789abcd';
@@ -40,28 +40,28 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-deepFreeze(initialStageState);
+deepFreeze(initialRoomState);
 
-function apply(state: StageState, who: Identity, act: ActBody, rules = RULES): StageState {
+function apply(state: RoomState, who: Identity, act: ActBody, rules = RULES): RoomState {
   return deepFreeze(applyAct(state, rules, signedBy(who, act)));
 }
 /** The act takes effect: a new state object comes back. */
-function allowed(state: StageState, who: Identity, act: ActBody, rules = RULES): StageState {
+function allowed(state: RoomState, who: Identity, act: ActBody, rules = RULES): RoomState {
   const next = apply(state, who, act, rules);
   assert.notEqual(next, state, `expected ${JSON.stringify(act)} to take effect`);
   return next;
 }
 /** The act is refused: the very same state object comes back. */
-function refused(state: StageState, who: Identity, act: ActBody, rules = RULES): void {
+function refused(state: RoomState, who: Identity, act: ActBody, rules = RULES): void {
   assert.equal(apply(state, who, act, rules), state, `expected ${JSON.stringify(act)} to be refused`);
 }
-function play(state: StageState, steps: [Identity, ActBody][], rules = RULES): StageState {
+function play(state: RoomState, steps: [Identity, ActBody][], rules = RULES): RoomState {
   return steps.reduce((s, [who, act]) => allowed(s, who, act, rules), state);
 }
-const role = (state: StageState, who: string, rules = RULES): string => roleOf(state, rules, who);
+const role = (state: RoomState, who: string, rules = RULES): string => roleOf(state, rules, who);
 
 /** A stage room: Mia and Max moderate, Sam speaks, Ann, Ben and Cal listen. */
-const STAGE = play(initialStageState, [
+const STAGE = play(initialRoomState, [
   [host, { type: 'set-kind', kind: 'stage' }],
   [host, { type: 'make-moderator', target: MIA }],
   [host, { type: 'make-moderator', target: MAX }],
@@ -69,12 +69,12 @@ const STAGE = play(initialStageState, [
   [sam, { type: 'accept-invite' }],
 ]);
 /** A hangout where Sam took a seat. */
-const HANGOUT = play(initialStageState, [
+const HANGOUT = play(initialRoomState, [
   [host, { type: 'make-moderator', target: MIA }],
   [sam, { type: 'take-seat' }],
 ]);
 /** A hangout where Sam took a seat and nobody moderates. */
-const HANGOUT_WITHOUT_STAFF = play(initialStageState, [[sam, { type: 'take-seat' }]]);
+const HANGOUT_WITHOUT_STAFF = play(initialRoomState, [[sam, { type: 'take-seat' }]]);
 const STAFF = [host, mia] as const;
 const NOT_STAFF = [sam, ann] as const;
 
@@ -129,7 +129,7 @@ test('someone already on stage cannot take a seat again', () => {
 
 test('a listener cannot take a seat once the stage, host counted, is full', () => {
   const rules: RoomRules = { hostKey: HOST, stageMax: 3 };
-  const full = play(initialStageState, [
+  const full = play(initialRoomState, [
     [sam, { type: 'take-seat' }],
     [ann, { type: 'take-seat' }],
   ], rules);
@@ -141,7 +141,7 @@ test('a listener cannot take a seat once the stage, host counted, is full', () =
 });
 
 test('with room for the host only, nobody takes a seat', () => {
-  refused(initialStageState, ann, { type: 'take-seat' }, { hostKey: HOST, stageMax: 1 });
+  refused(initialRoomState, ann, { type: 'take-seat' }, { hostKey: HOST, stageMax: 1 });
 });
 
 // --- hands ----------------------------------------------------------------------------------
@@ -466,7 +466,7 @@ test('a removed identity never enters, locked or not', () => {
 // --- end ------------------------------------------------------------------------------------
 
 test('with the host away and no moderators, a speaker stands in with moderator rights until the host returns', () => {
-  const hangout = play(initialStageState, [
+  const hangout = play(initialRoomState, [
     [sam, { type: 'take-seat' }],
     [ann, { type: 'take-seat' }],
   ]);
@@ -570,8 +570,8 @@ const steps = (actors: readonly string[], targets: readonly string[]) =>
   );
 /** Sequences start from an empty room or from a busy one, so that rarer situations come up often. */
 const starts = fc.constantFrom(
-  initialStageState,
-  play(initialStageState, [
+  initialRoomState,
+  play(initialRoomState, [
     [host, { type: 'set-kind', kind: 'stage' }],
     [host, { type: 'make-moderator', target: MIA }],
     [host, { type: 'make-moderator', target: ANN }],
@@ -585,13 +585,13 @@ const starts = fc.constantFrom(
 );
 const rulesArb = fc.integer({ min: 1, max: 5 }).map((stageMax): RoomRules => ({ hostKey: HOST, stageMax }));
 
-const stageCount = (s: StageState): number => 1 + s.moderators.length + s.speakers.length;
+const stageCount = (s: RoomState): number => 1 + s.moderators.length + s.speakers.length;
 
 /**
  * Who may do what, written from the issue rather than from the reducer. Whether an allowed act
  * is a no-op (raising a raised hand) is not a question of right, so only the refusals are checked.
  */
-function hasRight(s: StageState, rules: RoomRules, by: string, act: ActBody): boolean {
+function hasRight(s: RoomState, rules: RoomRules, by: string, act: ActBody): boolean {
   if (s.ended || s.banned.includes(by)) return false;
   const r = roleOf(s, rules, by);
   const staff = r === 'host' || r === 'moderator';
@@ -636,7 +636,7 @@ function hasRight(s: StageState, rules: RoomRules, by: string, act: ActBody): bo
   }
 }
 
-function assertInvariants(s: StageState, rules: RoomRules): void {
+function assertInvariants(s: RoomState, rules: RoomRules): void {
   const { hostKey } = rules;
   assert.equal(roleOf(s, rules, hostKey), 'host');
   assert.ok(mayBeHeard(s, rules, hostKey), 'the host is always heard');

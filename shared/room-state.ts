@@ -20,7 +20,7 @@ export interface RoomRules {
   stageMax: number;
 }
 
-export interface StageState {
+export interface RoomState {
   kind: RoomKind;
   title: string;
   description: string;
@@ -39,7 +39,7 @@ export interface StageState {
   standIn: string | null;
 }
 
-export const initialStageState: StageState = {
+export const initialRoomState: RoomState = {
   kind: 'hangout',
   title: '',
   description: '',
@@ -55,25 +55,25 @@ export const initialStageState: StageState = {
   standIn: null,
 };
 
-export function roleOf(state: StageState, rules: RoomRules, key: string): Role {
+export function roleOf(state: RoomState, rules: RoomRules, key: string): Role {
   if (key === rules.hostKey) return 'host';
   if (state.moderators.includes(key) || state.standIn === key) return 'moderator';
   if (state.speakers.includes(key)) return 'speaker';
   return 'listener';
 }
 
-export const isOnStage = (state: StageState, rules: RoomRules, key: string): boolean => roleOf(state, rules, key) !== 'listener';
+export const isOnStage = (state: RoomState, rules: RoomRules, key: string): boolean => roleOf(state, rules, key) !== 'listener';
 
 /** Whose audio honest peers play: on stage and not muted by staff. */
-export const mayBeHeard = (state: StageState, rules: RoomRules, key: string): boolean =>
+export const mayBeHeard = (state: RoomState, rules: RoomRules, key: string): boolean =>
   isOnStage(state, rules, key) && !state.hostMuted.includes(key) && !state.banned.includes(key);
 
 /** While a room is locked, newcomers wait in the lobby until staff admit them. */
-export const mayEnter = (state: StageState, rules: RoomRules, key: string): boolean =>
+export const mayEnter = (state: RoomState, rules: RoomRules, key: string): boolean =>
   !state.banned.includes(key) && (!state.locked || isOnStage(state, rules, key) || state.admitted.includes(key));
 
 /** The host and the stage's other members count toward stageMax. */
-const stageCount = (state: StageState): number => 1 + state.moderators.length + state.speakers.length;
+const stageCount = (state: RoomState): number => 1 + state.moderators.length + state.speakers.length;
 
 const without = (list: readonly string[], key: string): readonly string[] => list.filter((k) => k !== key);
 const withKey = (list: readonly string[], key: string): readonly string[] => (list.includes(key) ? list : [...list, key]);
@@ -82,7 +82,7 @@ const withKey = (list: readonly string[], key: string): readonly string[] => (li
  * Everything a person holds, dropped at once (removal, or moving to a new role). A staff mute is
  * not dropped: it outlives leaving and retaking a seat, else a muted speaker could unmute itself.
  */
-function clearPerson(state: StageState, key: string): StageState {
+function clearPerson(state: RoomState, key: string): RoomState {
   return {
     ...state,
     moderators: without(state.moderators, key),
@@ -94,7 +94,7 @@ function clearPerson(state: StageState, key: string): StageState {
 }
 
 /** Applies one act; returns the same object when the act is not allowed. */
-export function applyAct(state: StageState, rules: RoomRules, signed: Authored): StageState {
+export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): RoomState {
   const by = signed.by;
   if (state.ended || state.banned.includes(by)) return state;
   const role = roleOf(state, rules, by);

@@ -3,7 +3,7 @@ import type { RoomKind } from '../../shared/room-state.ts';
 import { createMicrophone } from './audio/microphone.ts';
 import { createRemotePlayer } from './audio/remote-player.ts';
 import { createSimplePeerLink } from './peer-adapter.ts';
-import { createRoomSession, type RoomSession } from './room-session.ts';
+import { createRoom, type Room } from './room.ts';
 
 export interface BrowserSessionOptions {
   roomId: string;
@@ -17,10 +17,10 @@ export interface BrowserSessionOptions {
 }
 
 /** Wires a room session to the real browser: WebSocket, WebRTC, microphone and speakers. */
-export function createBrowserSession(options: BrowserSessionOptions): RoomSession {
+export function createBrowserSession(options: BrowserSessionOptions): Room {
   const wsUrl = new URL('/ws', options.origin);
   wsUrl.protocol = options.origin.protocol === 'https:' ? 'wss:' : 'ws:';
-  return createRoomSession({
+  return createRoom({
     signalingUrl: wsUrl.href,
     roomId: options.roomId,
     roomKey: options.roomKey,

@@ -1,5 +1,5 @@
 import type { Reaction } from '../../shared/peer-message.ts';
-import type { Participant, RoomState } from './room-types.ts';
+import type { Participant, RoomView } from './room-types.ts';
 import type { WritableStore } from './store.ts';
 
 /** How long a reaction stays on someone's avatar. */
@@ -15,7 +15,7 @@ export interface ParticipantList {
   stop(): void;
 }
 
-export function createParticipantList(state: WritableStore<RoomState>, blank: (id: string) => Participant): ParticipantList {
+export function createParticipantList(state: WritableStore<RoomView>, blank: (id: string) => Participant): ParticipantList {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   function patch(id: string, changes: Partial<Participant>): void {

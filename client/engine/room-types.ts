@@ -7,7 +7,7 @@ import type { RemotePlayer } from './audio/remote-player.ts';
 import type { PeerConnectionState } from './mesh.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
 import type { SignalingStatus, SocketLike } from './signaling-client.ts';
-import type { StageView, StandingView } from './stage-view.ts';
+import type { RoomOverview, StandingView } from './room-overview.ts';
 import type { Store } from './store.ts';
 
 /** What a room session is, needs and shows: the engine's face to the UI shells. */
@@ -30,7 +30,7 @@ export interface Participant {
 
 export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced' | 'removed' | 'ended';
 
-export interface RoomState {
+export interface RoomView {
   phase: RoomPhase;
   signaling: SignalingStatus;
   microphone: MicrophoneStatus;
@@ -47,11 +47,11 @@ export interface RoomState {
   inputId: string | null;
   /** Our own identity key (base64url). */
   selfKey: string;
-  stage: StageView;
+  overview: RoomOverview;
   reaction: Reaction | null;
 }
 
-export interface RoomSessionDeps {
+export interface RoomDeps {
   signalingUrl: string;
   roomId: string;
   microphone: Microphone;
@@ -73,8 +73,8 @@ export interface RoomSessionDeps {
   trace?: (line: string) => void;
 }
 
-export interface RoomSession {
-  readonly state: Store<RoomState>;
+export interface Room {
+  readonly state: Store<RoomView>;
   join(name: string): Promise<void>;
   setMuted(muted: boolean): void;
   selectInput(deviceId: string): Promise<void>;

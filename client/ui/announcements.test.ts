@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Participant, RoomState } from '../engine/room-session.ts';
-import { initialStageState, type StageState } from '../../shared/room-state.ts';
-import { standingOf, stageViewOf } from '../engine/stage-view.ts';
+import type { Participant, RoomView } from '../engine/room-types.ts';
+import { initialRoomState, type RoomState } from '../../shared/room-state.ts';
+import { standingOf, overviewOf } from '../engine/room-overview.ts';
 import { announcements } from './announcements.ts';
 
 const HOST = 'H'.repeat(43);
@@ -11,8 +11,8 @@ const ANN = 'A'.repeat(43);
 const RULES = { hostKey: HOST, stageMax: 8 };
 
 /** The room as we see it with the given log state, everyone known. */
-function seen(room: Partial<StageState>, { self = SELF, settled = true, annKey = ANN as string | null, actingHost = null as string | null } = {}): RoomState {
-  const state = { ...initialStageState, kind: 'stage' as const, ...room };
+function seen(room: Partial<RoomState>, { self = SELF, settled = true, annKey = ANN as string | null, actingHost = null as string | null } = {}): RoomView {
+  const state = { ...initialRoomState, kind: 'stage' as const, ...room };
   const ann: Participant = {
     id: 'peer_ann_000000000',
     name: 'Ann',
@@ -39,7 +39,7 @@ function seen(room: Partial<StageState>, { self = SELF, settled = true, annKey =
     inputs: [],
     inputId: null,
     selfKey: self,
-    stage: stageViewOf(state, RULES, self, { settled, refusedActs: 0, actingHost }),
+    overview: overviewOf(state, RULES, self, { settled, refusedActs: 0, actingHost }),
     reaction: null,
   };
 }

@@ -1,4 +1,4 @@
-import type { RoomState } from '../engine/room-session.ts';
+import type { RoomView } from '../engine/room.ts';
 import type { Role } from '../../shared/room-state.ts';
 
 /** What the viewer itself just did, so its own moves are not announced as done to it. */
@@ -15,11 +15,11 @@ const isStaff = (role: Role): boolean => role === 'host' || role === 'moderator'
  * while the room's log is still being learned (catching up would read out the room's history),
  * nor about the standing of people we only just met or identified (except, to staff, that they wait).
  */
-export function announcements(before: RoomState | null, after: RoomState, own: OwnDoing = { leftStage: false }): string[] {
-  if (!before || before.phase !== 'joined' || after.phase !== 'joined' || !before.stage.settled || !after.stage.settled) return [];
+export function announcements(before: RoomView | null, after: RoomView, own: OwnDoing = { leftStage: false }): string[] {
+  if (!before || before.phase !== 'joined' || after.phase !== 'joined' || !before.overview.settled || !after.overview.settled) return [];
   const said: string[] = [];
-  const was = before.stage;
-  const now = after.stage;
+  const was = before.overview;
+  const now = after.overview;
 
   if (!was.invited && now.invited) said.push("You're invited to speak");
   if (!onStage(was.role) && onStage(now.role)) said.push("You're on stage");

@@ -3,16 +3,16 @@ import { customElement, state } from 'lit/decorators.js';
 import { createRoomSecret, parseRoomFragment, roomIdOf, roomKeyOf, roomLink } from '../../shared/room-link.ts';
 import { createBrowserSession } from '../engine/browser-session.ts';
 import { loadProfile, saveProfile, type Profile } from '../engine/profile-store.ts';
-import type { RoomSession } from '../engine/room-session.ts';
+import type { Room } from '../engine/room.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { loadRoomDraft, saveRoomDraft, type RoomDraft } from '../engine/room-drafts.ts';
 import { theme } from './theme.ts';
 import './landing-page.ts';
-import './room-view.ts';
+import './room-page.ts';
 
 type Route =
   | { kind: 'landing' }
-  | { kind: 'room'; session: RoomSession; link: string; profile: Profile }
+  | { kind: 'room'; session: Room; link: string; profile: Profile }
   | { kind: 'bad-link'; message: string }
   | { kind: 'loading' };
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Participant, RoomState } from '../engine/room-session.ts';
+import type { Participant, RoomView } from '../engine/room.ts';
 import { connectionLabel, liveness, statusLines } from './status-text.ts';
-import { initialStageState } from '../../shared/room-state.ts';
-import { standingOf, stageViewOf } from '../engine/stage-view.ts';
+import { initialRoomState } from '../../shared/room-state.ts';
+import { standingOf, overviewOf } from '../engine/room-overview.ts';
 
 const SELF_KEY = 'S'.repeat(43);
 const RULES = { hostKey: SELF_KEY, stageMax: 8 };
 
-const JOINED: RoomState = {
+const JOINED: RoomView = {
   phase: 'joined',
   signaling: { kind: 'connected' },
   microphone: 'live',
@@ -22,10 +22,10 @@ const JOINED: RoomState = {
   inputs: [],
   inputId: null,
   selfKey: SELF_KEY,
-  stage: stageViewOf(initialStageState, RULES, SELF_KEY, { settled: true, refusedActs: 0 }),
+  overview: overviewOf(initialRoomState, RULES, SELF_KEY, { settled: true, refusedActs: 0 }),
   reaction: null,
 };
-const state = (changes: Partial<RoomState>): RoomState => ({ ...JOINED, ...changes });
+const state = (changes: Partial<RoomView>): RoomView => ({ ...JOINED, ...changes });
 const peer = (connection: Participant['connection']): Participant => ({
   id: 'peer_0123456789abcdef',
   name: 'Grace',
@@ -35,7 +35,7 @@ const peer = (connection: Participant['connection']): Participant => ({
   safetyNumber: null,
   security: 'ok',
   key: 'G'.repeat(43),
-  standing: standingOf(initialStageState, RULES, 'G'.repeat(43)),
+  standing: standingOf(initialRoomState, RULES, 'G'.repeat(43)),
   reaction: null,
 });
 
@@ -142,8 +142,8 @@ test('a person whose identity changed mid-room is flagged', () => {
 
 const LISTENER_KEY = 'L'.repeat(43);
 /** Ourselves as a listener in a room someone else hosts, with these changes to the room. */
-const asListener = (room: Partial<typeof initialStageState>, extra = { settled: true, refusedActs: 0 }): RoomState['stage'] =>
-  stageViewOf({ ...initialStageState, ...room }, { hostKey: SELF_KEY, stageMax: 8 }, LISTENER_KEY, extra);
+const asListener = (room: Partial<typeof initialRoomState>, extra = { settled: true, refusedActs: 0 }): RoomView['overview'] =>
+  overviewOf({ ...initialRoomState, ...room }, { hostKey: SELF_KEY, stageMax: 8 }, LISTENER_KEY, extra);
 
 test('being removed says so and nothing else', () => {
   assert.deepEqual(statusLines(state({ phase: 'removed', signaling: { kind: 'closed' }, microphone: 'denied' })), [
@@ -158,45 +158,45 @@ test('a room the host ended says who ended it', () => {
 });
 
 test('until the room log is learned the person is told we are catching up', () => {
-  const stage = { ...JOINED.stage, settled: false };
-  assert.deepEqual(statusLines(state({ stage })), [{ tone: 'info', text: "Getting the room's state from the people here…" }]);
-  assert.deepEqual(statusLines(state({ phase: 'joining', signaling: { kind: 'connecting', attempt: 0 }, stage })), [
+  const stage = { ...JOINED.overview, settled: false };
+  assert.deepEqual(statusLines(state({ overview: stage })), [{ tone: 'info', text: "Getting the room's state from the people here…" }]);
+  assert.deepEqual(statusLines(state({ phase: 'joining', signaling: { kind: 'connecting', attempt: 0 }, overview: stage })), [
     { tone: 'info', text: 'Connecting to the room…' },
   ]);
 });
 
 test('a newcomer to a locked room is told they wait in the lobby', () => {
-  assert.deepEqual(statusLines(state({ stage: asListener({ locked: true }) })), [
+  assert.deepEqual(statusLines(state({ overview: asListener({ locked: true }) })), [
     { tone: 'info', text: "The room is locked. You're waiting in the lobby until a host or moderator lets you in." },
   ]);
-  assert.deepEqual(statusLines(state({ stage: asListener({ locked: true, admitted: [LISTENER_KEY] }) })), []);
+  assert.deepEqual(statusLines(state({ overview: asListener({ locked: true, admitted: [LISTENER_KEY] }) })), []);
 });
 
 test('a speaker muted by staff is told nobody hears them until allowed to unmute', () => {
   const stage = asListener({ speakers: [LISTENER_KEY], hostMuted: [LISTENER_KEY] });
-  assert.deepEqual(statusLines(state({ stage, muted: true })), [
+  assert.deepEqual(statusLines(state({ overview: stage, muted: true })), [
     { tone: 'warn', text: 'A host muted you. Nobody hears you until a host or moderator allows you to unmute.' },
   ]);
 });
 
 test('acts signed without the right are counted, in the singular and the plural', () => {
-  assert.deepEqual(statusLines(state({ stage: { ...JOINED.stage, refusedActs: 1 } })), [
+  assert.deepEqual(statusLines(state({ overview: { ...JOINED.overview, refusedActs: 1 } })), [
     { tone: 'warn', text: '1 change to the room was ignored: it was signed by someone without the right.' },
   ]);
-  assert.deepEqual(statusLines(state({ stage: { ...JOINED.stage, refusedActs: 3 } })), [
+  assert.deepEqual(statusLines(state({ overview: { ...JOINED.overview, refusedActs: 3 } })), [
     { tone: 'warn', text: '3 changes to the room were ignored: they were signed by someone without the right.' },
   ]);
 });
 
 test('the liveness pill answers "am I on air?" from the most pressing fact down', () => {
   const speaker = asListener({ speakers: [LISTENER_KEY] });
-  const says = (changes: Partial<RoomState>): string => liveness(state(changes)).text;
+  const says = (changes: Partial<RoomView>): string => liveness(state(changes)).text;
   assert.equal(says({}), 'Live');
   assert.equal(says({ muted: true }), 'Muted');
   assert.equal(says({ microphone: 'denied' }), 'No microphone');
   assert.equal(says({ microphone: 'off', muted: true }), 'No microphone');
-  assert.equal(says({ stage: asListener({}) }), 'Listening');
-  assert.equal(says({ stage: { ...speaker, hostMuted: true }, muted: true }), 'Muted by host');
-  assert.equal(says({ stage: asListener({ locked: true }) }), 'In the lobby');
-  assert.equal(says({ stage: asListener({ locked: true }), signaling: { kind: 'reconnecting', attempt: 1, retryInMs: 500 } }), 'Reconnecting');
+  assert.equal(says({ overview: asListener({}) }), 'Listening');
+  assert.equal(says({ overview: { ...speaker, hostMuted: true }, muted: true }), 'Muted by host');
+  assert.equal(says({ overview: asListener({ locked: true }) }), 'In the lobby');
+  assert.equal(says({ overview: asListener({ locked: true }), signaling: { kind: 'reconnecting', attempt: 1, retryInMs: 500 } }), 'Reconnecting');
 });

@@ -1,4 +1,4 @@
-import type { RoomState } from '../engine/room-session.ts';
+import type { RoomView } from '../engine/room.ts';
 import type { PeerConnectionState } from '../engine/mesh.ts';
 import { assertNever } from '../../shared/result.ts';
 
@@ -8,7 +8,7 @@ export interface StatusLine {
 }
 
 /** What the person should know about their own situation right now; empty when all is well. */
-export function statusLines(state: RoomState): StatusLine[] {
+export function statusLines(state: RoomView): StatusLine[] {
   const lines: StatusLine[] = [];
   switch (state.phase) {
     case 'room-full':
@@ -42,7 +42,7 @@ export function statusLines(state: RoomState): StatusLine[] {
       text: `Can't reach the room server — retrying in ${seconds} s (attempt ${s.attempt}).${keeps}`,
     });
   }
-  const stage = state.stage;
+  const stage = state.overview;
   if (state.phase === 'joined' && !stage.settled) {
     lines.push({ tone: 'info', text: "Getting the room's state from the people here…" });
   }
@@ -96,11 +96,11 @@ export interface Liveness {
 }
 
 /** The one-word answer to "am I on air?", always visible while in the room. */
-export function liveness(s: RoomState): Liveness {
+export function liveness(s: RoomView): Liveness {
   if (s.signaling.kind !== 'connected') return { text: 'Reconnecting', tone: 'warn' };
-  if (s.stage.waiting) return { text: 'In the lobby', tone: 'warn' };
-  if (s.stage.role === 'listener') return { text: 'Listening', tone: 'quiet' };
-  if (s.stage.hostMuted) return { text: 'Muted by host', tone: 'warn' };
+  if (s.overview.waiting) return { text: 'In the lobby', tone: 'warn' };
+  if (s.overview.role === 'listener') return { text: 'Listening', tone: 'quiet' };
+  if (s.overview.hostMuted) return { text: 'Muted by host', tone: 'warn' };
   if (s.microphone !== 'live') return { text: 'No microphone', tone: 'warn' };
   if (s.muted) return { text: 'Muted', tone: 'warn' };
   return { text: 'Live', tone: 'ok' };

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { Participant } from '../../engine/room-session.ts';
+import type { Participant } from '../../engine/room.ts';
 import { theme } from '../theme.ts';
 import { actEvent } from './act-event.ts';
 import { ordinal } from './participant-tile.ts';

@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Role } from '../../../shared/room-state.ts';
-import type { Participant } from '../../engine/room-session.ts';
+import type { Participant } from '../../engine/room.ts';
 import { theme } from '../theme.ts';
 import { actionsOn } from './person-rights.ts';
 import './person-actions.ts';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ActBody } from '../../../shared/room-acts.ts';
-import { applyAct, initialStageState, type RoomRules, type StageState } from '../../../shared/room-state.ts';
-import { standingOf } from '../../engine/stage-view.ts';
+import { applyAct, initialRoomState, type RoomRules, type RoomState } from '../../../shared/room-state.ts';
+import { standingOf } from '../../engine/room-overview.ts';
 import { actionsOn } from './person-rights.ts';
 
 const HOST = 'H'.repeat(43);
@@ -15,8 +15,8 @@ const MUTED_SPEAKER = 'U'.repeat(43);
 const WAITING = 'W'.repeat(43);
 const RULES: RoomRules = { hostKey: HOST, stageMax: 8 };
 
-const ROOM: StageState = {
-  ...initialStageState,
+const ROOM: RoomState = {
+  ...initialRoomState,
   kind: 'stage',
   moderators: [MOD, OTHER_MOD],
   speakers: [SPEAKER, MUTED_SPEAKER],
@@ -29,7 +29,7 @@ const PEOPLE = { HOST, MOD, OTHER_MOD, SPEAKER, LISTENER, INVITED, MUTED_SPEAKER
 const TARGETED: ActBody['type'][] = ['invite', 'move-to-audience', 'mute', 'allow-unmute', 'make-moderator', 'remove', 'admit'];
 
 /** The room's meaning, ignoring the order of lists where order means nothing (all but hands). */
-const meaning = (state: StageState): string =>
+const meaning = (state: RoomState): string =>
   JSON.stringify(Object.entries(state).map(([k, v]) => [k, Array.isArray(v) && k !== 'hands' ? [...(v as string[])].sort() : v]));
 
 const shown = (viewer: string, target: string): ActBody['type'][] =>

@@ -1,6 +1,6 @@
 import type { ActBody } from '../../../shared/room-acts.ts';
 import type { Role } from '../../../shared/room-state.ts';
-import type { StandingView } from '../../engine/stage-view.ts';
+import type { StandingView } from '../../engine/room-overview.ts';
 
 /** One thing the viewer may do to another person, with the button's exact name. */
 export interface PersonAction {

@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH } from '../../../shared/room-acts.ts';
 import type { RoomKind } from '../../../shared/room-state.ts';
-import type { StageView } from '../../engine/stage-view.ts';
+import type { RoomOverview } from '../../engine/room-overview.ts';
 import { theme } from '../theme.ts';
 import { actEvent } from './act-event.ts';
 
@@ -18,7 +18,7 @@ const kinds: readonly { kind: RoomKind; name: string; hint: string }[] = [
  */
 @customElement('porch-room-settings')
 export class RoomSettings extends LitElement {
-  @property({ attribute: false }) stage!: StageView;
+  @property({ attribute: false }) stage!: RoomOverview;
   @property() roomTitle = '';
   /** What the host is typing; null while untouched, so the room's own values show. */
   @state() private draftTitle: string | null = null;
@@ -142,7 +142,7 @@ export class RoomSettings extends LitElement {
     `;
   }
 
-  private renderHostSettings(s: StageView) {
+  private renderHostSettings(s: RoomOverview) {
     const title = this.draftTitle ?? this.roomTitle;
     const description = this.draftDescription ?? s.description;
     const changed = title.trim() !== this.roomTitle || description.trim() !== s.description;

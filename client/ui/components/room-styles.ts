@@ -1,7 +1,7 @@
 import { css } from 'lit';
 import { theme } from '../theme.ts';
 
-/** The room page's layout (room-view.ts): header, stage and audience, staff tools, the controls bar. */
+/** The room page's layout (room-page.ts): header, stage and audience, staff tools, the controls bar. */
 export const roomStyles = [
   theme,
   css`

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Reaction } from '../../../shared/peer-message.ts';
-import type { RoomSession, RoomState } from '../../engine/room-session.ts';
+import type { Room, RoomView } from '../../engine/room.ts';
 import { theme } from '../theme.ts';
 import { actEvent } from './act-event.ts';
 import { ordinal } from './participant-tile.ts';
@@ -14,8 +14,8 @@ import './reaction-bar.ts';
  */
 @customElement('porch-stage-controls')
 export class StageControls extends LitElement {
-  @property({ attribute: false }) session!: RoomSession;
-  @property({ attribute: false }) state!: RoomState;
+  @property({ attribute: false }) session!: Room;
+  @property({ attribute: false }) state!: RoomView;
 
   static override styles = [
     theme,
@@ -86,7 +86,7 @@ export class StageControls extends LitElement {
 
   override render() {
     const s = this.state;
-    const stage = s.stage;
+    const stage = s.overview;
     const joined = s.phase === 'joined';
     return html`
       ${stage.waiting ? nothing : stage.role === 'listener' ? this.renderAudience(s) : this.renderStage(s)}
@@ -99,8 +99,8 @@ export class StageControls extends LitElement {
     `;
   }
 
-  private renderStage(s: RoomState) {
-    const stage = s.stage;
+  private renderStage(s: RoomView) {
+    const stage = s.overview;
     const micLive = s.microphone === 'live';
     return html`
       <div class="row">
@@ -128,8 +128,8 @@ export class StageControls extends LitElement {
     `;
   }
 
-  private renderAudience(s: RoomState) {
-    const stage = s.stage;
+  private renderAudience(s: RoomView) {
+    const stage = s.overview;
     const seatFree = stage.kind === 'hangout' && stage.stageCount < stage.stageMax;
     const joined = s.phase === 'joined';
     return html`

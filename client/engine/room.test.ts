@@ -4,7 +4,7 @@ import { randomBytes } from '../../shared/crypto.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
-import { ANSWER, ICE, HIGH, LATE, LOW, LOW_STRANGER, OFFER, remoteClock, remotePeer, ROOM, SELF, setup, STRANGER } from '../../test/helpers/room-session-harness.ts';
+import { ANSWER, ICE, HIGH, LATE, LOW, LOW_STRANGER, OFFER, remoteClock, remotePeer, ROOM, SELF, setup, STRANGER } from '../../test/helpers/room-harness.ts';
 
 test('joining opens the signaling socket and says hello for the room', async (t) => {
   const { session, sockets, socket } = setup(t);

@@ -4,7 +4,7 @@ import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { IceServer, ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
 import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
-import { initialStageState, isOnStage, mayEnter, type RoomRules, type StageState } from '../../shared/room-state.ts';
+import { initialRoomState, isOnStage, mayEnter, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { createMesh, type Mesh } from './mesh.ts';
 import { createSignalingClient, type SignalingClient } from './signaling-client.ts';
 import { createSealedCodec, type Rejection } from './sealed-codec.ts';
@@ -12,13 +12,13 @@ import { createStore } from './store.ts';
 import { createSpeakingDetector } from './speaking-detector.ts';
 import { firstActs } from './first-acts.ts';
 import { createMicrophoneGate } from './microphone-gate.ts';
-import { createRoomStage } from './room-stage.ts';
+import { createLogSync } from './log-sync.ts';
 import { createParticipantList } from './participant-list.ts';
 import { EarlyPresence, type PresenceMessage } from './early-presence.ts';
-import type { RoomPhase, RoomSession, RoomSessionDeps, RoomState } from './room-types.ts';
-import { actingHostOf, shouldStandIn, standingOf, stageViewOf } from './stage-view.ts';
+import type { RoomPhase, Room, RoomDeps, RoomView } from './room-types.ts';
+import { actingHostOf, shouldStandIn, standingOf, overviewOf } from './room-overview.ts';
 
-export type { Participant, RoomPhase, RoomSession, RoomSessionDeps, RoomState } from './room-types.ts';
+export type { Participant, RoomPhase, Room, RoomDeps, RoomView } from './room-types.ts';
 
 const UNKNOWN_NAME = 'Someone';
 /** Rejected envelopes from one peer before the person is told the connection is not secure. */
@@ -28,11 +28,11 @@ export const STAGE_MAX = 8;
 /** How long a newcomer waits for members to tell it of the room's log before acting on what it has. */
 const SETTLE_WAIT_MS = 15_000;
 
-export function createRoomSession(deps: RoomSessionDeps): RoomSession {
+export function createRoom(deps: RoomDeps): Room {
   const now = deps.now ?? Date.now;
   const selfKey = toBase64Url(deps.identity.publicKey);
   const rules: RoomRules = { hostKey: deps.hostKey, stageMax: deps.stageMax ?? STAGE_MAX };
-  const state = createStore<RoomState>({
+  const state = createStore<RoomView>({
     phase: 'ready',
     signaling: { kind: 'idle' },
     microphone: 'off',
@@ -46,10 +46,10 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     inputs: [],
     inputId: null,
     selfKey,
-    stage: stageViewOf(initialStageState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),
+    overview: overviewOf(initialRoomState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),
     reaction: null,
   });
-  const patch = (changes: Partial<RoomState>): void => state.update((s) => ({ ...s, ...changes }));
+  const patch = (changes: Partial<RoomView>): void => state.update((s) => ({ ...s, ...changes }));
   const participants = createParticipantList(state, (id) => ({
     id,
     name: UNKNOWN_NAME,
@@ -59,7 +59,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     safetyNumber: null,
     security: 'ok',
     key: null,
-    standing: standingOf(stage.log().state, rules, null),
+    standing: standingOf(logSync.log().state, rules, null),
     reaction: null,
   }));
   const patchParticipant = participants.patch;
@@ -91,13 +91,13 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       const key = toBase64Url(publicKey);
       keys.set(peerId, key);
       if (roster.has(peerId)) {
-        patchParticipant(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standingOf(stage.log().state, rules, key) });
+        patchParticipant(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standingOf(logSync.log().state, rules, key) });
       }
     },
     onRejected,
   });
 
-  const stage = createRoomStage({
+  const logSync = createLogSync({
     roomId: deps.roomId,
     rules,
     identity: deps.identity,
@@ -145,7 +145,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   function presence(): PeerMessage {
     const { name, muted, title } = state.get();
     // Only a member that has learned the log says how long it is: a newcomer's empty log tells nobody anything.
-    return { kind: 'presence', name, muted, ...(title ? { title } : {}), ...(settled ? { log: stage.log().entries.length } : {}) };
+    return { kind: 'presence', name, muted, ...(title ? { title } : {}), ...(settled ? { log: logSync.log().entries.length } : {}) };
   }
 
   /**
@@ -155,22 +155,22 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
    */
   function mayLink(peerId: string): boolean {
     const key = keys.get(peerId);
-    const room = stage.log().state;
+    const room = logSync.log().state;
     return key !== undefined && roster.has(peerId) && mayEnter(room, rules, key) && mayEnter(room, rules, selfKey);
   }
 
   /** Everything that follows from the room log: who we hear, whom we link to, our microphone, our own acts. */
   function refresh(): void {
     if (!inRoom()) return;
-    const room = stage.log().state;
+    const room = logSync.log().state;
     if (room.banned.includes(selfKey)) return teardown('removed');
     if (room.ended) return teardown('ended');
     const present = presentKeys();
-    const view = stageViewOf(room, rules, selfKey, { settled, refusedActs, actingHost: actingHostOf(room, rules, present) });
+    const view = overviewOf(room, rules, selfKey, { settled, refusedActs, actingHost: actingHostOf(room, rules, present) });
     state.update((s) => ({
       ...s,
       title: room.title || s.title,
-      stage: view,
+      overview: view,
       participants: s.participants
         .filter((p) => p.key === null || !room.banned.includes(p.key))
         .map((p) => ({ ...p, standing: standingOf(room, rules, p.key) })),
@@ -201,22 +201,22 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
   }
 
   /** Someone keeps order while the host is away; the returning host takes over again. */
-  function keepOrder(room: StageState, present: ReadonlySet<string>): void {
-    if (selfKey === rules.hostKey && room.standIn !== null) stage.perform({ type: 'host-returns' });
-    else if (shouldStandIn(room, rules, present, selfKey)) stage.perform({ type: 'stand-in' });
+  function keepOrder(room: RoomState, present: ReadonlySet<string>): void {
+    if (selfKey === rules.hostKey && room.standIn !== null) logSync.perform({ type: 'host-returns' });
+    else if (shouldStandIn(room, rules, present, selfKey)) logSync.perform({ type: 'stand-in' });
   }
 
   /** Once we hold the room's log, the acts a member makes by itself (first-acts.ts), once. */
   function settle(waitedEnough = false): void {
     if (state.get().phase !== 'joined' || settled) return;
     // Everyone here introduced themselves and none holds a log: they are as new as we are.
-    const everyoneNew = [...roster].every((peer) => presented.has(peer)) && !stage.heardOfLog();
+    const everyoneNew = [...roster].every((peer) => presented.has(peer)) && !logSync.heardOfLog();
     // Waiting ends early only where nobody has told us of acts we lack; then we keep fetching.
-    settled = alone || everyoneNew || stage.caughtUp() || (waitedEnough && !stage.behind());
+    settled = alone || everyoneNew || logSync.caughtUp() || (waitedEnough && !logSync.behind());
     if (!settled) return;
-    deps.trace?.(`log: settled with ${stage.log().entries.length} acts (${alone ? 'alone' : stage.caughtUp() ? 'caught up' : 'waited'})`);
-    for (const act of firstActs(stage.log(), selfKey, { ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) })) {
-      stage.perform(act);
+    deps.trace?.(`log: settled with ${logSync.log().entries.length} acts (${alone ? 'alone' : logSync.caughtUp() ? 'caught up' : 'waited'})`);
+    for (const act of firstActs(logSync.log(), selfKey, { ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) })) {
+      logSync.perform(act);
     }
     refresh();
   }
@@ -230,7 +230,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
       mesh?.setAudioTrack(track);
     },
   });
-  const syncMicrophone = (): Promise<void> => microphone.set(isOnStage(stage.log().state, rules, selfKey));
+  const syncMicrophone = (): Promise<void> => microphone.set(isOnStage(logSync.log().state, rules, selfKey));
 
   function applyMuted(muted: boolean): void {
     deps.microphone.setMuted(muted);
@@ -286,7 +286,7 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         presented.delete(frame.peer);
         mesh?.drop(frame.peer);
         removeParticipant(frame.peer);
-        stage.onGone(frame.peer);
+        logSync.onGone(frame.peer);
         refresh();
         return;
       case 'msg':
@@ -315,10 +315,10 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
         if (mayLink(from)) mesh?.handleSignal(from, message.conn, message.data);
         return;
       case 'acts':
-        if (roster.has(from)) stage.onActs(from, message.entries);
+        if (roster.has(from)) logSync.onActs(from, message.entries);
         return;
       case 'acts-request':
-        if (roster.has(from)) stage.onRequest(from, message.from);
+        if (roster.has(from)) logSync.onRequest(from, message.from);
         return;
       case 'react':
         if (roster.has(from) && presented.has(from)) participants.react(from, message.emoji);
@@ -330,15 +330,15 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
 
   function onPresence(from: string, message: PresenceMessage): void {
     const key = keys.get(from) ?? null;
-    if (key !== null && stage.log().state.banned.includes(key)) return;
-    if (!presented.has(from)) stage.onIntroduced(from);
+    if (key !== null && logSync.log().state.banned.includes(key)) return;
+    if (!presented.has(from)) logSync.onIntroduced(from);
     presented.add(from);
-    const standing = standingOf(stage.log().state, rules, key);
+    const standing = standingOf(logSync.log().state, rules, key);
     patchParticipant(from, { name: message.name, muted: message.muted, key, standing });
     if (message.title && !state.get().title) patch({ title: message.title });
     if (mayLink(from)) mesh?.connect(from);
     deps.player.setAudible(from, standing.audible);
-    if (message.log !== undefined) stage.onLength(from, message.log);
+    if (message.log !== undefined) logSync.onLength(from, message.log);
     settle();
   }
 
@@ -384,14 +384,14 @@ export function createRoomSession(deps: RoomSessionDeps): RoomSession {
     setMuted(muted) {
       if (state.get().muted === muted) return;
       // Muted by the host or a moderator: only they can allow unmuting.
-      if (!muted && state.get().stage.hostMuted) return;
+      if (!muted && state.get().overview.hostMuted) return;
       applyMuted(muted);
     },
     perform(act) {
       if (state.get().phase !== 'joined') return false;
       // Locking keeps everyone already here in: only newcomers wait in the lobby.
       const admit = [...presentKeys()].filter((key) => key !== selfKey).slice(0, MAX_ADMITTED_AT_LOCK);
-      return stage.perform(act.type === 'lock' ? { ...act, admit } : act);
+      return logSync.perform(act.type === 'lock' ? { ...act, admit } : act);
     },
     react(emoji) {
       if (state.get().phase !== 'joined') return;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { toBase64Url } from '../../shared/encoding.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { append, createLog, signNext, type RoomLog } from '../../shared/room-log.ts';
-import { HIGH, LATE, LOW, LOW_STRANGER, OFFER, ROOM, SELF, setup, type SetupOptions } from '../../test/helpers/room-session-harness.ts';
-import { STAGE_MAX } from './room-session.ts';
+import { HIGH, LATE, LOW, LOW_STRANGER, OFFER, ROOM, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
+import { STAGE_MAX } from './room.ts';
 
 /** Lets promise chains (the microphone being started) run; timers stay mocked. */
 const asyncWork = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -53,7 +53,7 @@ function stageRoom(t: TestContext, options: SetupOptions & { members?: string[] 
     if (request && log.entries.length > 0) room.receive(request.to, { kind: 'acts', entries: [...log.entries] });
     ours();
   };
-  const view = () => room.session.state.get().stage;
+  const view = () => room.session.state.get().overview;
   const standing = (id: string) => room.participant(id)?.standing;
   return { ...room, act, ours, enter, keyOf, view, standing, log: () => log };
 }

@@ -11,7 +11,7 @@ import { toBase64Url } from '../../shared/encoding.ts';
  * from their presence and asks one of them at a time for what it lacks, so a join costs one
  * copy of the log, not one per member. Members hold nothing the others cannot check.
  */
-export interface RoomStageDeps {
+export interface LogSyncDeps {
   roomId: string;
   rules: RoomRules;
   identity: Identity;
@@ -30,7 +30,7 @@ export interface RoomStageDeps {
   trace?: (line: string) => void;
 }
 
-export interface RoomStage {
+export interface LogSync {
   readonly log: () => RoomLog;
   /** Signs and shares an act; false when it would change nothing (no right, or nothing to do). */
   perform(act: ActBody): boolean;
@@ -58,7 +58,7 @@ const REQUEST_TIMEOUT_MS = 2_000;
 /** Serving a member its missing acts at most this often, so requests cannot be used to flood. */
 const SERVE_INTERVAL_MS = 1_000;
 
-export function createRoomStage(deps: RoomStageDeps): RoomStage {
+export function createLogSync(deps: LogSyncDeps): LogSync {
   const selfKey = toBase64Url(deps.identity.publicKey);
   const trace = deps.trace ?? (() => {});
   let log = createLog(deps.roomId, deps.rules);

@@ -1,4 +1,4 @@
-import { mayBeHeard, mayEnter, roleOf, type Role, type RoomKind, type RoomRules, type StageState } from '../../shared/room-state.ts';
+import { mayBeHeard, mayEnter, roleOf, type Role, type RoomKind, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 
 /** Where one person stands in the room, as the signed room log says. */
 export interface StandingView {
@@ -15,7 +15,7 @@ export interface StandingView {
 }
 
 /** The room as a whole and this person's own standing in it. */
-export interface StageView extends StandingView {
+export interface RoomOverview extends StandingView {
   kind: RoomKind;
   description: string;
   locked: boolean;
@@ -29,7 +29,7 @@ export interface StageView extends StandingView {
   actingHost: string | null;
 }
 
-export function standingOf(state: StageState, rules: RoomRules, key: string | null): StandingView {
+export function standingOf(state: RoomState, rules: RoomRules, key: string | null): StandingView {
   if (key === null) return { role: 'listener', hand: null, invited: false, hostMuted: false, waiting: false, audible: false };
   const hand = state.hands.indexOf(key);
   return {
@@ -42,12 +42,12 @@ export function standingOf(state: StageState, rules: RoomRules, key: string | nu
   };
 }
 
-export function stageViewOf(
-  state: StageState,
+export function overviewOf(
+  state: RoomState,
   rules: RoomRules,
   selfKey: string,
   { settled, refusedActs, actingHost = null }: { settled: boolean; refusedActs: number; actingHost?: string | null },
-): StageView {
+): RoomOverview {
   return {
     ...standingOf(state, rules, selfKey),
     kind: state.kind,
@@ -62,7 +62,7 @@ export function stageViewOf(
 }
 
 /** The host if present keeps order; otherwise the first present moderator, else a speaker standing in. */
-export function actingHostOf(state: StageState, rules: RoomRules, present: ReadonlySet<string>): string | null {
+export function actingHostOf(state: RoomState, rules: RoomRules, present: ReadonlySet<string>): string | null {
   if (present.has(rules.hostKey)) return null;
   const moderator = state.moderators.find((key) => present.has(key));
   if (moderator) return moderator;
@@ -70,7 +70,7 @@ export function actingHostOf(state: StageState, rules: RoomRules, present: Reado
 }
 
 /** Whether we should stand in as acting host: the host is away, nobody moderates, and we are the longest-serving speaker here. */
-export function shouldStandIn(state: StageState, rules: RoomRules, present: ReadonlySet<string>, selfKey: string): boolean {
+export function shouldStandIn(state: RoomState, rules: RoomRules, present: ReadonlySet<string>, selfKey: string): boolean {
   if (present.has(rules.hostKey) || state.moderators.length > 0 || state.standIn !== null) return false;
   return state.speakers.find((key) => present.has(key)) === selfKey;
 }

@@ -10,7 +10,7 @@ import type { PeerMessage, SignalData } from '../../shared/peer-message.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from '../../client/engine/audio/microphone.ts';
 import type { RemotePlayer } from '../../client/engine/audio/remote-player.ts';
 import type { LinkState, PeerLink, PeerLinkOptions } from '../../client/engine/peer-adapter.ts';
-import { createRoomSession, type Participant } from '../../client/engine/room-session.ts';
+import { createRoom, type Participant } from '../../client/engine/room.ts';
 import { createSealedCodec, type EnvelopeCodec } from '../../client/engine/sealed-codec.ts';
 import { FakeSocket } from './fake-socket.ts';
 import type { RoomKind } from '../../shared/room-state.ts';
@@ -157,7 +157,7 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     assert.ok(p, `no remote peer ${id}`);
     return p;
   };
-  const session = createRoomSession({
+  const session = createRoom({
     signalingUrl: URL,
     roomId: ROOM,
     microphone,

@@ -4,7 +4,7 @@ import { createIdentity, type Identity } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import { roleOf, type RoomRules } from '../../shared/room-state.ts';
-import { createRoomStage, SETTLE_MS, type RoomStage } from './room-stage.ts';
+import { createLogSync, SETTLE_MS, type LogSync } from './log-sync.ts';
 
 const ROOM_ID = 'roomid_0123456789abcd';
 
@@ -21,14 +21,14 @@ function room(names: string[], options: { hostIndex?: number } = {}) {
   const present = new Set(names);
   const refused: string[] = [];
   const sent: { from: string; to: string; message: PeerMessage }[] = [];
-  const stages = new Map<string, RoomStage>();
+  const stages = new Map<string, LogSync>();
   const timers: (() => void)[] = [];
   /** Pairs not yet introduced to each other: neither can send the other anything. */
   const strangers = new Set<string>();
   names.forEach((name, i) => {
     stages.set(
       name,
-      createRoomStage({
+      createLogSync({
         roomId: ROOM_ID,
         rules,
         identity: identities[i]!,
@@ -48,7 +48,7 @@ function room(names: string[], options: { hostIndex?: number } = {}) {
       }),
     );
   });
-  const stage = (name: string): RoomStage => stages.get(name)!;
+  const stage = (name: string): LogSync => stages.get(name)!;
   /** Messages matching this never arrive. */
   const lost = { from: '', to: '' };
   function deliver({ from, to, message }: { from: string; to: string; message: PeerMessage }): void {

@@ -3,7 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { MAX_NAME_LENGTH } from '../../shared/peer-message.ts';
 import type { Role } from '../../shared/room-state.ts';
-import type { Participant, RoomSession, RoomState } from '../engine/room-session.ts';
+import type { Participant, Room, RoomView } from '../engine/room.ts';
 import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
@@ -27,7 +27,7 @@ const isStaff = (role: Role): boolean => role === 'host' || role === 'moderator'
 const REFUSED_NOTICE_MS = 5_000;
 
 /** One person as placed on the page: where they sort, and how they are drawn. */
-interface Seat {
+interface Placement {
   role: Role;
   hand: number | null;
   /** Order of arrival; ourselves first. */
@@ -41,17 +41,17 @@ interface Seat {
  * @fires name-change - detail: the name typed, so the shell can remember it.
  */
 @customElement('porch-room')
-export class RoomView extends LitElement {
-  @property({ attribute: false }) session!: RoomSession;
+export class RoomPage extends LitElement {
+  @property({ attribute: false }) session!: Room;
   @property() link = '';
   @property() initialName = '';
   @state() private name = '';
   @state() private verifying: Participant | null = null;
   @state() private announcement = { n: 0, text: '' };
   @state() private refused = false;
-  private room!: StoreController<RoomState>;
+  private room!: StoreController<RoomView>;
   /** The state last rendered, to tell screen readers what changed. */
-  private previous: RoomState | null = null;
+  private previous: RoomView | null = null;
   /** We asked to leave the stage ourselves, so it is not announced as being moved. */
   private leftStage = false;
   private refusedTimer: ReturnType<typeof setTimeout> | undefined;
@@ -77,7 +77,7 @@ export class RoomView extends LitElement {
     const typing = e.composedPath().some((t) => t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement);
     if (typing || e.ctrlKey || e.metaKey || e.altKey || e.key.toLowerCase() !== 'm') return;
     const s = this.room.value;
-    if (s.phase !== 'joined' || s.stage.role === 'listener') return;
+    if (s.phase !== 'joined' || s.overview.role === 'listener') return;
     this.session.setMuted(!s.muted);
   };
 
@@ -96,7 +96,7 @@ export class RoomView extends LitElement {
     const s = this.room.value;
     if (s === this.previous) return;
     const said = announcements(this.previous, s, { leftStage: this.leftStage });
-    if (s.stage.role === 'listener') this.leftStage = false;
+    if (s.overview.role === 'listener') this.leftStage = false;
     this.previous = s;
     if (said.length > 0) this.announcement = { n: this.announcement.n + 1, text: said.join('. ') };
   }
@@ -118,7 +118,7 @@ export class RoomView extends LitElement {
       <header>
         <div class="heading">
           <h1>${s.title || 'Porch room'}</h1>
-          ${inRoom && s.stage.description ? html`<p class="description">${s.stage.description}</p>` : nothing}
+          ${inRoom && s.overview.description ? html`<p class="description">${s.overview.description}</p>` : nothing}
         </div>
         ${s.phase === 'joined'
           ? html`<span class="count"><span class="pill ${pill.tone}">${pill.text}</span> ${count} ${count === 1 ? 'person' : 'people'} here</span>`
@@ -161,13 +161,13 @@ export class RoomView extends LitElement {
     `;
   }
 
-  private renderRoom(s: RoomState) {
-    const staff = isStaff(s.stage.role) && s.phase === 'joined';
+  private renderRoom(s: RoomView) {
+    const staff = isStaff(s.overview.role) && s.phase === 'joined';
     return html`
-      ${s.stage.invited && s.stage.role === 'listener'
-        ? html`<porch-invite-banner ?full=${s.stage.stageCount >= s.stage.stageMax}></porch-invite-banner>`
+      ${s.overview.invited && s.overview.role === 'listener'
+        ? html`<porch-invite-banner ?full=${s.overview.stageCount >= s.overview.stageMax}></porch-invite-banner>`
         : nothing}
-      ${s.stage.waiting
+      ${s.overview.waiting
         ? html`<section class="card lobby" aria-labelledby="lobby-title">
             <h2 id="lobby-title">Waiting to be let in</h2>
             <p class="hint">Until a host or moderator admits you, you don't hear the room and nobody hears you.</p>
@@ -189,16 +189,16 @@ export class RoomView extends LitElement {
     `;
   }
 
-  private renderPeople(s: RoomState) {
-    const viewer = s.stage.role;
-    const seats: Seat[] = [
-      { role: s.stage.role, hand: s.stage.hand, order: -1, view: this.renderSelf(s) },
+  private renderPeople(s: RoomView) {
+    const viewer = s.overview.role;
+    const seats: Placement[] = [
+      { role: s.overview.role, hand: s.overview.hand, order: -1, view: this.renderSelf(s) },
       ...s.participants
         .filter((p) => !p.standing.waiting)
-        .map((p, i) => ({ role: p.standing.role, hand: p.standing.hand, order: i, view: this.renderPerson(p, viewer, s.stage.actingHost) })),
+        .map((p, i) => ({ role: p.standing.role, hand: p.standing.hand, order: i, view: this.renderPerson(p, viewer, s.overview.actingHost) })),
     ];
     const onStage = seats.filter((x) => x.role !== 'listener').sort((a, b) => RANK[a.role] - RANK[b.role] || a.order - b.order);
-    const handKey = (x: Seat): number => x.hand ?? Number.MAX_SAFE_INTEGER;
+    const handKey = (x: Placement): number => x.hand ?? Number.MAX_SAFE_INTEGER;
     const audience = seats.filter((x) => x.role === 'listener').sort((a, b) => handKey(a) - handKey(b) || a.order - b.order);
     const layout = isStaff(viewer) ? 'people managing' : 'people';
     return html`
@@ -213,18 +213,18 @@ export class RoomView extends LitElement {
     `;
   }
 
-  private renderSelf(s: RoomState) {
-    const onStage = s.stage.role !== 'listener';
+  private renderSelf(s: RoomView) {
+    const onStage = s.overview.role !== 'listener';
     return html`<div class="person">
       <porch-participant
         .name=${s.name}
         ?self=${true}
         ?muted=${onStage && (s.muted || s.microphone !== 'live')}
-        ?host-muted=${s.stage.hostMuted}
+        ?host-muted=${s.overview.hostMuted}
         ?speaking=${s.selfSpeaking}
-        .stageRole=${s.stage.role}
-        ?acting=${s.stage.actingHost === s.selfKey}
-        .hand=${s.stage.hand}
+        .stageRole=${s.overview.role}
+        ?acting=${s.overview.actingHost === s.selfKey}
+        .hand=${s.overview.hand}
         .reaction=${s.reaction}
       ></porch-participant>
     </div>`;
@@ -251,16 +251,16 @@ export class RoomView extends LitElement {
     </div>`;
   }
 
-  private renderStaffTools(s: RoomState) {
+  private renderStaffTools(s: RoomView) {
     const present = s.participants.filter((p) => p.key !== null);
     const hands = present.filter((p) => p.standing.hand !== null && !p.standing.waiting).sort((a, b) => (a.standing.hand ?? 0) - (b.standing.hand ?? 0));
     const waiting = present.filter((p) => p.standing.waiting);
     return html`<aside aria-label="Room tools">
       <porch-hand-queue class="card" .people=${hands}></porch-hand-queue>
-      ${s.stage.locked || waiting.length > 0
-        ? html`<porch-lobby-list class="card" .people=${waiting} .viewer=${s.stage.role}></porch-lobby-list>`
+      ${s.overview.locked || waiting.length > 0
+        ? html`<porch-lobby-list class="card" .people=${waiting} .viewer=${s.overview.role}></porch-lobby-list>`
         : nothing}
-      <porch-room-settings class="card" .stage=${s.stage} .roomTitle=${s.title}></porch-room-settings>
+      <porch-room-settings class="card" .stage=${s.overview} .roomTitle=${s.title}></porch-room-settings>
     </aside>`;
   }
 
@@ -270,7 +270,7 @@ export class RoomView extends LitElement {
     this.renderRoot.querySelector<VerifyDialog>('porch-verify-dialog')?.show();
   }
 
-  private renderEnded(s: RoomState) {
+  private renderEnded(s: RoomView) {
     const again = html`<a href="/">Start a new room</a>`;
     switch (s.phase) {
       case 'removed':
@@ -291,6 +291,6 @@ export class RoomView extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'porch-room': RoomView;
+    'porch-room': RoomPage;
   }
 }
