@@ -38,11 +38,18 @@ function room(names: string[], options: { hostIndex?: number } = {}) {
         },
         members: () => [...present].filter((other) => other !== name && !strangers.has(`${name} ${other}`)),
         keyOf: (peer) => (names.includes(peer) ? key(identities[names.indexOf(peer)]!) : null),
-        now: () => clock.now,
-        later: (fn, ms) => timers.push(() => {
-          clock.now += ms;
-          fn();
-        }),
+        timers: {
+          now: () => clock.now,
+          after(ms, fn) {
+            timers.push(() => {
+              clock.now += ms;
+              fn();
+            });
+            return () => {};
+          },
+          every: () => assert.fail('the log sync repeats nothing'),
+          stop: () => {},
+        },
         onChange: () => {},
         onRefused: (peer) => refused.push(`${name}←${peer}`),
       }),

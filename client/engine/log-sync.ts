@@ -4,6 +4,7 @@ import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { append, createLog, headOf, merge, prefersFork, signNext, type RoomLog } from '../../shared/room-log.ts';
 import type { RoomRules } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
+import type { Timers } from './timers.ts';
 
 /**
  * Keeps this member's copy of the room log (shared/room-log.ts) in step with the others'.
@@ -20,9 +21,8 @@ export interface LogSyncDeps {
   members(): Iterable<string>;
   /** The identity key a member proved it holds, once introduced. */
   keyOf(peerId: string): string | null;
-  now(): number;
-  /** Runs `fn` after `ms`; how an unanswered request moves on to another member. */
-  later(fn: () => void, ms: number): void;
+  /** The clock, and how an unanswered request moves on to another member. */
+  timers: Timers;
   onChange(log: RoomLog): void;
   /** A member sent acts that failed their checks (forged, or signed without the right). */
   onRefused(peerId: string): void;
@@ -73,7 +73,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const unanswered = new Set<string>();
 
   function adopt(next: RoomLog, keep: number): void {
-    joinedAt = [...joinedAt.slice(0, keep), ...next.entries.slice(keep).map(() => deps.now())];
+    joinedAt = [...joinedAt.slice(0, keep), ...next.entries.slice(keep).map(() => deps.timers.now())];
     log = next;
     deps.onChange(log);
   }
@@ -98,24 +98,24 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   }
 
   function ask(peer: string, from = log.entries.length): void {
-    const now = deps.now();
+    const now = deps.timers.now();
     if (request && request.peer !== peer && now - request.at < REQUEST_TIMEOUT_MS) return;
     const sent = { peer, at: now };
     request = sent;
     trace(`log: asking ${peer} from ${from}`);
     deps.send(peer, { kind: 'acts-request', from });
-    deps.later(() => {
+    deps.timers.after(REQUEST_TIMEOUT_MS, () => {
       if (request !== sent) return;
       request = null;
       unanswered.add(peer);
       catchUp();
-    }, REQUEST_TIMEOUT_MS);
+    });
   }
 
   const behind = (): boolean => [...lengths.values()].some((length) => length > log.entries.length);
 
   function catchUp(): void {
-    if (request && deps.now() - request.at < REQUEST_TIMEOUT_MS) return;
+    if (request && deps.timers.now() - request.at < REQUEST_TIMEOUT_MS) return;
     const ahead = [...lengths].filter(([, length]) => length > log.entries.length).map(([peer]) => peer);
     const next = ahead.find((peer) => !unanswered.has(peer)) ?? ahead[0];
     if (next !== undefined) ask(next);
@@ -123,7 +123,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
 
   function onFork(from: string, at: number, theirs: RoomLog): void {
     const fromHost = deps.keyOf(from) === deps.rules.hostKey;
-    const fresh = deps.now() - (joinedAt[at] ?? 0) < SETTLE_MS;
+    const fresh = deps.timers.now() - (joinedAt[at] ?? 0) < SETTLE_MS;
     // Where ours holds nothing but our own acts (say, a newcomer that stopped waiting for the log),
     // a longer history wins: our acts are simply made again on top of it.
     const onlyOurs = log.entries.slice(at).every((entry) => entry.by === selfKey);
@@ -155,7 +155,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     },
     onIntroduced(peerId) {
       // Acts we made before this member was introduced could not be sent to it: send our recent ones now.
-      const since = deps.now() - RECENT_OWN_MS;
+      const since = deps.timers.now() - RECENT_OWN_MS;
       const recent = log.entries.filter((entry, i) => entry.by === selfKey && (joinedAt[i] ?? 0) >= since);
       if (recent.length > 0) share(recent, [peerId]);
     },
@@ -185,7 +185,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       catchUp();
     },
     onRequest(from, index) {
-      const now = deps.now();
+      const now = deps.timers.now();
       if (now - (served.get(from) ?? -Infinity) < SERVE_INTERVAL_MS) return;
       served.set(from, now);
       // One act they should already hold comes along, so a history that parted there shows as a fork.

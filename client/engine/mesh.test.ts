@@ -4,6 +4,7 @@ import type { SignalData } from '../../shared/peer-message.ts';
 import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
 import type { LinkState, PeerLink, PeerLinkOptions } from './peer-adapter.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { createTimers } from './timers.ts';
 
 // Ids compare as strings: LOW < SELF < HIGH, so SELF waits for LOW's offer and makes its own to HIGH.
 const LOW = 'aaaaaaaaaaaaaaaa';
@@ -52,7 +53,6 @@ function setup(selfId = SELF) {
   const members = new Set([LOW, HIGH]);
   const timers = createFakeTimers();
   let connCount = 0;
-  const local: { track: MediaStreamTrack | null } = { track: null };
   const mesh: Mesh = createMesh({
     selfId,
     createLink: (options) => {
@@ -61,15 +61,13 @@ function setup(selfId = SELF) {
       return link;
     },
     iceServers: () => [{ urls: 'stun:stun.example.org' }],
-    localTrack: () => local.track,
     sendSignal: (to, conn, data) => sent.push({ to, conn, data }),
     isMember: (peerId) => members.has(peerId),
     onRemoteStream: (peerId, stream) => streams.push([peerId, stream]),
     onState: (peerId, state) => states.push([peerId, state]),
     onGone: (peerId) => gone.push(peerId),
     newConnId: () => `conn${++connCount}`,
-    setTimeout: timers.setTimeout,
-    clearTimeout: timers.clearTimeout,
+    timers: createTimers(timers),
   });
   const statesOf = (peerId: string): PeerConnectionState[] => states.filter(([p]) => p === peerId).map(([, s]) => s);
   const lastLink = (): FakeLink => {
@@ -77,7 +75,7 @@ function setup(selfId = SELF) {
     assert.ok(link, 'no link was created');
     return link;
   };
-  return { mesh, links, sent, states, statesOf, streams, gone, members, timers, lastLink, local };
+  return { mesh, links, sent, states, statesOf, streams, gone, members, timers, lastLink };
 }
 
 const fakeStream = (id: string): MediaStream => ({ id }) as unknown as MediaStream;
@@ -350,40 +348,53 @@ test('destroy tears down every link and pending retry', () => {
   assert.equal(gone.length, 3, 'a second destroy reports nothing more');
 });
 
-test('a new microphone track reaches every live link', () => {
+const track = (): MediaStreamTrack => ({ kind: 'audio' }) as unknown as MediaStreamTrack;
+
+test('a track sent to one member goes on that link only', () => {
   const { mesh, links } = setup();
   mesh.connect(HIGH);
   mesh.handleSignal(LOW, 'offer-1', OFFER);
-  const track = { kind: 'audio' } as unknown as MediaStreamTrack;
-  mesh.setAudioTrack(track);
+  const microphone = track();
+  mesh.send(HIGH, microphone);
   assert.deepEqual(
     links.map((l) => l.tracks),
-    [[track], [track]],
+    [[microphone], []],
   );
 });
 
-test('a new link sends the local track of the moment it is made, or nothing without one', () => {
-  const { mesh, links, local } = setup();
+test('a link made later sends what was chosen for its member, and nothing where nothing was', () => {
+  const { mesh, links } = setup();
+  const microphone = track();
+  mesh.send(LOW, microphone);
   mesh.connect(HIGH);
-  const track = { kind: 'audio' } as unknown as MediaStreamTrack;
-  local.track = track;
   mesh.handleSignal(LOW, 'offer-1', OFFER);
   assert.deepEqual(
     links.map((l) => l.options.track),
-    [null, track],
+    [null, microphone],
   );
 });
 
-test('taking the track away reaches every live link', () => {
-  const { mesh, links, local } = setup();
-  local.track = { kind: 'audio' } as unknown as MediaStreamTrack;
+test('taking a track away reaches its link, and sending the same again changes nothing', () => {
+  const { mesh, links } = setup();
+  const microphone = track();
+  mesh.send(HIGH, microphone);
   mesh.connect(HIGH);
-  mesh.handleSignal(LOW, 'offer-1', OFFER);
-  mesh.setAudioTrack(null);
+  mesh.send(HIGH, microphone);
+  mesh.send(HIGH, null);
+  mesh.send(HIGH, null);
   assert.deepEqual(
     links.map((l) => l.tracks),
-    [[null], [null]],
+    [[null]],
   );
+});
+
+test('a member dropped and linked again starts from sending nothing', () => {
+  const { mesh, links } = setup();
+  mesh.send(HIGH, track());
+  mesh.connect(HIGH);
+  mesh.drop(HIGH);
+  mesh.connect(HIGH);
+  assert.equal(links[1]?.options.track, null);
 });
 
 test('audio levels are reported per member, zero while a member has no link', () => {

@@ -1,9 +1,11 @@
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
 import type { LinkState, PeerLink, PeerLinkFactory } from './peer-adapter.ts';
+import type { Cancel, Timers } from './timers.ts';
 
 /**
- * One WebRTC link per remote member (full mesh).
+ * One WebRTC link per remote member it is asked to connect to (which ones, and what each
+ * sends, the room's topology decides: shared/topology.ts).
  *
  * Who initiates is decided by id alone: the member with the lower peer id sends the offer,
  * the other waits for it. Both sides agree without talking, so offers never collide (no glare),
@@ -12,21 +14,19 @@ import type { LinkState, PeerLink, PeerLinkFactory } from './peer-adapter.ts';
  */
 export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
+
 export interface MeshOptions {
   selfId: string;
   createLink: PeerLinkFactory;
   iceServers: () => readonly IceServer[];
-  /** What a new link sends from the start (null: nothing until setAudioTrack). */
-  localTrack: () => MediaStreamTrack | null;
   sendSignal: (to: string, conn: string, data: SignalData) => void;
-  /** Whether a member whose link closed is still in the room and worth reconnecting to. */
+  /** Whether a member whose link closed is still one to link with, and worth reconnecting to. */
   isMember: (peerId: string) => boolean;
   onRemoteStream: (peerId: string, stream: MediaStream | null) => void;
   onState: (peerId: string, state: PeerConnectionState) => void;
   onGone: (peerId: string) => void;
   newConnId: () => string;
-  setTimeout?: (fn: () => void, ms: number) => unknown;
-  clearTimeout?: (handle: unknown) => void;
+  timers: Timers;
 }
 
 interface LinkEntry {
@@ -34,8 +34,8 @@ interface LinkEntry {
   link: PeerLink | null;
   connected: boolean;
   failures: number;
-  retryTimer: unknown;
-  connectTimer: unknown;
+  retryTimer: Cancel | null;
+  connectTimer: Cancel | null;
 }
 
 const RETRY_BASE_MS = 500;
@@ -53,18 +53,19 @@ export interface Mesh {
   /** Forgets members that are neither in the room nor connected (e.g. left while signaling was down). */
   prune(isMember: (peerId: string) => boolean): void;
   /**
-   * Sends this track (null: no RTP at all) on every existing link, without renegotiating. Links
-   * made later take `localTrack()`, so keep it answering the same.
+   * What the link to a member sends (null: no RTP at all), now and on any link made to it later;
+   * changed without renegotiating.
    */
-  setAudioTrack(track: MediaStreamTrack | null): void;
+  send(peerId: string, track: MediaStreamTrack | null): void;
   audioLevels(): Map<string, number>;
   destroy(): void;
 }
 
 export function createMesh(options: MeshOptions): Mesh {
-  const setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-  const clearTimer = options.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  const { timers } = options;
   const entries = new Map<string, LinkEntry>();
+  /** What each member's link sends; kept apart from the links, which come and go. */
+  const sending = new Map<string, MediaStreamTrack | null>();
   const initiates = (peerId: string): boolean => options.selfId < peerId;
 
   function entryOf(peerId: string): LinkEntry {
@@ -83,7 +84,7 @@ export function createMesh(options: MeshOptions): Mesh {
     clearConnectTimer(entry);
     const link = options.createLink({
       initiator,
-      track: options.localTrack(),
+      track: sending.get(peerId) ?? null,
       iceServers: options.iceServers(),
       onSignal: (data) => {
         if (entry.link === link) options.sendSignal(peerId, conn, data);
@@ -96,17 +97,17 @@ export function createMesh(options: MeshOptions): Mesh {
       },
     });
     entry.link = link;
-    entry.connectTimer = setTimer(() => {
+    entry.connectTimer = timers.after(CONNECT_TIMEOUT_MS, () => {
       entry.connectTimer = null;
       if (entry.link !== link) return;
       link.destroy();
       onLinkState(peerId, entry, 'closed');
-    }, CONNECT_TIMEOUT_MS);
+    });
     return link;
   }
 
   function clearConnectTimer(entry: LinkEntry): void {
-    if (entry.connectTimer !== null) clearTimer(entry.connectTimer);
+    entry.connectTimer?.();
     entry.connectTimer = null;
   }
 
@@ -135,10 +136,10 @@ export function createMesh(options: MeshOptions): Mesh {
     options.onState(peerId, entry.failures >= FAILURES_BEFORE_FAILED ? 'failed' : 'reconnecting');
     if (initiates(peerId)) {
       const delayMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (entry.failures - 1));
-      entry.retryTimer = setTimer(() => {
+      entry.retryTimer = timers.after(delayMs, () => {
         entry.retryTimer = null;
         if (entries.get(peerId) === entry && !entry.link) start(peerId, entry, options.newConnId(), true);
-      }, delayMs);
+      });
     }
   }
 
@@ -146,7 +147,8 @@ export function createMesh(options: MeshOptions): Mesh {
     const entry = entries.get(peerId);
     if (!entry) return;
     entries.delete(peerId);
-    if (entry.retryTimer !== null) clearTimer(entry.retryTimer);
+    sending.delete(peerId);
+    entry.retryTimer?.();
     clearConnectTimer(entry);
     entry.link?.destroy();
     options.onGone(peerId);
@@ -164,10 +166,10 @@ export function createMesh(options: MeshOptions): Mesh {
       }
       // Waiting for their offer: if it never comes (lost, or dropped as tampered), say so.
       clearConnectTimer(entry);
-      entry.connectTimer = setTimer(() => {
+      entry.connectTimer = timers.after(CONNECT_TIMEOUT_MS, () => {
         entry.connectTimer = null;
         if (!entry.link) options.onState(peerId, 'failed');
-      }, CONNECT_TIMEOUT_MS);
+      });
     },
     handleSignal(from, conn, data) {
       if (from === options.selfId) return;
@@ -179,7 +181,7 @@ export function createMesh(options: MeshOptions): Mesh {
       // A new attempt can only begin with an offer, and only from the member whose turn it is.
       if (data.type !== 'offer' || initiates(from)) return;
       const fresh = entry ?? entryOf(from);
-      if (fresh.retryTimer !== null) clearTimer(fresh.retryTimer);
+      fresh.retryTimer?.();
       fresh.retryTimer = null;
       options.onState(from, 'connecting');
       start(from, fresh, conn, false).signal(data);
@@ -188,8 +190,10 @@ export function createMesh(options: MeshOptions): Mesh {
     prune(isMember) {
       for (const [peerId, entry] of [...entries]) if (!entry.connected && !isMember(peerId)) forget(peerId);
     },
-    setAudioTrack(track) {
-      for (const entry of entries.values()) void entry.link?.setAudioTrack(track);
+    send(peerId, track) {
+      if ((sending.get(peerId) ?? null) === track && sending.has(peerId)) return;
+      sending.set(peerId, track);
+      void entries.get(peerId)?.link?.setAudioTrack(track);
     },
     audioLevels() {
       const levels = new Map<string, number>();

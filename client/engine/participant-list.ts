@@ -1,6 +1,7 @@
 import type { Reaction } from '../../shared/peer-message.ts';
 import type { Participant, RoomView } from './room-types.ts';
 import type { WritableStore } from './store.ts';
+import type { Cancel, Timers } from './timers.ts';
 
 /** How long a reaction stays on someone's avatar. */
 const REACTION_MS = 4_000;
@@ -11,12 +12,10 @@ export interface ParticipantList {
   remove(id: string): void;
   /** Shows an emoji on someone's avatar (null: ours) for a few seconds. */
   react(id: string | null, emoji: Reaction): void;
-  /** Stops pending reaction timers (the session is over). */
-  stop(): void;
 }
 
-export function createParticipantList(state: WritableStore<RoomView>, blank: (id: string) => Participant): ParticipantList {
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+export function createParticipantList(state: WritableStore<RoomView>, blank: (id: string) => Participant, timers: Timers): ParticipantList {
+  const hiding = new Map<string, Cancel>();
 
   function patch(id: string, changes: Partial<Participant>): void {
     state.update((s) => {
@@ -30,11 +29,11 @@ export function createParticipantList(state: WritableStore<RoomView>, blank: (id
 
   function show(id: string | null, emoji: Reaction | null): void {
     const timerKey = id ?? '';
-    clearTimeout(timers.get(timerKey));
-    timers.delete(timerKey);
+    hiding.get(timerKey)?.();
+    hiding.delete(timerKey);
     if (id === null) state.update((s) => ({ ...s, reaction: emoji }));
     else if (state.get().participants.some((p) => p.id === id)) patch(id, { reaction: emoji });
-    if (emoji) timers.set(timerKey, setTimeout(() => show(id, null), REACTION_MS));
+    if (emoji) hiding.set(timerKey, timers.after(REACTION_MS, () => show(id, null)));
   }
 
   return {
@@ -43,9 +42,5 @@ export function createParticipantList(state: WritableStore<RoomView>, blank: (id
       state.update((s) => ({ ...s, participants: s.participants.filter((p) => p.id !== id) }));
     },
     react: show,
-    stop() {
-      for (const timer of timers.values()) clearTimeout(timer);
-      timers.clear();
-    },
   };
 }

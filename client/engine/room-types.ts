@@ -9,13 +9,17 @@ import type { PeerLinkFactory } from './peer-adapter.ts';
 import type { SignalingStatus, SocketLike } from './signaling-client.ts';
 import type { RoomOverview, StandingView } from './room-overview.ts';
 import type { Store } from './store.ts';
+import type { Clock } from './timers.ts';
+
+/** How we are linked with someone: 'unlinked' where the topology has us hold no link (two listeners). */
+export type ConnectionView = PeerConnectionState | 'unlinked';
 
 /** What a room session is, needs and shows: the engine's face to the UI shells. */
 export interface Participant {
   id: string;
   name: string;
   muted: boolean;
-  connection: PeerConnectionState;
+  connection: ConnectionView;
   speaking: boolean;
   /** From the identity key the person proved they hold; null until they introduced themselves. */
   safetyNumber: string | null;
@@ -64,7 +68,11 @@ export interface RoomDeps {
   hostKey: string;
   /** How many can be on stage, host included. */
   stageMax?: number;
-  now?: () => number;
+  clock?: Clock;
+  /** The name this browser remembers for its person, offered in the join form. */
+  name?: string;
+  /** The person joined under this name: the shell remembers it for next time. */
+  onJoin?: (name: string) => void;
   title?: string;
   /** What the creator chose on the landing page; the host's client declares it to the room. */
   createdKind?: RoomKind;

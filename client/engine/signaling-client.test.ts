@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { CLOSE_CODES, PROTOCOL_VERSION, parseClientFrame, type ServerFrame } from '../../shared/protocol.ts';
 import { createSignalingClient, type SignalingStatus } from './signaling-client.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { createTimers } from './timers.ts';
 import { FakeSocket } from '../../test/helpers/fake-socket.ts';
 
 const URL = 'wss://porch.example/ws';
@@ -27,8 +28,7 @@ function setup(randoms: number[] = []) {
       sockets.push(socket);
       return socket;
     },
-    setTimeout: timers.setTimeout,
-    clearTimeout: timers.clearTimeout,
+    timers: createTimers(timers),
     random: () => randoms.shift() ?? 0.5,
     onFrame: (frame) => frames.push(frame),
   });

@@ -6,6 +6,7 @@ import {
   type ServerFrame,
 } from '../../shared/protocol.ts';
 import { createStore, type Store } from './store.ts';
+import { createTimers, type Cancel, type Timers } from './timers.ts';
 
 export type SignalingStatus =
   | { kind: 'idle' }
@@ -32,8 +33,7 @@ export interface SignalingClientOptions {
   room: string;
   resume: string;
   createSocket?: (url: string) => SocketLike;
-  setTimeout?: (fn: () => void, ms: number) => unknown;
-  clearTimeout?: (handle: unknown) => void;
+  timers?: Timers;
   random?: () => number;
   onFrame: (frame: Exclude<ServerFrame, { type: 'pong' }>) => void;
 }
@@ -55,32 +55,31 @@ const MISSED_PINGS_BEFORE_DEAD = 2;
 
 export function createSignalingClient(options: SignalingClientOptions): SignalingClient {
   const createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
-  const setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-  const clearTimer = options.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  const timers = options.timers ?? createTimers();
   const random = options.random ?? Math.random;
   const status = createStore<SignalingStatus>({ kind: 'idle' });
 
   let socket: SocketLike | null = null;
   let attempt = 0;
-  let retryTimer: unknown = null;
-  let pingTimer: unknown = null;
+  let retryTimer: Cancel | null = null;
+  let pingTimer: Cancel | null = null;
   let missedPings = 0;
   let finished = false;
 
   function stopPinging(): void {
-    if (pingTimer !== null) clearTimer(pingTimer);
+    pingTimer?.();
     pingTimer = null;
   }
 
   function schedulePing(ws: SocketLike): void {
-    pingTimer = setTimer(() => {
+    pingTimer = timers.after(PING_INTERVAL_MS, () => {
       pingTimer = null;
       if (socket !== ws) return;
       if (missedPings >= MISSED_PINGS_BEFORE_DEAD) return abandon(ws);
       missedPings += 1;
       ws.send(JSON.stringify({ type: 'ping' }));
       schedulePing(ws);
-    }, PING_INTERVAL_MS);
+    });
   }
 
   /** Gives up on a socket that went quiet without closing; its close event may never come. */
@@ -133,15 +132,15 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     const retryInMs = Math.round(base * (0.75 + random() * 0.5));
     attempt += 1;
     status.set({ kind: 'reconnecting', attempt, retryInMs });
-    retryTimer = setTimer(() => {
+    retryTimer = timers.after(retryInMs, () => {
       retryTimer = null;
       open();
-    }, retryInMs);
+    });
   }
 
   function finish(final: SignalingStatus): void {
     finished = true;
-    if (retryTimer !== null) clearTimer(retryTimer);
+    retryTimer?.();
     retryTimer = null;
     stopPinging();
     const ws = socket;

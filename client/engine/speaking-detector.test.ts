@@ -1,17 +1,18 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { createTimers } from './timers.ts';
 import { createSpeakingDetector, type SpeakingDetectorOptions } from './speaking-detector.ts';
 
 const ADA = 'ada_0123456789abcdef';
 const BOB = 'bob_0123456789abcdef';
 
 /**
- * Drives the detector with node's mocked setInterval and an injected clock that moves with it.
+ * Drives the detector with a manual clock.
  * `levels` is what the next tick samples; `changes` records every onChange as [self, sorted remote ids].
  */
 function setup(t: TestContext, options: Partial<SpeakingDetectorOptions> = {}) {
-  t.mock.timers.enable({ apis: ['setInterval'] });
-  let clock = 0;
+  const clock = createFakeTimers();
   let samples = 0;
   const levels = { self: 0, remote: new Map<string, number>() };
   const changes: [boolean, string[]][] = [];
@@ -21,13 +22,12 @@ function setup(t: TestContext, options: Partial<SpeakingDetectorOptions> = {}) {
       return { self: levels.self, remote: new Map(levels.remote) };
     },
     onChange: (self, remote) => changes.push([self, [...remote].sort()]),
-    now: () => clock,
+    timers: createTimers(clock),
     ...options,
   });
   t.after(() => detector.stop());
   const tick = (ms = 100): void => {
-    clock += ms;
-    t.mock.timers.tick(ms);
+    clock.advance(ms);
   };
   return { detector, levels, changes, tick, samples: () => samples };
 }

@@ -1,3 +1,5 @@
+import type { Cancel, Timers } from './timers.ts';
+
 /**
  * Decides who is speaking from sampled levels, ten times a second. A short hold keeps the
  * indicator from flickering between syllables.
@@ -8,7 +10,7 @@ export interface SpeakingDetectorOptions {
   intervalMs?: number;
   holdMs?: number;
   threshold?: number;
-  now?: () => number;
+  timers: Timers;
 }
 
 export interface SpeakingDetector {
@@ -20,14 +22,14 @@ export function createSpeakingDetector(options: SpeakingDetectorOptions): Speaki
   const intervalMs = options.intervalMs ?? 100;
   const holdMs = options.holdMs ?? 400;
   const threshold = options.threshold ?? 0.02;
-  const now = options.now ?? (() => performance.now());
+  const { timers } = options;
   const lastLoud = new Map<string, number>();
-  let timer: ReturnType<typeof setInterval> | null = null;
+  let cancel: Cancel | null = null;
   /** Who spoke at the last tick; self is the id '', so the key must keep an empty id visible. */
   let previous = '[]';
 
   function tick(): void {
-    const t = now();
+    const t = timers.now();
     const { self, remote } = options.sample();
     const levels = new Map(remote).set('', self);
     for (const [id, level] of levels) if (level >= threshold) lastLoud.set(id, t);
@@ -45,11 +47,11 @@ export function createSpeakingDetector(options: SpeakingDetectorOptions): Speaki
 
   return {
     start() {
-      timer ??= setInterval(tick, intervalMs);
+      cancel ??= timers.every(intervalMs, tick);
     },
     stop() {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
+      cancel?.();
+      cancel = null;
     },
   };
 }

@@ -1,22 +1,19 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { createRoomSecret, parseRoomFragment, roomIdOf, roomKeyOf, roomLink } from '../../shared/room-link.ts';
-import { createBrowserSession } from '../engine/browser-session.ts';
-import { loadProfile, saveProfile, type Profile } from '../engine/profile-store.ts';
-import type { Room } from '../engine/room.ts';
-import { toBase64Url } from '../../shared/encoding.ts';
-import { loadRoomDraft, saveRoomDraft, type RoomDraft } from '../engine/room-drafts.ts';
+import { createRoomLink, openRoom } from '../engine/open-room.ts';
+import type { RoomDraft } from '../engine/room-drafts.ts';
+import type { Room } from '../engine/room-types.ts';
 import { theme } from './theme.ts';
 import './landing-page.ts';
 import './room-page.ts';
 
 type Route =
   | { kind: 'landing' }
-  | { kind: 'room'; session: Room; link: string; profile: Profile }
+  | { kind: 'room'; room: Room; link: string }
   | { kind: 'bad-link'; message: string }
   | { kind: 'loading' };
 
-/** Routes between the landing page and a room, and owns the room session's lifetime. */
+/** Routes between the landing page and a room, and owns the room's lifetime. */
 @customElement('porch-app')
 export class AppShell extends LitElement {
   @state() private route: Route = { kind: 'loading' };
@@ -72,38 +69,28 @@ export class AppShell extends LitElement {
 
   /** Leaving explicitly lets the others see us go at once instead of after a grace period. */
   private readonly onPageHide = (): void => {
-    if (this.route.kind === 'room') this.route.session.leave();
+    if (this.route.kind === 'room') this.route.room.leave();
   };
 
   private readonly onLocation = async (): Promise<void> => {
-    if (this.route.kind === 'room') this.route.session.leave();
+    if (this.route.kind === 'room') this.route.room.leave();
     if (!location.pathname.startsWith('/r')) {
       this.route = { kind: 'landing' };
       return;
     }
-    const parsed = parseRoomFragment(location.hash);
-    if (!parsed.ok) {
-      this.route = { kind: 'bad-link', message: parsed.error.message };
+    const href = location.href;
+    const opened = await openRoom(href);
+    // The person may have moved on (another link, back to the landing page) while it opened.
+    if (location.href !== href) {
+      if (opened.ok) opened.value.room.leave();
       return;
     }
-    const roomId = roomIdOf(parsed.value);
-    const [profile, draft] = await Promise.all([loadProfile(), loadRoomDraft(roomId)]);
-    const session = createBrowserSession({
-      roomId,
-      roomKey: roomKeyOf(parsed.value),
-      hostKey: toBase64Url(parsed.value.hostKey),
-      identity: profile.identity,
-      origin: new URL(location.href),
-      ...(draft ? { title: draft.title, createdKind: draft.kind } : {}),
-    });
-    this.route = { kind: 'room', session, link: roomLink(location.origin, parsed.value), profile };
+    this.route = opened.ok ? { kind: 'room', ...opened.value } : { kind: 'bad-link', message: opened.error.message };
   };
 
   private async createRoom(draft: RoomDraft): Promise<void> {
-    const profile = await loadProfile();
-    const secret = createRoomSecret(profile.identity.publicKey);
-    await saveRoomDraft(roomIdOf(secret), draft);
-    history.pushState(null, '', `/r/#${secret.text}`);
+    const link = await createRoomLink(location.origin, draft);
+    history.pushState(null, '', link);
     await this.onLocation();
   }
 
@@ -124,12 +111,7 @@ export class AppShell extends LitElement {
       case 'bad-link':
         return html`<div class="card" role="alert"><p>${route.message}</p><a href="/">Start a new room</a></div>`;
       case 'room':
-        return html`<porch-room
-          .session=${route.session}
-          .link=${route.link}
-          .initialName=${route.profile.name}
-          @name-change=${(e: CustomEvent<string>) => saveProfile({ ...route.profile, name: e.detail })}
-        ></porch-room>`;
+        return html`<porch-room .session=${route.room} .link=${route.link}></porch-room>`;
     }
   }
 }

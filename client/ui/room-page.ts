@@ -38,13 +38,11 @@ interface Placement {
 /**
  * A room: the join form before joining, then the stage above the audience, staff tools beside
  * them, and the person's own controls along the bottom.
- * @fires name-change - detail: the name typed, so the shell can remember it.
  */
 @customElement('porch-room')
 export class RoomPage extends LitElement {
   @property({ attribute: false }) session!: Room;
   @property() link = '';
-  @property() initialName = '';
   @state() private name = '';
   @state() private verifying: Participant | null = null;
   @state() private announcement = { n: 0, text: '' };
@@ -61,7 +59,7 @@ export class RoomPage extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.room ??= new StoreController(this, this.session.state);
-    this.name ||= this.initialName;
+    this.name ||= this.session.state.get().name;
     window.addEventListener('keydown', this.onKey);
     this.addEventListener('act', this.onAct);
   }
@@ -105,7 +103,6 @@ export class RoomPage extends LitElement {
     e.preventDefault();
     const name = this.name.trim();
     if (!name) return;
-    this.dispatchEvent(new CustomEvent('name-change', { detail: name }));
     void this.session.join(name);
   }
 
@@ -244,7 +241,7 @@ export class RoomPage extends LitElement {
         .hand=${p.standing.hand}
         .reaction=${p.reaction}
         .connection=${p.security === 'ok' ? connectionLabel[p.connection] : securityLabel[p.security]}
-        ?connection-ok=${p.security === 'ok' && (p.connection === 'connected' || p.connection === 'connecting')}
+        ?connection-ok=${p.security === 'ok' && p.connection !== 'reconnecting' && p.connection !== 'failed'}
       ></porch-participant>
       ${actions.length ? html`<porch-person-actions .actions=${actions}></porch-person-actions>` : nothing}
       ${p.safetyNumber ? html`<button class="verify" aria-label="Verify ${p.name}" @click=${() => this.verify(p)}>Verify</button>` : nothing}

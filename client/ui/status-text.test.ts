@@ -119,8 +119,9 @@ test('after leaving the person is told they left', () => {
   ]);
 });
 
-test('every connection state has a label', () => {
+test('every connection state has a label, and no link between two listeners says nothing', () => {
   assert.deepEqual(connectionLabel, {
+    unlinked: '',
     connecting: 'Connecting…',
     connected: 'Connected',
     reconnecting: 'Reconnecting…',

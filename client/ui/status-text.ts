@@ -1,5 +1,5 @@
 import type { RoomView } from '../engine/room.ts';
-import type { PeerConnectionState } from '../engine/mesh.ts';
+import type { ConnectionView } from '../engine/room-types.ts';
 import { assertNever } from '../../shared/result.ts';
 
 export interface StatusLine {
@@ -77,7 +77,9 @@ export function statusLines(state: RoomView): StatusLine[] {
   return lines;
 }
 
-export const connectionLabel: Record<PeerConnectionState, string> = {
+/** Two listeners hold no link (nothing would flow on it), so nothing is said about one. */
+export const connectionLabel: Record<ConnectionView, string> = {
+  unlinked: '',
   connecting: 'Connecting…',
   connected: 'Connected',
   reconnecting: 'Reconnecting…',

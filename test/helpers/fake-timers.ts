@@ -1,9 +1,12 @@
+import type { Clock } from '../../client/engine/timers.ts';
+
 /** A manual clock for engine tests: timers run only when the test advances time. */
 export function createFakeTimers() {
   let now = 0;
   let nextId = 1;
   const pending = new Map<number, { at: number; fn: () => void }>();
   return {
+    now: (): number => now,
     setTimeout: (fn: () => void, ms: number): unknown => {
       const id = nextId++;
       pending.set(id, { at: now + ms, fn });
@@ -25,5 +28,5 @@ export function createFakeTimers() {
       }
       now = until;
     },
-  };
+  } satisfies Clock & Record<string, unknown>;
 }

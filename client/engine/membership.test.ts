@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMembership } from './membership.ts';
+
+const presence = (name: string) => ({ kind: 'presence' as const, name, muted: false });
+
+test('only members the server lists and who proved their key can be sent to', () => {
+  const m = createMembership();
+  m.welcome(['ann', 'ben']);
+  m.introduce('ann', 'KEY-ANN');
+  m.introduce('cat', 'KEY-CAT');
+  assert.deepEqual(m.reachable(), ['ann'], 'ben has not introduced itself; cat is not listed');
+  assert.equal(m.keyOf('cat'), 'KEY-CAT');
+});
+
+test('links start only with members that presented themselves, and their keys count as present', () => {
+  const m = createMembership();
+  m.welcome(['ann', 'ben']);
+  m.introduce('ann', 'KEY-ANN');
+  m.introduce('ben', 'KEY-BEN');
+  assert.equal(m.present('ann'), true);
+  assert.equal(m.present('ann'), false, 'only the first presence counts as new');
+  assert.deepEqual(m.candidates(), [
+    { peer: 'ann', key: 'KEY-ANN', presented: true },
+    { peer: 'ben', key: 'KEY-BEN', presented: false },
+  ]);
+  assert.deepEqual([...m.presentKeys('KEY-SELF')].sort(), ['KEY-ANN', 'KEY-SELF']);
+  assert.equal(m.allPresented(), false);
+  m.present('ben');
+  assert.equal(m.allPresented(), true);
+});
+
+test('a reconnect replaces who is listed but keeps the keys members proved', () => {
+  const m = createMembership();
+  m.welcome(['ann']);
+  m.introduce('ann', 'KEY-ANN');
+  m.welcome(['ben']);
+  assert.equal(m.isPresent('ann'), false);
+  assert.equal(m.keyOf('ann'), 'KEY-ANN');
+  m.arrive('ann');
+  assert.deepEqual(m.reachable(), ['ann']);
+});
+
+test('a presence from someone not listed yet waits for the server to list them, once', () => {
+  const m = createMembership();
+  m.keepEarly('ann', presence('Ann'));
+  assert.deepEqual(m.takeEarly('ann'), presence('Ann'));
+  assert.equal(m.takeEarly('ann'), null);
+  m.keepEarly('ben', presence('Ben'));
+  m.depart('ben');
+  assert.equal(m.takeEarly('ben'), null, 'someone who left takes their early presence along');
+});
+
+test('a member whose envelopes keep failing is flagged after three, a changed key at once, and repeats by the server never', () => {
+  const m = createMembership();
+  assert.equal(m.reject('ann', 'stale'), null);
+  assert.equal(m.reject('ann', 'replayed'), null);
+  assert.equal(m.reject('ann', 'bad-signature'), null);
+  assert.equal(m.reject('ann', 'bad-signature'), null);
+  assert.equal(m.reject('ann', 'bad-signature'), 'unsecured');
+  assert.equal(m.reject('ben', 'key-changed'), 'key-changed');
+});
+
+test('leaving forgets presence and rejections, so someone coming back starts afresh', () => {
+  const m = createMembership();
+  m.welcome(['ann']);
+  m.introduce('ann', 'KEY-ANN');
+  m.present('ann');
+  m.reject('ann', 'bad-signature');
+  m.reject('ann', 'bad-signature');
+  m.depart('ann');
+  m.arrive('ann');
+  assert.equal(m.isPresented('ann'), false);
+  assert.equal(m.reject('ann', 'bad-signature'), null, 'the count started again');
+});

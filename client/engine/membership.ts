@@ -1,0 +1,109 @@
+import type { LinkCandidate } from '../../shared/topology.ts';
+import { EarlyPresence, type PresenceMessage } from './early-presence.ts';
+import type { Rejection } from './sealed-codec.ts';
+
+/** How far a member's envelopes can be trusted, as shown next to them. */
+export type Security = 'ok' | 'unsecured' | 'key-changed';
+
+/** Rejected envelopes from one peer before the person is told the connection is not secure. */
+const REJECTIONS_BEFORE_WARNING = 3;
+
+/**
+ * Who is in the room, as far as this member knows: the one place that tracks it.
+ * - present: the server lists them (established links outlive signaling outages, so a
+ *   reconnect replaces this list and nothing else);
+ * - introduced: they proved the identity key they hold (kept across reconnects);
+ * - presented: we have taken their signed presence; links start only after it;
+ * - early: a presence that arrived before the server listed them, applied once it does;
+ * - rejections: envelopes of theirs that failed checks, for the security warning.
+ */
+export interface Membership {
+  /** The server's list on (re)joining: replaces who is present. */
+  welcome(peers: readonly string[]): void;
+  arrive(peerId: string): void;
+  /** Gone from the room: everything about them is forgotten but their identity key. */
+  depart(peerId: string): void;
+  isPresent(peerId: string): boolean;
+  introduce(peerId: string, key: string): void;
+  keyOf(peerId: string): string | null;
+  /** Marks their presence as taken; true the first time. */
+  present(peerId: string): boolean;
+  isPresented(peerId: string): boolean;
+  /** Present and introduced: the members we can send to. */
+  reachable(): string[];
+  /** Present and introduced, for the topology. */
+  candidates(): LinkCandidate[];
+  /** The identity keys of everyone presented here, ours included. */
+  presentKeys(selfKey: string): Set<string>;
+  /** Whether every present member has presented itself. */
+  allPresented(): boolean;
+  keepEarly(peerId: string, message: PresenceMessage): void;
+  takeEarly(peerId: string): PresenceMessage | null;
+  /** Counts a rejected envelope; returns the warning it now deserves, if any. */
+  reject(peerId: string, reason: Rejection): Security | null;
+  clear(): void;
+}
+
+export function createMembership(): Membership {
+  const listed = new Set<string>();
+  const keys = new Map<string, string>();
+  const presented = new Set<string>();
+  const early = new EarlyPresence();
+  const rejections = new Map<string, number>();
+
+  /** Present and introduced, with the key each proved. */
+  function introduced(): { peer: string; key: string }[] {
+    const here: { peer: string; key: string }[] = [];
+    for (const peer of listed) {
+      const key = keys.get(peer);
+      if (key !== undefined) here.push({ peer, key });
+    }
+    return here;
+  }
+
+  return {
+    welcome(peers) {
+      listed.clear();
+      for (const peer of peers) listed.add(peer);
+    },
+    arrive: (peerId) => void listed.add(peerId),
+    depart(peerId) {
+      listed.delete(peerId);
+      presented.delete(peerId);
+      rejections.delete(peerId);
+      early.forget(peerId);
+    },
+    isPresent: (peerId) => listed.has(peerId),
+    introduce: (peerId, key) => void keys.set(peerId, key),
+    keyOf: (peerId) => keys.get(peerId) ?? null,
+    present(peerId) {
+      if (presented.has(peerId)) return false;
+      presented.add(peerId);
+      return true;
+    },
+    isPresented: (peerId) => presented.has(peerId),
+    reachable: () => introduced().map(({ peer }) => peer),
+    candidates: () => introduced().map(({ peer, key }) => ({ peer, key, presented: presented.has(peer) })),
+    presentKeys(selfKey) {
+      const here = new Set([selfKey]);
+      for (const { peer, key } of introduced()) if (presented.has(peer)) here.add(key);
+      return here;
+    },
+    allPresented: () => [...listed].every((peer) => presented.has(peer)),
+    keepEarly: (peerId, message) => early.keep(peerId, message),
+    takeEarly: (peerId) => early.take(peerId),
+    reject(peerId, reason) {
+      // Stale and replayed envelopes are the server repeating genuine ones: dropped, but not the peer's doing.
+      if (reason === 'stale' || reason === 'replayed') return null;
+      const count = (rejections.get(peerId) ?? 0) + 1;
+      rejections.set(peerId, count);
+      if (reason === 'key-changed') return 'key-changed';
+      return count >= REJECTIONS_BEFORE_WARNING ? 'unsecured' : null;
+    },
+    clear() {
+      listed.clear();
+      presented.clear();
+      early.clear();
+    },
+  };
+}

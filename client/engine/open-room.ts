@@ -1,0 +1,59 @@
+import { randomBytes } from '../../shared/crypto.ts';
+import { toBase64Url } from '../../shared/encoding.ts';
+import { createRoomSecret, parseRoomFragment, roomIdOf, roomKeyOf, roomLink } from '../../shared/room-link.ts';
+import { err, ok, type ParseError, type Result } from '../../shared/result.ts';
+import { createMicrophone } from './audio/microphone.ts';
+import { createRemotePlayer } from './audio/remote-player.ts';
+import { createSimplePeerLink } from './peer-adapter.ts';
+import { loadProfile, saveProfile } from './profile-store.ts';
+import { loadRoomDraft, saveRoomDraft, type RoomDraft } from './room-drafts.ts';
+import { createRoom } from './room.ts';
+import type { Room } from './room-types.ts';
+
+/**
+ * The engine's front door, the same for every shell (the app and the embed widget): a room
+ * link in, a room out. It parses the link, derives the room's id and key, loads (or creates)
+ * this browser's identity, and wires the room to the real browser: WebSocket, WebRTC,
+ * microphone and speakers. Shells never touch keys or storage.
+ */
+export interface OpenedRoom {
+  room: Room;
+  /** The link to share: the room's secret in the fragment, on this page's origin. */
+  link: string;
+}
+
+/** Opens the room a link (`https://host/r/#secret`) leads to; a link that is not one is an error value. */
+export async function openRoom(href: string): Promise<Result<OpenedRoom, ParseError>> {
+  const url = new URL(href);
+  const parsed = parseRoomFragment(url.hash);
+  if (!parsed.ok) return err(parsed.error);
+  const secret = parsed.value;
+  const roomId = roomIdOf(secret);
+  const [profile, draft] = await Promise.all([loadProfile(), loadRoomDraft(roomId)]);
+  const signalingUrl = new URL('/ws', url.origin);
+  signalingUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const room = createRoom({
+    signalingUrl: signalingUrl.href,
+    roomId,
+    roomKey: roomKeyOf(secret),
+    hostKey: toBase64Url(secret.hostKey),
+    identity: profile.identity,
+    name: profile.name,
+    onJoin: (name) => void saveProfile({ ...profile, name }),
+    microphone: createMicrophone({ mediaDevices: navigator.mediaDevices, createAudioContext: () => new AudioContext() }),
+    player: createRemotePlayer(),
+    createLink: createSimplePeerLink,
+    randomBytes,
+    trace: (line) => console.debug(line),
+    ...(draft ? { title: draft.title, createdKind: draft.kind } : {}),
+  });
+  return ok({ room, link: roomLink(url.origin, secret) });
+}
+
+/** Creates a room hosted by this browser's identity, remembering what the creator chose; returns its link. */
+export async function createRoomLink(origin: string, draft: RoomDraft): Promise<string> {
+  const profile = await loadProfile();
+  const secret = createRoomSecret(profile.identity.publicKey);
+  await saveRoomDraft(roomIdOf(secret), draft);
+  return roomLink(origin, secret);
+}

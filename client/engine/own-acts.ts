@@ -1,0 +1,77 @@
+import type { RoomRules } from '../../shared/room-state.ts';
+import { firstActs, type CreatedAs } from './first-acts.ts';
+import type { LogSync } from './log-sync.ts';
+import type { Membership } from './membership.ts';
+import { shouldStandIn } from './room-overview.ts';
+import type { Timers } from './timers.ts';
+
+/** How long a newcomer waits for members to tell it of the room's log before acting on what it has. */
+const SETTLE_WAIT_MS = 15_000;
+
+/**
+ * The acts this member makes by itself: once it holds the room's log (it has settled), its first
+ * acts (first-acts.ts); from then on, standing in as acting host while the host is away, and the
+ * host taking over again on its return.
+ */
+export interface OwnActs {
+  settled(): boolean;
+  /** The server welcomed us: alone, ours is the room's log; otherwise wait for the others' (bounded). */
+  welcomed(othersHere: number): void;
+  /** Something changed: settle if we now can, and keep order once settled. */
+  update(): void;
+}
+
+export interface OwnActsDeps {
+  selfKey: string;
+  rules: RoomRules;
+  created: CreatedAs;
+  logSync: LogSync;
+  membership: Membership;
+  timers: Timers;
+  /** Whether we are in the room (welcomed by the server). */
+  joined(): boolean;
+  /** We have just settled: the room's view changes even where no act follows. */
+  onSettled(): void;
+  trace?: (line: string) => void;
+}
+
+export function createOwnActs(deps: OwnActsDeps): OwnActs {
+  const { logSync, membership, selfKey, rules } = deps;
+  /** Nobody was there to learn the room log from, so ours is the room's. */
+  let alone = false;
+  let settled = false;
+
+  function settle(waitedEnough = false): void {
+    if (!deps.joined() || settled) return;
+    // Everyone here introduced themselves and none holds a log: they are as new as we are.
+    const everyoneNew = membership.allPresented() && !logSync.heardOfLog();
+    // Waiting ends early only where nobody has told us of acts we lack; then we keep fetching.
+    settled = alone || everyoneNew || logSync.caughtUp() || (waitedEnough && !logSync.behind());
+    if (!settled) return;
+    const how = alone ? 'alone' : logSync.caughtUp() ? 'caught up' : 'waited';
+    deps.trace?.(`log: settled with ${logSync.log().entries.length} acts (${how})`);
+    for (const act of firstActs(logSync.log(), selfKey, deps.created)) logSync.perform(act);
+    deps.onSettled();
+  }
+
+  /** Someone keeps order while the host is away; the returning host takes over again. */
+  function keepOrder(): void {
+    const room = logSync.log().state;
+    if (selfKey === rules.hostKey && room.standIn !== null) logSync.perform({ type: 'host-returns' });
+    else if (shouldStandIn(room, rules, membership.presentKeys(selfKey), selfKey)) logSync.perform({ type: 'stand-in' });
+  }
+
+  return {
+    settled: () => settled,
+    welcomed(othersHere) {
+      if (settled) return;
+      if (othersHere === 0) alone = true;
+      // Members that never tell us of their log (their messages lost, say) must not keep us waiting forever.
+      else deps.timers.after(SETTLE_WAIT_MS, () => settle(true));
+    },
+    update() {
+      settle();
+      if (settled) keepOrder();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import type { PeerMessage } from '../../shared/peer-message.ts';
+import type { ServerFrame } from '../../shared/protocol.ts';
+import { assertNever } from '../../shared/result.ts';
+import type { RoomRules, RoomState } from '../../shared/room-state.ts';
+import type { PresenceMessage } from './early-presence.ts';
+import type { LogSync } from './log-sync.ts';
+import type { Membership } from './membership.ts';
+import type { OwnActs } from './own-acts.ts';
+import type { ParticipantList } from './participant-list.ts';
+import type { RoomMedia } from './room-media.ts';
+import { standingOf } from './room-overview.ts';
+import type { RoomView } from './room-types.ts';
+import type { EnvelopeCodec } from './sealed-codec.ts';
+import type { WritableStore } from './store.ts';
+
+/** The parts of a room that what arrives is routed to. */
+export interface InboxDeps {
+  rules: RoomRules;
+  state: WritableStore<RoomView>;
+  membership: Membership;
+  codec: EnvelopeCodec;
+  logSync: LogSync;
+  media: RoomMedia;
+  ownActs: OwnActs;
+  participants: ParticipantList;
+  room(): RoomState;
+  presence(): PeerMessage;
+  sendTo(to: string, message: PeerMessage): void;
+  /** Brings everything that follows from the log and who is here up to date. */
+  refresh(): void;
+}
+
+/**
+ * Routes what the server and the members send to the part of the room that handles it. Only
+ * members the server lists are heard; what a member says before the server lists it waits
+ * (membership.ts); links are negotiated only where the topology allows (room-media.ts).
+ */
+export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { type: 'pong' }>) => void {
+  const { membership, media, logSync, participants, state } = deps;
+
+  function onPeerMessage(from: string, box: string): void {
+    const message = deps.codec.open(from, box);
+    if (!message) return;
+    const present = membership.isPresent(from);
+    switch (message.kind) {
+      case 'presence':
+        if (present) onPresence(from, message);
+        else membership.keepEarly(from, message);
+        return;
+      case 'signal':
+        media.signal(from, message.conn, message.data);
+        return;
+      case 'acts':
+        if (present) logSync.onActs(from, message.entries);
+        return;
+      case 'acts-request':
+        if (present) logSync.onRequest(from, message.from);
+        return;
+      case 'react':
+        if (present && membership.isPresented(from)) participants.react(from, message.emoji);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  function onPresence(from: string, message: PresenceMessage): void {
+    const key = membership.keyOf(from);
+    if (key !== null && deps.room().banned.includes(key)) return;
+    if (membership.present(from)) logSync.onIntroduced(from);
+    participants.patch(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key) });
+    if (message.title && !state.get().title) state.update((s) => ({ ...s, title: message.title ?? '' }));
+    if (message.log !== undefined) logSync.onLength(from, message.log);
+    deps.refresh();
+  }
+
+  function applyEarly(peerId: string): void {
+    const message = membership.takeEarly(peerId);
+    if (message) onPresence(peerId, message);
+  }
+
+  return (frame) => {
+    switch (frame.type) {
+      case 'welcome':
+        membership.welcome(frame.peers);
+        state.update((s) => ({ ...s, phase: 'joined', selfId: frame.peer }));
+        media.start(frame.peer, frame.ice);
+        media.prune(membership.isPresent);
+        // Links start only once a member has introduced itself with a valid, signed presence.
+        deps.sendTo('*', deps.presence());
+        for (const peer of frame.peers) applyEarly(peer);
+        deps.ownActs.welcomed(frame.peers.length);
+        deps.refresh();
+        return;
+      case 'joined':
+        membership.arrive(frame.peer);
+        deps.sendTo(frame.peer, deps.presence());
+        applyEarly(frame.peer);
+        return;
+      case 'left':
+        membership.depart(frame.peer);
+        media.drop(frame.peer);
+        participants.remove(frame.peer);
+        logSync.onGone(frame.peer);
+        deps.refresh();
+        return;
+      case 'msg':
+        onPeerMessage(frame.from, frame.box);
+        return;
+      case 'error':
+      case 'closing':
+        // Terminal errors arrive as close codes the signaling client turns into its status;
+        // the rest concern a single frame and need no action here.
+        return;
+      default:
+        assertNever(frame);
+    }
+  };
+}

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PlannedLink, Topology } from '../../shared/topology.ts';
+import { FakeLink, FakeMicrophone, FakePlayer, OFFER } from '../../test/helpers/room-harness.ts';
+import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { createRoomMedia } from './room-media.ts';
+import { createTimers } from './timers.ts';
+
+// SELF offers to HIGH and waits for LOW's offer.
+const LOW = 'aaaa';
+const SELF = 'bbbb';
+const HIGH = 'cccc';
+
+function setup() {
+  const links: FakeLink[] = [];
+  const microphone = new FakeMicrophone('live');
+  const player = new FakePlayer();
+  const unlinked: string[] = [];
+  const media = createRoomMedia({
+    timers: createTimers(createFakeTimers()),
+    createLink: (options) => {
+      const link = new FakeLink(options);
+      links.push(link);
+      return link;
+    },
+    player,
+    microphone,
+    muted: () => false,
+    active: () => true,
+    sendSignal: () => {},
+    newConnId: () => 'conn',
+    onMicrophone: () => {},
+    onConnection: () => {},
+    onUnlinked: (peer) => unlinked.push(peer),
+  });
+  media.start(SELF, []);
+  return { media, links, microphone, player, unlinked };
+}
+
+const plan = (entries: [string, PlannedLink][]): Topology => new Map(entries);
+const speaking: PlannedLink = { make: true, send: true, play: true };
+const listening: PlannedLink = { make: true, send: false, play: true };
+
+test('links are made where the topology says, and each sends what it says', async () => {
+  const { media, links, microphone } = setup();
+  media.apply(plan([[HIGH, speaking]]), true);
+  await media.captured();
+  assert.equal(links.length, 1);
+  assert.deepEqual(links[0]?.tracks, [microphone.track], 'the microphone, once captured, goes on the link');
+});
+
+test('on the same stage, a link the topology says not to send on carries no track', async () => {
+  const { media, links } = setup();
+  media.apply(plan([[HIGH, listening]]), true);
+  await media.captured();
+  assert.equal(links[0]?.options.track, null);
+  assert.deepEqual(links[0]?.tracks, []);
+});
+
+test('a member that leaves the topology loses its link and is no longer played', () => {
+  const { media, links, player, unlinked } = setup();
+  media.apply(plan([[HIGH, listening]]), false);
+  media.apply(plan([]), false);
+  assert.equal(links[0]?.destroyed, true);
+  assert.equal(player.audible.get(HIGH), false);
+  assert.deepEqual(unlinked, [HIGH]);
+});
+
+test('an offer is taken only from a member the topology allows a link with', () => {
+  const { media, links } = setup();
+  media.signal(LOW, 'c1', OFFER);
+  assert.equal(links.length, 0, 'a member outside the topology cannot start a link');
+  media.apply(plan([[LOW, { make: false, send: false, play: true }]]), false);
+  assert.equal(links.length, 0, 'we do not make links the topology leaves to the other side');
+  media.signal(LOW, 'c1', OFFER);
+  assert.equal(links.length, 1);
+});
+
+test('the microphone is captured only while on stage, and released on stop', async () => {
+  const { media, microphone } = setup();
+  media.apply(plan([]), false);
+  await media.captured();
+  assert.equal(microphone.status, 'off');
+  media.apply(plan([]), true);
+  await media.captured();
+  assert.equal(microphone.status, 'live');
+  media.stop();
+  assert.equal(microphone.status, 'off');
+});
