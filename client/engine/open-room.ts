@@ -40,7 +40,11 @@ export async function openRoom(href: string): Promise<Result<OpenedRoom, ParseEr
     identity: profile.identity,
     name: profile.name,
     onJoin: (name) => void saveProfile({ ...profile, name }),
-    microphone: createMicrophone({ mediaDevices: navigator.mediaDevices, createAudioContext: () => new AudioContext() }),
+    microphone: createMicrophone({
+      mediaDevices: navigator.mediaDevices,
+      createAudioContext: () => new AudioContext(),
+      createStream: (tracks) => new MediaStream(tracks),
+    }),
     player: createRemotePlayer(),
     createLink: createSimplePeerLink,
     randomBytes,

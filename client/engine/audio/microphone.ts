@@ -26,6 +26,7 @@ export interface Microphone {
 export interface MicrophoneDeps {
   mediaDevices: Pick<MediaDevices, 'getUserMedia' | 'enumerateDevices'>;
   createAudioContext: () => AudioContext;
+  createStream: (tracks: MediaStreamTrack[]) => MediaStream;
 }
 
 const VOICE: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
@@ -37,6 +38,10 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
   let meter: { ctx: AudioContext; analyser: AnalyserNode } | null = null;
   let meterSource: MediaStreamAudioSourceNode | null = null;
   const samples = new Float32Array(1024);
+  // Every capture and every stop() takes the next generation. A capture that resolves under a
+  // newer one lost a race (Leave while the browser was still asking, or a newer device choice):
+  // it releases its track at once instead of becoming ours.
+  let generation = 0;
 
   const currentTrack = (): MediaStreamTrack | null => stream?.getAudioTracks()[0] ?? null;
 
@@ -48,14 +53,19 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
       meter = { ctx, analyser };
     }
     meterSource?.disconnect();
-    meterSource = meter.ctx.createMediaStreamSource(new MediaStream([track]));
+    meterSource = meter.ctx.createMediaStreamSource(deps.createStream([track]));
     meterSource.connect(meter.analyser);
     void meter.ctx.resume();
   }
 
-  async function capture(deviceId?: string): Promise<MediaStreamTrack> {
+  /** A new track, or null when stop() or a newer capture came first (then nothing stays open). */
+  async function capture(mine: number, deviceId?: string): Promise<MediaStreamTrack | null> {
     const audio = deviceId ? { ...VOICE, deviceId: { exact: deviceId } } : VOICE;
     const captured = await deps.mediaDevices.getUserMedia({ audio, video: false });
+    if (mine !== generation) {
+      for (const track of captured.getTracks()) track.stop();
+      return null;
+    }
     const track = captured.getAudioTracks()[0];
     if (!track) throw new Error('microphone returned no audio track');
     track.enabled = !muted;
@@ -74,26 +84,34 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
     },
     async start() {
       if (status === 'live') return status;
+      const mine = ++generation;
       try {
-        const track = await capture();
-        stream = new MediaStream([track]);
+        const track = await capture(mine);
+        if (!track) return status;
+        stream = deps.createStream([track]);
         meterTrack(track);
         status = 'live';
       } catch (error) {
+        // Failing after stop() changes nothing: the microphone is off, as asked.
+        if (mine !== generation) return status;
         const name = (error as { name?: string }).name;
         status = name === 'NotAllowedError' || name === 'SecurityError' ? 'denied' : 'unavailable';
       }
       return status;
     },
     async switchTo(deviceId) {
-      if (!stream) return null;
+      const target = stream;
+      if (!target) return null;
+      const track = await capture(++generation, deviceId);
+      // Overtaken: what is current now stays (nothing after stop(), or the newer choice).
+      if (!track) return currentTrack();
+      // Still this generation, so stop() has not run and `target` is still our stream.
       const old = currentTrack();
-      const track = await capture(deviceId);
       if (old) {
-        stream.removeTrack(old);
+        target.removeTrack(old);
         old.stop();
       }
-      stream.addTrack(track);
+      target.addTrack(track);
       meterTrack(track);
       return track;
     },
@@ -116,6 +134,7 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
         .map((d, i) => ({ id: d.deviceId, label: d.label || `Microphone ${i + 1}` }));
     },
     stop() {
+      generation += 1;
       for (const track of stream?.getTracks() ?? []) track.stop();
       stream = null;
       status = 'off';
