@@ -21,6 +21,11 @@ export interface MicrophoneGateDeps {
 
 export function createMicrophoneGate(deps: MicrophoneGateDeps): MicrophoneGate {
   let wanted = false;
+  // Each change of wish takes a turn. A call that finds after an await that a newer one has
+  // taken over reports nothing: the newer one stopped or restarted the microphone (which
+  // releases whatever the older capture brings) and reports for itself. Leaving the room
+  // comes through set(false) too.
+  let turn = 0;
   const track = (): MediaStreamTrack | null => (wanted ? (deps.microphone.stream?.getAudioTracks()[0] ?? null) : null);
   return {
     track,
@@ -28,17 +33,16 @@ export function createMicrophoneGate(deps: MicrophoneGateDeps): MicrophoneGate {
       const want = onStage && deps.active();
       if (want === wanted) return;
       wanted = want;
+      const mine = ++turn;
       if (!want) {
         deps.microphone.stop();
         deps.onChange({ status: 'off', inputs: [], inputId: null, track: null });
         return;
       }
       const status = await deps.microphone.start();
-      if (!wanted || !deps.active()) {
-        deps.microphone.stop();
-        return;
-      }
+      if (mine !== turn) return;
       const inputs = status === 'live' ? await deps.microphone.inputs() : [];
+      if (mine !== turn) return;
       deps.microphone.setMuted(deps.muted());
       deps.onChange({ status, inputs, inputId: deps.microphone.deviceId, track: track() });
     },
