@@ -86,9 +86,15 @@ export class FakeLink implements PeerLink {
   }
 }
 
+/** A local track that records being stopped, as a browser's does through readyState. */
+function fakeTrack(id: string): MediaStreamTrack {
+  const track = { kind: 'audio', id, readyState: 'live', stop: () => void (track.readyState = 'ended') };
+  return track as unknown as MediaStreamTrack;
+}
+
 export class FakeMicrophone implements Microphone {
   status: MicrophoneStatus = 'off';
-  readonly track = { kind: 'audio', id: 'local-track' } as unknown as MediaStreamTrack;
+  track = fakeTrack('local-track');
   readonly stream = { id: 'local', getAudioTracks: () => [this.track] } as unknown as MediaStream;
   deviceId: string | null = null;
   readonly mutedCalls: boolean[] = [];
@@ -99,8 +105,13 @@ export class FakeMicrophone implements Microphone {
     if (this.outcome === 'live') this.deviceId = 'mic-1';
     return this.status;
   }
-  async switchTo(): Promise<MediaStreamTrack | null> {
-    return null;
+  /** Like the real one: a new track in the same stream, the old one stopped. */
+  async switchTo(deviceId: string): Promise<MediaStreamTrack | null> {
+    if (this.status !== 'live') return null;
+    this.track.stop();
+    this.track = fakeTrack(`local-track-${deviceId}`);
+    this.deviceId = deviceId;
+    return this.track;
   }
   setMuted(muted: boolean): void {
     this.mutedCalls.push(muted);
