@@ -68,6 +68,12 @@ export interface PorchTestApi {
   resetOnsets(): void;
   snapshot(hz: number): ToneSnapshot | null;
   state(): TonePageState;
+  /** While held, getUserMedia waits (as a browser does while asking); releasing answers every call. */
+  holdCaptures(hold: boolean): void;
+  /** getUserMedia calls still waiting. */
+  pendingCaptures(): number;
+  /** The readyState of every audio track getUserMedia handed to the page, in order. */
+  capturedTracks(): MediaStreamTrackState[];
 }
 
 declare global {
@@ -101,6 +107,8 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
   // Keeps each tap (element + source node) referenced for as long as its track lives.
   const taps = new Map<string, { track: MediaStreamTrack; el: HTMLAudioElement; source: MediaStreamAudioSourceNode }>();
   let tappedTracks = 0;
+  const captured: MediaStreamTrack[] = [];
+  let held: (() => void)[] | null = null;
 
   interface Watched {
     hz: number;
@@ -158,12 +166,18 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
   const originalGetUserMedia = mediaDevices?.getUserMedia?.bind(mediaDevices);
   if (mediaDevices) {
     mediaDevices.getUserMedia = async (constraints?: MediaStreamConstraints): Promise<MediaStream> => {
+      const waiting = held;
+      if (waiting) await new Promise<void>((resolve) => waiting.push(resolve));
       const tracks: MediaStreamTrack[] = [];
       if (constraints?.video && originalGetUserMedia) {
         const video = await originalGetUserMedia({ video: constraints.video });
         tracks.push(...video.getVideoTracks());
       }
-      if (constraints?.audio || tracks.length === 0) tracks.push(toneTrack());
+      if (constraints?.audio || tracks.length === 0) {
+        const track = toneTrack();
+        captured.push(track);
+        tracks.push(track);
+      }
       return new MediaStream(tracks);
     };
     mediaDevices.enumerateDevices = async (): Promise<MediaDeviceInfo[]> => {
@@ -316,6 +330,17 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
         tones: [...watched.values()].map(snapshot),
       };
     },
+    holdCaptures(hold) {
+      if (hold) {
+        held ??= [];
+        return;
+      }
+      const waiting = held ?? [];
+      held = null;
+      for (const answer of waiting) answer();
+    },
+    pendingCaptures: () => held?.length ?? 0,
+    capturedTracks: () => captured.map((track) => track.readyState),
   };
   window.__porchTest = api;
   // Only the top frame listens from the start; an iframe can still be asked to watch.
