@@ -37,7 +37,9 @@ export interface TopologyInput {
 /**
  * The mesh: everyone on stage links with everyone else who may be in the room, so the stage is
  * a full mesh and each listener receives every speaker directly; listeners do not link with
- * each other. Nobody links with someone banned or waiting in the lobby, nor while waiting there.
+ * each other. Someone invited to speak links as if on stage already, so that the audience hears
+ * them the moment they accept. Nobody links with someone banned or waiting in the lobby, nor
+ * while waiting there.
  * Both sides of a pair reach the same answer from the same log, so each waits for the other
  * only where the other will make the link.
  */
@@ -45,10 +47,11 @@ export function meshTopology({ room, rules, selfKey, members }: TopologyInput): 
   const links = new Map<string, PlannedLink>();
   if (!mayEnter(room, rules, selfKey)) return links;
   const selfOnStage = isOnStage(room, rules, selfKey);
+  const speaksSoon = (key: string): boolean => isOnStage(room, rules, key) || room.invited.includes(key);
   for (const member of members) {
     if (member.key === selfKey || !mayEnter(room, rules, member.key)) continue;
     links.set(member.peer, {
-      make: member.presented && (selfOnStage || isOnStage(room, rules, member.key)),
+      make: member.presented && (speaksSoon(selfKey) || speaksSoon(member.key)),
       send: selfOnStage,
       play: mayBeHeard(room, rules, member.key),
     });
