@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { createIdentity, type Identity } from './crypto.ts';
 import { toBase64Url } from './encoding.ts';
@@ -365,6 +366,10 @@ test('the host cannot make itself a moderator, nor a removed identity', () => {
   refused(removed, host, { type: 'make-moderator', target: ANN });
 });
 
+test('making a moderator again changes nothing, so the longest-serving moderator still keeps order', () => {
+  refused(STAGE, host, { type: 'make-moderator', target: MIA });
+});
+
 // --- remove ---------------------------------------------------------------------------------
 
 test('staff remove a listener, who is banned and loses its hand, invitation and admission', () => {
@@ -556,6 +561,7 @@ const actsOn = (targets: readonly string[]): fc.Arbitrary<ActBody> =>
     },
     { arbitrary: fc.constantFrom('hangout' as const, 'stage' as const).map((kind): ActBody => ({ type: 'set-kind', kind })), weight: 2 },
     { arbitrary: fc.constantFrom('', 'Porch').map((title): ActBody => ({ type: 'set-info', title, description: '' })), weight: 1 },
+    { arbitrary: fc.subarray([...targets]).map((admit): ActBody => ({ type: 'lock', admit })), weight: 1 },
     {
       arbitrary: fc
         .tuple(fc.constantFrom('invite', 'move-to-audience', 'mute', 'allow-unmute', 'make-moderator', 'remove', 'admit'), fc.constantFrom(...targets))
@@ -716,6 +722,21 @@ test('listeners who were never invited change nothing in a stage room but their 
         s = next;
       }
       assert.deepEqual(s, { ...base, hands });
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('an act that changes nothing returns the very same state, so applying any act twice in a row changes nothing the second time', () => {
+  fc.assert(
+    fc.property(starts, rulesArb, steps(CAST, everyone), (start, rules, sequence) => {
+      let s = start;
+      for (const { by, act } of sequence) {
+        const next = applyAct(s, rules, fakeSigned(by, act));
+        if (isDeepStrictEqual(next, s)) assert.equal(next, s, `${JSON.stringify(act)} returned an equal copy`);
+        assert.equal(applyAct(next, rules, fakeSigned(by, act)), next, `${JSON.stringify(act)} took effect twice`);
+        s = next;
+      }
     }),
     { numRuns: 300 },
   );

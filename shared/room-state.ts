@@ -62,6 +62,9 @@ export function roleOf(state: RoomState, rules: RoomRules, key: string): Role {
   return 'listener';
 }
 
+/** Who keeps order: the host, moderators, and a speaker standing in (whose role reads as moderator). */
+export const isStaff = (role: Role): boolean => role === 'host' || role === 'moderator';
+
 export const isOnStage = (state: RoomState, rules: RoomRules, key: string): boolean => roleOf(state, rules, key) !== 'listener';
 
 /** Whose audio honest peers play: on stage and not muted by staff. */
@@ -93,19 +96,24 @@ function clearPerson(state: RoomState, key: string): RoomState {
   };
 }
 
-/** Applies one act; returns the same object when the act is not allowed. */
+/**
+ * Applies one act; returns the same object when the act is not allowed or would change nothing,
+ * so that `next !== state` means the act took effect (room-log.ts keeps only those, and
+ * permittedActs asks exactly that question).
+ */
 export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): RoomState {
   const by = signed.by;
   if (state.ended || state.banned.includes(by)) return state;
   const role = roleOf(state, rules, by);
   const isHost = role === 'host';
-  const isStaff = isHost || role === 'moderator';
+  const staff = isStaff(role);
   const act: ActBody = signed.act;
   switch (act.type) {
     case 'set-kind':
       return isHost && act.kind !== state.kind ? { ...state, kind: act.kind } : state;
     case 'set-info':
-      return isHost ? { ...state, title: act.title, description: act.description } : state;
+      if (!isHost || (act.title === state.title && act.description === state.description)) return state;
+      return { ...state, title: act.title, description: act.description };
     case 'take-seat':
       if (state.kind !== 'hangout' || role !== 'listener' || stageCount(state) >= rules.stageMax) return state;
       return { ...clearPerson(state, by), speakers: [...state.speakers, by] };
@@ -114,8 +122,8 @@ export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): 
     case 'lower-hand':
       return state.hands.includes(by) ? { ...state, hands: without(state.hands, by) } : state;
     case 'invite':
-      if (!isStaff || roleOf(state, rules, act.target) !== 'listener' || state.banned.includes(act.target)) return state;
-      return { ...state, invited: withKey(state.invited, act.target) };
+      if (!staff || roleOf(state, rules, act.target) !== 'listener' || state.banned.includes(act.target)) return state;
+      return state.invited.includes(act.target) ? state : { ...state, invited: [...state.invited, act.target] };
     case 'accept-invite':
       if (!state.invited.includes(by) || role !== 'listener' || stageCount(state) >= rules.stageMax) return state;
       return { ...clearPerson(state, by), speakers: [...state.speakers, by] };
@@ -125,43 +133,46 @@ export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): 
       return role === 'speaker' || role === 'moderator' ? clearPerson(state, by) : state;
     case 'move-to-audience': {
       const target = roleOf(state, rules, act.target);
-      const allowed = (isHost && (target === 'moderator' || target === 'speaker')) || (isStaff && target === 'speaker');
+      const allowed = (isHost && (target === 'moderator' || target === 'speaker')) || (staff && target === 'speaker');
       return allowed ? clearPerson(state, act.target) : state;
     }
     case 'mute': {
       const target = roleOf(state, rules, act.target);
-      if (!isStaff || target === 'host' || target === 'listener' || (role === 'moderator' && target === 'moderator')) return state;
-      return { ...state, hostMuted: withKey(state.hostMuted, act.target) };
+      if (!staff || target === 'host' || target === 'listener' || (role === 'moderator' && target === 'moderator')) return state;
+      return state.hostMuted.includes(act.target) ? state : { ...state, hostMuted: [...state.hostMuted, act.target] };
     }
     case 'allow-unmute': {
       // Only whoever could have muted the target lifts it: a moderator muted by the host stays muted.
       const target = roleOf(state, rules, act.target);
-      if (!isStaff || !state.hostMuted.includes(act.target) || (role === 'moderator' && target === 'moderator')) return state;
+      if (!staff || !state.hostMuted.includes(act.target) || (role === 'moderator' && target === 'moderator')) return state;
       return { ...state, hostMuted: without(state.hostMuted, act.target) };
     }
     case 'make-moderator':
-      if (!isHost || act.target === rules.hostKey || state.banned.includes(act.target)) return state;
-      return { ...clearPerson(state, act.target), standIn: null, moderators: [...without(state.moderators, act.target), act.target] };
+      // Making a moderator again would only move them down the list of who keeps order in the host's absence.
+      if (!isHost || act.target === rules.hostKey || state.banned.includes(act.target) || state.moderators.includes(act.target)) return state;
+      return { ...clearPerson(state, act.target), standIn: null, moderators: [...state.moderators, act.target] };
     case 'remove': {
       const target = roleOf(state, rules, act.target);
-      if (!isStaff || target === 'host' || (role === 'moderator' && target === 'moderator')) return state;
+      if (!staff || target === 'host' || (role === 'moderator' && target === 'moderator') || state.banned.includes(act.target)) return state;
       const cleared = clearPerson(state, act.target);
       return {
         ...cleared,
         hostMuted: without(state.hostMuted, act.target),
         admitted: without(state.admitted, act.target),
-        banned: withKey(state.banned, act.target),
+        banned: [...state.banned, act.target],
       };
     }
     case 'lock': {
-      if (!isStaff) return state;
+      if (!staff) return state;
       const present = (act.admit ?? []).filter((key) => !state.banned.includes(key));
-      return { ...state, locked: true, admitted: present.reduce(withKey, state.admitted) };
+      const admitted = present.reduce(withKey, state.admitted);
+      return state.locked && admitted === state.admitted ? state : { ...state, locked: true, admitted };
     }
     case 'unlock':
-      return isStaff ? { ...state, locked: false } : state;
+      return staff && state.locked ? { ...state, locked: false } : state;
     case 'admit':
-      return isStaff && !state.banned.includes(act.target) ? { ...state, admitted: withKey(state.admitted, act.target) } : state;
+      if (!staff || state.banned.includes(act.target) || state.admitted.includes(act.target)) return state;
+      return { ...state, admitted: [...state.admitted, act.target] };
     case 'end':
       return isHost ? { ...state, ended: true } : state;
     case 'stand-in':
