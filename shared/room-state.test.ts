@@ -10,9 +10,13 @@ import {
   initialRoomState,
   mayBeHeard,
   mayEnter,
+  permittedActs,
+  permittedOwnActs,
   roleOf,
+  type OwnActType,
   type RoomRules,
   type RoomState,
+  type TargetActType,
 } from './room-state.ts';
 
 const ROOM_ID = 'roomid_0123456789abcd';
@@ -736,6 +740,62 @@ test('an act that changes nothing returns the very same state, so applying any a
         if (isDeepStrictEqual(next, s)) assert.equal(next, s, `${JSON.stringify(act)} returned an equal copy`);
         assert.equal(applyAct(next, rules, fakeSigned(by, act)), next, `${JSON.stringify(act)} took effect twice`);
         s = next;
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+const TARGET_ACTS: readonly TargetActType[] = ['invite', 'move-to-audience', 'mute', 'allow-unmute', 'make-moderator', 'remove', 'admit'];
+/** Each act that names nobody in every form worth trying; an act is permitted when one of them changes the room. */
+const OWN_ACT_FORMS: Record<OwnActType, readonly ActBody[]> = {
+  'set-kind': [
+    { type: 'set-kind', kind: 'hangout' },
+    { type: 'set-kind', kind: 'stage' },
+  ],
+  'set-info': [
+    { type: 'set-info', title: '', description: '' },
+    { type: 'set-info', title: 'Porch', description: '' },
+  ],
+  'take-seat': [{ type: 'take-seat' }],
+  'raise-hand': [{ type: 'raise-hand' }],
+  'lower-hand': [{ type: 'lower-hand' }],
+  'accept-invite': [{ type: 'accept-invite' }],
+  'decline-invite': [{ type: 'decline-invite' }],
+  'leave-stage': [{ type: 'leave-stage' }],
+  lock: [{ type: 'lock' }],
+  unlock: [{ type: 'unlock' }],
+  end: [{ type: 'end' }],
+  'stand-in': [{ type: 'stand-in' }],
+  'host-returns': [{ type: 'host-returns' }],
+};
+/** Whether the room would be any different, judged by its contents rather than by object identity. */
+const changes = (s: RoomState, rules: RoomRules, by: string, act: ActBody): boolean => !isDeepStrictEqual(applyAct(s, rules, fakeSigned(by, act)), s);
+
+test('the acts permitted on a person are exactly those that would change the room', () => {
+  fc.assert(
+    fc.property(starts, rulesArb, steps(CAST, everyone), (start, rules, sequence) => {
+      const s = sequence.reduce((state, { by, act }) => applyAct(state, rules, fakeSigned(by, act)), start);
+      for (const by of CAST) {
+        for (const target of everyone) {
+          const expected = TARGET_ACTS.filter((type) => changes(s, rules, by, { type, target }));
+          assert.deepEqual([...permittedActs(s, rules, by, target)].sort(), [...expected].sort(), `${roleOf(s, rules, by)} on ${roleOf(s, rules, target)}`);
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('the acts permitted on one’s own account or the room are exactly those that would change the room', () => {
+  fc.assert(
+    fc.property(starts, rulesArb, steps(CAST, everyone), (start, rules, sequence) => {
+      const s = sequence.reduce((state, { by, act }) => applyAct(state, rules, fakeSigned(by, act)), start);
+      for (const by of CAST) {
+        const expected = Object.entries(OWN_ACT_FORMS)
+          .filter(([, forms]) => forms.some((act) => changes(s, rules, by, act)))
+          .map(([type]) => type);
+        assert.deepEqual([...permittedOwnActs(s, rules, by)].sort(), expected.sort(), roleOf(s, rules, by));
       }
     }),
     { numRuns: 300 },

@@ -184,3 +184,54 @@ export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): 
       return assertNever(act);
   }
 }
+
+/** Acts aimed at another person. */
+export type TargetActType = Extract<ActBody, { target: string }>['type'];
+/** Acts on one's own standing or on the room as a whole. */
+export type OwnActType = Exclude<ActBody['type'], TargetActType>;
+
+/** Listed as a record so that a new act aimed at someone fails to compile until it is added. */
+const targetActs: Record<TargetActType, true> = {
+  invite: true,
+  'move-to-audience': true,
+  mute: true,
+  'allow-unmute': true,
+  'make-moderator': true,
+  remove: true,
+  admit: true,
+};
+const targetActTypes = Object.keys(targetActs) as TargetActType[];
+
+/**
+ * For each act that names nobody, the form whose effect answers "may I do this now?". Acts that
+ * set a value are asked about another value than the room's own: setting it is the right in question.
+ */
+const ownActProbes: { [T in OwnActType]: (state: RoomState) => Extract<ActBody, { type: T }> } = {
+  'set-kind': (state) => ({ type: 'set-kind', kind: state.kind === 'stage' ? 'hangout' : 'stage' }),
+  'set-info': (state) => ({ type: 'set-info', title: state.title === '' ? '-' : '', description: state.description }),
+  'take-seat': () => ({ type: 'take-seat' }),
+  'raise-hand': () => ({ type: 'raise-hand' }),
+  'lower-hand': () => ({ type: 'lower-hand' }),
+  'accept-invite': () => ({ type: 'accept-invite' }),
+  'decline-invite': () => ({ type: 'decline-invite' }),
+  'leave-stage': () => ({ type: 'leave-stage' }),
+  lock: () => ({ type: 'lock' }),
+  unlock: () => ({ type: 'unlock' }),
+  end: () => ({ type: 'end' }),
+  'stand-in': () => ({ type: 'stand-in' }),
+  'host-returns': () => ({ type: 'host-returns' }),
+};
+const ownActTypes = Object.keys(ownActProbes) as OwnActType[];
+
+/**
+ * What `by` may do to `target` now, asked of the reducer itself: exactly the acts that, signed by
+ * `by`, would change the room. So nobody is offered an act the room would ignore.
+ */
+export function permittedActs(state: RoomState, rules: RoomRules, by: string, target: string): TargetActType[] {
+  return targetActTypes.filter((type) => applyAct(state, rules, { by, act: { type, target } }) !== state);
+}
+
+/** What `by` may do now on its own account or to the room as a whole, asked of the reducer the same way. */
+export function permittedOwnActs(state: RoomState, rules: RoomRules, by: string): OwnActType[] {
+  return ownActTypes.filter((type) => applyAct(state, rules, { by, act: ownActProbes[type](state) }) !== state);
+}
