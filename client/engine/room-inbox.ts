@@ -16,6 +16,7 @@ import type { WritableStore } from './store.ts';
 /** The parts of a room that what arrives is routed to. */
 export interface InboxDeps {
   rules: RoomRules;
+  selfKey: string;
   state: WritableStore<RoomView>;
   membership: Membership;
   codec: EnvelopeCodec;
@@ -68,7 +69,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
     const key = membership.keyOf(from);
     if (key !== null && deps.room().banned.includes(key)) return;
     if (membership.present(from)) logSync.onIntroduced(from);
-    participants.patch(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key) });
+    participants.patch(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key, deps.selfKey) });
     if (message.title && !state.get().title) state.update((s) => ({ ...s, title: message.title ?? '' }));
     if (message.log !== undefined) logSync.onLength(from, message.log);
     deps.refresh();

@@ -1,7 +1,19 @@
-import { mayBeHeard, mayEnter, roleOf, type Role, type RoomKind, type RoomRules, type RoomState } from '../../shared/room-state.ts';
+import {
+  mayBeHeard,
+  mayEnter,
+  permittedActs,
+  permittedOwnActs,
+  roleOf,
+  type OwnActType,
+  type Role,
+  type RoomKind,
+  type RoomRules,
+  type RoomState,
+  type TargetActType,
+} from '../../shared/room-state.ts';
 
 /** Where one person stands in the room, as the signed room log says. */
-export interface StandingView {
+interface Standing {
   role: Role;
   /** Place in the raised-hand queue (0 = first), or null. */
   hand: number | null;
@@ -14,8 +26,15 @@ export interface StandingView {
   audible: boolean;
 }
 
+/** Someone else as we see them: where they stand, and what we may do to them now (the reducer's answer). */
+export interface StandingView extends Standing {
+  permitted: readonly TargetActType[];
+}
+
 /** The room as a whole and this person's own standing in it. */
-export interface RoomOverview extends StandingView {
+export interface RoomOverview extends Standing {
+  /** What we may do now on our own account or to the room as a whole (the reducer's answer). */
+  permitted: readonly OwnActType[];
   kind: RoomKind;
   description: string;
   locked: boolean;
@@ -29,8 +48,7 @@ export interface RoomOverview extends StandingView {
   actingHost: string | null;
 }
 
-export function standingOf(state: RoomState, rules: RoomRules, key: string | null): StandingView {
-  if (key === null) return { role: 'listener', hand: null, invited: false, hostMuted: false, waiting: false, audible: false };
+function ownStanding(state: RoomState, rules: RoomRules, key: string): Standing {
   const hand = state.hands.indexOf(key);
   return {
     role: roleOf(state, rules, key),
@@ -42,6 +60,12 @@ export function standingOf(state: RoomState, rules: RoomRules, key: string | nul
   };
 }
 
+/** Where `key` stands, as seen by `viewerKey`; someone not yet introduced (null) looks like a listener we can do nothing to. */
+export function standingOf(state: RoomState, rules: RoomRules, key: string | null, viewerKey: string): StandingView {
+  if (key === null) return { role: 'listener', hand: null, invited: false, hostMuted: false, waiting: false, audible: false, permitted: [] };
+  return { ...ownStanding(state, rules, key), permitted: permittedActs(state, rules, viewerKey, key) };
+}
+
 export function overviewOf(
   state: RoomState,
   rules: RoomRules,
@@ -49,7 +73,8 @@ export function overviewOf(
   { settled, refusedActs, actingHost = null }: { settled: boolean; refusedActs: number; actingHost?: string | null },
 ): RoomOverview {
   return {
-    ...standingOf(state, rules, selfKey),
+    ...ownStanding(state, rules, selfKey),
+    permitted: permittedOwnActs(state, rules, selfKey),
     kind: state.kind,
     description: state.description,
     locked: state.locked,

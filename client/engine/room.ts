@@ -43,7 +43,7 @@ export function createRoom(deps: RoomDeps): Room {
   let signaling: SignalingClient | null = null;
   let refusedActs = 0;
 
-  const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null)), timers);
+  const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
   const codec = createSealedCodec({
     roomId: deps.roomId,
     roomKey: deps.roomKey,
@@ -53,7 +53,7 @@ export function createRoom(deps: RoomDeps): Room {
     onIntroduced: (peerId, publicKey) => {
       const key = toBase64Url(publicKey);
       membership.introduce(peerId, key);
-      if (membership.isPresent(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standingOf(room(), rules, key) });
+      if (membership.isPresent(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standingOf(room(), rules, key, selfKey) });
     },
     onRejected: (peerId, reason) => {
       const security = membership.reject(peerId, reason);
@@ -111,7 +111,7 @@ export function createRoom(deps: RoomDeps): Room {
       overview,
       participants: s.participants
         .filter((p) => p.key === null || !current.banned.includes(p.key))
-        .map((p) => ({ ...p, standing: standingOf(current, rules, p.key) })),
+        .map((p) => ({ ...p, standing: standingOf(current, rules, p.key, selfKey) })),
     }));
     if (overview.hostMuted && !state.get().muted) applyMuted(true);
     const topology = meshTopology({ room: current, rules, selfKey, members: membership.candidates() });
@@ -125,7 +125,7 @@ export function createRoom(deps: RoomDeps): Room {
     if (phase() === 'joined') sendTo('*', presence());
   }
 
-  const onFrame = createInbox({ rules, state, membership, codec, logSync, media, ownActs, participants, room, presence, sendTo, refresh });
+  const onFrame = createInbox({ rules, selfKey, state, membership, codec, logSync, media, ownActs, participants, room, presence, sendTo, refresh });
 
   function teardown(next: RoomPhase): void {
     timers.stop();

@@ -22,7 +22,7 @@ function seen(room: Partial<RoomState>, { self = SELF, settled = true, annKey = 
     safetyNumber: null,
     security: 'ok',
     key: annKey,
-    standing: standingOf(state, RULES, annKey),
+    standing: standingOf(state, RULES, annKey, self),
     reaction: null,
   };
   return {
@@ -81,6 +81,8 @@ test('staff hear who is waiting in the lobby; others do not', () => {
   assert.deepEqual(announcements(seen(locked, { self: HOST }), seen({ ...locked, hands: [] }, { self: HOST })), []);
   assert.deepEqual(announcements(seen(locked, { self: HOST, annKey: null }), seen(locked, { self: HOST })), ['Ann is waiting in the lobby']);
   assert.deepEqual(announcements(seen(locked, { annKey: null }), seen(locked)), []);
+  const moderating = { ...locked, moderators: [SELF] };
+  assert.deepEqual(announcements(seen(moderating, { annKey: null }), seen(moderating)), ['Ann is waiting in the lobby']);
 });
 
 test('nothing is announced while the room log is still being learned', () => {

@@ -7,13 +7,12 @@ export interface OwnDoing {
 }
 
 const onStage = (role: Role): boolean => role !== 'listener';
-const isStaff = (role: Role): boolean => role === 'host' || role === 'moderator';
 
 /**
  * What a screen reader should say about the change from `before` to `after`: people joining and
  * leaving the stage, raised hands, new moderators, and what happened to us. Nothing is said
  * while the room's log is still being learned (catching up would read out the room's history),
- * nor about the standing of people we only just met or identified (except, to staff, that they wait).
+ * nor about the standing of people we only just met or identified (except, to whoever may let them in, that they wait).
  */
 export function announcements(before: RoomView | null, after: RoomView, own: OwnDoing = { leftStage: false }): string[] {
   if (!before || before.phase !== 'joined' || after.phase !== 'joined' || !before.overview.settled || !after.overview.settled) return [];
@@ -36,7 +35,7 @@ export function announcements(before: RoomView | null, after: RoomView, own: Own
   for (const p of after.participants) {
     const prev = earlier.get(p.id);
     const knownWaiting = prev !== undefined && prev.key === p.key && prev.standing.waiting;
-    if (isStaff(now.role) && p.key !== null && p.standing.waiting && !knownWaiting) said.push(`${p.name} is waiting in the lobby`);
+    if (p.standing.waiting && p.standing.permitted.includes('admit') && !knownWaiting) said.push(`${p.name} is waiting in the lobby`);
     // Before a key is known everyone looks like a listener; only changes under one identity count.
     if (!prev || prev.key === null || prev.key !== p.key) continue;
     const from = prev.standing;

@@ -2,7 +2,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { MAX_NAME_LENGTH } from '../../shared/peer-message.ts';
-import type { Role } from '../../shared/room-state.ts';
+import { isStaff, type Role } from '../../shared/room-state.ts';
 import type { Participant, Room, RoomView } from '../engine/room.ts';
 import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
@@ -22,7 +22,6 @@ import './components/stage-controls.ts';
 import './components/verify-dialog.ts';
 
 const RANK: Record<Role, number> = { host: 0, moderator: 1, speaker: 2, listener: 3 };
-const isStaff = (role: Role): boolean => role === 'host' || role === 'moderator';
 /** How long "that change was not made" stays up. */
 const REFUSED_NOTICE_MS = 5_000;
 
@@ -192,7 +191,7 @@ export class RoomPage extends LitElement {
       { role: s.overview.role, hand: s.overview.hand, order: -1, view: this.renderSelf(s) },
       ...s.participants
         .filter((p) => !p.standing.waiting)
-        .map((p, i) => ({ role: p.standing.role, hand: p.standing.hand, order: i, view: this.renderPerson(p, viewer, s.overview.actingHost) })),
+        .map((p, i) => ({ role: p.standing.role, hand: p.standing.hand, order: i, view: this.renderPerson(p, s.overview.actingHost) })),
     ];
     const onStage = seats.filter((x) => x.role !== 'listener').sort((a, b) => RANK[a.role] - RANK[b.role] || a.order - b.order);
     const handKey = (x: Placement): number => x.hand ?? Number.MAX_SAFE_INTEGER;
@@ -227,8 +226,8 @@ export class RoomPage extends LitElement {
     </div>`;
   }
 
-  private renderPerson(p: Participant, viewer: Role, actingHost: string | null) {
-    const actions = actionsOn(viewer, p);
+  private renderPerson(p: Participant, actingHost: string | null) {
+    const actions = actionsOn(p);
     return html`<div class="person" role="group" aria-label=${p.name}>
       <porch-participant
         data-peer=${p.id}
@@ -255,7 +254,7 @@ export class RoomPage extends LitElement {
     return html`<aside aria-label="Room tools">
       <porch-hand-queue class="card" .people=${hands}></porch-hand-queue>
       ${s.overview.locked || waiting.length > 0
-        ? html`<porch-lobby-list class="card" .people=${waiting} .viewer=${s.overview.role}></porch-lobby-list>`
+        ? html`<porch-lobby-list class="card" .people=${waiting}></porch-lobby-list>`
         : nothing}
       <porch-room-settings class="card" .stage=${s.overview} .roomTitle=${s.title}></porch-room-settings>
     </aside>`;

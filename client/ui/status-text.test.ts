@@ -35,7 +35,7 @@ const peer = (connection: Participant['connection']): Participant => ({
   safetyNumber: null,
   security: 'ok',
   key: 'G'.repeat(43),
-  standing: standingOf(initialRoomState, RULES, 'G'.repeat(43)),
+  standing: standingOf(initialRoomState, RULES, 'G'.repeat(43), SELF_KEY),
   reaction: null,
 });
 

@@ -1,6 +1,5 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { Role } from '../../../shared/room-state.ts';
 import type { Participant } from '../../engine/room.ts';
 import { theme } from '../theme.ts';
 import { actionsOn } from './person-rights.ts';
@@ -14,7 +13,6 @@ import './person-actions.ts';
 export class LobbyList extends LitElement {
   /** People waiting, in the order they arrived. */
   @property({ attribute: false }) people: readonly Participant[] = [];
-  @property({ attribute: false }) viewer: Role = 'listener';
 
   static override styles = [
     theme,
@@ -64,7 +62,7 @@ export class LobbyList extends LitElement {
               (p) => html`<li>
                 <div role="group" aria-label=${p.name}>
                   <span class="name">${p.name}</span>
-                  <porch-person-actions .actions=${actionsOn(this.viewer, p)}></porch-person-actions>
+                  <porch-person-actions .actions=${actionsOn(p)}></porch-person-actions>
                 </div>
               </li>`,
             )}

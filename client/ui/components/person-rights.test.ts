@@ -32,8 +32,8 @@ const TARGETED: ActBody['type'][] = ['invite', 'move-to-audience', 'mute', 'allo
 const meaning = (state: RoomState): string =>
   JSON.stringify(Object.entries(state).map(([k, v]) => [k, Array.isArray(v) && k !== 'hands' ? [...(v as string[])].sort() : v]));
 
-const shown = (viewer: string, target: string): ActBody['type'][] =>
-  actionsOn(standingOf(ROOM, RULES, viewer).role, { key: target, standing: standingOf(ROOM, RULES, target) }).map((a) => a.act.type);
+const buttons = (viewer: string, target: string) => actionsOn({ key: target, standing: standingOf(ROOM, RULES, target, viewer) });
+const shown = (viewer: string, target: string): ActBody['type'][] => buttons(viewer, target).map((a) => a.act.type);
 
 test('every button shown to staff is an act the room accepts, and every act it would accept but is hidden is missing on purpose', () => {
   for (const viewer of [HOST, MOD]) {
@@ -43,7 +43,7 @@ test('every button shown to staff is an act the room accepts, and every act it w
       for (const type of TARGETED) {
         const changes = meaning(applyAct(ROOM, RULES, { by: viewer, act: { type, target } as ActBody })) !== meaning(ROOM);
         // Admit is offered exactly to those waiting in the lobby; other acts but removal wait until they are in.
-        const waiting = standingOf(ROOM, RULES, target).waiting;
+        const waiting = standingOf(ROOM, RULES, target, viewer).waiting;
         const expected = type === 'admit' ? waiting : changes && (!waiting || type === 'remove');
         assert.equal(actions.includes(type), expected, `${viewer === HOST ? 'host' : 'moderator'} → ${name}: ${type}`);
       }
@@ -66,9 +66,18 @@ test('a moderator is shown nothing to do to another moderator', () => {
 });
 
 test('someone not yet introduced has no key and so no actions', () => {
-  assert.deepEqual(actionsOn('host', { key: null, standing: standingOf(ROOM, RULES, null) }), []);
+  assert.deepEqual(actionsOn({ key: null, standing: standingOf(ROOM, RULES, null, HOST) }), []);
 });
 
 test('a muted speaker can be allowed to unmute instead of muted again', () => {
   assert.deepEqual(shown(HOST, MUTED_SPEAKER), ['move-to-audience', 'allow-unmute', 'make-moderator', 'remove']);
+});
+
+test('the buttons carry their names in a fixed order, with removal drawn as a warning', () => {
+  const named = (viewer: string, target: string) => buttons(viewer, target).map((a) => (a.danger ? `${a.label}!` : a.label));
+  assert.deepEqual(named(HOST, LISTENER), ['Invite to speak', 'Make moderator', 'Remove!']);
+  assert.deepEqual(named(HOST, SPEAKER), ['Move to audience', 'Mute', 'Make moderator', 'Remove!']);
+  assert.deepEqual(named(HOST, MOD), ['Move to audience', 'Mute', 'Remove!']);
+  assert.deepEqual(named(MOD, MUTED_SPEAKER), ['Move to audience', 'Allow to unmute', 'Remove!']);
+  assert.deepEqual(named(MOD, WAITING), ['Admit', 'Remove!']);
 });

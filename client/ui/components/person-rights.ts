@@ -1,5 +1,5 @@
 import type { ActBody } from '../../../shared/room-acts.ts';
-import type { Role } from '../../../shared/room-state.ts';
+import type { TargetActType } from '../../../shared/room-state.ts';
 import type { StandingView } from '../../engine/room-overview.ts';
 
 /** One thing the viewer may do to another person, with the button's exact name. */
@@ -10,32 +10,32 @@ export interface PersonAction {
   danger?: true;
 }
 
-const isStaff = (role: Role): boolean => role === 'host' || role === 'moderator';
+/** The buttons in the order they are shown. Mute and Allow to unmute are never both permitted. */
+const BUTTONS: readonly { type: TargetActType; label: PersonAction['label']; danger?: true }[] = [
+  { type: 'admit', label: 'Admit' },
+  { type: 'invite', label: 'Invite to speak' },
+  { type: 'move-to-audience', label: 'Move to audience' },
+  { type: 'allow-unmute', label: 'Allow to unmute' },
+  { type: 'mute', label: 'Mute' },
+  { type: 'make-moderator', label: 'Make moderator' },
+  { type: 'remove', label: 'Remove', danger: true },
+];
+
+/** Someone waiting in the lobby is let in or turned away; the rest waits until they are in. */
+const IN_THE_LOBBY: readonly TargetActType[] = ['admit', 'remove'];
 
 /**
- * What `viewer` may do to a person, mirroring the reducer's rights (shared/room-state.ts
- * applyAct) so nobody is shown a button the room would ignore: staff invite listeners, move
- * speakers to the audience, mute, allow unmuting, remove and admit; only the host makes
- * moderators or moves them; moderators cannot act on moderators; nobody acts on the host.
- * Acts that would change nothing (inviting someone already invited) are left out too.
+ * The buttons for what the viewer may do to a person. The engine says which acts the room would
+ * accept (StandingView.permitted); this only names them. Admit is offered only to those waiting
+ * in the lobby: elsewhere it would merely pre-admit someone already in.
  */
-export function actionsOn(viewer: Role, target: { key: string | null; standing: StandingView }): PersonAction[] {
-  const { key, standing } = target;
-  const role = standing.role;
-  if (key === null || !isStaff(viewer) || role === 'host') return [];
-  const peerOfModerator = viewer === 'moderator' && role === 'moderator';
-  const remove: PersonAction = { label: 'Remove', act: { type: 'remove', target: key }, danger: true };
-  if (standing.waiting) return [{ label: 'Admit', act: { type: 'admit', target: key } }, remove];
-  const actions: PersonAction[] = [];
-  if (role === 'listener' && !standing.invited) actions.push({ label: 'Invite to speak', act: { type: 'invite', target: key } });
-  if (role === 'speaker' || (role === 'moderator' && viewer === 'host')) {
-    actions.push({ label: 'Move to audience', act: { type: 'move-to-audience', target: key } });
-  }
-  if (!peerOfModerator) {
-    if (standing.hostMuted) actions.push({ label: 'Allow to unmute', act: { type: 'allow-unmute', target: key } });
-    else if (role !== 'listener') actions.push({ label: 'Mute', act: { type: 'mute', target: key } });
-  }
-  if (viewer === 'host' && role !== 'moderator') actions.push({ label: 'Make moderator', act: { type: 'make-moderator', target: key } });
-  if (!peerOfModerator) actions.push(remove);
-  return actions;
+export function actionsOn(person: { key: string | null; standing: StandingView }): PersonAction[] {
+  const { key, standing } = person;
+  if (key === null) return [];
+  const offered = (type: TargetActType): boolean => (standing.waiting ? IN_THE_LOBBY.includes(type) : type !== 'admit');
+  return BUTTONS.filter(({ type }) => standing.permitted.includes(type) && offered(type)).map(({ type, label, danger }) => ({
+    label,
+    act: { type, target: key },
+    ...(danger ? { danger } : {}),
+  }));
 }
