@@ -38,8 +38,6 @@ export interface RoomOverview extends Standing {
   kind: RoomKind;
   description: string;
   locked: boolean;
-  stageCount: number;
-  stageMax: number;
   /** The log has been learned from the room (or there was nobody to learn it from). */
   settled: boolean;
   /** Acts from others that failed their checks: forged, or signed without the right. */
@@ -78,8 +76,6 @@ export function overviewOf(
     kind: state.kind,
     description: state.description,
     locked: state.locked,
-    stageCount: 1 + state.moderators.length + state.speakers.length,
-    stageMax: rules.stageMax,
     settled,
     refusedActs,
     actingHost,

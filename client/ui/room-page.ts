@@ -161,7 +161,7 @@ export class RoomPage extends LitElement {
     const staff = isStaff(s.overview.role) && s.phase === 'joined';
     return html`
       ${s.overview.invited && s.overview.role === 'listener'
-        ? html`<porch-invite-banner ?full=${s.overview.stageCount >= s.overview.stageMax}></porch-invite-banner>`
+        ? html`<porch-invite-banner ?full=${!s.overview.permitted.includes('accept-invite')}></porch-invite-banner>`
         : nothing}
       ${s.overview.waiting
         ? html`<section class="card lobby" aria-labelledby="lobby-title">

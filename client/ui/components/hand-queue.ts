@@ -85,11 +85,11 @@ export class HandQueue extends LitElement {
       <span class="name">${p.name}</span>
       ${p.standing.invited
         ? html`<span class="invited">Invited</span>`
-        : key === null
-          ? nothing
-          : html`<button aria-label="Invite ${p.name} to speak" @click=${() => this.dispatchEvent(actEvent({ type: 'invite', target: key }))}>
+        : key !== null && p.standing.permitted.includes('invite')
+          ? html`<button aria-label="Invite ${p.name} to speak" @click=${() => this.dispatchEvent(actEvent({ type: 'invite', target: key }))}>
               Invite
-            </button>`}
+            </button>`
+          : nothing}
     </li>`;
   }
 }

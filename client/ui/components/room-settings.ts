@@ -12,8 +12,8 @@ const kinds: readonly { kind: RoomKind; name: string; hint: string }[] = [
 ];
 
 /**
- * Room-wide controls for staff: lock and unlock for host and moderators; for the host alone the
- * room's type, its title and description, and ending it (after asking).
+ * Room-wide controls for staff: lock and unlock; for whoever may (the host alone) the room's type,
+ * its title and description, and ending it (after asking).
  * @fires act - detail: the ActBody to perform.
  */
 @customElement('porch-room-settings')
@@ -125,7 +125,6 @@ export class RoomSettings extends LitElement {
 
   override render() {
     const s = this.stage;
-    const host = s.role === 'host';
     return html`
       <section aria-labelledby="access-title">
         <h2 id="access-title">Who can come in</h2>
@@ -138,14 +137,12 @@ export class RoomSettings extends LitElement {
           ${s.locked ? 'Locked: newcomers wait in the lobby until you let them in.' : 'Open: anyone with the link comes straight in.'}
         </p>
       </section>
-      ${host ? this.renderHostSettings(s) : nothing} ${host ? this.renderEnd() : nothing}
+      ${s.permitted.includes('set-kind') ? this.renderKind(s) : nothing}
+      ${s.permitted.includes('set-info') ? this.renderDetails(s) : nothing} ${s.permitted.includes('end') ? this.renderEnd() : nothing}
     `;
   }
 
-  private renderHostSettings(s: RoomOverview) {
-    const title = this.draftTitle ?? this.roomTitle;
-    const description = this.draftDescription ?? s.description;
-    const changed = title.trim() !== this.roomTitle || description.trim() !== s.description;
+  private renderKind(s: RoomOverview) {
     return html`
       <fieldset>
         <legend>Room type</legend>
@@ -164,6 +161,14 @@ export class RoomSettings extends LitElement {
           </label>`,
         )}
       </fieldset>
+    `;
+  }
+
+  private renderDetails(s: RoomOverview) {
+    const title = this.draftTitle ?? this.roomTitle;
+    const description = this.draftDescription ?? s.description;
+    const changed = title.trim() !== this.roomTitle || description.trim() !== s.description;
+    return html`
       <form aria-labelledby="details-title" @submit=${this.saveDetails}>
         <h2 id="details-title">Room details</h2>
         <label>

@@ -122,7 +122,7 @@ export class StageControls extends LitElement {
               </select></label
             >`
           : nothing}
-        ${stage.role === 'host' ? nothing : html`<button @click=${() => this.act({ type: 'leave-stage' })}>Leave stage</button>`}
+        ${stage.permitted.includes('leave-stage') ? html`<button @click=${() => this.act({ type: 'leave-stage' })}>Leave stage</button>` : nothing}
       </div>
       ${stage.hostMuted ? html`<p class="note warn" id="host-muted-note">A host muted you; you can unmute once they allow it.</p>` : nothing}
     `;
@@ -130,11 +130,12 @@ export class StageControls extends LitElement {
 
   private renderAudience(s: RoomView) {
     const stage = s.overview;
-    const seatFree = stage.kind === 'hangout' && stage.stageCount < stage.stageMax;
     const joined = s.phase === 'joined';
     return html`
       <div class="row">
-        ${seatFree ? html`<button class="primary" ?disabled=${!joined} @click=${() => this.act({ type: 'take-seat' })}>Take a seat</button>` : nothing}
+        ${stage.permitted.includes('take-seat')
+          ? html`<button class="primary" ?disabled=${!joined} @click=${() => this.act({ type: 'take-seat' })}>Take a seat</button>`
+          : nothing}
         ${stage.hand === null
           ? html`<button ?disabled=${!joined} @click=${() => this.act({ type: 'raise-hand' })}><span aria-hidden="true">✋ </span>Raise hand</button>`
           : html`<button @click=${() => this.act({ type: 'lower-hand' })}>Lower hand</button>`}
