@@ -2,14 +2,16 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { MAX_NAME_LENGTH } from '../../shared/peer-message.ts';
+import type { ActBody } from '../../shared/room-acts.ts';
+import { assertNever } from '../../shared/result.ts';
 import { isStaff, type Role } from '../../shared/room-state.ts';
 import type { Participant, Room, RoomView } from '../engine/room.ts';
 import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
 import { connectionLabel, liveness, securityLabel, statusLines } from './status-text.ts';
-import type { ActEvent } from './components/act-event.ts';
 import { actionsOn } from './components/person-rights.ts';
+import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
 import './components/hand-queue.ts';
 import './components/invite-banner.ts';
@@ -60,13 +62,13 @@ export class RoomPage extends LitElement {
     this.room ??= new StoreController(this, this.session.state);
     this.name ||= this.session.state.get().name;
     window.addEventListener('keydown', this.onKey);
-    this.addEventListener('act', this.onAct);
+    this.addEventListener('room-action', this.onAction);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('keydown', this.onKey);
-    this.removeEventListener('act', this.onAct);
+    this.removeEventListener('room-action', this.onAction);
     clearTimeout(this.refusedTimer);
   }
 
@@ -78,15 +80,33 @@ export class RoomPage extends LitElement {
     this.session.setMuted(!s.muted);
   };
 
-  /** Every room act a component asks for goes through here. */
-  private readonly onAct = (e: ActEvent): void => {
+  /** Everything a component asks for reaches the engine here, and nowhere else. */
+  private readonly onAction = (e: RoomActionEvent): void => {
     e.stopPropagation();
-    if (e.detail.type === 'leave-stage') this.leftStage = true;
-    const done = this.session.perform(e.detail);
+    const action = e.detail;
+    switch (action.type) {
+      case 'act':
+        return this.perform(action.act);
+      case 'set-muted':
+        return this.session.setMuted(action.muted);
+      case 'select-input':
+        return void this.session.selectInput(action.deviceId);
+      case 'react':
+        return this.session.react(action.emoji);
+      case 'leave':
+        return this.session.leave();
+      default:
+        return assertNever(action);
+    }
+  };
+
+  private perform(act: ActBody): void {
+    if (act.type === 'leave-stage') this.leftStage = true;
+    const done = this.session.perform(act);
     clearTimeout(this.refusedTimer);
     this.refused = !done;
     if (!done) this.refusedTimer = setTimeout(() => (this.refused = false), REFUSED_NOTICE_MS);
-  };
+  }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
@@ -177,7 +197,7 @@ export class RoomPage extends LitElement {
         .theirName=${this.verifying?.name ?? ''}
         .theirNumber=${this.verifying?.safetyNumber ?? ''}
       ></porch-verify-dialog>
-      <porch-stage-controls class="controls" role="region" aria-label="Your controls" .session=${this.session} .state=${s}></porch-stage-controls>
+      <porch-stage-controls class="controls" role="region" aria-label="Your controls" .state=${s}></porch-stage-controls>
       <details>
         <summary>Invite people</summary>
         <porch-share-panel .link=${this.link}></porch-share-panel>

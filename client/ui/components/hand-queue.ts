@@ -2,12 +2,12 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Participant } from '../../engine/room.ts';
 import { theme } from '../theme.ts';
-import { actEvent } from './act-event.ts';
+import { roomAct } from './room-action.ts';
 import { ordinal } from './participant-tile.ts';
 
 /**
  * For staff: listeners with raised hands, in the order they raised them, each with a way up.
- * @fires act - detail: an invite for the person chosen.
+ * @fires room-action - detail: an act inviting the person chosen.
  */
 @customElement('porch-hand-queue')
 export class HandQueue extends LitElement {
@@ -86,7 +86,7 @@ export class HandQueue extends LitElement {
       ${p.standing.invited
         ? html`<span class="invited">Invited</span>`
         : key !== null && p.standing.permitted.includes('invite')
-          ? html`<button aria-label="Invite ${p.name} to speak" @click=${() => this.dispatchEvent(actEvent({ type: 'invite', target: key }))}>
+          ? html`<button aria-label="Invite ${p.name} to speak" @click=${() => this.dispatchEvent(roomAct({ type: 'invite', target: key }))}>
               Invite
             </button>`
           : nothing}

@@ -1,11 +1,11 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { theme } from '../theme.ts';
-import { actEvent } from './act-event.ts';
+import { roomAct } from './room-action.ts';
 
 /**
  * The invitation to speak, prominent until answered.
- * @fires act - detail: accept-invite or decline-invite.
+ * @fires room-action - detail: an act accepting or declining.
  */
 @customElement('porch-invite-banner')
 export class InviteBanner extends LitElement {
@@ -58,8 +58,8 @@ export class InviteBanner extends LitElement {
         </p>
       </div>
       <div class="buttons">
-        <button class="primary" ?disabled=${this.full} @click=${() => this.dispatchEvent(actEvent({ type: 'accept-invite' }))}>Accept</button>
-        <button @click=${() => this.dispatchEvent(actEvent({ type: 'decline-invite' }))}>Decline</button>
+        <button class="primary" ?disabled=${this.full} @click=${() => this.dispatchEvent(roomAct({ type: 'accept-invite' }))}>Accept</button>
+        <button @click=${() => this.dispatchEvent(roomAct({ type: 'decline-invite' }))}>Decline</button>
       </div>
     </section>`;
   }

@@ -1,13 +1,13 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { theme } from '../theme.ts';
-import { actEvent } from './act-event.ts';
+import { roomAct } from './room-action.ts';
 import type { PersonAction } from './person-rights.ts';
 
 /**
  * The buttons staff have for one person (person-rights.ts decides which). They carry the bare
  * action names ("Mute", "Remove"); the group around them, named after the person, says whom.
- * @fires act - detail: the ActBody to perform.
+ * @fires room-action - detail: the act chosen.
  */
 @customElement('porch-person-actions')
 export class PersonActions extends LitElement {
@@ -36,7 +36,7 @@ export class PersonActions extends LitElement {
 
   override render() {
     return this.actions.map(
-      (a) => html`<button class=${a.danger ? 'danger' : ''} @click=${() => this.dispatchEvent(actEvent(a.act))}>${a.label}</button>`,
+      (a) => html`<button class=${a.danger ? 'danger' : ''} @click=${() => this.dispatchEvent(roomAct(a.act))}>${a.label}</button>`,
     );
   }
 }

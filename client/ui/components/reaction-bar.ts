@@ -2,10 +2,11 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { REACTIONS, type Reaction } from '../../../shared/peer-message.ts';
 import { theme } from '../theme.ts';
+import { roomAction } from './room-action.ts';
 
 /**
  * The emoji a person can send to the room, shown briefly on their avatar.
- * @fires react - detail: the Reaction chosen.
+ * @fires room-action - detail: a reaction with the emoji chosen.
  */
 @customElement('porch-reaction-bar')
 export class ReactionBar extends LitElement {
@@ -40,7 +41,7 @@ export class ReactionBar extends LitElement {
   }
 
   private send(emoji: Reaction): void {
-    this.dispatchEvent(new CustomEvent<Reaction>('react', { detail: emoji }));
+    this.dispatchEvent(roomAction({ type: 'react', emoji }));
   }
 }
 

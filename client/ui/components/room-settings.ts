@@ -1,10 +1,10 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH } from '../../../shared/room-acts.ts';
+import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, type ActBody } from '../../../shared/room-acts.ts';
 import type { RoomKind } from '../../../shared/room-state.ts';
 import type { RoomOverview } from '../../engine/room-overview.ts';
 import { theme } from '../theme.ts';
-import { actEvent } from './act-event.ts';
+import { roomAct } from './room-action.ts';
 
 const kinds: readonly { kind: RoomKind; name: string; hint: string }[] = [
   { kind: 'hangout', name: 'Hangout', hint: 'Anyone can take a free seat on stage' },
@@ -14,7 +14,7 @@ const kinds: readonly { kind: RoomKind; name: string; hint: string }[] = [
 /**
  * Room-wide controls for staff: lock and unlock; for whoever may (the host alone) the room's type,
  * its title and description, and ending it (after asking).
- * @fires act - detail: the ActBody to perform.
+ * @fires room-action - detail: the act to perform.
  */
 @customElement('porch-room-settings')
 export class RoomSettings extends LitElement {
@@ -119,8 +119,8 @@ export class RoomSettings extends LitElement {
     `,
   ];
 
-  private act(...args: Parameters<typeof actEvent>): void {
-    this.dispatchEvent(actEvent(...args));
+  private act(act: ActBody): void {
+    this.dispatchEvent(roomAct(act));
   }
 
   override render() {

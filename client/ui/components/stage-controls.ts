@@ -1,20 +1,20 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { Reaction } from '../../../shared/peer-message.ts';
-import type { Room, RoomView } from '../../engine/room.ts';
+import type { ActBody } from '../../../shared/room-acts.ts';
+import type { RoomView } from '../../engine/room.ts';
 import { theme } from '../theme.ts';
-import { actEvent } from './act-event.ts';
+import { roomAct, roomAction, type RoomAction } from './room-action.ts';
 import { ordinal } from './participant-tile.ts';
 import './reaction-bar.ts';
 
 /**
  * The person's own controls, in the bar along the bottom: on stage, Mute and the microphone;
  * in the audience, a hand to raise (or a free seat to take in a hangout); reactions; Leave.
- * @fires act - detail: the ActBody to perform (hands, seats, leaving the stage).
+ * @fires room-action - detail: muting, choosing the microphone, leaving, or an act (hands, seats, leaving the stage);
+ * reactions come from the reaction bar inside.
  */
 @customElement('porch-stage-controls')
 export class StageControls extends LitElement {
-  @property({ attribute: false }) session!: Room;
   @property({ attribute: false }) state!: RoomView;
 
   static override styles = [
@@ -80,8 +80,12 @@ export class StageControls extends LitElement {
     `,
   ];
 
-  private act(...args: Parameters<typeof actEvent>): void {
-    this.dispatchEvent(actEvent(...args));
+  private ask(action: RoomAction): void {
+    this.dispatchEvent(roomAction(action));
+  }
+
+  private act(act: ActBody): void {
+    this.dispatchEvent(roomAct(act));
   }
 
   override render() {
@@ -93,8 +97,8 @@ export class StageControls extends LitElement {
       <div class="row">
         ${stage.waiting || !joined
           ? nothing
-          : html`<porch-reaction-bar @react=${(e: CustomEvent<Reaction>) => this.session.react(e.detail)}></porch-reaction-bar>`}
-        <button class="leave" @click=${() => this.session.leave()}>Leave</button>
+          : html`<porch-reaction-bar></porch-reaction-bar>`}
+        <button class="leave" @click=${() => this.ask({ type: 'leave' })}>Leave</button>
       </div>
     `;
   }
@@ -110,14 +114,14 @@ export class StageControls extends LitElement {
           aria-describedby=${stage.hostMuted ? 'host-muted-note' : nothing}
           ?disabled=${!micLive || stage.hostMuted}
           title="Toggle with the M key"
-          @click=${() => this.session.setMuted(!s.muted)}
+          @click=${() => this.ask({ type: 'set-muted', muted: !s.muted })}
         >
           ${s.muted ? 'Unmute' : 'Mute'}
         </button>
         ${s.inputs.length > 0
           ? html`<label
               ><span class="mic-label">Microphone</span>
-              <select @change=${(e: Event) => void this.session.selectInput((e.target as HTMLSelectElement).value)}>
+              <select @change=${(e: Event) => this.ask({ type: 'select-input', deviceId: (e.target as HTMLSelectElement).value })}>
                 ${s.inputs.map((i) => html`<option value=${i.id} ?selected=${i.id === s.inputId}>${i.label}</option>`)}
               </select></label
             >`
