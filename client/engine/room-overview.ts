@@ -15,6 +15,8 @@ import {
 /** Where one person stands in the room, as the signed room log says. */
 interface Standing {
   role: Role;
+  /** A speaker keeping order while the host is away: their role reads as moderator until the host returns. */
+  standsIn: boolean;
   /** Place in the raised-hand queue (0 = first), or null. */
   hand: number | null;
   invited: boolean;
@@ -50,6 +52,7 @@ function ownStanding(state: RoomState, rules: RoomRules, key: string): Standing 
   const hand = state.hands.indexOf(key);
   return {
     role: roleOf(state, rules, key),
+    standsIn: state.standIn === key,
     hand: hand < 0 ? null : hand,
     invited: state.invited.includes(key),
     hostMuted: state.hostMuted.includes(key),
@@ -60,7 +63,7 @@ function ownStanding(state: RoomState, rules: RoomRules, key: string): Standing 
 
 /** Where `key` stands, as seen by `viewerKey`; someone not yet introduced (null) looks like a listener we can do nothing to. */
 export function standingOf(state: RoomState, rules: RoomRules, key: string | null, viewerKey: string): StandingView {
-  if (key === null) return { role: 'listener', hand: null, invited: false, hostMuted: false, waiting: false, audible: false, permitted: [] };
+  if (key === null) return { role: 'listener', standsIn: false, hand: null, invited: false, hostMuted: false, waiting: false, audible: false, permitted: [] };
   return { ...ownStanding(state, rules, key), permitted: permittedActs(state, rules, viewerKey, key) };
 }
 

@@ -100,3 +100,8 @@ test('a speaker standing in for the absent host is announced as such, not as a n
   const self = { actingHost: SELF };
   assert.deepEqual(announcements(seen({ speakers: [SELF] }, self), seen({ speakers: [SELF], standIn: SELF }, self)), ["You're standing in for the host"]);
 });
+
+test('a speaker the host made a moderator is announced as a moderator, even if it now keeps order while the host is away', () => {
+  const acting = { actingHost: ANN };
+  assert.deepEqual(announcements(seen({ speakers: [ANN] }, acting), seen({ moderators: [ANN] }, acting)), ['Ann is now a moderator']);
+});

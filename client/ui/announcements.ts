@@ -24,7 +24,7 @@ export function announcements(before: RoomView | null, after: RoomView, own: Own
   if (!onStage(was.role) && onStage(now.role)) said.push("You're on stage");
   if (onStage(was.role) && !onStage(now.role)) said.push(own.leftStage ? 'You left the stage' : 'You were moved to the audience');
   if (was.role !== 'moderator' && now.role === 'moderator') {
-    said.push(now.actingHost === after.selfKey && was.role === 'speaker' ? "You're standing in for the host" : "You're now a moderator");
+    said.push(now.standsIn ? "You're standing in for the host" : "You're now a moderator");
   }
   if (!was.hostMuted && now.hostMuted) said.push('A host muted you');
   if (was.hostMuted && !now.hostMuted) said.push('You may unmute');
@@ -40,8 +40,7 @@ export function announcements(before: RoomView | null, after: RoomView, own: Own
     if (!prev || prev.key === null || prev.key !== p.key) continue;
     const from = prev.standing;
     const to = p.standing;
-    const standsIn = p.key === now.actingHost && from.role === 'speaker';
-    if (from.role !== 'moderator' && to.role === 'moderator') said.push(standsIn ? `${p.name} is standing in for the host` : `${p.name} is now a moderator`);
+    if (from.role !== 'moderator' && to.role === 'moderator') said.push(to.standsIn ? `${p.name} is standing in for the host` : `${p.name} is now a moderator`);
     else if (!onStage(from.role) && onStage(to.role)) said.push(`${p.name} joined the stage`);
     if (onStage(from.role) && !onStage(to.role)) said.push(`${p.name} left the stage`);
     if (from.hand === null && to.hand !== null) said.push(`${p.name} raised a hand`);
