@@ -48,7 +48,7 @@ export interface RoomOverview extends Standing {
   actingHost: string | null;
 }
 
-function ownStanding(state: RoomState, rules: RoomRules, key: string): Standing {
+function standingFromLog(state: RoomState, rules: RoomRules, key: string): Standing {
   const hand = state.hands.indexOf(key);
   return {
     role: roleOf(state, rules, key),
@@ -64,7 +64,7 @@ function ownStanding(state: RoomState, rules: RoomRules, key: string): Standing 
 /** Where `key` stands, as seen by `viewerKey`; someone not yet introduced (null) looks like a listener we can do nothing to. */
 export function standingOf(state: RoomState, rules: RoomRules, key: string | null, viewerKey: string): StandingView {
   if (key === null) return { role: 'listener', standsIn: false, hand: null, invited: false, hostMuted: false, waiting: false, audible: false, permitted: [] };
-  return { ...ownStanding(state, rules, key), permitted: permittedActs(state, rules, viewerKey, key) };
+  return { ...standingFromLog(state, rules, key), permitted: permittedActs(state, rules, viewerKey, key) };
 }
 
 export function overviewOf(
@@ -74,7 +74,7 @@ export function overviewOf(
   { settled, refusedActs, actingHost = null }: { settled: boolean; refusedActs: number; actingHost?: string | null },
 ): RoomOverview {
   return {
-    ...ownStanding(state, rules, selfKey),
+    ...standingFromLog(state, rules, selfKey),
     permitted: permittedOwnActs(state, rules, selfKey),
     kind: state.kind,
     description: state.description,
