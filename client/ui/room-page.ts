@@ -42,13 +42,13 @@ interface Placement {
  */
 @customElement('porch-room')
 export class RoomPage extends LitElement {
-  @property({ attribute: false }) session!: Room;
+  @property({ attribute: false }) room!: Room;
   @property() link = '';
   @state() private name = '';
   @state() private verifying: Participant | null = null;
   @state() private announcement = { n: 0, text: '' };
   @state() private refused = false;
-  private room!: StoreController<RoomView>;
+  private view!: StoreController<RoomView>;
   /** The state last rendered, to tell screen readers what changed. */
   private previous: RoomView | null = null;
   /** We asked to leave the stage ourselves, so it is not announced as being moved. */
@@ -59,8 +59,8 @@ export class RoomPage extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.room ??= new StoreController(this, this.session.state);
-    this.name ||= this.session.state.get().name;
+    this.view ??= new StoreController(this, this.room.state);
+    this.name ||= this.room.state.get().name;
     window.addEventListener('keydown', this.onKey);
     this.addEventListener('room-action', this.onAction);
   }
@@ -75,9 +75,9 @@ export class RoomPage extends LitElement {
   private readonly onKey = (e: KeyboardEvent): void => {
     const typing = e.composedPath().some((t) => t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement);
     if (typing || e.ctrlKey || e.metaKey || e.altKey || e.key.toLowerCase() !== 'm') return;
-    const s = this.room.value;
+    const s = this.view.value;
     if (s.phase !== 'joined' || s.overview.role === 'listener') return;
-    this.session.setMuted(!s.muted);
+    this.room.setMuted(!s.muted);
   };
 
   /** Everything a component asks for reaches the engine here, and nowhere else. */
@@ -88,13 +88,13 @@ export class RoomPage extends LitElement {
       case 'act':
         return this.perform(action.act);
       case 'set-muted':
-        return this.session.setMuted(action.muted);
+        return this.room.setMuted(action.muted);
       case 'select-input':
-        return void this.session.selectInput(action.deviceId);
+        return void this.room.selectInput(action.deviceId);
       case 'react':
-        return this.session.react(action.emoji);
+        return this.room.react(action.emoji);
       case 'leave':
-        return this.session.leave();
+        return this.room.leave();
       default:
         return assertNever(action);
     }
@@ -102,7 +102,7 @@ export class RoomPage extends LitElement {
 
   private perform(act: ActBody): void {
     if (act.type === 'leave-stage') this.leftStage = true;
-    const done = this.session.perform(act);
+    const done = this.room.perform(act);
     clearTimeout(this.refusedTimer);
     this.refused = !done;
     if (!done) this.refusedTimer = setTimeout(() => (this.refused = false), REFUSED_NOTICE_MS);
@@ -110,7 +110,7 @@ export class RoomPage extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    const s = this.room.value;
+    const s = this.view.value;
     if (s === this.previous) return;
     const said = announcements(this.previous, s, { leftStage: this.leftStage });
     if (s.overview.role === 'listener') this.leftStage = false;
@@ -122,11 +122,11 @@ export class RoomPage extends LitElement {
     e.preventDefault();
     const name = this.name.trim();
     if (!name) return;
-    void this.session.join(name);
+    void this.room.join(name);
   }
 
   override render() {
-    const s = this.room.value;
+    const s = this.view.value;
     const inRoom = s.phase === 'joining' || s.phase === 'joined';
     const count = s.participants.filter((p) => !p.standing.waiting).length + (s.phase === 'joined' ? 1 : 0);
     const pill = liveness(s);
