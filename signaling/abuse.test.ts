@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../shared/protocol.ts';
 import { MAX_ERROR_FRAMES } from './limits.ts';
-import { connect, join, randomId, randomResume, startTestServer, type TestServer } from './test-kit.ts';
+import { connect, join, randomId, randomResume, startTestServer, type TestServer } from '../test/helpers/signaling-kit.ts';
 
 /**
  * Every abuse test runs beside an ordinary call in another room, which must keep routing

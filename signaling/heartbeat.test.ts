@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROTOCOL_VERSION } from '../shared/protocol.ts';
-import { connect, join, randomId, randomResume, startTestServer, within } from './test-kit.ts';
+import { connect, join, randomId, randomResume, startTestServer, within } from '../test/helpers/signaling-kit.ts';
 
 test('a connection that stops answering pings is cut, and its peer is then treated as dropped', async (t) => {
   const { wsUrl } = await startTestServer(t, { heartbeatMs: 30, leaveGraceMs: 0 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { SECURITY_HEADERS } from './http-routes.ts';
-import { join, randomId, startTestServer } from './test-kit.ts';
+import { join, randomId, startTestServer } from '../test/helpers/signaling-kit.ts';
 
 test('/healthz answers 200 with {"ok":true}', async (t) => {
   const { httpUrl } = await startTestServer(t);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CLOSE_CODES } from '../shared/protocol.ts';
-import { join, randomId, within } from './test-kit.ts';
+import { join, randomId, within } from '../test/helpers/signaling-kit.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const START_TIMEOUT_MS = 15_000;

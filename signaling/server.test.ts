@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { peerIdOf } from '../shared/peer-id.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../shared/protocol.ts';
-import { connect, join, randomId, randomResume, startTestServer } from './test-kit.ts';
+import { connect, join, randomId, randomResume, startTestServer } from '../test/helpers/signaling-kit.ts';
 
 test('a newcomer is welcomed with its derived id, the peers present and the ICE servers, and the others hear it joined', async (t) => {
   const ice = [{ urls: 'stun:stun.example.org:3478' }];

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import type { TestContext } from 'node:test';
 import { WebSocket } from 'ws';
-import { parseServerFrame, PROTOCOL_VERSION, type ServerFrame } from '../shared/protocol.ts';
-import { parseConfig, type Config } from './config.ts';
-import type { Log, LogEntry } from './log.ts';
-import { createSignalingServer, type SignalingServer } from './server.ts';
+import { parseServerFrame, PROTOCOL_VERSION, type ServerFrame } from '../../shared/protocol.ts';
+import { parseConfig, type Config } from '../../signaling/config.ts';
+import type { Log, LogEntry } from '../../signaling/log.ts';
+import { createSignalingServer, type SignalingServer } from '../../signaling/server.ts';
 
 const DEFAULT_WAIT_MS = 3000;
 
