@@ -1,24 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLOSE_CODES, parseServerFrame, type ServerFrame } from '../shared/protocol.ts';
-import { createHub, type Link, type Timers } from './hub.ts';
+import { createHub, type ClientSocket, type Timers } from './hub.ts';
 import { silentLog } from './log.ts';
 
-/** A link that records what it was sent and how it was closed. */
-function fakeLink(): Link & { frames: ServerFrame[]; closedWith: number | null } {
-  const link = {
+/** A client socket that records what it was sent and how it was closed. */
+function fakeSocket(): ClientSocket & { frames: ServerFrame[]; closedWith: number | null } {
+  const socket = {
     frames: [] as ServerFrame[],
     closedWith: null as number | null,
     send(text: string) {
       const parsed = parseServerFrame(text);
       if (!parsed.ok) assert.fail(`hub sent an invalid frame: ${parsed.error.message}`);
-      link.frames.push(parsed.value);
+      socket.frames.push(parsed.value);
     },
     close(code: number) {
-      link.closedWith = code;
+      socket.closedWith = code;
     },
   };
-  return link;
+  return socket;
 }
 
 /** Timers the test fires by hand, so grace periods take no time. */
@@ -50,8 +50,8 @@ const BOB = 'bob-0123456789abcd';
 function setup(leaveGraceMs = 10_000) {
   const timers = fakeTimers();
   const hub = createHub({ roomCapacity: 10, leaveGraceMs, iceServers: [], log: silentLog, timers });
-  const alice = fakeLink();
-  const bob = fakeLink();
+  const alice = fakeSocket();
+  const bob = fakeSocket();
   assert.ok(hub.join(alice, ROOM, ALICE).ok);
   assert.ok(hub.join(bob, ROOM, BOB).ok);
   return { hub, timers, alice, bob };
@@ -70,7 +70,7 @@ test('a dropped peer is announced as left only when its grace timer fires', () =
 test('resuming within the grace period cancels the departure and re-announces the peer', () => {
   const { hub, timers, alice, bob } = setup();
   hub.drop(alice, ROOM, ALICE);
-  const again = fakeLink();
+  const again = fakeSocket();
   assert.deepEqual(hub.join(again, ROOM, ALICE), { ok: true, value: 'resumed' });
   assert.equal(timers.pending(), 0);
   assert.deepEqual(again.frames[0], { type: 'welcome', peer: ALICE, peers: [BOB], ice: [] });
@@ -79,7 +79,7 @@ test('resuming within the grace period cancels the departure and re-announces th
 
 test('a replaced connection is closed with the replaced code, and its later drop changes nothing', () => {
   const { hub, timers, alice, bob } = setup();
-  const newer = fakeLink();
+  const newer = fakeSocket();
   assert.deepEqual(hub.join(newer, ROOM, ALICE), { ok: true, value: 'replaced' });
   assert.equal(alice.closedWith, CLOSE_CODES.replaced);
   hub.drop(alice, ROOM, ALICE);

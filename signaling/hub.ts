@@ -4,7 +4,7 @@ import { roomTag, type Log } from './log.ts';
 import { createRoomRegistry, type JoinOutcome, type RoomsError } from './rooms.ts';
 
 /** One client connection as the hub sees it: somewhere to send text, something to close. */
-export interface Link {
+export interface ClientSocket {
   send(text: string): void;
   close(code: number, reason: string): void;
 }
@@ -23,7 +23,7 @@ export interface HubOptions {
 }
 
 /**
- * Seats connections in rooms and routes sealed boxes between them. It decides who is
+ * Places connections in rooms and routes sealed boxes between them. It decides who is
  * present, away or gone and tells the room; it never looks inside a box.
  *
  * Invariants: `joined` and `left` go only to present members other than the subject; a
@@ -32,14 +32,14 @@ export interface HubOptions {
  * server-derived id.
  */
 export interface Hub {
-  /** Seats `link` as `peer`, sends it `welcome` and tells the others `joined`. */
-  join(link: Link, room: string, peer: string): Result<JoinOutcome<Link>['kind'], RoomsError>;
+  /** Admits `socket` to the room as `peer`, sends it `welcome` and tells the others `joined`. */
+  join(socket: ClientSocket, room: string, peer: string): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
   /** Routes a box from `from` to one present peer or, with '*', to every other present peer. */
   route(room: string, from: string, to: string, box: string): 'routed' | 'unknown-peer';
   /** The peer said bye: gone at once. */
-  leave(link: Link, room: string, peer: string): void;
+  leave(socket: ClientSocket, room: string, peer: string): void;
   /** The connection closed without bye: away, then gone unless it resumes in time. */
-  drop(link: Link, room: string, peer: string): void;
+  drop(socket: ClientSocket, room: string, peer: string): void;
   /** Forgets pending departures and ignores further ones; the server is going down. */
   stop(): void;
   counts(): { rooms: number; members: number; away: number };
@@ -55,7 +55,7 @@ const encode = (frame: ServerFrame): string => JSON.stringify(frame);
 export function createHub(options: HubOptions): Hub {
   const { leaveGraceMs, iceServers, log } = options;
   const timers = options.timers ?? realTimers;
-  const rooms = createRoomRegistry<Link>({ capacity: options.roomCapacity });
+  const rooms = createRoomRegistry<ClientSocket>({ capacity: options.roomCapacity });
   /** Pending departures of away peers, keyed by room and peer. */
   const graceTimers = new Map<string, unknown>();
   let stopped = false;
@@ -77,15 +77,15 @@ export function createHub(options: HubOptions): Hub {
     graceTimers.delete(key);
   }
 
-  function depart(room: string, peer: string, handle: Link | null): void {
+  function depart(room: string, peer: string, handle: ClientSocket | null): void {
     if (!rooms.leave(room, peer, handle)) return;
     broadcast(room, peer, encode({ type: 'left', peer }));
     log.debug({ event: 'peer-left', room: roomTag(room) });
   }
 
   return {
-    join(link, room, peer) {
-      const joined = rooms.join(room, peer, link);
+    join(socket, room, peer) {
+      const joined = rooms.join(room, peer, socket);
       if (!joined.ok) {
         log.info({ event: 'room-full', room: roomTag(room) });
         return joined;
@@ -94,7 +94,7 @@ export function createHub(options: HubOptions): Hub {
       if (outcome.kind === 'resumed') cancelGrace(room, peer);
       // The newer connection wins; the old one hears why and must not reconnect.
       if (outcome.kind === 'replaced') outcome.previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
-      link.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers }));
+      socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers }));
       // Sent on resume and replace too: the peer's connections may be gone, and clients take `joined` idempotently.
       broadcast(room, peer, encode({ type: 'joined', peer }));
       log.debug({ event: `peer-${outcome.kind}`, room: roomTag(room) });
@@ -114,15 +114,15 @@ export function createHub(options: HubOptions): Hub {
       return 'routed';
     },
 
-    leave(link, room, peer) {
+    leave(socket, room, peer) {
       if (stopped) return;
-      depart(room, peer, link);
+      depart(room, peer, socket);
     },
 
-    drop(link, room, peer) {
+    drop(socket, room, peer) {
       if (stopped) return;
-      if (leaveGraceMs === 0) return depart(room, peer, link);
-      if (!rooms.setAway(room, peer, link)) return;
+      if (leaveGraceMs === 0) return depart(room, peer, socket);
+      if (!rooms.setAway(room, peer, socket)) return;
       log.debug({ event: 'peer-away', room: roomTag(room) });
       const key = graceKey(room, peer);
       graceTimers.set(

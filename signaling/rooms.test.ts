@@ -29,7 +29,7 @@ test('rooms are independent: the same peer id may sit in two rooms', () => {
   assert.deepEqual(rooms.counts(), { rooms: 2, members: 2, away: 0 });
 });
 
-test('an away peer keeps its seat but is not listed as present', () => {
+test('an away peer keeps its place but is not listed as present', () => {
   const rooms = registry();
   outcome(rooms.join('r1', 'alice', 'a1'));
   outcome(rooms.join('r1', 'bob', 'b1'));
@@ -98,12 +98,12 @@ test('a full room still takes back its own away and reconnecting members', () =>
   outcome(rooms.join('r1', 'alice', 'a1'));
   outcome(rooms.join('r1', 'bob', 'b1'));
   rooms.setAway('r1', 'alice', 'a1');
-  assert.equal(rooms.join('r1', 'carol', 'c1').ok, false, 'an away member still holds its seat');
+  assert.equal(rooms.join('r1', 'carol', 'c1').ok, false, 'an away member still holds its place');
   assert.deepEqual(outcome(rooms.join('r1', 'alice', 'a2')), { kind: 'resumed' });
   assert.deepEqual(outcome(rooms.join('r1', 'bob', 'b2')), { kind: 'replaced', previous: 'b1' });
 });
 
-test('a seat freed by leaving can be taken', () => {
+test('a place freed by leaving can be taken', () => {
   const rooms = registry(1);
   outcome(rooms.join('r1', 'alice', 'a1'));
   rooms.leave('r1', 'alice', 'a1');

@@ -27,7 +27,7 @@ export interface RoomsError {
 }
 
 export interface RoomRegistry<H> {
-  /** Seats `peer` in `room` with `handle`. Away and replaced peers keep their seat when the room is full. */
+  /** Adds `peer` to `room` with `handle`. Away and replaced peers keep their place when the room is full. */
   join(room: string, peer: string, handle: H): Result<JoinOutcome<H>, RoomsError>;
   /** Marks the peer away, if `handle` still speaks for it. Returns whether it did. */
   setAway(room: string, peer: string, handle: H): boolean;

@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, MAX_FRAME_BYTES, type ServerFrame } from '../shared/protocol.ts';
 import type { Config } from './config.ts';
+import { createConnection, type Connection } from './connection.ts';
 import { createHeartbeat } from './heartbeat.ts';
 import { createHttpHandler, WS_PATH } from './http-routes.ts';
 import { createHub } from './hub.ts';
 import type { Log } from './log.ts';
-import { createSession, type Session } from './session.ts';
 
 export interface SignalingServer {
   /** Starts listening on the configured host and port (0 picks a free one). */
@@ -33,8 +33,8 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     log,
   });
   const heartbeat = createHeartbeat({ intervalMs: config.heartbeatMs });
-  const sessions = new Set<Session>();
-  /** Resolves waiters when the last session is gone (used by shutdown). */
+  const connections = new Set<Connection>();
+  /** Resolves waiters when the last connection is gone (used by shutdown). */
   let onAllClosed: (() => void) | null = null;
   let stopping: Promise<void> | null = null;
 
@@ -55,24 +55,24 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     // ws closes a socket after an error itself; without a listener the error would crash the process.
     ws.on('error', () => {});
     if (stopping) return void ws.terminate();
-    if (sessions.size >= config.maxConnections) {
-      log.warn({ event: 'server-full', connections: sessions.size });
+    if (connections.size >= config.maxConnections) {
+      log.warn({ event: 'server-full', connections: connections.size });
       const refusal: ServerFrame = { type: 'error', code: 'server-full', message: 'the server is at capacity; try again later' };
       ws.send(JSON.stringify(refusal));
       ws.close(CLOSE_CODES.serverFull, 'server full');
       return;
     }
-    const session = createSession(ws, {
+    const connection = createConnection(ws, {
       hub,
       rateLimitPerS: config.rateLimitPerS,
       rateBurst: config.rateBurst,
       log,
       onClose: () => {
-        sessions.delete(session);
-        if (sessions.size === 0) onAllClosed?.();
+        connections.delete(connection);
+        if (connections.size === 0) onAllClosed?.();
       },
     });
-    sessions.add(session);
+    connections.add(connection);
     heartbeat.watch(ws);
   }
 
@@ -102,9 +102,9 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     http.closeIdleConnections();
     const allClosed = new Promise<void>((resolve) => {
       onAllClosed = resolve;
-      if (sessions.size === 0) resolve();
+      if (connections.size === 0) resolve();
     });
-    for (const session of sessions) session.shutdown(reason);
+    for (const connection of connections) connection.shutdown(reason);
     let cutTimer: ReturnType<typeof setTimeout> | undefined;
     const cut = new Promise<void>((resolve) => {
       cutTimer = setTimeout(resolve, SHUTDOWN_CLOSE_MS);
@@ -136,7 +136,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     },
 
     stats() {
-      return { connections: sessions.size, ...hub.counts() };
+      return { connections: connections.size, ...hub.counts() };
     },
   };
 }

@@ -2,11 +2,11 @@ import type { RawData, WebSocket } from 'ws';
 import { peerIdOf } from '../shared/peer-id.ts';
 import { CLOSE_CODES, ERROR_CODES, parseClientFrame, type ClientFrame, type ErrorCode, type ServerFrame } from '../shared/protocol.ts';
 import { assertNever } from '../shared/result.ts';
-import type { Hub, Link } from './hub.ts';
+import type { ClientSocket, Hub } from './hub.ts';
 import { createRateLimiter, MAX_BUFFERED_BYTES, MAX_ERROR_FRAMES } from './limits.ts';
 import type { Log } from './log.ts';
 
-export interface SessionOptions {
+export interface ConnectionOptions {
   hub: Hub;
   rateLimitPerS: number;
   rateBurst: number;
@@ -16,13 +16,13 @@ export interface SessionOptions {
 }
 
 /** One client connection: every frame it sends is checked here before the hub sees it. */
-export interface Session extends Link {
+export interface Connection extends ClientSocket {
   /** Tells the client the server is going away, then closes. */
   shutdown(reason: 'restart' | 'shutdown'): void;
 }
 
-/** Where this connection sits once its hello is accepted. */
-interface Seat {
+/** The room and peer id this connection speaks for once its hello is accepted. */
+interface Membership {
   room: string;
   peer: string;
 }
@@ -33,19 +33,19 @@ const OPEN = 1;
 
 const isErrorCode = (code: string): code is ErrorCode => (ERROR_CODES as readonly string[]).includes(code);
 
-export function createSession(ws: WebSocket, options: SessionOptions): Session {
+export function createConnection(ws: WebSocket, options: ConnectionOptions): Connection {
   const { hub, log } = options;
   const rate = createRateLimiter({
     ratePerS: options.rateLimitPerS,
     burst: options.rateBurst,
     nowMs: () => performance.now(),
   });
-  let seat: Seat | null = null;
+  let membership: Membership | null = null;
   /** False once we close (bye, refusal, replacement, abuse): nothing more is read. */
   let reading = true;
   let errorFrames = 0;
 
-  const session: Session = {
+  const connection: Connection = {
     send(text) {
       if (ws.readyState !== OPEN) return;
       // A client that stopped reading would make us buffer without bound; it can reconnect and resume.
@@ -62,11 +62,11 @@ export function createSession(ws: WebSocket, options: SessionOptions): Session {
     },
     shutdown(reason) {
       sendFrame({ type: 'closing', reason });
-      session.close(CLOSE_CODES.restart, reason);
+      connection.close(CLOSE_CODES.restart, reason);
     },
   };
 
-  const sendFrame = (frame: ServerFrame): void => session.send(JSON.stringify(frame));
+  const sendFrame = (frame: ServerFrame): void => connection.send(JSON.stringify(frame));
 
   function refuse(code: ErrorCode, message: string): void {
     sendFrame({ type: 'error', code, message });
@@ -78,34 +78,34 @@ export function createSession(ws: WebSocket, options: SessionOptions): Session {
 
   function closeForPolicy(why: 'errors' | 'flood'): void {
     log.warn({ event: 'policy-close', why, errorFrames });
-    session.close(CLOSE_CODES.policy, why === 'flood' ? 'rate limit exceeded' : 'too many bad frames');
+    connection.close(CLOSE_CODES.policy, why === 'flood' ? 'rate limit exceeded' : 'too many bad frames');
   }
 
   function handle(frame: ClientFrame): void {
     switch (frame.type) {
       case 'hello': {
-        if (seat) return refuse('already-joined', 'this connection has already joined a room');
+        if (membership) return refuse('already-joined', 'this connection has already joined a room');
         const peer = peerIdOf(frame.resume);
-        const joined = hub.join(session, frame.room, peer);
+        const joined = hub.join(connection, frame.room, peer);
         if (!joined.ok) {
           sendFrame({ type: 'error', code: joined.error.code, message: joined.error.message });
-          return session.close(CLOSE_CODES.roomFull, 'room full');
+          return connection.close(CLOSE_CODES.roomFull, 'room full');
         }
-        seat = { room: frame.room, peer };
+        membership = { room: frame.room, peer };
         return;
       }
       case 'send': {
-        if (!seat) return refuse('not-joined', 'say hello before sending');
-        const routed = hub.route(seat.room, seat.peer, frame.to, frame.box);
+        if (!membership) return refuse('not-joined', 'say hello before sending');
+        const routed = hub.route(membership.room, membership.peer, frame.to, frame.box);
         if (routed === 'unknown-peer') refuse('unknown-peer', 'no such peer in this room');
         return;
       }
       case 'ping':
         return sendFrame({ type: 'pong' });
       case 'bye': {
-        if (seat) hub.leave(session, seat.room, seat.peer);
-        seat = null;
-        return session.close(NORMAL_CLOSURE, 'bye');
+        if (membership) hub.leave(connection, membership.room, membership.peer);
+        membership = null;
+        return connection.close(NORMAL_CLOSURE, 'bye');
       }
       default:
         return assertNever(frame);
@@ -133,7 +133,7 @@ export function createSession(ws: WebSocket, options: SessionOptions): Session {
     } catch (error) {
       // A bug, not the client's fault; only the error's name is logged, as its message may quote the frame.
       log.error({ event: 'handler-failed', error: error instanceof Error ? error.name : typeof error });
-      session.close(INTERNAL_ERROR, 'internal error');
+      connection.close(INTERNAL_ERROR, 'internal error');
     }
   });
   // ws reports oversized frames, bad UTF-8 and protocol violations here and closes the socket itself.
@@ -142,11 +142,11 @@ export function createSession(ws: WebSocket, options: SessionOptions): Session {
   });
   ws.once('close', () => {
     reading = false;
-    // Any close but bye counts as a drop; the hub ignores it if a newer connection took the seat.
-    if (seat) hub.drop(session, seat.room, seat.peer);
-    seat = null;
+    // Any close but bye counts as a drop; the hub ignores it if a newer connection took over the peer id.
+    if (membership) hub.drop(connection, membership.room, membership.peer);
+    membership = null;
     options.onClose();
   });
 
-  return session;
+  return connection;
 }
