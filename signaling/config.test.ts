@@ -25,13 +25,19 @@ test('an empty environment gives the documented defaults', () => {
     leaveGraceMs: 10000,
     rateLimitPerS: 40,
     rateBurst: 80,
+    fanoutPerS: 200,
+    fanoutBurst: 400,
     maxConnections: 10000,
+    maxConnectionsPerIp: 100,
+    trustedProxies: 0,
+    allowedOrigins: 'same-origin',
+    helloTimeoutMs: 5000,
     iceServers: [],
     logLevel: 'info',
   });
 });
 
-test('every variable is read, and the burst is twice the rate', () => {
+test('every variable is read, and each burst is twice its rate', () => {
   const config = accepted({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -40,7 +46,12 @@ test('every variable is read, and the burst is twice the rate', () => {
     HEARTBEAT_MS: '500',
     LEAVE_GRACE_MS: '0',
     RATE_LIMIT_PER_S: '5',
+    FANOUT_LIMIT_PER_S: '60',
     MAX_CONNECTIONS: '3',
+    MAX_CONNECTIONS_PER_IP: '2',
+    TRUST_PROXY: '1',
+    PORCH_ALLOWED_ORIGINS: 'https://porch.example, https://Other.example:8443/',
+    HELLO_TIMEOUT_MS: '2000',
     ICE_SERVERS: '[{"urls":["stun:a.example:3478","turns:b.example"],"username":"u","credential":"c"}]',
     LOG_LEVEL: 'debug',
   });
@@ -52,7 +63,13 @@ test('every variable is read, and the burst is twice the rate', () => {
   assert.equal(config.leaveGraceMs, 0);
   assert.equal(config.rateLimitPerS, 5);
   assert.equal(config.rateBurst, 10);
+  assert.equal(config.fanoutPerS, 60);
+  assert.equal(config.fanoutBurst, 120);
   assert.equal(config.maxConnections, 3);
+  assert.equal(config.maxConnectionsPerIp, 2);
+  assert.equal(config.trustedProxies, 1);
+  assert.deepEqual(config.allowedOrigins, ['https://porch.example', 'https://other.example:8443'], 'origins are kept in the form browsers send');
+  assert.equal(config.helloTimeoutMs, 2000);
   assert.deepEqual(config.iceServers, [{ urls: ['stun:a.example:3478', 'turns:b.example'], username: 'u', credential: 'c' }]);
   assert.equal(config.logLevel, 'debug');
 });
@@ -77,6 +94,15 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ LEAVE_GRACE_MS: '99999999999' }, /^LEAVE_GRACE_MS: must be at most/],
   [{ RATE_LIMIT_PER_S: '0' }, /^RATE_LIMIT_PER_S: /],
   [{ MAX_CONNECTIONS: 'lots' }, /^MAX_CONNECTIONS: /],
+  [{ FANOUT_LIMIT_PER_S: '0' }, /^FANOUT_LIMIT_PER_S: must be at least 1/],
+  [{ MAX_CONNECTIONS_PER_IP: '0' }, /^MAX_CONNECTIONS_PER_IP: must be at least 1/],
+  [{ TRUST_PROXY: 'true' }, /^TRUST_PROXY: must be a whole number \(got "true"\)$/],
+  [{ TRUST_PROXY: '17' }, /^TRUST_PROXY: must be at most 16/],
+  [{ HELLO_TIMEOUT_MS: '5' }, /^HELLO_TIMEOUT_MS: must be at least 10/],
+  [{ PORCH_ALLOWED_ORIGINS: 'porch.example' }, /^PORCH_ALLOWED_ORIGINS at 0: must be an origin like https:\/\/porch.example/],
+  [{ PORCH_ALLOWED_ORIGINS: 'https://a.example,https://b.example/app' }, /^PORCH_ALLOWED_ORIGINS at 1: must be an origin/],
+  [{ PORCH_ALLOWED_ORIGINS: 'ftp://a.example' }, /^PORCH_ALLOWED_ORIGINS at 0: /],
+  [{ PORCH_ALLOWED_ORIGINS: ' , ' }, /^PORCH_ALLOWED_ORIGINS: must list at least one origin/],
   [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
   [{ ICE_SERVERS: 'stun:x' }, /^ICE_SERVERS: must be valid JSON$/],
   [{ ICE_SERVERS: '{"urls":"stun:x"}' }, /^ICE_SERVERS: /],

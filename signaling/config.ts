@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { IceServer } from '../shared/protocol.ts';
 import { err, ok, type Result } from '../shared/result.ts';
+import { asOrigin, type OriginPolicy } from './origin-check.ts';
 
 /** Everything the server reads from its environment, parsed once at startup. */
 export interface Config {
@@ -15,7 +16,16 @@ export interface Config {
   rateLimitPerS: number;
   /** Frames a connection may send at once before the per-second rate applies. */
   rateBurst: number;
+  /** Copies of routed messages per second one connection may make the server send (a broadcast makes one per receiver). */
+  fanoutPerS: number;
+  fanoutBurst: number;
   maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** How many reverse proxies in front of the server append to X-Forwarded-For; 0: the header is ignored. */
+  trustedProxies: number;
+  allowedOrigins: OriginPolicy;
+  /** How long a new socket has to send a valid hello before it is closed. */
+  helloTimeoutMs: number;
   iceServers: IceServer[];
   logLevel: LogLevel;
 }
@@ -37,6 +47,14 @@ const integer = (min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
+const origins = v.pipe(
+  v.string(),
+  v.transform((list) => list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')),
+  v.array(v.pipe(v.string(), v.check((entry) => asOrigin(entry) !== null, 'must be an origin like https://porch.example (scheme, host and port only)'))),
+  v.minLength(1, 'must list at least one origin'),
+  v.transform((list) => list.map((entry) => asOrigin(entry) ?? entry)),
+);
+
 const ICE_URL = /^(stun|turns?):\S+$/;
 const iceServers = v.array(
   v.pipe(
@@ -57,7 +75,12 @@ const EnvSchema = v.object({
   HEARTBEAT_MS: v.optional(integer(10, MAX_TIMER_MS), '15000'),
   LEAVE_GRACE_MS: v.optional(integer(0, MAX_TIMER_MS), '10000'),
   RATE_LIMIT_PER_S: v.optional(integer(1, 1_000_000), '40'),
+  FANOUT_LIMIT_PER_S: v.optional(integer(1, 10_000_000), '200'),
   MAX_CONNECTIONS: v.optional(integer(1, 10_000_000), '10000'),
+  MAX_CONNECTIONS_PER_IP: v.optional(integer(1, 10_000_000), '100'),
+  TRUST_PROXY: v.optional(integer(0, 16), '0'),
+  PORCH_ALLOWED_ORIGINS: v.optional(origins),
+  HELLO_TIMEOUT_MS: v.optional(integer(10, MAX_TIMER_MS), '5000'),
   ICE_SERVERS: v.optional(v.pipe(v.string(), v.parseJson(undefined, 'must be valid JSON'), iceServers), '[]'),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
 });
@@ -90,7 +113,13 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     leaveGraceMs: settings.LEAVE_GRACE_MS,
     rateLimitPerS: settings.RATE_LIMIT_PER_S,
     rateBurst: settings.RATE_LIMIT_PER_S * BURST_FACTOR,
+    fanoutPerS: settings.FANOUT_LIMIT_PER_S,
+    fanoutBurst: settings.FANOUT_LIMIT_PER_S * BURST_FACTOR,
     maxConnections: settings.MAX_CONNECTIONS,
+    maxConnectionsPerIp: settings.MAX_CONNECTIONS_PER_IP,
+    trustedProxies: settings.TRUST_PROXY,
+    allowedOrigins: settings.PORCH_ALLOWED_ORIGINS ?? 'same-origin',
+    helloTimeoutMs: settings.HELLO_TIMEOUT_MS,
     iceServers: settings.ICE_SERVERS,
     logLevel: settings.LOG_LEVEL,
   });

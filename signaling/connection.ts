@@ -3,13 +3,25 @@ import { peerIdOf } from '../shared/peer-id.ts';
 import { CLOSE_CODES, ERROR_CODES, parseClientFrame, type ClientFrame, type ErrorCode, type ServerFrame } from '../shared/protocol.ts';
 import { assertNever } from '../shared/result.ts';
 import type { ClientSocket, Hub } from './hub.ts';
-import { createRateLimiter, MAX_BUFFERED_BYTES, MAX_ERROR_FRAMES } from './limits.ts';
+import {
+  createRateLimiter,
+  createSenderShares,
+  MAX_BUFFERED_BYTES,
+  MAX_BYTES_QUEUED_PER_SENDER,
+  MAX_ERROR_FRAMES,
+  type RateVerdict,
+} from './limits.ts';
 import type { Log } from './log.ts';
 
 export interface ConnectionOptions {
   hub: Hub;
   rateLimitPerS: number;
   rateBurst: number;
+  /** Copies of its messages the server may send per second for this connection (see Config). */
+  fanoutPerS: number;
+  fanoutBurst: number;
+  /** A socket that has not joined a room by then is closed. */
+  helloTimeoutMs: number;
   log: Log;
   /** Called once, when the socket has closed. */
   onClose: () => void;
@@ -40,21 +52,35 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
     burst: options.rateBurst,
     nowMs: () => performance.now(),
   });
+  const fanout = createRateLimiter({
+    ratePerS: options.fanoutPerS,
+    burst: options.fanoutBurst,
+    nowMs: () => performance.now(),
+  });
+  const shares = createSenderShares(MAX_BYTES_QUEUED_PER_SENDER);
+  // A socket that never joins would hold a slot of its address's cap, and of the server's, for nothing.
+  const helloTimer = setTimeout(() => {
+    log.info({ event: 'hello-timeout', afterMs: options.helloTimeoutMs });
+    connection.close(CLOSE_CODES.policy, 'no hello in time');
+  }, options.helloTimeoutMs);
   let membership: Membership | null = null;
   /** False once we close (bye, refusal, replacement, abuse): nothing more is read. */
   let reading = true;
   let errorFrames = 0;
 
   const connection: Connection = {
-    send(text) {
+    send(text, from) {
       if (ws.readyState !== OPEN) return;
+      const bytes = Buffer.byteLength(text);
+      // One sender's flood is dropped here, so it cannot get this receiver cut as slow below.
+      if (from !== undefined && !shares.take(from, bytes)) return;
       // A client that stopped reading would make us buffer without bound; it can reconnect and resume.
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
         log.warn({ event: 'slow-consumer', bufferedBytes: ws.bufferedAmount });
         ws.terminate();
         return;
       }
-      ws.send(text);
+      ws.send(text, from === undefined ? undefined : () => shares.give(from, bytes));
     },
     close(code, reason) {
       reading = false;
@@ -76,6 +102,14 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
     if (errorFrames > MAX_ERROR_FRAMES) closeForPolicy('errors');
   }
 
+  /** True if a limiter let the frame through; a spell of drops is told once, abuse closes the connection. */
+  function allowed(verdict: RateVerdict): boolean {
+    if (verdict === 'ok') return true;
+    if (verdict === 'abusive') closeForPolicy('flood');
+    else if (verdict.first) sendFrame({ type: 'error', code: 'rate-limited', message: 'slow down; frames are being dropped' });
+    return false;
+  }
+
   function closeForPolicy(why: 'errors' | 'flood'): void {
     log.warn({ event: 'policy-close', why, errorFrames });
     connection.close(CLOSE_CODES.policy, why === 'flood' ? 'rate limit exceeded' : 'too many bad frames');
@@ -92,10 +126,14 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
           return connection.close(CLOSE_CODES.roomFull, 'room full');
         }
         membership = { room: frame.room, peer };
+        clearTimeout(helloTimer);
         return;
       }
       case 'send': {
         if (!membership) return refuse('not-joined', 'say hello before sending');
+        // A broadcast costs one per receiver, so a member cannot make the server multiply its flood.
+        const copies = hub.copies(membership.room, membership.peer, frame.to);
+        if (copies > 0 && !allowed(fanout.take(copies))) return;
         const routed = hub.route(membership.room, membership.peer, frame.to, frame.box);
         if (routed === 'unknown-peer') refuse('unknown-peer', 'no such peer in this room');
         return;
@@ -115,12 +153,7 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   function onMessage(data: RawData, isBinary: boolean): void {
     if (!reading) return;
     // The cheap check comes first, so a flood costs us no parsing.
-    const verdict = rate.take();
-    if (verdict === 'abusive') return closeForPolicy('flood');
-    if (verdict !== 'ok') {
-      if (verdict.first) sendFrame({ type: 'error', code: 'rate-limited', message: 'slow down; frames are being dropped' });
-      return;
-    }
+    if (!allowed(rate.take())) return;
     if (isBinary) return refuse('bad-frame', 'binary frames are not accepted');
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) return refuse(isErrorCode(parsed.error.code) ? parsed.error.code : 'bad-frame', parsed.error.message);
@@ -142,6 +175,7 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   });
   ws.once('close', () => {
     reading = false;
+    clearTimeout(helloTimer);
     // Any close but bye counts as a drop; the hub ignores it if a newer connection took over the peer id.
     if (membership) hub.drop(connection, membership.room, membership.peer);
     membership = null;

@@ -8,8 +8,14 @@ test('a connection that stops answering pings is cut, and its peer is then treat
   const room = randomId();
   const bob = await join(t, wsUrl, room);
   const silent = await connect(t, wsUrl, { autoPong: false });
+  // It answers until welcomed, so a slow machine cannot have it cut before it joined.
+  let welcomed = false;
+  silent.ws.on('ping', () => {
+    if (!welcomed) silent.ws.pong();
+  });
   silent.send({ type: 'hello', v: PROTOCOL_VERSION, room, resume: randomResume() });
   const welcome = await silent.next('welcome');
+  welcomed = true;
 
   assert.equal((await within(silent.closed, 'the silent socket to be cut')).code, 1006, 'cut without a close handshake');
   assert.deepEqual(await bob.next('left'), { type: 'left', peer: welcome.peer });

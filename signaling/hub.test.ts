@@ -111,3 +111,28 @@ test('a peer cannot send to itself', () => {
   const { hub } = setup();
   assert.equal(hub.route(ROOM, ALICE, ALICE, 'box'), 'unknown-peer');
 });
+
+test('a broadcast costs one copy per other present member, a message to one peer one copy, and nothing unknown', () => {
+  const { hub, alice } = setup();
+  const carol = fakeSocket();
+  assert.ok(hub.join(carol, ROOM, 'carol-0123456789ab').ok);
+  assert.equal(hub.copies(ROOM, ALICE, '*'), 2);
+  assert.equal(hub.copies(ROOM, ALICE, BOB), 1);
+  assert.equal(hub.copies(ROOM, ALICE, ALICE), 0);
+  assert.equal(hub.copies(ROOM, ALICE, 'nobody-0123456789'), 0);
+  hub.drop(carol, ROOM, 'carol-0123456789ab');
+  assert.equal(hub.copies(ROOM, ALICE, '*'), 1, 'an away member gets no broadcast');
+  assert.equal(hub.copies(ROOM, ALICE, 'carol-0123456789ab'), 1, 'a message to an away member costs as if it were there');
+  assert.equal(alice.frames.some((f) => f.type === 'msg'), false, 'counting sends nothing');
+});
+
+test('routed messages name their sender to the receiving socket; server frames do not', () => {
+  const { hub, bob } = setup();
+  const senders: (string | undefined)[] = [];
+  const watched = { ...fakeSocket(), send: (_text: string, from?: string) => void senders.push(from) };
+  assert.ok(hub.join(watched, ROOM, 'dave-0123456789abc').ok);
+  hub.route(ROOM, ALICE, '*', 'box');
+  hub.route(ROOM, BOB, 'dave-0123456789abc', 'box');
+  assert.deepEqual(senders, [undefined, ALICE, BOB], 'welcome, then the two messages');
+  assert.ok(bob.frames.some((f) => f.type === 'joined'));
+});

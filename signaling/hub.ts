@@ -5,7 +5,8 @@ import { createRoomRegistry, type JoinOutcome, type RoomsError } from './rooms.t
 
 /** One client connection as the hub sees it: somewhere to send text, something to close. */
 export interface ClientSocket {
-  send(text: string): void;
+  /** `from` is the peer whose message this is, so one sender cannot fill the queue; server frames have none. */
+  send(text: string, from?: string): void;
   close(code: number, reason: string): void;
 }
 
@@ -36,6 +37,8 @@ export interface Hub {
   join(socket: ClientSocket, room: string, peer: string): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
   /** Routes a box from `from` to one present peer or, with '*', to every other present peer. */
   route(room: string, from: string, to: string, box: string): 'routed' | 'unknown-peer';
+  /** How many copies `route` would send for these arguments: 0 when `to` is unknown or the sender. */
+  copies(room: string, from: string, to: string): number;
   /** The peer said bye: gone at once. */
   leave(socket: ClientSocket, room: string, peer: string): void;
   /** The connection closed without bye: away, then gone unless it resumes in time. */
@@ -63,9 +66,9 @@ export function createHub(options: HubOptions): Hub {
   const graceKey = (room: string, peer: string): string => `${room} ${peer}`;
 
   /** Serialized once, however many receive it. */
-  function broadcast(room: string, except: string, text: string): void {
+  function broadcast(room: string, except: string, text: string, from?: string): void {
     for (const member of rooms.present(room)) {
-      if (member.peer !== except) member.handle.send(text);
+      if (member.peer !== except) member.handle.send(text, from);
     }
   }
 
@@ -104,14 +107,22 @@ export function createHub(options: HubOptions): Hub {
     route(room, from, to, box) {
       const text = encode({ type: 'msg', from, box });
       if (to === '*') {
-        broadcast(room, from, text);
+        broadcast(room, from, text, from);
         return 'routed';
       }
       const handle = to === from ? undefined : rooms.handleOf(room, to);
       if (handle === undefined) return 'unknown-peer';
       // An away peer's messages are dropped silently: the sender cannot tell away from present.
-      if (handle !== null) handle.send(text);
+      if (handle !== null) handle.send(text, from);
       return 'routed';
+    },
+
+    copies(room, from, to) {
+      // An away peer counts: the sender cannot tell it from a present one.
+      if (to !== '*') return to !== from && rooms.handleOf(room, to) !== undefined ? 1 : 0;
+      let count = 0;
+      for (const member of rooms.present(room)) if (member.peer !== from) count += 1;
+      return count;
     },
 
     leave(socket, room, peer) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRateLimiter, type RateVerdict } from './limits.ts';
+import { createRateLimiter, createSenderShares, type RateVerdict } from './limits.ts';
 
 function limiter(ratePerS: number, burst: number) {
   let now = 0;
@@ -55,4 +55,25 @@ test('refills never exceed the burst', () => {
   rate.advanceMs(3_600_000);
   assert.ok(rate.take(20).every((v) => v === 'ok'));
   assert.equal(typeof rate.take(1)[0], 'object');
+});
+
+test('a frame with a cost spends that many tokens, and a burst past empty by cost is abusive', () => {
+  let now = 0;
+  const fanout = createRateLimiter({ ratePerS: 200, burst: 400, nowMs: () => now });
+  assert.equal(fanout.take(49), 'ok', 'a broadcast to 49 fits');
+  for (let i = 0; i < 7; i++) assert.equal(fanout.take(49), 'ok');
+  assert.deepEqual(fanout.take(49), { dropped: true, first: true });
+  now += 1000;
+  assert.equal(fanout.take(49), 'ok', 'a second later the debt is repaid');
+  const verdicts = Array.from({ length: 20 }, () => fanout.take(49));
+  assert.equal(verdicts.at(-1), 'abusive');
+});
+
+test('one sender may queue up to its share in a receiver, and more once written out', () => {
+  const shares = createSenderShares(1000);
+  assert.equal(shares.take('flooder', 600), true);
+  assert.equal(shares.take('flooder', 600), false, 'past its share: dropped');
+  assert.equal(shares.take('carol', 900), true, 'another sender has its own share');
+  shares.give('flooder', 600);
+  assert.equal(shares.take('flooder', 1000), true);
 });

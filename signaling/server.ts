@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, MAX_FRAME_BYTES, type ServerFrame } from '../shared/protocol.ts';
+import { createAdmission } from './admission.ts';
 import type { Config } from './config.ts';
 import { createConnection, type Connection } from './connection.ts';
 import { createHeartbeat } from './heartbeat.ts';
@@ -31,6 +32,11 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     leaveGraceMs: config.leaveGraceMs,
     iceServers: config.iceServers,
     log,
+  });
+  const admission = createAdmission({
+    allowedOrigins: config.allowedOrigins,
+    trustedProxies: config.trustedProxies,
+    maxPerAddress: config.maxConnectionsPerIp,
   });
   const heartbeat = createHeartbeat({ intervalMs: config.heartbeatMs });
   const connections = new Set<Connection>();
@@ -66,6 +72,9 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
       hub,
       rateLimitPerS: config.rateLimitPerS,
       rateBurst: config.rateBurst,
+      fanoutPerS: config.fanoutPerS,
+      fanoutBurst: config.fanoutBurst,
+      helloTimeoutMs: config.helloTimeoutMs,
       log,
       onClose: () => {
         connections.delete(connection);
@@ -83,6 +92,13 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path !== WS_PATH) return refuseSocket(socket, '404 Not Found');
     if (stopping) return refuseSocket(socket, '503 Service Unavailable');
+    const admitted = admission.admit(req, socket);
+    if (!admitted.ok) {
+      // The origin helps an operator fill PORCH_ALLOWED_ORIGINS; addresses are not logged.
+      const origin = admitted.error.code === 'bad-origin' ? req.headers.origin?.slice(0, 200) : undefined;
+      log.info({ event: 'upgrade-refused', code: admitted.error.code, origin });
+      return refuseSocket(socket, admitted.error.status);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.removeListener('error', onSocketError);
       accept(ws);

@@ -125,8 +125,40 @@ export interface TestClient {
   readonly closed: Promise<{ code: number; reason: string }>;
 }
 
-export async function connect(t: TestContext, wsUrl: string, options: { autoPong?: boolean } = {}): Promise<TestClient> {
-  const ws = new WebSocket(wsUrl, { autoPong: options.autoPong ?? true });
+/** How a test client presents itself: the page origin, extra headers, the local address to connect from. */
+export interface ClientOptions {
+  autoPong?: boolean;
+  origin?: string;
+  headers?: Record<string, string>;
+  localAddress?: string;
+}
+
+const socketOptions = (options: ClientOptions) => ({
+  autoPong: options.autoPong ?? true,
+  ...(options.origin === undefined ? {} : { origin: options.origin }),
+  ...(options.headers === undefined ? {} : { headers: options.headers }),
+  ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+});
+
+/** Resolves with the HTTP status of an upgrade the server refuses; rejects if it is accepted. */
+export function refusedUpgrade(t: TestContext, wsUrl: string, options: ClientOptions = {}): Promise<number> {
+  const ws = new WebSocket(wsUrl, socketOptions(options));
+  t.after(() => ws.terminate());
+  return within(
+    new Promise<number>((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      ws.once('open', () => reject(new Error('the upgrade was accepted')));
+      ws.once('error', (error) => reject(new Error(`the upgrade failed without an HTTP answer: ${error.message}`)));
+    }),
+    'the upgrade to be refused',
+  );
+}
+
+export async function connect(t: TestContext, wsUrl: string, options: ClientOptions = {}): Promise<TestClient> {
+  const ws = new WebSocket(wsUrl, socketOptions(options));
   t.after(() => ws.terminate());
   const received: ServerFrame[] = [];
   const pending: ServerFrame[] = [];
@@ -202,9 +234,44 @@ export async function join(
   wsUrl: string,
   room: string,
   resume = randomResume(),
+  options: ClientOptions = {},
 ): Promise<TestClient & { peer: string; peers: string[]; resume: string }> {
-  const client = await connect(t, wsUrl);
+  const client = await connect(t, wsUrl, options);
   client.send({ type: 'hello', v: PROTOCOL_VERSION, room, resume });
   const welcome = await client.next('welcome');
   return Object.assign(client, { peer: welcome.peer, peers: welcome.peers, resume });
+}
+
+// ---- abuse ----
+
+/**
+ * A server with an ordinary call in a room of its own, for abuse tests: the call must keep
+ * routing before, during and after the abuse, on a server that stays up.
+ */
+export async function withBystanders(
+  t: TestContext,
+  overrides: Partial<Config> = {},
+): Promise<TestServer & { callStillWorks(): Promise<void> }> {
+  const server = await startTestServer(t, overrides);
+  const room = randomId();
+  const alice = await join(t, server.wsUrl, room);
+  const bob = await join(t, server.wsUrl, room);
+  let round = 0;
+  const callStillWorks = async (): Promise<void> => {
+    round += 1;
+    const ping = `ping-${round}`;
+    const pong = `pong-${round}`;
+    alice.send({ type: 'send', to: bob.peer, box: ping });
+    await bob.next('msg', (f) => f.box === ping && f.from === alice.peer);
+    bob.send({ type: 'send', to: '*', box: pong });
+    await alice.next('msg', (f) => f.box === pong && f.from === bob.peer);
+  };
+  await callStillWorks();
+  return { ...server, callStillWorks };
+}
+
+export async function serverIsUp({ httpUrl }: TestServer): Promise<void> {
+  const res = await fetch(`${httpUrl}/healthz`);
+  if (res.status !== 200) throw new Error(`healthz answered ${res.status}`);
+  await res.arrayBuffer();
 }

@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { err, ok, type Result } from '../shared/result.ts';
+import { clientAddress } from './client-address.ts';
+import { originAllowed, type OriginPolicy } from './origin-check.ts';
+
+/** Why an upgrade was refused, and the HTTP status it is refused with (no WebSocket is opened). */
+export type AdmissionError =
+  | { code: 'bad-origin'; status: '403 Forbidden' }
+  | { code: 'too-many-connections'; status: '429 Too Many Requests' };
+
+/**
+ * The gate in front of the WebSocket endpoint: checks the page's origin and how many
+ * connections the client's address already holds, before any WebSocket exists.
+ *
+ * Invariant: an address's count is the number of admitted sockets from it not yet closed; it is
+ * taken here and given back by the socket's own close event, so no path can leak or double it.
+ */
+export interface Admission {
+  admit(req: IncomingMessage, socket: Duplex): Result<void, AdmissionError>;
+}
+
+export function createAdmission(options: {
+  allowedOrigins: OriginPolicy;
+  trustedProxies: number;
+  maxPerAddress: number;
+}): Admission {
+  const { allowedOrigins, trustedProxies, maxPerAddress } = options;
+  const open = new Map<string, number>();
+
+  function release(address: string): void {
+    const left = (open.get(address) ?? 1) - 1;
+    if (left > 0) open.set(address, left);
+    else open.delete(address);
+  }
+
+  return {
+    admit(req, socket) {
+      if (!originAllowed(req.headers.origin, req.headers.host, allowedOrigins)) {
+        return err({ code: 'bad-origin', status: '403 Forbidden' });
+      }
+      const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
+      const count = open.get(address) ?? 0;
+      if (count >= maxPerAddress) return err({ code: 'too-many-connections', status: '429 Too Many Requests' });
+      open.set(address, count + 1);
+      socket.once('close', () => release(address));
+      return ok(undefined);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Which pages may open a WebSocket to this server. A browser puts the page's origin in the
+ * upgrade's Origin header and lets no script change it, so checking it stops another site's
+ * page from using its visitors' browsers (and their addresses) against us. It proves nothing
+ * about non-browser clients, which can send any Origin or none.
+ */
+
+/** 'same-origin': the Origin must name the host the request was sent to; a list: exactly those. */
+export type OriginPolicy = 'same-origin' | readonly string[];
+
+/**
+ * The serialized origin (`scheme://host[:port]`, lower case, default port left out) if `text`
+ * is an http(s) origin and nothing more (no path, query, fragment or credentials), else null.
+ */
+export function asOrigin(text: string): string | null {
+  if (!URL.canParse(text)) return null;
+  const url = new URL(text);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  return url.href === `${url.origin}/` ? url.origin : null;
+}
+
+/**
+ * Whether an upgrade with these headers may proceed. No Origin at all is let through: browsers
+ * always send one on a WebSocket upgrade, so its absence means a non-browser client, which
+ * could as easily have sent an allowed one.
+ *
+ * Same-origin compares hosts under the Origin's scheme, so a page served over https by a
+ * TLS-terminating proxy that passes the Host header on (`https://porch.example` against
+ * `Host: porch.example`) is accepted, while the server itself speaks plain http.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, policy: OriginPolicy): boolean {
+  if (origin === undefined) return true;
+  if (policy !== 'same-origin') return policy.includes(origin);
+  const claimed = asOrigin(origin);
+  if (claimed === null || host === undefined) return false;
+  return asOrigin(`${new URL(claimed).protocol}//${host}`) === claimed;
+}
