@@ -5,7 +5,7 @@ import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
 import { initialRoomState, isOnStage, type RoomRules } from '../../shared/room-state.ts';
 import { meshTopology } from '../../shared/topology.ts';
 import { createSignalingClient, type SignalingClient } from './signaling-client.ts';
-import { createSealedCodec } from './sealed-codec.ts';
+import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
 import { createStore, type WritableStore } from './store.ts';
 import { createSpeakingDetector, type SpeakingDetector } from './speaking-detector.ts';
 import { createLogSync } from './log-sync.ts';
@@ -44,22 +44,7 @@ export function createRoom(deps: RoomDeps): Room {
   let refusedActs = 0;
 
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
-  const codec = createSealedCodec({
-    roomId: deps.roomId,
-    roomKey: deps.roomKey,
-    identity: deps.identity,
-    selfId: () => state.get().selfId,
-    now: timers.now,
-    onIntroduced: (peerId, publicKey) => {
-      const key = toBase64Url(publicKey);
-      membership.introduce(peerId, key);
-      if (membership.isPresent(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standingOf(room(), rules, key, selfKey) });
-    },
-    onRejected: (peerId, reason) => {
-      const security = membership.reject(peerId, reason);
-      if (security) participants.patch(peerId, { security });
-    },
-  });
+  const codec = sealedCodecFor(deps, { timers, state, membership, participants, standing: (key) => standingOf(room(), rules, key, selfKey) });
   const logSync = createLogSync({
     roomId: deps.roomId,
     rules,
@@ -182,6 +167,34 @@ export function createRoom(deps: RoomDeps): Room {
 
 function presenceOf({ name, muted, title }: RoomView, logLength: number | null): PeerMessage {
   return { kind: 'presence', name, muted, ...(title ? { title } : {}), ...(logLength !== null ? { log: logLength } : {}) };
+}
+
+interface CodecContext {
+  timers: Timers;
+  state: WritableStore<RoomView>;
+  membership: Membership;
+  participants: ParticipantList;
+  standing(key: string): StandingView;
+}
+
+/** Seals what we send and opens what members send; who proved which key, and who fails checks, shows on the view. */
+function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participants, standing }: CodecContext): EnvelopeCodec {
+  return createSealedCodec({
+    roomId: deps.roomId,
+    roomKey: deps.roomKey,
+    identity: deps.identity,
+    selfId: () => state.get().selfId,
+    now: timers.now,
+    onIntroduced: (peerId, publicKey) => {
+      const key = toBase64Url(publicKey);
+      membership.introduce(peerId, key);
+      if (membership.isPresent(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standing(key) });
+    },
+    onRejected: (peerId, reason) => {
+      const security = membership.reject(peerId, reason);
+      if (security) participants.patch(peerId, { security });
+    },
+  });
 }
 
 interface MediaContext {
