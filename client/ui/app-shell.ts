@@ -111,7 +111,7 @@ export class AppShell extends LitElement {
       case 'bad-link':
         return html`<div class="card" role="alert"><p>${route.message}</p><a href="/">Start a new room</a></div>`;
       case 'room':
-        return html`<porch-room .room=${route.room} .link=${route.link}></porch-room>`;
+        return html`<porch-room-page .room=${route.room} .link=${route.link}></porch-room-page>`;
     }
   }
 }

@@ -40,7 +40,7 @@ interface Placement {
  * A room: the join form before joining, then the stage above the audience, staff tools beside
  * them, and the person's own controls along the bottom.
  */
-@customElement('porch-room')
+@customElement('porch-room-page')
 export class RoomPage extends LitElement {
   @property({ attribute: false }) room!: Room;
   @property() link = '';
@@ -307,6 +307,6 @@ export class RoomPage extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'porch-room': RoomPage;
+    'porch-room-page': RoomPage;
   }
 }
