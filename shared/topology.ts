@@ -16,7 +16,7 @@ export interface LinkCandidate {
 }
 
 export interface PlannedLink {
-  /** We make this link (else we only accept it when the other side makes it). */
+  /** We start it now (else we wait for them: they have not presented themselves yet). */
   make: boolean;
   /** The link carries our microphone. */
   send: boolean;
@@ -24,7 +24,7 @@ export interface PlannedLink {
   play: boolean;
 }
 
-/** Links by peer id; a member left out gets no link at all (and any it has is closed). */
+/** The links to hold, by peer id; a member left out gets none (and any it has is closed). */
 export type Topology = ReadonlyMap<string, PlannedLink>;
 
 export interface TopologyInput {
@@ -35,26 +35,29 @@ export interface TopologyInput {
 }
 
 /**
+ * Whether two members may hold a link at all: neither is banned or waits in the lobby. An offer
+ * from a member the topology has no link with yet is taken only where this holds (they may have
+ * learned an act a moment before us); the next reconciliation keeps the link only if the
+ * topology then has it.
+ */
+export const mayLink = (room: RoomState, rules: RoomRules, selfKey: string, memberKey: string): boolean =>
+  mayEnter(room, rules, selfKey) && mayEnter(room, rules, memberKey);
+
+/**
  * The mesh: everyone on stage links with everyone else who may be in the room, so the stage is
  * a full mesh and each listener receives every speaker directly; listeners do not link with
  * each other. Someone invited to speak links as if on stage already, so that the audience hears
  * them the moment they accept. Nobody links with someone banned or waiting in the lobby, nor
- * while waiting there.
- * Both sides of a pair reach the same answer from the same log, so each waits for the other
- * only where the other will make the link.
+ * while waiting there. Both sides of a pair reach the same answer from the same log.
  */
 export function meshTopology({ room, rules, selfKey, members }: TopologyInput): Topology {
   const links = new Map<string, PlannedLink>();
-  if (!mayEnter(room, rules, selfKey)) return links;
   const selfOnStage = isOnStage(room, rules, selfKey);
   const speaksSoon = (key: string): boolean => isOnStage(room, rules, key) || room.invited.includes(key);
   for (const member of members) {
-    if (member.key === selfKey || !mayEnter(room, rules, member.key)) continue;
-    links.set(member.peer, {
-      make: member.presented && (speaksSoon(selfKey) || speaksSoon(member.key)),
-      send: selfOnStage,
-      play: mayBeHeard(room, rules, member.key),
-    });
+    if (member.key === selfKey || !mayLink(room, rules, selfKey, member.key)) continue;
+    if (!speaksSoon(selfKey) && !speaksSoon(member.key)) continue;
+    links.set(member.peer, { make: member.presented, send: selfOnStage, play: mayBeHeard(room, rules, member.key) });
   }
   return links;
 }

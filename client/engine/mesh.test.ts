@@ -440,3 +440,24 @@ test('a member whose offer never arrives is shown as failed', () => {
   assert.equal(links.length, 0);
   assert.deepEqual(states.at(-1), [LOW, 'failed']);
 });
+
+test('asking again while waiting for an offer neither restarts the wait nor says connecting again', () => {
+  const { mesh, statesOf, timers } = setup();
+  mesh.connect(LOW);
+  timers.advance(10_000);
+  mesh.connect(LOW);
+  timers.advance(5_000);
+  assert.deepEqual(statesOf(LOW), ['connecting', 'failed'], 'the first wait ran its full course');
+});
+
+test('an offer that never came stays shown as failed however often the link is asked for, until an offer arrives', () => {
+  const { mesh, statesOf, timers, links } = setup();
+  mesh.connect(LOW);
+  timers.advance(15_000);
+  mesh.connect(LOW);
+  mesh.connect(LOW);
+  assert.deepEqual(statesOf(LOW), ['connecting', 'failed']);
+  mesh.handleSignal(LOW, 'offer-late', OFFER);
+  assert.equal(links.length, 1);
+  assert.deepEqual(statesOf(LOW), ['connecting', 'failed', 'connecting']);
+});

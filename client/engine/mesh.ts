@@ -14,7 +14,6 @@ import type { Cancel, Timers } from './timers.ts';
  */
 export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
-
 export interface MeshOptions {
   selfId: string;
   createLink: PeerLinkFactory;
@@ -36,6 +35,8 @@ interface LinkEntry {
   failures: number;
   retryTimer: Cancel | null;
   connectTimer: Cancel | null;
+  /** We waited for their offer and it never came: shown as failed until one does. */
+  gaveUp: boolean;
 }
 
 const RETRY_BASE_MS = 500;
@@ -57,8 +58,19 @@ export interface Mesh {
    * changed without renegotiating.
    */
   send(peerId: string, track: MediaStreamTrack | null): void;
+  /** Whether the link to a member is up right now. */
+  isConnected(peerId: string): boolean;
+  /** Members we hold a link with, or are making or awaiting one with. */
+  peers(): string[];
   audioLevels(): Map<string, number>;
   destroy(): void;
+}
+
+const newEntry = (): LinkEntry => ({ conn: null, link: null, connected: false, failures: 0, retryTimer: null, connectTimer: null, gaveUp: false });
+
+function clearConnectTimer(entry: LinkEntry): void {
+  entry.connectTimer?.();
+  entry.connectTimer = null;
 }
 
 export function createMesh(options: MeshOptions): Mesh {
@@ -69,11 +81,8 @@ export function createMesh(options: MeshOptions): Mesh {
   const initiates = (peerId: string): boolean => options.selfId < peerId;
 
   function entryOf(peerId: string): LinkEntry {
-    let entry = entries.get(peerId);
-    if (!entry) {
-      entry = { conn: null, link: null, connected: false, failures: 0, retryTimer: null, connectTimer: null };
-      entries.set(peerId, entry);
-    }
+    const entry = entries.get(peerId) ?? newEntry();
+    entries.set(peerId, entry);
     return entry;
   }
 
@@ -81,6 +90,7 @@ export function createMesh(options: MeshOptions): Mesh {
     entry.link?.destroy();
     entry.conn = conn;
     entry.connected = false;
+    entry.gaveUp = false;
     clearConnectTimer(entry);
     const link = options.createLink({
       initiator,
@@ -104,11 +114,6 @@ export function createMesh(options: MeshOptions): Mesh {
       onLinkState(peerId, entry, 'closed');
     });
     return link;
-  }
-
-  function clearConnectTimer(entry: LinkEntry): void {
-    entry.connectTimer?.();
-    entry.connectTimer = null;
   }
 
   function onLinkState(peerId: string, entry: LinkEntry, state: LinkState): void {
@@ -143,6 +148,17 @@ export function createMesh(options: MeshOptions): Mesh {
     }
   }
 
+  /** Waiting for their offer: if it never comes (lost, or dropped as tampered), say so. */
+  function awaitOffer(peerId: string, entry: LinkEntry): void {
+    clearConnectTimer(entry);
+    entry.connectTimer = timers.after(CONNECT_TIMEOUT_MS, () => {
+      entry.connectTimer = null;
+      if (entry.link) return;
+      entry.gaveUp = true;
+      options.onState(peerId, 'failed');
+    });
+  }
+
   function forget(peerId: string): void {
     const entry = entries.get(peerId);
     if (!entry) return;
@@ -158,18 +174,14 @@ export function createMesh(options: MeshOptions): Mesh {
     connect(peerId) {
       if (peerId === options.selfId) return;
       const entry = entryOf(peerId);
-      if (entry.link || entry.retryTimer !== null) return;
+      // Asked again while already linking, retrying or waiting: nothing changes (nor restarts).
+      if (entry.link || entry.retryTimer !== null || entry.connectTimer !== null || entry.gaveUp) return;
       options.onState(peerId, 'connecting');
       if (initiates(peerId)) {
         start(peerId, entry, options.newConnId(), true);
         return;
       }
-      // Waiting for their offer: if it never comes (lost, or dropped as tampered), say so.
-      clearConnectTimer(entry);
-      entry.connectTimer = timers.after(CONNECT_TIMEOUT_MS, () => {
-        entry.connectTimer = null;
-        if (!entry.link) options.onState(peerId, 'failed');
-      });
+      awaitOffer(peerId, entry);
     },
     handleSignal(from, conn, data) {
       if (from === options.selfId) return;
@@ -195,6 +207,8 @@ export function createMesh(options: MeshOptions): Mesh {
       sending.set(peerId, track);
       void entries.get(peerId)?.link?.setAudioTrack(track);
     },
+    isConnected: (peerId) => entries.get(peerId)?.connected === true,
+    peers: () => [...entries.keys()],
     audioLevels() {
       const levels = new Map<string, number>();
       for (const [peerId, entry] of entries) levels.set(peerId, entry.link?.remoteAudioLevel() ?? 0);

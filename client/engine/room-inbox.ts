@@ -92,6 +92,8 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         for (const peer of frame.peers) applyEarly(peer);
         deps.ownActs.welcomed(frame.peers.length);
         deps.refresh();
+        // Whoever left while we were away, and held no link with us, is gone.
+        for (const p of state.get().participants) if (!membership.isPresent(p.id) && !media.linked(p.id)) participants.remove(p.id);
         return;
       case 'joined':
         membership.arrive(frame.peer);

@@ -16,6 +16,8 @@ function setup() {
   const microphone = new FakeMicrophone('live');
   const player = new FakePlayer();
   const unlinked: string[] = [];
+  const listed = new Set([LOW, HIGH]);
+  const allowed = new Set([LOW]);
   const media = createRoomMedia({
     timers: createTimers(createFakeTimers()),
     createLink: (options) => {
@@ -27,6 +29,8 @@ function setup() {
     microphone,
     muted: () => false,
     active: () => true,
+    isListed: (peer) => listed.has(peer),
+    mayLink: (peer) => allowed.has(peer),
     sendSignal: () => {},
     newConnId: () => 'conn',
     onMicrophone: () => {},
@@ -34,7 +38,7 @@ function setup() {
     onUnlinked: (peer) => unlinked.push(peer),
   });
   media.start(SELF, []);
-  return { media, links, microphone, player, unlinked };
+  return { media, links, microphone, player, unlinked, listed };
 }
 
 const plan = (entries: [string, PlannedLink][]): Topology => new Map(entries);
@@ -66,14 +70,32 @@ test('a member that leaves the topology loses its link and is no longer played',
   assert.deepEqual(unlinked, [HIGH]);
 });
 
-test('an offer is taken only from a member the topology allows a link with', () => {
-  const { media, links } = setup();
-  media.signal(LOW, 'c1', OFFER);
-  assert.equal(links.length, 0, 'a member outside the topology cannot start a link');
+test('a link that is up outlives a reconnect whose list does not name them yet, and closes for good only then', () => {
+  const { media, links, listed } = setup();
+  media.apply(plan([[HIGH, listening]]), false);
+  links[0]?.emitState('connected');
+  listed.delete(HIGH);
+  media.apply(plan([]), false);
+  assert.equal(links[0]?.destroyed, false, 'audio with them goes on');
+  listed.add(HIGH);
+  media.apply(plan([]), false);
+  assert.equal(links[0]?.destroyed, true, 'listed again and still outside the topology');
+});
+
+test('an offer is taken only where the topology has a link or the log allows one, and then plays nothing the topology does not', () => {
+  const { media, links, player } = setup();
+  media.signal(HIGH, 'c0', { type: 'offer', sdp: 'v=0' });
+  media.signal('dddd', 'c0', OFFER);
+  assert.equal(links.length, 0, 'neither the log nor the topology allows these');
   media.apply(plan([[LOW, { make: false, send: false, play: true }]]), false);
-  assert.equal(links.length, 0, 'we do not make links the topology leaves to the other side');
+  assert.equal(links.length, 0, 'we wait for a member that has not presented itself');
+  media.apply(plan([]), false);
   media.signal(LOW, 'c1', OFFER);
-  assert.equal(links.length, 1);
+  assert.equal(links.length, 1, 'the log allows it: they may have learned an act before us');
+  links[0]?.options.onRemoteStream({ id: 'stream' } as unknown as MediaStream);
+  assert.equal(player.audible.get(LOW), false, 'but nothing plays until the topology says so');
+  media.apply(plan([]), false);
+  assert.equal(links[0]?.destroyed, true, 'and the link goes at the next reconciliation that still has none');
 });
 
 test('the microphone is captured only while on stage, and released on stop', async () => {

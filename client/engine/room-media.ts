@@ -20,6 +20,10 @@ export interface RoomMediaDeps {
   muted(): boolean;
   /** Still in the room: a room that is over must not start capturing. */
   active(): boolean;
+  /** The server lists them in the room now. */
+  isListed(peerId: string): boolean;
+  /** Whether the room log lets us hold a link with them at all (shared/topology.ts mayLink). */
+  mayLink(peerId: string): boolean;
   sendSignal(to: string, conn: string, data: SignalData): void;
   newConnId(): string;
   onMicrophone(change: { status: MicrophoneStatus; inputs: readonly AudioInput[]; inputId: string | null }): void;
@@ -33,13 +37,19 @@ export interface RoomMedia {
   start(selfId: string, iceServers: readonly IceServer[]): void;
   /** Forgets members no longer present whose links are not up. */
   prune(isPresent: (peerId: string) => boolean): void;
-  /** Brings links, sends, playback and capture in line with the topology. */
+  /**
+   * Brings links, sends, playback and capture in line with the topology. A link that is up with
+   * someone the server does not list (it, or we, just reconnected) lasts until it closes or they
+   * leave: established links outlive signaling outages.
+   */
   apply(topology: Topology, onStage: boolean): void;
-  /** Settles once the microphone is captured or released as last applied. */
+  /** Settles once the microphone is captured (or released) as the latest change of stage asked. */
   captured(): Promise<void>;
-  /** A member's link negotiation; taken only where the topology allows a link. */
+  /** A member's link negotiation; taken only where the topology has a link or the log allows one. */
   signal(from: string, conn: string, data: SignalData): void;
   drop(peerId: string): void;
+  /** Whether we hold, make or await a link with them. */
+  linked(peerId: string): boolean;
   selectInput(deviceId: string): Promise<void>;
   audioLevels(): Map<string, number>;
   stop(): void;
@@ -50,6 +60,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   let iceServers: readonly IceServer[] = [];
   let mesh: Mesh | null = null;
   let capture: Promise<void> = Promise.resolve();
+  let wantsMicrophone = false;
 
   const microphone = createMicrophoneGate({
     microphone: deps.microphone,
@@ -74,7 +85,11 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
         iceServers: () => iceServers,
         sendSignal: deps.sendSignal,
         isMember: (peer) => topology.has(peer),
-        onRemoteStream: (peer, stream) => deps.player.play(peer, stream),
+        onRemoteStream: (peer, stream) => {
+          // Nothing plays unless the topology says so: a link taken on the log's say-so alone plays nothing yet.
+          deps.player.setAudible(peer, topology.get(peer)?.play ?? false);
+          deps.player.play(peer, stream);
+        },
         onState: deps.onConnection,
         onGone: deps.onUnlinked,
         newConnId: deps.newConnId,
@@ -83,24 +98,30 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     },
     prune: (isPresent) => mesh?.prune(isPresent),
     apply(next, onStage) {
-      for (const peer of topology.keys()) {
+      const kept = new Map(next);
+      for (const peer of mesh?.peers() ?? []) {
         if (next.has(peer)) continue;
-        mesh?.drop(peer);
-        deps.player.setAudible(peer, false);
+        const survivor = !deps.isListed(peer) && mesh?.isConnected(peer) === true;
+        const plan = topology.get(peer);
+        if (survivor && plan) kept.set(peer, plan);
+        else if (!survivor) mesh?.drop(peer);
       }
-      topology = next;
+      for (const peer of [...topology.keys(), ...(mesh?.peers() ?? [])]) if (!kept.has(peer)) deps.player.setAudible(peer, false);
+      topology = kept;
       applySends();
       for (const [peer, link] of topology) {
         deps.player.setAudible(peer, link.play);
         if (link.make) mesh?.connect(peer);
       }
-      capture = microphone.set(onStage);
+      if (onStage !== wantsMicrophone) capture = microphone.set(onStage);
+      wantsMicrophone = onStage;
     },
     captured: () => capture,
     signal(from, conn, data) {
-      if (topology.has(from)) mesh?.handleSignal(from, conn, data);
+      if (topology.has(from) || deps.mayLink(from)) mesh?.handleSignal(from, conn, data);
     },
     drop: (peerId) => mesh?.drop(peerId),
+    linked: (peerId) => mesh?.peers().includes(peerId) ?? false,
     async selectInput(deviceId) {
       await deps.microphone.switchTo(deviceId);
       applySends();
@@ -110,6 +131,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       topology = new Map();
       mesh?.destroy();
       deps.player.destroy();
+      wantsMicrophone = false;
       void microphone.set(false);
     },
   };

@@ -303,6 +303,22 @@ test('a lost signaling connection keeps the room joined and reconnects', async (
   assert.equal(sockets.length, 2);
 });
 
+test('a signaling outage keeps a live link even when the new welcome does not list its member yet', async (t) => {
+  const { session, socket, joinRoom, introduce, links, participant } = setup(t);
+  await joinRoom([HIGH]);
+  introduce(HIGH, 'Grace');
+  const [link] = links;
+  assert.ok(link);
+  link.emitState('connected');
+  socket().closes(1006);
+  t.mock.timers.tick(10_000);
+  socket().serverOpens();
+  socket().serverSends({ type: 'welcome', peer: SELF, peers: [], ice: ICE });
+  assert.equal(link.destroyed, false, 'audio with Grace goes on while the server catches up');
+  assert.equal(participant(HIGH)?.name, 'Grace');
+  assert.equal(session.state.get().phase, 'joined');
+});
+
 test("a participant's safety number comes from the key it introduced, and ours from our identity", async (t) => {
   const { session, joinRoom, introduce, participant, peer, identity } = setup(t);
   assert.equal(session.state.get().safetyNumber, safetyNumberOf(identity.publicKey));

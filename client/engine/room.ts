@@ -3,7 +3,7 @@ import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
 import { initialRoomState, isOnStage, type RoomRules } from '../../shared/room-state.ts';
-import { meshTopology } from '../../shared/topology.ts';
+import { mayLink, meshTopology } from '../../shared/topology.ts';
 import { createSignalingClient, type SignalingClient } from './signaling-client.ts';
 import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
 import { createStore, type WritableStore } from './store.ts';
@@ -72,7 +72,11 @@ export function createRoom(deps: RoomDeps): Room {
     onSettled: () => refresh(),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
-  const media = wireMedia(deps, { timers, state, membership, participants, sendTo, active: inRoom });
+  const mayLinkWith = (peerId: string): boolean => {
+    const key = membership.keyOf(peerId);
+    return key !== null && membership.isPresent(peerId) && mayLink(room(), rules, selfKey, key);
+  };
+  const media = wireMedia(deps, { timers, state, membership, participants, sendTo, active: inRoom, mayLink: mayLinkWith });
   const speaking = showSpeaking(state, timers, () => ({ self: deps.microphone.level(), remote: media.audioLevels() }));
 
   function sendTo(to: string, message: PeerMessage): void {
@@ -204,10 +208,11 @@ interface MediaContext {
   participants: ParticipantList;
   sendTo(to: string, message: PeerMessage): void;
   active(): boolean;
+  mayLink(peerId: string): boolean;
 }
 
 /** The room's media, wired to the real (or fake) devices and to the view. */
-function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active }: MediaContext): RoomMedia {
+function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink }: MediaContext): RoomMedia {
   return createRoomMedia({
     timers,
     createLink: deps.createLink,
@@ -215,11 +220,13 @@ function wireMedia(deps: RoomDeps, { timers, state, membership, participants, se
     microphone: deps.microphone,
     muted: () => state.get().muted,
     active,
+    isListed: membership.isPresent,
+    mayLink,
     sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
     newConnId: () => toBase64Url(deps.randomBytes(12)),
     onMicrophone: (change) => state.update((s) => ({ ...s, microphone: change.status, inputs: change.inputs, inputId: change.inputId })),
     onConnection: (peerId, connection) => participants.patch(peerId, { connection }),
-    // A member we unlinked (lobby, removal, or a listener now) stays listed for as long as it is in the room.
+    // A member we unlinked (lobby, removal, a speaker back in the audience) stays shown while it is in the room.
     onUnlinked: (peerId) => {
       if (!membership.isPresent(peerId)) participants.remove(peerId);
       else if (state.get().participants.some((p) => p.id === peerId)) participants.patch(peerId, { connection: 'unlinked' });
