@@ -5,6 +5,7 @@ import { createIdentity, type Identity } from './crypto.ts';
 import { toBase64Url } from './encoding.ts';
 import { signAct, type ActBody, type SignedAct } from './room-acts.ts';
 import { append, createLog, headOf, merge, prefersFork, signNext, truncate, type AppendResult, type RoomLog } from './room-log.ts';
+import { ACTS_PER_MEMBER, hostReserve, memberShare } from './log-quota.ts';
 import { roleOf, type RoomRules } from './room-state.ts';
 
 const ROOM_ID = 'roomid_0123456789abcd';
@@ -86,10 +87,36 @@ test('nobody can date an act back to when they held a right', () => {
 test('a log holds at most its maximum number of acts', () => {
   const small = createLog(ROOM_ID, RULES, 2);
   const full = play(small, [
-    [ben, { type: 'raise-hand' }],
-    [ben, { type: 'lower-hand' }],
+    [host, { type: 'set-kind', kind: 'stage' }],
+    [host, { type: 'set-kind', kind: 'hangout' }],
   ]);
-  assert.equal(refusal(append(full, signNext(full, { type: 'raise-hand' }, ben))), 'full');
+  assert.equal(refusal(append(full, signNext(full, { type: 'set-kind', kind: 'stage' }, host))), 'full');
+});
+
+test('members fill at most half the log, each at most its own share, and staff acts still fit', () => {
+  const small = createLog(ROOM_ID, RULES, 4 * ACTS_PER_MEMBER);
+  const toggles = (who: Identity, count: number): [Identity, ActBody][] =>
+    Array.from({ length: count }, (_, i) => [who, { type: i % 2 ? 'lower-hand' : 'raise-hand' }]);
+  const annDone = play(small, toggles(ann, ACTS_PER_MEMBER));
+  assert.equal(refusal(append(annDone, signNext(annDone, { type: 'raise-hand' }, ann))), 'quota', "Ann's share is used up");
+  const halfFull = play(annDone, toggles(ben, ACTS_PER_MEMBER));
+  assert.equal(halfFull.usage.memberActs, memberShare(halfFull.maxEntries));
+  assert.equal(refusal(append(halfFull, signNext(halfFull, { type: 'raise-hand' }, mia))), 'quota', "and so is the members' half, whoever signs");
+  const removed = act(halfFull, host, { type: 'remove', target: ANN });
+  assert.equal(removed.state.banned.includes(ANN), true);
+});
+
+test('moderators stop short of the end of the log, which is kept for the host', () => {
+  const small = createLog(ROOM_ID, RULES, 16);
+  let log = act(small, host, { type: 'make-moderator', target: MIA });
+  for (let i = log.entries.length; i < 16 - hostReserve(16); i++) log = act(log, mia, { type: log.state.locked ? 'unlock' : 'lock' });
+  assert.equal(refusal(append(log, signNext(log, { type: 'unlock' }, mia))), 'quota');
+  assert.equal(act(log, host, { type: 'end' }).state.ended, true);
+});
+
+test('truncating recounts who holds which places', () => {
+  const log = play(stage, [[ben, { type: 'raise-hand' }]]);
+  assert.deepEqual(truncate(log, stage.entries.length).usage, stage.usage);
 });
 
 test('truncating replays the room as it was at that point', () => {

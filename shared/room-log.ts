@@ -2,6 +2,7 @@ import { derive } from './crypto.ts';
 import { toBase64Url, utf8 } from './encoding.ts';
 import { signAct, signedBytesOf, verifyAct, type ActBody, type SignedAct } from './room-acts.ts';
 import type { Identity } from './crypto.ts';
+import { counted, fits, noUsage, rankOf, type LogUsage } from './log-quota.ts';
 import { applyAct, initialRoomState, type RoomRules, type RoomState } from './room-state.ts';
 
 /**
@@ -22,16 +23,18 @@ export interface RoomLog {
   readonly heads: readonly string[];
   readonly state: RoomState;
   readonly maxEntries: number;
+  /** How many places members' acts hold, which log-quota.ts bounds so that staff acts always fit. */
+  readonly usage: LogUsage;
 }
 
-/** Beyond this a log takes no more acts: a bound on what a member spamming acts can make everyone hold. */
+/** Beyond this a log takes no more acts: a bound on what everyone holds (log-quota.ts shares it out). */
 export const MAX_LOG_ENTRIES = 2000;
 
 const hashOf = (label: string, bytes: Uint8Array): string => toBase64Url(derive(label, bytes, 32));
 const entryHash = (roomId: string, signed: SignedAct): string => hashOf('porch log entry', signedBytesOf(roomId, signed));
 
 export function createLog(roomId: string, rules: RoomRules, maxEntries = MAX_LOG_ENTRIES): RoomLog {
-  return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], state: initialRoomState, maxEntries };
+  return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], state: initialRoomState, maxEntries, usage: noUsage };
 }
 
 export const headOf = (log: RoomLog): string => log.heads[log.heads.length - 1] ?? '';
@@ -40,13 +43,17 @@ export const headOf = (log: RoomLog): string => log.heads[log.heads.length - 1] 
 export const signNext = (log: RoomLog, act: ActBody, identity: Identity): SignedAct =>
   signAct(act, { n: log.entries.length, prev: headOf(log) }, identity, log.roomId);
 
-export type AppendRefusal = 'not-next' | 'bad-signature' | 'no-right' | 'full';
+/** 'quota': the signer's share of the log is used up (log-quota.ts); 'full': the log is. */
+export type AppendRefusal = 'not-next' | 'bad-signature' | 'no-right' | 'quota' | 'full';
 export type AppendResult = { ok: true; log: RoomLog } | { ok: false; reason: AppendRefusal };
 
-/** Adds the act that comes next, if it is signed for this place and its signer has the right. */
+/** Adds the act that comes next, if it is signed for this place, fits its signer's share, and its signer has the right. */
 export function append(log: RoomLog, signed: SignedAct): AppendResult {
   if (signed.n !== log.entries.length || signed.prev !== headOf(log)) return { ok: false, reason: 'not-next' };
-  if (log.entries.length >= log.maxEntries) return { ok: false, reason: 'full' };
+  const rank = rankOf(log.state, log.rules, signed.by);
+  const fit = fits(log.usage, log.maxEntries, log.entries.length, rank, signed.by);
+  // Checked before the signature, which costs far more.
+  if (fit !== 'fits') return { ok: false, reason: fit };
   if (!verifyAct(signed, log.roomId)) return { ok: false, reason: 'bad-signature' };
   const state = applyAct(log.state, log.rules, signed);
   if (state === log.state) return { ok: false, reason: 'no-right' };
@@ -57,6 +64,7 @@ export function append(log: RoomLog, signed: SignedAct): AppendResult {
       entries: [...log.entries, signed],
       heads: [...log.heads, entryHash(log.roomId, signed)],
       state,
+      usage: counted(log.usage, rank, signed.by),
     },
   };
 }
@@ -65,8 +73,13 @@ export function append(log: RoomLog, signed: SignedAct): AppendResult {
 export function truncate(log: RoomLog, n: number): RoomLog {
   if (n >= log.entries.length) return log;
   const entries = log.entries.slice(0, n);
-  const state = entries.reduce((s, entry) => applyAct(s, log.rules, entry), initialRoomState);
-  return { ...log, entries, heads: log.heads.slice(0, n + 1), state };
+  let state = initialRoomState;
+  let usage = noUsage;
+  for (const entry of entries) {
+    usage = counted(usage, rankOf(state, log.rules, entry.by), entry.by);
+    state = applyAct(state, log.rules, entry);
+  }
+  return { ...log, entries, heads: log.heads.slice(0, n + 1), state, usage };
 }
 
 /**

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIdentity, type Identity } from '../../shared/crypto.ts';
+import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
+import { append, signNext, type RoomLog } from '../../shared/room-log.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
-import type { PeerMessage } from '../../shared/peer-message.ts';
+import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import { roleOf, type RoomRules } from '../../shared/room-state.ts';
 import { createLogSync, SETTLE_MS, type LogSync } from './log-sync.ts';
 
@@ -12,7 +14,7 @@ const ROOM_ID = 'roomid_0123456789abcd';
  * Members wired through an in-memory server. Messages queue until `flush`, so tests choose
  * what arrives when; `hold` keeps one member's messages back to make acts cross in flight.
  */
-function room(names: string[], options: { hostIndex?: number } = {}) {
+function room(names: string[], options: { hostIndex?: number; maxEntries?: number } = {}) {
   const identities = names.map(() => createIdentity());
   const key = (who: Identity): string => toBase64Url(who.publicKey);
   const rules: RoomRules = { hostKey: key(identities[options.hostIndex ?? 0]!), stageMax: 8 };
@@ -52,6 +54,7 @@ function room(names: string[], options: { hostIndex?: number } = {}) {
         },
         onChange: () => {},
         onRefused: (peer) => refused.push(`${name}←${peer}`),
+        ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}),
       }),
     );
   });
@@ -88,7 +91,7 @@ function room(names: string[], options: { hostIndex?: number } = {}) {
     strangers.add(`${a} ${b}`);
     strangers.add(`${b} ${a}`);
   };
-  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf: keyOfName, runTimers, lost, introduce, estrange };
+  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf: keyOfName, runTimers, lost, introduce, estrange, identity: (who: string) => identities[names.indexOf(who)]! };
 }
 
 test('an act is shared with every member as it happens and changes the room for all', () => {
@@ -293,4 +296,41 @@ test('two newcomers that took seats before meeting each other end up seated in o
   const heads = r.stage('ann').log().heads;
   for (const viewer of ['ben', 'cat']) assert.deepEqual(r.stage(viewer).log().heads, heads, viewer);
   for (const who of ['ben', 'cat']) assert.equal(r.roleIn('ann', who), 'speaker', who);
+});
+
+/**
+ * A modified client: it signs, under as many fresh identities as it likes, every act the log
+ * will take from them (until it is full), and sends them on in full `acts` messages.
+ */
+function flood(log: RoomLog, steps: [Identity, ActBody][]): SignedAct[] {
+  let current = log;
+  const acts: SignedAct[] = [];
+  for (const [who, body] of steps) {
+    const signed = signNext(current, body, who);
+    const result = append(current, signed);
+    if (!result.ok && result.reason === 'full') break;
+    if (!result.ok) continue;
+    current = result.log;
+    acts.push(signed);
+  }
+  return acts;
+}
+
+test('a member flooding the log under many identities cannot keep the host from removing it or ending the room', () => {
+  const r = room(['host', 'ann', 'mal'], { maxEntries: 200 });
+  // In a hangout the attacker takes a seat; it and its throwaway identities then toggle what they may.
+  const mal = r.identity('mal');
+  const steps: [Identity, ActBody][] = [[mal, { type: 'take-seat' }]];
+  for (let i = 0; i < 10; i++) steps.push([mal, { type: 'leave-stage' }], [mal, { type: 'take-seat' }]);
+  for (let k = 0; k < 10; k++) {
+    const throwaway = createIdentity();
+    for (let i = 0; i < 40; i++) steps.push([throwaway, { type: i % 2 ? 'lower-hand' : 'raise-hand' }]);
+  }
+  const acts = flood(r.stage('mal').log(), steps);
+  for (const to of ['host', 'ann']) for (let i = 0; i < acts.length; i += MAX_ACTS_PER_MESSAGE) r.stage(to).onActs('mal', acts.slice(i, i + MAX_ACTS_PER_MESSAGE));
+  assert.equal(r.roleIn('host', 'mal'), 'speaker', 'the attacker sits on stage');
+  assert.equal(r.stage('host').perform({ type: 'remove', target: r.keyOf('mal') }), true, 'the host can still remove it');
+  r.flush();
+  assert.equal(r.stage('ann').log().state.banned.includes(r.keyOf('mal')), true, 'and everyone holds the removal');
+  assert.equal(r.stage('host').perform({ type: 'end' }), true, 'and the host can still end the room');
 });

@@ -28,6 +28,8 @@ export interface LogSyncDeps {
   onRefused(peerId: string): void;
   /** Diagnostics (acts made and taken, forks, requests), for the person's own console. */
   trace?: (line: string) => void;
+  /** How many acts the log holds (tests use a small log). */
+  maxEntries?: number;
 }
 
 export interface LogSync {
@@ -61,7 +63,7 @@ const SERVE_INTERVAL_MS = 1_000;
 export function createLogSync(deps: LogSyncDeps): LogSync {
   const selfKey = toBase64Url(deps.identity.publicKey);
   const trace = deps.trace ?? (() => {});
-  let log = createLog(deps.roomId, deps.rules);
+  let log = createLog(deps.roomId, deps.rules, deps.maxEntries);
   /** When each entry joined our copy (local clock), to tell fresh forks from settled history. */
   let joinedAt: number[] = [];
   const lengths = new Map<string, number>();
@@ -168,7 +170,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       switch (result.kind) {
         case 'extended':
           if (result.added > 0) adopt(result.log, log.entries.length);
-          if (result.reason === 'no-right' || result.reason === 'bad-signature') deps.onRefused(from);
+          if (result.reason === 'no-right' || result.reason === 'bad-signature' || result.reason === 'quota') deps.onRefused(from);
           // A stretch that fits nowhere in our history: theirs parted from ours earlier; fetch it whole.
           if (result.reason === 'not-next') ask(from, 0);
           break;
