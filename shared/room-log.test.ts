@@ -163,8 +163,8 @@ test('two acts made at the same place are a fork, and both sides settle on the s
   assert.ok(atMia.kind === 'fork' && atBen.kind === 'fork');
   assert.equal(atMia.at, 4);
   assert.deepEqual(atMia.theirs.heads, byBen.heads);
-  const miaSwitches = prefersFork(byMia, atMia.theirs, 4);
-  const benSwitches = prefersFork(byBen, atBen.theirs, 4);
+  const miaSwitches = prefersFork(byMia, atMia.theirs.entries[4]!);
+  const benSwitches = prefersFork(byBen, atBen.theirs.entries[4]!);
   assert.notEqual(miaSwitches, benSwitches, 'exactly one side adopts the other history');
   const winner = miaSwitches ? byBen : byMia;
   assert.deepEqual((miaSwitches ? atMia.theirs : byMia).heads, winner.heads);
@@ -180,8 +180,8 @@ test('at a fork the host’s act wins over anyone else’s, whatever the hashes,
     const atHost = merge(byHost, byAnn.entries.slice(1));
     const atAnn = merge(byAnn, byHost.entries.slice(1));
     assert.ok(atHost.kind === 'fork' && atAnn.kind === 'fork');
-    assert.equal(prefersFork(byHost, atHost.theirs, 1), false, 'the host keeps its own act');
-    assert.equal(prefersFork(byAnn, atAnn.theirs, 1), true, 'Ann takes the host’s');
+    assert.equal(prefersFork(byHost, atHost.theirs.entries[1]!), false, 'the host keeps its own act');
+    assert.equal(prefersFork(byAnn, atAnn.theirs.entries[1]!), true, 'Ann takes the host’s');
   }
 });
 

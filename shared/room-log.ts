@@ -31,7 +31,8 @@ export interface RoomLog {
 export const MAX_LOG_ENTRIES = 2000;
 
 const hashOf = (label: string, bytes: Uint8Array): string => toBase64Url(derive(label, bytes, 32));
-const entryHash = (roomId: string, signed: SignedAct): string => hashOf('porch log entry', signedBytesOf(roomId, signed));
+/** The hash of the log once `signed` has joined it: cheap next to checking its signature. */
+export const entryHash = (roomId: string, signed: SignedAct): string => hashOf('porch log entry', signedBytesOf(roomId, signed));
 
 export function createLog(roomId: string, rules: RoomRules, maxEntries = MAX_LOG_ENTRIES): RoomLog {
   return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], state: initialRoomState, maxEntries, usage: noUsage };
@@ -134,17 +135,28 @@ function appendAll(log: RoomLog, batch: readonly SignedAct[]): { log: RoomLog; r
 }
 
 /**
- * Two histories that part at `at`: the one whose act there the host made wins, else the one whose
- * act there has the lower hash. Every member decides the same way, so two acts made at the same
- * moment settle on one order; the loser's author signs its act again on top of the winner.
+ * The act where a batch parts from our history, if it does, found by hashes alone: no signature
+ * is checked, so a fork nobody would take costs next to nothing however often it is sent.
+ */
+export function partingOf(log: RoomLog, batch: readonly SignedAct[]): SignedAct | null {
+  for (const signed of batch) {
+    if (signed.n >= log.entries.length) return null;
+    if (entryHash(log.roomId, signed) === log.heads[signed.n + 1]) continue;
+    return signed.prev === log.heads[signed.n] ? signed : null;
+  }
+  return null;
+}
+
+/**
+ * Two histories that part where `theirs` goes: the one whose act there the host made wins, else
+ * the one whose act there has the lower hash. Every member decides the same way, so two acts made
+ * at the same moment settle on one order; the loser's author signs its act again on top of the winner.
  * Callers apply this only to recent forks: history a member has held for a while is never rewritten.
  */
-export function prefersFork(ours: RoomLog, theirs: RoomLog, at: number): boolean {
-  const mine = ours.heads[at + 1];
-  const other = theirs.heads[at + 1];
-  if (other === undefined) return false;
+export function prefersFork(ours: RoomLog, theirs: SignedAct): boolean {
+  const mine = ours.entries[theirs.n];
   if (mine === undefined) return true;
-  const byHost = (log: RoomLog): boolean => log.entries[at]?.by === log.rules.hostKey;
-  if (byHost(ours) !== byHost(theirs)) return byHost(theirs);
-  return other < mine;
+  const byHost = (entry: SignedAct): boolean => entry.by === ours.rules.hostKey;
+  if (byHost(mine) !== byHost(theirs)) return byHost(theirs);
+  return entryHash(ours.roomId, theirs) < (ours.heads[theirs.n + 1] ?? '');
 }

@@ -1,16 +1,20 @@
 import type { Identity } from '../../shared/crypto.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
-import { append, createLog, headOf, merge, prefersFork, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { append, createLog, headOf, merge, partingOf, prefersFork, signNext, type RoomLog } from '../../shared/room-log.ts';
 import type { RoomRules } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
+import { assertNever } from '../../shared/result.ts';
+import { createLogServing } from './log-serving.ts';
 import type { Timers } from './timers.ts';
 
 /**
  * Keeps this member's copy of the room log (shared/room-log.ts) in step with the others'.
  * New acts go to every member as they happen. A newcomer learns how long the others' logs are
  * from their presence and asks one of them at a time for what it lacks, so a join costs one
- * copy of the log, not one per member. Members hold nothing the others cannot check.
+ * copy of the log, not one per member; what others ask of us is paced (log-serving.ts).
+ * Members hold nothing the others cannot check, and a claim nobody backs with acts stops
+ * keeping anyone waiting.
  */
 export interface LogSyncDeps {
   roomId: string;
@@ -55,10 +59,8 @@ export interface LogSync {
 export const SETTLE_MS = 5_000;
 /** Our own acts this recent are sent to a member introduced after we made them. */
 const RECENT_OWN_MS = 30_000;
-/** A request for missing acts that has not been answered by then is sent to someone else. */
+/** A request for missing acts that brings nothing for this long is sent to someone else. */
 const REQUEST_TIMEOUT_MS = 2_000;
-/** Serving a member its missing acts at most this often, so requests cannot be used to flood. */
-const SERVE_INTERVAL_MS = 1_000;
 
 export function createLogSync(deps: LogSyncDeps): LogSync {
   const selfKey = toBase64Url(deps.identity.publicKey);
@@ -66,13 +68,15 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   let log = createLog(deps.roomId, deps.rules, deps.maxEntries);
   /** When each entry joined our copy (local clock), to tell fresh forks from settled history. */
   let joinedAt: number[] = [];
-  const lengths = new Map<string, number>();
-  const served = new Map<string, number>();
+  /** How long each member says its log is: at most what a log holds. */
+  const claims = new Map<string, number>();
+  /** Members whose claim brought no acts when asked: it keeps nobody waiting until they send some. */
+  const hollow = new Set<string>();
+  /** The member we are asking, and when it last brought something. */
   let request: { peer: string; at: number } | null = null;
   /** Forks we already showed our side of, so two members that disagree never ping-pong. */
   const shownForks = new Set<string>();
-  /** Members that left a request unanswered (a hostile server may eat what they send us). */
-  const unanswered = new Set<string>();
+  const serving = createLogServing({ send: deps.send, log: () => log, keyOf: deps.keyOf, timers: deps.timers });
 
   function adopt(next: RoomLog, keep: number): void {
     joinedAt = [...joinedAt.slice(0, keep), ...next.entries.slice(keep).map(() => deps.timers.now())];
@@ -80,6 +84,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     deps.onChange(log);
   }
 
+  /** A few of our own acts, straight away: one as it happens, or those a member missed. */
   function share(entries: readonly SignedAct[], to: Iterable<string>): void {
     for (const peer of to) {
       for (let i = 0; i < entries.length; i += MAX_ACTS_PER_MESSAGE) {
@@ -106,53 +111,118 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     request = sent;
     trace(`log: asking ${peer} from ${from}`);
     deps.send(peer, { kind: 'acts-request', from });
-    deps.timers.after(REQUEST_TIMEOUT_MS, () => {
+    watch(sent);
+  }
+
+  /** A request is given up once it has brought nothing for a while; the member's claim then stops counting. */
+  function watch(sent: { peer: string; at: number }): void {
+    deps.timers.after(sent.at + REQUEST_TIMEOUT_MS - deps.timers.now(), () => {
       if (request !== sent) return;
+      if (deps.timers.now() - sent.at < REQUEST_TIMEOUT_MS) return watch(sent);
       request = null;
-      unanswered.add(peer);
+      if ((claims.get(sent.peer) ?? 0) > log.entries.length) spend(sent.peer);
       catchUp();
     });
   }
 
-  const behind = (): boolean => [...lengths.values()].some((length) => length > log.entries.length);
+  /**
+   * A stretch of a longer answer keeps the request alive; once it has all come, we ask on. An
+   * answer that brings nothing backs no claim (a liar could otherwise answer each request with an act we hold).
+   */
+  function answered(asked: { peer: string; at: number }, progress: boolean): void {
+    const ahead = (claims.get(asked.peer) ?? 0) > log.entries.length;
+    if (progress && ahead) {
+      asked.at = deps.timers.now();
+      return;
+    }
+    request = null;
+    if (!progress && ahead) spend(asked.peer);
+  }
+
+  function spend(peer: string): void {
+    trace(`log: ${peer} did not back its claim`);
+    hollow.add(peer);
+    claims.set(peer, log.entries.length);
+  }
+
+  const aheadOfUs = (): string[] => [...claims].filter(([peer, length]) => length > log.entries.length && !hollow.has(peer)).map(([peer]) => peer);
+  const behind = (): boolean => aheadOfUs().length > 0;
 
   function catchUp(): void {
     if (request && deps.timers.now() - request.at < REQUEST_TIMEOUT_MS) return;
-    const ahead = [...lengths].filter(([, length]) => length > log.entries.length).map(([peer]) => peer);
-    const next = ahead.find((peer) => !unanswered.has(peer)) ?? ahead[0];
+    const next = aheadOfUs()[0];
     if (next !== undefined) ask(next);
   }
 
-  function onFork(from: string, at: number, theirs: RoomLog): void {
-    const fromHost = deps.keyOf(from) === deps.rules.hostKey;
-    const fresh = deps.timers.now() - (joinedAt[at] ?? 0) < SETTLE_MS;
+  /** Whether we take a history that parts from ours with `theirs`, `length` acts long in all. */
+  function takes(from: string, theirs: SignedAct, length: number): boolean {
+    const at = theirs.n;
+    if (deps.keyOf(from) === deps.rules.hostKey) return true;
     // Where ours holds nothing but our own acts (say, a newcomer that stopped waiting for the log),
     // a longer history wins: our acts are simply made again on top of it.
     const onlyOurs = log.entries.slice(at).every((entry) => entry.by === selfKey);
-    const yieldToLonger = onlyOurs && theirs.entries.length > log.entries.length;
-    const adopted = fromHost || yieldToLonger || (fresh && prefersFork(log, theirs, at));
+    if (onlyOurs && length > log.entries.length) return true;
+    return deps.timers.now() - (joinedAt[at] ?? 0) < SETTLE_MS && prefersFork(log, theirs);
+  }
+
+  /** They may never hear of our history otherwise: show it to them once, and the same rule on their side settles the fork. */
+  function showOurs(from: string, at: number): void {
+    const told = `${from} ${at} ${headOf(log)}`;
+    if (shownForks.has(told)) return;
+    shownForks.add(told);
+    serving.serve(from, at);
+  }
+
+  /** Takes their history if the fork rule says so; true when it did. */
+  function onFork(from: string, theirs: RoomLog, at: number): boolean {
+    const first = theirs.entries[at];
+    const adopted = first !== undefined && takes(from, first, theirs.entries.length);
     trace(`log: fork at ${at} from ${from} (ours ${log.entries.length}, theirs ${theirs.entries.length}): ${adopted ? 'taking theirs' : 'keeping ours'}`);
     if (!adopted) {
-      // They may never hear of our history otherwise (say, it was made before they were introduced):
-      // show it to them once, and the same rule on their side settles the fork.
-      const told = `${from} ${at} ${headOf(log)}`;
-      if (!shownForks.has(told)) {
-        shownForks.add(told);
-        share(log.entries.slice(at), [from]);
-      }
-      return;
+      showOurs(from, at);
+      return false;
     }
     const dropped = log.entries.slice(at).filter((entry) => entry.by === selfKey);
     adopt(theirs, at);
     // Our acts that lost the race are made again on top of the winning history, if they still mean something.
     for (const entry of dropped) perform(entry.act);
+    return true;
+  }
+
+  /** Merges a batch; true when it brought us acts. */
+  function take(from: string, entries: readonly SignedAct[]): boolean {
+    // A fork we would not take anyway is set aside before any of its signatures is checked.
+    const parting = partingOf(log, entries);
+    const last = entries[entries.length - 1];
+    if (parting && last && !takes(from, parting, last.n + 1)) {
+      showOurs(from, parting.n);
+      return false;
+    }
+    const result = merge(log, entries);
+    trace(`log: ${entries.map((e) => e.act.type).join(',')} from ${from} at ${entries[0]?.n} → ${result.kind}${result.kind === 'extended' ? ` +${result.added}${result.reason ? ` (${result.reason})` : ''}` : ''}`);
+    switch (result.kind) {
+      case 'extended':
+        if (result.added > 0) adopt(result.log, log.entries.length);
+        if (result.reason === 'no-right' || result.reason === 'bad-signature' || result.reason === 'quota') deps.onRefused(from);
+        // A stretch that fits nowhere in our history: theirs parted from ours earlier; fetch it whole.
+        if (result.reason === 'not-next') ask(from, 0);
+        return result.added > 0;
+      case 'gap':
+        ask(from);
+        return false;
+      case 'fork':
+        if (result.refused > 0) deps.onRefused(from);
+        return onFork(from, result.theirs, result.at);
+      default:
+        return assertNever(result);
+    }
   }
 
   return {
     log: () => log,
     perform,
     onLength(peerId, length) {
-      lengths.set(peerId, length);
+      claims.set(peerId, Math.min(length, log.maxEntries));
       catchUp();
     },
     onIntroduced(peerId) {
@@ -164,45 +234,26 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     onActs(from, entries) {
       // Whoever sends acts holds at least that much of the log, whatever its presence said.
       const last = entries[entries.length - 1];
-      if (last && last.n + 1 > (lengths.get(from) ?? 0)) lengths.set(from, last.n + 1);
-      const result = merge(log, entries);
-      trace(`log: ${entries.map((e) => e.act.type).join(',')} from ${from} at ${entries[0]?.n} → ${result.kind}${result.kind === 'extended' ? ` +${result.added}${result.reason ? ` (${result.reason})` : ''}` : ''}`);
-      switch (result.kind) {
-        case 'extended':
-          if (result.added > 0) adopt(result.log, log.entries.length);
-          if (result.reason === 'no-right' || result.reason === 'bad-signature' || result.reason === 'quota') deps.onRefused(from);
-          // A stretch that fits nowhere in our history: theirs parted from ours earlier; fetch it whole.
-          if (result.reason === 'not-next') ask(from, 0);
-          break;
-        case 'gap':
-          ask(from);
-          break;
-        case 'fork':
-          if (result.refused > 0) deps.onRefused(from);
-          onFork(from, result.at, result.theirs);
-          break;
-      }
-      if (request?.peer === from) request = null;
-      unanswered.delete(from);
+      if (last && last.n + 1 > (claims.get(from) ?? 0)) claims.set(from, Math.min(last.n + 1, log.maxEntries));
+      const asked = request;
+      const progress = take(from, entries);
+      if (progress) hollow.delete(from);
+      if (asked?.peer === from && request === asked) answered(asked, progress);
       catchUp();
     },
     onRequest(from, index) {
-      const now = deps.timers.now();
-      if (now - (served.get(from) ?? -Infinity) < SERVE_INTERVAL_MS) return;
-      served.set(from, now);
       // One act they should already hold comes along, so a history that parted there shows as a fork.
-      const missing = log.entries.slice(Math.max(0, index - 1));
-      if (missing.length > 0) share(missing, [from]);
+      serving.serve(from, Math.max(0, index - 1));
     },
     onGone(peerId) {
-      lengths.delete(peerId);
-      served.delete(peerId);
-      unanswered.delete(peerId);
+      claims.delete(peerId);
+      hollow.delete(peerId);
+      serving.gone(peerId);
       if (request?.peer === peerId) request = null;
       catchUp();
     },
-    caughtUp: () => lengths.size > 0 && !behind(),
+    caughtUp: () => claims.size > 0 && !behind(),
     behind,
-    heardOfLog: () => lengths.size > 0,
+    heardOfLog: () => claims.size > 0,
   };
 }

@@ -1,0 +1,119 @@
+import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
+import type { RoomLog } from '../../shared/room-log.ts';
+import { mayEnter } from '../../shared/room-state.ts';
+import type { Timers } from './timers.ts';
+
+/**
+ * Sends members the stretches of our log they ask for (or that we show them at a fork), paced so
+ * that what others ask of us can never make us exceed the server's rate limit for our own
+ * connection (RATE_LIMIT_PER_S, 40 frames a second, bursts of 80), which would get us cut.
+ * All requesters together get at most SERVE_FRAMES_PER_S frames a second; each one, a full log's
+ * worth at once and then one frame a second. A newer request from a member replaces its older one.
+ * An identity that is not in the room (removed, or waiting in the lobby) gets one copy, however
+ * often it asks: enough for an honest one to learn where it stands, and no more.
+ */
+export interface LogServingDeps {
+  send(to: string, message: PeerMessage): void;
+  log(): RoomLog;
+  /** The identity key a member proved it holds, once introduced. */
+  keyOf(peerId: string): string | null;
+  timers: Timers;
+}
+
+export interface LogServing {
+  /** Sends `peerId` our log from index `from` on, as the budgets allow. */
+  serve(peerId: string, from: number): void;
+  gone(peerId: string): void;
+}
+
+/** A quarter of the server's per-connection rate, leaving the rest for signaling and our own acts. */
+export const SERVE_FRAMES_PER_S = 10;
+const SERVE_BURST = 20;
+const FRAMES_PER_REQUESTER_PER_S = 1;
+
+interface Bucket {
+  ready(): boolean;
+  take(): void;
+}
+
+/** Tokens refill at `ratePerS` up to `burst`; a frame goes out only while one is there. Kept in milliseconds of credit, so whole ticks add up exactly. */
+function bucket(ratePerS: number, burst: number, now: () => number): Bucket {
+  const perToken = 1000 / ratePerS;
+  let credit = burst * perToken;
+  let last = now();
+  return {
+    ready() {
+      const t = now();
+      credit = Math.min(burst * perToken, credit + t - last);
+      last = t;
+      return credit >= perToken;
+    },
+    take: () => void (credit -= perToken),
+  };
+}
+
+export function createLogServing(deps: LogServingDeps): LogServing {
+  const total = bucket(SERVE_FRAMES_PER_S, SERVE_BURST, deps.timers.now);
+  const perPeer = new Map<string, Bucket>();
+  /** Where each member's stretch goes on from. */
+  const pending = new Map<string, number>();
+  /** Identities outside the room that have had their one copy. */
+  const outsidersServed = new Set<string>();
+  let scheduled = false;
+
+  function sendNext(peer: string, from: number): void {
+    const entries = deps.log().entries.slice(from, from + MAX_ACTS_PER_MESSAGE);
+    const next = from + entries.length;
+    if (next >= deps.log().entries.length) pending.delete(peer);
+    else pending.set(peer, next);
+    if (entries.length > 0) deps.send(peer, { kind: 'acts', entries });
+  }
+
+  /** One frame per waiting member per round, while the budgets last; then again once tokens are back. */
+  function pump(): void {
+    let sent = true;
+    while (sent && pending.size > 0) {
+      sent = false;
+      for (const [peer, from] of [...pending]) {
+        const own = perPeer.get(peer);
+        if (!own || !total.ready() || !own.ready()) continue;
+        total.take();
+        own.take();
+        sendNext(peer, from);
+        sent = true;
+      }
+    }
+    if (pending.size === 0 || scheduled) return;
+    scheduled = true;
+    deps.timers.after(1000 / SERVE_FRAMES_PER_S, () => {
+      scheduled = false;
+      pump();
+    });
+  }
+
+  /** Whether to serve this identity (its key decides, not its connection, which it can renew). */
+  function admissible(key: string | null): boolean {
+    if (key === null) return false;
+    const log = deps.log();
+    if (mayEnter(log.state, log.rules, key)) return true;
+    if (outsidersServed.has(key)) return false;
+    outsidersServed.add(key);
+    return true;
+  }
+
+  return {
+    serve(peerId, from) {
+      if (from >= deps.log().entries.length || !admissible(deps.keyOf(peerId))) return;
+      if (!perPeer.has(peerId)) {
+        const fullLog = Math.ceil(deps.log().maxEntries / MAX_ACTS_PER_MESSAGE);
+        perPeer.set(peerId, bucket(FRAMES_PER_REQUESTER_PER_S, fullLog, deps.timers.now));
+      }
+      pending.set(peerId, from);
+      pump();
+    },
+    gone(peerId) {
+      pending.delete(peerId);
+      perPeer.delete(peerId);
+    },
+  };
+}
