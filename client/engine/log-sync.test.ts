@@ -432,3 +432,22 @@ test('a fork that cannot win is set aside without checking its acts, however oft
   assert.deepEqual(r.refused, [], 'nothing of it was checked');
   assert.deepEqual(r.stage('host').log().heads, base.heads);
 });
+
+test('a member that answers every request with acts we hold does not keep a newcomer waiting', () => {
+  const r = room(['host', 'liar', 'new']);
+  r.present.delete('new');
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  r.present.add('new');
+  r.stage('new').onActs('host', r.stage('host').log().entries);
+  const held = r.stage('host').log().entries;
+  Object.assign(r.lost, { from: 'liar', to: 'new' });
+  r.stage('new').onLength('liar', 2 ** 31);
+  assert.equal(r.stage('new').caughtUp(), false, 'at first the claim keeps it waiting');
+  for (let i = 0; i < 10 && !r.stage('new').caughtUp(); i++) {
+    r.stage('new').onActs('liar', held);
+    r.advance(500);
+    r.stage('new').onLength('liar', 2 ** 31);
+  }
+  assert.equal(r.stage('new').caughtUp(), true);
+});

@@ -126,17 +126,14 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   }
 
   /**
-   * A stretch of a longer answer keeps the request alive; once it has all come, we ask on. An
-   * answer that brings nothing backs no claim (a liar could otherwise answer each request with an act we hold).
+   * A stretch of a longer answer keeps the request alive, and once all of it has come we ask on.
+   * Only acts we lacked count: answering each request with an act we hold would otherwise keep
+   * a liar's claim alive forever.
    */
   function answered(asked: { peer: string; at: number }, progress: boolean): void {
-    const ahead = (claims.get(asked.peer) ?? 0) > log.entries.length;
-    if (progress && ahead) {
-      asked.at = deps.timers.now();
-      return;
-    }
-    request = null;
-    if (!progress && ahead) spend(asked.peer);
+    if (!progress) return;
+    if ((claims.get(asked.peer) ?? 0) > log.entries.length) asked.at = deps.timers.now();
+    else request = null;
   }
 
   function spend(peer: string): void {
