@@ -1,11 +1,18 @@
 import type { LinkCandidate } from '../../shared/topology.ts';
 import { EarlyPresence, type PresenceMessage } from './early-presence.ts';
+import { assertNever } from '../../shared/result.ts';
 import type { Rejection } from './sealed-codec.ts';
 
-/** How far a member's envelopes can be trusted, as shown next to them. */
-export type Security = 'ok' | 'unsecured' | 'key-changed';
+/**
+ * Whom a rejected envelope speaks against. Only the server (or the network before it) can make
+ * an envelope that does not decrypt, a genuine one re-stamped or re-routed (bad signature), or
+ * two keys under one peer id (ids are the server's to give): that is the server tampering, never
+ * the member it names. An envelope that decrypts but is malformed was sealed by a holder of the
+ * key, under a pair key the member itself: that is the member.
+ */
+export type Blame = 'server' | 'unsecured';
 
-/** Rejected envelopes from one peer before the person is told the connection is not secure. */
+/** Malformed envelopes from one peer before the person is told the connection is not secure. */
 const REJECTIONS_BEFORE_WARNING = 3;
 
 /**
@@ -40,7 +47,7 @@ export interface Membership {
   keepEarly(peerId: string, message: PresenceMessage): void;
   takeEarly(peerId: string): PresenceMessage | null;
   /** Counts a rejected envelope; returns the warning it now deserves, if any. */
-  reject(peerId: string, reason: Rejection): Security | null;
+  reject(peerId: string, reason: Rejection): Blame | null;
   clear(): void;
 }
 
@@ -93,12 +100,24 @@ export function createMembership(): Membership {
     keepEarly: (peerId, message) => early.keep(peerId, message),
     takeEarly: (peerId) => early.take(peerId),
     reject(peerId, reason) {
-      // Stale and replayed envelopes are the server repeating genuine ones: dropped, but not the peer's doing.
-      if (reason === 'stale' || reason === 'replayed') return null;
-      const count = (rejections.get(peerId) ?? 0) + 1;
-      rejections.set(peerId, count);
-      if (reason === 'key-changed') return 'key-changed';
-      return count >= REJECTIONS_BEFORE_WARNING ? 'unsecured' : null;
+      switch (reason) {
+        // Genuine envelopes late (a clock off by minutes, too) or again: dropped without a word.
+        case 'stale':
+        case 'replayed':
+          return null;
+        case 'unreadable':
+        case 'bad-signature':
+        case 'key-changed':
+          return 'server';
+        case 'malformed':
+        case 'bad-message': {
+          const count = (rejections.get(peerId) ?? 0) + 1;
+          rejections.set(peerId, count);
+          return count >= REJECTIONS_BEFORE_WARNING ? 'unsecured' : null;
+        }
+        default:
+          return assertNever(reason);
+      }
     },
     clear() {
       listed.clear();

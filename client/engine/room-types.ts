@@ -23,8 +23,8 @@ export interface Participant {
   speaking: boolean;
   /** From the identity key the person proved they hold; null until they introduced themselves. */
   safetyNumber: string | null;
-  /** 'unsecured': their envelopes keep failing checks; 'key-changed': a different identity tried to speak for them. */
-  security: 'ok' | 'unsecured' | 'key-changed';
+  /** 'unsecured': envelopes sealed under keys they hold keep failing checks (see membership.ts). */
+  security: 'ok' | 'unsecured';
   /** Their identity key (base64url), once introduced: what roles and bans refer to. */
   key: string | null;
   standing: StandingView;
@@ -47,6 +47,8 @@ export interface RoomView {
   selfSpeaking: boolean;
   /** Everyone else, in the order they became known. */
   participants: readonly Participant[];
+  /** Envelopes dropped that only the server (or the network) could have made: it is tampering. */
+  tampered: number;
   inputs: readonly AudioInput[];
   inputId: string | null;
   /** Our own identity key (base64url). */

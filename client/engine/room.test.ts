@@ -183,14 +183,14 @@ test('a title learned from a member fills in ours but never overwrites it', asyn
   assert.equal(session.state.get().title, 'Friday jam');
 });
 
-test('a box that does not open is ignored', async (t) => {
+test('a box that does not open changes nothing but the count of what the server tampered with', async (t) => {
   const { session, joinRoom, receiveBox, introduce } = setup(t);
   await joinRoom([HIGH]);
   introduce(HIGH, 'Grace');
   const before = session.state.get();
   receiveBox(HIGH, '{"kind":"presence","name":"Mallory","muted":false}');
   receiveBox(HIGH, 'not json');
-  assert.equal(session.state.get(), before);
+  assert.deepEqual(session.state.get(), { ...before, tampered: 2 });
 });
 
 test('a peer who left is removed and its link closed', async (t) => {
@@ -331,23 +331,24 @@ test("a participant's safety number comes from the key it introduced, and ours f
   assert.equal(participant(HIGH)?.security, 'ok');
 });
 
-test('a peer whose envelopes fail three times is marked unsecured', async (t) => {
-  const { joinRoom, introduce, receiveBox, participant, roomKey, sealedBy } = setup(t);
+/** Sealed under the sender's own keys, but no message a Porch client sends: a modified client's. */
+const NONSENSE = { kind: 'nonsense' } as unknown as PeerMessage;
+
+test('a member whose own sealed messages fail three times is marked unsecured', async (t) => {
+  const { session, joinRoom, introduce, receive, participant } = setup(t);
   await joinRoom([HIGH]);
   introduce(HIGH, 'Grace');
-  const signal: PeerMessage = { kind: 'signal', conn: 'conn_0001', data: OFFER };
-  receiveBox(HIGH, 'garbage');
-  assert.equal(participant(HIGH)?.security, 'ok');
-  receiveBox(HIGH, remotePeer(HIGH, randomBytes(32)).codec.seal(SELF, { kind: 'presence', name: 'Out', muted: false }));
+  receive(HIGH, NONSENSE);
+  receive(HIGH, NONSENSE);
   assert.equal(participant(HIGH)?.security, 'ok', 'two failures are not yet a warning');
-  // Another codec under HIGH's id, pair-encrypting to us with its own session key.
-  receiveBox(HIGH, sealedBy(remotePeer(HIGH, roomKey), signal));
+  receive(HIGH, NONSENSE);
   assert.equal(participant(HIGH)?.security, 'unsecured');
   assert.equal(participant(HIGH)?.name, 'Grace');
+  assert.equal(session.state.get().tampered, 0, 'nothing here is the server\'s doing');
 });
 
 test('replayed and stale boxes are dropped without counting toward unsecured', async (t) => {
-  const { joinRoom, introduce, receive, receiveBox, participant, peer } = setup(t);
+  const { session, joinRoom, introduce, receive, receiveBox, participant, peer } = setup(t);
   t.after(() => (remoteClock.skewMs = 0));
   await joinRoom([HIGH]);
   introduce(HIGH, 'Grace');
@@ -371,23 +372,25 @@ test('replayed and stale boxes are dropped without counting toward unsecured', a
   remoteClock.skewMs = 0;
   assert.equal(participant(HIGH)?.name, 'Grace H.');
   assert.equal(participant(HIGH)?.security, 'ok');
+  assert.equal(session.state.get().tampered, 0);
   // Two real failures after all that are still not three.
-  receiveBox(HIGH, 'garbage');
-  receiveBox(HIGH, 'garbage');
+  receive(HIGH, NONSENSE);
+  receive(HIGH, NONSENSE);
   assert.equal(participant(HIGH)?.security, 'ok');
-  receiveBox(HIGH, 'garbage');
+  receive(HIGH, NONSENSE);
   assert.equal(participant(HIGH)?.security, 'unsecured');
 });
 
-test('another identity introducing itself under a known peer id marks it key-changed and changes nothing else', async (t) => {
-  const { joinRoom, introduce, receive, receiveBox, participant, peer, roomKey, links, sealedBy } = setup(t);
+test('another identity introducing itself under a known peer id is the server tampering, and changes nothing else', async (t) => {
+  const { session, joinRoom, introduce, receive, receiveBox, participant, peer, roomKey, links, sealedBy } = setup(t);
   await joinRoom([LOW]);
   introduce(LOW, 'Lin');
   const impostor = remotePeer(LOW, roomKey);
   // Past Lin's sequence numbers, so the only thing wrong is the key.
   for (let i = 0; i < 5; i++) impostor.codec.seal('*', { kind: 'presence', name: 'x', muted: false });
   receiveBox(LOW, impostor.codec.seal('*', { kind: 'presence', name: 'Not Lin', muted: true }));
-  assert.equal(participant(LOW)?.security, 'key-changed');
+  assert.equal(session.state.get().tampered, 1);
+  assert.equal(participant(LOW)?.security, 'ok');
   assert.equal(participant(LOW)?.name, 'Lin');
   assert.equal(participant(LOW)?.muted, false);
   assert.equal(participant(LOW)?.safetyNumber, safetyNumberOf(peer(LOW).identity.publicKey));
@@ -399,19 +402,19 @@ test('another identity introducing itself under a known peer id marks it key-cha
   assert.deepEqual(links[0]?.received, [OFFER]);
 });
 
-test("Lin's own identity with a new session key under her peer id is key-changed as well", async (t) => {
-  const { joinRoom, introduce, receiveBox, participant, peer, roomKey } = setup(t);
+test("Lin's own identity with a new session key under her peer id is refused as the server's doing as well", async (t) => {
+  const { session, joinRoom, introduce, receiveBox, participant, peer, roomKey } = setup(t);
   await joinRoom([LOW]);
   introduce(LOW, 'Lin');
   const second = remotePeer(LOW, roomKey, peer(LOW).identity);
   for (let i = 0; i < 5; i++) second.codec.seal('*', { kind: 'presence', name: 'x', muted: false });
   receiveBox(LOW, second.codec.seal('*', { kind: 'presence', name: 'Lin 2', muted: true }));
-  assert.equal(participant(LOW)?.security, 'key-changed');
+  assert.equal(session.state.get().tampered, 1);
   assert.equal(participant(LOW)?.name, 'Lin');
 });
 
 test('forged, re-routed, unintroduced or garbage boxes never create a link', async (t) => {
-  const { links, joinRoom, receive, receiveBox, participant, peer, roomKey, sealedBy } = setup(t);
+  const { session, links, joinRoom, receive, receiveBox, participant, peer, roomKey, sealedBy } = setup(t);
   await joinRoom([LOW, HIGH]);
   const offer: PeerMessage = { kind: 'signal', conn: 'conn_from_low', data: OFFER };
   // LOW offers before introducing itself: we hold no pair key for it.
@@ -424,8 +427,8 @@ test('forged, re-routed, unintroduced or garbage boxes never create a link', asy
   // HIGH's offer re-routed as LOW's.
   receiveBox(LOW, peer(HIGH).codec.seal(SELF, offer));
   assert.equal(links.length, 0);
-  assert.equal(participant(LOW)?.security, 'unsecured');
-  assert.equal(participant(LOW)?.safetyNumber ?? null, null);
+  assert.equal(participant(LOW), undefined, 'failing checks makes nobody appear');
+  assert.equal(session.state.get().tampered, 5);
   // An offer from a different codec under LOW's id after LOW introduced itself.
   receive(LOW, { kind: 'presence', name: 'Lin', muted: false }, '*');
   receiveBox(LOW, sealedBy(remotePeer(LOW, roomKey), offer));
@@ -448,3 +451,34 @@ test(
     assert.equal(links.length, 0);
   },
 );
+
+test('envelopes only the server can forge warn about the server and never mark the member they claim to come from', async (t) => {
+  const { session, joinRoom, introduce, receiveBox, participant, peer, roomKey } = setup(t);
+  await joinRoom([LOW, HIGH]);
+  introduce(LOW, 'Lin');
+  introduce(HIGH, 'Grace');
+  // A box the server cannot open made up, then bit-flipped under LOW's id.
+  receiveBox(LOW, 'garbage');
+  receiveBox(LOW, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+  // HIGH's genuine introduction re-stamped as LOW's: the signature covers the sender's id.
+  receiveBox(LOW, peer(HIGH).codec.seal('*', { kind: 'presence', name: 'Grace', muted: false }));
+  // Another member's client given LOW's peer id by the server: a second key under one id.
+  const second = remotePeer(LOW, roomKey);
+  for (let i = 0; i < 5; i++) second.codec.seal('*', { kind: 'presence', name: 'x', muted: false });
+  receiveBox(LOW, second.codec.seal('*', { kind: 'presence', name: 'Not Lin', muted: true }));
+  assert.equal(participant(LOW)?.security, 'ok');
+  assert.equal(participant(LOW)?.name, 'Lin');
+  assert.equal(participant(HIGH)?.security, 'ok');
+  assert.equal(session.state.get().tampered, 4);
+});
+
+test('a peer the server lists whose envelopes all fail checks never shows up as a person', async (t) => {
+  const { session, joinRoom, introduce, receiveBox, participant, peer } = setup(t);
+  await joinRoom([HIGH, STRANGER]);
+  introduce(HIGH, 'Grace');
+  receiveBox(STRANGER, 'garbage');
+  receiveBox(STRANGER, peer(HIGH).codec.seal('*', { kind: 'presence', name: 'Mallory', muted: false }));
+  receiveBox(STRANGER, remotePeer(STRANGER, randomBytes(32)).codec.seal('*', { kind: 'presence', name: 'Mallory', muted: false }));
+  assert.equal(participant(STRANGER), undefined);
+  assert.deepEqual(session.state.get().participants.map((p) => p.name), ['Grace']);
+});

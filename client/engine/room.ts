@@ -195,8 +195,10 @@ function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participant
       if (membership.isPresent(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standing(key) });
     },
     onRejected: (peerId, reason) => {
-      const security = membership.reject(peerId, reason);
-      if (security) participants.patch(peerId, { security });
+      const blame = membership.reject(peerId, reason);
+      if (blame === 'server') state.update((s) => ({ ...s, tampered: s.tampered + 1 }));
+      // Only someone already shown is marked: failing checks never makes anyone appear.
+      else if (blame === 'unsecured' && state.get().participants.some((p) => p.id === peerId)) participants.patch(peerId, { security: blame });
     },
   });
 }
@@ -277,6 +279,7 @@ function initialView(deps: RoomDeps, selfKey: string, rules: RoomRules): RoomVie
     safetyNumber: safetyNumberOf(deps.identity.publicKey),
     selfSpeaking: false,
     participants: [],
+    tampered: 0,
     inputs: [],
     inputId: null,
     selfKey,

@@ -36,6 +36,7 @@ function seen(room: Partial<RoomState>, { self = SELF, settled = true, annKey = 
     safetyNumber: '',
     selfSpeaking: false,
     participants: [ann],
+    tampered: 0,
     inputs: [],
     inputId: null,
     selfKey: self,

@@ -19,6 +19,7 @@ const JOINED: RoomView = {
   safetyNumber: '12345 67890 12345 67890',
   selfSpeaking: false,
   participants: [],
+  tampered: 0,
   inputs: [],
   inputId: null,
   selfKey: SELF_KEY,
@@ -136,9 +137,11 @@ test('a person whose envelopes keep failing checks is named in a warning', () =>
   assert.match(lines[0]?.text ?? '', /connection to Grace could not be secured/);
 });
 
-test('a person whose identity changed mid-room is flagged', () => {
-  const lines = statusLines(state({ participants: [{ ...peer('connected'), security: 'key-changed' }] }));
-  assert.match(lines[0]?.text ?? '', /Grace's identity changed/);
+test('messages only the server could have tampered with are blamed on the server, counted', () => {
+  assert.deepEqual(statusLines(state({ tampered: 1 })), [
+    { tone: 'bad', text: 'The room server is tampering with this room: 1 message it delivered was altered, forged or misrouted, and dropped. The people here did not send it.' },
+  ]);
+  assert.match(statusLines(state({ tampered: 4, participants: [peer('connected')] }))[0]?.text ?? '', /^The room server is tampering with this room: 4 messages it delivered were/);
 });
 
 const LISTENER_KEY = 'L'.repeat(43);

@@ -62,11 +62,13 @@ export function statusLines(state: RoomView): StatusLine[] {
           : `${n} changes to the room were ignored: they were signed by someone without the right.`,
     });
   }
+  if (state.tampered > 0) {
+    const [what, it] = state.tampered === 1 ? ['1 message it delivered was', 'it'] : [`${state.tampered} messages it delivered were`, 'them'];
+    lines.push({ tone: 'bad', text: `The room server is tampering with this room: ${what} altered, forged or misrouted, and dropped. The people here did not send ${it}.` });
+  }
   for (const p of state.participants) {
     if (p.security === 'unsecured') {
       lines.push({ tone: 'bad', text: `The connection to ${p.name} could not be secured: their messages fail security checks and are dropped.` });
-    } else if (p.security === 'key-changed') {
-      lines.push({ tone: 'bad', text: `${p.name}'s identity changed mid-room. Messages under the new identity are refused.` });
     }
   }
   if (state.microphone === 'denied') {
@@ -86,9 +88,8 @@ export const connectionLabel: Record<ConnectionView, string> = {
   failed: 'Connection failed — retrying',
 };
 
-export const securityLabel: Record<'unsecured' | 'key-changed', string> = {
+export const securityLabel: Record<'unsecured', string> = {
   unsecured: 'Not secure',
-  'key-changed': 'Identity changed',
 };
 
 export interface Liveness {
