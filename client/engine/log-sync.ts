@@ -5,6 +5,7 @@ import { append, createLog, headOf, merge, partingOf, prefersFork, signNext, typ
 import type { RoomRules } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { assertNever } from '../../shared/result.ts';
+import { createCatchUp } from './log-catch-up.ts';
 import { createLogServing } from './log-serving.ts';
 import type { Timers } from './timers.ts';
 
@@ -59,8 +60,6 @@ export interface LogSync {
 export const SETTLE_MS = 5_000;
 /** Our own acts this recent are sent to a member introduced after we made them. */
 const RECENT_OWN_MS = 30_000;
-/** A request for missing acts that brings nothing for this long is sent to someone else. */
-const REQUEST_TIMEOUT_MS = 2_000;
 
 export function createLogSync(deps: LogSyncDeps): LogSync {
   const selfKey = toBase64Url(deps.identity.publicKey);
@@ -68,15 +67,10 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   let log = createLog(deps.roomId, deps.rules, deps.maxEntries);
   /** When each entry joined our copy (local clock), to tell fresh forks from settled history. */
   let joinedAt: number[] = [];
-  /** How long each member says its log is: at most what a log holds. */
-  const claims = new Map<string, number>();
-  /** Members whose claim brought no acts when asked: it keeps nobody waiting until they send some. */
-  const hollow = new Set<string>();
-  /** The member we are asking, and when it last brought something. */
-  let request: { peer: string; at: number } | null = null;
   /** Forks we already showed our side of, so two members that disagree never ping-pong. */
   const shownForks = new Set<string>();
   const serving = createLogServing({ send: deps.send, log: () => log, keyOf: deps.keyOf, timers: deps.timers });
+  const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => log.entries.length, capacity: () => log.maxEntries, trace });
 
   function adopt(next: RoomLog, keep: number): void {
     joinedAt = [...joinedAt.slice(0, keep), ...next.entries.slice(keep).map(() => deps.timers.now())];
@@ -102,53 +96,6 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     share([signed], deps.members());
     adopt(result.log, log.entries.length);
     return true;
-  }
-
-  function ask(peer: string, from = log.entries.length): void {
-    const now = deps.timers.now();
-    if (request && request.peer !== peer && now - request.at < REQUEST_TIMEOUT_MS) return;
-    const sent = { peer, at: now };
-    request = sent;
-    trace(`log: asking ${peer} from ${from}`);
-    deps.send(peer, { kind: 'acts-request', from });
-    watch(sent);
-  }
-
-  /** A request is given up once it has brought nothing for a while; the member's claim then stops counting. */
-  function watch(sent: { peer: string; at: number }): void {
-    deps.timers.after(sent.at + REQUEST_TIMEOUT_MS - deps.timers.now(), () => {
-      if (request !== sent) return;
-      if (deps.timers.now() - sent.at < REQUEST_TIMEOUT_MS) return watch(sent);
-      request = null;
-      if ((claims.get(sent.peer) ?? 0) > log.entries.length) spend(sent.peer);
-      catchUp();
-    });
-  }
-
-  /**
-   * A stretch of a longer answer keeps the request alive, and once all of it has come we ask on.
-   * Only acts we lacked count: answering each request with an act we hold would otherwise keep
-   * a liar's claim alive forever.
-   */
-  function answered(asked: { peer: string; at: number }, progress: boolean): void {
-    if (!progress) return;
-    if ((claims.get(asked.peer) ?? 0) > log.entries.length) asked.at = deps.timers.now();
-    else request = null;
-  }
-
-  function spend(peer: string): void {
-    trace(`log: ${peer} did not back its claim`);
-    hollow.add(peer);
-    claims.set(peer, log.entries.length);
-  }
-
-  const aheadOfUs = (): string[] => [...claims].filter(([peer, length]) => length > log.entries.length && !hollow.has(peer)).map(([peer]) => peer);
-  const behind = (): boolean => aheadOfUs().length > 0;
-
-  function catchUp(): void {
-    if (request && deps.timers.now() - request.at < REQUEST_TIMEOUT_MS) return;
-    const next = aheadOfUs()[0];
-    if (next !== undefined) ask(next);
   }
 
   /** Whether we take a history that parts from ours with `theirs`, `length` acts long in all. */
@@ -202,10 +149,10 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
         if (result.added > 0) adopt(result.log, log.entries.length);
         if (result.reason === 'no-right' || result.reason === 'bad-signature' || result.reason === 'quota') deps.onRefused(from);
         // A stretch that fits nowhere in our history: theirs parted from ours earlier; fetch it whole.
-        if (result.reason === 'not-next') ask(from, 0);
+        if (result.reason === 'not-next') catchUp.ask(from, 0);
         return result.added > 0;
       case 'gap':
-        ask(from);
+        catchUp.ask(from);
         return false;
       case 'fork':
         if (result.refused > 0) deps.onRefused(from);
@@ -218,10 +165,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   return {
     log: () => log,
     perform,
-    onLength(peerId, length) {
-      claims.set(peerId, Math.min(length, log.maxEntries));
-      catchUp();
-    },
+    onLength: catchUp.claim,
     onIntroduced(peerId) {
       // Acts we made before this member was introduced could not be sent to it: send our recent ones now.
       const since = deps.timers.now() - RECENT_OWN_MS;
@@ -229,28 +173,21 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       if (recent.length > 0) share(recent, [peerId]);
     },
     onActs(from, entries) {
-      // Whoever sends acts holds at least that much of the log, whatever its presence said.
       const last = entries[entries.length - 1];
-      if (last && last.n + 1 > (claims.get(from) ?? 0)) claims.set(from, Math.min(last.n + 1, log.maxEntries));
-      const asked = request;
-      const progress = take(from, entries);
-      if (progress) hollow.delete(from);
-      if (asked?.peer === from && request === asked) answered(asked, progress);
-      catchUp();
+      if (last) catchUp.atLeast(from, last.n + 1);
+      const round = catchUp.begin(from);
+      catchUp.end(round, take(from, entries));
     },
     onRequest(from, index) {
       // One act they should already hold comes along, so a history that parted there shows as a fork.
       serving.serve(from, Math.max(0, index - 1));
     },
     onGone(peerId) {
-      claims.delete(peerId);
-      hollow.delete(peerId);
       serving.gone(peerId);
-      if (request?.peer === peerId) request = null;
-      catchUp();
+      catchUp.gone(peerId);
     },
-    caughtUp: () => claims.size > 0 && !behind(),
-    behind,
-    heardOfLog: () => claims.size > 0,
+    caughtUp: catchUp.caughtUp,
+    behind: catchUp.behind,
+    heardOfLog: catchUp.heardOfLog,
   };
 }
