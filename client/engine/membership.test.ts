@@ -18,16 +18,16 @@ test('links start with members that presented themselves; their keys count as pr
   m.welcome(['ann', 'ben']);
   m.introduce('ann', 'KEY-ANN');
   m.introduce('ben', 'KEY-BEN');
-  assert.equal(m.present('ann'), true);
-  assert.equal(m.present('ann'), false, 'only the first presence counts as new');
+  assert.equal(m.markPresented('ann'), true);
+  assert.equal(m.markPresented('ann'), false, 'only the first presence counts as new');
   assert.deepEqual(m.candidates(), [
     { peer: 'ann', key: 'KEY-ANN', presented: true },
     { peer: 'ben', key: 'KEY-BEN', presented: false },
   ]);
-  assert.deepEqual([...m.presentKeys('KEY-SELF')], ['KEY-SELF'], 'ann may be an old introduction replayed');
+  assert.deepEqual([...m.presentedKeys('KEY-SELF')], ['KEY-SELF'], 'ann may be an old introduction replayed');
   m.confirm('ann');
-  assert.deepEqual([...m.presentKeys('KEY-SELF')].sort(), ['KEY-ANN', 'KEY-SELF']);
-  m.present('ben');
+  assert.deepEqual([...m.presentedKeys('KEY-SELF')].sort(), ['KEY-ANN', 'KEY-SELF']);
+  m.markPresented('ben');
   assert.equal(m.allPresented(), false);
   m.confirm('ben');
   assert.equal(m.allPresented(), true);
@@ -53,7 +53,7 @@ test('a reconnect replaces who is listed but keeps the keys members proved', () 
   m.welcome(['ann']);
   m.introduce('ann', 'KEY-ANN');
   m.welcome(['ben']);
-  assert.equal(m.isPresent('ann'), false);
+  assert.equal(m.isListed('ann'), false);
   assert.equal(m.keyOf('ann'), 'KEY-ANN');
   m.arrive('ann');
   assert.deepEqual(m.reachable(), ['ann']);
@@ -85,7 +85,7 @@ test('leaving forgets presence and rejections, so someone coming back starts afr
   const m = createMembership();
   m.welcome(['ann']);
   m.introduce('ann', 'KEY-ANN');
-  m.present('ann');
+  m.markPresented('ann');
   m.reject('ann', 'bad-message');
   m.reject('ann', 'bad-message');
   m.depart('ann');
@@ -101,8 +101,8 @@ test('however many peers the server lists, a member keeps no more than a room ca
   for (const id of ids.slice(600)) m.arrive(id);
   for (const id of ids) m.introduce(id, `KEY-${id}`);
   assert.equal(m.reachable().length, MAX_LISTED);
-  assert.equal(m.isPresent('peer999'), false);
+  assert.equal(m.isListed('peer999'), false);
   m.depart('peer0');
   m.arrive('peer999');
-  assert.equal(m.isPresent('peer999'), true, 'a place freed is a place taken');
+  assert.equal(m.isListed('peer999'), true, 'a place freed is a place taken');
 });

@@ -23,7 +23,7 @@ const REJECTIONS_BEFORE_WARNING = 3;
 
 /**
  * Who is in the room, as far as this member knows: the one place that tracks it.
- * - present: the server lists them (established links outlive signaling outages, so a
+ * - listed: the server lists them (established links outlive signaling outages, so a
  *   reconnect replaces this list and nothing else);
  * - introduced: they proved the identity key they hold (kept across reconnects);
  * - presented: we have taken their signed presence; links start only after it;
@@ -34,17 +34,17 @@ const REJECTIONS_BEFORE_WARNING = 3;
  * - rejections: envelopes of theirs that failed checks, for the security warning.
  */
 export interface Membership {
-  /** The server's list on (re)joining: replaces who is present. */
+  /** The server's list on (re)joining: replaces who is listed. */
   welcome(peers: readonly string[]): void;
   /** Lists a member who arrived; false when the room is already as full as a room can be. */
   arrive(peerId: string): boolean;
   /** Gone from the room: everything about them is forgotten but their identity key. */
   depart(peerId: string): void;
-  isPresent(peerId: string): boolean;
+  isListed(peerId: string): boolean;
   introduce(peerId: string, key: string): void;
   keyOf(peerId: string): string | null;
   /** Marks their presence as taken; true the first time. */
-  present(peerId: string): boolean;
+  markPresented(peerId: string): boolean;
   isPresented(peerId: string): boolean;
   confirm(peerId: string): void;
   isConfirmed(peerId: string): boolean;
@@ -57,7 +57,7 @@ export interface Membership {
   /** Present and introduced, for the topology. */
   candidates(): LinkCandidate[];
   /** The identity keys of everyone confirmed and presented here, ours included. */
-  presentKeys(selfKey: string): Set<string>;
+  presentedKeys(selfKey: string): Set<string>;
   /** Whether every present member has presented itself and is confirmed. */
   allPresented(): boolean;
   keepEarly(peerId: string, message: PresenceMessage): void;
@@ -103,10 +103,10 @@ export function createMembership(): Membership {
       rejections.delete(peerId);
       early.forget(peerId);
     },
-    isPresent: (peerId) => listed.has(peerId),
+    isListed: (peerId) => listed.has(peerId),
     introduce: (peerId, key) => void keys.set(peerId, key),
     keyOf: (peerId) => keys.get(peerId) ?? null,
-    present(peerId) {
+    markPresented(peerId) {
       if (presented.has(peerId)) return false;
       presented.add(peerId);
       return true;
@@ -124,7 +124,7 @@ export function createMembership(): Membership {
     },
     reachable: () => introduced().map(({ peer }) => peer),
     candidates: () => introduced().map(({ peer, key }) => ({ peer, key, presented: presented.has(peer) })),
-    presentKeys(selfKey) {
+    presentedKeys(selfKey) {
       const here = new Set([selfKey]);
       for (const { peer, key } of introduced()) if (presented.has(peer) && confirmed.has(peer)) here.add(key);
       return here;

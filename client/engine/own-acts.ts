@@ -58,7 +58,7 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
   function keepOrder(): void {
     const room = logSync.log().state;
     if (selfKey === rules.hostKey && room.standIn !== null) logSync.perform({ type: 'host-returns' });
-    else if (shouldStandIn(room, rules, membership.presentKeys(selfKey), selfKey)) logSync.perform({ type: 'stand-in' });
+    else if (shouldStandIn(room, rules, membership.presentedKeys(selfKey), selfKey)) logSync.perform({ type: 'stand-in' });
   }
 
   return {

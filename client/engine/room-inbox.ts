@@ -55,7 +55,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
   function onPeerMessage(from: string, box: string): void {
     const message = deps.codec.open(from, box);
     if (!message) return;
-    const present = membership.isPresent(from);
+    const present = membership.isListed(from);
     if (present) showConfirmed(from);
     switch (message.kind) {
       case 'presence':
@@ -84,7 +84,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
     if (key !== null && deps.room().banned.includes(key)) return;
     if (!membership.isConfirmed(from)) {
       membership.keepUnconfirmed(from, message);
-      if (membership.present(from)) deps.refresh();
+      if (membership.markPresented(from)) deps.refresh();
       return;
     }
     show(from, message, key);
@@ -97,7 +97,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
 
   function show(from: string, message: PresenceMessage, key: string | null): void {
     if (!participants.has(from)) logSync.onIntroduced(from);
-    membership.present(from);
+    membership.markPresented(from);
     participants.show(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key, deps.selfKey) });
     if (message.title && !state.get().title) state.update((s) => ({ ...s, title: message.title ?? '' }));
     if (message.log !== undefined) logSync.onLength(from, message.log);
@@ -115,7 +115,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         membership.welcome(frame.peers);
         state.update((s) => ({ ...s, phase: 'joined', selfId: frame.peer }));
         media.start(frame.peer, frame.ice);
-        media.prune(membership.isPresent);
+        media.prune(membership.isListed);
         // Links start only once a member has introduced itself with a valid, signed presence.
         deps.sendTo('*', deps.presence());
         deps.codec.announced(frame.peers);
@@ -123,7 +123,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         deps.ownActs.welcomed(frame.peers.length);
         deps.refresh();
         // Whoever left while we were away, and held no link with us, is gone.
-        for (const p of state.get().participants) if (!membership.isPresent(p.id) && !media.linked(p.id)) participants.remove(p.id);
+        for (const p of state.get().participants) if (!membership.isListed(p.id) && !media.linked(p.id)) participants.remove(p.id);
         return;
       case 'joined':
         if (!membership.arrive(frame.peer)) return;

@@ -36,7 +36,7 @@ export interface RoomMedia {
   /** Links may start once the server has given us our id. */
   start(selfId: string, iceServers: readonly IceServer[]): void;
   /** Forgets members no longer present whose links are not up. */
-  prune(isPresent: (peerId: string) => boolean): void;
+  prune(isListed: (peerId: string) => boolean): void;
   /**
    * Brings links, sends, playback and capture in line with the topology. A link that is up with
    * someone the server does not list (it, or we, just reconnected) lasts until it closes or they
@@ -96,7 +96,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
         timers: deps.timers,
       });
     },
-    prune: (isPresent) => mesh?.prune(isPresent),
+    prune: (isListed) => mesh?.prune(isListed),
     apply(next, onStage) {
       const kept = new Map(next);
       for (const peer of mesh?.peers() ?? []) {

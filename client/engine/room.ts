@@ -52,7 +52,7 @@ export function createRoom(deps: RoomDeps): Room {
     standing: (key) => standingOf(room(), rules, key, selfKey),
     // Whoever introduces itself gets our presence back, sealed for its visit: what confirms us to it.
     answer: (peerId) => {
-      if (phase() === 'joined' && membership.isPresent(peerId)) sendTo(peerId, presence());
+      if (phase() === 'joined' && membership.isListed(peerId)) sendTo(peerId, presence());
     },
   });
   const logSync = createLogSync({
@@ -84,7 +84,7 @@ export function createRoom(deps: RoomDeps): Room {
   });
   const mayLinkWith = (peerId: string): boolean => {
     const key = membership.keyOf(peerId);
-    return key !== null && membership.isPresent(peerId) && mayLink(room(), rules, selfKey, key);
+    return key !== null && membership.isListed(peerId) && mayLink(room(), rules, selfKey, key);
   };
   const media = wireMedia(deps, { timers, state, membership, participants, sendTo, active: inRoom, mayLink: mayLinkWith });
   const speaking = showSpeaking(state, timers, () => ({ self: deps.microphone.level(), remote: media.audioLevels() }));
@@ -102,7 +102,7 @@ export function createRoom(deps: RoomDeps): Room {
     const current = room();
     if (current.banned.includes(selfKey)) return teardown('removed');
     if (current.ended) return teardown('ended');
-    const present = membership.presentKeys(selfKey);
+    const present = membership.presentedKeys(selfKey);
     const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, actingHost: actingHostOf(current, rules, present) });
     state.update((s) => ({
       ...s,
@@ -161,7 +161,7 @@ export function createRoom(deps: RoomDeps): Room {
     perform(act) {
       if (phase() !== 'joined') return false;
       // Locking keeps everyone already here in: only newcomers wait in the lobby.
-      const admit = [...membership.presentKeys(selfKey)].filter((key) => key !== selfKey).slice(0, MAX_ADMITTED_AT_LOCK);
+      const admit = [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey).slice(0, MAX_ADMITTED_AT_LOCK);
       return logSync.perform(act.type === 'lock' ? { ...act, admit } : act);
     },
     react(emoji) {
@@ -203,14 +203,14 @@ function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participant
     onIntroduced: (peerId, publicKey) => {
       const key = toBase64Url(publicKey);
       membership.introduce(peerId, key);
-      if (membership.isPresent(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standing(key) });
+      if (membership.isListed(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standing(key) });
       answer(peerId);
     },
     onConfirmed: (peerId) => membership.confirm(peerId),
     onRejected: (peerId, reason) => {
       const blame = membership.reject(peerId, reason);
       if (blame === 'server') state.update((s) => ({ ...s, tampered: s.tampered + 1 }));
-      else if (blame === 'unsecured' && membership.isPresent(peerId)) participants.patch(peerId, { security: blame });
+      else if (blame === 'unsecured' && membership.isListed(peerId)) participants.patch(peerId, { security: blame });
     },
   });
 }
@@ -234,7 +234,7 @@ function wireMedia(deps: RoomDeps, { timers, state, membership, participants, se
     microphone: deps.microphone,
     muted: () => state.get().muted,
     active,
-    isListed: membership.isPresent,
+    isListed: membership.isListed,
     mayLink,
     sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
     newConnId: () => toBase64Url(deps.randomBytes(12)),
@@ -242,7 +242,7 @@ function wireMedia(deps: RoomDeps, { timers, state, membership, participants, se
     onConnection: (peerId, connection) => participants.patch(peerId, { connection }),
     // A member we unlinked (lobby, removal, a speaker back in the audience) stays shown while it is in the room.
     onUnlinked: (peerId) => {
-      if (!membership.isPresent(peerId)) participants.remove(peerId);
+      if (!membership.isListed(peerId)) participants.remove(peerId);
       else participants.patch(peerId, { connection: 'unlinked' });
     },
   });
