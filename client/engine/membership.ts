@@ -12,12 +12,6 @@ import type { Rejection } from './sealed-codec.ts';
  */
 export type Blame = 'server' | 'unsecured';
 
-/**
- * Peers listed at once, whatever the server says: twice the server's default room capacity (50),
- * so that a server inventing arrivals cannot grow what a member keeps without bound.
- */
-export const MAX_LISTED = 100;
-
 /** Malformed envelopes from one peer before the person is told the connection is not secure. */
 const REJECTIONS_BEFORE_WARNING = 3;
 
@@ -36,8 +30,7 @@ const REJECTIONS_BEFORE_WARNING = 3;
 export interface Membership {
   /** The server's list on (re)joining: replaces who is listed. */
   welcome(peers: readonly string[]): void;
-  /** Lists a member who arrived; false when the room is already as full as a room can be. */
-  arrive(peerId: string): boolean;
+  arrive(peerId: string): void;
   /** Gone from the room: everything about them is forgotten but their identity key. */
   depart(peerId: string): void;
   isListed(peerId: string): boolean;
@@ -89,13 +82,9 @@ export function createMembership(): Membership {
   return {
     welcome(peers) {
       listed.clear();
-      for (const peer of peers.slice(0, MAX_LISTED)) listed.add(peer);
+      for (const peer of peers) listed.add(peer);
     },
-    arrive(peerId) {
-      if (listed.size >= MAX_LISTED && !listed.has(peerId)) return false;
-      listed.add(peerId);
-      return true;
-    },
+    arrive: (peerId) => void listed.add(peerId),
     depart(peerId) {
       listed.delete(peerId);
       presented.delete(peerId);
