@@ -39,7 +39,6 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
     identity,
     selfId: () => selfId,
     onIntroduced: (peer) => introduced.add(peer),
-    onConfirmed: () => {},
     onRejected: () => {},
   });
   const socket = new WebSocket(new URL('/ws', url.origin).href.replace(/^http/, 'ws'));
