@@ -49,10 +49,13 @@ test('an upgrade from another site\'s page is refused with 403, the server\'s ow
   await server.callStillWorks();
 });
 
-test('with PORCH_ALLOWED_ORIGINS exactly the listed origins are served', async (t) => {
-  const server = await withBystanders(t, { allowedOrigins: ['https://porch.example', 'https://embed.example'] });
+test('with PORCH_ALLOWED_ORIGINS a listed site\'s page is served, an unlisted one refused with 403, and the server\'s own page still served', async (t) => {
+  const server = await withBystanders(t, { allowedOrigins: ['https://embed.example', 'https://blog.example:8443'] });
   await join(t, server.wsUrl, randomId(), undefined, { origin: 'https://embed.example' });
-  assert.equal(await refusedUpgrade(t, server.wsUrl, { origin: `http://127.0.0.1:${server.port}` }), 403);
+  await join(t, server.wsUrl, randomId(), undefined, { origin: 'https://blog.example:8443' });
   assert.equal(await refusedUpgrade(t, server.wsUrl, { origin: 'https://evil.example' }), 403);
+  assert.equal(await refusedUpgrade(t, server.wsUrl, { origin: 'https://blog.example' }), 403);
+  await join(t, server.wsUrl, randomId(), undefined, { origin: `http://127.0.0.1:${server.port}` });
+  await join(t, server.wsUrl, randomId(), undefined, { origin: 'https://porch.example', headers: { Host: 'porch.example' } });
   await server.callStillWorks();
 });

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { err, ok, type Result } from '../shared/result.ts';
 import { clientAddress } from './client-address.ts';
-import { originAllowed, type OriginPolicy } from './origin-check.ts';
+import { originAllowed } from './origin-check.ts';
 
 /** Why an upgrade was refused, and the HTTP status it is refused with (no WebSocket is opened). */
 export type AdmissionError =
@@ -21,7 +21,8 @@ export interface Admission {
 }
 
 export function createAdmission(options: {
-  allowedOrigins: OriginPolicy;
+  /** Other sites whose pages may connect besides the server's own (PORCH_ALLOWED_ORIGINS). */
+  allowedOrigins: readonly string[];
   trustedProxies: number;
   maxPerAddress: number;
 }): Admission {

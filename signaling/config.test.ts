@@ -30,7 +30,7 @@ test('an empty environment gives the documented defaults', () => {
     maxConnections: 10000,
     maxConnectionsPerIp: 100,
     trustedProxies: 0,
-    allowedOrigins: 'same-origin',
+    allowedOrigins: [],
     helloTimeoutMs: 5000,
     iceServers: [],
     logLevel: 'info',
@@ -50,7 +50,7 @@ test('every variable is read, and each burst is twice its rate', () => {
     MAX_CONNECTIONS: '3',
     MAX_CONNECTIONS_PER_IP: '2',
     TRUST_PROXY: '1',
-    PORCH_ALLOWED_ORIGINS: 'https://porch.example, https://Other.example:8443/',
+    PORCH_ALLOWED_ORIGINS: 'https://embed.example, https://Other.example:8443/',
     HELLO_TIMEOUT_MS: '2000',
     ICE_SERVERS: '[{"urls":["stun:a.example:3478","turns:b.example"],"username":"u","credential":"c"}]',
     LOG_LEVEL: 'debug',
@@ -68,7 +68,7 @@ test('every variable is read, and each burst is twice its rate', () => {
   assert.equal(config.maxConnections, 3);
   assert.equal(config.maxConnectionsPerIp, 2);
   assert.equal(config.trustedProxies, 1);
-  assert.deepEqual(config.allowedOrigins, ['https://porch.example', 'https://other.example:8443'], 'origins are kept in the form browsers send');
+  assert.deepEqual(config.allowedOrigins, ['https://embed.example', 'https://other.example:8443'], 'origins are kept in the form browsers send');
   assert.equal(config.helloTimeoutMs, 2000);
   assert.deepEqual(config.iceServers, [{ urls: ['stun:a.example:3478', 'turns:b.example'], username: 'u', credential: 'c' }]);
   assert.equal(config.logLevel, 'debug');

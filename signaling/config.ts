@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { IceServer } from '../shared/protocol.ts';
 import { err, ok, type Result } from '../shared/result.ts';
-import { asOrigin, type OriginPolicy } from './origin-check.ts';
+import { asOrigin } from './origin-check.ts';
 
 /** Everything the server reads from its environment, parsed once at startup. */
 export interface Config {
@@ -23,7 +23,11 @@ export interface Config {
   maxConnectionsPerIp: number;
   /** How many reverse proxies in front of the server append to X-Forwarded-For; 0: the header is ignored. */
   trustedProxies: number;
-  allowedOrigins: OriginPolicy;
+  /**
+   * Origins of other sites whose pages may embed rooms (open the WebSocket, frame /embed/),
+   * in the form browsers send. The server's own origin is allowed whether listed or not.
+   */
+  allowedOrigins: readonly string[];
   /** How long a new socket has to send a valid hello before it is closed. */
   helloTimeoutMs: number;
   iceServers: IceServer[];
@@ -51,6 +55,7 @@ const origins = v.pipe(
   v.string(),
   v.transform((list) => list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')),
   v.array(v.pipe(v.string(), v.check((entry) => asOrigin(entry) !== null, 'must be an origin like https://porch.example (scheme, host and port only)'))),
+  // Only commas is more likely a list whose entries went missing than a wish for the default.
   v.minLength(1, 'must list at least one origin'),
   v.transform((list) => list.map((entry) => asOrigin(entry) ?? entry)),
 );
@@ -118,7 +123,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     maxConnections: settings.MAX_CONNECTIONS,
     maxConnectionsPerIp: settings.MAX_CONNECTIONS_PER_IP,
     trustedProxies: settings.TRUST_PROXY,
-    allowedOrigins: settings.PORCH_ALLOWED_ORIGINS ?? 'same-origin',
+    allowedOrigins: settings.PORCH_ALLOWED_ORIGINS ?? [],
     helloTimeoutMs: settings.HELLO_TIMEOUT_MS,
     iceServers: settings.ICE_SERVERS,
     logLevel: settings.LOG_LEVEL,

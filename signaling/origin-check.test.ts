@@ -2,43 +2,60 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { asOrigin, originAllowed } from './origin-check.ts';
 
+const NONE: readonly string[] = [];
+const EMBEDDERS = ['https://embed.example', 'https://blog.example:8443'];
+
 test('a page on the host the upgrade was sent to may connect', () => {
-  assert.equal(originAllowed('http://localhost:8080', 'localhost:8080', 'same-origin'), true);
-  assert.equal(originAllowed('http://[::1]:8080', '[::1]:8080', 'same-origin'), true);
+  assert.equal(originAllowed('http://localhost:8080', 'localhost:8080', NONE), true);
+  assert.equal(originAllowed('http://[::1]:8080', '[::1]:8080', NONE), true);
 });
 
 test('an https page behind a TLS-terminating proxy that passes Host on may connect', () => {
-  assert.equal(originAllowed('https://porch.example', 'porch.example', 'same-origin'), true);
-  assert.equal(originAllowed('https://porch.example', 'porch.example:443', 'same-origin'), true, 'the default port, written out');
-  assert.equal(originAllowed('https://porch.example:8443', 'Porch.Example:8443', 'same-origin'), true, 'host names are case-insensitive');
+  assert.equal(originAllowed('https://porch.example', 'porch.example', NONE), true);
+  assert.equal(originAllowed('https://porch.example', 'porch.example:443', NONE), true, 'the default port, written out');
+  assert.equal(originAllowed('https://porch.example:8443', 'Porch.Example:8443', NONE), true, 'host names are case-insensitive');
 });
 
 test('a page from another site, port or scheme-default port may not connect by default', () => {
-  assert.equal(originAllowed('https://evil.example', 'porch.example', 'same-origin'), false);
-  assert.equal(originAllowed('http://localhost:9999', 'localhost:8080', 'same-origin'), false);
-  assert.equal(originAllowed('https://porch.example', 'porch.example:80', 'same-origin'), false);
-  assert.equal(originAllowed('https://porch.example.evil.example', 'porch.example', 'same-origin'), false);
+  assert.equal(originAllowed('https://evil.example', 'porch.example', NONE), false);
+  assert.equal(originAllowed('http://localhost:9999', 'localhost:8080', NONE), false);
+  assert.equal(originAllowed('https://porch.example', 'porch.example:80', NONE), false);
+  assert.equal(originAllowed('https://porch.example.evil.example', 'porch.example', NONE), false);
 });
 
 test('an opaque, malformed or host-less origin may not connect', () => {
-  assert.equal(originAllowed('null', 'porch.example', 'same-origin'), false);
-  assert.equal(originAllowed('', 'porch.example', 'same-origin'), false);
-  assert.equal(originAllowed('file://', 'porch.example', 'same-origin'), false);
-  assert.equal(originAllowed('https://porch.example', undefined, 'same-origin'), false);
-  assert.equal(originAllowed('https://porch.example', 'porch.example/path', 'same-origin'), false);
+  for (const embedders of [NONE, EMBEDDERS]) {
+    assert.equal(originAllowed('null', 'porch.example', embedders), false);
+    assert.equal(originAllowed('', 'porch.example', embedders), false);
+    assert.equal(originAllowed('file://', 'porch.example', embedders), false);
+    assert.equal(originAllowed('https://porch.example', undefined, embedders), false);
+    assert.equal(originAllowed('https://porch.example', 'porch.example/path', embedders), false);
+  }
 });
 
-test('with a list, exactly the listed origins may connect, the server\'s own host included only if listed', () => {
-  const listed = ['https://porch.example', 'https://embed.example'];
-  assert.equal(originAllowed('https://embed.example', 'porch.example', listed), true);
-  assert.equal(originAllowed('https://porch.example', 'anything.example', listed), true);
-  assert.equal(originAllowed('http://localhost:8080', 'localhost:8080', listed), false);
-  assert.equal(originAllowed('https://evil.example', 'porch.example', listed), false);
+test('a page of a listed embedding site may connect, whatever host the upgrade was sent to', () => {
+  assert.equal(originAllowed('https://embed.example', 'porch.example', EMBEDDERS), true);
+  assert.equal(originAllowed('https://blog.example:8443', 'porch.example', EMBEDDERS), true);
+  assert.equal(originAllowed('https://embed.example', undefined, EMBEDDERS), true);
 });
 
-test('an upgrade without Origin (not a browser) is let through under either policy', () => {
-  assert.equal(originAllowed(undefined, 'porch.example', 'same-origin'), true);
-  assert.equal(originAllowed(undefined, 'porch.example', ['https://porch.example']), true);
+test('a page of an unlisted site may not connect while others are listed', () => {
+  assert.equal(originAllowed('https://evil.example', 'porch.example', EMBEDDERS), false);
+  assert.equal(originAllowed('http://embed.example', 'porch.example', EMBEDDERS), false, 'another scheme is another origin');
+  assert.equal(originAllowed('https://blog.example', 'porch.example', EMBEDDERS), false, 'another port is another origin');
+  assert.equal(originAllowed('https://sub.embed.example', 'porch.example', EMBEDDERS), false);
+});
+
+test('the server\'s own page may connect whether or not other sites are listed', () => {
+  assert.equal(originAllowed('https://porch.example', 'porch.example', NONE), true);
+  assert.equal(originAllowed('https://porch.example', 'porch.example', EMBEDDERS), true);
+  assert.equal(originAllowed('http://localhost:8080', 'localhost:8080', EMBEDDERS), true);
+});
+
+test('an upgrade without Origin (not a browser) is let through, listed sites or not', () => {
+  assert.equal(originAllowed(undefined, 'porch.example', NONE), true);
+  assert.equal(originAllowed(undefined, 'porch.example', EMBEDDERS), true);
+  assert.equal(originAllowed(undefined, undefined, NONE), true);
 });
 
 test('only a bare http(s) origin is taken as one, in the form browsers send', () => {
