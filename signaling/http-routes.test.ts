@@ -1,9 +1,42 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
-import { SECURITY_HEADERS } from './http-routes.ts';
 import { join, randomId, startTestServer } from '../test/helpers/signaling-kit.ts';
+
+const APP_PAGE = '<!doctype html><title>Porch</title>';
+const EMBED_PAGE = '<!doctype html><title>Porch embed</title><script type="module" src="frame.js"></script>';
+const CHUNK = '/chunks/room-3f9a1c7b.js';
+
+/** The built client as build.mjs lays it out, each file with its .gz and .br siblings. */
+const LAYOUT: Record<string, string | Buffer> = Object.fromEntries(
+  Object.entries({
+    'index.html': APP_PAGE,
+    'app.js': 'import "./chunks/room-3f9a1c7b.js";',
+    'embed.js': 'import "./chunks/room-3f9a1c7b.js";',
+    'embed/index.html': EMBED_PAGE,
+    'embed/frame.js': 'import "../chunks/room-3f9a1c7b.js";',
+    [CHUNK.slice(1)]: 'export const room = 1;',
+    'favicon.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
+  }).flatMap(([name, body]) => [
+    [name, body],
+    [`${name}.gz`, gzipSync(body)],
+    [`${name}.br`, brotliCompressSync(body)],
+  ]),
+);
+
+const EMBEDDERS = ['https://embed.example', 'https://blog.example:8443'];
+
+async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: string }> {
+  const res = await fetch(url, { headers, redirect: 'manual' });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** The value of the frame-ancestors directive, or null if there is none. */
+function frameAncestors(headers: Headers): string | null {
+  const csp = headers.get('content-security-policy') ?? '';
+  return /(?:^|;\s*)frame-ancestors ([^;]*)$/.exec(csp)?.[1] ?? null;
+}
 
 test('/healthz answers 200 with {"ok":true}', async (t) => {
   const { httpUrl } = await startTestServer(t);
@@ -12,31 +45,131 @@ test('/healthz answers 200 with {"ok":true}', async (t) => {
   assert.deepEqual(await res.json(), { ok: true });
 });
 
-test('security headers are present on every response', async (t) => {
-  const { httpUrl } = await startTestServer(t);
-  for (const path of ['/healthz', '/', '/r/', '/app.js', '/missing.js', '/ws']) {
-    const res = await fetch(`${httpUrl}${path}`);
-    await res.arrayBuffer();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
-      assert.equal(res.headers.get(name), value, `${name} on ${path}`);
-    }
+test('every response but the embed page forbids framing, and all carry the content and referrer policies', async (t) => {
+  const { httpUrl } = await startTestServer(t, { allowedOrigins: EMBEDDERS }, LAYOUT);
+  for (const path of ['/healthz', '/', '/r/', '/app.js', '/embed.js', CHUNK, '/favicon.svg', '/missing.js', '/ws']) {
+    const res = await get(`${httpUrl}${path}`);
+    assert.equal(frameAncestors(res.headers), "'none'", path);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /^default-src 'self'; /, path);
+    assert.match(csp, /; connect-src 'self' ws: wss:; /, path);
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
   }
-  const csp = SECURITY_HEADERS['Content-Security-Policy'] ?? '';
-  assert.match(csp, /default-src 'self'/);
-  assert.match(csp, /connect-src 'self' ws: wss:/);
 });
 
-test('room links and other extensionless paths serve the app, missing files are 404', async (t) => {
-  const { httpUrl } = await startTestServer(t);
-  for (const path of ['/', '/r/', '/r/anything']) {
-    const res = await fetch(`${httpUrl}${path}`);
+test('room links and other extensionless paths serve the app, which no page may frame, and missing files are 404', async (t) => {
+  for (const allowedOrigins of [[], EMBEDDERS]) {
+    const { httpUrl } = await startTestServer(t, { allowedOrigins }, LAYOUT);
+    for (const path of ['/', '/r/', '/r/anything', '/embedded']) {
+      const res = await get(`${httpUrl}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      assert.equal(res.body, APP_PAGE, path);
+      assert.equal(frameAncestors(res.headers), "'none'", `${path} with ${allowedOrigins.length} sites listed`);
+    }
+    const missing = await get(`${httpUrl}/nope.js`);
+    assert.equal(missing.status, 404);
+  }
+});
+
+test('/embed/ serves the embed page, not the app, and only the server\'s own pages may frame it by default', async (t) => {
+  const { httpUrl } = await startTestServer(t, {}, LAYOUT);
+  for (const path of ['/embed/', '/embed/index.html']) {
+    const res = await get(`${httpUrl}${path}`);
     assert.equal(res.status, 200, path);
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
-    assert.match(await res.text(), /<title>Porch<\/title>/);
+    assert.equal(res.body, EMBED_PAGE, path);
+    assert.equal(frameAncestors(res.headers), "'self'", path);
+    assert.match(res.headers.get('content-security-policy') ?? '', /^default-src 'self'; connect-src 'self' ws: wss:; /);
   }
-  const missing = await fetch(`${httpUrl}/nope.js`);
-  await missing.arrayBuffer();
-  assert.equal(missing.status, 404);
+});
+
+test('with PORCH_ALLOWED_ORIGINS the listed sites may frame the embed page too', async (t) => {
+  const { httpUrl } = await startTestServer(t, { allowedOrigins: EMBEDDERS }, LAYOUT);
+  const res = await get(`${httpUrl}/embed/`);
+  assert.equal(res.body, EMBED_PAGE);
+  assert.equal(frameAncestors(res.headers), "'self' https://embed.example https://blog.example:8443");
+});
+
+test('the embed page\'s precompressed siblings are its own, not the app\'s', async (t) => {
+  const { httpUrl } = await startTestServer(t, {}, LAYOUT);
+  for (const encoding of ['br', 'gzip']) {
+    const embed = await get(`${httpUrl}/embed/`, { 'accept-encoding': encoding });
+    assert.equal(embed.headers.get('content-encoding'), encoding);
+    assert.equal(embed.body, EMBED_PAGE, `${encoding}, decoded back by fetch`);
+    const app = await get(`${httpUrl}/r/`, { 'accept-encoding': encoding });
+    assert.equal(app.headers.get('content-encoding'), encoding);
+    assert.equal(app.body, APP_PAGE);
+  }
+});
+
+test('/embed without the slash redirects permanently to /embed/', async (t) => {
+  const { httpUrl } = await startTestServer(t, {}, LAYOUT);
+  for (const path of ['/embed', '/embed?x=1']) {
+    const res = await get(`${httpUrl}${path}`);
+    assert.equal(res.status, 301, path);
+    assert.equal(res.headers.get('location'), '/embed/', path);
+  }
+});
+
+test('other paths under /embed/ are 404, never the app', async (t) => {
+  const { httpUrl } = await startTestServer(t, { allowedOrigins: EMBEDDERS }, LAYOUT);
+  for (const path of ['/embed/anything', '/embed/r/', '/embed/a/b', '/embed/missing.js', '/embed//']) {
+    const res = await get(`${httpUrl}${path}`);
+    assert.equal(res.status, 404, path);
+    assert.notEqual(res.body, APP_PAGE, path);
+  }
+});
+
+test('without an embed page in the build, /embed/ is 404 rather than the app', async (t) => {
+  const { httpUrl } = await startTestServer(t, { allowedOrigins: EMBEDDERS });
+  const res = await get(`${httpUrl}/embed/`);
+  assert.equal(res.status, 404);
+  assert.notEqual(res.body, APP_PAGE);
+});
+
+test('chunks may be loaded by any page and are cached for good', async (t) => {
+  const { httpUrl } = await startTestServer(t, {}, LAYOUT);
+  const res = await get(`${httpUrl}${CHUNK}`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /javascript/);
+  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+});
+
+test('a missing chunk is 404 and not cached', async (t) => {
+  const { httpUrl } = await startTestServer(t, {}, LAYOUT);
+  const res = await get(`${httpUrl}/chunks/gone-00000000.js`);
+  assert.equal(res.status, 404);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+});
+
+test('scripts with stable names may be loaded by any page and are revalidated, a 304 saying so too', async (t) => {
+  const { httpUrl } = await startTestServer(t, {}, LAYOUT);
+  for (const path of ['/embed.js', '/app.js', '/embed/frame.js']) {
+    const res = await get(`${httpUrl}${path}`);
+    assert.equal(res.status, 200, path);
+    assert.match(res.headers.get('content-type') ?? '', /javascript/, path);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*', path);
+    assert.equal(res.headers.get('cache-control'), 'no-cache', path);
+    const etag = res.headers.get('etag');
+    assert.ok(etag, `${path} has an ETag`);
+    const again = await get(`${httpUrl}${path}`, { 'if-none-match': etag });
+    assert.equal(again.status, 304, path);
+    assert.equal(again.headers.get('access-control-allow-origin'), '*', path);
+    assert.equal(again.headers.get('cache-control'), 'no-cache', path);
+  }
+});
+
+test('pages are revalidated and not opened to other origins\' scripts', async (t) => {
+  const { httpUrl } = await startTestServer(t, { allowedOrigins: EMBEDDERS }, LAYOUT);
+  for (const path of ['/', '/r/', '/embed/', '/favicon.svg']) {
+    const res = await get(`${httpUrl}${path}`);
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers.get('cache-control'), 'no-cache', path);
+    assert.equal(res.headers.get('access-control-allow-origin'), null, path);
+  }
 });
 
 test('plain GET on the WebSocket path says upgrade required, and other methods are refused', async (t) => {

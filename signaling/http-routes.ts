@@ -2,19 +2,12 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sirv from 'sirv';
 import type { Log } from './log.ts';
+import { EMBED_DIR, fileHeaders, securityHeaders } from './response-headers.ts';
 
 /**
- * Plain HTTP: a health check and the built client. The WebSocket endpoint is handled on
- * `upgrade` by the server, not here.
+ * Plain HTTP: a health check, the built client and the embed page. The WebSocket endpoint is
+ * handled on `upgrade` by the server, not here.
  */
-
-/** Sent on every response. The app is same-origin only; media comes from the microphone and peers. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy':
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; media-src 'self' blob: mediastream:",
-  'Referrer-Policy': 'no-referrer',
-  'X-Content-Type-Options': 'nosniff',
-};
 
 export const WS_PATH = '/ws';
 
@@ -25,27 +18,40 @@ function reply(res: ServerResponse, status: number, type: string, body: string):
   res.end(body);
 }
 
-export function createHttpHandler(options: { staticDir: string; log: Log }): HttpHandler {
-  const { staticDir, log } = options;
+function setHeaders(res: ServerResponse, headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+export function createHttpHandler(options: {
+  staticDir: string;
+  /** Other sites whose pages may frame the embed page (PORCH_ALLOWED_ORIGINS). */
+  allowedOrigins: readonly string[];
+  log: Log;
+}): HttpHandler {
+  const { staticDir, allowedOrigins, log } = options;
   // sirv indexes the directory once, so the client must be built before the server starts.
   const serveClient = existsSync(staticDir)
     ? sirv(staticDir, {
         // Every path without a file extension is the app (/r/ and friends); the fragment does the routing.
         single: true,
+        // ...except under /embed/: there the embed page is served or nothing, never the app with
+        // the embed page's frame-ancestors. (sirv matches this against the path it decoded.)
+        ignores: [new RegExp(`^${EMBED_DIR}`)],
         // build.mjs writes .br and .gz beside each file.
         brotli: true,
         gzip: true,
         etag: true,
-        // File names are not content-hashed, so browsers revalidate (cheap with the ETag).
-        maxAge: 0,
+        // A 404 must not keep the Cache-Control meant for the file (a chunk's would last a year).
+        onNoMatch: (_req, res) => reply(res, 404, 'text/plain; charset=utf-8', 'not found\n'),
       })
     : null;
   if (!serveClient) log.warn({ event: 'client-missing', hint: 'run npm run build' });
 
   return (req, res) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    // Split, not `new URL`: a malformed request target must not throw.
-    const path = (req.url ?? '/').split('?', 1)[0];
+    // Split, not `new URL`: a malformed request target must not throw. Cut where sirv cuts, so
+    // the headers are chosen for the path sirv serves.
+    const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
+    setHeaders(res, securityHeaders(path, allowedOrigins));
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
@@ -54,6 +60,14 @@ export function createHttpHandler(options: { staticDir: string; log: Log }): Htt
     if (path === '/healthz') return reply(res, 200, 'application/json', '{"ok":true}');
     if (path === WS_PATH) return reply(res, 426, 'text/plain; charset=utf-8', 'this is a WebSocket endpoint\n');
     if (!serveClient) return reply(res, 503, 'text/plain; charset=utf-8', 'client not built: run npm run build\n');
+    // One address for the page, the one its relative URLs resolve under; the browser keeps the
+    // fragment (the room) across the redirect.
+    if (`${path}/` === EMBED_DIR) {
+      res.writeHead(301, { Location: EMBED_DIR, 'Content-Length': 0 });
+      return void res.end();
+    }
+    // Set before sirv runs, so that a 304 carries them too.
+    setHeaders(res, fileHeaders(path));
     serveClient(req, res);
   };
 }

@@ -44,7 +44,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
   let onAllClosed: (() => void) | null = null;
   let stopping: Promise<void> | null = null;
 
-  const http = createServer(createHttpHandler({ staticDir: config.staticDir, log }));
+  const http = createServer(createHttpHandler({ staticDir: config.staticDir, allowedOrigins: config.allowedOrigins, log }));
   const wss = new WebSocketServer({
     noServer: true,
     // Tracked so shutdown can cut every socket, refused ones included.

@@ -4,9 +4,9 @@
  * here is closed by the test context it was given.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
+import { dirname, join as joinPath } from 'node:path';
 import type { TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import { parseServerFrame, PROTOCOL_VERSION, type ServerFrame } from '../../shared/protocol.ts';
@@ -86,8 +86,8 @@ const CLIENT_FILES: Record<string, string | Buffer> = {
 };
 
 /**
- * A server on 127.0.0.1 and a free port, serving a tiny client (`files` adds to it), shut
- * down when the test ends.
+ * A server on 127.0.0.1 and a free port, serving a tiny client (`files` adds to it, by path
+ * under the static directory), shut down when the test ends.
  */
 export async function startTestServer(
   t: TestContext,
@@ -95,7 +95,10 @@ export async function startTestServer(
   files: Record<string, string | Buffer> = {},
 ): Promise<TestServer> {
   const staticDir = mkdtempSync(joinPath(tmpdir(), 'porch-static-'));
-  for (const [name, body] of Object.entries({ ...CLIENT_FILES, ...files })) writeFileSync(joinPath(staticDir, name), body);
+  for (const [name, body] of Object.entries({ ...CLIENT_FILES, ...files })) {
+    mkdirSync(dirname(joinPath(staticDir, name)), { recursive: true });
+    writeFileSync(joinPath(staticDir, name), body);
+  }
   const base = parseConfig({ PORT: '0', HOST: '127.0.0.1' });
   if (!base.ok) throw new Error(base.error.message);
   const log = createCapturedLog();
