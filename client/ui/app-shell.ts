@@ -1,5 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
 import { createRoomLink, openRoom } from '../engine/open-room.ts';
 import type { RoomDraft } from '../engine/room-drafts.ts';
 import type { Room } from '../engine/room-types.ts';
@@ -29,27 +30,27 @@ export class AppShell extends LitElement {
       .top {
         display: flex;
         align-items: center;
-        gap: 0.5rem;
-        padding: 1rem 1.25rem;
-        max-width: 60rem;
+        gap: 0.5em;
+        padding: 1em 1.25em;
+        max-width: 60em;
         margin: 0 auto;
       }
       .brand {
         font-weight: 800;
-        font-size: 1.2rem;
+        font-size: 1.2em;
         color: var(--ink);
         text-decoration: none;
       }
       .dot {
-        width: 0.7rem;
-        height: 0.7rem;
+        width: 0.7em;
+        height: 0.7em;
         border-radius: 50%;
         background: var(--accent);
       }
       main {
-        max-width: 60rem;
+        max-width: 60em;
         margin: 0 auto;
-        padding: 0 1.25rem 2rem;
+        padding: 0 1.25em 2em;
       }
     `,
   ];
@@ -111,7 +112,11 @@ export class AppShell extends LitElement {
       case 'bad-link':
         return html`<div class="card" role="alert"><p>${route.message}</p><a href="/">Start a new room</a></div>`;
       case 'room':
-        return html`<porch-room-page .room=${route.room} .link=${route.link}></porch-room-page>`;
+        // A new page per room: a rejoined room is a new room object with its own store.
+        return keyed(
+          route.room,
+          html`<porch-room-page .room=${route.room} .link=${route.link} @rejoin=${() => void this.onLocation()}></porch-room-page>`,
+        );
     }
   }
 }

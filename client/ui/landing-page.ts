@@ -26,44 +26,44 @@ export class LandingPage extends LitElement {
         display: block;
       }
       .hero {
-        margin: 2rem 0 1.5rem;
+        margin: 2em 0 1.5em;
       }
       h1 {
-        font-size: clamp(2rem, 6vw, 3rem);
+        font-size: clamp(2em, 6vw, 3em);
         line-height: 1.1;
-        margin: 0 0 0.75rem;
+        margin: 0 0 0.75em;
       }
       .lede {
-        font-size: 1.1rem;
+        font-size: 1.1em;
         color: var(--muted-ink);
-        max-width: 34rem;
+        max-width: 30.909em;
         margin: 0;
       }
       form {
         display: grid;
-        gap: 1rem;
-        max-width: 30rem;
+        gap: 1em;
+        max-width: 30em;
       }
       fieldset {
         border: 0;
         margin: 0;
         padding: 0;
         display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr));
-        gap: 0.5rem;
+        grid-template-columns: repeat(auto-fit, minmax(12em, 1fr));
+        gap: 0.5em;
       }
       legend {
         padding: 0;
-        margin-bottom: 0.35rem;
+        margin-bottom: 0.389em;
         font-weight: 600;
-        font-size: 0.9rem;
+        font-size: 0.9em;
       }
       .kind {
         grid-template-columns: auto 1fr;
         align-items: start;
-        column-gap: 0.6rem;
-        row-gap: 0.2rem;
-        padding: 0.7rem 0.8rem;
+        column-gap: 0.6em;
+        row-gap: 0.2em;
+        padding: 0.7em 0.8em;
         border: 1px solid var(--line);
         border-radius: 10px;
         cursor: pointer;
@@ -74,10 +74,10 @@ export class LandingPage extends LitElement {
       }
       .kind input {
         grid-row: span 2;
-        width: 1.1rem;
-        height: 1.1rem;
+        width: 1.1em;
+        height: 1.1em;
         min-height: 0;
-        margin: 0.1rem 0 0;
+        margin: 0.1em 0 0;
         padding: 0;
         accent-color: var(--accent);
       }
@@ -86,20 +86,20 @@ export class LandingPage extends LitElement {
         color: var(--muted-ink);
       }
       ul {
-        margin: 2rem 0 0;
+        margin: 2em 0 0;
         padding: 0;
         list-style: none;
         display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr));
-        gap: 1rem;
+        grid-template-columns: repeat(auto-fit, minmax(13em, 1fr));
+        gap: 1em;
       }
       li strong {
         display: block;
-        margin-bottom: 0.2rem;
+        margin-bottom: 0.2em;
       }
       li {
         color: var(--muted-ink);
-        font-size: 0.95rem;
+        font-size: 0.95em;
       }
     `,
   ];

@@ -1,20 +1,23 @@
 import { css } from 'lit';
 
-/** Shared look: warm, calm, readable at a glance. */
+/**
+ * Shared look: warm, calm, readable at a glance. A page embedding the widget themes it through
+ * the `--porch-*` properties, which inherit into every component's shadow root.
+ */
 export const theme = css`
   :host {
-    --bg: #f7f3ec;
-    --surface: #fffdf9;
-    --ink: #2a2420;
-    --muted-ink: #6f645b;
-    --line: #e6ddd1;
-    --accent: #c8562a;
-    --accent-ink: #ffffff;
+    --bg: var(--porch-bg, #f7f3ec);
+    --surface: var(--porch-surface, #fffdf9);
+    --ink: var(--porch-ink, #2a2420);
+    --muted-ink: var(--porch-muted-ink, #6f645b);
+    --line: var(--porch-line, #e6ddd1);
+    --accent: var(--porch-accent, #c8562a);
+    --accent-ink: var(--porch-accent-ink, #ffffff);
     --ok: #2f7d4f;
     --warn: #a5610a;
     --bad: #b3261e;
-    --radius: 14px;
-    font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+    --radius: var(--porch-radius, 14px);
+    font-family: var(--porch-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     color: var(--ink);
   }
   button {
@@ -24,7 +27,7 @@ export const theme = css`
     border: 1px solid var(--line);
     background: var(--surface);
     color: var(--ink);
-    padding: 0.6rem 1.2rem;
+    padding: 0.6em 1.2em;
     cursor: pointer;
     min-height: 44px;
   }
@@ -49,7 +52,7 @@ export const theme = css`
   textarea {
     font: inherit;
     font-weight: 400;
-    padding: 0.6rem 0.8rem;
+    padding: 0.6em 0.8em;
     border-radius: 10px;
     border: 1px solid var(--line);
     background: var(--surface);
@@ -59,19 +62,19 @@ export const theme = css`
   }
   label {
     display: grid;
-    gap: 0.35rem;
+    gap: 0.389em;
     font-weight: 600;
-    font-size: 0.9rem;
+    font-size: 0.9em;
   }
   .card {
     background: var(--surface);
     border: 1px solid var(--line);
     border-radius: var(--radius);
-    padding: 1.25rem;
+    padding: 1.25em;
   }
   .notice {
     border-radius: 10px;
-    padding: 0.7rem 0.9rem;
+    padding: 0.7em 0.9em;
     background: #fdf0e1;
     color: #5a3a08;
     border: 1px solid #f0d5ad;

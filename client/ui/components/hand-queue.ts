@@ -21,25 +21,25 @@ export class HandQueue extends LitElement {
         display: block;
       }
       h2 {
-        font-size: 1rem;
-        margin: 0 0 0.6rem;
+        font-size: 1em;
+        margin: 0 0 0.6em;
       }
       ol {
         list-style: none;
         margin: 0;
         padding: 0;
         display: grid;
-        gap: 0.4rem;
+        gap: 0.4em;
       }
       li {
         display: flex;
         align-items: center;
-        gap: 0.6rem;
+        gap: 0.6em;
       }
       .place {
         color: var(--muted-ink);
-        font-size: 0.85rem;
-        min-width: 3.2rem;
+        font-size: 0.85em;
+        min-width: 3.765em;
       }
       .name {
         flex: 1;
@@ -51,13 +51,13 @@ export class HandQueue extends LitElement {
       }
       button {
         min-height: 36px;
-        padding: 0.2rem 0.8rem;
-        font-size: 0.85rem;
+        padding: 0.235em 0.941em;
+        font-size: 0.85em;
       }
       .invited,
       .empty {
         color: var(--muted-ink);
-        font-size: 0.85rem;
+        font-size: 0.85em;
       }
       .empty {
         margin: 0;

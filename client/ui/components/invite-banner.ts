@@ -22,27 +22,27 @@ export class InviteBanner extends LitElement {
         display: flex;
         flex-wrap: wrap;
         align-items: center;
-        gap: 0.75rem 1rem;
-        padding: 1rem 1.1rem;
+        gap: 0.75em 1em;
+        padding: 1em 1.1em;
         border-radius: var(--radius);
         background: color-mix(in srgb, var(--accent) 10%, var(--surface));
         border: 2px solid var(--accent);
       }
       .text {
-        flex: 1 1 14rem;
+        flex: 1 1 14em;
       }
       h2 {
         margin: 0;
-        font-size: 1.1rem;
+        font-size: 1.1em;
       }
       p {
-        margin: 0.2rem 0 0;
+        margin: 0.222em 0 0;
         color: var(--muted-ink);
-        font-size: 0.9rem;
+        font-size: 0.9em;
       }
       .buttons {
         display: flex;
-        gap: 0.5rem;
+        gap: 0.5em;
       }
     `,
   ];

@@ -21,20 +21,20 @@ export class LobbyList extends LitElement {
         display: block;
       }
       h2 {
-        font-size: 1rem;
-        margin: 0 0 0.6rem;
+        font-size: 1em;
+        margin: 0 0 0.6em;
       }
       ul {
         list-style: none;
         margin: 0;
         padding: 0;
         display: grid;
-        gap: 0.4rem;
+        gap: 0.4em;
       }
       [role='group'] {
         display: flex;
         align-items: center;
-        gap: 0.6rem;
+        gap: 0.6em;
       }
       .name {
         flex: 1;
@@ -47,7 +47,7 @@ export class LobbyList extends LitElement {
       .empty {
         margin: 0;
         color: var(--muted-ink);
-        font-size: 0.85rem;
+        font-size: 0.85em;
       }
     `,
   ];

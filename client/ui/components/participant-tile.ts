@@ -40,17 +40,17 @@ export class ParticipantTile extends LitElement {
       :host {
         display: grid;
         justify-items: center;
-        gap: 0.4rem;
+        gap: 0.4em;
         text-align: center;
-        width: 7.5rem;
+        width: 7.5em;
       }
       .avatar {
-        width: 4.5rem;
-        height: 4.5rem;
+        width: 3em;
+        height: 3em;
         border-radius: 50%;
         display: grid;
         place-items: center;
-        font-size: 1.5rem;
+        font-size: 1.5em;
         font-weight: 700;
         color: #fff;
         position: relative;
@@ -66,8 +66,8 @@ export class ParticipantTile extends LitElement {
         background: var(--ink);
         color: #fff;
         border-radius: 999px;
-        font-size: 0.7rem;
-        padding: 0.15rem 0.4rem;
+        font-size: 0.467em;
+        padding: 0.214em 0.571em;
       }
       .badge.host-muted {
         background: var(--bad);
@@ -80,14 +80,14 @@ export class ParticipantTile extends LitElement {
         color: var(--ink);
         border: 1px solid var(--line);
         border-radius: 999px;
-        font-size: 0.75rem;
-        padding: 0.1rem 0.35rem;
+        font-size: 0.5em;
+        padding: 0.133em 0.467em;
       }
       .reaction {
         position: absolute;
         right: -10px;
         top: -12px;
-        font-size: 1.6rem;
+        font-size: 1.067em;
         line-height: 1;
         filter: drop-shadow(0 1px 2px rgb(0 0 0 / 0.25));
         animation: pop 240ms ease-out;
@@ -104,7 +104,7 @@ export class ParticipantTile extends LitElement {
         }
       }
       .role {
-        font-size: 0.75rem;
+        font-size: 0.75em;
         font-weight: 700;
         color: var(--accent);
         text-transform: uppercase;
@@ -118,7 +118,7 @@ export class ParticipantTile extends LitElement {
         white-space: nowrap;
       }
       .conn {
-        font-size: 0.75rem;
+        font-size: 0.75em;
         color: var(--muted-ink);
       }
       .conn.bad {

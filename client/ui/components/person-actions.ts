@@ -20,12 +20,12 @@ export class PersonActions extends LitElement {
         display: flex;
         flex-wrap: wrap;
         justify-content: center;
-        gap: 0.3rem;
+        gap: 0.3em;
       }
       button {
         min-height: 32px;
-        padding: 0.2rem 0.6rem;
-        font-size: 0.78rem;
+        padding: 0.256em 0.769em;
+        font-size: 0.78em;
         white-space: nowrap;
       }
       button.danger {

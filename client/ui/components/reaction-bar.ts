@@ -22,8 +22,8 @@ export class ReactionBar extends LitElement {
       }
       button {
         min-width: 38px;
-        padding: 0.2rem;
-        font-size: 1.2rem;
+        padding: 0.167em;
+        font-size: 1.2em;
         line-height: 1;
         border-color: transparent;
         background: transparent;

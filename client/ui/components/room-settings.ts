@@ -30,31 +30,31 @@ export class RoomSettings extends LitElement {
     css`
       :host {
         display: grid;
-        gap: 1.25rem;
+        gap: 1.25em;
       }
       h2 {
-        font-size: 1rem;
-        margin: 0 0 0.6rem;
+        font-size: 1em;
+        margin: 0 0 0.6em;
       }
       .row {
         display: flex;
         flex-wrap: wrap;
-        gap: 0.5rem;
+        gap: 0.5em;
         align-items: center;
       }
       .hint {
-        margin: 0.4rem 0 0;
+        margin: 0.471em 0 0;
         color: var(--muted-ink);
-        font-size: 0.85rem;
+        font-size: 0.85em;
         font-weight: 400;
       }
       form {
         display: grid;
-        gap: 0.75rem;
+        gap: 0.75em;
       }
       textarea {
         resize: vertical;
-        min-height: 4.5rem;
+        min-height: 4.5em;
       }
       form button {
         justify-self: start;
@@ -64,17 +64,17 @@ export class RoomSettings extends LitElement {
         margin: 0;
         padding: 0;
         display: grid;
-        gap: 0.4rem;
+        gap: 0.4em;
       }
       legend {
         padding: 0;
-        margin-bottom: 0.6rem;
+        margin-bottom: 0.6em;
         font-weight: 700;
       }
       .kind {
         display: flex;
         align-items: baseline;
-        gap: 0.5rem;
+        gap: 0.5em;
         font-weight: 600;
       }
       .kind input {
@@ -95,8 +95,8 @@ export class RoomSettings extends LitElement {
       dialog {
         border: 1px solid var(--line);
         border-radius: var(--radius);
-        padding: 1.5rem;
-        max-width: min(26rem, 90vw);
+        padding: 1.5em;
+        max-width: min(26em, 90vw);
         background: var(--surface);
         color: var(--ink);
       }
@@ -104,7 +104,7 @@ export class RoomSettings extends LitElement {
         background: rgb(42 36 32 / 0.4);
       }
       dialog h2 {
-        font-size: 1.2rem;
+        font-size: 1.2em;
       }
       dialog p {
         color: var(--muted-ink);
@@ -113,8 +113,8 @@ export class RoomSettings extends LitElement {
         display: flex;
         flex-wrap: wrap;
         justify-content: flex-end;
-        gap: 0.5rem;
-        margin-top: 1.25rem;
+        gap: 0.5em;
+        margin-top: 1.25em;
       }
     `,
   ];

@@ -1,13 +1,18 @@
-import { LitElement, css, html, svg } from 'lit';
+import { LitElement, css, html, nothing, svg, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { encode } from 'uqr';
 import { theme } from '../theme.ts';
+
+/** The QR encoder, fetched once a link is shown: nobody waits for it to join. */
+type Encode = (typeof import('uqr'))['encode'];
+let encoder: Promise<Encode> | null = null;
+const loadEncoder = (): Promise<Encode> => (encoder ??= import('uqr').then((m) => m.encode));
 
 /** The room link with a copy button and a QR code, for inviting people. */
 @customElement('porch-share-panel')
 export class SharePanel extends LitElement {
   @property() link = '';
   @state() private copied: 'idle' | 'copied' | 'failed' = 'idle';
+  @state() private encode: Encode | null = null;
 
   static override styles = [
     theme,
@@ -17,23 +22,23 @@ export class SharePanel extends LitElement {
       }
       .row {
         display: flex;
-        gap: 0.5rem;
+        gap: 0.5em;
         flex-wrap: wrap;
         align-items: center;
       }
       input {
-        flex: 1 1 14rem;
+        flex: 1 1 17.5em;
         min-width: 0;
         font-family: ui-monospace, monospace;
-        font-size: 0.8rem;
+        font-size: 0.8em;
       }
       .qr {
-        margin-top: 0.9rem;
+        margin-top: 1.059em;
         display: flex;
-        gap: 1rem;
+        gap: 1.176em;
         align-items: center;
         color: var(--muted-ink);
-        font-size: 0.85rem;
+        font-size: 0.85em;
       }
       svg {
         width: 112px;
@@ -44,6 +49,16 @@ export class SharePanel extends LitElement {
       }
     `,
   ];
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('link') && this.link && !this.encode) {
+      loadEncoder().then(
+        (encode) => (this.encode = encode),
+        // Without the code the link still works; the next showing tries again.
+        () => (encoder = null),
+      );
+    }
+  }
 
   private async copy(): Promise<void> {
     try {
@@ -63,12 +78,14 @@ export class SharePanel extends LitElement {
         <button @click=${() => this.copy()}>${this.copied === 'copied' ? 'Copied' : 'Copy link'}</button>
       </div>
       ${this.copied === 'failed' ? html`<p role="status">Copy was blocked — the link is selected, press Ctrl+C.</p>` : ''}
-      <div class="qr">${qrCode(this.link)}<span>Scan to join from a phone. Anyone with the link can listen and talk.</span></div>
+      <div class="qr">
+        ${this.encode ? qrCode(this.encode, this.link) : nothing}<span>Scan to join from a phone. Anyone with the link can listen and talk.</span>
+      </div>
     `;
   }
 }
 
-function qrCode(text: string) {
+function qrCode(encode: Encode, text: string) {
   const { data, size } = encode(text, { ecc: 'M', border: 2 });
   let path = '';
   data.forEach((row, y) => row.forEach((dark, x) => dark && (path += `M${x} ${y}h1v1h-1z`)));

@@ -22,8 +22,8 @@ export class StageControls extends LitElement {
     css`
       :host {
         display: grid;
-        gap: 0.5rem;
-        padding: 0.7rem 0.8rem;
+        gap: 0.5em;
+        padding: 0.7em 0.8em;
         background: var(--surface);
         border: 1px solid var(--line);
         border-radius: var(--radius);
@@ -32,15 +32,15 @@ export class StageControls extends LitElement {
       .row {
         display: flex;
         flex-wrap: wrap;
-        gap: 0.5rem;
+        gap: 0.5em;
         align-items: center;
       }
       label {
         display: flex;
         align-items: center;
-        gap: 0.5rem;
-        flex: 1 1 9rem;
-        max-width: 22rem;
+        gap: 0.5em;
+        flex: 1 1 9em;
+        max-width: 22em;
         min-width: 0;
       }
       select {
@@ -56,9 +56,9 @@ export class StageControls extends LitElement {
         color: var(--bad);
         margin-left: auto;
       }
-      @media (max-width: 30rem) {
+      @container (max-width: 30em) {
         button.leave {
-          padding-inline: 0.9rem;
+          padding-inline: 0.9em;
         }
         .mic-label {
           position: absolute;
@@ -72,7 +72,7 @@ export class StageControls extends LitElement {
       .note {
         margin: 0;
         color: var(--muted-ink);
-        font-size: 0.85rem;
+        font-size: 0.85em;
       }
       .note.warn {
         color: var(--warn);

@@ -16,8 +16,8 @@ export class VerifyDialog extends LitElement {
       dialog {
         border: 1px solid var(--line);
         border-radius: var(--radius);
-        padding: 1.5rem;
-        max-width: min(28rem, 90vw);
+        padding: 1.5em;
+        max-width: min(28em, 90vw);
         background: var(--surface);
         color: var(--ink);
       }
@@ -25,23 +25,23 @@ export class VerifyDialog extends LitElement {
         background: rgb(42 36 32 / 0.4);
       }
       h2 {
-        margin: 0 0 0.75rem;
-        font-size: 1.2rem;
+        margin: 0 0 0.625em;
+        font-size: 1.2em;
       }
       dl {
         display: grid;
-        gap: 0.3rem;
-        margin: 1rem 0;
+        gap: 0.3em;
+        margin: 1em 0;
       }
       dt {
         font-weight: 600;
-        font-size: 0.9rem;
+        font-size: 0.9em;
         color: var(--muted-ink);
       }
       dd {
-        margin: 0 0 0.6rem;
+        margin: 0 0 0.48em;
         font-family: ui-monospace, monospace;
-        font-size: 1.25rem;
+        font-size: 1.25em;
         letter-spacing: 0.05em;
       }
       p {
@@ -49,7 +49,7 @@ export class VerifyDialog extends LitElement {
         margin: 0;
       }
       .actions {
-        margin-top: 1.25rem;
+        margin-top: 1.25em;
         text-align: right;
       }
     `,
