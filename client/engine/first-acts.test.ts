@@ -47,3 +47,11 @@ test('someone already on stage takes no seat again', () => {
 test('what the creator chose means nothing to anyone else', () => {
   assert.deepEqual(firstActs(empty, ANN, { kind: 'stage', title: 'Hijack' }), [{ type: 'take-seat' }]);
 });
+
+test('a newcomer who asked to listen stays in the audience of a hangout too', () => {
+  assert.deepEqual(firstActs(empty, ANN, {}, false), []);
+  assert.deepEqual(firstActs(empty, HOST, { kind: 'stage', title: 'Book club' }, false), [
+    { type: 'set-kind', kind: 'stage' },
+    { type: 'set-info', title: 'Book club', description: '' },
+  ]);
+});

@@ -11,16 +11,17 @@ export interface CreatedAs {
 /**
  * The acts a member makes by itself once it holds the room's log: the host declares the room
  * type and title it created the room with (once: a later switch by the host stands), and in a
- * hangout a newcomer takes a seat on the stage. Each is still checked when performed.
+ * hangout a newcomer takes a seat on the stage, unless it asked to listen. Each is still checked
+ * when performed.
  */
-export function firstActs(log: RoomLog, selfKey: string, created: CreatedAs): ActBody[] {
+export function firstActs(log: RoomLog, selfKey: string, created: CreatedAs, takeSeat = true): ActBody[] {
   const acts: ActBody[] = [];
   const told = (type: ActBody['type']): boolean => log.entries.some((entry) => entry.act.type === type);
   if (selfKey === log.rules.hostKey) {
     if (created.kind && created.kind !== log.state.kind && !told('set-kind')) acts.push({ type: 'set-kind', kind: created.kind });
     if (created.title && !told('set-info')) acts.push({ type: 'set-info', title: created.title, description: '' });
   }
-  if (log.state.kind === 'hangout' && !isOnStage(log.state, log.rules, selfKey)) {
+  if (takeSeat && log.state.kind === 'hangout' && !isOnStage(log.state, log.rules, selfKey)) {
     acts.push({ type: 'take-seat' });
   }
   return acts;

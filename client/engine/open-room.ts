@@ -22,9 +22,17 @@ export interface OpenedRoom {
   link: string;
 }
 
+export interface OpenOptions {
+  /** The name to offer in the join form, in place of the one this browser remembers (a site that knows its visitor). */
+  name?: string;
+}
+
 /** Opens the room a link (`https://host/r/#secret`) leads to; a link that is not one is an error value. */
-export async function openRoom(href: string): Promise<Result<OpenedRoom, ParseError>> {
-  const url = new URL(href);
+export async function openRoom(href: string, options: OpenOptions = {}): Promise<Result<OpenedRoom, ParseError>> {
+  const url = URL.canParse(href) ? new URL(href) : null;
+  if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    return err({ code: 'bad-link', message: 'That is not a Porch room link: it should start with https:// and end in #…' });
+  }
   const parsed = parseRoomFragment(url.hash);
   if (!parsed.ok) return err(parsed.error);
   const secret = parsed.value;
@@ -38,7 +46,7 @@ export async function openRoom(href: string): Promise<Result<OpenedRoom, ParseEr
     roomKey: roomKeyOf(secret),
     hostKey: toBase64Url(secret.hostKey),
     identity: profile.identity,
-    name: profile.name,
+    name: options.name?.trim() || profile.name,
     onJoin: (name) => void saveProfile({ ...profile, name }),
     microphone: createMicrophone({
       mediaDevices: navigator.mediaDevices,

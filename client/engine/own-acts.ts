@@ -30,6 +30,8 @@ export interface OwnActsDeps {
   timers: Timers;
   /** Whether we are in the room (welcomed by the server). */
   joined(): boolean;
+  /** Whether the person, on joining, asked for a seat where the room gives one (a hangout). */
+  takesSeat(): boolean;
   /** We have just settled: the room's view changes even where no act follows. */
   onSettled(): void;
   trace?: (line: string) => void;
@@ -50,7 +52,7 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
     if (!settled) return;
     const how = alone ? 'alone' : logSync.caughtUp() ? 'caught up' : 'waited';
     deps.trace?.(`log: settled with ${logSync.log().entries.length} acts (${how})`);
-    for (const act of firstActs(logSync.log(), selfKey, deps.created)) logSync.perform(act);
+    for (const act of firstActs(logSync.log(), selfKey, deps.created, deps.takesSeat())) logSync.perform(act);
     deps.onSettled();
   }
 

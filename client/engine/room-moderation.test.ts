@@ -9,7 +9,7 @@ import { toBase64Url } from '../../shared/encoding.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { append, createLog, signNext, type RoomLog } from '../../shared/room-log.ts';
 import { HIGH, LATE, LOW, LOW_STRANGER, OFFER, ROOM, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
-import { STAGE_MAX } from './room.ts';
+import { STAGE_MAX, type JoinOptions } from './room.ts';
 
 /** Lets promise chains (the microphone being started) run; timers stay mocked. */
 const asyncWork = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -46,8 +46,8 @@ function stageRoom(t: TestContext, options: SetupOptions & { members?: string[] 
     }
   };
   /** Joins, with the members introducing themselves as holding the log so far. */
-  const enter = async (members: string[] = options.members ?? [LOW, HIGH]): Promise<void> => {
-    await room.joinRoom(members);
+  const enter = async (members: string[] = options.members ?? [LOW, HIGH], joining?: JoinOptions): Promise<void> => {
+    await room.joinRoom(members, joining);
     for (const id of members) room.receive(id, { kind: 'presence', name: id.slice(0, 4), muted: false, log: log.entries.length }, '*');
     const request = room.peerMessages().find((m) => m.message.kind === 'acts-request');
     if (request && log.entries.length > 0) room.receive(request.to, { kind: 'acts', entries: [...log.entries] });
@@ -82,6 +82,18 @@ test('in a hangout a newcomer takes a seat once it holds the log, and only then 
   assert.equal(r.log().entries.at(-1)?.act.type, 'take-seat', 'the seat was signed on top of the log it learned');
   await asyncWork();
   assert.equal(r.microphone.status, 'live');
+});
+
+test('in a hangout a newcomer who asked to listen stays in the audience and is not asked for the microphone', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  r.act(LOW, { type: 'set-info', title: 'Porch', description: '' });
+  await r.enter(undefined, { seat: false });
+  r.ours();
+  assert.equal(r.view().settled, true);
+  assert.equal(r.view().role, 'listener');
+  assert.ok(r.view().permitted.includes('take-seat'), 'a seat is still there to take');
+  await asyncWork();
+  assert.equal(r.microphone.status, 'off');
 });
 
 test('only members on stage are played; a listener is heard once invited and accepted', async (t) => {

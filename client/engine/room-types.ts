@@ -83,9 +83,14 @@ export interface RoomDeps {
   trace?: (line: string) => void;
 }
 
+export interface JoinOptions {
+  /** Take a seat on the stage where the room gives one to anyone (a hangout); default true. */
+  seat?: boolean;
+}
+
 export interface Room {
   readonly state: Store<RoomView>;
-  join(name: string): Promise<void>;
+  join(name: string, options?: JoinOptions): Promise<void>;
   setMuted(muted: boolean): void;
   selectInput(deviceId: string): Promise<void>;
   /** Signs and shares an act on the room (raise hand, invite, mute, remove…); false when we lack the right. */

@@ -18,7 +18,7 @@ import type { Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-ty
 import { actingHostOf, overviewOf, standingOf, type StandingView } from './room-overview.ts';
 import { createTimers, type Timers } from './timers.ts';
 
-export type { Participant, RoomPhase, Room, RoomDeps, RoomView } from './room-types.ts';
+export type { JoinOptions, Participant, RoomPhase, Room, RoomDeps, RoomView } from './room-types.ts';
 
 const UNKNOWN_NAME = 'Someone';
 /** The stage's default size, host included (DESIGN: a small full-mesh stage). */
@@ -41,6 +41,8 @@ export function createRoom(deps: RoomDeps): Room {
   const membership = createMembership();
   const resume = toBase64Url(deps.randomBytes(32));
   let signaling: SignalingClient | null = null;
+  /** What the person asked for on joining (see JoinOptions). */
+  let takesSeat = true;
   let refusedActs = 0;
 
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
@@ -69,6 +71,7 @@ export function createRoom(deps: RoomDeps): Room {
     membership,
     timers,
     joined: () => phase() === 'joined',
+    takesSeat: () => takesSeat,
     onSettled: () => refresh(),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
@@ -127,8 +130,9 @@ export function createRoom(deps: RoomDeps): Room {
 
   return {
     state,
-    async join(name) {
+    async join(name, options = {}) {
       if (phase() !== 'ready') return;
+      takesSeat = options.seat ?? true;
       patch({ phase: 'joining', name });
       deps.onJoin?.(name);
       signaling = createSignalingClient({ url: deps.signalingUrl, room: deps.roomId, resume, onFrame, timers, ...(deps.createSocket ? { createSocket: deps.createSocket } : {}) });

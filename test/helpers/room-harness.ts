@@ -10,7 +10,7 @@ import type { PeerMessage, SignalData } from '../../shared/peer-message.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from '../../client/engine/audio/microphone.ts';
 import type { RemotePlayer } from '../../client/engine/audio/remote-player.ts';
 import type { LinkState, PeerLink, PeerLinkOptions } from '../../client/engine/peer-adapter.ts';
-import { createRoom, type Participant } from '../../client/engine/room.ts';
+import { createRoom, type JoinOptions, type Participant } from '../../client/engine/room.ts';
 import { createSealedCodec, type EnvelopeCodec } from '../../client/engine/sealed-codec.ts';
 import { FakeSocket } from './fake-socket.ts';
 import type { RoomKind } from '../../shared/room-state.ts';
@@ -198,8 +198,8 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     return s;
   };
   /** Joins as Ada and lets the server welcome us into a room holding `peers`. */
-  const joinRoom = async (peers: string[] = [LOW, HIGH]): Promise<void> => {
-    await session.join('Ada');
+  const joinRoom = async (peers: string[] = [LOW, HIGH], options?: JoinOptions): Promise<void> => {
+    await session.join('Ada', options);
     socket().serverOpens();
     socket().serverSends({ type: 'welcome', peer: SELF, peers, ice: ICE });
   };
