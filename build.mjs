@@ -1,9 +1,9 @@
 // Builds the browser app into dist/public (with .gz/.br siblings, served precompressed)
 // and the signaling server into dist/server.js.
 import { build } from 'esbuild';
-import { mkdir, readFile, writeFile, copyFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile, copyFile, rm } from 'node:fs/promises';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 const out = 'dist';
 const pub = join(out, 'public');
@@ -11,10 +11,18 @@ const pub = join(out, 'public');
 await rm(out, { recursive: true, force: true });
 await mkdir(pub, { recursive: true });
 
+// Three entries with stable names (the pages and other sites refer to them) share code-split
+// chunks whose names carry their content hash, so those can be cached for good.
 const client = await build({
-  entryPoints: { app: 'client/main.ts' },
+  entryPoints: [
+    { in: 'client/main.ts', out: 'app' },
+    { in: 'client/embed/main.ts', out: 'embed' },
+    { in: 'client/embed/frame.ts', out: 'embed/frame' },
+  ],
   outdir: pub,
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   minify: true,
   format: 'esm',
   target: ['chrome110', 'firefox115', 'safari16'],
@@ -31,8 +39,35 @@ const client = await build({
   metafile: true,
 });
 
-await copyFile('client/index.html', join(pub, 'index.html'));
+/** An entry and every chunk it imports before it runs, as paths under the site root. */
+function loads(entry) {
+  const seen = new Set();
+  const visit = (output) => {
+    if (seen.has(output)) return;
+    seen.add(output);
+    for (const imported of client.metafile.outputs[output].imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(join(pub, entry));
+  return [...seen].map((output) => `/${relative(pub, output)}`);
+}
+
+/** Copies a page, preloading its script's chunks so they are fetched at once rather than one import after another. */
+async function page(from, to, entry) {
+  const preloads = loads(entry)
+    .slice(1)
+    .map((chunk) => `<link rel="modulepreload" href="${chunk}" />`)
+    .join('\n    ');
+  const html = (await readFile(from, 'utf8')).replace(`<script type="module" src="/${entry}"></script>`, (tag) => `${preloads}\n    ${tag}`);
+  await mkdir(dirname(join(pub, to)), { recursive: true });
+  await writeFile(join(pub, to), html);
+}
+
+await page('client/index.html', 'index.html', 'app.js');
+await page('client/embed/index.html', 'embed/index.html', 'embed/frame.js');
 await copyFile('client/favicon.svg', join(pub, 'favicon.svg'));
+// What each entry loads, for the benchmarks.
+const manifest = Object.fromEntries(['app.js', 'embed.js', 'embed/frame.js'].map((entry) => [entry, loads(entry)]));
+await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
 
 await build({
   entryPoints: { server: 'signaling/main.ts' },
@@ -44,13 +79,17 @@ await build({
   packages: 'external',
 });
 
-for (const file of ['app.js', 'index.html', 'favicon.svg']) {
+for (const file of await readdir(pub, { recursive: true })) {
+  if (!/\.(js|html|svg)$/.test(file)) continue;
   const path = join(pub, file);
   const body = await readFile(path);
   await writeFile(`${path}.gz`, gzipSync(body, { level: 9 }));
   await writeFile(`${path}.br`, brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
 }
 
-const appBytes = Object.entries(client.metafile.outputs).find(([p]) => p.endsWith('app.js'))?.[1].bytes ?? 0;
-const appGz = (await readFile(join(pub, 'app.js.gz'))).length;
-console.log(`built client: app.js ${(appBytes / 1024).toFixed(1)} KB, ${(appGz / 1024).toFixed(1)} KB gz; server: dist/server.js`);
+const gzipped = async (entry) => {
+  let total = 0;
+  for (const file of manifest[entry]) total += (await readFile(join(pub, `${file}.gz`))).length;
+  return `${entry} ${(total / 1024).toFixed(1)} KB gz`;
+};
+console.log(`built client (each with what it loads): ${(await Promise.all(Object.keys(manifest).map(gzipped))).join(', ')}; server: dist/server.js`);

@@ -21,6 +21,7 @@ import './components/person-actions.ts';
 import './components/room-settings.ts';
 import './components/share-panel.ts';
 import './components/stage-controls.ts';
+import './components/embed-dialog.ts';
 import './components/verify-dialog.ts';
 
 const RANK: Record<Role, number> = { host: 0, moderator: 1, speaker: 2, listener: 3 };
@@ -38,16 +39,25 @@ interface Placement {
 
 /**
  * A room: the join form before joining, then the stage above the audience, staff tools beside
- * them, and the person's own controls along the bottom.
+ * them, and the person's own controls along the bottom. The app shows it full page; the widget
+ * shows it `embedded` in someone else's page, where it keeps its keys and links to itself.
+ *
+ * Raises `rejoin` when the person asks to come back after leaving; the shell opens the room again.
  */
 @customElement('porch-room-page')
 export class RoomPage extends LitElement {
   @property({ attribute: false }) room!: Room;
   @property() link = '';
+  @property({ type: Boolean, reflect: true }) embedded = false;
+  /** Only the people and the controls: for a narrow strip on someone else's page. */
+  @property({ type: Boolean, reflect: true }) compact = false;
+  /** Whether joining takes a seat where the room gives one (see JoinOptions). */
+  @property({ type: Boolean }) seat = true;
   @state() private name = '';
   @state() private verifying: Participant | null = null;
   @state() private announcement = { n: 0, text: '' };
   @state() private refused = false;
+  @state() private inviteShown = false;
   private view!: StoreController<RoomView>;
   /** The state last rendered, to tell screen readers what changed. */
   private previous: RoomView | null = null;
@@ -61,18 +71,24 @@ export class RoomPage extends LitElement {
     super.connectedCallback();
     this.view ??= new StoreController(this, this.room.state);
     this.name ||= this.room.state.get().name;
-    window.addEventListener('keydown', this.onKey);
+    this.keyTarget().addEventListener('keydown', this.onKey);
     this.addEventListener('room-action', this.onAction);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    window.removeEventListener('keydown', this.onKey);
+    this.keyTarget().removeEventListener('keydown', this.onKey);
     this.removeEventListener('room-action', this.onAction);
     clearTimeout(this.refusedTimer);
   }
 
-  private readonly onKey = (e: KeyboardEvent): void => {
+  /** On someone else's page the M key is theirs, except while the person is inside the widget. */
+  private keyTarget(): EventTarget {
+    return this.embedded ? this : window;
+  }
+
+  private readonly onKey = (e: Event): void => {
+    if (!(e instanceof KeyboardEvent)) return;
     const typing = e.composedPath().some((t) => t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement);
     if (typing || e.ctrlKey || e.metaKey || e.altKey || e.key.toLowerCase() !== 'm') return;
     const s = this.view.value;
@@ -118,12 +134,18 @@ export class RoomPage extends LitElement {
     if (said.length > 0) this.announcement = { n: this.announcement.n + 1, text: said.join('. ') };
   }
 
-  private join(e: Event): void {
-    e.preventDefault();
+  /** Joins under the name in the form, as the Join button does; false while the name is empty. */
+  join(): boolean {
     const name = this.name.trim();
-    if (!name) return;
-    void this.room.join(name);
+    if (!name || this.view.value.phase !== 'ready') return false;
+    void this.room.join(name, { seat: this.seat });
+    return true;
   }
+
+  private readonly onSubmit = (e: Event): void => {
+    e.preventDefault();
+    this.join();
+  };
 
   override render() {
     const s = this.view.value;
@@ -131,9 +153,9 @@ export class RoomPage extends LitElement {
     const count = s.participants.filter((p) => !p.standing.waiting).length + (s.phase === 'joined' ? 1 : 0);
     const pill = liveness(s);
     return html`
-      <header>
+      <header part="header">
         <div class="heading">
-          <h1>${s.title || 'Porch room'}</h1>
+          <h1 part="title">${s.title || 'Porch room'}</h1>
           ${inRoom && s.overview.description ? html`<p class="description">${s.overview.description}</p>` : nothing}
         </div>
         ${s.phase === 'joined'
@@ -152,7 +174,7 @@ export class RoomPage extends LitElement {
 
   private renderJoin() {
     return html`
-      <form class="card" @submit=${this.join}>
+      <form class="card" part="join-form" @submit=${this.onSubmit}>
         <label>
           Your name
           <input
@@ -164,17 +186,25 @@ export class RoomPage extends LitElement {
             @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}
           />
         </label>
-        <button class="primary" type="submit" ?disabled=${!this.name.trim()}>Join</button>
+        <button class="primary" part="join-button" type="submit" ?disabled=${!this.name.trim()}>Join</button>
         <p class="hint">
           Listeners aren't asked for the microphone; your browser asks only when you go on stage. Audio goes straight to the people in
           the room.
         </p>
       </form>
-      <details open>
-        <summary>Invite people</summary>
-        <porch-share-panel .link=${this.link}></porch-share-panel>
-      </details>
+      ${this.renderInvite(!this.embedded)}
     `;
+  }
+
+  /** Its contents are made on first opening: nobody waits for a QR code to join. */
+  private renderInvite(open: boolean) {
+    return html`<details class="invite" ?open=${open} @toggle=${(e: Event) => (this.inviteShown ||= (e.target as HTMLDetailsElement).open)}>
+      <summary>Invite people</summary>
+      ${this.inviteShown
+        ? html`<porch-share-panel .link=${this.link}></porch-share-panel>
+            ${this.embedded ? nothing : html`<porch-embed-dialog .link=${this.link}></porch-embed-dialog>`}`
+        : nothing}
+    </details>`;
   }
 
   private renderRoom(s: RoomView) {
@@ -189,7 +219,7 @@ export class RoomPage extends LitElement {
             <p class="hint">Until a host or moderator admits you, you don't hear the room and nobody hears you.</p>
           </section>`
         : html`<div class="layout ${staff ? 'with-aside' : ''}">
-            <div class="main">${this.renderPeople(s)}</div>
+            <div class="main" part="people">${this.renderPeople(s)}</div>
             ${staff ? this.renderStaffTools(s) : nothing}
           </div>`}
       <porch-verify-dialog
@@ -197,11 +227,8 @@ export class RoomPage extends LitElement {
         .theirName=${this.verifying?.name ?? ''}
         .theirNumber=${this.verifying?.safetyNumber ?? ''}
       ></porch-verify-dialog>
-      <porch-stage-controls class="controls" role="region" aria-label="Your controls" .state=${s}></porch-stage-controls>
-      <details>
-        <summary>Invite people</summary>
-        <porch-share-panel .link=${this.link}></porch-share-panel>
-      </details>
+      <porch-stage-controls class="controls" part="controls" role="region" aria-label="Your controls" .state=${s}></porch-stage-controls>
+      ${this.renderInvite(false)}
     `;
   }
 
@@ -287,7 +314,7 @@ export class RoomPage extends LitElement {
   }
 
   private renderEnded(s: RoomView) {
-    const again = html`<a href="/">Start a new room</a>`;
+    const again = this.embedded ? nothing : html`<a href="/">Start a new room</a>`;
     switch (s.phase) {
       case 'removed':
         return html`<div class="card ended">
@@ -299,7 +326,7 @@ export class RoomPage extends LitElement {
       default:
         return html`<div class="card ended">
           ${s.phase === 'left' ? html`<p>Thanks for stopping by.</p>` : nothing}
-          <div class="row"><button class="primary" @click=${() => location.reload()}>Rejoin</button> ${again}</div>
+          <div class="row"><button class="primary" @click=${() => this.dispatchEvent(new Event('rejoin'))}>Rejoin</button> ${again}</div>
         </div>`;
     }
   }

@@ -2,7 +2,7 @@
  * Drives Porch's room page the way a person does: by visible labels and button names.
  * Playwright's role and CSS locators reach into the lit components' open shadow roots.
  */
-import type { Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { createIdentity } from '../../shared/crypto.ts';
 import { createRoomSecret, roomLink } from '../../shared/room-link.ts';
 
@@ -17,7 +17,10 @@ export interface TileState {
 /** A fresh room link on the given server, for a host who never shows up (an open hangout). */
 export const newRoomLink = (serverUrl: string): string => roomLink(serverUrl, createRoomSecret(createIdentity().publicKey));
 
-export async function joinRoom(page: Page, name: string): Promise<void> {
+/** Where a room is shown: the app's page, or the iframe an embedding page frames it in. */
+export type RoomSurface = Page | FrameLocator;
+
+export async function joinRoom(page: RoomSurface, name: string): Promise<void> {
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
 }
@@ -26,7 +29,7 @@ export async function joinRoom(page: Page, name: string): Promise<void> {
 export const ownControl = (page: Page, name: string) =>
   page.getByRole('region', { name: 'Your controls' }).getByRole('button', { name, exact: true });
 
-export async function tiles(page: Page): Promise<TileState[]> {
+export async function tiles(page: RoomSurface): Promise<TileState[]> {
   return page.locator('porch-participant').evaluateAll((elements) =>
     elements.map((el) => {
       const tile = el as unknown as TileState;
@@ -37,7 +40,7 @@ export async function tiles(page: Page): Promise<TileState[]> {
 
 /** Polls the participant tiles until `accept` holds; fails with what was last seen. */
 export async function waitForTiles(
-  page: Page,
+  page: RoomSurface,
   what: string,
   accept: (tiles: TileState[]) => boolean,
   { timeoutMs = 15_000 }: { timeoutMs?: number } = {},
@@ -48,12 +51,12 @@ export async function waitForTiles(
     seen = await tiles(page);
     if (accept(seen)) return seen;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; tiles: ${JSON.stringify(seen)}`);
-    await page.waitForTimeout(50);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 /** Waits until the tiles show exactly these other people, all connected. */
-export const waitForPeopleConnected = (page: Page, names: string[]): Promise<TileState[]> =>
+export const waitForPeopleConnected = (page: RoomSurface, names: string[]): Promise<TileState[]> =>
   waitForTiles(page, `${names.join(', ')} connected`, (ts) => {
     const others = ts.filter((t) => !t.self);
     return others.length === names.length && names.every((n) => others.some((t) => t.name === n && t.connection === 'Connected'));

@@ -5,14 +5,17 @@
  * saw — peak and median dB, the loudest peak so far, how many remote tracks were tapped — so
  * "did not hear" can be told apart from "heard it too quietly" and "never got a track".
  */
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { DETECTOR, type ToneSnapshot, type TonePageState } from './tone-page.ts';
 
 /** Distinct test tones: 220 Hz (~19 FFT bins) apart, and no one is in another's ±1.5 bins. */
 export const TEST_TONES_HZ = [440, 660, 880, 1100, 1320] as const;
 
-/** A page, or anything carrying one with a label (a Person from browser.ts). */
-export type Listener = Page | { page: Page; label: string };
+/**
+ * A page, a frame in one (the detector runs in every frame: an embedded room hears in its
+ * iframe), or either carried with a label (a Person from browser.ts).
+ */
+export type Listener = Page | Frame | { page: Page | Frame; label: string };
 
 const POLL_MS = 25;
 const labels = new WeakMap<Page, string>();
@@ -22,21 +25,27 @@ export function labelPage(page: Page, label: string): void {
   labels.set(page, label);
 }
 
-function pageOf(target: Listener): Page {
-  return 'page' in target && typeof target.page === 'object' ? target.page : (target as Page);
+function pageOf(target: Listener): Page | Frame {
+  return 'page' in target && typeof target.page === 'object' ? target.page : (target as Page | Frame);
+}
+
+/** Where the detector is evaluated: the frame itself, or a page's main frame. */
+function frameOf(target: Listener): Frame {
+  const page = pageOf(target);
+  return 'mainFrame' in page ? page.mainFrame() : page;
 }
 
 function labelOf(target: Listener): string {
   if ('label' in target && typeof target.label === 'string') return target.label;
   const page = pageOf(target);
-  return labels.get(page) ?? page.url();
+  return ('mainFrame' in page ? labels.get(page) : undefined) ?? page.url();
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function inPage<T>(target: Listener, what: string, run: (page: Page) => Promise<T>): Promise<T> {
+async function inPage<T>(target: Listener, what: string, run: (page: Frame) => Promise<T>): Promise<T> {
   try {
-    return await run(pageOf(target));
+    return await run(frameOf(target));
   } catch (error) {
     throw new Error(`[${labelOf(target)}] ${what}: ${(error as Error).message}`, { cause: error });
   }

@@ -7,36 +7,38 @@ export const roomStyles = [
   css`
     :host {
       display: block;
+      /* Layout follows the room's own width, not the window's: the widget may be a narrow column. */
+      container-type: inline-size;
     }
     header {
       display: flex;
       justify-content: space-between;
       align-items: baseline;
-      gap: 0.5rem 1rem;
+      gap: 0.5em 1em;
       flex-wrap: wrap;
-      margin-bottom: 1rem;
+      margin-bottom: 1em;
     }
     h1 {
-      font-size: 1.6rem;
+      font-size: 1.6em;
       margin: 0;
       overflow-wrap: anywhere;
     }
     .description {
-      margin: 0.3rem 0 0;
+      margin: 0.3em 0 0;
       color: var(--muted-ink);
-      max-width: 40rem;
+      max-width: 40em;
       overflow-wrap: anywhere;
     }
     .count {
       color: var(--muted-ink);
       display: flex;
       align-items: center;
-      gap: 0.6rem;
+      gap: 0.6em;
     }
     .pill {
-      font-size: 0.8rem;
+      font-size: 0.8em;
       font-weight: 700;
-      padding: 0.2rem 0.6rem;
+      padding: 0.25em 0.75em;
       border-radius: 999px;
       background: #e3f1e8;
       color: var(--ok);
@@ -51,8 +53,8 @@ export const roomStyles = [
     }
     .notices {
       display: grid;
-      gap: 0.5rem;
-      margin-bottom: 1rem;
+      gap: 0.5em;
+      margin-bottom: 1em;
     }
     .notices:empty {
       display: none;
@@ -67,31 +69,31 @@ export const roomStyles = [
     }
     form {
       display: grid;
-      gap: 1rem;
+      gap: 1em;
     }
     porch-invite-banner {
-      margin-bottom: 1rem;
+      margin-bottom: 1em;
     }
     .layout {
       display: grid;
-      gap: 1.25rem;
+      gap: 1.25em;
     }
-    @media (min-width: 56rem) {
+    @container (min-width: 56em) {
       .layout.with-aside {
-        grid-template-columns: minmax(0, 1fr) 18rem;
+        grid-template-columns: minmax(0, 1fr) 18em;
         align-items: start;
       }
     }
     aside {
       display: grid;
-      gap: 0.75rem;
+      gap: 0.75em;
     }
     section + section {
-      margin-top: 1.25rem;
+      margin-top: 1.25em;
     }
     h2 {
-      font-size: 1.05rem;
-      margin: 0 0 0.75rem;
+      font-size: 1.05em;
+      margin: 0 0 0.714em;
     }
     h2 .n {
       color: var(--muted-ink);
@@ -100,18 +102,18 @@ export const roomStyles = [
     .people {
       display: flex;
       flex-wrap: wrap;
-      gap: 1.25rem 0.5rem;
+      gap: 1.25em 0.5em;
       justify-content: flex-start;
     }
     .people.stage {
-      min-height: 8rem;
+      min-height: 8em;
     }
     .person {
       display: grid;
       justify-items: center;
       align-content: start;
-      gap: 0.35rem;
-      width: 8rem;
+      gap: 0.35em;
+      width: 8em;
     }
     .person porch-participant {
       width: 100%;
@@ -119,48 +121,48 @@ export const roomStyles = [
     /* Staff see everyone as a card, so each person's buttons read as theirs. */
     .people.managing {
       display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr));
-      gap: 0.5rem;
+      grid-template-columns: repeat(auto-fill, minmax(9.5em, 1fr));
+      gap: 0.5em;
     }
     .people.managing .person {
       width: auto;
-      padding: 0.75rem 0.4rem 0.6rem;
+      padding: 0.75em 0.4em 0.6em;
       background: var(--surface);
       border: 1px solid var(--line);
       border-radius: var(--radius);
     }
     button.verify {
       min-height: 32px;
-      padding: 0.15rem 0.7rem;
-      font-size: 0.8rem;
+      padding: 0.187em 0.875em;
+      font-size: 0.8em;
       font-weight: 600;
       color: var(--muted-ink);
     }
     .controls {
       position: sticky;
-      bottom: 0.5rem;
-      margin-top: 1.25rem;
+      bottom: 0.5em;
+      margin-top: 1.25em;
       z-index: 1;
     }
     details {
-      margin-top: 1.25rem;
+      margin-top: 1.25em;
     }
     summary {
       cursor: pointer;
       font-weight: 600;
-      margin-bottom: 0.75rem;
+      margin-bottom: 0.75em;
     }
     .hint {
       color: var(--muted-ink);
-      font-size: 0.85rem;
+      font-size: 0.85em;
       margin: 0;
     }
     .lobby h2 {
-      margin-bottom: 0.4rem;
+      margin-bottom: 0.4em;
     }
     .ended {
       display: grid;
-      gap: 1rem;
+      gap: 1em;
       justify-items: start;
     }
     .ended p {
@@ -169,7 +171,7 @@ export const roomStyles = [
     .row {
       display: flex;
       flex-wrap: wrap;
-      gap: 0.75rem;
+      gap: 0.75em;
       align-items: center;
     }
     a {
@@ -181,13 +183,30 @@ export const roomStyles = [
       outline-offset: 2px;
       border-radius: 4px;
     }
-    @media (max-width: 30rem) {
+    @container (max-width: 30em) {
       .person {
-        width: 6.6rem;
+        width: 6.6em;
       }
       .people {
-        gap: 1rem 0.5rem;
+        gap: 1em 0.5em;
       }
+    }
+    /* On someone else's page the bar scrolls with the room instead of floating over their page. */
+    :host([embedded]) .controls {
+      position: static;
+    }
+    :host([compact]) .description,
+    :host([compact]) .invite,
+    :host([compact]) aside,
+    :host([compact]) form .hint,
+    :host([compact]) section .hint {
+      display: none;
+    }
+    :host([compact]) .people.stage {
+      min-height: 0;
+    }
+    :host([compact]) h1 {
+      font-size: 1.2em;
     }
   `,
 ];

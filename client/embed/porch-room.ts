@@ -1,0 +1,175 @@
+import { LitElement, html, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
+import { openRoom } from '../engine/open-room.ts';
+import type { Room, RoomView } from '../engine/room-types.ts';
+import type { RoomPage } from '../ui/room-page.ts';
+import { theme } from '../ui/theme.ts';
+import '../ui/room-page.ts';
+import { eventsBetween, type WidgetEvent } from './widget-events.ts';
+import { nameHint, parseRole, type WidgetRole } from './widget-options.ts';
+import { widgetStyles } from './widget-styles.ts';
+
+type Opened = { kind: 'opening' } | { kind: 'failed'; message: string } | { kind: 'open'; room: Room; link: string };
+
+/**
+ * `<porch-room link="https://host/r/#…">`: a Porch room on any page. It opens the room through
+ * the engine's front door, as the app does, and shows the app's room page inside its own shadow
+ * root. The page hears from it through `porch-*` events and drives it with join(), leave(),
+ * mute() and unmute(). Attributes: `link`, `name` (offered in the join form), `role`
+ * (`listener`, or `speaker` to take a seat where the room gives one) and `compact`.
+ */
+@customElement('porch-room')
+export class PorchRoomElement extends LitElement {
+  @property() link = '';
+  @property({ attribute: 'name' }) nameHint = '';
+  @property({ attribute: 'role' }) seatRole = '';
+  @property({ type: Boolean, reflect: true }) compact = false;
+  @state() private opened: Opened = { kind: 'opening' };
+  @query('porch-room-page') private page!: RoomPage | null;
+  /** Counts openings, so one that finishes after a newer one (or after removal) is dropped. */
+  private generation = 0;
+  /** The link last opened (or being opened), so a link set again to the same value changes nothing. */
+  private openedLink: string | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private lastView: RoomView | null = null;
+  private readyTold = false;
+  /** join() was called before the room was open: join as soon as it is. */
+  private joinWanted = false;
+  /** From the role attribute; a bad one is a porch-error and leaves the person listening. */
+  private joinAs: WidgetRole = 'listener';
+
+  static override styles = [theme, widgetStyles];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('pagehide', this.onPageHide);
+    void this.open();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('pagehide', this.onPageHide);
+    this.close();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('seatRole')) {
+      const role = parseRole(this.seatRole);
+      if (!role.ok) this.tell({ type: 'porch-error', detail: role.error });
+      this.joinAs = role.ok ? role.value : 'listener';
+    }
+    if (changed.has('link') && this.isConnected && this.link.trim() !== this.openedLink) void this.open();
+  }
+
+  protected override updated(): void {
+    if (this.opened.kind !== 'open' || this.readyTold || this.lastView?.phase !== 'ready' || !this.page) return;
+    this.readyTold = true;
+    this.tell({ type: 'porch-ready', detail: {} });
+    if (this.joinWanted) this.join();
+  }
+
+  /** Joins as the Join button does, under the name in the form; an empty name is a porch-error. */
+  join(): void {
+    if (this.opened.kind !== 'open' || !this.readyTold) {
+      this.joinWanted = true;
+      return;
+    }
+    this.joinWanted = false;
+    if (this.lastView?.phase !== 'ready' || this.page?.join()) return;
+    this.tell({ type: 'porch-error', detail: { code: 'name-needed', message: 'Type a name to join the room.' } });
+  }
+
+  leave(): void {
+    this.joinWanted = false;
+    if (this.opened.kind === 'open') this.opened.room.leave();
+  }
+
+  mute(): void {
+    if (this.opened.kind === 'open') this.opened.room.setMuted(true);
+  }
+
+  unmute(): void {
+    if (this.opened.kind === 'open') this.opened.room.setMuted(false);
+  }
+
+  private readonly onPageHide = (): void => this.leave();
+
+  private async open(): Promise<void> {
+    this.close();
+    const generation = ++this.generation;
+    const link = this.link.trim();
+    this.openedLink = link;
+    if (!link) {
+      this.opened = { kind: 'failed', message: 'This widget has no room link yet.' };
+      return;
+    }
+    this.opened = { kind: 'opening' };
+    const name = nameHint(this.nameHint);
+    const result = await openRoom(link, name ? { name } : {});
+    // Removed from the page, or pointed at another room, while this one opened.
+    if (generation !== this.generation || !this.isConnected) {
+      if (result.ok) result.value.room.leave();
+      return;
+    }
+    if (!result.ok) {
+      this.opened = { kind: 'failed', message: result.error.message };
+      this.tell({ type: 'porch-error', detail: result.error });
+      return;
+    }
+    const { room } = result.value;
+    this.opened = { kind: 'open', ...result.value };
+    this.lastView = room.state.get();
+    this.readyTold = false;
+    this.unsubscribe = room.state.subscribe((view) => this.onView(view));
+  }
+
+  /** Leaves the room shown (the page hears porch-leave) and stops listening to it. */
+  private close(): void {
+    this.generation += 1;
+    if (this.opened.kind === 'open') this.opened.room.leave();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.lastView = null;
+    this.openedLink = null;
+  }
+
+  private onView(view: RoomView): void {
+    const previous = this.lastView;
+    this.lastView = view;
+    if (previous) for (const event of eventsBetween(previous, view)) this.tell(event);
+    this.requestUpdate();
+  }
+
+  private tell(event: WidgetEvent): void {
+    this.dispatchEvent(new CustomEvent(event.type, { detail: event.detail, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    const opened = this.opened;
+    return html`<div class="frame" part="frame">
+      ${opened.kind === 'open'
+        ? keyed(
+            opened.room,
+            html`<porch-room-page
+              embedded
+              ?compact=${this.compact}
+              .seat=${this.joinAs === 'speaker'}
+              .room=${opened.room}
+              .link=${opened.link}
+              exportparts="header, title, join-form, join-button, controls, people"
+              @rejoin=${() => void this.open()}
+            ></porch-room-page>`,
+          )
+        : html`<p class="status" role=${opened.kind === 'failed' ? 'alert' : 'status'}>
+            ${opened.kind === 'failed' ? opened.message : 'Opening the room…'}
+          </p>`}
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'porch-room': PorchRoomElement;
+  }
+}

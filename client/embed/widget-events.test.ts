@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initialRoomState } from '../../shared/room-state.ts';
+import { overviewOf, standingOf } from '../engine/room-overview.ts';
+import type { Participant, RoomView } from '../engine/room-types.ts';
+import { eventsBetween } from './widget-events.ts';
+
+const HOST = 'H'.repeat(43);
+const SELF = 'S'.repeat(43);
+const RULES = { hostKey: HOST, stageMax: 8 };
+
+function person(id: string, name: string, speaking = false): Participant {
+  return {
+    id,
+    name,
+    muted: false,
+    connection: 'connected',
+    speaking,
+    safetyNumber: null,
+    security: 'ok',
+    key: null,
+    standing: standingOf(initialRoomState, RULES, null, SELF),
+    reaction: null,
+  };
+}
+
+function view(changes: Partial<RoomView> = {}): RoomView {
+  return {
+    phase: 'joined',
+    signaling: { kind: 'connected' },
+    microphone: 'off',
+    muted: false,
+    name: 'Sam',
+    title: '',
+    selfId: 'peer_self',
+    safetyNumber: '',
+    selfSpeaking: false,
+    participants: [],
+    tampered: 0,
+    inputs: [],
+    inputId: null,
+    selfKey: SELF,
+    overview: overviewOf(initialRoomState, RULES, SELF, { settled: true, refusedActs: 0, actingHost: null }),
+    reaction: null,
+    ...changes,
+  };
+}
+
+const types = (previous: RoomView, next: RoomView): string[] => eventsBetween(previous, next).map((e) => e.type);
+
+test('joining is told once, with the name joined under', () => {
+  assert.deepEqual(eventsBetween(view({ phase: 'ready' }), view({ phase: 'joining' })), []);
+  assert.deepEqual(eventsBetween(view({ phase: 'joining' }), view()), [{ type: 'porch-join', detail: { name: 'Sam' } }]);
+  assert.deepEqual(eventsBetween(view(), view()), []);
+});
+
+test('leaving is told with why: by choice, taken out, the room ended, or opened elsewhere', () => {
+  for (const reason of ['left', 'removed', 'ended', 'replaced'] as const) {
+    assert.deepEqual(eventsBetween(view(), view({ phase: reason })), [{ type: 'porch-leave', detail: { reason } }]);
+  }
+  assert.deepEqual(eventsBetween(view({ phase: 'joining' }), view({ phase: 'left' })), [{ type: 'porch-leave', detail: { reason: 'left' } }]);
+  assert.deepEqual(eventsBetween(view({ phase: 'ready' }), view({ phase: 'left' })), [], 'never joined, never left');
+});
+
+test('a full room and a blocked microphone are errors', () => {
+  const codes = (previous: RoomView, next: RoomView) => eventsBetween(previous, next).map((e) => [e.type, 'code' in e.detail ? e.detail.code : '']);
+  assert.deepEqual(codes(view({ phase: 'joining' }), view({ phase: 'room-full' })), [['porch-error', 'room-full']]);
+  assert.deepEqual(codes(view(), view({ microphone: 'denied' })), [['porch-error', 'microphone-denied']]);
+  assert.deepEqual(eventsBetween(view({ microphone: 'denied' }), view({ microphone: 'denied' })), [], 'told once');
+});
+
+test('speaking starts and stops are told for ourselves and for each other person', () => {
+  assert.deepEqual(eventsBetween(view(), view({ selfSpeaking: true })), [
+    { type: 'porch-speaking', detail: { id: 'peer_self', name: 'Sam', self: true, speaking: true } },
+  ]);
+  const ben = person('peer_ben', 'Ben');
+  const benSpeaking = person('peer_ben', 'Ben', true);
+  assert.deepEqual(eventsBetween(view({ participants: [ben] }), view({ participants: [benSpeaking] })), [
+    { type: 'porch-speaking', detail: { id: 'peer_ben', name: 'Ben', self: false, speaking: true } },
+  ]);
+  assert.deepEqual(types(view({ participants: [benSpeaking] }), view({ participants: [ben] })), ['porch-speaking']);
+  assert.deepEqual(eventsBetween(view({ participants: [] }), view({ participants: [ben] })), [], 'arriving silent says nothing');
+});
+
+test('someone who goes while speaking has stopped, and that comes before our own leave', () => {
+  const speaking = view({ participants: [person('peer_ben', 'Ben', true)] });
+  assert.deepEqual(eventsBetween(speaking, view({ phase: 'left', participants: [] })), [
+    { type: 'porch-speaking', detail: { id: 'peer_ben', name: 'Ben', self: false, speaking: false } },
+    { type: 'porch-leave', detail: { reason: 'left' } },
+  ]);
+});
