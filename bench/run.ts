@@ -6,10 +6,10 @@ import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { closeAll, launchBrowser } from '../test/helpers/browser.ts';
 import { startServer } from '../test/helpers/server.ts';
-import { roomPageScripts } from './bundle-size.ts';
 import { envelopeRows } from './envelope.ts';
 import { measureJoin } from './join-latency.ts';
 import { measureStage } from './stage-latency.ts';
+import { measureWidget } from './widget-ready.ts';
 import { markdownTable, percentile, type Row } from './stats.ts';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 10);
@@ -28,17 +28,19 @@ try {
     envelopeRows(),
     'Overhead = sealed bytes − plaintext body. Pair messages (SDP, ICE, everything after the introductions): nonce 24 + MAC 16 + header 12. Introductions (presence, once per member and newcomer) add an ed25519 signature 64, the identity key 32 and the session key 32. Target ≤ 120 B per envelope. The wire carries base64url, which adds a third on top.',
   );
-  const scripts = await roomPageScripts(server.url);
-  const total = scripts.reduce((n, s) => n + s.transferBytes, 0);
-  section(
-    'Client JavaScript loaded by the room page',
-    [...scripts.map((s) => ({ script: s.url, encoding: s.encoding, 'KB transferred': (s.transferBytes / 1024).toFixed(1) })),
-      { script: 'total', encoding: '', 'KB transferred': (total / 1024).toFixed(1) }],
-    'Target: ≤ 60 KB compressed. Jam, the closest open peer: 205 KB gz.',
-  );
-
   const browser = await launchBrowser();
   try {
+    const widget = await measureWidget(browser, JOINS);
+    section(
+      'Client JavaScript: what loads before Join shows',
+      widget.sizes,
+      'Every script the page requests until its Join button is visible, cold cache: gzip sizes of the built files, and what the server actually sent (Chromium asks for brotli). The QR code of the share panel loads later, when it is shown. Target ≤ 60 KB gz; Jam, the closest open peer: 205 KB gz.',
+    );
+    section(
+      'Embed widget: page → visible Join button',
+      widget.ready,
+      'A host page on another origin with `<script type="module" src=…/embed.js>` and `<porch-room>`, beside the app\'s own room page, alternating, fresh browser context (cold cache) each load. From script request: from the moment the browser asked for embed.js (app.js) until the first frame with a visible Join button.',
+    );
     const rows: Row[] = [];
     for (const [label, size, target] of [['pair', 2, 500], ['three', 3, 1000]] as const) {
       const samples: number[] = [];

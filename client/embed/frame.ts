@@ -1,21 +1,23 @@
 // embed/frame.js: the iframe form. It shows one <porch-room> for the room in this page's
 // fragment and carries its methods and events across the frame (frame-messages.ts).
-import { parseFrameCommand } from './frame-messages.ts';
+import { frameEventMessage, parseFrameCommand } from './frame-messages.ts';
 import { PorchRoomElement } from './porch-room.ts';
 import { WIDGET_EVENT_TYPES, type WidgetEvent } from './widget-events.ts';
 import { parseFrameHash } from './widget-options.ts';
 
 /**
- * Events go to whichever page framed us, without naming its origin: the server lets only the
- * origins in PORCH_ALLOWED_ORIGINS frame /embed/ (CSP frame-ancestors), so that page is one of them.
+ * Events go only to the page that framed us. Where the browser names its origin
+ * (location.ancestorOrigins) they are addressed to it; elsewhere (Firefox) to any, as the server
+ * lets only the origins in PORCH_ALLOWED_ORIGINS frame /embed/ (CSP frame-ancestors).
  */
-const tellParent = (event: Pick<WidgetEvent, 'type' | 'detail'>): void => {
-  if (window.parent !== window) window.parent.postMessage({ porch: event.type, detail: event.detail }, '*');
+const parentOrigin = location.ancestorOrigins?.[0] ?? '*';
+const tellParent = (event: WidgetEvent): void => {
+  if (window.parent !== window) window.parent.postMessage(frameEventMessage(event), parentOrigin);
 };
 
 const widget = new PorchRoomElement();
 for (const type of WIDGET_EVENT_TYPES) {
-  widget.addEventListener(type, (e) => tellParent({ type, detail: (e as CustomEvent<WidgetEvent['detail']>).detail }));
+  widget.addEventListener(type, (e) => tellParent({ type, detail: (e as CustomEvent).detail } as WidgetEvent));
 }
 
 function showRoomOfFragment(): void {
@@ -27,7 +29,7 @@ function showRoomOfFragment(): void {
     tellParent({ type: 'porch-error', detail: options.error });
     return;
   }
-  widget.nameHint = options.value.name ?? '';
+  widget.offeredName = options.value.name ?? '';
   widget.seatRole = options.value.role;
   widget.compact = options.value.compact;
   widget.link = options.value.link;

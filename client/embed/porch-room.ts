@@ -10,7 +10,10 @@ import { eventsBetween, type WidgetEvent } from './widget-events.ts';
 import { nameHint, parseRole, type WidgetRole } from './widget-options.ts';
 import { widgetStyles } from './widget-styles.ts';
 
-type Opened = { kind: 'opening' } | { kind: 'failed'; message: string } | { kind: 'open'; room: Room; link: string };
+type Opened = { kind: 'closed' } | { kind: 'opening' } | { kind: 'failed'; message: string } | { kind: 'open'; room: Room; link: string };
+
+/** Attributes removed (or set to null by a framework) read as empty. */
+const text = (value: string | null | undefined): string => (value ?? '').trim();
 
 /**
  * `<porch-room link="https://host/r/#…">`: a Porch room on any page. It opens the room through
@@ -18,23 +21,24 @@ type Opened = { kind: 'opening' } | { kind: 'failed'; message: string } | { kind
  * root. The page hears from it through `porch-*` events and drives it with join(), leave(),
  * mute() and unmute(). Attributes: `link`, `name` (offered in the join form), `role`
  * (`listener`, or `speaker` to take a seat where the room gives one) and `compact`.
+ * `name` and `role` are read when the room opens; a new `link` opens another room.
  */
 @customElement('porch-room')
 export class PorchRoomElement extends LitElement {
   @property() link = '';
-  @property({ attribute: 'name' }) nameHint = '';
+  @property({ attribute: 'name' }) offeredName = '';
   @property({ attribute: 'role' }) seatRole = '';
   @property({ type: Boolean, reflect: true }) compact = false;
-  @state() private opened: Opened = { kind: 'opening' };
+  @state() private opened: Opened = { kind: 'closed' };
   @query('porch-room-page') private page!: RoomPage | null;
   /** Counts openings, so one that finishes after a newer one (or after removal) is dropped. */
   private generation = 0;
-  /** The link last opened (or being opened), so a link set again to the same value changes nothing. */
+  /** The link last opened (or being opened); null once closed. */
   private openedLink: string | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastView: RoomView | null = null;
   private readyTold = false;
-  /** join() was called before the room was open: join as soon as it is. */
+  /** join() was called before the Join button showed: join as soon as it does. */
   private joinWanted = false;
   /** From the role attribute; a bad one is a porch-error and leaves the person listening. */
   private joinAs: WidgetRole = 'listener';
@@ -44,13 +48,16 @@ export class PorchRoomElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('pagehide', this.onPageHide);
-    void this.open();
+    if (this.openedLink === null) void this.open();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('pagehide', this.onPageHide);
-    this.close();
+    // Moving the element (taken out and put back in the same task) keeps the person in the room.
+    queueMicrotask(() => {
+      if (!this.isConnected) this.close();
+    });
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -59,7 +66,7 @@ export class PorchRoomElement extends LitElement {
       if (!role.ok) this.tell({ type: 'porch-error', detail: role.error });
       this.joinAs = role.ok ? role.value : 'listener';
     }
-    if (changed.has('link') && this.isConnected && this.link.trim() !== this.openedLink) void this.open();
+    if (changed.has('link') && this.isConnected && text(this.link) !== this.openedLink) void this.open();
   }
 
   protected override updated(): void {
@@ -69,14 +76,22 @@ export class PorchRoomElement extends LitElement {
     if (this.joinWanted) this.join();
   }
 
-  /** Joins as the Join button does, under the name in the form; an empty name is a porch-error. */
+  /**
+   * Joins as the Join button does, under the name in the form (an empty name is a porch-error);
+   * before the button shows, as soon as it does; after leaving, into the room opened afresh.
+   */
   join(): void {
-    if (this.opened.kind !== 'open' || !this.readyTold) {
-      this.joinWanted = true;
+    const phase = this.opened.kind === 'open' ? this.lastView?.phase : undefined;
+    if (phase === 'joining' || phase === 'joined') return;
+    if (this.opened.kind === 'failed') {
+      this.tell({ type: 'porch-error', detail: { code: 'not-open', message: this.opened.message } });
       return;
     }
+    this.joinWanted = true;
+    if (phase !== undefined && phase !== 'ready') return void this.open();
+    if (phase !== 'ready' || !this.readyTold) return;
     this.joinWanted = false;
-    if (this.lastView?.phase !== 'ready' || this.page?.join()) return;
+    if (this.page?.join()) return;
     this.tell({ type: 'porch-error', detail: { code: 'name-needed', message: 'Type a name to join the room.' } });
   }
 
@@ -96,19 +111,21 @@ export class PorchRoomElement extends LitElement {
   private readonly onPageHide = (): void => this.leave();
 
   private async open(): Promise<void> {
+    const joinWanted = this.joinWanted;
     this.close();
+    this.joinWanted = joinWanted;
     const generation = ++this.generation;
-    const link = this.link.trim();
+    const link = text(this.link);
     this.openedLink = link;
     if (!link) {
       this.opened = { kind: 'failed', message: 'This widget has no room link yet.' };
       return;
     }
     this.opened = { kind: 'opening' };
-    const name = nameHint(this.nameHint);
+    const name = nameHint(this.offeredName);
     const result = await openRoom(link, name ? { name } : {});
     // Removed from the page, or pointed at another room, while this one opened.
-    if (generation !== this.generation || !this.isConnected) {
+    if (generation !== this.generation) {
       if (result.ok) result.value.room.leave();
       return;
     }
@@ -124,14 +141,16 @@ export class PorchRoomElement extends LitElement {
     this.unsubscribe = room.state.subscribe((view) => this.onView(view));
   }
 
-  /** Leaves the room shown (the page hears porch-leave) and stops listening to it. */
+  /** Leaves the room shown without telling the page (it asked for this, or took the element away). */
   private close(): void {
     this.generation += 1;
-    if (this.opened.kind === 'open') this.opened.room.leave();
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.opened.kind === 'open') this.opened.room.leave();
+    this.opened = { kind: 'closed' };
     this.lastView = null;
     this.openedLink = null;
+    this.joinWanted = false;
   }
 
   private onView(view: RoomView): void {

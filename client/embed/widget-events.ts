@@ -17,14 +17,17 @@ export const WIDGET_EVENT_TYPES = ['porch-ready', 'porch-join', 'porch-leave', '
 export type LeaveReason = Extract<RoomPhase, 'left' | 'removed' | 'ended' | 'replaced'>;
 
 const LEAVE_REASONS: readonly RoomPhase[] = ['left', 'removed', 'ended', 'replaced'] satisfies LeaveReason[];
-const inRoom = (phase: RoomPhase): boolean => phase === 'joining' || phase === 'joined';
+const isLeaveReason = (phase: RoomPhase): phase is LeaveReason => LEAVE_REASONS.includes(phase);
 
 const MICROPHONE_ERRORS = {
   denied: 'The microphone was blocked, so nobody can hear you. Allow it for this site and try again.',
   unavailable: 'No microphone was found, so nobody can hear you.',
 } as const;
 
-/** The events between two views of a room, in the order a page should see them: join, speaking, errors, leave. */
+/**
+ * The events between two views of a room, in the order a page should see them: join, speaking,
+ * errors, leave. Only someone who joined leaves: a join given up half way is no event.
+ */
 export function eventsBetween(previous: RoomView, next: RoomView): WidgetEvent[] {
   const events: WidgetEvent[] = [];
   if (previous.phase !== 'joined' && next.phase === 'joined') events.push({ type: 'porch-join', detail: { name: next.name } });
@@ -35,9 +38,7 @@ export function eventsBetween(previous: RoomView, next: RoomView): WidgetEvent[]
   if (previous.microphone !== next.microphone && (next.microphone === 'denied' || next.microphone === 'unavailable')) {
     events.push({ type: 'porch-error', detail: { code: `microphone-${next.microphone}`, message: MICROPHONE_ERRORS[next.microphone] } });
   }
-  if (inRoom(previous.phase) && LEAVE_REASONS.includes(next.phase)) {
-    events.push({ type: 'porch-leave', detail: { reason: next.phase as LeaveReason } });
-  }
+  if (previous.phase === 'joined' && isLeaveReason(next.phase)) events.push({ type: 'porch-leave', detail: { reason: next.phase } });
   return events;
 }
 

@@ -24,6 +24,10 @@ export const widgetStyles = css`
     pointer-events: auto !important;
     box-sizing: border-box;
   }
+  /* The page may still hide it on purpose (tabs, collapsed panels) with the hidden attribute. */
+  :host([hidden]) {
+    display: none !important;
+  }
   /* Nothing the page's text styles set reaches in: sizes start from the browser's default. */
   .frame {
     all: initial;

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Participant, RoomView } from '../engine/room-types.ts';
+import type { RoomView } from '../engine/room-types.ts';
 import { initialRoomState, type RoomState } from '../../shared/room-state.ts';
 import { standingOf, overviewOf } from '../engine/room-overview.ts';
+import { participant, roomView } from '../../test/helpers/room-view.ts';
 import { announcements } from './announcements.ts';
 
 const HOST = 'H'.repeat(43);
@@ -13,36 +14,9 @@ const RULES = { hostKey: HOST, stageMax: 8 };
 /** The room as we see it with the given log state, everyone known. */
 function seen(room: Partial<RoomState>, { self = SELF, settled = true, annKey = ANN as string | null, actingHost = null as string | null } = {}): RoomView {
   const state = { ...initialRoomState, kind: 'stage' as const, ...room };
-  const ann: Participant = {
-    id: 'peer_ann_000000000',
-    name: 'Ann',
-    muted: false,
-    connection: 'connected',
-    speaking: false,
-    safetyNumber: null,
-    security: 'ok',
-    key: annKey,
-    standing: standingOf(state, RULES, annKey, self),
-    reaction: null,
-  };
-  return {
-    phase: 'joined',
-    signaling: { kind: 'connected' },
-    microphone: 'off',
-    muted: false,
-    name: 'Sam',
-    title: '',
-    selfId: 'peer_self_00000000',
-    safetyNumber: '',
-    selfSpeaking: false,
-    participants: [ann],
-    tampered: 0,
-    inputs: [],
-    inputId: null,
-    selfKey: self,
-    overview: overviewOf(state, RULES, self, { settled, refusedActs: 0, actingHost }),
-    reaction: null,
-  };
+  const ann = participant({ id: 'peer_ann_000000000', name: 'Ann', key: annKey, standing: standingOf(state, RULES, annKey, self) });
+  const overview = overviewOf(state, RULES, self, { settled, refusedActs: 0, actingHost });
+  return roomView({ participants: [ann], selfKey: self, overview }, RULES);
 }
 
 test('someone going up and coming down is announced by name', () => {

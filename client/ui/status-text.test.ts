@@ -1,44 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Participant, RoomView } from '../engine/room.ts';
+import { participant, roomView, SELF_KEY } from '../../test/helpers/room-view.ts';
 import { connectionLabel, liveness, statusLines } from './status-text.ts';
 import { initialRoomState } from '../../shared/room-state.ts';
-import { standingOf, overviewOf } from '../engine/room-overview.ts';
+import { overviewOf } from '../engine/room-overview.ts';
 
-const SELF_KEY = 'S'.repeat(43);
 const RULES = { hostKey: SELF_KEY, stageMax: 8 };
-
-const JOINED: RoomView = {
-  phase: 'joined',
-  signaling: { kind: 'connected' },
-  microphone: 'live',
-  muted: false,
-  name: 'Ada',
-  title: '',
-  selfId: 'self_0123456789abcdef',
-  safetyNumber: '12345 67890 12345 67890',
-  selfSpeaking: false,
-  participants: [],
-  tampered: 0,
-  inputs: [],
-  inputId: null,
-  selfKey: SELF_KEY,
-  overview: overviewOf(initialRoomState, RULES, SELF_KEY, { settled: true, refusedActs: 0 }),
-  reaction: null,
-};
+const JOINED: RoomView = roomView({ microphone: 'live', name: 'Ada', safetyNumber: '12345 67890 12345 67890' }, RULES);
 const state = (changes: Partial<RoomView>): RoomView => ({ ...JOINED, ...changes });
-const peer = (connection: Participant['connection']): Participant => ({
-  id: 'peer_0123456789abcdef',
-  name: 'Grace',
-  muted: false,
-  connection,
-  speaking: false,
-  safetyNumber: null,
-  security: 'ok',
-  key: 'G'.repeat(43),
-  standing: standingOf(initialRoomState, RULES, 'G'.repeat(43), SELF_KEY),
-  reaction: null,
-});
+const peer = (connection: Participant['connection']): Participant =>
+  participant({ id: 'peer_0123456789abcdef', name: 'Grace', connection, key: 'G'.repeat(43) }, RULES);
 
 test('a joined room with a live microphone and a connected server shows nothing', () => {
   assert.deepEqual(statusLines(JOINED), []);

@@ -72,6 +72,18 @@ export const theme = css`
     border-radius: var(--radius);
     padding: 1.25em;
   }
+  dialog {
+    border: 1px solid var(--line);
+    border-radius: var(--radius);
+    padding: 1.5em;
+    max-width: min(28em, 90vw);
+    box-sizing: border-box;
+    background: var(--surface);
+    color: var(--ink);
+  }
+  dialog::backdrop {
+    background: rgb(42 36 32 / 0.4);
+  }
   .notice {
     border-radius: 10px;
     padding: 0.7em 0.9em;

@@ -20,16 +20,8 @@ export class EmbedDialog extends LitElement {
         margin-top: 0.9em;
       }
       dialog {
-        border: 1px solid var(--line);
-        border-radius: var(--radius);
-        padding: 1.5em;
         width: min(36em, 90vw);
-        box-sizing: border-box;
-        background: var(--surface);
-        color: var(--ink);
-      }
-      dialog::backdrop {
-        background: rgb(42 36 32 / 0.4);
+        max-width: none;
       }
       h2 {
         margin: 0 0 0.5em;

@@ -93,15 +93,7 @@ export class RoomSettings extends LitElement {
         color: #fff;
       }
       dialog {
-        border: 1px solid var(--line);
-        border-radius: var(--radius);
-        padding: 1.5em;
         max-width: min(26em, 90vw);
-        background: var(--surface);
-        color: var(--ink);
-      }
-      dialog::backdrop {
-        background: rgb(42 36 32 / 0.4);
       }
       dialog h2 {
         font-size: 1.2em;

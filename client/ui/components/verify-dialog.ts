@@ -13,17 +13,6 @@ export class VerifyDialog extends LitElement {
   static override styles = [
     theme,
     css`
-      dialog {
-        border: 1px solid var(--line);
-        border-radius: var(--radius);
-        padding: 1.5em;
-        max-width: min(28em, 90vw);
-        background: var(--surface);
-        color: var(--ink);
-      }
-      dialog::backdrop {
-        background: rgb(42 36 32 / 0.4);
-      }
       h2 {
         margin: 0 0 0.625em;
         font-size: 1.2em;
