@@ -38,7 +38,7 @@ function setup() {
     onUnlinked: (peer) => unlinked.push(peer),
   });
   media.start(SELF, []);
-  return { media, links, microphone, player, unlinked, listed };
+  return { media, links, microphone, player, unlinked, listed, allowed };
 }
 
 const plan = (entries: [string, PlannedLink][]): Topology => new Map(entries);
@@ -95,7 +95,21 @@ test('an offer is taken only where the topology has a link or the log allows one
   links[0]?.options.onRemoteStream({ id: 'stream' } as unknown as MediaStream);
   assert.equal(player.audible.get(LOW), false, 'but nothing plays until the topology says so');
   media.apply(plan([]), false);
-  assert.equal(links[0]?.destroyed, true, 'and the link goes at the next reconciliation that still has none');
+  assert.equal(links[0]?.destroyed, false, 'their link is theirs to end while the log allows it: our log may lag theirs');
+  assert.equal(player.audible.get(LOW), false);
+  assert.deepEqual(links[0]?.tracks, [], 'and we send nothing on it');
+  media.apply(plan([[LOW, { make: false, send: false, play: true }]]), false);
+  assert.equal(player.audible.get(LOW), true, 'once the topology has it, it plays');
+});
+
+test('a link a member offered closes once the log no longer allows it', () => {
+  const { media, links, allowed } = setup();
+  media.signal(LOW, 'c1', OFFER);
+  media.apply(plan([]), false);
+  assert.equal(links[0]?.destroyed, false);
+  allowed.delete(LOW);
+  media.apply(plan([]), false);
+  assert.equal(links[0]?.destroyed, true);
 });
 
 test('the microphone is captured only while on stage, and released on stop', async () => {

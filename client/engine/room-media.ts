@@ -38,9 +38,13 @@ export interface RoomMedia {
   /** Forgets members no longer present whose links are not up. */
   prune(isListed: (peerId: string) => boolean): void;
   /**
-   * Brings links, sends, playback and capture in line with the topology. A link that is up with
-   * someone the server does not list (it, or we, just reconnected) lasts until it closes or they
-   * leave: established links outlive signaling outages.
+   * Brings links, sends, playback and capture in line with the topology. Two kinds of link
+   * outside it are kept, silent:
+   * - one that is up with someone the server does not list (it, or we, just reconnected) lasts
+   *   until it closes or they leave: established links outlive signaling outages;
+   * - one they offered while the log allows it is theirs to end. Their view of the log may be
+   *   ahead of ours (an act, or the whole log while we join, not here yet); were we to close it,
+   *   they would wait out a link that never comes up before offering again.
    */
   apply(topology: Topology, onStage: boolean): void;
   /** Settles once the microphone is captured (or released) as the latest change of stage asked. */
@@ -55,12 +59,18 @@ export interface RoomMedia {
   stop(): void;
 }
 
+/** A link kept outside the topology: it carries nothing either way until the topology has it. */
+const SILENT = { make: false, send: false, play: false } as const;
+
 export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   let topology: Topology = new Map();
   let iceServers: readonly IceServer[] = [];
   let mesh: Mesh | null = null;
   let capture: Promise<void> = Promise.resolve();
   let wantsMicrophone = false;
+  let selfId: string | null = null;
+  /** The lower id offers (mesh.ts): a link with a lower id is one they made. */
+  const theirsToEnd = (peer: string): boolean => selfId !== null && peer < selfId && deps.mayLink(peer);
 
   const microphone = createMicrophoneGate({
     microphone: deps.microphone,
@@ -77,10 +87,11 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   }
 
   return {
-    start(selfId, ice) {
+    start(id, ice) {
       iceServers = ice;
+      selfId = id;
       mesh ??= createMesh({
-        selfId,
+        selfId: id,
         createLink: deps.createLink,
         iceServers: () => iceServers,
         sendSignal: deps.sendSignal,
@@ -104,6 +115,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
         const survivor = !deps.isListed(peer) && mesh?.isConnected(peer) === true;
         const plan = topology.get(peer);
         if (survivor && plan) kept.set(peer, plan);
+        else if (theirsToEnd(peer)) kept.set(peer, SILENT);
         else if (!survivor) mesh?.drop(peer);
       }
       for (const peer of [...topology.keys(), ...(mesh?.peers() ?? [])]) if (!kept.has(peer)) deps.player.setAudible(peer, false);
