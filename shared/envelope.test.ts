@@ -65,7 +65,7 @@ function pairFromAnn({ to = BEN, seq = 1, ts = NOW, body = utf8('hello Ben') }: 
 
 /** Opens as Ben, who already shares a pair key with Ann, unless told otherwise. */
 const openAsBen = (box: string, options: Partial<OpenOptions> = {}): Result<OpenedEnvelope, string> =>
-  openEnvelope(box, { roomId: ROOM_ID, roomKey: ROOM_KEY, from: ANN, self: BEN, pairKey: BEN_FROM_ANN, lastSeq: 0, now: NOW, ...options });
+  openEnvelope(box, { roomId: ROOM_ID, roomKey: ROOM_KEY, from: ANN, self: BEN, sessionKey: benSession.publicKey, pairKey: BEN_FROM_ANN, lastSeq: 0, now: NOW, ...options });
 
 function opened(r: Result<OpenedEnvelope, string>): OpenedEnvelope {
   if (!r.ok) assert.fail(`refused: ${r.error}`);
@@ -393,12 +393,46 @@ test('an introduction with an unknown version, an unknown flag or an inner that 
   const edit = (f: (inner: Uint8Array) => Uint8Array) => openAsBen(resealed(box, f), { pairKey: null });
   assert.equal(refusal(edit((inner) => ((inner[0] = 1), inner))), 'malformed');
   assert.equal(refusal(edit((inner) => ((inner[0] = 3), inner))), 'malformed');
-  assert.equal(refusal(edit((inner) => ((inner[1] = inner[1]! | 2), inner))), 'malformed');
+  assert.equal(refusal(edit((inner) => ((inner[1] = inner[1]! | 4), inner))), 'malformed');
+  assert.equal(refusal(edit((inner) => ((inner[1] = 3), inner))), 'malformed', 'bound, and to everyone');
   assert.equal(refusal(edit((inner) => ((inner[1] = inner[1]! | 128), inner))), 'malformed');
   assert.equal(refusal(edit((inner) => inner.subarray(0, 11))), 'malformed');
   assert.equal(refusal(edit((inner) => inner.subarray(0, 12 + 64 + 64 - 1))), 'malformed');
   // Exactly up to the end of the keys is an introduction with an empty body, not malformed.
   assert.equal(refusal(edit((inner) => inner.subarray(0, 12 + 64 + 64))), 'bad-signature');
+});
+
+// ── Bound introductions: for one visit of the recipient only ────────────────────────────────
+
+const boundToBen = (session = benSession): string =>
+  sealIntroduction(ANN, BEN, { seq: 1, ts: NOW }, utf8('hello Ben'), {
+    roomId: ROOM_ID,
+    roomKey: ROOM_KEY,
+    identity: ann,
+    sessionKey: annSession.publicKey,
+    boundTo: session.publicKey,
+  });
+
+test("an introduction bound to Ben's session key opens, as fresh, for that session only", () => {
+  assert.equal(opened(openAsBen(boundToBen(), { pairKey: null })).fresh, true);
+  // The same peer id and room, another visit (a new session key): refused.
+  assert.equal(refusal(openAsBen(boundToBen(), { pairKey: null, sessionKey: calSession.publicKey })), 'bad-signature');
+  assert.equal(refusal(openAsBen(boundToBen(calSession), { pairKey: null })), 'bad-signature');
+});
+
+test('an unbound introduction opens as not fresh, a pair message as fresh', () => {
+  assert.equal(opened(openAsBen(introFromAnn(), { pairKey: null })).fresh, false);
+  assert.equal(opened(openAsBen(introFromAnn({ to: '*' }), { pairKey: null })).fresh, false);
+  assert.equal(opened(openAsBen(pairFromAnn())).fresh, true);
+});
+
+test('the bound flag cannot be added or removed in transit, and a broadcast cannot be bound', () => {
+  const flip = (box: string, flags: number) => openAsBen(resealed(box, (inner) => ((inner[1] = flags), inner)), { pairKey: null });
+  assert.equal(refusal(flip(introFromAnn(), 2)), 'bad-signature');
+  assert.equal(refusal(flip(boundToBen(), 0)), 'bad-signature');
+  assert.throws(() =>
+    sealIntroduction(ANN, '*', { seq: 1, ts: NOW }, utf8('x'), { roomId: ROOM_ID, roomKey: ROOM_KEY, identity: ann, sessionKey: annSession.publicKey, boundTo: benSession.publicKey }),
+  );
 });
 
 // ── Pair messages: only the pair's own key opens them ────────────────────────────────────────

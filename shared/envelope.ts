@@ -21,23 +21,31 @@ import { err, ok, type Result } from './result.ts';
  * Introduction (presence; the only kind sent to everyone):
  *   box   = base64url( nonce[24] ‖ secretbox(roomKey, inner) )                  (+16 MAC)
  *   inner = header[12] ‖ sig[64] ‖ identityKey[32] ‖ sessionKey[32] ‖ body
- *   sig   = ed25519(identity, DOMAIN ‖ roomId ‖ 0 ‖ from ‖ 0 ‖ to ‖ 0 ‖ inner without sig)
+ *   sig   = ed25519(identity, DOMAIN ‖ roomId ‖ 0 ‖ from ‖ 0 ‖ to ‖ 0 ‖ [recipient's sessionKey] ‖ inner without sig)
+ *   A *bound* introduction (flag bit 1) to one member also signs that member's session key,
+ *   which it makes anew for each visit: it opens for that visit only, so it cannot be an old
+ *   one replayed. The key is not sent; the recipient puts in its own.
  *
  * Pair message (everything else, e.g. SDP and ICE), once both sides are introduced:
  *   box   = base64url( nonce[24] ‖ secretbox(pairKey(from → to), header[12] ‖ body) )  (+16 MAC)
  *   pairKey(a → b) = derive('porch pair key', X25519(a, b) ‖ roomId ‖ 0 ‖ a ‖ 0 ‖ b, 32)
  *
- *   header = version[1]=2 ‖ flags[1] (bit 0: to everyone) ‖ seq[4, BE] ‖ ts[6, BE ms]
+ *   header = version[1]=2 ‖ flags[1] (bit 0: to everyone, bit 1: bound) ‖ seq[4, BE] ‖ ts[6, BE ms]
  *
  * `from` and `to` are never sent inside: the receiver takes `from` from the server's routing
  * and `to` from itself. An introduction re-routed or re-stamped fails its signature; a pair
  * message does not even decrypt under any other pair's key. Only introductions pay for an
  * ed25519 signature; pair messages cost a secretbox (a few microseconds), which keeps the
  * dozens of envelopes of a WebRTC negotiation off the join's critical path.
+ *
+ * `fresh` on what opens: made for the receiver's current visit (a pair message, whose key
+ * involves the receiver's session key, or a bound introduction), so not an envelope recorded
+ * before the receiver came. An unbound introduction within the clock window may be such a replay.
  */
 const VERSION = 2;
 const DOMAIN = utf8('porch envelope v2');
 const FLAG_BROADCAST = 1;
+const FLAG_BOUND = 2;
 const HEADER_BYTES = 12;
 /** How far an envelope's timestamp may be from the receiver's clock. */
 export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
@@ -51,28 +59,32 @@ export type EnvelopeRejection = 'unreadable' | 'malformed' | 'bad-signature' | '
 
 export interface OpenedEnvelope extends EnvelopeHeader {
   body: Uint8Array;
+  fresh: boolean;
   /** Present on introductions only: who signed, and the session key for pair messages. */
   introduction: { identityKey: Uint8Array; sessionKey: Uint8Array } | null;
 }
 
 const zero = Uint8Array.of(0);
 
-function writeHeader(to: string, { seq, ts }: EnvelopeHeader): Uint8Array {
+function writeHeader(to: string, { seq, ts }: EnvelopeHeader, bound = false): Uint8Array {
   const header = new Uint8Array(HEADER_BYTES);
   header[0] = VERSION;
-  header[1] = to === '*' ? FLAG_BROADCAST : 0;
+  header[1] = (to === '*' ? FLAG_BROADCAST : 0) | (bound ? FLAG_BOUND : 0);
   for (let i = 5, v = seq; i >= 2; i--, v = Math.floor(v / 256)) header[i] = v % 256;
   for (let i = 11, v = ts; i >= 6; i--, v = Math.floor(v / 256)) header[i] = v % 256;
   return header;
 }
 
-function readHeader(inner: Uint8Array): (EnvelopeHeader & { broadcast: boolean }) | null {
-  if (inner.length < HEADER_BYTES || inner[0] !== VERSION || inner[1]! & ~FLAG_BROADCAST) return null;
+function readHeader(inner: Uint8Array): (EnvelopeHeader & { broadcast: boolean; bound: boolean }) | null {
+  if (inner.length < HEADER_BYTES || inner[0] !== VERSION || inner[1]! & ~(FLAG_BROADCAST | FLAG_BOUND)) return null;
+  const broadcast = (inner[1]! & FLAG_BROADCAST) !== 0;
+  const bound = (inner[1]! & FLAG_BOUND) !== 0;
+  if (broadcast && bound) return null;
   let seq = 0;
   let ts = 0;
   for (let i = 2; i < 6; i++) seq = seq * 256 + inner[i]!;
   for (let i = 6; i < 12; i++) ts = ts * 256 + inner[i]!;
-  return { seq, ts, broadcast: (inner[1]! & FLAG_BROADCAST) !== 0 };
+  return { seq, ts, broadcast, bound };
 }
 
 /** The key for messages from `from` to `to`; each direction of each pair has its own. */
@@ -81,20 +93,24 @@ export function pairKey(mine: SessionKeys, theirSessionKey: Uint8Array, roomId: 
   return derive('porch pair key', concatBytes(shared, utf8(roomId), zero, utf8(from), zero, utf8(to)), 32);
 }
 
-const signedBytes = (roomId: string, from: string, to: string, unsigned: Uint8Array): Uint8Array =>
-  concatBytes(DOMAIN, utf8(roomId), zero, utf8(from), zero, utf8(to), zero, unsigned);
+const signedBytes = (roomId: string, from: string, to: string, boundTo: Uint8Array | null, unsigned: Uint8Array): Uint8Array =>
+  concatBytes(DOMAIN, utf8(roomId), zero, utf8(from), zero, utf8(to), zero, boundTo ?? new Uint8Array(0), unsigned);
 
 export interface IntroductionOptions {
   roomId: string;
   roomKey: Uint8Array;
   identity: Identity;
   sessionKey: Uint8Array;
+  /** The recipient's session key, to bind the introduction to its current visit. */
+  boundTo?: Uint8Array;
 }
 
 export function sealIntroduction(from: string, to: string, header: EnvelopeHeader, body: Uint8Array, options: IntroductionOptions): string {
-  const head = writeHeader(to, header);
+  const boundTo = options.boundTo ?? null;
+  if (boundTo && to === '*') throw new Error('a broadcast cannot be bound to one recipient');
+  const head = writeHeader(to, header, boundTo !== null);
   const keys = concatBytes(options.identity.publicKey, options.sessionKey);
-  const signature = sign(signedBytes(options.roomId, from, to, concatBytes(head, keys, body)), options.identity);
+  const signature = sign(signedBytes(options.roomId, from, to, boundTo, concatBytes(head, keys, body)), options.identity);
   return toBase64Url(seal(concatBytes(head, signature, keys, body), options.roomKey));
 }
 
@@ -109,6 +125,8 @@ export interface OpenOptions {
   /** The server's routing stamp, not anything the sender claims. */
   from: string;
   self: string;
+  /** Our session public key, made for this visit: what bound introductions must sign. */
+  sessionKey: Uint8Array;
   /** The key for messages from `from` to us, once both sides are introduced. */
   pairKey: Uint8Array | null;
   /** Highest sequence number accepted from `from` so far. */
@@ -128,10 +146,10 @@ export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEn
   const pairInner = options.pairKey && unseal(sealed, options.pairKey);
   if (pairInner) {
     const header = readHeader(pairInner);
-    if (!header || header.broadcast) return err('malformed');
+    if (!header || header.broadcast || header.bound) return err('malformed');
     const stale = checkFresh(header, options);
     if (stale) return err(stale);
-    return ok({ seq: header.seq, ts: header.ts, body: pairInner.slice(HEADER_BYTES), introduction: null });
+    return ok({ seq: header.seq, ts: header.ts, body: pairInner.slice(HEADER_BYTES), fresh: true, introduction: null });
   }
   const inner = unseal(sealed, options.roomKey);
   if (!inner) return err('unreadable');
@@ -146,11 +164,13 @@ export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEn
   const sessionKey = inner.subarray(keysEnd - SESSION_PUBLIC_KEY_BYTES, keysEnd);
   const unsigned = concatBytes(inner.subarray(0, HEADER_BYTES), inner.subarray(HEADER_BYTES + SIGNATURE_BYTES));
   const to = header.broadcast ? '*' : options.self;
-  if (!verify(signedBytes(options.roomId, options.from, to, unsigned), signature, identityKey)) return err('bad-signature');
+  const boundTo = header.bound ? options.sessionKey : null;
+  if (!verify(signedBytes(options.roomId, options.from, to, boundTo, unsigned), signature, identityKey)) return err('bad-signature');
   return ok({
     seq: header.seq,
     ts: header.ts,
     body: inner.slice(keysEnd),
+    fresh: header.bound,
     introduction: { identityKey: identityKey.slice(), sessionKey: sessionKey.slice() },
   });
 }

@@ -13,7 +13,7 @@ test('only members the server lists and who proved their key can be sent to', ()
   assert.equal(m.keyOf('cat'), 'KEY-CAT');
 });
 
-test('links start only with members that presented themselves, and their keys count as present', () => {
+test('links start with members that presented themselves; their keys count as present once they are confirmed', () => {
   const m = createMembership();
   m.welcome(['ann', 'ben']);
   m.introduce('ann', 'KEY-ANN');
@@ -24,10 +24,28 @@ test('links start only with members that presented themselves, and their keys co
     { peer: 'ann', key: 'KEY-ANN', presented: true },
     { peer: 'ben', key: 'KEY-BEN', presented: false },
   ]);
+  assert.deepEqual([...m.presentedKeys('KEY-SELF')], ['KEY-SELF'], 'ann may be an old introduction replayed');
+  m.confirm('ann');
   assert.deepEqual([...m.presentedKeys('KEY-SELF')].sort(), ['KEY-ANN', 'KEY-SELF']);
-  assert.equal(m.allPresented(), false);
   m.markPresented('ben');
+  assert.equal(m.allPresented(), false);
+  m.confirm('ben');
   assert.equal(m.allPresented(), true);
+});
+
+test("a presence waits for its sender's confirmation, the latest one kept", () => {
+  const m = createMembership();
+  m.welcome(['ann']);
+  m.keepUnconfirmed('ann', presence('Ann'));
+  m.keepUnconfirmed('ann', presence('Ann B.'));
+  assert.equal(m.takeConfirmed('ann'), null);
+  m.confirm('ann');
+  assert.deepEqual(m.takeConfirmed('ann'), presence('Ann B.'));
+  assert.equal(m.takeConfirmed('ann'), null, 'handed over once');
+  m.keepUnconfirmed('ben', presence('Ben'));
+  m.depart('ben');
+  m.confirm('ben');
+  assert.equal(m.takeConfirmed('ben'), null, 'someone who left takes it along');
 });
 
 test('a reconnect replaces who is listed but keeps the keys members proved', () => {

@@ -21,6 +21,9 @@ const REJECTIONS_BEFORE_WARNING = 3;
  *   reconnect replaces this list and nothing else);
  * - introduced: they proved the identity key they hold (kept across reconnects);
  * - presented: we have taken their signed presence; links start only after it;
+ * - confirmed: they sent something made for this visit of ours, so they are here now and not
+ *   an old introduction the server replays; only then are they shown and counted as here;
+ * - unconfirmed: their latest presence, held until they are confirmed;
  * - early: a presence that arrived before the server listed them, applied once it does;
  * - rejections: envelopes of theirs that failed checks, for the security warning.
  */
@@ -36,13 +39,19 @@ export interface Membership {
   /** Marks their presence as taken; true the first time. */
   markPresented(peerId: string): boolean;
   isPresented(peerId: string): boolean;
+  confirm(peerId: string): void;
+  isConfirmed(peerId: string): boolean;
+  /** Holds a presence until its sender is confirmed; the latest one wins. */
+  keepUnconfirmed(peerId: string, message: PresenceMessage): void;
+  /** The presence held for a sender now confirmed, handed over once. */
+  takeConfirmed(peerId: string): PresenceMessage | null;
   /** Present and introduced: the members we can send to. */
   reachable(): string[];
   /** Present and introduced, for the topology. */
   candidates(): LinkCandidate[];
-  /** The identity keys of everyone presented here, ours included. */
+  /** The identity keys of everyone confirmed and presented here, ours included. */
   presentedKeys(selfKey: string): Set<string>;
-  /** Whether every present member has presented itself. */
+  /** Whether every present member has presented itself and is confirmed. */
   allPresented(): boolean;
   keepEarly(peerId: string, message: PresenceMessage): void;
   takeEarly(peerId: string): PresenceMessage | null;
@@ -55,6 +64,8 @@ export function createMembership(): Membership {
   const listed = new Set<string>();
   const keys = new Map<string, string>();
   const presented = new Set<string>();
+  const confirmed = new Set<string>();
+  const unconfirmed = new Map<string, PresenceMessage>();
   const early = new EarlyPresence();
   const rejections = new Map<string, number>();
 
@@ -77,6 +88,7 @@ export function createMembership(): Membership {
     depart(peerId) {
       listed.delete(peerId);
       presented.delete(peerId);
+      unconfirmed.delete(peerId);
       rejections.delete(peerId);
       early.forget(peerId);
     },
@@ -89,14 +101,24 @@ export function createMembership(): Membership {
       return true;
     },
     isPresented: (peerId) => presented.has(peerId),
+    // Kept across departures: the codec confirms a peer id once per visit of ours.
+    confirm: (peerId) => void confirmed.add(peerId),
+    isConfirmed: (peerId) => confirmed.has(peerId),
+    keepUnconfirmed: (peerId, message) => void unconfirmed.set(peerId, message),
+    takeConfirmed(peerId) {
+      if (!confirmed.has(peerId)) return null;
+      const message = unconfirmed.get(peerId) ?? null;
+      unconfirmed.delete(peerId);
+      return message;
+    },
     reachable: () => introduced().map(({ peer }) => peer),
     candidates: () => introduced().map(({ peer, key }) => ({ peer, key, presented: presented.has(peer) })),
     presentedKeys(selfKey) {
       const here = new Set([selfKey]);
-      for (const { peer, key } of introduced()) if (presented.has(peer)) here.add(key);
+      for (const { peer, key } of introduced()) if (presented.has(peer) && confirmed.has(peer)) here.add(key);
       return here;
     },
-    allPresented: () => [...listed].every((peer) => presented.has(peer)),
+    allPresented: () => [...listed].every((peer) => presented.has(peer) && confirmed.has(peer)),
     keepEarly: (peerId, message) => early.keep(peerId, message),
     takeEarly: (peerId) => early.take(peerId),
     reject(peerId, reason) {
@@ -122,6 +144,7 @@ export function createMembership(): Membership {
     clear() {
       listed.clear();
       presented.clear();
+      unconfirmed.clear();
       early.clear();
     },
   };

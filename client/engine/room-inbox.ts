@@ -34,7 +34,10 @@ export interface InboxDeps {
 /**
  * Routes what the server and the members send to the part of the room that handles it. Only
  * members the server lists are heard; what a member says before the server lists it waits
- * (membership.ts); links are negotiated only where the topology allows (room-media.ts).
+ * (membership.ts); links are negotiated only where the topology allows (room-media.ts). A
+ * member is shown only once confirmed (sealed-codec.ts): its presence may start a link before
+ * that, as the link's first message confirms it, but an old introduction the server replays
+ * never names anyone.
  */
 export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { type: 'pong' }>) => void {
   const { membership, media, logSync, participants, state } = deps;
@@ -43,6 +46,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
     const message = deps.codec.open(from, box);
     if (!message) return;
     const present = membership.isListed(from);
+    if (present) showConfirmed(from);
     switch (message.kind) {
       case 'presence':
         if (present) onPresence(from, message);
@@ -68,8 +72,23 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
   function onPresence(from: string, message: PresenceMessage): void {
     const key = membership.keyOf(from);
     if (key !== null && deps.room().banned.includes(key)) return;
-    if (membership.markPresented(from)) logSync.onIntroduced(from);
-    participants.patch(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key, deps.selfKey) });
+    if (!membership.isConfirmed(from)) {
+      membership.keepUnconfirmed(from, message);
+      if (membership.markPresented(from)) deps.refresh();
+      return;
+    }
+    show(from, message, key);
+  }
+
+  function showConfirmed(from: string): void {
+    const message = membership.takeConfirmed(from);
+    if (message) show(from, message, membership.keyOf(from));
+  }
+
+  function show(from: string, message: PresenceMessage, key: string | null): void {
+    if (!participants.has(from)) logSync.onIntroduced(from);
+    membership.markPresented(from);
+    participants.show(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key, deps.selfKey) });
     if (message.title && !state.get().title) state.update((s) => ({ ...s, title: message.title ?? '' }));
     if (message.log !== undefined) logSync.onLength(from, message.log);
     deps.refresh();
@@ -89,6 +108,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         media.prune(membership.isListed);
         // Links start only once a member has introduced itself with a valid, signed presence.
         deps.sendTo('*', deps.presence());
+        deps.codec.announced(frame.peers);
         for (const peer of frame.peers) applyEarly(peer);
         deps.ownActs.welcomed(frame.peers.length);
         deps.refresh();

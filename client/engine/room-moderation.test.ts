@@ -48,7 +48,7 @@ function stageRoom(t: TestContext, options: SetupOptions & { members?: string[] 
   /** Joins, with the members introducing themselves as holding the log so far. */
   const enter = async (members: string[] = options.members ?? [LOW, HIGH], joining?: JoinOptions): Promise<void> => {
     await room.joinRoom(members, joining);
-    for (const id of members) room.receive(id, { kind: 'presence', name: id.slice(0, 4), muted: false, log: log.entries.length }, '*');
+    for (const id of members) room.receive(id, { kind: 'presence', name: id.slice(0, 4), muted: false, log: log.entries.length });
     const request = room.peerMessages().find((m) => m.message.kind === 'acts-request');
     if (request && log.entries.length > 0) room.receive(request.to, { kind: 'acts', entries: [...log.entries] });
     ours();
@@ -238,7 +238,7 @@ test('a newcomer told of acts it lacks keeps waiting for them instead of acting 
   r.act(LOW, { type: 'set-info', title: 'Porch', description: '' });
   await r.joinRoom([LOW, HIGH]);
   // LOW says it holds one act, but its answer to our request is lost.
-  r.receive(LOW, { kind: 'presence', name: 'Lin', muted: false, log: 1 }, '*');
+  r.receive(LOW, { kind: 'presence', name: 'Lin', muted: false, log: 1 });
   t.mock.timers.tick(30_000);
   assert.equal(r.view().settled, false, 'still waiting for the act it knows it lacks');
   assert.equal(r.view().role, 'listener', 'and took no seat on an empty log');
@@ -251,9 +251,9 @@ test('a newcomer told of acts it lacks keeps waiting for them instead of acting 
 test('a newcomer whose members all introduce themselves as new acts at once', async (t) => {
   const r = stageRoom(t, { hostPeer: LOW });
   await r.joinRoom([LOW, HIGH]);
-  r.receive(LOW, { kind: 'presence', name: 'Lin', muted: false }, '*');
+  r.receive(LOW, { kind: 'presence', name: 'Lin', muted: false });
   assert.equal(r.view().settled, false, 'HIGH has not introduced itself yet');
-  r.receive(HIGH, { kind: 'presence', name: 'Hal', muted: false }, '*');
+  r.receive(HIGH, { kind: 'presence', name: 'Hal', muted: false });
   assert.equal(r.view().settled, true);
   assert.equal(r.view().role, 'speaker', 'a hangout seat on the empty log');
 });

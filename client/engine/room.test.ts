@@ -482,3 +482,30 @@ test('a peer the server lists whose envelopes all fail checks never shows up as 
   assert.equal(participant(STRANGER), undefined);
   assert.deepEqual(session.state.get().participants.map((p) => p.name), ['Grace']);
 });
+
+test("a departed member's introduction replayed to a newcomer never shows them, whether broadcast or sent to the newcomer's peer id", async (t) => {
+  const { session, joinRoom, receiveBox, participant, peer } = setup(t, { hostPeer: HIGH });
+  // Captured by the server minutes ago, before we came and after which both left: the host's
+  // broadcast, and LOW's greeting to whoever the server had given our peer id then.
+  const broadcast = peer(HIGH).codec.seal('*', { kind: 'presence', name: 'Host', muted: false });
+  const greeting = peer(LOW).codec.seal(SELF, { kind: 'presence', name: 'Lin', muted: false });
+  await joinRoom([HIGH, LOW]);
+  receiveBox(HIGH, broadcast);
+  receiveBox(LOW, greeting);
+  assert.equal(participant(HIGH), undefined);
+  assert.equal(participant(LOW), undefined);
+  assert.deepEqual(session.state.get().participants, []);
+  assert.equal(session.state.get().tampered, 0, 'genuine envelopes, merely old: nobody is blamed');
+});
+
+test('a member shows up once something sealed for this visit of ours arrives from it', async (t) => {
+  const { joinRoom, receive, participant, peerMessages } = setup(t);
+  await joinRoom([HIGH]);
+  // Its broadcast (or greeting) could be a replay from before we came: not yet.
+  receive(HIGH, { kind: 'presence', name: 'Grace', muted: false }, '*');
+  assert.equal(participant(HIGH), undefined);
+  // We answer it, pair-encrypted: only the member holding that session's key can read it.
+  assert.ok(peerMessages().some(({ to, message }) => to === HIGH && message.kind === 'presence'));
+  receive(HIGH, { kind: 'presence', name: 'Grace', muted: false });
+  assert.equal(participant(HIGH)?.name, 'Grace');
+});

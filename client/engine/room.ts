@@ -46,7 +46,17 @@ export function createRoom(deps: RoomDeps): Room {
   let refusedActs = 0;
 
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
-  const codec = sealedCodecFor(deps, { timers, state, membership, participants, standing: (key) => standingOf(room(), rules, key, selfKey) });
+  const codec = sealedCodecFor(deps, {
+    timers,
+    state,
+    membership,
+    participants,
+    standing: (key) => standingOf(room(), rules, key, selfKey),
+    // Whoever introduces itself gets our presence back, sealed for its visit: what confirms us to it.
+    answer: (peerId) => {
+      if (phase() === 'joined' && membership.isListed(peerId)) sendTo(peerId, presence());
+    },
+  });
   const logSync = createLogSync({
     roomId: deps.roomId,
     rules,
@@ -183,10 +193,11 @@ interface CodecContext {
   membership: Membership;
   participants: ParticipantList;
   standing(key: string): StandingView;
+  answer(peerId: string): void;
 }
 
 /** Seals what we send and opens what members send; who proved which key, and who fails checks, shows on the view. */
-function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participants, standing }: CodecContext): EnvelopeCodec {
+function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participants, standing, answer }: CodecContext): EnvelopeCodec {
   return createSealedCodec({
     roomId: deps.roomId,
     roomKey: deps.roomKey,
@@ -197,12 +208,13 @@ function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participant
       const key = toBase64Url(publicKey);
       membership.introduce(peerId, key);
       if (membership.isListed(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standing(key) });
+      answer(peerId);
     },
+    onConfirmed: (peerId) => membership.confirm(peerId),
     onRejected: (peerId, reason) => {
       const blame = membership.reject(peerId, reason);
       if (blame === 'server') state.update((s) => ({ ...s, tampered: s.tampered + 1 }));
-      // Only someone already shown is marked: failing checks never makes anyone appear.
-      else if (blame === 'unsecured' && state.get().participants.some((p) => p.id === peerId)) participants.patch(peerId, { security: blame });
+      else if (blame === 'unsecured' && membership.isListed(peerId)) participants.patch(peerId, { security: blame });
     },
   });
 }
@@ -235,7 +247,7 @@ function wireMedia(deps: RoomDeps, { timers, state, membership, participants, se
     // A member we unlinked (lobby, removal, a speaker back in the audience) stays shown while it is in the room.
     onUnlinked: (peerId) => {
       if (!membership.isListed(peerId)) participants.remove(peerId);
-      else if (state.get().participants.some((p) => p.id === peerId)) participants.patch(peerId, { connection: 'unlinked' });
+      else participants.patch(peerId, { connection: 'unlinked' });
     },
   });
 }

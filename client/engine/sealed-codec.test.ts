@@ -21,6 +21,8 @@ interface Member {
   codec: EnvelopeCodec;
   introduced: [string, Uint8Array][];
   rejected: [string, Rejection][];
+  /** Peers that sent something made for this visit of ours, in order. */
+  confirmed: string[];
   /** The member's clock; tests move it. */
   clock: { now: number };
 }
@@ -28,6 +30,7 @@ interface Member {
 function member(id: string | null, roomKey: Uint8Array, identity: Identity = createIdentity()): Member {
   const introduced: [string, Uint8Array][] = [];
   const rejected: [string, Rejection][] = [];
+  const confirmed: string[] = [];
   const clock = { now: NOW };
   const codec = createSealedCodec({
     roomId: ROOM_ID,
@@ -36,14 +39,15 @@ function member(id: string | null, roomKey: Uint8Array, identity: Identity = cre
     selfId: () => id,
     now: () => clock.now,
     onIntroduced: (peerId, key) => introduced.push([peerId, key]),
+    onConfirmed: (peerId) => confirmed.push(peerId),
     onRejected: (peerId, reason) => rejected.push([peerId, reason]),
   });
-  return { id: id ?? '', identity, codec, introduced, rejected, clock };
+  return { id: id ?? '', identity, codec, introduced, rejected, confirmed, clock };
 }
 
 /** The session key a codec introduced itself with, read from one of its introductions. */
 function sessionKeyIn(box: string, roomKey: Uint8Array, from: string): Uint8Array {
-  const opened = openEnvelope(box, { roomId: ROOM_ID, roomKey, from, self: ANN, pairKey: null, lastSeq: 0, now: NOW });
+  const opened = openEnvelope(box, { roomId: ROOM_ID, roomKey, from, self: ANN, sessionKey: createSessionKeys().publicKey, pairKey: null, lastSeq: 0, now: NOW });
   assert.ok(opened.ok && opened.value.introduction, 'not an introduction');
   return opened.value.introduction.sessionKey;
 }
@@ -276,12 +280,54 @@ test('a signal sent as an introduction is a bad message and binds nothing', () =
   assert.deepEqual(ben.rejected.at(-1), [ANN, 'unreadable']);
 });
 
-test('a presence sent as a pair message is a bad message', () => {
+test('a presence sent as a pair message updates the sender and proves it is here now', () => {
   const { ann, ben, rawAnn } = room();
   const raw = rawAnn(ann.identity);
   assert.deepEqual(ben.codec.open(ANN, raw.introduction(utf8(JSON.stringify(PRESENCE)), 1)), PRESENCE);
-  assert.equal(ben.codec.open(ANN, raw.pair(utf8(JSON.stringify({ ...PRESENCE, name: 'Renamed' })), 2)), null);
-  assert.deepEqual(ben.rejected, [[ANN, 'bad-message']]);
+  assert.deepEqual(ben.confirmed, [], 'an unbound introduction may be a replay');
+  const renamed = { ...PRESENCE, name: 'Renamed' };
+  assert.deepEqual(ben.codec.open(ANN, raw.pair(utf8(JSON.stringify(renamed)), 2)), renamed);
+  assert.deepEqual(ben.confirmed, [ANN]);
+  assert.deepEqual(ben.rejected, []);
+});
+
+test('presence goes as an introduction until the recipient holds our keys, bound once we know theirs, then pair-encrypted', () => {
+  const { ann, ben } = room();
+  // Ann knows nothing of Ben: an unbound introduction, which Ben cannot tell from a replay.
+  assert.deepEqual(ben.codec.open(ANN, ann.codec.seal(BEN, PRESENCE)), PRESENCE);
+  assert.deepEqual(ben.confirmed, []);
+  // Ben knows Ann's session key and has sent her nothing: bound to her visit, so fresh for her.
+  const benPresence = { kind: 'presence', name: 'Ben', muted: false } as const;
+  assert.deepEqual(ann.codec.open(BEN, ben.codec.seal(ANN, benPresence)), benPresence);
+  assert.deepEqual(ann.confirmed, [BEN]);
+  // Ann now holds Ben's keys and Ben holds hers: a pair message, fresh for Ben.
+  assert.deepEqual(ben.codec.open(ANN, ann.codec.seal(BEN, PRESENCE)), PRESENCE);
+  assert.deepEqual(ben.confirmed, [ANN]);
+  assert.deepEqual([...ann.rejected, ...ben.rejected], []);
+});
+
+test('an introduction Ann sent to an earlier visit under the same peer id never confirms her to a later one', () => {
+  const { roomKey, ann, ben } = room();
+  // Ann greeted the member the server had called BEN before; then both left.
+  const benPresence = { kind: 'presence', name: 'Ben', muted: false } as const;
+  assert.deepEqual(ann.codec.open(BEN, ben.codec.seal('*', benPresence)), benPresence);
+  const bound = ann.codec.seal(BEN, PRESENCE);
+  const unbound = member(ANN, roomKey).codec.seal(BEN, PRESENCE);
+  const later = member(BEN, roomKey);
+  assert.equal(later.codec.open(ANN, bound), null, 'bound to the earlier visit');
+  assert.deepEqual(later.rejected, [[ANN, 'bad-signature']]);
+  assert.deepEqual(later.codec.open(ANN, unbound), PRESENCE);
+  assert.deepEqual(later.confirmed, [], 'unbound: taken, but never as proof of being here');
+});
+
+test('a broadcast introduction announced to the members listed goes pair-encrypted to them from then on', () => {
+  const { ann, ben } = room();
+  const benPresence = { kind: 'presence', name: 'Ben', muted: false } as const;
+  assert.deepEqual(ann.codec.open(BEN, ben.codec.seal('*', benPresence)), benPresence);
+  ben.codec.announced([ANN]);
+  assert.deepEqual(ben.codec.open(ANN, ann.codec.seal(BEN, PRESENCE)), PRESENCE);
+  assert.deepEqual(ann.codec.open(BEN, ben.codec.seal(ANN, benPresence)), benPresence);
+  assert.deepEqual(ann.confirmed, [BEN], 'a pair message, sealed for her visit');
 });
 
 for (const [label, body] of [

@@ -222,6 +222,28 @@ describe('a malicious signaling server can neither read nor forge', () => {
       assert.ok((await tiles(ben.page)).some((tile) => tile.name === 'Ann' && tile.connection === 'Connected'), 'Ben still shows Ann connected');
     }));
 
+  test('a member who left, announced again with their genuine envelopes replayed to a newcomer, never appears to it', () =>
+    attack(async ({ proxy, open, join }) => {
+      const ann = await open('Ann', ANN);
+      const ben = await open('Ben', BEN);
+      const annId = await join(ann);
+      const benId = await join(ben);
+      await waitForPeopleConnected(ann.page, ['Ben']);
+      await closePerson(ben);
+      await waitForTiles(ann.page, 'Ben gone', (ts) => !ts.some((tile) => tile.name === 'Ben'), { timeoutMs: 30_000 });
+      const cat = await open('Cat', CAT);
+      const catId = await join(cat);
+      await waitForPeopleConnected(cat.page, ['Ann']);
+
+      // Within two minutes of Ben's broadcast presence, which any newcomer's clock still accepts.
+      const replayed = proxy.resurrect({ from: benId, capturedAt: annId, to: catId });
+      assert.ok(replayed >= 2, `replayed ${replayed} of Ben's envelopes`);
+      await sleep(2_000);
+      const others = (await tiles(cat.page)).filter((tile) => !tile.self);
+      assert.deepEqual(others.map((tile) => tile.name), ['Ann'], `[Cat] shows ${JSON.stringify(others)}`);
+      await expectHearsExactly(cat, [ANN], [BEN, CAT]);
+    }));
+
   test('swapping two peers\' envelopes: no tampered connection completes, the victim is warned about the server, the untouched pair still talks', () =>
     attack(async ({ proxy, open, join }) => {
       const ann = await open('Ann', ANN);

@@ -47,6 +47,8 @@ export interface HostileProxy {
   /** Re-sends genuine envelopes `to` already got (all, the `first` n or the `last` n); returns how many. */
   replay(options: { to: string; from?: string; first?: number; last?: number }): number;
   injectPeer(to: string, options?: { name?: string }): { peer: string; forged: number };
+  /** Announces `from` (gone by now) to `to` and hands `to` what `from` once sent `capturedAt`; returns how many. */
+  resurrect(options: { from: string; capturedAt: string; to: string }): number;
   swap(options: { a: string; b: string; at?: string }): void;
   redirect(options: { from: string; to: string; toInstead: string }): void;
   /** Switches every attack off (recording continues). */
@@ -210,6 +212,16 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
       const boxes = [madeUp, ...conn.received.map((r) => (JSON.parse(r.text) as Json).box as string).slice(0, 5)];
       for (const box of boxes) deliver(conn, { type: 'msg', from: peer, box }, true);
       return { peer, forged: boxes.length };
+    },
+    // Resurrection: the operator brings back someone who left, announcing them to a newcomer and
+    // replaying the genuine envelopes they sent another member (their broadcast presence among
+    // them) while those are still within the receivers' clock window.
+    resurrect({ from, capturedAt, to }) {
+      const conn = connectionOf(to);
+      const boxes = connectionOf(capturedAt).received.filter((r) => r.from === from);
+      deliver(conn, { type: 'joined', peer: from }, true);
+      for (const r of boxes) deliver(conn, JSON.parse(r.text) as Json, true);
+      return boxes.length;
     },
     swap(options) {
       swaps.push(options);

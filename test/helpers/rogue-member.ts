@@ -39,6 +39,7 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
     identity,
     selfId: () => selfId,
     onIntroduced: (peer) => introduced.add(peer),
+    onConfirmed: () => {},
     onRejected: () => {},
   });
   const socket = new WebSocket(new URL('/ws', url.origin).href.replace(/^http/, 'ws'));

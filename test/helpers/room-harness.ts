@@ -58,6 +58,7 @@ export function remotePeer(id: string, roomKey: Uint8Array, identity: Identity =
     selfId: () => id,
     now: () => Date.now() + remoteClock.skewMs,
     onIntroduced: () => {},
+    onConfirmed: () => {},
     onRejected: (from, reason) => assert.fail(`${id} rejected a box from ${from}: ${reason}`),
   });
   return { id, identity, codec };
@@ -220,8 +221,11 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     sender.codec.open(SELF, ours.box);
     return sender.codec.seal(to, message);
   };
-  /** `from` introduces itself with a signed presence, as every member does on arrival. */
-  const introduce = (from: string, name = 'Member'): void => receive(from, { kind: 'presence', name, muted: false }, '*');
+  /**
+   * `from` introduces itself with a signed presence sealed for this visit of ours (bound to our
+   * session key, as it has our broadcast): what makes a member show up at once.
+   */
+  const introduce = (from: string, name = 'Member'): void => receive(from, { kind: 'presence', name, muted: false });
   /** A raw box routed to us as coming from `from`. */
   const receiveBox = (from: string, box: string): void => socket().serverSends({ type: 'msg', from, box });
   /**
