@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMembership } from './membership.ts';
+import { createMembership, MAX_LISTED } from './membership.ts';
 
 const presence = (name: string) => ({ kind: 'presence' as const, name, muted: false });
 
@@ -92,4 +92,17 @@ test('leaving forgets presence and rejections, so someone coming back starts afr
   m.arrive('ann');
   assert.equal(m.isPresented('ann'), false);
   assert.equal(m.reject('ann', 'bad-message'), null, 'the count started again');
+});
+
+test('however many peers the server lists, a member keeps no more than a room can hold', () => {
+  const m = createMembership();
+  const ids = Array.from({ length: 1_000 }, (_, i) => `peer${i}`);
+  m.welcome(ids.slice(0, 600));
+  for (const id of ids.slice(600)) m.arrive(id);
+  for (const id of ids) m.introduce(id, `KEY-${id}`);
+  assert.equal(m.reachable().length, MAX_LISTED);
+  assert.equal(m.isListed('peer999'), false);
+  m.depart('peer0');
+  m.arrive('peer999');
+  assert.equal(m.isListed('peer999'), true, 'a place freed is a place taken');
 });

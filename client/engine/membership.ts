@@ -12,6 +12,12 @@ import type { Rejection } from './sealed-codec.ts';
  */
 export type Blame = 'server' | 'unsecured';
 
+/**
+ * Peers listed at once, whatever the server says: twice the server's default room capacity (50),
+ * so that a server inventing arrivals cannot grow what a member keeps without bound.
+ */
+export const MAX_LISTED = 100;
+
 /** Malformed envelopes from one peer before the person is told the connection is not secure. */
 const REJECTIONS_BEFORE_WARNING = 3;
 
@@ -30,7 +36,8 @@ const REJECTIONS_BEFORE_WARNING = 3;
 export interface Membership {
   /** The server's list on (re)joining: replaces who is listed. */
   welcome(peers: readonly string[]): void;
-  arrive(peerId: string): void;
+  /** Lists a member who arrived; false when the room is already as full as a room can be. */
+  arrive(peerId: string): boolean;
   /** Gone from the room: everything about them is forgotten but their identity key. */
   depart(peerId: string): void;
   isListed(peerId: string): boolean;
@@ -82,9 +89,13 @@ export function createMembership(): Membership {
   return {
     welcome(peers) {
       listed.clear();
-      for (const peer of peers) listed.add(peer);
+      for (const peer of peers.slice(0, MAX_LISTED)) listed.add(peer);
     },
-    arrive: (peerId) => void listed.add(peerId),
+    arrive(peerId) {
+      if (listed.size >= MAX_LISTED && !listed.has(peerId)) return false;
+      listed.add(peerId);
+      return true;
+    },
     depart(peerId) {
       listed.delete(peerId);
       presented.delete(peerId);

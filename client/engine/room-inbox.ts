@@ -11,7 +11,15 @@ import type { RoomMedia } from './room-media.ts';
 import { standingOf } from './room-overview.ts';
 import type { RoomView } from './room-types.ts';
 import type { EnvelopeCodec } from './sealed-codec.ts';
+import { createTokenBucket } from './token-bucket.ts';
 import type { WritableStore } from './store.ts';
+
+/**
+ * Introductions we sign for arrivals the server announces: all of a room of fifty at once, then
+ * one a second. Past it a newcomer still hears from us, as our answer to its own introduction.
+ */
+const GREETINGS_BURST = 50;
+const GREETINGS_PER_S = 1;
 
 /** The parts of a room that what arrives is routed to. */
 export interface InboxDeps {
@@ -29,6 +37,7 @@ export interface InboxDeps {
   sendTo(to: string, message: PeerMessage): void;
   /** Brings everything that follows from the log and who is here up to date. */
   refresh(): void;
+  now(): number;
 }
 
 /**
@@ -41,6 +50,7 @@ export interface InboxDeps {
  */
 export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { type: 'pong' }>) => void {
   const { membership, media, logSync, participants, state } = deps;
+  const greetings = createTokenBucket({ burst: GREETINGS_BURST, perSecond: GREETINGS_PER_S, now: deps.now });
 
   function onPeerMessage(from: string, box: string): void {
     const message = deps.codec.open(from, box);
@@ -116,8 +126,9 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         for (const p of state.get().participants) if (!membership.isListed(p.id) && !media.linked(p.id)) participants.remove(p.id);
         return;
       case 'joined':
-        membership.arrive(frame.peer);
-        deps.sendTo(frame.peer, deps.presence());
+        if (!membership.arrive(frame.peer)) return;
+        // One that introduced itself before the server listed it is answered whatever the budget.
+        if (membership.keyOf(frame.peer) !== null || greetings.take()) deps.sendTo(frame.peer, deps.presence());
         applyEarly(frame.peer);
         return;
       case 'left':

@@ -509,3 +509,18 @@ test('a member shows up once something sealed for this visit of ours arrives fro
   receive(HIGH, { kind: 'presence', name: 'Grace', muted: false });
   assert.equal(participant(HIGH)?.name, 'Grace');
 });
+
+test('a server announcing endless arrivals gets a greeting for a room of fifty, then only as many as a bounded budget', async (t) => {
+  const { joinRoom, socket } = setup(t);
+  await joinRoom([HIGH]);
+  const greeted = (): number => socket().frames().filter((f) => f.type === 'send' && f.to?.startsWith('fake')).length;
+  const fake = (i: number): string => `fake_${String(i).padStart(16, '0')}`;
+  for (let i = 0; i < 48; i++) socket().serverSends({ type: 'joined', peer: fake(i) });
+  assert.equal(greeted(), 48, 'everyone arriving in an honest room of fifty is greeted at once');
+  // Arrivals with departures in between, so no cap on who is listed holds them back.
+  for (let i = 48; i < 2_000; i++) {
+    socket().serverSends({ type: 'joined', peer: fake(i) });
+    socket().serverSends({ type: 'left', peer: fake(i) });
+  }
+  assert.ok(greeted() <= 64, `${greeted()} introductions signed for made-up arrivals`);
+});

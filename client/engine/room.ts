@@ -127,7 +127,7 @@ export function createRoom(deps: RoomDeps): Room {
     if (phase() === 'joined') sendTo('*', presence());
   }
 
-  const onFrame = createInbox({ rules, selfKey, state, membership, codec, logSync, media, ownActs, participants, room, presence, sendTo, refresh });
+  const onFrame = createInbox({ rules, selfKey, state, membership, codec, logSync, media, ownActs, participants, room, presence, sendTo, refresh, now: timers.now });
 
   function teardown(next: RoomPhase): void {
     timers.stop();
