@@ -8,6 +8,7 @@ import { createSimplePeerLink } from './peer-adapter.ts';
 import { loadProfile, saveProfile } from './profile-store.ts';
 import { loadRoomDraft, saveRoomDraft, type RoomDraft } from './room-drafts.ts';
 import { createRoom } from './room.ts';
+import { loadVerified, saveVerified } from './verified-store.ts';
 import type { Room } from './room-types.ts';
 
 /**
@@ -37,7 +38,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
   if (!parsed.ok) return err(parsed.error);
   const secret = parsed.value;
   const roomId = roomIdOf(secret);
-  const [profile, draft] = await Promise.all([loadProfile(), loadRoomDraft(roomId)]);
+  const [profile, draft, verified] = await Promise.all([loadProfile(), loadRoomDraft(roomId), loadVerified()]);
   const signalingUrl = new URL('/ws', url.origin);
   signalingUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const room = createRoom({
@@ -48,6 +49,8 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     identity: profile.identity,
     name: options.name?.trim() || profile.name,
     onJoin: (name) => void saveProfile({ ...profile, name }),
+    verified,
+    onVerified: (list) => void saveVerified(list),
     microphone: createMicrophone({
       mediaDevices: navigator.mediaDevices,
       createAudioContext: () => new AudioContext(),

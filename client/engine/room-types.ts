@@ -9,6 +9,7 @@ import type { PeerLinkFactory } from './peer-adapter.ts';
 import type { SignalingStatus, SocketLike } from './signaling-client.ts';
 import type { RoomOverview, StandingView } from './room-overview.ts';
 import type { Store } from './store.ts';
+import type { VerifiedPerson } from './verification.ts';
 import type { Clock } from './timers.ts';
 
 /** How we are linked with someone: 'unlinked' where the topology has us hold no link (two listeners). */
@@ -53,6 +54,8 @@ export interface RoomView {
   inputId: string | null;
   /** Our own identity key (base64url). */
   selfKey: string;
+  /** Whom this browser's person verified, on any visit (verification.ts says what that means for someone here). */
+  verified: readonly VerifiedPerson[];
   overview: RoomOverview;
   reaction: Reaction | null;
 }
@@ -81,6 +84,9 @@ export interface RoomDeps {
   createSocket?: (url: string) => SocketLike;
   /** Diagnostics about the room log, for the console. */
   trace?: (line: string) => void;
+  /** Whom the person verified before; the shell keeps the list when it changes. */
+  verified?: readonly VerifiedPerson[];
+  onVerified?: (verified: readonly VerifiedPerson[]) => void;
 }
 
 export interface JoinOptions {
@@ -96,5 +102,7 @@ export interface Room {
   /** Signs and shares an act on the room (raise hand, invite, mute, remove…); false when we lack the right. */
   perform(act: ActBody): boolean;
   react(emoji: Reaction): void;
+  /** The person compared safety numbers with this member and they matched. */
+  markVerified(peerId: string): void;
   leave(): void;
 }

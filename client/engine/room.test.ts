@@ -524,3 +524,17 @@ test('a server announcing endless arrivals gets a greeting for a room of fifty, 
   }
   assert.ok(greeted() <= 64, `${greeted()} introductions signed for made-up arrivals`);
 });
+
+test('a member marked verified is remembered by key and name, and the shell is told to keep the list', async (t) => {
+  const kept: unknown[] = [];
+  const earlier = { key: 'E'.repeat(43), name: 'Eve' };
+  const { session, joinRoom, introduce, participant } = setup(t, { verified: [earlier], onVerified: (list) => kept.push(list) });
+  await joinRoom([LOW, HIGH]);
+  introduce(HIGH, 'Grace');
+  session.markVerified(HIGH);
+  const grace = { key: participant(HIGH)?.key, name: 'Grace' };
+  assert.deepEqual(session.state.get().verified, [earlier, grace]);
+  assert.deepEqual(kept, [[earlier, grace]]);
+  session.markVerified(LOW);
+  assert.equal(kept.length, 1, 'someone not introduced yet has no key to verify');
+});

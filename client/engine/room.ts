@@ -17,6 +17,7 @@ import { createRoomMedia, type RoomMedia } from './room-media.ts';
 import type { Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import { actingHostOf, overviewOf, standingOf, type StandingView } from './room-overview.ts';
 import { createTimers, type Timers } from './timers.ts';
+import { withVerified } from './verification.ts';
 
 export type { JoinOptions, Participant, RoomPhase, Room, RoomDeps, RoomView } from './room-types.ts';
 
@@ -168,6 +169,13 @@ export function createRoom(deps: RoomDeps): Room {
       const admit = [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey).slice(0, MAX_ADMITTED_AT_LOCK);
       return logSync.perform(act.type === 'lock' ? { ...act, admit } : act);
     },
+    markVerified(peerId) {
+      const person = state.get().participants.find((p) => p.id === peerId);
+      if (!person?.key) return;
+      const verified = withVerified(state.get().verified, { key: person.key, name: person.name });
+      patch({ verified });
+      deps.onVerified?.(verified);
+    },
     react(emoji) {
       if (phase() !== 'joined') return;
       for (const peer of membership.reachable()) sendTo(peer, { kind: 'react', emoji });
@@ -299,6 +307,7 @@ function initialView(deps: RoomDeps, selfKey: string, rules: RoomRules): RoomVie
     inputs: [],
     inputId: null,
     selfKey,
+    verified: deps.verified ?? [],
     overview: overviewOf(initialRoomState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),
     reaction: null,
   };

@@ -6,6 +6,7 @@ import type { ActBody } from '../../shared/room-acts.ts';
 import { assertNever } from '../../shared/result.ts';
 import { isStaff, type Role } from '../../shared/room-state.ts';
 import type { Participant, Room, RoomView } from '../engine/room.ts';
+import { verificationOf, type Verification } from '../engine/verification.ts';
 import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
@@ -109,6 +110,8 @@ export class RoomPage extends LitElement {
         return void this.room.selectInput(action.deviceId);
       case 'react':
         return this.room.react(action.emoji);
+      case 'mark-verified':
+        return this.room.markVerified(action.peerId);
       case 'leave':
         return this.room.leave();
       default:
@@ -224,8 +227,10 @@ export class RoomPage extends LitElement {
           </div>`}
       <porch-verify-dialog
         .ownNumber=${s.safetyNumber}
+        .theirId=${this.verifying?.id ?? ''}
         .theirName=${this.verifying?.name ?? ''}
         .theirNumber=${this.verifying?.safetyNumber ?? ''}
+        .verification=${this.verifying ? verificationOf(this.verifying, s.verified) : 'unverified'}
       ></porch-verify-dialog>
       <porch-stage-controls class="controls" part="controls" role="region" aria-label="Your controls" .state=${s}></porch-stage-controls>
       ${this.renderInvite(false)}
@@ -290,8 +295,15 @@ export class RoomPage extends LitElement {
         ?connection-ok=${p.security === 'ok' && p.connection !== 'reconnecting' && p.connection !== 'failed'}
       ></porch-participant>
       ${actions.length ? html`<porch-person-actions .actions=${actions}></porch-person-actions>` : nothing}
-      ${p.safetyNumber ? html`<button class="verify" aria-label="Verify ${p.name}" @click=${() => this.verify(p)}>Verify</button>` : nothing}
+      ${p.safetyNumber ? this.renderVerify(p, verificationOf(p, this.view.value.verified)) : nothing}
     </div>`;
+  }
+
+  private renderVerify(p: Participant, verification: Verification) {
+    const label = { verified: 'Verified', changed: 'Not verified: key changed', unverified: 'Verify' }[verification];
+    return html`<button class="verify ${verification}" aria-label="Verify ${p.name}${verification === 'unverified' ? '' : ` (${label})`}" @click=${() => this.verify(p)}>
+      ${verification === 'verified' ? '✓ ' : ''}${label}
+    </button>`;
   }
 
   private renderStaffTools(s: RoomView) {

@@ -176,3 +176,11 @@ test('the liveness pill answers "am I on air?" from the most pressing fact down'
   assert.equal(says({ overview: asListener({ locked: true }) }), 'In the lobby');
   assert.equal(says({ overview: asListener({ locked: true }), signaling: { kind: 'reconnecting', attempt: 1, retryInMs: 500 } }), 'Reconnecting');
 });
+
+test('someone using the name of a person verified before, with another key, is a warning by name', () => {
+  const grace = peer('connected');
+  const verifiedGrace = { key: 'V'.repeat(43), name: 'grace' };
+  const lines = statusLines(state({ participants: [grace], verified: [verifiedGrace] }));
+  assert.deepEqual(lines, [{ tone: 'bad', text: 'Grace is not the Grace you verified: their safety number is different. Verify them again.' }]);
+  assert.deepEqual(statusLines(state({ participants: [grace], verified: [{ key: grace.key!, name: 'Grace' }] })), [], 'the same key is the same person');
+});

@@ -1,6 +1,7 @@
 import type { RoomView } from '../engine/room.ts';
 import type { ConnectionView } from '../engine/room-types.ts';
 import { assertNever } from '../../shared/result.ts';
+import { verificationOf } from '../engine/verification.ts';
 
 export interface StatusLine {
   tone: 'info' | 'warn' | 'bad';
@@ -28,6 +29,11 @@ export function statusLines(state: RoomView): StatusLine[] {
       break;
     default:
       return assertNever(state.phase);
+  }
+  for (const p of state.participants) {
+    if (verificationOf(p, state.verified) === 'changed') {
+      lines.push({ tone: 'bad', text: `${p.name} is not the ${p.name} you verified: their safety number is different. Verify them again.` });
+    }
   }
   const s = state.signaling;
   if (s.kind === 'connecting' && s.attempt > 0) {

@@ -10,7 +10,7 @@ import type { PeerMessage, SignalData } from '../../shared/peer-message.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from '../../client/engine/audio/microphone.ts';
 import type { RemotePlayer } from '../../client/engine/audio/remote-player.ts';
 import type { LinkState, PeerLink, PeerLinkOptions } from '../../client/engine/peer-adapter.ts';
-import { createRoom, type JoinOptions, type Participant } from '../../client/engine/room.ts';
+import { createRoom, type JoinOptions, type Participant, type RoomDeps } from '../../client/engine/room.ts';
 import { createSealedCodec, type EnvelopeCodec } from '../../client/engine/sealed-codec.ts';
 import { FakeSocket } from './fake-socket.ts';
 import type { RoomKind } from '../../shared/room-state.ts';
@@ -151,6 +151,8 @@ export interface SetupOptions {
   /** Which remote member created the room (default: the session itself is the host). */
   hostPeer?: string;
   createdKind?: RoomKind;
+  verified?: RoomDeps['verified'];
+  onVerified?: RoomDeps['onVerified'];
 }
 
 export function setup(t: TestContext, options: SetupOptions = {}) {
@@ -179,6 +181,8 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     // The session under test is the room's host: on stage from the start, like the flat room before stages.
     hostKey: options.hostPeer ? toBase64Url(peer(options.hostPeer).identity.publicKey) : toBase64Url(identity.publicKey),
     ...(options.createdKind ? { createdKind: options.createdKind } : {}),
+    ...(options.verified ? { verified: options.verified } : {}),
+    ...(options.onVerified ? { onVerified: options.onVerified } : {}),
     createLink: (linkOptions) => {
       const link = new FakeLink(linkOptions);
       links.push(link);

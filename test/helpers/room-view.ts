@@ -24,6 +24,7 @@ export function roomView(changes: Partial<RoomView> = {}, rules: RoomRules = RUL
     inputs: [],
     inputId: null,
     selfKey: SELF_KEY,
+    verified: [],
     overview: overviewOf(initialRoomState, rules, SELF_KEY, { settled: true, refusedActs: 0, actingHost: null }),
     reaction: null,
     ...changes,

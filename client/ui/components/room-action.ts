@@ -7,6 +7,7 @@ export type RoomAction =
   | { type: 'set-muted'; muted: boolean }
   | { type: 'select-input'; deviceId: string }
   | { type: 'react'; emoji: Reaction }
+  | { type: 'mark-verified'; peerId: string }
   | { type: 'leave' };
 
 /**

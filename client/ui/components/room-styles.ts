@@ -138,6 +138,13 @@ export const roomStyles = [
       font-weight: 600;
       color: var(--muted-ink);
     }
+    button.verify.verified {
+      color: var(--ok);
+    }
+    button.verify.changed {
+      color: var(--bad);
+      border-color: var(--bad);
+    }
     .controls {
       position: sticky;
       bottom: 0.5em;

@@ -1,4 +1,6 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
+import type { Verification } from '../../engine/verification.ts';
+import { roomAction } from './room-action.ts';
 import { customElement, property, query } from 'lit/decorators.js';
 import { theme } from '../theme.ts';
 
@@ -6,8 +8,10 @@ import { theme } from '../theme.ts';
 @customElement('porch-verify-dialog')
 export class VerifyDialog extends LitElement {
   @property() ownNumber = '';
+  @property() theirId = '';
   @property() theirName = '';
   @property() theirNumber = '';
+  @property() verification: Verification = 'unverified';
   @query('dialog') private dialog!: HTMLDialogElement;
 
   static override styles = [
@@ -39,10 +43,35 @@ export class VerifyDialog extends LitElement {
       }
       .actions {
         margin-top: 1.25em;
-        text-align: right;
+        display: flex;
+        gap: 0.5em;
+        justify-content: flex-end;
+        flex-wrap: wrap;
+      }
+      p.verified {
+        margin-top: 1em;
+        color: var(--ok);
+      }
+      p.changed {
+        margin-top: 1em;
+        color: var(--bad);
       }
     `,
   ];
+
+  private renderVerification() {
+    switch (this.verification) {
+      case 'verified':
+        return html`<p class="verified" role="status">You verified ${this.theirName} in this browser. It remembers them on every visit.</p>`;
+      case 'changed':
+        return html`<p class="changed" role="alert">
+          You verified someone called ${this.theirName} before, with another safety number. This may be someone else using their name,
+          or them on a new device. Compare the numbers again before you trust them.
+        </p>`;
+      default:
+        return nothing;
+    }
+  }
 
   show(): void {
     this.dialog.showModal();
@@ -58,7 +87,13 @@ export class VerifyDialog extends LitElement {
         <dt>${this.theirName}'s safety number</dt>
         <dd data-testid="their-number">${this.theirNumber}</dd>
       </dl>
-      <div class="actions"><button class="primary" @click=${() => this.dialog.close()}>Done</button></div>
+      ${this.renderVerification()}
+      <div class="actions">
+        ${this.verification === 'verified'
+          ? nothing
+          : html`<button @click=${() => this.dispatchEvent(roomAction({ type: 'mark-verified', peerId: this.theirId }))}>They match: mark as verified</button>`}
+        <button class="primary" @click=${() => this.dialog.close()}>Done</button>
+      </div>
     </dialog>`;
   }
 }
