@@ -9,6 +9,7 @@ import { createHeartbeat } from './heartbeat.ts';
 import { createHttpHandler, WS_PATH } from './http-routes.ts';
 import { createHub } from './hub.ts';
 import type { Log } from './log.ts';
+import { asOrigin } from './origin-check.ts';
 
 export interface SignalingServer {
   /** Starts listening on the configured host and port (0 picks a free one). */
@@ -94,8 +95,10 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     if (stopping) return refuseSocket(socket, '503 Service Unavailable');
     const admitted = admission.admit(req, socket);
     if (!admitted.ok) {
-      // The origin helps an operator fill PORCH_ALLOWED_ORIGINS; addresses are not logged.
-      const origin = admitted.error.code === 'bad-origin' ? req.headers.origin?.slice(0, 200) : undefined;
+      // The origin helps an operator fill PORCH_ALLOWED_ORIGINS. Only in the form browsers send:
+      // anything else in the header was written by a program, and its text is not ours to log.
+      // Addresses are not logged.
+      const origin = admitted.error.code === 'bad-origin' ? (asOrigin(req.headers.origin ?? '') ?? 'not-an-origin') : undefined;
       log.info({ event: 'upgrade-refused', code: admitted.error.code, origin });
       return refuseSocket(socket, admitted.error.status);
     }

@@ -85,14 +85,38 @@ const CLIENT_FILES: Record<string, string | Buffer> = {
   'app.js': 'export {};',
 };
 
+/** Every entry goes to both logs. */
+function teeLog(first: Log, second: Log): Log {
+  return {
+    error(entry) {
+      first.error(entry);
+      second.error(entry);
+    },
+    warn(entry) {
+      first.warn(entry);
+      second.warn(entry);
+    },
+    info(entry) {
+      first.info(entry);
+      second.info(entry);
+    },
+    debug(entry) {
+      first.debug(entry);
+      second.debug(entry);
+    },
+  };
+}
+
 /**
  * A server on 127.0.0.1 and a free port, serving a tiny client (`files` adds to it, by path
- * under the static directory), shut down when the test ends.
+ * under the static directory), shut down when the test ends. Its entries are captured, and also
+ * go to `alsoLogTo` (a real logger, to see what an operator would).
  */
 export async function startTestServer(
   t: TestContext,
   overrides: Partial<Config> = {},
   files: Record<string, string | Buffer> = {},
+  alsoLogTo?: Log,
 ): Promise<TestServer> {
   const staticDir = mkdtempSync(joinPath(tmpdir(), 'porch-static-'));
   for (const [name, body] of Object.entries({ ...CLIENT_FILES, ...files })) {
@@ -102,7 +126,7 @@ export async function startTestServer(
   const base = parseConfig({ PORT: '0', HOST: '127.0.0.1' });
   if (!base.ok) throw new Error(base.error.message);
   const log = createCapturedLog();
-  const server = createSignalingServer({ ...base.value, staticDir, ...overrides }, { log });
+  const server = createSignalingServer({ ...base.value, staticDir, ...overrides }, { log: alsoLogTo ? teeLog(log, alsoLogTo) : log });
   t.after(async () => {
     await server.shutdown('shutdown');
     rmSync(staticDir, { recursive: true, force: true });
