@@ -59,3 +59,14 @@ test('with PORCH_ALLOWED_ORIGINS a listed site\'s page is served, an unlisted on
   await join(t, server.wsUrl, randomId(), undefined, { origin: 'https://porch.example', headers: { Host: 'porch.example' } });
   await server.callStillWorks();
 });
+
+test('with PUBLIC_URL only a page of that origin is the server\'s own: one whose origin merely matches the Host header is refused with 403', async (t) => {
+  const server = await withBystanders(t, { publicOrigin: 'http://porch.example:8080' });
+  await join(t, server.wsUrl, randomId(), undefined, { origin: 'http://porch.example:8080' });
+  assert.equal(await refusedUpgrade(t, server.wsUrl, { origin: `http://127.0.0.1:${server.port}` }), 403);
+  // DNS rebinding: the attacker's name, pointed at the server, so its page's Origin and Host agree.
+  const rebound = `rebound.example:${server.port}`;
+  assert.equal(await refusedUpgrade(t, server.wsUrl, { origin: `http://${rebound}`, headers: { Host: rebound } }), 403);
+  await join(t, server.wsUrl, randomId());
+  await server.callStillWorks();
+});

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { err, ok, type Result } from '../shared/result.ts';
 import { clientAddress } from './client-address.ts';
-import { originAllowed } from './origin-check.ts';
+import { originAllowed, type OwnOrigin } from './origin-check.ts';
 
 /** Why an upgrade was refused, and the HTTP status it is refused with (no WebSocket is opened). */
 export type AdmissionError =
@@ -23,10 +23,12 @@ export interface Admission {
 export function createAdmission(options: {
   /** Other sites whose pages may connect besides the server's own (PORCH_ALLOWED_ORIGINS). */
   allowedOrigins: readonly string[];
+  /** The server's own origin (PUBLIC_URL); null: whatever each upgrade's Host header names. */
+  publicOrigin: string | null;
   trustedProxies: number;
   maxPerAddress: number;
 }): Admission {
-  const { allowedOrigins, trustedProxies, maxPerAddress } = options;
+  const { allowedOrigins, publicOrigin, trustedProxies, maxPerAddress } = options;
   const open = new Map<string, number>();
 
   function release(address: string): void {
@@ -37,7 +39,8 @@ export function createAdmission(options: {
 
   return {
     admit(req, socket) {
-      if (!originAllowed(req.headers.origin, req.headers.host, allowedOrigins)) {
+      const own: OwnOrigin = publicOrigin === null ? { kind: 'host', host: req.headers.host } : { kind: 'named', origin: publicOrigin };
+      if (!originAllowed(req.headers.origin, own, allowedOrigins)) {
         return err({ code: 'bad-origin', status: '403 Forbidden' });
       }
       const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);

@@ -31,6 +31,7 @@ test('an empty environment gives the documented defaults', () => {
     maxConnectionsPerIp: 100,
     trustedProxies: 0,
     allowedOrigins: [],
+    publicOrigin: null,
     helloTimeoutMs: 5000,
     iceServers: [],
     logLevel: 'info',
@@ -51,6 +52,7 @@ test('every variable is read, and each burst is twice its rate', () => {
     MAX_CONNECTIONS_PER_IP: '2',
     TRUST_PROXY: '1',
     PORCH_ALLOWED_ORIGINS: 'https://embed.example, https://Other.example:8443/',
+    PUBLIC_URL: 'https://Porch.example/',
     HELLO_TIMEOUT_MS: '2000',
     ICE_SERVERS: '[{"urls":["stun:a.example:3478","turns:b.example"],"username":"u","credential":"c"}]',
     LOG_LEVEL: 'debug',
@@ -69,6 +71,7 @@ test('every variable is read, and each burst is twice its rate', () => {
   assert.equal(config.maxConnectionsPerIp, 2);
   assert.equal(config.trustedProxies, 1);
   assert.deepEqual(config.allowedOrigins, ['https://embed.example', 'https://other.example:8443'], 'origins are kept in the form browsers send');
+  assert.equal(config.publicOrigin, 'https://porch.example', 'so is the server\'s own');
   assert.equal(config.helloTimeoutMs, 2000);
   assert.deepEqual(config.iceServers, [{ urls: ['stun:a.example:3478', 'turns:b.example'], username: 'u', credential: 'c' }]);
   assert.equal(config.logLevel, 'debug');
@@ -103,6 +106,11 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ PORCH_ALLOWED_ORIGINS: 'https://a.example,https://b.example/app' }, /^PORCH_ALLOWED_ORIGINS at 1: must be an origin/],
   [{ PORCH_ALLOWED_ORIGINS: 'ftp://a.example' }, /^PORCH_ALLOWED_ORIGINS at 0: /],
   [{ PORCH_ALLOWED_ORIGINS: ' , ' }, /^PORCH_ALLOWED_ORIGINS: must list at least one origin/],
+  [{ PUBLIC_URL: 'porch.example' }, /^PUBLIC_URL: must be an origin like https:\/\/porch.example \(scheme, host and port only\) \(got "porch.example"\)$/],
+  [{ PUBLIC_URL: 'https://porch.example/rooms' }, /^PUBLIC_URL: must be an origin/],
+  [{ PUBLIC_URL: 'https://porch.example?x=1' }, /^PUBLIC_URL: must be an origin/],
+  [{ PUBLIC_URL: 'wss://porch.example' }, /^PUBLIC_URL: must be an origin/],
+  [{ PUBLIC_URL: 'https://porch.example, https://other.example' }, /^PUBLIC_URL: must be an origin/],
   [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
   [{ ICE_SERVERS: 'stun:x' }, /^ICE_SERVERS: must be valid JSON$/],
   [{ ICE_SERVERS: '{"urls":"stun:x"}' }, /^ICE_SERVERS: /],

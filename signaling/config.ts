@@ -28,6 +28,11 @@ export interface Config {
    * in the form browsers send. The server's own origin is allowed whether listed or not.
    */
   allowedOrigins: readonly string[];
+  /**
+   * The server's own origin as browsers reach it (`https://porch.example`), when the operator
+   * names it; null: each request's Host header says it.
+   */
+  publicOrigin: string | null;
   /** How long a new socket has to send a valid hello before it is closed. */
   helloTimeoutMs: number;
   iceServers: IceServer[];
@@ -51,13 +56,19 @@ const integer = (min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
+const ORIGIN_FORM = 'must be an origin like https://porch.example (scheme, host and port only)';
+const origin = v.pipe(
+  v.string(),
+  v.check((text) => asOrigin(text) !== null, ORIGIN_FORM),
+  v.transform((text) => asOrigin(text) ?? text),
+);
+
 const origins = v.pipe(
   v.string(),
   v.transform((list) => list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')),
-  v.array(v.pipe(v.string(), v.check((entry) => asOrigin(entry) !== null, 'must be an origin like https://porch.example (scheme, host and port only)'))),
   // Only commas is more likely a list whose entries went missing than a wish for the default.
   v.minLength(1, 'must list at least one origin'),
-  v.transform((list) => list.map((entry) => asOrigin(entry) ?? entry)),
+  v.array(origin),
 );
 
 const ICE_URL = /^(stun|turns?):\S+$/;
@@ -85,6 +96,7 @@ const EnvSchema = v.object({
   MAX_CONNECTIONS_PER_IP: v.optional(integer(1, 10_000_000), '100'),
   TRUST_PROXY: v.optional(integer(0, 16), '0'),
   PORCH_ALLOWED_ORIGINS: v.optional(origins),
+  PUBLIC_URL: v.optional(origin),
   HELLO_TIMEOUT_MS: v.optional(integer(10, MAX_TIMER_MS), '5000'),
   ICE_SERVERS: v.optional(v.pipe(v.string(), v.parseJson(undefined, 'must be valid JSON'), iceServers), '[]'),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
@@ -124,6 +136,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     maxConnectionsPerIp: settings.MAX_CONNECTIONS_PER_IP,
     trustedProxies: settings.TRUST_PROXY,
     allowedOrigins: settings.PORCH_ALLOWED_ORIGINS ?? [],
+    publicOrigin: settings.PUBLIC_URL ?? null,
     helloTimeoutMs: settings.HELLO_TIMEOUT_MS,
     iceServers: settings.ICE_SERVERS,
     logLevel: settings.LOG_LEVEL,

@@ -52,7 +52,7 @@ test('every response but the embed page forbids framing, and all carry the conte
     assert.equal(frameAncestors(res.headers), "'none'", path);
     const csp = res.headers.get('content-security-policy') ?? '';
     assert.match(csp, /^default-src 'self'; /, path);
-    assert.match(csp, /; connect-src 'self' ws: wss:; /, path);
+    assert.match(csp, /; connect-src 'self'; /, path);
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
   }
@@ -81,7 +81,15 @@ test('/embed/ serves the embed page, not the app, and only the server\'s own pag
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
     assert.equal(res.body, EMBED_PAGE, path);
     assert.equal(frameAncestors(res.headers), "'self'", path);
-    assert.match(res.headers.get('content-security-policy') ?? '', /^default-src 'self'; connect-src 'self' ws: wss:; /);
+    assert.match(res.headers.get('content-security-policy') ?? '', /^default-src 'self'; connect-src 'self'; /);
+  }
+});
+
+test('with PUBLIC_URL, pages may connect to its WebSocket form besides their own origin', async (t) => {
+  const { httpUrl } = await startTestServer(t, { publicOrigin: 'https://porch.example' }, LAYOUT);
+  for (const path of ['/', '/r/', '/embed/']) {
+    const res = await get(`${httpUrl}${path}`);
+    assert.match(res.headers.get('content-security-policy') ?? '', /; connect-src 'self' wss:\/\/porch\.example; /, path);
   }
 });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sirv from 'sirv';
 import type { Log } from './log.ts';
-import { EMBED_DIR, fileHeaders, securityHeaders } from './response-headers.ts';
+import { EMBED_DIR, fileHeaders, securityHeaders, type SitePolicy } from './response-headers.ts';
 
 /**
  * Plain HTTP: a health check, the built client and the embed page. The WebSocket endpoint is
@@ -24,11 +24,10 @@ function setHeaders(res: ServerResponse, headers: Record<string, string>): void 
 
 export function createHttpHandler(options: {
   staticDir: string;
-  /** Other sites whose pages may frame the embed page (PORCH_ALLOWED_ORIGINS). */
-  allowedOrigins: readonly string[];
+  site: SitePolicy;
   log: Log;
 }): HttpHandler {
-  const { staticDir, allowedOrigins, log } = options;
+  const { staticDir, site, log } = options;
   // sirv indexes the directory once, so the client must be built before the server starts.
   const serveClient = existsSync(staticDir)
     ? sirv(staticDir, {
@@ -51,7 +50,7 @@ export function createHttpHandler(options: {
     // Split, not `new URL`: a malformed request target must not throw. Cut where sirv cuts, so
     // the headers are chosen for the path sirv serves.
     const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/';
-    setHeaders(res, securityHeaders(path, allowedOrigins));
+    setHeaders(res, securityHeaders(path, site));
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');

@@ -70,9 +70,15 @@ test('the process logs one JSON "listening" line with its port, and SIGTERM tell
   );
 });
 
-test('a bad setting stops the process with exit code 1 and a message naming the variable', async (t) => {
-  const started = run(t, { ROOM_CAPACITY: 'many' });
-  assert.equal(await within(started.exited, 'the process to exit', START_TIMEOUT_MS), 1);
-  assert.match(started.stderr(), /ROOM_CAPACITY/);
-  assert.equal(started.stdout().includes('"listening"'), false);
-});
+const BAD_SETTINGS: [variable: string, value: string][] = [
+  ['ROOM_CAPACITY', 'many'],
+  ['PUBLIC_URL', 'https://porch.example/rooms'],
+];
+for (const [variable, value] of BAD_SETTINGS) {
+  test(`a bad setting stops the process with exit code 1 and one line naming the variable: ${variable}`, async (t) => {
+    const started = run(t, { [variable]: value });
+    assert.equal(await within(started.exited, 'the process to exit', START_TIMEOUT_MS), 1);
+    assert.match(started.stderr(), new RegExp(`^porch signaling: bad configuration: ${variable}: .*\\n$`));
+    assert.equal(started.stdout().includes('"listening"'), false);
+  });
+}

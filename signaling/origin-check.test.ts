@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { asOrigin, originAllowed } from './origin-check.ts';
+import { asOrigin, originAllowed as allowedFor, type OwnOrigin } from './origin-check.ts';
+
+/** The check as a server without PUBLIC_URL makes it: the Host header names its own origin. */
+const originAllowed = (origin: string | undefined, host: string | undefined, embedders: readonly string[]): boolean =>
+  allowedFor(origin, { kind: 'host', host }, embedders);
+const NAMED: OwnOrigin = { kind: 'named', origin: 'http://porch.example:8080' };
 
 const NONE: readonly string[] = [];
 const EMBEDDERS = ['https://embed.example', 'https://blog.example:8443'];
@@ -56,6 +61,26 @@ test('an upgrade without Origin (not a browser) is let through, listed sites or 
   assert.equal(originAllowed(undefined, 'porch.example', NONE), true);
   assert.equal(originAllowed(undefined, 'porch.example', EMBEDDERS), true);
   assert.equal(originAllowed(undefined, undefined, NONE), true);
+});
+
+test('with a named origin, a page of that origin may connect whatever Host the upgrade carries', () => {
+  assert.equal(allowedFor('http://porch.example:8080', NAMED, NONE), true);
+  assert.equal(allowedFor('http://porch.example:8080', NAMED, EMBEDDERS), true);
+});
+
+test('with a named origin, a page whose origin only matches the Host header may not connect (DNS rebinding)', () => {
+  // The attacker's name, pointed at the server's address: Origin and Host agree, and both are the attacker's.
+  assert.equal(originAllowed('http://rebound.example:8080', 'rebound.example:8080', NONE), true, 'what Host alone lets through');
+  assert.equal(allowedFor('http://rebound.example:8080', NAMED, NONE), false);
+  assert.equal(allowedFor('https://porch.example:8080', NAMED, NONE), false, 'another scheme is another origin');
+  assert.equal(allowedFor('http://porch.example', NAMED, NONE), false, 'another port is another origin');
+  assert.equal(allowedFor('null', NAMED, NONE), false);
+});
+
+test('with a named origin, listed sites may still connect and others not', () => {
+  assert.equal(allowedFor('https://embed.example', NAMED, EMBEDDERS), true);
+  assert.equal(allowedFor('https://evil.example', NAMED, EMBEDDERS), false);
+  assert.equal(allowedFor(undefined, NAMED, EMBEDDERS), true, 'a non-browser client, as without a named origin');
 });
 
 test('only a bare http(s) origin is taken as one, in the form browsers send', () => {

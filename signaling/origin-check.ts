@@ -5,6 +5,7 @@
  * browsers (and their addresses) against us. It proves nothing about non-browser clients,
  * which can send any Origin or none.
  */
+import { assertNever } from '../shared/result.ts';
 
 /**
  * The serialized origin (`scheme://host[:port]`, lower case, default port left out) if `text`
@@ -18,15 +19,38 @@ export function asOrigin(text: string): string | null {
 }
 
 /**
- * Whether an upgrade with these headers may proceed: a page of the server's own origin always
+ * How the server knows its own origin: named by the operator (PUBLIC_URL, in the form `asOrigin`
+ * gives), or else read from each upgrade's Host header.
+ *
+ * Only a named origin stops DNS rebinding on a server that speaks plain http: a page at
+ * `http://attacker.example:8080` whose name is then pointed at this server's address sends an
+ * Origin and a Host that both name attacker.example, so they agree. Over https the certificate
+ * stops it, as the attacker's name is not on it.
+ */
+export type OwnOrigin = { kind: 'named'; origin: string } | { kind: 'host'; host: string | undefined };
+
+/**
+ * Whether an upgrade with this Origin may proceed: a page of the server's own origin always
  * may, and so may a page of one of `embedders`, the other sites that embed rooms (origins in
  * the form `asOrigin` gives). No Origin at all is let through: browsers always send one on a
  * WebSocket upgrade, so its absence means a non-browser client, which could as easily have
  * sent an allowed one.
  */
-export function originAllowed(origin: string | undefined, host: string | undefined, embedders: readonly string[]): boolean {
+export function originAllowed(origin: string | undefined, own: OwnOrigin, embedders: readonly string[]): boolean {
   if (origin === undefined) return true;
-  return sameOrigin(origin, host) || embedders.includes(origin);
+  return isOwn(origin, own) || embedders.includes(origin);
+}
+
+function isOwn(origin: string, own: OwnOrigin): boolean {
+  switch (own.kind) {
+    case 'named':
+      // Browsers send the serialized form, the one the setting was turned into.
+      return origin === own.origin;
+    case 'host':
+      return namesHost(origin, own.host);
+    default:
+      return assertNever(own);
+  }
 }
 
 /**
@@ -35,7 +59,7 @@ export function originAllowed(origin: string | undefined, host: string | undefin
  * header on (`https://porch.example` against `Host: porch.example`) is accepted, while the
  * server itself speaks plain http.
  */
-function sameOrigin(origin: string, host: string | undefined): boolean {
+function namesHost(origin: string, host: string | undefined): boolean {
   const claimed = asOrigin(origin);
   if (claimed === null || host === undefined) return false;
   return asOrigin(`${new URL(claimed).protocol}//${host}`) === claimed;

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileHeaders, securityHeaders } from './response-headers.ts';
+import { fileHeaders, securityHeaders, type SitePolicy } from './response-headers.ts';
 
+const directive = (name: string, path: string, site: SitePolicy): string | undefined =>
+  securityHeaders(path, site)['Content-Security-Policy']?.split('; ').find((d) => d.startsWith(`${name} `));
 const ancestors = (path: string, embedders: readonly string[]): string | undefined =>
-  securityHeaders(path, embedders)['Content-Security-Policy']?.split('; ').find((d) => d.startsWith('frame-ancestors '));
+  directive('frame-ancestors', path, { embedders, publicOrigin: null });
+const connectSrc = (publicOrigin: string | null): string | undefined => directive('connect-src', '/', { embedders: [], publicOrigin });
 
 test('the embed page may be framed by the server\'s own pages and the listed sites, in that order', () => {
   assert.equal(ancestors('/embed/', []), "frame-ancestors 'self'");
@@ -18,13 +21,25 @@ test('nothing outside /embed/ may be framed, whichever sites are listed', () => 
 });
 
 test('the embed page and the app share every other security header', () => {
-  const app = securityHeaders('/', []);
-  const embed = securityHeaders('/embed/', ['https://a.example']);
+  const app = securityHeaders('/', { embedders: [], publicOrigin: null });
+  const embed = securityHeaders('/embed/', { embedders: ['https://a.example'], publicOrigin: null });
   const withoutFraming = (csp: string | undefined): string | undefined => csp?.replace(/; frame-ancestors .*$/, '');
   assert.equal(withoutFraming(embed['Content-Security-Policy']), withoutFraming(app['Content-Security-Policy']));
   assert.deepEqual(Object.keys(embed).sort(), ['Content-Security-Policy', 'Referrer-Policy', 'X-Content-Type-Options']);
   assert.equal(embed['Referrer-Policy'], app['Referrer-Policy']);
   assert.equal(embed['X-Content-Type-Options'], app['X-Content-Type-Options']);
+});
+
+test('pages may connect only to their own origin, not to any WebSocket server', () => {
+  assert.equal(connectSrc(null), "connect-src 'self'");
+});
+
+test('with a public URL, pages may connect to its WebSocket form as well, and nowhere else', () => {
+  assert.equal(connectSrc('https://porch.example'), "connect-src 'self' wss://porch.example");
+  assert.equal(connectSrc('http://porch.example:8080'), "connect-src 'self' ws://porch.example:8080");
+  for (const path of ['/', '/r/', '/embed/']) {
+    assert.equal(directive('connect-src', path, { embedders: ['https://a.example'], publicOrigin: 'https://porch.example' }), "connect-src 'self' wss://porch.example", path);
+  }
 });
 
 test('anything under /chunks/ is cached for good and open to every origin', () => {

@@ -3,9 +3,30 @@
  * as a module script, how long it may be cached. Pure, so the whole policy reads in one place.
  */
 
+/** Who the server's pages may show themselves to and load from, as `securityHeaders` needs it. */
+export interface SitePolicy {
+  /** Other sites that may frame the embed page (PORCH_ALLOWED_ORIGINS), as config.ts checks them. */
+  embedders: readonly string[];
+  /** The server's own origin (PUBLIC_URL), or null when it goes by the Host header. */
+  publicOrigin: string | null;
+}
+
+/**
+ * Where the server's pages may connect. They open one WebSocket, to their own origin, and fetch
+ * nothing elsewhere. CSP Level 3 lets 'self' match ws: and wss: on the page's own host and port
+ * (wss: from an http page too), which covers that WebSocket in Chromium (since 70,
+ * crbug.com/815142), Firefox and Safari (since 16, WebKit bug 235873). A named origin is spelled
+ * out in its WebSocket form as well, for browsers that predate that rule; without one the
+ * policy cannot name it (the Host header is whatever the request said), and 'self' alone serves.
+ */
+function connectSources(publicOrigin: string | null): string {
+  if (publicOrigin === null) return "'self'";
+  return `'self' ${publicOrigin.replace(/^http/, 'ws')}`;
+}
+
 /** What the server's pages may load and connect to; media comes from the microphone and peers. */
-const CONTENT_POLICY =
-  "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; media-src 'self' blob: mediastream:";
+const contentPolicy = (publicOrigin: string | null): string =>
+  `default-src 'self'; connect-src ${connectSources(publicOrigin)}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; media-src 'self' blob: mediastream:`;
 
 /** The iframe form of the widget (`/embed/#…`): the one page that other sites may frame. */
 export const EMBED_DIR = '/embed/';
@@ -16,14 +37,14 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
  * Sent on every response. Only the embed page may be framed, by this server's own pages and by
- * `embedders` (origins as config.ts checks them, so nothing in them can end the directive).
+ * the embedders (origins as config.ts checks them, so nothing in them can end the directive).
  * The app is never framed: a page framing it could lay its own content over the Join button
  * and the microphone prompt and have visitors click them unawares.
  */
-export function securityHeaders(path: string, embedders: readonly string[]): Record<string, string> {
-  const ancestors = path.startsWith(EMBED_DIR) ? ["'self'", ...embedders].join(' ') : "'none'";
+export function securityHeaders(path: string, site: SitePolicy): Record<string, string> {
+  const ancestors = path.startsWith(EMBED_DIR) ? ["'self'", ...site.embedders].join(' ') : "'none'";
   return {
-    'Content-Security-Policy': `${CONTENT_POLICY}; frame-ancestors ${ancestors}`,
+    'Content-Security-Policy': `${contentPolicy(site.publicOrigin)}; frame-ancestors ${ancestors}`,
     'Referrer-Policy': 'no-referrer',
     'X-Content-Type-Options': 'nosniff',
   };

@@ -36,6 +36,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
   });
   const admission = createAdmission({
     allowedOrigins: config.allowedOrigins,
+    publicOrigin: config.publicOrigin,
     trustedProxies: config.trustedProxies,
     maxPerAddress: config.maxConnectionsPerIp,
   });
@@ -45,7 +46,8 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
   let onAllClosed: (() => void) | null = null;
   let stopping: Promise<void> | null = null;
 
-  const http = createServer(createHttpHandler({ staticDir: config.staticDir, allowedOrigins: config.allowedOrigins, log }));
+  const site = { embedders: config.allowedOrigins, publicOrigin: config.publicOrigin };
+  const http = createServer(createHttpHandler({ staticDir: config.staticDir, site, log }));
   const wss = new WebSocketServer({
     noServer: true,
     // Tracked so shutdown can cut every socket, refused ones included.
