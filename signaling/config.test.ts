@@ -35,6 +35,7 @@ test('an empty environment gives the documented defaults', () => {
     helloTimeoutMs: 5000,
     iceServers: [],
     logLevel: 'info',
+    metrics: true,
   });
 });
 
@@ -56,6 +57,7 @@ test('every variable is read, and each burst is twice its rate', () => {
     HELLO_TIMEOUT_MS: '2000',
     ICE_SERVERS: '[{"urls":["stun:a.example:3478","turns:b.example"],"username":"u","credential":"c"}]',
     LOG_LEVEL: 'debug',
+    METRICS: 'off',
   });
   assert.equal(config.port, 0, 'port 0 picks a free port');
   assert.equal(config.host, '127.0.0.1');
@@ -75,6 +77,7 @@ test('every variable is read, and each burst is twice its rate', () => {
   assert.equal(config.helloTimeoutMs, 2000);
   assert.deepEqual(config.iceServers, [{ urls: ['stun:a.example:3478', 'turns:b.example'], username: 'u', credential: 'c' }]);
   assert.equal(config.logLevel, 'debug');
+  assert.equal(config.metrics, false);
 });
 
 test('a relative STATIC_DIR is resolved against the working directory', () => {
@@ -111,6 +114,7 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ PUBLIC_URL: 'https://porch.example?x=1' }, /^PUBLIC_URL: must be an origin/],
   [{ PUBLIC_URL: 'wss://porch.example' }, /^PUBLIC_URL: must be an origin/],
   [{ PUBLIC_URL: 'https://porch.example, https://other.example' }, /^PUBLIC_URL: must be an origin/],
+  [{ METRICS: 'yes' }, /^METRICS: must be on or off \(got "yes"\)$/],
   [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
   [{ ICE_SERVERS: 'stun:x' }, /^ICE_SERVERS: must be valid JSON$/],
   [{ ICE_SERVERS: '{"urls":"stun:x"}' }, /^ICE_SERVERS: /],

@@ -37,6 +37,8 @@ export interface Config {
   helloTimeoutMs: number;
   iceServers: IceServer[];
   logLevel: LogLevel;
+  /** Whether /metrics answers (METRICS=on), or is not found (off). */
+  metrics: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -100,6 +102,7 @@ const EnvSchema = v.object({
   HELLO_TIMEOUT_MS: v.optional(integer(10, MAX_TIMER_MS), '5000'),
   ICE_SERVERS: v.optional(v.pipe(v.string(), v.parseJson(undefined, 'must be valid JSON'), iceServers), '[]'),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
+  METRICS: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
 });
 /** Errors echo the bad value, except where it may hold TURN credentials. */
 const NOT_ECHOED = new Set(['ICE_SERVERS']);
@@ -140,5 +143,6 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     helloTimeoutMs: settings.HELLO_TIMEOUT_MS,
     iceServers: settings.ICE_SERVERS,
     logLevel: settings.LOG_LEVEL,
+    metrics: settings.METRICS === 'on',
   });
 }

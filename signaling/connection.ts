@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
 import { peerIdOf } from '../shared/peer-id.ts';
-import { CLOSE_CODES, ERROR_CODES, parseClientFrame, type ClientFrame, type ErrorCode, type ServerFrame } from '../shared/protocol.ts';
+import { CLOSE_CODES, parseClientFrame, type ClientFrame, type ErrorCode, type ServerFrame } from '../shared/protocol.ts';
 import { assertNever } from '../shared/result.ts';
 import type { ClientSocket, Hub } from './hub.ts';
 import {
@@ -12,6 +12,7 @@ import {
   type RateVerdict,
 } from './limits.ts';
 import type { Log } from './log.ts';
+import type { Counters, RejectReason } from './metrics.ts';
 
 export interface ConnectionOptions {
   hub: Hub;
@@ -23,6 +24,7 @@ export interface ConnectionOptions {
   /** A socket that has not joined a room by then is closed. */
   helloTimeoutMs: number;
   log: Log;
+  counters: Counters;
   /** Called once, when the socket has closed. */
   onClose: () => void;
 }
@@ -43,10 +45,14 @@ const NORMAL_CLOSURE = 1000;
 const INTERNAL_ERROR = 1011;
 const OPEN = 1;
 
-const isErrorCode = (code: string): code is ErrorCode => (ERROR_CODES as readonly string[]).includes(code);
+/** The codes a refused frame is answered with; each is also the reason it is counted under. */
+type RefusalCode = ErrorCode & RejectReason;
+
+/** parseClientFrame's error codes, as the client is told them. */
+const parseRefusal = (code: string): RefusalCode => (code === 'too-large' || code === 'bad-json' ? code : 'bad-frame');
 
 export function createConnection(ws: WebSocket, options: ConnectionOptions): Connection {
-  const { hub, log } = options;
+  const { hub, log, counters } = options;
   const rate = createRateLimiter({
     ratePerS: options.rateLimitPerS,
     burst: options.rateBurst,
@@ -94,7 +100,8 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
 
   const sendFrame = (frame: ServerFrame): void => connection.send(JSON.stringify(frame));
 
-  function refuse(code: ErrorCode, message: string): void {
+  function refuse(code: RefusalCode, message: string): void {
+    counters.frameRejected(code);
     sendFrame({ type: 'error', code, message });
     // unknown-peer can happen to a working client (the peer just left), so it is not held against it.
     if (code === 'unknown-peer') return;
@@ -103,8 +110,9 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   }
 
   /** True if a limiter let the frame through; a spell of drops is told once, abuse closes the connection. */
-  function allowed(verdict: RateVerdict): boolean {
+  function allowed(verdict: RateVerdict, limit: 'rate-limited' | 'fanout-limited'): boolean {
     if (verdict === 'ok') return true;
+    counters.frameRejected(limit);
     if (verdict === 'abusive') closeForPolicy('flood');
     else if (verdict.first) sendFrame({ type: 'error', code: 'rate-limited', message: 'slow down; frames are being dropped' });
     return false;
@@ -122,6 +130,7 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
         const peer = peerIdOf(frame.resume);
         const joined = hub.join(connection, frame.room, peer);
         if (!joined.ok) {
+          counters.frameRejected(joined.error.code);
           sendFrame({ type: 'error', code: joined.error.code, message: joined.error.message });
           return connection.close(CLOSE_CODES.roomFull, 'room full');
         }
@@ -133,10 +142,10 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
         if (!membership) return refuse('not-joined', 'say hello before sending');
         // A broadcast costs one per receiver, so a member cannot make the server multiply its flood.
         const copies = hub.copies(membership.room, membership.peer, frame.to);
-        if (copies > 0 && !allowed(fanout.take(copies))) return;
+        if (copies > 0 && !allowed(fanout.take(copies), 'fanout-limited')) return;
         const routed = hub.route(membership.room, membership.peer, frame.to, frame.box);
-        if (routed === 'unknown-peer') refuse('unknown-peer', 'no such peer in this room');
-        return;
+        if (routed === 'unknown-peer') return refuse('unknown-peer', 'no such peer in this room');
+        return counters.envelopeRouted();
       }
       case 'ping':
         return sendFrame({ type: 'pong' });
@@ -153,10 +162,10 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   function onMessage(data: RawData, isBinary: boolean): void {
     if (!reading) return;
     // The cheap check comes first, so a flood costs us no parsing.
-    if (!allowed(rate.take())) return;
+    if (!allowed(rate.take(), 'rate-limited')) return;
     if (isBinary) return refuse('bad-frame', 'binary frames are not accepted');
     const parsed = parseClientFrame(data.toString());
-    if (!parsed.ok) return refuse(isErrorCode(parsed.error.code) ? parsed.error.code : 'bad-frame', parsed.error.message);
+    if (!parsed.ok) return refuse(parseRefusal(parsed.error.code), parsed.error.message);
     handle(parsed.value);
   }
 
@@ -171,6 +180,7 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   });
   // ws reports oversized frames, bad UTF-8 and protocol violations here and closes the socket itself.
   ws.on('error', (error: Error & { code?: string }) => {
+    counters.frameRejected(error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-large' : 'protocol-error');
     log.debug({ event: 'socket-error', code: error.code ?? error.name });
   });
   ws.once('close', () => {

@@ -2,14 +2,16 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sirv from 'sirv';
 import type { Log } from './log.ts';
+import type { Metrics } from './metrics.ts';
 import { EMBED_DIR, fileHeaders, securityHeaders, type SitePolicy } from './response-headers.ts';
 
 /**
- * Plain HTTP: a health check, the built client and the embed page. The WebSocket endpoint is
- * handled on `upgrade` by the server, not here.
+ * Plain HTTP: a health check, metrics, the built client and the embed page. The WebSocket
+ * endpoint is handled on `upgrade` by the server, not here.
  */
 
 export const WS_PATH = '/ws';
+const METRICS_PATH = '/metrics';
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -25,9 +27,24 @@ function setHeaders(res: ServerResponse, headers: Record<string, string>): void 
 export function createHttpHandler(options: {
   staticDir: string;
   site: SitePolicy;
+  /** Null when the operator turned /metrics off (METRICS=off). */
+  metrics: Metrics | null;
   log: Log;
 }): HttpHandler {
-  const { staticDir, site, log } = options;
+  const { staticDir, site, metrics, log } = options;
+
+  function serveMetrics(res: ServerResponse): void {
+    if (!metrics) return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    metrics.scrape().then(
+      ({ contentType, body }) => reply(res, 200, contentType, body),
+      (error: unknown) => {
+        // Only the error's name, as everywhere the server logs an error it did not expect.
+        log.error({ event: 'metrics-failed', error: error instanceof Error ? error.name : typeof error });
+        reply(res, 500, 'text/plain; charset=utf-8', 'metrics unavailable\n');
+      },
+    );
+  }
+
   // sirv indexes the directory once, so the client must be built before the server starts.
   const serveClient = existsSync(staticDir)
     ? sirv(staticDir, {
@@ -57,6 +74,8 @@ export function createHttpHandler(options: {
       return reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
     }
     if (path === '/healthz') return reply(res, 200, 'application/json', '{"ok":true}');
+    // Answered here whether on or off: off, the path must not fall through to the app's page.
+    if (path === METRICS_PATH) return serveMetrics(res);
     if (path === WS_PATH) return reply(res, 426, 'text/plain; charset=utf-8', 'this is a WebSocket endpoint\n');
     if (!serveClient) return reply(res, 503, 'text/plain; charset=utf-8', 'client not built: run npm run build\n');
     // One address for the page, the one its relative URLs resolve under; the browser keeps the

@@ -9,6 +9,7 @@ import { createHeartbeat } from './heartbeat.ts';
 import { createHttpHandler, WS_PATH } from './http-routes.ts';
 import { createHub } from './hub.ts';
 import type { Log } from './log.ts';
+import { createMetrics, type UpgradeRefusal } from './metrics.ts';
 import { asOrigin } from './origin-check.ts';
 
 export interface SignalingServer {
@@ -42,12 +43,14 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
   });
   const heartbeat = createHeartbeat({ intervalMs: config.heartbeatMs });
   const connections = new Set<Connection>();
+  const metrics = createMetrics(() => ({ connections: connections.size, ...hub.counts() }));
+  const { counters } = metrics;
   /** Resolves waiters when the last connection is gone (used by shutdown). */
   let onAllClosed: (() => void) | null = null;
   let stopping: Promise<void> | null = null;
 
   const site = { embedders: config.allowedOrigins, publicOrigin: config.publicOrigin };
-  const http = createServer(createHttpHandler({ staticDir: config.staticDir, site, log }));
+  const http = createServer(createHttpHandler({ staticDir: config.staticDir, site, metrics: config.metrics ? metrics : null, log }));
   const wss = new WebSocketServer({
     noServer: true,
     // Tracked so shutdown can cut every socket, refused ones included.
@@ -56,8 +59,13 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     perMessageDeflate: false,
   });
 
-  function refuseSocket(socket: Duplex, status: string): void {
+  function answerAndClose(socket: Duplex, status: string): void {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  function refuseUpgrade(socket: Duplex, code: UpgradeRefusal, status: string): void {
+    counters.upgradeRefused(code);
+    answerAndClose(socket, status);
   }
 
   function accept(ws: WebSocket): void {
@@ -65,6 +73,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     ws.on('error', () => {});
     if (stopping) return void ws.terminate();
     if (connections.size >= config.maxConnections) {
+      counters.upgradeRefused('server-full');
       log.warn({ event: 'server-full', connections: connections.size });
       const refusal: ServerFrame = { type: 'error', code: 'server-full', message: 'the server is at capacity; try again later' };
       ws.send(JSON.stringify(refusal));
@@ -79,6 +88,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
       fanoutBurst: config.fanoutBurst,
       helloTimeoutMs: config.helloTimeoutMs,
       log,
+      counters,
       onClose: () => {
         connections.delete(connection);
         if (connections.size === 0) onAllClosed?.();
@@ -93,8 +103,8 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     const onSocketError = (): void => void socket.destroy();
     socket.on('error', onSocketError);
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== WS_PATH) return refuseSocket(socket, '404 Not Found');
-    if (stopping) return refuseSocket(socket, '503 Service Unavailable');
+    if (path !== WS_PATH) return refuseUpgrade(socket, 'not-found', '404 Not Found');
+    if (stopping) return refuseUpgrade(socket, 'shutting-down', '503 Service Unavailable');
     const admitted = admission.admit(req, socket);
     if (!admitted.ok) {
       // The origin helps an operator fill PORCH_ALLOWED_ORIGINS. Only in the form browsers send:
@@ -102,7 +112,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
       // Addresses are not logged.
       const origin = admitted.error.code === 'bad-origin' ? (asOrigin(req.headers.origin ?? '') ?? 'not-an-origin') : undefined;
       log.info({ event: 'upgrade-refused', code: admitted.error.code, origin });
-      return refuseSocket(socket, admitted.error.status);
+      return refuseUpgrade(socket, admitted.error.code, admitted.error.status);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.removeListener('error', onSocketError);
@@ -111,7 +121,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
   });
   // Malformed HTTP from a client: answer 400 rather than let the error surface.
   http.on('clientError', (_error, socket: Duplex) => {
-    if (socket.writable) refuseSocket(socket, '400 Bad Request');
+    if (socket.writable) answerAndClose(socket, '400 Bad Request');
     else socket.destroy();
   });
 
