@@ -91,6 +91,20 @@ export const parseClientFrame = (raw: string): Result<ClientFrame> => parseFrame
 /** The browser's one boundary parser for text from the server. */
 export const parseServerFrame = (raw: string): Result<ServerFrame> => parseFrame(ServerFrameSchema, raw);
 
+/**
+ * `GET RELAY_PATH` answers whether welcomes offer a TURN server, so the join form can tell,
+ * before joining, whether a person can keep their address from the room (relayed links only).
+ */
+export const RELAY_PATH = '/relay';
+const RelayOfferSchema = v.strictObject({ relay: v.boolean() });
+export type RelayOffer = v.InferOutput<typeof RelayOfferSchema>;
+
+/** The browser's parser for the server's answer on RELAY_PATH. */
+export function parseRelayOffer(json: unknown): Result<RelayOffer> {
+  const parsed = v.safeParse(RelayOfferSchema, json);
+  return parsed.success ? ok(parsed.output) : err({ code: 'bad-relay-offer', message: 'the relay answer is not {"relay": true|false}' });
+}
+
 /** WebSocket close codes with a meaning the client acts on. */
 export const CLOSE_CODES = {
   /** A newer connection resumed this peer id; the old socket must not reconnect. */

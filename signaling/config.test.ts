@@ -34,6 +34,7 @@ test('an empty environment gives the documented defaults', () => {
     publicOrigin: null,
     helloTimeoutMs: 5000,
     iceServers: [],
+    turn: null,
     logLevel: 'info',
     metrics: true,
   });
@@ -56,6 +57,9 @@ test('every variable is read, and each burst is twice its rate', () => {
     PUBLIC_URL: 'https://Porch.example/',
     HELLO_TIMEOUT_MS: '2000',
     ICE_SERVERS: '[{"urls":["stun:a.example:3478","turns:b.example"],"username":"u","credential":"c"}]',
+    TURN_URLS: 'turn:turn.example:3478?transport=udp, turns:turn.example:5349',
+    TURN_SECRET: 'a-secret-of-at-least-16-characters',
+    TURN_TTL: '600',
     LOG_LEVEL: 'debug',
     METRICS: 'off',
   });
@@ -76,8 +80,17 @@ test('every variable is read, and each burst is twice its rate', () => {
   assert.equal(config.publicOrigin, 'https://porch.example', 'so is the server\'s own');
   assert.equal(config.helloTimeoutMs, 2000);
   assert.deepEqual(config.iceServers, [{ urls: ['stun:a.example:3478', 'turns:b.example'], username: 'u', credential: 'c' }]);
+  assert.deepEqual(config.turn, {
+    urls: ['turn:turn.example:3478?transport=udp', 'turns:turn.example:5349'],
+    secret: 'a-secret-of-at-least-16-characters',
+    ttlS: 600,
+  });
   assert.equal(config.logLevel, 'debug');
   assert.equal(config.metrics, false);
+});
+
+test('TURN credentials last a day unless TURN_TTL says otherwise', () => {
+  assert.equal(accepted({ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(16) }).turn?.ttlS, 86400);
 });
 
 test('a relative STATIC_DIR is resolved against the working directory', () => {
@@ -120,6 +133,14 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ ICE_SERVERS: '{"urls":"stun:x"}' }, /^ICE_SERVERS: /],
   [{ ICE_SERVERS: '[{"url":"stun:x"}]' }, /^ICE_SERVERS at 0/],
   [{ ICE_SERVERS: '[{"urls":"https://x"}]' }, /^ICE_SERVERS at 0: every url must start with stun:, turn: or turns:$/],
+  [{ TURN_URLS: 'turn:t.example' }, /^TURN_SECRET: must be set when TURN_URLS is$/],
+  [{ TURN_SECRET: 's'.repeat(16) }, /^TURN_URLS: must be set when TURN_SECRET is$/],
+  [{ TURN_URLS: 'turn:t.example,stun:t.example', TURN_SECRET: 's'.repeat(16) }, /^TURN_URLS at 1: every URL must start with turn: or turns: \(got "turn:t.example,stun:t.example"\)$/],
+  [{ TURN_URLS: 't.example:3478', TURN_SECRET: 's'.repeat(16) }, /^TURN_URLS at 0: every URL must start with turn: or turns:/],
+  [{ TURN_URLS: ' , ', TURN_SECRET: 's'.repeat(16) }, /^TURN_URLS: must list at least one URL/],
+  [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(15) }, /^TURN_SECRET: must be at least 16 characters/],
+  [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(16), TURN_TTL: '59' }, /^TURN_TTL: must be at least 60/],
+  [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(16), TURN_TTL: '1h' }, /^TURN_TTL: must be a whole number/],
 ];
 
 for (const [env, message] of BAD) {
@@ -130,5 +151,11 @@ for (const [env, message] of BAD) {
 
 test('a refused ICE_SERVERS is not echoed, as it may hold TURN credentials', () => {
   const message = refusal({ ICE_SERVERS: '[{"urls":"http://x","credential":"hunter2"}]' });
+  assert.equal(message.includes('hunter2'), false);
+});
+
+test('a refused TURN_SECRET is not echoed', () => {
+  const message = refusal({ TURN_URLS: 'turn:t.example', TURN_SECRET: 'hunter2' });
+  assert.match(message, /^TURN_SECRET: /);
   assert.equal(message.includes('hunter2'), false);
 });

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { IceServer } from '../shared/protocol.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import { asOrigin } from './origin-check.ts';
+import type { TurnSettings } from './turn-credentials.ts';
 
 /** Everything the server reads from its environment, parsed once at startup. */
 export interface Config {
@@ -35,7 +36,10 @@ export interface Config {
   publicOrigin: string | null;
   /** How long a new socket has to send a valid hello before it is closed. */
   helloTimeoutMs: number;
+  /** Offered in every welcome, before any minted TURN entry. */
   iceServers: IceServer[];
+  /** A TURN service whose credentials the server mints per welcome (turn-credentials.ts); null: none. */
+  turn: TurnSettings | null;
   logLevel: LogLevel;
   /** Whether /metrics answers (METRICS=on), or is not found (off). */
   metrics: boolean;
@@ -84,6 +88,23 @@ const iceServers = v.array(
   ),
 );
 
+const TURN_URL = /^turns?:[^\s,]+$/;
+const turnUrls = v.pipe(
+  v.string(),
+  v.transform((list) => list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')),
+  v.array(v.pipe(v.string(), v.regex(TURN_URL, 'every URL must start with turn: or turns:'))),
+  v.minLength(1, 'must list at least one URL'),
+);
+/**
+ * Anyone who connects is given credentials minted from the secret, and an HMAC can be tried
+ * offline against them: a short secret could be found and then used to mint credentials at will.
+ */
+const MIN_SECRET_CHARS = 16;
+const turnSecret = v.pipe(v.string(), v.minLength(MIN_SECRET_CHARS, `must be at least ${MIN_SECRET_CHARS} characters (try: openssl rand -hex 32)`));
+/** A day, the TURN REST draft's example: longer than most sessions, as links made later use the same credentials. */
+const DEFAULT_TURN_TTL_S = '86400';
+const WEEK_S = 7 * 24 * 3600;
+
 /** One entry per variable: an issue's first path key is the variable it came from. */
 const EnvSchema = v.object({
   PORT: v.optional(integer(0, 65535), '8080'),
@@ -101,11 +122,14 @@ const EnvSchema = v.object({
   PUBLIC_URL: v.optional(origin),
   HELLO_TIMEOUT_MS: v.optional(integer(10, MAX_TIMER_MS), '5000'),
   ICE_SERVERS: v.optional(v.pipe(v.string(), v.parseJson(undefined, 'must be valid JSON'), iceServers), '[]'),
+  TURN_URLS: v.optional(turnUrls),
+  TURN_SECRET: v.optional(turnSecret),
+  TURN_TTL: v.optional(integer(60, WEEK_S), DEFAULT_TURN_TTL_S),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
   METRICS: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
 });
 /** Errors echo the bad value, except where it may hold TURN credentials. */
-const NOT_ECHOED = new Set(['ICE_SERVERS']);
+const NOT_ECHOED = new Set(['ICE_SERVERS', 'TURN_SECRET']);
 
 /** Reads the server's settings; a bad value is reported with the variable's name. */
 export function parseConfig(env: Record<string, string | undefined>): Result<Config> {
@@ -124,6 +148,10 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     return err({ code: 'bad-config', message: `${variable}${where}: ${issue.message}${shown}` });
   }
   const settings = parsed.output;
+  // Either alone is a half-done setup: browsers would get URLs they cannot log in to, or nothing.
+  if (settings.TURN_URLS && !settings.TURN_SECRET) return err({ code: 'bad-config', message: 'TURN_SECRET: must be set when TURN_URLS is' });
+  if (settings.TURN_SECRET && !settings.TURN_URLS) return err({ code: 'bad-config', message: 'TURN_URLS: must be set when TURN_SECRET is' });
+  const turn = settings.TURN_URLS && settings.TURN_SECRET ? { urls: settings.TURN_URLS, secret: settings.TURN_SECRET, ttlS: settings.TURN_TTL } : null;
   return ok({
     port: settings.PORT,
     host: settings.HOST,
@@ -142,6 +170,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     publicOrigin: settings.PUBLIC_URL ?? null,
     helloTimeoutMs: settings.HELLO_TIMEOUT_MS,
     iceServers: settings.ICE_SERVERS,
+    turn,
     logLevel: settings.LOG_LEVEL,
     metrics: settings.METRICS === 'on',
   });

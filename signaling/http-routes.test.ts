@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { join, randomId, startTestServer } from '../test/helpers/signaling-kit.ts';
+import type { Config } from './config.ts';
 
 const APP_PAGE = '<!doctype html><title>Porch</title>';
 const EMBED_PAGE = '<!doctype html><title>Porch embed</title><script type="module" src="frame.js"></script>';
@@ -43,6 +44,26 @@ test('/healthz answers 200 with {"ok":true}', async (t) => {
   const res = await fetch(`${httpUrl}/healthz`);
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { ok: true });
+});
+
+test('/relay tells any page whether a TURN server is offered, from TURN settings or ICE_SERVERS, and nothing more', async (t) => {
+  const TURN = { urls: ['turn:turn.example:3478'], secret: 'a-secret-of-at-least-16-characters', ttlS: 60 };
+  const cases: [Partial<Config>, boolean][] = [
+    [{}, false],
+    [{ iceServers: [{ urls: 'stun:stun.example' }] }, false],
+    [{ turn: TURN }, true],
+    [{ iceServers: [{ urls: ['stun:stun.example', 'turns:relay.example'], username: 'u', credential: 'c' }] }, true],
+  ];
+  for (const [overrides, relay] of cases) {
+    const { httpUrl } = await startTestServer(t, overrides);
+    const res = await fetch(`${httpUrl}/relay`, { headers: { Origin: 'https://elsewhere.example' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*', 'the widget asks from other sites');
+    assert.equal(res.headers.get('cache-control'), 'no-store', 'a server given TURN later must not be remembered without');
+    const body = await res.text();
+    assert.deepEqual(JSON.parse(body), { relay }, JSON.stringify(overrides));
+    assert.equal(body.includes('turn.example') || body.includes('secret'), false, 'no URL or credential is handed out before joining');
+  }
 });
 
 test('every response but the embed page forbids framing, and all carry the content and referrer policies', async (t) => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sirv from 'sirv';
+import { RELAY_PATH, type RelayOffer } from '../shared/protocol.ts';
 import type { Log } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { EMBED_DIR, fileHeaders, securityHeaders, type SitePolicy } from './response-headers.ts';
@@ -29,9 +30,12 @@ export function createHttpHandler(options: {
   site: SitePolicy;
   /** Null when the operator turned /metrics off (METRICS=off). */
   metrics: Metrics | null;
+  /** Whether welcomes offer a TURN server, so a person can ask for relayed connections only. */
+  relayOffered: boolean;
   log: Log;
 }): HttpHandler {
-  const { staticDir, site, metrics, log } = options;
+  const { staticDir, site, metrics, relayOffered, log } = options;
+  const relayBody = JSON.stringify({ relay: relayOffered } satisfies RelayOffer);
 
   function serveMetrics(res: ServerResponse): void {
     if (!metrics) return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
@@ -76,6 +80,11 @@ export function createHttpHandler(options: {
     if (path === '/healthz') return reply(res, 200, 'application/json', '{"ok":true}');
     // Answered here whether on or off: off, the path must not fall through to the app's page.
     if (path === METRICS_PATH) return serveMetrics(res);
+    if (path === RELAY_PATH) {
+      // Asked before joining, also by the widget on other sites' pages; it says only whether TURN is set up.
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      return reply(res, 200, 'application/json', relayBody);
+    }
     if (path === WS_PATH) return reply(res, 426, 'text/plain; charset=utf-8', 'this is a WebSocket endpoint\n');
     if (!serveClient) return reply(res, 503, 'text/plain; charset=utf-8', 'client not built: run npm run build\n');
     // One address for the page, the one its relative URLs resolve under; the browser keeps the

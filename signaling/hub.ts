@@ -18,7 +18,8 @@ export interface Timers {
 export interface HubOptions {
   roomCapacity: number;
   leaveGraceMs: number;
-  iceServers: IceServer[];
+  /** The ICE servers for one welcome: called per welcome, as TURN credentials are minted for each. */
+  iceServers: () => IceServer[];
   log: Log;
   timers?: Timers;
 }
@@ -97,7 +98,7 @@ export function createHub(options: HubOptions): Hub {
       if (outcome.kind === 'resumed') cancelGrace(room, peer);
       // The newer connection wins; the old one hears why and must not reconnect.
       if (outcome.kind === 'replaced') outcome.previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
-      socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers }));
+      socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers() }));
       // Sent on resume and replace too: the peer's connections may be gone, and clients take `joined` idempotently.
       broadcast(room, peer, encode({ type: 'joined', peer }));
       log.debug({ event: `peer-${outcome.kind}`, room: roomTag(room) });

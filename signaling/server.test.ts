@@ -18,6 +18,32 @@ test('a newcomer is welcomed with its derived id, the peers present and the ICE 
   assert.deepEqual(await alice.next('joined'), { type: 'joined', peer: bob.peer });
 });
 
+test('with TURN settings every welcome offers ICE_SERVERS and then TURN credentials minted for that connection', async (t) => {
+  const stun = { urls: 'stun:stun.example.org:3478' };
+  const turn = { urls: ['turn:turn.example.org:3478'], secret: 'a-secret-of-at-least-16-characters', ttlS: 600 };
+  const { wsUrl } = await startTestServer(t, { iceServers: [stun], turn });
+  const room = randomId();
+  const before = Math.floor(Date.now() / 1000);
+  const alice = await join(t, wsUrl, room);
+  const bob = await join(t, wsUrl, room);
+  const iceOf = (client: typeof alice) => {
+    const welcome = client.received.find((f) => f.type === 'welcome');
+    assert.ok(welcome?.type === 'welcome');
+    return welcome.ice;
+  };
+  const [aliceStun, aliceTurn] = iceOf(alice);
+  const [, bobTurn] = iceOf(bob);
+  assert.deepEqual(aliceStun, stun);
+  assert.deepEqual(aliceTurn?.urls, turn.urls);
+  const [expiry, id] = aliceTurn?.username?.split(':') ?? [];
+  assert.ok(Number(expiry) >= before + 600 && Number(expiry) <= Math.ceil(Date.now() / 1000) + 600, `expiry ${expiry}`);
+  assert.equal(aliceTurn?.username?.includes(alice.peer), false, 'the username does not carry the peer id');
+  assert.equal(aliceTurn?.username?.includes(room), false, 'nor the room');
+  assert.ok(id);
+  assert.notEqual(bobTurn?.username, aliceTurn?.username, 'each connection gets its own credentials');
+  assert.notEqual(bobTurn?.credential, aliceTurn?.credential);
+});
+
 test('a message to one peer reaches only that peer, stamped with the sender id', async (t) => {
   const { wsUrl } = await startTestServer(t);
   const room = randomId();

@@ -11,6 +11,7 @@ import { createHub } from './hub.ts';
 import type { Log } from './log.ts';
 import { createMetrics, type UpgradeRefusal } from './metrics.ts';
 import { asOrigin } from './origin-check.ts';
+import { createIceServers, offersRelay } from './turn-credentials.ts';
 
 export interface SignalingServer {
   /** Starts listening on the configured host and port (0 picks a free one). */
@@ -29,10 +30,11 @@ const SHUTDOWN_CLOSE_MS = 1000;
 
 export function createSignalingServer(config: Config, deps: { log: Log }): SignalingServer {
   const { log } = deps;
+  const iceServers = createIceServers(config.iceServers, config.turn);
   const hub = createHub({
     roomCapacity: config.roomCapacity,
     leaveGraceMs: config.leaveGraceMs,
-    iceServers: config.iceServers,
+    iceServers,
     log,
   });
   const admission = createAdmission({
@@ -50,7 +52,8 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
   let stopping: Promise<void> | null = null;
 
   const site = { embedders: config.allowedOrigins, publicOrigin: config.publicOrigin };
-  const http = createServer(createHttpHandler({ staticDir: config.staticDir, site, metrics: config.metrics ? metrics : null, log }));
+  const relayOffered = config.turn !== null || offersRelay(config.iceServers);
+  const http = createServer(createHttpHandler({ staticDir: config.staticDir, site, metrics: config.metrics ? metrics : null, relayOffered, log }));
   const wss = new WebSocketServer({
     noServer: true,
     // Tracked so shutdown can cut every socket, refused ones included.
