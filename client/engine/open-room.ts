@@ -6,6 +6,7 @@ import { createMicrophone } from './audio/microphone.ts';
 import { createRemotePlayer } from './audio/remote-player.ts';
 import { createSimplePeerLink } from './peer-adapter.ts';
 import { loadProfile, saveProfile } from './profile-store.ts';
+import { fetchRelayOffer } from './relay-offer.ts';
 import { loadRoomDraft, saveRoomDraft, type RoomDraft } from './room-drafts.ts';
 import { createRoom } from './room.ts';
 import { loadVerified, saveVerified } from './verified-store.ts';
@@ -48,7 +49,9 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     hostKey: toBase64Url(secret.hostKey),
     identity: profile.identity,
     name: options.name?.trim() || profile.name,
-    onJoin: (name) => void saveProfile({ ...profile, name }),
+    hideAddress: profile.hideAddress,
+    relayOffered: () => fetchRelayOffer(url.origin),
+    onJoin: (name, { hideAddress }) => void saveProfile({ ...profile, name, hideAddress }),
     verified,
     onVerified: (list) => void saveVerified(list),
     microphone: createMicrophone({

@@ -22,6 +22,12 @@ export interface PeerLinkOptions {
   /** The track to send from the start; null sends nothing until setAudioTrack gives one. */
   track: MediaStreamTrack | null;
   iceServers: readonly IceServer[];
+  /**
+   * Relayed paths only ("Hide my IP address"): the browser gathers and signals no candidate but
+   * its TURN allocations, so the other side never learns our addresses. With no TURN server among
+   * `iceServers` the link cannot connect, which is the point: it fails rather than go direct.
+   */
+  relayOnly?: boolean;
   onSignal: (data: SignalData) => void;
   /** The remote member's audio, once per link (it may stay silent until they send). */
   onRemoteStream: (stream: MediaStream) => void;
@@ -44,7 +50,7 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
   const peer = new SimplePeer({
     initiator: options.initiator,
     trickle: true,
-    config: { iceServers: [...options.iceServers] },
+    config: { iceServers: [...options.iceServers], iceTransportPolicy: options.relayOnly ? 'relay' : 'all' },
   });
   const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
   let closed = false;

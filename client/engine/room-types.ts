@@ -52,6 +52,10 @@ export interface RoomView {
   tampered: number;
   inputs: readonly AudioInput[];
   inputId: string | null;
+  /** Before joining, what this browser remembers choosing; once joined, what the person chose (JoinOptions). */
+  hideAddress: boolean;
+  /** Whether the server offers a TURN relay, without which the address cannot be hidden ('checking': not known yet). */
+  relay: 'checking' | 'offered' | 'absent';
   /** Our own identity key (base64url). */
   selfKey: string;
   /** Whom this browser's person verified, on any visit (verification.ts says what that means for someone here). */
@@ -76,8 +80,12 @@ export interface RoomDeps {
   clock?: Clock;
   /** The name this browser remembers for its person, offered in the join form. */
   name?: string;
-  /** The person joined under this name: the shell remembers it for next time. */
-  onJoin?: (name: string) => void;
+  /** Whether this browser's person chose to hide their IP address last time, offered in the join form. */
+  hideAddress?: boolean;
+  /** Asks the server whether it offers a TURN relay; absent: it does not. */
+  relayOffered?: () => Promise<boolean>;
+  /** The person joined under this name and choice: the shell remembers them for next time. */
+  onJoin?: (name: string, options: { hideAddress: boolean }) => void;
   title?: string;
   /** What the creator chose on the landing page; the host's client declares it to the room. */
   createdKind?: RoomKind;
@@ -92,6 +100,12 @@ export interface RoomDeps {
 export interface JoinOptions {
   /** Take a seat on the stage where the room gives one to anyone (a hangout); default true. */
   seat?: boolean;
+  /**
+   * Hide my IP address: every link uses relayed paths only, so members never learn this
+   * browser's addresses (the TURN relay and the signaling server still do). Links fail rather
+   * than go direct where no relay is offered. Default false.
+   */
+  hideAddress?: boolean;
 }
 
 export interface Room {

@@ -44,6 +44,7 @@ export function createRoom(deps: RoomDeps): Room {
   let signaling: SignalingClient | null = null;
   /** What the person asked for on joining (see JoinOptions). */
   let takesSeat = true;
+  let hideAddress = false;
   let refusedActs = 0;
 
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
@@ -90,7 +91,8 @@ export function createRoom(deps: RoomDeps): Room {
     const key = membership.keyOf(peerId);
     return key !== null && membership.isListed(peerId) && mayLink(room(), rules, selfKey, key);
   };
-  const media = wireMedia(deps, { timers, state, membership, participants, sendTo, active: inRoom, mayLink: mayLinkWith });
+  const media = wireMedia(deps, { timers, state, membership, participants, sendTo, active: inRoom, mayLink: mayLinkWith, relayOnly: () => hideAddress });
+  void askForRelay(deps, (relay) => patch({ relay }));
   const speaking = showSpeaking(state, timers, () => ({ self: deps.microphone.level(), remote: media.audioLevels() }));
 
   function sendTo(to: string, message: PeerMessage): void {
@@ -144,8 +146,9 @@ export function createRoom(deps: RoomDeps): Room {
     async join(name, options = {}) {
       if (phase() !== 'ready') return;
       takesSeat = options.seat ?? true;
-      patch({ phase: 'joining', name });
-      deps.onJoin?.(name);
+      hideAddress = options.hideAddress ?? false;
+      patch({ phase: 'joining', name, hideAddress });
+      deps.onJoin?.(name, { hideAddress });
       signaling = createSignalingClient({ url: deps.signalingUrl, room: deps.roomId, resume, onFrame, timers, ...(deps.createSocket ? { createSocket: deps.createSocket } : {}) });
       signaling.status.subscribe((status) => {
         patch({ signaling: status });
@@ -235,13 +238,16 @@ interface MediaContext {
   sendTo(to: string, message: PeerMessage): void;
   active(): boolean;
   mayLink(peerId: string): boolean;
+  /** Hide my IP address: every link this room makes is relayed only. */
+  relayOnly(): boolean;
 }
 
 /** The room's media, wired to the real (or fake) devices and to the view. */
-function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink }: MediaContext): RoomMedia {
+function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink, relayOnly }: MediaContext): RoomMedia {
   return createRoomMedia({
     timers,
-    createLink: deps.createLink,
+    // Read per link: the choice is made on joining, after the media is wired.
+    createLink: (options) => deps.createLink({ ...options, relayOnly: relayOnly() }),
     player: deps.player,
     microphone: deps.microphone,
     muted: () => state.get().muted,
@@ -258,6 +264,13 @@ function wireMedia(deps: RoomDeps, { timers, state, membership, participants, se
       else participants.patch(peerId, { connection: 'unlinked' });
     },
   });
+}
+
+/** Whether the join form can offer to hide the address; a failed check counts as no relay. */
+async function askForRelay(deps: RoomDeps, show: (relay: RoomView['relay']) => void): Promise<void> {
+  if (!deps.relayOffered) return;
+  const offered = await deps.relayOffered().catch(() => false);
+  show(offered ? 'offered' : 'absent');
 }
 
 const blankParticipant = (id: string, standing: StandingView): Participant => ({
@@ -306,6 +319,8 @@ function initialView(deps: RoomDeps, selfKey: string, rules: RoomRules): RoomVie
     tampered: 0,
     inputs: [],
     inputId: null,
+    hideAddress: deps.hideAddress ?? false,
+    relay: deps.relayOffered ? 'checking' : 'absent',
     selfKey,
     verified: deps.verified ?? [],
     overview: overviewOf(initialRoomState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),

@@ -10,7 +10,7 @@ import { verificationOf, type Verification } from '../engine/verification.ts';
 import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
-import { connectionLabel, liveness, securityLabel, statusLines } from './status-text.ts';
+import { connectionLabel, hideAddressHint, liveness, securityLabel, statusLines } from './status-text.ts';
 import { actionsOn } from './components/person-rights.ts';
 import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
@@ -55,6 +55,7 @@ export class RoomPage extends LitElement {
   /** Whether joining takes a seat where the room gives one (see JoinOptions). */
   @property({ type: Boolean }) seat = true;
   @state() private name = '';
+  @state() private hideAddress = false;
   @state() private verifying: Participant | null = null;
   @state() private announcement = { n: 0, text: '' };
   @state() private refused = false;
@@ -72,6 +73,7 @@ export class RoomPage extends LitElement {
     super.connectedCallback();
     this.view ??= new StoreController(this, this.room.state);
     this.name ||= this.room.state.get().name;
+    this.hideAddress ||= this.room.state.get().hideAddress;
     this.keyTarget().addEventListener('keydown', this.onKey);
     this.addEventListener('room-action', this.onAction);
   }
@@ -140,8 +142,10 @@ export class RoomPage extends LitElement {
   /** Joins under the name in the form, as the Join button does; false while the name is empty. */
   join(): boolean {
     const name = this.name.trim();
-    if (!name || this.view.value.phase !== 'ready') return false;
-    void this.room.join(name, { seat: this.seat });
+    const s = this.view.value;
+    if (!name || s.phase !== 'ready') return false;
+    // Still checking: the choice stands, and links fail rather than go direct if no relay turns up.
+    void this.room.join(name, { seat: this.seat, hideAddress: this.hideAddress && s.relay !== 'absent' });
     return true;
   }
 
@@ -170,12 +174,12 @@ export class RoomPage extends LitElement {
         ${this.refused && inRoom ? html`<div class="notice">That change was not made: you may no longer have the right, or it was already done.</div>` : nothing}
       </div>
       <div class="visually-hidden" aria-live="polite">${keyed(this.announcement.n, html`<p>${this.announcement.text}</p>`)}</div>
-      ${s.phase === 'ready' ? this.renderJoin() : nothing} ${inRoom ? this.renderRoom(s) : nothing}
+      ${s.phase === 'ready' ? this.renderJoin(s) : nothing} ${inRoom ? this.renderRoom(s) : nothing}
       ${inRoom || s.phase === 'ready' ? nothing : this.renderEnded(s)}
     `;
   }
 
-  private renderJoin() {
+  private renderJoin(s: RoomView) {
     return html`
       <form class="card" part="join-form" @submit=${this.onSubmit}>
         <label>
@@ -189,6 +193,18 @@ export class RoomPage extends LitElement {
             @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}
           />
         </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="hide-address"
+            aria-describedby="hide-address-hint"
+            .checked=${this.hideAddress && s.relay !== 'absent'}
+            ?disabled=${s.relay !== 'offered'}
+            @change=${(e: Event) => (this.hideAddress = (e.target as HTMLInputElement).checked)}
+          />
+          Hide my IP address
+        </label>
+        <p class="hint" id="hide-address-hint">${hideAddressHint[s.relay]}</p>
         <button class="primary" part="join-button" type="submit" ?disabled=${!this.name.trim()}>Join</button>
         <p class="hint">
           Listeners aren't asked for the microphone; your browser asks only when you go on stage. Audio goes straight to the people in

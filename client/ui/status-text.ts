@@ -94,6 +94,14 @@ export const connectionLabel: Record<ConnectionView, string> = {
   failed: 'Connection failed — retrying',
 };
 
+/** Under "Hide my IP address" in the join form: what it does here, or why it cannot. */
+export const hideAddressHint: Record<RoomView['relay'], string> = {
+  offered:
+    "Your audio goes through this server's relay, so people in the room don't learn your IP address. The relay and the room server still see it. It can add a little delay.",
+  checking: 'Checking whether this server can hide your IP address…',
+  absent: "Hiding your IP address isn't available here: this server has no relay, so people you connect with can see your IP address.",
+};
+
 export const securityLabel: Record<'unsecured', string> = {
   unsecured: 'Not secure',
 };

@@ -153,6 +153,10 @@ export interface SetupOptions {
   createdKind?: RoomKind;
   verified?: RoomDeps['verified'];
   onVerified?: RoomDeps['onVerified'];
+  /** What this browser remembers choosing for "Hide my IP address". */
+  hideAddress?: boolean;
+  /** The server's answer to whether it offers a relay; absent: the room is not told of one. */
+  relayOffered?: () => Promise<boolean>;
 }
 
 export function setup(t: TestContext, options: SetupOptions = {}) {
@@ -166,6 +170,8 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
   const roomKey = randomBytes(32);
   const identity = createIdentity();
   const peers = new Map(REMOTE_IDS.map((id) => [id, remotePeer(id, roomKey)]));
+  /** What the session asked the shell to remember on each join. */
+  const remembered: { name: string; hideAddress: boolean }[] = [];
   const peer = (id: string): RemotePeer => {
     const p = peers.get(id);
     assert.ok(p, `no remote peer ${id}`);
@@ -183,6 +189,9 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     ...(options.createdKind ? { createdKind: options.createdKind } : {}),
     ...(options.verified ? { verified: options.verified } : {}),
     ...(options.onVerified ? { onVerified: options.onVerified } : {}),
+    ...(options.hideAddress !== undefined ? { hideAddress: options.hideAddress } : {}),
+    ...(options.relayOffered ? { relayOffered: options.relayOffered } : {}),
+    onJoin: (name, { hideAddress }) => void remembered.push({ name, hideAddress }),
     createLink: (linkOptions) => {
       const link = new FakeLink(linkOptions);
       links.push(link);
@@ -268,5 +277,6 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     sealedBy,
     roomKey,
     identity,
+    remembered,
   };
 }

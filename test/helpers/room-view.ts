@@ -23,6 +23,8 @@ export function roomView(changes: Partial<RoomView> = {}, rules: RoomRules = RUL
     tampered: 0,
     inputs: [],
     inputId: null,
+    hideAddress: false,
+    relay: 'absent',
     selfKey: SELF_KEY,
     verified: [],
     overview: overviewOf(initialRoomState, rules, SELF_KEY, { settled: true, refusedActs: 0, actingHost: null }),

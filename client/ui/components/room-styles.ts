@@ -71,6 +71,21 @@ export const roomStyles = [
       display: grid;
       gap: 1em;
     }
+    label.check {
+      display: flex;
+      align-items: center;
+      gap: 0.5em;
+    }
+    label.check input {
+      min-height: 0;
+      width: 1.2em;
+      height: 1.2em;
+      margin: 0;
+      padding: 0;
+    }
+    label.check:has(input:disabled) {
+      color: var(--muted-ink);
+    }
     porch-invite-banner {
       margin-bottom: 1em;
     }
