@@ -1,20 +1,26 @@
-// Makes sure Debian's Chromium is present before browser tests and benchmarks run.
-// Fast and silent when it is already installed. CI runs as root and gets it from apt
-// (~1 min); anyone else is told what to install.
+// Makes sure what browser tests and benchmarks run against is installed: Debian's Chromium,
+// and coturn's turnserver for the TURN tests. Fast and silent when both are present. CI runs
+// as root and gets what is missing from apt (~1 min); anyone else is told what to install.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
-const CHROMIUM = '/usr/bin/chromium';
-const PACKAGES = ['chromium', 'fonts-noto-color-emoji'];
+/** Each tool the tests run, and the Debian packages that bring it. */
+const NEEDS = [
+  { tool: '/usr/bin/chromium', packages: ['chromium', 'fonts-noto-color-emoji'] },
+  { tool: '/usr/bin/turnserver', packages: ['coturn'] },
+];
 
-if (existsSync(CHROMIUM)) process.exit(0);
+const missing = NEEDS.filter((need) => !existsSync(need.tool));
+if (missing.length === 0) process.exit(0);
+const tools = missing.map((need) => need.tool).join(', ');
+const packages = missing.flatMap((need) => need.packages);
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!isRoot) {
   console.error(
-    `test setup: ${CHROMIUM} is missing and this is not root, so it cannot be installed here.\n` +
+    `test setup: ${tools} missing and this is not root, so it cannot be installed here.\n` +
       `Install it, then run the tests again:\n\n` +
-      `  sudo apt-get update && sudo apt-get install -y ${PACKAGES.join(' ')}\n`,
+      `  sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}\n`,
   );
   process.exit(1);
 }
@@ -33,13 +39,14 @@ function run(command, args, env = {}) {
   }
 }
 
-console.log(`test setup: ${CHROMIUM} is missing; installing ${PACKAGES.join(', ')} with apt`);
+console.log(`test setup: ${tools} missing; installing ${packages.join(', ')} with apt`);
 const started = Date.now();
 run('apt-get', ['update']);
-run('apt-get', ['install', '-y', ...PACKAGES], { DEBIAN_FRONTEND: 'noninteractive' });
+run('apt-get', ['install', '-y', ...packages], { DEBIAN_FRONTEND: 'noninteractive' });
 
-if (!existsSync(CHROMIUM)) {
-  console.error(`test setup: apt-get finished but ${CHROMIUM} is still missing`);
+const still = missing.filter((need) => !existsSync(need.tool));
+if (still.length > 0) {
+  console.error(`test setup: apt-get finished but ${still.map((need) => need.tool).join(', ')} still missing`);
   process.exit(1);
 }
-console.log(`test setup: chromium installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(`test setup: ${packages.join(', ')} installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
