@@ -2,20 +2,21 @@ import { toBase64Url } from '../../shared/encoding.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
-import { initialRoomState, isOnStage, type RoomRules } from '../../shared/room-state.ts';
+import { initialRoomState, isOnStage, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { mayLink, meshTopology } from '../../shared/topology.ts';
-import { createSignalingClient, type SignalingClient } from './signaling-client.ts';
+import { createSignalingClient, type SignalingClient, type SignalingClientOptions, type SignalingStatus } from './signaling-client.ts';
 import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
 import { createStore, type WritableStore } from './store.ts';
 import { createSpeakingDetector, type SpeakingDetector } from './speaking-detector.ts';
 import { createLogSync } from './log-sync.ts';
 import { createMembership, type Membership } from './membership.ts';
+import type { CreatedAs } from './first-acts.ts';
 import { createOwnActs } from './own-acts.ts';
 import { createParticipantList, type ParticipantList } from './participant-list.ts';
 import { createInbox } from './room-inbox.ts';
 import { createRoomMedia, type RoomMedia } from './room-media.ts';
 import type { Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
-import { actingHostOf, overviewOf, standingOf, type StandingView } from './room-overview.ts';
+import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
 import { createTimers, type Timers } from './timers.ts';
 import { withVerified } from './verification.ts';
 
@@ -78,7 +79,7 @@ export function createRoom(deps: RoomDeps): Room {
   const ownActs = createOwnActs({
     selfKey,
     rules,
-    created: { ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) },
+    created: createdAs(deps),
     logSync,
     membership,
     timers,
@@ -110,14 +111,7 @@ export function createRoom(deps: RoomDeps): Room {
     if (current.ended) return teardown('ended');
     const present = membership.presentedKeys(selfKey);
     const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, actingHost: actingHostOf(current, rules, present) });
-    state.update((s) => ({
-      ...s,
-      title: current.title || s.title,
-      overview,
-      participants: s.participants
-        .filter((p) => p.key === null || !current.banned.includes(p.key))
-        .map((p) => ({ ...p, standing: standingOf(current, rules, p.key, selfKey) })),
-    }));
+    state.update((s) => viewOfLog(s, current, rules, overview));
     if (overview.hostMuted && !state.get().muted) applyMuted(true);
     const topology = meshTopology({ room: current, rules, selfKey, members: membership.candidates() });
     media.apply(topology, isOnStage(current, rules, selfKey));
@@ -149,12 +143,10 @@ export function createRoom(deps: RoomDeps): Room {
       hideAddress = options.hideAddress ?? false;
       patch({ phase: 'joining', name, hideAddress });
       deps.onJoin?.(name, { hideAddress });
-      signaling = createSignalingClient({ url: deps.signalingUrl, room: deps.roomId, resume, onFrame, timers, ...(deps.createSocket ? { createSocket: deps.createSocket } : {}) });
-      signaling.status.subscribe((status) => {
+      signaling = connectSignaling(deps, { resume, onFrame, timers }, (status) => {
         patch({ signaling: status });
         if (status.kind === 'room-full' || status.kind === 'replaced') teardown(status.kind);
       });
-      signaling.connect();
       speaking.start();
       // The host is on stage from the start; everyone else is asked for the microphone on going up.
       refresh();
@@ -172,13 +164,7 @@ export function createRoom(deps: RoomDeps): Room {
       const admit = [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey).slice(0, MAX_ADMITTED_AT_LOCK);
       return logSync.perform(act.type === 'lock' ? { ...act, admit } : act);
     },
-    markVerified(peerId) {
-      const person = state.get().participants.find((p) => p.id === peerId);
-      if (!person?.key) return;
-      const verified = withVerified(state.get().verified, { key: person.key, name: person.name });
-      patch({ verified });
-      deps.onVerified?.(verified);
-    },
+    markVerified: (peerId) => markVerified(state, peerId, deps.onVerified),
     react(emoji) {
       if (phase() !== 'joined') return;
       for (const peer of membership.reachable()) sendTo(peer, { kind: 'react', emoji });
@@ -192,6 +178,40 @@ export function createRoom(deps: RoomDeps): Room {
       if (inRoom()) teardown('left');
     },
   };
+}
+
+/** The view once the log says this: its title, our standing, and everyone's; the removed are gone. */
+function viewOfLog(view: RoomView, room: RoomState, rules: RoomRules, overview: RoomOverview): RoomView {
+  return {
+    ...view,
+    title: room.title || view.title,
+    overview,
+    participants: view.participants
+      .filter((p) => p.key === null || !room.banned.includes(p.key))
+      .map((p) => ({ ...p, standing: standingOf(room, rules, p.key, view.selfKey) })),
+  };
+}
+
+const createdAs = (deps: RoomDeps): CreatedAs => ({ ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) });
+
+function connectSignaling(
+  deps: RoomDeps,
+  options: Pick<SignalingClientOptions, 'resume' | 'onFrame' | 'timers'>,
+  onStatus: (status: SignalingStatus) => void,
+): SignalingClient {
+  const client = createSignalingClient({ url: deps.signalingUrl, room: deps.roomId, ...options, ...(deps.createSocket ? { createSocket: deps.createSocket } : {}) });
+  client.status.subscribe(onStatus);
+  client.connect();
+  return client;
+}
+
+/** The person compared safety numbers with this member: remembered by key and name, and kept by the shell. */
+function markVerified(state: WritableStore<RoomView>, peerId: string, onVerified: RoomDeps['onVerified']): void {
+  const person = state.get().participants.find((p) => p.id === peerId);
+  if (!person?.key) return;
+  const verified = withVerified(state.get().verified, { key: person.key, name: person.name });
+  state.update((s) => ({ ...s, verified }));
+  onVerified?.(verified);
 }
 
 function presenceOf({ name, muted, title }: RoomView, logLength: number | null): PeerMessage {
