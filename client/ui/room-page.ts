@@ -14,15 +14,11 @@ import { connectionLabel, hideAddressHint, liveness, securityLabel, statusLines 
 import { actionsOn } from './components/person-rights.ts';
 import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
-import './components/hand-queue.ts';
 import './components/invite-banner.ts';
-import './components/lobby-list.ts';
 import './components/participant-tile.ts';
 import './components/person-actions.ts';
-import './components/room-settings.ts';
 import './components/share-panel.ts';
 import './components/stage-controls.ts';
-import './components/embed-dialog.ts';
 import './components/verify-dialog.ts';
 
 const RANK: Record<Role, number> = { host: 0, moderator: 1, speaker: 2, listener: 3 };
@@ -221,7 +217,7 @@ export class RoomPage extends LitElement {
       <summary>Invite people</summary>
       ${this.inviteShown
         ? html`<porch-share-panel .link=${this.link}></porch-share-panel>
-            ${this.embedded ? nothing : html`<porch-embed-dialog .link=${this.link}></porch-embed-dialog>`}`
+            ${this.embedded ? nothing : this.renderEmbed()}`
         : nothing}
     </details>`;
   }
@@ -322,7 +318,14 @@ export class RoomPage extends LitElement {
     </button>`;
   }
 
+  /** The app's Embed dialog loads with the invitation it sits in: nobody joining waits for it, and the widget never does. */
+  private renderEmbed() {
+    import('./components/embed-dialog.ts').catch((error: unknown) => console.warn('porch: the Embed dialog did not load', error));
+    return html`<porch-embed-dialog .link=${this.link}></porch-embed-dialog>`;
+  }
+
   private renderStaffTools(s: RoomView) {
+    import('./components/staff-tools.ts').catch((error: unknown) => console.warn('porch: staff tools did not load', error));
     const present = s.participants.filter((p) => p.key !== null);
     const hands = present.filter((p) => p.standing.hand !== null && !p.standing.waiting).sort((a, b) => (a.standing.hand ?? 0) - (b.standing.hand ?? 0));
     const waiting = present.filter((p) => p.standing.waiting);
