@@ -5,9 +5,10 @@
  *
  * Ready means: it answers a STUN Binding request on its port. Everything it writes, and its pid
  * file and database, stay in a temporary directory removed on stop. Stopped by the test; as a
- * last resort, leftovers are SIGKILLed when the test process exits (as server.ts does).
+ * last resort, leftovers are SIGKILLed when the test process exits (leftover-children.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { killAtExit } from './leftover-children.ts';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -36,18 +37,6 @@ export interface RunningCoturn {
   stop(): Promise<void>;
   /** What turnserver printed, for failing tests. */
   output(): string;
-}
-
-const running = new Set<ChildProcess>();
-const killLeftovers = (): void => {
-  for (const child of running) child.kill('SIGKILL');
-};
-process.on('exit', killLeftovers);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killLeftovers();
-    process.kill(process.pid, signal);
-  });
 }
 
 /** A port free for both UDP and TCP on loopback right now (turnserver listens on both). */
@@ -130,7 +119,7 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<RunningC
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  running.add(child);
+  const leftover = killAtExit(child);
   child.unref();
   (child.stdout as Socket).unref();
   (child.stderr as Socket).unref();
@@ -143,7 +132,7 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<RunningC
   child.stdout.on('data', record);
   child.stderr.on('data', record);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => running.delete(child));
+  void exited.then(() => leftover.forget());
   const output = (): string => lines.join('\n');
   const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
   let stopping: Promise<void> | null = null;

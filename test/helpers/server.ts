@@ -6,6 +6,7 @@
  * Everything started here is stopped by the test; as a last resort, leftovers are SIGKILLed
  * when the test process exits.
  */
+import { killAtExit } from './leftover-children.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -40,21 +41,6 @@ export interface RunningServer {
   readonly process: ChildProcess;
 }
 
-// Last resort for a test that forgot to stop its server: the children are unref'd (a leaked
-// server does not keep the test process alive) and killed when the test process goes.
-const running = new Set<ChildProcess>();
-const killLeftovers = (): void => {
-  for (const child of running) child.kill('SIGKILL');
-};
-process.on('exit', killLeftovers);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killLeftovers();
-    // Our listener is gone now, so re-raising gets the default (or another module's) handling.
-    process.kill(process.pid, signal);
-  });
-}
-
 function listeningPort(line: string): number | null {
   if (!line.includes('"listening"')) return null;
   try {
@@ -78,7 +64,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     env: { ...process.env, ...options.env, PORT: String(options.port ?? 0) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
+  const leftover = killAtExit(child);
   child.unref();
   (child.stdout as Socket).unref();
   (child.stderr as Socket).unref();
@@ -90,7 +76,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
-      running.delete(child);
+      leftover.forget();
       resolve();
     });
   });
