@@ -127,6 +127,8 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         return;
       case 'joined':
         if (!membership.arrive(frame.peer)) return;
+        // Kept until they are shown, if they are not yet: newcomers are among those worth seeing (audience-shown.ts).
+        participants.patch(frame.peer, { arrivedAt: deps.now() });
         // One that introduced itself before the server listed it is answered whatever the budget.
         if (membership.keyOf(frame.peer) !== null || greetings.take()) deps.sendTo(frame.peer, deps.presence());
         applyEarly(frame.peer);

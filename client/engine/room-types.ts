@@ -31,6 +31,8 @@ export interface Participant {
   standing: StandingView;
   /** An emoji they sent a moment ago, shown briefly. */
   reaction: Reaction | null;
+  /** When the server announced them arriving while we were in the room (ms); null for those already here when we came. */
+  arrivedAt: number | null;
 }
 
 export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced' | 'removed' | 'ended';

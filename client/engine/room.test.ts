@@ -120,6 +120,17 @@ test('a peer who joins later gets our presence directly, and a link once its pre
   assert.equal(links[0]?.options.initiator, true);
 });
 
+test('someone who arrives while we are here is shown with the time they came; those here before us are not', async (t) => {
+  const { socket, joinRoom, introduce, participant } = setup(t);
+  await joinRoom([LOW]);
+  introduce(LOW, 'Lin');
+  const before = Date.now();
+  socket().serverSends({ type: 'joined', peer: LATE });
+  introduce(LATE, 'Lou');
+  assert.equal(participant(LOW)?.arrivedAt, null);
+  assert.ok((participant(LATE)?.arrivedAt ?? 0) >= before, 'the newcomer carries when it arrived');
+});
+
 test('presence from a member updates its name and muted flag', async (t) => {
   const { joinRoom, receive, introduce, participant } = setup(t);
   await joinRoom([LOW, HIGH]);

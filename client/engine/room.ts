@@ -304,6 +304,7 @@ const blankParticipant = (id: string, standing: StandingView): Participant => ({
   key: null,
   standing,
   reaction: null,
+  arrivedAt: null,
 });
 
 /** Who is speaking, shown on the view: only someone who may be heard, whatever RTP says. */

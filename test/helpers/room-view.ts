@@ -45,6 +45,7 @@ export function participant(changes: Partial<Participant> & Pick<Participant, 'i
     key,
     standing: standingOf(initialRoomState, rules, key, SELF_KEY),
     reaction: null,
+    arrivedAt: null,
     ...changes,
   };
 }
