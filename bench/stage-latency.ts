@@ -7,17 +7,15 @@
  *   detector's last moment of hearing it).
  * Then the host allows unmuting, Lee unmutes and leaves the stage, and the next round begins.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
-import { joinRoom, ownControl } from '../test/helpers/room-page.ts';
+import { joinRoom, ownControl, personAction } from '../test/helpers/room-page.ts';
 import { resetOnsets, toneState, waitForOnset, waitUntilSilent } from '../test/helpers/tones.ts';
 
 const HOST = 440;
 const LEE = 660;
 const LIZ = 880;
 
-const personButton = (page: Page, person: string, name: string) =>
-  page.getByRole('group', { name: person, exact: true }).getByRole('button', { name, exact: true });
 const now = (person: Person): Promise<number> => person.page.evaluate(() => Date.now());
 
 export async function measureStage(browser: Browser, serverUrl: string, rounds: number): Promise<{ upMs: number[]; muteMs: number[] }> {
@@ -43,7 +41,7 @@ export async function measureStage(browser: Browser, serverUrl: string, rounds: 
     const audience = [host, liz];
 
     for (let round = 0; round < rounds; round++) {
-      await personButton(host.page, 'Lee', 'Invite to speak').click();
+      await (await personAction(host.page, 'Lee', 'Invite Lee to speak')).click();
       const accept = lee.page.getByRole('button', { name: 'Accept', exact: true });
       await accept.waitFor();
       await Promise.all(audience.map(resetOnsets));
@@ -52,13 +50,15 @@ export async function measureStage(browser: Browser, serverUrl: string, rounds: 
       const onsets = await Promise.all(audience.map((p) => waitForOnset(p, LEE)));
       upMs.push(Math.max(...onsets) - acceptedAt);
 
+      // The menu opens before the clock starts: the figure is the mute's, not the menu's.
+      const mute = await personAction(host.page, 'Lee', 'Mute Lee');
       const mutedAt = await now(host);
-      await personButton(host.page, 'Lee', 'Mute').click();
+      await mute.click();
       await Promise.all(audience.map((p) => waitUntilSilent(p, LEE, { forMs: 500 })));
       const lastHeard = await Promise.all(audience.map(async (p) => (await toneState(p)).tones.find((t) => t.hz === LEE)?.lastHeardAt ?? mutedAt));
       muteMs.push(Math.max(0, Math.max(...lastHeard) - mutedAt));
 
-      await personButton(host.page, 'Lee', 'Allow to unmute').click();
+      await (await personAction(host.page, 'Lee', 'Allow Lee to unmute')).click();
       await ownControl(lee.page, 'Unmute').click();
       await ownControl(lee.page, 'Leave stage').click();
       await Promise.all(audience.map((p) => waitUntilSilent(p, LEE, { forMs: 300 })));

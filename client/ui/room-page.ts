@@ -11,12 +11,10 @@ import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
 import { connectionLabel, hideAddressHint, liveness, securityLabel, statusLines } from './status-text.ts';
-import { actionsOn } from './components/person-rights.ts';
 import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
 import './components/invite-banner.ts';
 import './components/participant-tile.ts';
-import './components/person-actions.ts';
 import './components/share-panel.ts';
 import './components/stage-controls.ts';
 import './components/verify-dialog.ts';
@@ -290,8 +288,8 @@ export class RoomPage extends LitElement {
     </div>`;
   }
 
+  /** The actions menu comes with the staff tools, which the page loads for staff, the only ones permitted acts on others. */
   private renderPerson(p: Participant, actingHost: string | null) {
-    const actions = actionsOn(p);
     return html`<div class="person" role="group" aria-label=${p.name}>
       <porch-participant
         data-peer=${p.id}
@@ -306,7 +304,7 @@ export class RoomPage extends LitElement {
         .connection=${p.security === 'ok' ? connectionLabel[p.connection] : securityLabel[p.security]}
         ?connection-ok=${p.security === 'ok' && p.connection !== 'reconnecting' && p.connection !== 'failed'}
       ></porch-participant>
-      ${actions.length ? html`<porch-person-actions .actions=${actions}></porch-person-actions>` : nothing}
+      ${p.standing.permitted.length ? html`<porch-person-menu .person=${p}></porch-person-menu>` : nothing}
       ${p.safetyNumber ? this.renderVerify(p, verificationOf(p, this.view.value.verified)) : nothing}
     </div>`;
   }

@@ -2,7 +2,7 @@
  * Drives Porch's room page the way a person does: by visible labels and button names.
  * Playwright's role and CSS locators reach into the lit components' open shadow roots.
  */
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { createIdentity } from '../../shared/crypto.ts';
 import { createRoomSecret, roomLink } from '../../shared/room-link.ts';
 
@@ -28,6 +28,16 @@ export async function joinRoom(page: RoomSurface, name: string): Promise<void> {
 /** One of the person's own buttons (Mute, Raise hand, Leave…), not a staff button on someone else. */
 export const ownControl = (page: Page, name: string) =>
   page.getByRole('region', { name: 'Your controls' }).getByRole('button', { name, exact: true });
+
+/**
+ * One of the actions a host or moderator has on a person, by its full name ('Mute Sam'), in the
+ * menu on that person; opens the menu ("Actions for Sam") unless it is open already.
+ */
+export async function personAction(page: Page, person: string, action: string): Promise<Locator> {
+  const menuButton = page.getByRole('button', { name: `Actions for ${person}`, exact: true });
+  if ((await menuButton.getAttribute('aria-expanded')) !== 'true') await menuButton.click();
+  return page.getByRole('menu', { name: `Actions for ${person}`, exact: true }).getByRole('menuitem', { name: action, exact: true });
+}
 
 export async function tiles(page: RoomSurface): Promise<TileState[]> {
   return page.locator('porch-participant').evaluateAll((elements) =>

@@ -5,8 +5,9 @@ import { roomAct } from './room-action.ts';
 import type { PersonAction } from './person-rights.ts';
 
 /**
- * The buttons staff have for one person (person-rights.ts decides which). They carry the bare
- * action names ("Mute", "Remove"); the group around them, named after the person, says whom.
+ * Staff's actions on one person as a row of buttons, where there are only a couple (someone
+ * waiting in the lobby: Admit, Remove); on a person in the room they sit in a menu (person-menu.ts).
+ * person-rights.ts decides which and names them after the person.
  * @fires room-action - detail: the act chosen.
  */
 @customElement('porch-person-actions')

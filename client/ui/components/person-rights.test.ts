@@ -32,7 +32,7 @@ const TARGETED: ActBody['type'][] = ['invite', 'move-to-audience', 'mute', 'allo
 const meaning = (state: RoomState): string =>
   JSON.stringify(Object.entries(state).map(([k, v]) => [k, Array.isArray(v) && k !== 'hands' ? [...(v as string[])].sort() : v]));
 
-const buttons = (viewer: string, target: string) => actionsOn({ key: target, standing: standingOf(ROOM, RULES, target, viewer) });
+const buttons = (viewer: string, target: string) => actionsOn({ key: target, name: 'Ben', standing: standingOf(ROOM, RULES, target, viewer) });
 const shown = (viewer: string, target: string): ActBody['type'][] => buttons(viewer, target).map((a) => a.act.type);
 
 test('every button shown to staff is an act the room accepts, and every act it would accept but is hidden is missing on purpose', () => {
@@ -66,18 +66,18 @@ test('a moderator is shown nothing to do to another moderator', () => {
 });
 
 test('someone not yet introduced has no key and so no actions', () => {
-  assert.deepEqual(actionsOn({ key: null, standing: standingOf(ROOM, RULES, null, HOST) }), []);
+  assert.deepEqual(actionsOn({ key: null, name: 'Ben', standing: standingOf(ROOM, RULES, null, HOST) }), []);
 });
 
 test('a muted speaker can be allowed to unmute instead of muted again', () => {
   assert.deepEqual(shown(HOST, MUTED_SPEAKER), ['move-to-audience', 'allow-unmute', 'make-moderator', 'remove']);
 });
 
-test('the buttons carry their names in a fixed order, with removal drawn as a warning', () => {
+test('each action names the person it acts on, in a fixed order, with removal drawn as a warning', () => {
   const named = (viewer: string, target: string) => buttons(viewer, target).map((a) => (a.danger ? `${a.label}!` : a.label));
-  assert.deepEqual(named(HOST, LISTENER), ['Invite to speak', 'Make moderator', 'Remove!']);
-  assert.deepEqual(named(HOST, SPEAKER), ['Move to audience', 'Mute', 'Make moderator', 'Remove!']);
-  assert.deepEqual(named(HOST, MOD), ['Move to audience', 'Mute', 'Remove!']);
-  assert.deepEqual(named(MOD, MUTED_SPEAKER), ['Move to audience', 'Allow to unmute', 'Remove!']);
-  assert.deepEqual(named(MOD, WAITING), ['Admit', 'Remove!']);
+  assert.deepEqual(named(HOST, LISTENER), ['Invite Ben to speak', 'Make Ben a moderator', 'Remove Ben!']);
+  assert.deepEqual(named(HOST, SPEAKER), ['Move Ben to the audience', 'Mute Ben', 'Make Ben a moderator', 'Remove Ben!']);
+  assert.deepEqual(named(HOST, MOD), ['Move Ben to the audience', 'Mute Ben', 'Remove Ben!']);
+  assert.deepEqual(named(MOD, MUTED_SPEAKER), ['Move Ben to the audience', 'Allow Ben to unmute', 'Remove Ben!']);
+  assert.deepEqual(named(MOD, WAITING), ['Admit Ben', 'Remove Ben!']);
 });
