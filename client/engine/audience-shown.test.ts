@@ -39,6 +39,14 @@ test('in a room of five hundred only raised hands, yourself and the latest newco
   assert.deepEqual(names(shown), ['L20', 'L10', 'me', 'L30', 'L40']);
 });
 
+test('a person who asks to see everyone is shown the whole audience, hands first', () => {
+  const big = withChanges(audience(500), { L99: { hand: 0 } });
+  const { shown, changesAt } = audienceShown(big, NOW, { whole: true });
+  assert.equal(shown.length, 500);
+  assert.deepEqual(names(shown).slice(0, 3), ['L99', 'me', 'L0']);
+  assert.equal(changesAt, null);
+});
+
 test('however many hands are up, only the first in line get a tile', () => {
   const hands = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`L${i + 50}`, { hand: 99 - i }]));
   const { shown } = audienceShown(withChanges(audience(500), hands), NOW);

@@ -36,10 +36,10 @@ export interface AudienceShown<T> {
 
 const handOrder = (a: Listener, b: Listener): number => (a.hand ?? Infinity) - (b.hand ?? Infinity);
 
-/** Whom to draw of `listeners` (given in arrival order) at time `now`. */
-export function audienceShown<T extends Listener>(listeners: readonly T[], now: number): AudienceShown<T> {
+/** Whom to draw of `listeners` (given in arrival order) at time `now`; `whole`: the person asked to see everyone. */
+export function audienceShown<T extends Listener>(listeners: readonly T[], now: number, { whole = false } = {}): AudienceShown<T> {
   // Array sort is stable: equal places keep the order given.
-  if (listeners.length <= AUDIENCE_WHOLE_MAX) return { shown: [...listeners].sort(handOrder), changesAt: null };
+  if (whole || listeners.length <= AUDIENCE_WHOLE_MAX) return { shown: [...listeners].sort(handOrder), changesAt: null };
   const hands = listeners.filter((l) => l.hand !== null).sort(handOrder).slice(0, HANDS_SHOWN_MAX);
   const recent = listeners
     .filter((l): l is T & { arrivedAt: number } => l.hand === null && l.arrivedAt !== null && now - l.arrivedAt < RECENT_MS)

@@ -4,33 +4,23 @@ import { keyed } from 'lit/directives/keyed.js';
 import { MAX_NAME_LENGTH } from '../../shared/peer-message.ts';
 import type { ActBody } from '../../shared/room-acts.ts';
 import { assertNever } from '../../shared/result.ts';
-import { isStaff, type Role } from '../../shared/room-state.ts';
+import { isStaff } from '../../shared/room-state.ts';
 import type { Participant, Room, RoomView } from '../engine/room.ts';
-import { verificationOf, type Verification } from '../engine/verification.ts';
+import { verificationOf } from '../engine/verification.ts';
 import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
-import { connectionLabel, hideAddressHint, liveness, securityLabel, statusLines } from './status-text.ts';
+import { renderPeople } from './room-people.ts';
+import { hideAddressHint, liveness, statusLines } from './status-text.ts';
 import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
 import './components/invite-banner.ts';
-import './components/participant-tile.ts';
 import './components/share-panel.ts';
 import './components/stage-controls.ts';
 import './components/verify-dialog.ts';
 
-const RANK: Record<Role, number> = { host: 0, moderator: 1, speaker: 2, listener: 3 };
 /** How long "that change was not made" stays up. */
 const REFUSED_NOTICE_MS = 5_000;
-
-/** One person as placed on the page: where they sort, and how they are drawn. */
-interface Placement {
-  role: Role;
-  hand: number | null;
-  /** Order of arrival; ourselves first. */
-  order: number;
-  view: unknown;
-}
 
 /**
  * A room: the join form before joining, then the stage above the audience, staff tools beside
@@ -54,12 +44,17 @@ export class RoomPage extends LitElement {
   @state() private announcement = { n: 0, text: '' };
   @state() private refused = false;
   @state() private inviteShown = false;
+  /** The person asked to see the whole audience. */
+  @state() private everyone = false;
   private view!: StoreController<RoomView>;
   /** The state last rendered, to tell screen readers what changed. */
   private previous: RoomView | null = null;
   /** We asked to leave the stage ourselves, so it is not announced as being moved. */
   private leftStage = false;
   private refusedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the audience shown changes with nothing else changing (a newcomer stops being new), and the timer that draws it then. */
+  private peopleChangeAt: number | null = null;
+  private peopleTimer: ReturnType<typeof setTimeout> | undefined;
 
   static override styles = roomStyles;
 
@@ -77,6 +72,7 @@ export class RoomPage extends LitElement {
     this.keyTarget().removeEventListener('keydown', this.onKey);
     this.removeEventListener('room-action', this.onAction);
     clearTimeout(this.refusedTimer);
+    clearTimeout(this.peopleTimer);
   }
 
   /** On someone else's page the M key is theirs, except while the person is inside the widget. */
@@ -131,6 +127,12 @@ export class RoomPage extends LitElement {
     if (s.overview.role === 'listener') this.leftStage = false;
     this.previous = s;
     if (said.length > 0) this.announcement = { n: this.announcement.n + 1, text: said.join('. ') };
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    clearTimeout(this.peopleTimer);
+    if (this.peopleChangeAt !== null) this.peopleTimer = setTimeout(() => this.requestUpdate(), this.peopleChangeAt - Date.now());
   }
 
   /** Joins under the name in the form, as the Join button does; false while the name is empty. */
@@ -248,72 +250,14 @@ export class RoomPage extends LitElement {
   }
 
   private renderPeople(s: RoomView) {
-    const viewer = s.overview.role;
-    const seats: Placement[] = [
-      { role: s.overview.role, hand: s.overview.hand, order: -1, view: this.renderSelf(s) },
-      ...s.participants
-        .filter((p) => !p.standing.waiting)
-        .map((p, i) => ({ role: p.standing.role, hand: p.standing.hand, order: i, view: this.renderPerson(p, s.overview.actingHost) })),
-    ];
-    const onStage = seats.filter((x) => x.role !== 'listener').sort((a, b) => RANK[a.role] - RANK[b.role] || a.order - b.order);
-    const handKey = (x: Placement): number => x.hand ?? Number.MAX_SAFE_INTEGER;
-    const audience = seats.filter((x) => x.role === 'listener').sort((a, b) => handKey(a) - handKey(b) || a.order - b.order);
-    const layout = isStaff(viewer) ? 'people managing' : 'people';
-    return html`
-      <section aria-labelledby="stage-title">
-        <h2 id="stage-title">On stage <span class="n">· ${onStage.length}</span></h2>
-        <div class="${layout} stage">${onStage.length ? onStage.map((x) => x.view) : html`<p class="hint">Nobody is on stage yet.</p>`}</div>
-      </section>
-      <section aria-labelledby="audience-title">
-        <h2 id="audience-title">Listening <span class="n">· ${audience.length}</span></h2>
-        <div class=${layout}>${audience.length ? audience.map((x) => x.view) : html`<p class="hint">Nobody is listening yet.</p>`}</div>
-      </section>
-    `;
-  }
-
-  private renderSelf(s: RoomView) {
-    const onStage = s.overview.role !== 'listener';
-    return html`<div class="person">
-      <porch-participant
-        .name=${s.name}
-        ?self=${true}
-        ?muted=${onStage && (s.muted || s.microphone !== 'live')}
-        ?host-muted=${s.overview.hostMuted}
-        ?speaking=${s.selfSpeaking}
-        .stageRole=${s.overview.role}
-        ?acting=${s.overview.actingHost === s.selfKey}
-        .hand=${s.overview.hand}
-        .reaction=${s.reaction}
-      ></porch-participant>
-    </div>`;
-  }
-
-  /** The actions menu comes with the staff tools, which the page loads for staff, the only ones permitted acts on others. */
-  private renderPerson(p: Participant, actingHost: string | null) {
-    return html`<div class="person" role="group" aria-label=${p.name}>
-      <porch-participant
-        data-peer=${p.id}
-        .name=${p.name}
-        ?muted=${p.standing.role !== 'listener' && p.muted}
-        ?host-muted=${p.standing.hostMuted}
-        ?speaking=${p.speaking}
-        .stageRole=${p.standing.role}
-        ?acting=${p.key !== null && p.key === actingHost}
-        .hand=${p.standing.hand}
-        .reaction=${p.reaction}
-        .connection=${p.security === 'ok' ? connectionLabel[p.connection] : securityLabel[p.security]}
-        ?connection-ok=${p.security === 'ok' && p.connection !== 'reconnecting' && p.connection !== 'failed'}
-      ></porch-participant>
-      ${p.standing.permitted.length ? html`<porch-person-menu .person=${p}></porch-person-menu>` : nothing}
-      ${p.safetyNumber ? this.renderVerify(p, verificationOf(p, this.view.value.verified)) : nothing}
-    </div>`;
-  }
-
-  private renderVerify(p: Participant, verification: Verification) {
-    const label = { verified: 'Verified', changed: 'Not verified: key changed', unverified: 'Verify' }[verification];
-    return html`<button class="verify ${verification}" aria-label="Verify ${p.name}${verification === 'unverified' ? '' : ` (${label})`}" @click=${() => this.verify(p)}>
-      ${verification === 'verified' ? '✓ ' : ''}${label}
-    </button>`;
+    const { view, changesAt } = renderPeople(s, {
+      now: Date.now(),
+      everyone: this.everyone,
+      showEveryone: (everyone) => (this.everyone = everyone),
+      verify: (p) => void this.verify(p),
+    });
+    this.peopleChangeAt = changesAt;
+    return view;
   }
 
   /** The app's Embed dialog loads with the invitation it sits in: nobody joining waits for it, and the widget never does. */
