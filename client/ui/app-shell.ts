@@ -97,7 +97,7 @@ export class AppShell extends LitElement {
 
   override render() {
     return html`
-      <div class="top"><span class="dot" aria-hidden="true"></span><a class="brand" href="/">Porch</a></div>
+      <header class="top"><span class="dot" aria-hidden="true"></span><a class="brand" href="/">Porch</a></header>
       <main>${this.renderRoute()}</main>
     `;
   }

@@ -3,6 +3,8 @@ import { css } from 'lit';
 /**
  * Shared look: warm, calm, readable at a glance. A page embedding the widget themes it through
  * the `--porch-*` properties, which inherit into every component's shadow root.
+ * The default colours keep text at WCAG AA contrast (4.5:1) wherever they are used as text or
+ * under it: the accent on white, the surface and the page background; ok and warn on their pills.
  */
 export const theme = css`
   :host {
@@ -11,10 +13,10 @@ export const theme = css`
     --ink: var(--porch-ink, #2a2420);
     --muted-ink: var(--porch-muted-ink, #6f645b);
     --line: var(--porch-line, #e6ddd1);
-    --accent: var(--porch-accent, #c8562a);
+    --accent: var(--porch-accent, #b34a1f);
     --accent-ink: var(--porch-accent-ink, #ffffff);
-    --ok: #2f7d4f;
-    --warn: #a5610a;
+    --ok: #2a7347;
+    --warn: #965808;
     --bad: #b3261e;
     --radius: var(--porch-radius, 14px);
     font-family: var(--porch-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
