@@ -1,0 +1,74 @@
+import type { TreeNode, WorkTree } from './tree-work.ts';
+
+/**
+ * Backup parents for a settled tree, by rank (null: none). A backup link is warm and silent:
+ * held open but carrying nothing until the parent is lost, so backups do not count against a
+ * relay's capacity. The rules, and why:
+ * - failing over never makes a cycle: a backup is a relay outside the member's own subtree, and
+ *   neither the member nor its parent;
+ * - it lands where there is room and few hops: relays with spare capacity first, then the
+ *   shallowest, then the better relay;
+ * - one relay backs at most max(2 × fanout, ⌈members / relays⌉) members while any valid relay
+ *   is below that, and a parent's children are handed out in rounds (every parent's first
+ *   child, then every second child…), so that one parent's failure spreads its children over
+ *   several backups instead of piling them onto one;
+ * - a backup from the previous plan that is still valid stays, so it is not re-sent;
+ * - roots have none: the stage itself feeds them.
+ */
+export function assignBackups(tree: WorkTree, fanout: number): (TreeNode | null)[] {
+  const backups = tree.byRank.map((): TreeNode | null => null);
+  const members = tree.byRank.filter((n) => n.parent && n.parent !== tree.stage);
+  const relays = tree.byRank.filter((n) => n.capacity > 0 && !n.gone && n !== tree.stage);
+  if (members.length === 0 || relays.length === 0) return backups;
+  const limit = Math.max(2 * fanout, Math.ceil(members.length / relays.length));
+  const load = tree.byRank.map(() => 0);
+  const assign = (member: TreeNode, relay: TreeNode): void => {
+    backups[member.rank] = relay;
+    load[relay.rank]! += 1;
+  };
+  const waiting = new Set<TreeNode>();
+  for (const member of members) {
+    const peer = member.was?.backup;
+    const kept = peer === undefined || peer === null ? undefined : tree.byPeer.get(peer);
+    if (kept && mayBackUp(member, kept) && load[kept.rank]! < limit) assign(member, kept);
+    else waiting.add(member);
+  }
+  const candidates = byPreference(tree, relays);
+  let first = 0;
+  for (const member of inRounds(tree, waiting)) {
+    while (first < candidates.length && load[candidates[first]!.rank]! >= limit) first += 1;
+    let chosen: TreeNode | undefined;
+    for (let i = first; i < candidates.length && !chosen; i += 1) {
+      const relay = candidates[i]!;
+      if (load[relay.rank]! < limit && mayBackUp(member, relay)) chosen = relay;
+    }
+    // Every relay it may use is at the limit: better one over the limit than none.
+    chosen ??= candidates.find((relay) => mayBackUp(member, relay));
+    if (chosen) assign(member, chosen);
+  }
+  return backups;
+}
+
+function mayBackUp(member: TreeNode, relay: TreeNode): boolean {
+  if (relay.capacity <= 0 || relay.gone || relay === member || relay === member.parent) return false;
+  for (let n = relay.parent; n; n = n.parent) if (n === member) return false;
+  return true;
+}
+
+/** Relays with spare capacity first, then the shallowest, then by rank. */
+function byPreference(tree: WorkTree, relays: readonly TreeNode[]): TreeNode[] {
+  const base = tree.byRank.length;
+  const keyOf = (n: TreeNode): number => ((n.children.length < n.capacity ? 0 : base) + n.depth) * base + n.rank;
+  return Array.from(Float64Array.from(relays, keyOf).sort(), (key) => tree.byRank[key % base]!);
+}
+
+/** Every parent's first waiting child, then every second one, and so on. */
+function inRounds(tree: WorkTree, waiting: ReadonlySet<TreeNode>): TreeNode[] {
+  const rounds: TreeNode[][] = [];
+  for (const parent of tree.byRank) {
+    parent.children.forEach((child, i) => {
+      if (waiting.has(child)) (rounds[i] ??= []).push(child);
+    });
+  }
+  return rounds.flat();
+}

@@ -1,0 +1,331 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { planTree, type Placement, type TreeMember, type TreePlan, type TreeSettings } from './tree-plan.ts';
+
+const SETTINGS: TreeSettings = { fanout: 4, directMax: 12, streamKbps: 40 };
+const listener = (peer: string, extra: Partial<TreeMember> = {}): TreeMember =>
+  ({ peer, tier: 'audience', uploadKbps: 1000, turnOnly: false, since: 0, ...extra });
+const speaker = (peer: string): TreeMember => listener(peer, { tier: 'stage' });
+/** n listeners l000, l001…, joined in that order. */
+const listeners = (n: number, extra: Partial<TreeMember> = {}): TreeMember[] =>
+  Array.from({ length: n }, (_, i) => listener(`l${String(i).padStart(3, '0')}`, { since: i, ...extra }));
+const at = (plan: TreePlan, peer: string): Placement => {
+  const placement = plan.audience.get(peer);
+  assert.ok(placement, `${peer} has a placement`);
+  return placement;
+};
+const maxDepth = (plan: TreePlan): number => Math.max(...[...plan.audience.values()].map((p) => p.depth));
+/** Members present in both plans whose parent changed. */
+const moved = (before: TreePlan, after: TreePlan): string[] =>
+  [...after.audience].filter(([peer, p]) => before.audience.has(peer) && before.audience.get(peer)!.parent !== p.parent).map(([peer]) => peer);
+/** ⌈log_f n⌉, in integers. */
+const ceilLog = (n: number, f: number): number => {
+  let levels = 0;
+  for (let reach = 1; reach < n; reach *= f) levels += 1;
+  return levels;
+};
+
+/** Checks every rule a plan must keep, written from the task, not from the code. */
+function checkPlan(plan: TreePlan, members: readonly TreeMember[], settings: TreeSettings): void {
+  const audience = members.filter((m) => m.tier === 'audience');
+  assert.deepEqual([...plan.audience.keys()].sort(), audience.map((m) => m.peer).sort(), 'exactly the audience is placed');
+  assert.equal(plan.mode, audience.length <= settings.directMax ? 'direct' : 'tree');
+  assert.deepEqual(plan.roots, [...plan.audience].filter(([, p]) => p.parent === null).map(([peer]) => peer).sort(), 'roots are who the stage feeds');
+  if (plan.mode === 'direct') {
+    for (const p of plan.audience.values()) assert.deepEqual(p, { parent: null, backup: null, children: [], depth: 1, relays: false });
+    return;
+  }
+  const stageSize = Math.max(1, members.length - audience.length);
+  const capacity = new Map(audience.map((m) => [m.peer, m.turnOnly ? 0 : Math.min(settings.fanout, Math.floor(m.uploadKbps / (settings.streamKbps * stageSize)))]));
+  for (const [peer, p] of plan.audience) {
+    const parent = p.parent === null ? undefined : at(plan, p.parent);
+    assert.equal(p.depth, parent ? parent.depth + 1 : 1, `${peer} sits one level below its parent, so there is no cycle`);
+    if (parent) assert.ok(parent.children.includes(peer), `${peer} is among its parent's children`);
+    for (const child of p.children) assert.equal(at(plan, child).parent, peer, `${peer}'s child ${child} has it as parent`);
+    assert.deepEqual(p.children, [...p.children].sort(), 'children are sorted');
+    assert.ok(p.children.length <= capacity.get(peer)!, `${peer} feeds no more than its capacity`);
+    assert.equal(p.relays, capacity.get(peer)! > 0, `${peer} relays exactly when it can`);
+  }
+  const rootSlots = Math.min(settings.fanout, settings.directMax);
+  if (plan.roots.length > rootSlots) {
+    for (const [peer, p] of plan.audience) assert.equal(p.children.length, capacity.get(peer), 'the stage feeds extra roots only while every relay is full');
+  }
+  checkBackups(plan, settings);
+}
+
+function checkBackups(plan: TreePlan, settings: TreeSettings): void {
+  const ancestors = (peer: string): Set<string> => {
+    const seen = new Set<string>();
+    for (let p = at(plan, peer).parent; p !== null; p = at(plan, p).parent) seen.add(p);
+    return seen;
+  };
+  const relays = [...plan.audience].filter(([, p]) => p.relays).map(([peer]) => peer);
+  const load = new Map<string, number>();
+  const eligible = new Map<string, string[]>();
+  for (const [peer, p] of plan.audience) {
+    if (p.depth === 1) {
+      assert.equal(p.backup, null, 'a root has no backup: the stage feeds it');
+      continue;
+    }
+    const mayUse = relays.filter((r) => r !== peer && r !== p.parent && !ancestors(r).has(peer));
+    eligible.set(peer, mayUse);
+    if (p.backup === null) {
+      assert.deepEqual(mayUse, [], `${peer} lacks a backup although ${mayUse[0]} could be one`);
+      continue;
+    }
+    assert.ok(mayUse.includes(p.backup), `${peer}'s backup ${p.backup} is a relay, not itself, its parent or below it`);
+    load.set(p.backup, (load.get(p.backup) ?? 0) + 1);
+  }
+  // Spread: a relay backs more than max(2 × fanout, ⌈members / relays⌉) only because one of
+  // those members had no other relay below that limit.
+  const limit = Math.max(2 * settings.fanout, Math.ceil(eligible.size / relays.length));
+  for (const [relay, count] of load) {
+    if (count <= limit) continue;
+    const backed = [...eligible].filter(([peer]) => at(plan, peer).backup === relay);
+    const forced = backed.some(([, mayUse]) => mayUse.every((r) => r === relay || (load.get(r) ?? 0) >= limit));
+    assert.ok(forced, `${relay} backs up ${count} members, over ${limit}, though each of them had another relay with room`);
+  }
+}
+
+test('up to directMax listeners, the stage feeds everyone directly and nobody relays', () => {
+  const members = [speaker('s'), ...listeners(12)];
+  const plan = planTree(members, SETTINGS);
+  assert.equal(plan.mode, 'direct');
+  assert.equal(plan.roots.length, 12);
+  checkPlan(plan, members, SETTINGS);
+});
+
+test('speakers are never placed in the audience', () => {
+  const plan = planTree([speaker('s1'), speaker('s2'), ...listeners(20)], SETTINGS);
+  assert.equal(plan.audience.has('s1') || plan.audience.has('s2'), false);
+  assert.equal(plan.audience.size, 20);
+});
+
+test('past directMax, the stage feeds min(fanout, directMax) roots and everyone else hangs below a relay', () => {
+  const members = [speaker('s'), ...listeners(13)];
+  const plan = planTree(members, SETTINGS);
+  assert.equal(plan.mode, 'tree');
+  assert.deepEqual(plan.roots, ['l000', 'l001', 'l002', 'l003']);
+  assert.deepEqual(at(plan, 'l000').children, ['l004', 'l005', 'l006', 'l007']);
+  assert.equal(at(plan, 'l012').parent, 'l002');
+  checkPlan(plan, members, SETTINGS);
+});
+
+test('directMax 1 with fanout 2 makes a binary tree: seven listeners fill three levels', () => {
+  const settings = { fanout: 2, directMax: 1, streamKbps: 40 };
+  const plan = planTree([speaker('s'), ...listeners(7)], settings);
+  assert.deepEqual(plan.roots, ['l000']);
+  assert.deepEqual([...plan.audience.values()].map((p) => p.depth), [1, 2, 2, 3, 3, 3, 3]);
+  assert.deepEqual(at(plan, 'l002').children, ['l005', 'l006']);
+});
+
+test("a relay feeds at most what its upload carries of every speaker's stream, and never more than fanout", () => {
+  const members = [speaker('s1'), speaker('s2'), listener('big', { uploadKbps: 100_000 }), listener('small', { uploadKbps: 170, since: 1 }), ...listeners(30, { uploadKbps: 0, since: 5 })];
+  const plan = planTree(members, { ...SETTINGS, directMax: 2 });
+  assert.equal(at(plan, 'big').children.length, 4, 'capped at fanout');
+  assert.equal(at(plan, 'small').children.length, 2, '170 kbit/s carries two children of two 40 kbit/s streams');
+});
+
+test('a TURN-only listener, or one that cannot upload, is a leaf wherever it sits', () => {
+  const members = [speaker('s'), listener('turn', { turnOnly: true, uploadKbps: 100_000 }), listener('mute', { uploadKbps: 0 }), ...listeners(20, { since: 1 })];
+  const plan = planTree(members, SETTINGS);
+  for (const peer of ['turn', 'mute']) assert.deepEqual([at(plan, peer).relays, at(plan, peer).children], [false, []]);
+  checkPlan(plan, members, SETTINGS);
+});
+
+test('the older relay sits nearer the stage; equal ages go by peer id', () => {
+  const old = ['z', 'y', 'x'].map((peer) => listener(peer, { since: 1 }));
+  const members = [speaker('s'), ...old, listener('b-new', { since: 9 }), listener('a-new', { since: 9 }), ...listeners(8, { since: 10 })];
+  const plan = planTree(members, SETTINGS);
+  assert.deepEqual(plan.roots, ['a-new', 'x', 'y', 'z']);
+  assert.equal(at(plan, 'b-new').depth, 2);
+});
+
+test('when relays cannot hold everyone, the stage feeds the rest rather than overloading a relay', () => {
+  const members = [speaker('s'), listener('relay'), ...listeners(20, { turnOnly: true, since: 1 })];
+  const plan = planTree(members, SETTINGS);
+  assert.equal(at(plan, 'relay').children.length, 4);
+  assert.equal(plan.roots.length, 21 - 4, 'everyone the relay cannot take is a root');
+  checkPlan(plan, members, SETTINGS);
+});
+
+test('a join attaches to the shallowest relay with a free slot and moves nobody', () => {
+  const members = [speaker('s'), ...listeners(30)];
+  const before = planTree(members, SETTINGS);
+  const after = planTree([...members, listener('new', { since: 99 })], SETTINGS, before);
+  assert.equal(at(after, 'new').parent, 'l006', 'l006 is the one relay on level 2 with room');
+  assert.deepEqual(moved(before, after), []);
+});
+
+test('a relay who leaves is replaced by a leaf from the deepest level, which adopts its children at their depth', () => {
+  const members = [speaker('s'), ...listeners(30)];
+  const before = planTree(members, SETTINGS);
+  const after = planTree(members.filter((m) => m.peer !== 'l000'), SETTINGS, before);
+  const heir = at(after, 'l004').parent!;
+  assert.equal(at(before, heir).depth, 3, 'the heir came from the deepest level');
+  assert.deepEqual(after.roots, [heir, 'l001', 'l002', 'l003'].sort());
+  assert.deepEqual(at(after, heir).children, at(before, 'l000').children);
+  assert.deepEqual(moved(before, after).sort(), [heir, ...at(before, 'l000').children].sort(), 'only the heir and the orphans');
+  for (const peer of at(before, 'l000').children) assert.equal(at(after, peer).depth, 2);
+});
+
+test('a gap two levels above the deepest leaf takes that leaf; a gap one level above it stays open', () => {
+  // 4 roots, 16 on level 2, 64 on level 3 (l019 feeds l080…l083), and l084…l087 below l020.
+  const members = [speaker('s'), ...listeners(88)];
+  const before = planTree(members, SETTINGS);
+  assert.deepEqual(at(before, 'l019').children, ['l080', 'l081', 'l082', 'l083']);
+  const gone = new Set(['l080', 'l081', 'l082', 'l083']);
+  const shallow = planTree(members.filter((m) => !gone.has(m.peer)), SETTINGS, before);
+  assert.deepEqual(moved(before, shallow), [], 'gaps on level 3, leaves on level 4: nobody moves');
+  const deep = planTree(members.filter((m) => !gone.has(m.peer) && m.peer !== 'l019'), SETTINGS, shallow);
+  const [up, ...others] = moved(shallow, deep);
+  assert.deepEqual(others, []);
+  assert.deepEqual([at(shallow, up!).depth, at(deep, up!).parent, at(deep, up!).depth], [4, 'l003', 2], 'a level-4 leaf fills the gap on level 2');
+});
+
+test('a placement that did not change is the very same object, so the server tells only those whose part changed', () => {
+  const members = [speaker('s'), ...listeners(60)];
+  const before = planTree(members, SETTINGS);
+  const after = planTree([...members, listener('new', { since: 99 })], SETTINGS, before);
+  const told = [...after.audience].filter(([peer, p]) => before.audience.get(peer) !== p).map(([peer]) => peer);
+  assert.ok(told.includes('new') && told.includes(at(after, 'new').parent!));
+  assert.ok(told.length <= 3, `told ${told.join(', ')}: the newcomer, its parent, and maybe one whose backup it fills`);
+});
+
+test('settings out of range, and a peer listed twice, are bugs: they throw', () => {
+  for (const bad of [{ fanout: 0 }, { fanout: 1.5 }, { directMax: 0 }, { streamKbps: 0 }, { streamKbps: Number.NaN }]) {
+    assert.throws(() => planTree(listeners(3), { ...SETTINGS, ...bad }), RangeError);
+  }
+  assert.throws(() => planTree([...listeners(3), listener('l000')], SETTINGS), RangeError);
+});
+
+test('the tree forms when the audience outgrows directMax, and goes back to direct when it shrinks', () => {
+  const members = [speaker('s'), ...listeners(13)];
+  const direct = planTree(members.slice(0, 13), SETTINGS);
+  const tree = planTree(members, SETTINGS, direct);
+  assert.equal(tree.mode, 'tree');
+  checkPlan(tree, members, SETTINGS);
+  const back = planTree(members.slice(0, 13), SETTINGS, tree);
+  assert.equal(back.mode, 'direct');
+  checkPlan(back, members.slice(0, 13), SETTINGS);
+});
+
+test('a listener who goes on stage leaves the tree like a leave, and a second speaker halves what relays can feed', () => {
+  const members = [speaker('s'), ...listeners(40, { uploadKbps: 200 })];
+  const before = planTree(members, SETTINGS);
+  assert.equal(at(before, 'l000').children.length, 4);
+  const promoted = members.map((m) => (m.peer === 'l000' ? speaker('l000') : m));
+  const after = planTree(promoted, SETTINGS, before);
+  assert.equal(after.audience.has('l000'), false);
+  checkPlan(after, promoted, SETTINGS);
+  assert.ok([...after.audience.values()].every((p) => p.children.length <= 2), '200 kbit/s carries two children of two streams');
+});
+
+type Shape = Omit<TreeMember, 'peer'>;
+type Change = { kind: 'join'; member: Shape } | { kind: 'leave' | 'tier'; pick: number };
+const anyShape: fc.Arbitrary<Shape> = fc.record({
+  tier: fc.constantFrom('audience', 'audience', 'audience', 'audience', 'stage'),
+  uploadKbps: fc.constantFrom(0, 30, 45, 90, 130, 170, 1000, 100_000),
+  turnOnly: fc.boolean(),
+  since: fc.integer({ min: 0, max: 20 }),
+});
+/** Everyone can relay at full fanout, whatever the stage size. */
+const strongShape: fc.Arbitrary<Shape> = anyShape.map((m) => ({ ...m, uploadKbps: 1e9, turnOnly: false }));
+const named = (shapes: readonly Shape[], prefix = 'm'): TreeMember[] => shapes.map((m, i) => ({ ...m, peer: `${prefix}${i}` }));
+const anySettings = (minFanout = 1): fc.Arbitrary<TreeSettings> =>
+  fc.record({ fanout: fc.integer({ min: minFanout, max: 5 }), directMax: fc.integer({ min: 1, max: 12 }), streamKbps: fc.constant(40) });
+const anyChange = (shape: fc.Arbitrary<Shape>, kinds: readonly Change['kind'][]): fc.Arbitrary<Change> =>
+  fc.oneof(
+    ...kinds.map((kind): fc.Arbitrary<Change> => (kind === 'join' ? shape.map((member) => ({ kind, member })) : fc.nat().map((pick) => ({ kind, pick })))),
+  );
+
+/** Applies a change; leaves and tier changes pick among `from` (the audience, or everyone). */
+function apply(members: readonly TreeMember[], change: Change, step: number, from: 'audience' | 'anyone'): TreeMember[] {
+  if (change.kind === 'join') return [...members, { ...change.member, peer: `j${step}` }];
+  const pool = members.filter((m) => from === 'anyone' || m.tier === 'audience');
+  const target = pool[change.pick % Math.max(1, pool.length)];
+  if (!target) return [...members];
+  if (change.kind === 'leave') return members.filter((m) => m !== target);
+  return members.map((m) => (m === target ? { ...m, tier: m.tier === 'stage' ? 'audience' : 'stage' } : m));
+}
+
+/** Plans after each batch of changes, each plan given the one before; calls back with both. */
+function replay(
+  initial: readonly TreeMember[],
+  batches: readonly (readonly Change[])[],
+  settings: TreeSettings,
+  from: 'audience' | 'anyone',
+  check: (before: TreePlan, after: TreePlan, members: readonly TreeMember[]) => void,
+): void {
+  let members = [...initial];
+  let plan = planTree(members, settings);
+  checkPlan(plan, members, settings);
+  batches.forEach((batch, step) => {
+    members = batch.reduce((ms, change, i) => apply(ms, change, step * 10 + i, from), members);
+    const next = planTree(members, settings, plan);
+    checkPlan(next, members, settings);
+    check(plan, next, members);
+    plan = next;
+  });
+}
+
+const single = (change: fc.Arbitrary<Change>): fc.Arbitrary<Change[][]> => fc.array(change.map((c) => [c]), { maxLength: 25 });
+
+test('any members make a plan that keeps every rule: one parent, no cycle, capacities, roots, backups', () => {
+  fc.assert(fc.property(fc.array(anyShape, { maxLength: 80 }), anySettings(), (shapes, settings) => checkPlan(planTree(named(shapes), settings), named(shapes), settings)));
+});
+
+test('after any joins, leaves and tier changes, one at a time or several at once, every plan keeps the rules', () => {
+  const batches = fc.array(fc.array(anyChange(anyShape, ['join', 'leave', 'tier']), { minLength: 1, maxLength: 4 }), { maxLength: 20 });
+  fc.assert(fc.property(fc.array(anyShape, { maxLength: 60 }), batches, anySettings(), (shapes, changes, settings) => replay(named(shapes), changes, settings, 'anyone', () => {})));
+});
+
+test('one join or one leave moves at most fanout + 2 of the members who stay', () => {
+  const audienceShape = anyShape.map((m): Shape => ({ ...m, tier: 'audience' }));
+  const changes = single(anyChange(audienceShape, ['join', 'leave']));
+  fc.assert(
+    fc.property(fc.array(anyShape, { maxLength: 60 }), changes, anySettings(), (shapes, steps, settings) =>
+      replay(named(shapes), steps, settings, 'audience', (before, after) => {
+        if (before.mode === 'tree' && after.mode === 'tree') assert.ok(moved(before, after).length <= settings.fanout + 2, `moved ${moved(before, after)}`);
+      }),
+    ),
+  );
+});
+
+test('when everyone relays at full fanout, one change moves at most fanout + 1 and the depth stays within ⌈log_fanout N⌉ + 1', () => {
+  const changes = single(anyChange(strongShape, ['join', 'leave', 'tier']));
+  fc.assert(
+    fc.property(fc.array(strongShape, { maxLength: 100 }), changes, anySettings(2), (shapes, steps, settings) =>
+      replay(named(shapes), steps, settings, 'anyone', (before, after) => {
+        if (after.mode === 'tree') assert.ok(maxDepth(after) <= ceilLog(after.audience.size, settings.fanout) + 1, `depth ${maxDepth(after)} for ${after.audience.size}`);
+        if (before.mode === 'tree' && after.mode === 'tree') assert.ok(moved(before, after).length <= settings.fanout + 1, `moved ${moved(before, after)}`);
+      }),
+    ),
+  );
+});
+
+test('the depth bound also holds when several changes arrive in one plan', () => {
+  const batches = fc.array(fc.array(anyChange(strongShape, ['join', 'leave', 'tier']), { minLength: 1, maxLength: 6 }), { maxLength: 20 });
+  fc.assert(
+    fc.property(fc.array(strongShape, { maxLength: 100 }), batches, anySettings(2), (shapes, steps, settings) =>
+      replay(named(shapes), steps, settings, 'anyone', (_, after) => {
+        if (after.mode === 'tree') assert.ok(maxDepth(after) <= ceilLog(after.audience.size, settings.fanout) + 1);
+      }),
+    ),
+  );
+});
+
+test('the same members in any order, with the same previous plan, give the same plan', () => {
+  const input = fc.array(anyShape, { maxLength: 60 }).chain((shapes) => {
+    const members = named(shapes);
+    return fc.tuple(fc.constant(members), fc.shuffledSubarray(members, { minLength: members.length }), fc.subarray(members));
+  });
+  fc.assert(
+    fc.property(input, anySettings(), ([members, shuffled, earlier], settings) => {
+      const previous = planTree(earlier, settings);
+      assert.deepEqual(planTree(shuffled, settings, previous), planTree(members, settings, previous));
+      assert.deepEqual(planTree(shuffled, settings), planTree(members, settings));
+    }),
+  );
+});
