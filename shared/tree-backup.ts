@@ -21,29 +21,30 @@ export function assignBackups(tree: WorkTree, fanout: number): (TreeNode | null)
   const relays = tree.byRank.filter((n) => n.capacity > 0 && !n.gone && n !== tree.stage);
   if (members.length === 0 || relays.length === 0) return backups;
   const limit = Math.max(2 * fanout, Math.ceil(members.length / relays.length));
-  const load = tree.byRank.map(() => 0);
+  const load = new Uint32Array(tree.byRank.length);
   const assign = (member: TreeNode, relay: TreeNode): void => {
     backups[member.rank] = relay;
-    load[relay.rank]! += 1;
+    load[relay.rank] = load[relay.rank]! + 1;
   };
-  const waiting = new Set<TreeNode>();
+  const waiting: TreeNode[] = [];
   for (const member of members) {
     const peer = member.was?.backup;
     const kept = peer === undefined || peer === null ? undefined : tree.byPeer.get(peer);
     if (kept && mayBackUp(member, kept) && load[kept.rank]! < limit) assign(member, kept);
-    else waiting.add(member);
+    else waiting.push(member);
   }
+  if (waiting.length === 0) return backups;
   const candidates = byPreference(tree, relays);
   let first = 0;
   for (const member of inRounds(tree, waiting)) {
-    while (first < candidates.length && load[candidates[first]!.rank]! >= limit) first += 1;
+    while (first < candidates.length && load[candidates.at(first).rank]! >= limit) first += 1;
     let chosen: TreeNode | undefined;
     for (let i = first; i < candidates.length && !chosen; i += 1) {
-      const relay = candidates[i]!;
+      const relay = candidates.at(i);
       if (load[relay.rank]! < limit && mayBackUp(member, relay)) chosen = relay;
     }
     // Every relay it may use is at the limit: better one over the limit than none.
-    chosen ??= candidates.find((relay) => mayBackUp(member, relay));
+    for (let i = 0; i < candidates.length && !chosen; i += 1) if (mayBackUp(member, candidates.at(i))) chosen = candidates.at(i);
     if (chosen) assign(member, chosen);
   }
   return backups;
@@ -55,20 +56,20 @@ function mayBackUp(member: TreeNode, relay: TreeNode): boolean {
   return true;
 }
 
-/** Relays with spare capacity first, then the shallowest, then by rank. */
-function byPreference(tree: WorkTree, relays: readonly TreeNode[]): TreeNode[] {
+/**
+ * Relays with spare capacity first, then the shallowest, then by rank: sorted as numeric keys
+ * (a typed-array sort, no comparator) and read back by position.
+ */
+function byPreference(tree: WorkTree, relays: readonly TreeNode[]): { length: number; at(i: number): TreeNode } {
   const base = tree.byRank.length;
   const keyOf = (n: TreeNode): number => ((n.children.length < n.capacity ? 0 : base) + n.depth) * base + n.rank;
-  return Array.from(Float64Array.from(relays, keyOf).sort(), (key) => tree.byRank[key % base]!);
+  const keys = Float64Array.from(relays, keyOf).sort();
+  return { length: keys.length, at: (i) => tree.byRank[keys[i]! % base]! };
 }
 
-/** Every parent's first waiting child, then every second one, and so on. */
-function inRounds(tree: WorkTree, waiting: ReadonlySet<TreeNode>): TreeNode[] {
-  const rounds: TreeNode[][] = [];
-  for (const parent of tree.byRank) {
-    parent.children.forEach((child, i) => {
-      if (waiting.has(child)) (rounds[i] ??= []).push(child);
-    });
-  }
-  return rounds.flat();
+/** The waiting members by their place among their siblings: every first child, then every second one… */
+function inRounds(tree: WorkTree, waiting: readonly TreeNode[]): TreeNode[] {
+  const base = tree.byRank.length;
+  const keyOf = (member: TreeNode): number => member.parent!.children.indexOf(member) * base + member.parent!.rank;
+  return Array.from(Float64Array.from(waiting, keyOf).sort(), (key) => tree.byRank[key % base]!.children[Math.floor(key / base)]!);
 }
