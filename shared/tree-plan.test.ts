@@ -189,15 +189,14 @@ test('a placement that did not change is the very same object, so the server tel
   const before = planTree(members, SETTINGS);
   const after = planTree([...members, listener('new', { since: 99 })], SETTINGS, before);
   const told = [...after.audience].filter(([peer, p]) => before.audience.get(peer) !== p).map(([peer]) => peer);
-  assert.ok(told.includes('new') && told.includes(at(after, 'new').parent!));
-  assert.ok(told.length <= 3, `told ${told.join(', ')}: the newcomer, its parent, and maybe one whose backup it fills`);
+  assert.deepEqual(told.sort(), ['new', at(after, 'new').parent!].sort(), 'the newcomer, and the relay that now feeds it');
 });
 
 test('settings out of range, and a peer listed twice, are bugs: they throw', () => {
   for (const bad of [{ fanout: 0 }, { fanout: 1.5 }, { directMax: 0 }, { streamKbps: 0 }, { streamKbps: Number.NaN }]) {
     assert.throws(() => planTree(listeners(3), { ...SETTINGS, ...bad }), RangeError);
   }
-  assert.throws(() => planTree([...listeners(3), listener('l000')], SETTINGS), RangeError);
+  for (const n of [3, 30]) assert.throws(() => planTree([...listeners(n), listener('l000')], SETTINGS), RangeError);
 });
 
 test('the tree forms when the audience outgrows directMax, and goes back to direct when it shrinks', () => {
@@ -256,7 +255,7 @@ function replay(
   batches: readonly (readonly Change[])[],
   settings: TreeSettings,
   from: 'audience' | 'anyone',
-  check: (before: TreePlan, after: TreePlan, members: readonly TreeMember[]) => void,
+  check: (before: TreePlan, after: TreePlan) => void,
 ): void {
   let members = [...initial];
   let plan = planTree(members, settings);
@@ -265,11 +264,13 @@ function replay(
     members = batch.reduce((ms, change, i) => apply(ms, change, step * 10 + i, from), members);
     const next = planTree(members, settings, plan);
     checkPlan(next, members, settings);
-    check(plan, next, members);
+    check(plan, next);
     plan = next;
   });
 }
 
+/** Sequences of plans reach rare repair paths only over many runs. */
+const SEQUENCES = { numRuns: 500 };
 const single = (change: fc.Arbitrary<Change>): fc.Arbitrary<Change[][]> => fc.array(change.map((c) => [c]), { maxLength: 25 });
 
 test('any members make a plan that keeps every rule: one parent, no cycle, capacities, roots, backups', () => {
@@ -278,7 +279,7 @@ test('any members make a plan that keeps every rule: one parent, no cycle, capac
 
 test('after any joins, leaves and tier changes, one at a time or several at once, every plan keeps the rules', () => {
   const batches = fc.array(fc.array(anyChange(anyShape, ['join', 'leave', 'tier']), { minLength: 1, maxLength: 4 }), { maxLength: 20 });
-  fc.assert(fc.property(fc.array(anyShape, { maxLength: 60 }), batches, anySettings(), (shapes, changes, settings) => replay(named(shapes), changes, settings, 'anyone', () => {})));
+  fc.assert(fc.property(fc.array(anyShape, { maxLength: 60 }), batches, anySettings(), (shapes, changes, settings) => replay(named(shapes), changes, settings, 'anyone', () => {})), SEQUENCES);
 });
 
 test('one join or one leave moves at most fanout + 2 of the members who stay', () => {
@@ -290,6 +291,7 @@ test('one join or one leave moves at most fanout + 2 of the members who stay', (
         if (before.mode === 'tree' && after.mode === 'tree') assert.ok(moved(before, after).length <= settings.fanout + 2, `moved ${moved(before, after)}`);
       }),
     ),
+    SEQUENCES,
   );
 });
 
@@ -302,6 +304,7 @@ test('when everyone relays at full fanout, one change moves at most fanout + 1 a
         if (before.mode === 'tree' && after.mode === 'tree') assert.ok(moved(before, after).length <= settings.fanout + 1, `moved ${moved(before, after)}`);
       }),
     ),
+    SEQUENCES,
   );
 });
 
@@ -313,6 +316,7 @@ test('the depth bound also holds when several changes arrive in one plan', () =>
         if (after.mode === 'tree') assert.ok(maxDepth(after) <= ceilLog(after.audience.size, settings.fanout) + 1);
       }),
     ),
+    SEQUENCES,
   );
 });
 
@@ -322,8 +326,8 @@ test('the same members in any order, with the same previous plan, give the same 
     return fc.tuple(fc.constant(members), fc.shuffledSubarray(members, { minLength: members.length }), fc.subarray(members));
   });
   fc.assert(
-    fc.property(input, anySettings(), ([members, shuffled, earlier], settings) => {
-      const previous = planTree(earlier, settings);
+    fc.property(input, fc.array(anyShape, { maxLength: 10 }), anySettings(), ([members, shuffled, stayed], left, settings) => {
+      const previous = planTree([...stayed, ...named(left, 'gone')], settings);
       assert.deepEqual(planTree(shuffled, settings, previous), planTree(members, settings, previous));
       assert.deepEqual(planTree(shuffled, settings), planTree(members, settings));
     }),
