@@ -269,24 +269,36 @@ function replay(
   });
 }
 
+/** Rooms of up to `maxLength` members: fast-check's default size would keep them under ten. */
+const room = (shape: fc.Arbitrary<Shape>, maxLength = 60): fc.Arbitrary<Shape[]> => fc.array(shape, { maxLength, size: 'medium' });
 /** Sequences of plans reach rare repair paths only over many runs. */
 const SEQUENCES = { numRuns: 500 };
-const single = (change: fc.Arbitrary<Change>): fc.Arbitrary<Change[][]> => fc.array(change.map((c) => [c]), { maxLength: 25 });
+const single = (change: fc.Arbitrary<Change>): fc.Arbitrary<Change[][]> => fc.array(change.map((c) => [c]), { maxLength: 25, size: 'medium' });
 
 test('any members make a plan that keeps every rule: one parent, no cycle, capacities, roots, backups', () => {
-  fc.assert(fc.property(fc.array(anyShape, { maxLength: 80 }), anySettings(), (shapes, settings) => checkPlan(planTree(named(shapes), settings), named(shapes), settings)));
+  fc.assert(fc.property(room(anyShape, 80), anySettings(), (shapes, settings) => checkPlan(planTree(named(shapes), settings), named(shapes), settings)));
+});
+
+test('a previous plan made under other settings (fanout, directMax) still gives a plan that keeps the rules', () => {
+  fc.assert(
+    fc.property(room(anyShape), anySettings(), anySettings(), (shapes, before, after) => {
+      const members = named(shapes);
+      checkPlan(planTree(members, after, planTree(members, before)), members, after);
+    }),
+    SEQUENCES,
+  );
 });
 
 test('after any joins, leaves and tier changes, one at a time or several at once, every plan keeps the rules', () => {
-  const batches = fc.array(fc.array(anyChange(anyShape, ['join', 'leave', 'tier']), { minLength: 1, maxLength: 4 }), { maxLength: 20 });
-  fc.assert(fc.property(fc.array(anyShape, { maxLength: 60 }), batches, anySettings(), (shapes, changes, settings) => replay(named(shapes), changes, settings, 'anyone', () => {})), SEQUENCES);
+  const batches = fc.array(fc.array(anyChange(anyShape, ['join', 'leave', 'tier']), { minLength: 1, maxLength: 4 }), { maxLength: 20, size: 'medium' });
+  fc.assert(fc.property(room(anyShape), batches, anySettings(), (shapes, changes, settings) => replay(named(shapes), changes, settings, 'anyone', () => {})), SEQUENCES);
 });
 
 test('one join or one leave moves at most fanout + 2 of the members who stay', () => {
   const audienceShape = anyShape.map((m): Shape => ({ ...m, tier: 'audience' }));
   const changes = single(anyChange(audienceShape, ['join', 'leave']));
   fc.assert(
-    fc.property(fc.array(anyShape, { maxLength: 60 }), changes, anySettings(), (shapes, steps, settings) =>
+    fc.property(room(anyShape), changes, anySettings(), (shapes, steps, settings) =>
       replay(named(shapes), steps, settings, 'audience', (before, after) => {
         if (before.mode === 'tree' && after.mode === 'tree') assert.ok(moved(before, after).length <= settings.fanout + 2, `moved ${moved(before, after)}`);
       }),
@@ -298,7 +310,7 @@ test('one join or one leave moves at most fanout + 2 of the members who stay', (
 test('when everyone relays at full fanout, one change moves at most fanout + 1 and the depth stays within ⌈log_fanout N⌉ + 1', () => {
   const changes = single(anyChange(strongShape, ['join', 'leave', 'tier']));
   fc.assert(
-    fc.property(fc.array(strongShape, { maxLength: 100 }), changes, anySettings(2), (shapes, steps, settings) =>
+    fc.property(room(strongShape, 100), changes, anySettings(2), (shapes, steps, settings) =>
       replay(named(shapes), steps, settings, 'anyone', (before, after) => {
         if (after.mode === 'tree') assert.ok(maxDepth(after) <= ceilLog(after.audience.size, settings.fanout) + 1, `depth ${maxDepth(after)} for ${after.audience.size}`);
         if (before.mode === 'tree' && after.mode === 'tree') assert.ok(moved(before, after).length <= settings.fanout + 1, `moved ${moved(before, after)}`);
@@ -309,9 +321,9 @@ test('when everyone relays at full fanout, one change moves at most fanout + 1 a
 });
 
 test('the depth bound also holds when several changes arrive in one plan', () => {
-  const batches = fc.array(fc.array(anyChange(strongShape, ['join', 'leave', 'tier']), { minLength: 1, maxLength: 6 }), { maxLength: 20 });
+  const batches = fc.array(fc.array(anyChange(strongShape, ['join', 'leave', 'tier']), { minLength: 1, maxLength: 6 }), { maxLength: 20, size: 'medium' });
   fc.assert(
-    fc.property(fc.array(strongShape, { maxLength: 100 }), batches, anySettings(2), (shapes, steps, settings) =>
+    fc.property(room(strongShape, 100), batches, anySettings(2), (shapes, steps, settings) =>
       replay(named(shapes), steps, settings, 'anyone', (_, after) => {
         if (after.mode === 'tree') assert.ok(maxDepth(after) <= ceilLog(after.audience.size, settings.fanout) + 1);
       }),
@@ -321,7 +333,7 @@ test('the depth bound also holds when several changes arrive in one plan', () =>
 });
 
 test('the same members in any order, with the same previous plan, give the same plan', () => {
-  const input = fc.array(anyShape, { maxLength: 60 }).chain((shapes) => {
+  const input = room(anyShape).chain((shapes) => {
     const members = named(shapes);
     return fc.tuple(fc.constant(members), fc.shuffledSubarray(members, { minLength: members.length }), fc.subarray(members));
   });
