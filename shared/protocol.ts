@@ -31,7 +31,21 @@ const ByeFrame = v.strictObject({ type: v.literal('bye') });
 /** Lets a browser notice a dead path to the server; browsers cannot see WebSocket pings. */
 const PingFrame = v.strictObject({ type: v.literal('ping') });
 
-const ClientFrameSchema = v.variant('type', [HelloFrame, SendFrame, ByeFrame, PingFrame]);
+/**
+ * What the relay-tree planner needs from a member, and nothing else (SECURITY.md lists it as
+ * metadata the server learns). A false claim gains nothing: members play only what their own copy
+ * of the room log allows, whoever the plan links them with.
+ */
+const TreeFrame = v.strictObject({
+  type: v.literal('tree'),
+  tier: v.picklist(['stage', 'audience']),
+  /** Upload the member can spend forwarding the stage to others; 0: it cannot forward at all. */
+  uploadKbps: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)),
+  /** It reaches others only through TURN ("Hide my IP address"): never asked to relay. */
+  turnOnly: v.boolean(),
+});
+
+const ClientFrameSchema = v.variant('type', [HelloFrame, SendFrame, ByeFrame, PingFrame, TreeFrame]);
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
 
 /** One STUN/TURN server as RTCPeerConnection takes it; the server's config reuses this schema. */
@@ -55,7 +69,28 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** Most children or standbys one member is told about; the planner's fan-out is far below it. */
+export const MAX_PLAN_PEERS = 64;
+const planPeers = v.pipe(v.array(id), v.maxLength(MAX_PLAN_PEERS));
+
+/**
+ * A member's own part of its room's relay-tree plan (shared/tree-plan.ts). `parent` null: fed by
+ * the stage directly. A stage member's `children` are the members it sends to; `standby` are the
+ * members that fail over to us when their parent stalls.
+ */
+const PlanFrame = v.strictObject({
+  type: v.literal('plan'),
+  mode: v.picklist(['direct', 'tree']),
+  parent: v.nullable(id),
+  backup: v.nullable(id),
+  children: planPeers,
+  standby: planPeers,
+  depth: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1024)),
+});
+export type PlanFrame = v.InferOutput<typeof PlanFrame>;
+
 const ServerFrameSchema = v.variant('type', [
+  PlanFrame,
   v.strictObject({ type: v.literal('welcome'), peer: id, peers: v.array(id), ice: v.array(IceServer) }),
   v.strictObject({ type: v.literal('joined'), peer: id }),
   v.strictObject({ type: v.literal('left'), peer: id }),

@@ -20,9 +20,19 @@ export interface PlannedLink {
   make: boolean;
   /** The link carries our microphone. */
   send: boolean;
-  /** We play what arrives on it. */
+  /** We play what arrives on it (a feed's slots: the relay decides each, client/engine/relay.ts). */
   play: boolean;
+  /** A relay-tree feed (shared/tree-topology.ts): what the other member is to us. */
+  feed?: FeedRole;
+  /** Also a standby: our backup that fails over to us as we do to it (the two are in different subtrees). */
+  standby?: true;
 }
+
+/**
+ * parent: feeds us the stage; backup: stands by to feed us, silent until asked; child: we feed it;
+ * standby: we stand by to feed it.
+ */
+export type FeedRole = 'parent' | 'backup' | 'child' | 'standby';
 
 /** The links to hold, by peer id; a member left out gets none (and any it has is closed). */
 export type Topology = ReadonlyMap<string, PlannedLink>;

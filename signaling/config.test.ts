@@ -37,6 +37,7 @@ test('an empty environment gives the documented defaults', () => {
     turn: null,
     logLevel: 'info',
     metrics: true,
+    tree: { fanout: 4, directMax: 12 },
   });
 });
 
@@ -62,6 +63,8 @@ test('every variable is read, and each burst is twice its rate', () => {
     TURN_TTL: '600',
     LOG_LEVEL: 'debug',
     METRICS: 'off',
+    PORCH_FANOUT: '2',
+    PORCH_DIRECT_MAX: '1',
   });
   assert.equal(config.port, 0, 'port 0 picks a free port');
   assert.equal(config.host, '127.0.0.1');
@@ -87,6 +90,7 @@ test('every variable is read, and each burst is twice its rate', () => {
   });
   assert.equal(config.logLevel, 'debug');
   assert.equal(config.metrics, false);
+  assert.deepEqual(config.tree, { fanout: 2, directMax: 1 });
 });
 
 test('TURN credentials last a day unless TURN_TTL says otherwise', () => {
@@ -108,6 +112,8 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ PORT: '8080.5' }, /^PORT: /],
   [{ PORT: '65536' }, /^PORT: must be at most 65535/],
   [{ ROOM_CAPACITY: '0' }, /^ROOM_CAPACITY: must be at least 1/],
+  [{ PORCH_FANOUT: '0' }, /^PORCH_FANOUT: must be at least 1/],
+  [{ PORCH_DIRECT_MAX: 'many' }, /^PORCH_DIRECT_MAX: must be a whole number/],
   [{ HEARTBEAT_MS: '1e3' }, /^HEARTBEAT_MS: /],
   [{ HEARTBEAT_MS: '5' }, /^HEARTBEAT_MS: must be at least 10/],
   [{ LEAVE_GRACE_MS: '99999999999' }, /^LEAVE_GRACE_MS: must be at most/],

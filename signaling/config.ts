@@ -43,6 +43,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Whether /metrics answers (METRICS=on), or is not found (off). */
   metrics: boolean;
+  /** The relay tree: children per relay, and the audience size above which the tree feeds it. */
+  tree: { fanout: number; directMax: number };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -127,6 +129,8 @@ const EnvSchema = v.object({
   TURN_TTL: v.optional(integer(60, WEEK_S), DEFAULT_TURN_TTL_S),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
   METRICS: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
+  PORCH_FANOUT: v.optional(integer(1, 64), '4'),
+  PORCH_DIRECT_MAX: v.optional(integer(1, 100_000), '12'),
 });
 /** Errors echo the bad value, except where it may hold TURN credentials. */
 const NOT_ECHOED = new Set(['ICE_SERVERS', 'TURN_SECRET']);
@@ -173,5 +177,6 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     turn,
     logLevel: settings.LOG_LEVEL,
     metrics: settings.METRICS === 'on',
+    tree: { fanout: settings.PORCH_FANOUT, directMax: settings.PORCH_DIRECT_MAX },
   });
 }

@@ -149,6 +149,11 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
       }
       case 'ping':
         return sendFrame({ type: 'pong' });
+      case 'tree': {
+        if (!membership) return refuse('not-joined', 'say hello before joining the tree');
+        const { tier, uploadKbps, turnOnly } = frame;
+        return hub.claim(membership.room, membership.peer, { tier, uploadKbps, turnOnly });
+      }
       case 'bye': {
         if (membership) hub.leave(connection, membership.room, membership.peer);
         membership = null;

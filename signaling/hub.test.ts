@@ -49,7 +49,7 @@ const BOB = 'bob-0123456789abcd';
 
 function setup(leaveGraceMs = 10_000) {
   const timers = fakeTimers();
-  const hub = createHub({ roomCapacity: 10, leaveGraceMs, iceServers: () => [], log: silentLog, timers });
+  const hub = createHub({ roomCapacity: 10, leaveGraceMs, iceServers: () => [], log: silentLog, tree: { fanout: 4, directMax: 12 }, timers });
   const alice = fakeSocket();
   const bob = fakeSocket();
   assert.ok(hub.join(alice, ROOM, ALICE).ok);

@@ -1,6 +1,7 @@
 import { CLOSE_CODES, type IceServer, type ServerFrame } from '../shared/protocol.ts';
 import { ok, type Result } from '../shared/result.ts';
 import { roomTag, type Log } from './log.ts';
+import { createTreePlanning, type TreeClaim, type TreePlanningOptions } from './tree-planning.ts';
 import { createRoomRegistry, type JoinOutcome, type RoomsError } from './rooms.ts';
 
 /** One client connection as the hub sees it: somewhere to send text, something to close. */
@@ -21,6 +22,8 @@ export interface HubOptions {
   /** The ICE servers for one welcome: called per welcome, as TURN credentials are minted for each. */
   iceServers: () => IceServer[];
   log: Log;
+  /** The relay-tree planner's settings (PORCH_FANOUT, PORCH_DIRECT_MAX). */
+  tree: TreePlanningOptions['settings'];
   timers?: Timers;
 }
 
@@ -38,6 +41,8 @@ export interface Hub {
   join(socket: ClientSocket, room: string, peer: string): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
   /** Routes a box from `from` to one present peer or, with '*', to every other present peer. */
   route(room: string, from: string, to: string, box: string): 'routed' | 'unknown-peer';
+  /** The member says what the relay-tree planner needs (tree-planning.ts). */
+  claim(room: string, peer: string, claim: TreeClaim): void;
   /** How many copies `route` would send for these arguments: 0 when `to` is unknown or the sender. */
   copies(room: string, from: string, to: string): number;
   /** The peer said bye: gone at once. */
@@ -63,6 +68,12 @@ export function createHub(options: HubOptions): Hub {
   /** Pending departures of away peers, keyed by room and peer. */
   const graceTimers = new Map<string, unknown>();
   let stopped = false;
+  const trees = createTreePlanning({
+    settings: options.tree,
+    timers,
+    now: () => Date.now(),
+    send: (room, peer, frame) => rooms.handleOf(room, peer)?.send(encode(frame)),
+  });
 
   const graceKey = (room: string, peer: string): string => `${room} ${peer}`;
 
@@ -83,6 +94,7 @@ export function createHub(options: HubOptions): Hub {
 
   function depart(room: string, peer: string, handle: ClientSocket | null): void {
     if (!rooms.leave(room, peer, handle)) return;
+    trees.remove(room, peer);
     broadcast(room, peer, encode({ type: 'left', peer }));
     log.debug({ event: 'peer-left', room: roomTag(room) });
   }
@@ -118,6 +130,10 @@ export function createHub(options: HubOptions): Hub {
       return 'routed';
     },
 
+    claim(room, peer, claim) {
+      if (!stopped && rooms.handleOf(room, peer)) trees.claim(room, peer, claim);
+    },
+
     copies(room, from, to) {
       // An away peer counts: the sender cannot tell it from a present one.
       if (to !== '*') return to !== from && rooms.handleOf(room, to) !== undefined ? 1 : 0;
@@ -135,6 +151,8 @@ export function createHub(options: HubOptions): Hub {
       if (stopped) return;
       if (leaveGraceMs === 0) return depart(room, peer, socket);
       if (!rooms.setAway(room, peer, socket)) return;
+      // An away relay feeds nobody: those it fed are already on their backups, and get new parents now.
+      trees.remove(room, peer);
       log.debug({ event: 'peer-away', room: roomTag(room) });
       const key = graceKey(room, peer);
       graceTimers.set(
@@ -148,6 +166,7 @@ export function createHub(options: HubOptions): Hub {
 
     stop() {
       stopped = true;
+      trees.stop();
       for (const timer of graceTimers.values()) timers.clear(timer);
       graceTimers.clear();
     },

@@ -36,6 +36,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     leaveGraceMs: config.leaveGraceMs,
     iceServers,
     log,
+    tree: config.tree,
   });
   const admission = createAdmission({
     allowedOrigins: config.allowedOrigins,

@@ -27,9 +27,15 @@ class FakeLink implements PeerLink {
   async setAudioTrack(track: MediaStreamTrack | null): Promise<void> {
     this.tracks.push(track);
   }
-  remoteAudioLevel(): number {
-    return this.level;
+  remoteAudioLevels(): number[] {
+    return [this.level];
   }
+  /** Text sent on the link's data channel. */
+  readonly messages: string[] = [];
+  message(text: string): void {
+    this.messages.push(text);
+  }
+  forward(): void {}
   destroy(): void {
     this.destroyed = true;
   }
@@ -40,7 +46,7 @@ class FakeLink implements PeerLink {
     this.options.onState(state);
   }
   emitStream(stream: MediaStream): void {
-    this.options.onRemoteStream(stream);
+    this.options.onRemoteTrack(0, stream);
   }
 }
 
@@ -63,7 +69,8 @@ function setup(selfId = SELF) {
     iceServers: () => [{ urls: 'stun:stun.example.org' }],
     sendSignal: (to, conn, data) => sent.push({ to, conn, data }),
     isMember: (peerId) => members.has(peerId),
-    onRemoteStream: (peerId, stream) => streams.push([peerId, stream]),
+    onRemoteTrack: (peerId, track) => streams.push([peerId, track?.stream ?? null]),
+    onMessage: () => {},
     onState: (peerId, state) => states.push([peerId, state]),
     onGone: (peerId) => gone.push(peerId),
     newConnId: () => `conn${++connCount}`,
@@ -397,7 +404,7 @@ test('a member dropped and linked again starts from sending nothing', () => {
   assert.equal(links[1]?.options.track, null);
 });
 
-test('audio levels are reported per member, zero while a member has no link', () => {
+test('audio levels are reported per member and slot, none while a member has no link', () => {
   const { mesh, links } = setup();
   mesh.connect(HIGH);
   mesh.connect(LOW);
@@ -407,8 +414,8 @@ test('audio levels are reported per member, zero while a member has no link', ()
   assert.deepEqual(
     mesh.audioLevels(),
     new Map([
-      [HIGH, 0.5],
-      [LOW, 0],
+      [HIGH, [0.5]],
+      [LOW, []],
     ]),
   );
 });

@@ -21,14 +21,27 @@ export interface MeshOptions {
   sendSignal: (to: string, conn: string, data: SignalData) => void;
   /** Whether a member whose link closed is still one to link with, and worth reconnecting to. */
   isMember: (peerId: string) => boolean;
-  onRemoteStream: (peerId: string, stream: MediaStream | null) => void;
+  /** The audio arriving on one slot of a member's link; null for every slot once the link closes. */
+  onRemoteTrack: (peerId: string, track: RemoteTrack | null) => void;
+  /** Given: links are opened for relaying, and every frame that arrives passes here (peer-adapter.ts). */
+  onFrame?: (peerId: string, slot: number, frame: RTCEncodedAudioFrame) => void;
+  onMessage: (peerId: string, text: string) => void;
   onState: (peerId: string, state: PeerConnectionState) => void;
   onGone: (peerId: string) => void;
   newConnId: () => string;
   timers: Timers;
 }
 
+export interface RemoteTrack {
+  slot: number;
+  stream: MediaStream;
+}
+
 interface LinkEntry {
+  /** Audio slots of the link we make, or want the other side to make (peer-adapter.ts `slots`). */
+  slots: number;
+  /** Slots of the link we hold now (the offer decides them). */
+  heldSlots: number;
   conn: string | null;
   link: PeerLink | null;
   connected: boolean;
@@ -47,8 +60,11 @@ const FAILURES_BEFORE_FAILED = 3;
 const CONNECT_TIMEOUT_MS = 15_000;
 
 export interface Mesh {
-  /** Ensures a live link to a member; a no-op when one exists or is being made. */
-  connect(peerId: string): void;
+  /**
+   * Ensures a live link to a member with this many audio slots; a no-op when one exists or is
+   * being made. A link with other slots is made again (by whichever side offers).
+   */
+  connect(peerId: string, slots?: number): void;
   handleSignal(from: string, conn: string, data: SignalData): void;
   drop(peerId: string): void;
   /** Forgets members that are neither in the room nor connected (e.g. left while signaling was down). */
@@ -58,19 +74,54 @@ export interface Mesh {
    * changed without renegotiating.
    */
   send(peerId: string, track: MediaStreamTrack | null): void;
+  /** Sends a copy of an encoded frame on a slot of a member's link (links opened for relaying only). */
+  forward(peerId: string, slot: number, frame: RTCEncodedAudioFrame): void;
+  /** Sends a text on a member's link (dropped while it is not up). */
+  message(peerId: string, text: string): void;
   /** Whether the link to a member is up right now. */
   isConnected(peerId: string): boolean;
   /** Members we hold a link with, or are making or awaiting one with. */
   peers(): string[];
-  audioLevels(): Map<string, number>;
+  /** Levels on each slot of each link, 0..1. */
+  audioLevels(): Map<string, number[]>;
   destroy(): void;
 }
 
-const newEntry = (): LinkEntry => ({ conn: null, link: null, connected: false, failures: 0, retryTimer: null, connectTimer: null, gaveUp: false });
+const newEntry = (): LinkEntry => ({ slots: 1, heldSlots: 1, conn: null, link: null, connected: false, failures: 0, retryTimer: null, connectTimer: null, gaveUp: false });
 
 function clearConnectTimer(entry: LinkEntry): void {
   entry.connectTimer?.();
   entry.connectTimer = null;
+}
+
+/** The entry holds no link any more (it closed, or is being made again). */
+function detach(entry: LinkEntry): void {
+  entry.link = null;
+  entry.conn = null;
+  entry.connected = false;
+  clearConnectTimer(entry);
+}
+
+/** Opens one attempt's link; its events count only while it is the entry's current link. */
+function openLink(
+  options: MeshOptions,
+  attempt: { peerId: string; entry: LinkEntry; conn: string; initiator: boolean; track: MediaStreamTrack | null },
+  onLinkState: (state: LinkState) => void,
+): PeerLink {
+  const { peerId, entry, conn, onFrame } = { ...attempt, onFrame: options.onFrame };
+  const current = (): boolean => entry.link === link;
+  const link: PeerLink = options.createLink({
+    initiator: attempt.initiator,
+    slots: entry.slots,
+    track: attempt.track,
+    iceServers: options.iceServers(),
+    onSignal: (data) => current() && options.sendSignal(peerId, conn, data),
+    onRemoteTrack: (slot, stream) => current() && options.onRemoteTrack(peerId, { slot, stream }),
+    onMessage: (text) => current() && options.onMessage(peerId, text),
+    onState: (state) => current() && onLinkState(state),
+    ...(onFrame ? { onFrame: (slot: number, frame: RTCEncodedAudioFrame) => current() && onFrame(peerId, slot, frame) } : {}),
+  });
+  return link;
 }
 
 export function createMesh(options: MeshOptions): Mesh {
@@ -91,21 +142,10 @@ export function createMesh(options: MeshOptions): Mesh {
     entry.conn = conn;
     entry.connected = false;
     entry.gaveUp = false;
+    entry.heldSlots = entry.slots;
     clearConnectTimer(entry);
-    const link = options.createLink({
-      initiator,
-      track: sending.get(peerId) ?? null,
-      iceServers: options.iceServers(),
-      onSignal: (data) => {
-        if (entry.link === link) options.sendSignal(peerId, conn, data);
-      },
-      onRemoteStream: (stream) => {
-        if (entry.link === link) options.onRemoteStream(peerId, stream);
-      },
-      onState: (state) => {
-        if (entry.link === link) onLinkState(peerId, entry, state);
-      },
-    });
+    const track = sending.get(peerId) ?? null;
+    const link = openLink(options, { peerId, entry, conn, initiator, track }, (state) => onLinkState(peerId, entry, state));
     entry.link = link;
     entry.connectTimer = timers.after(CONNECT_TIMEOUT_MS, () => {
       entry.connectTimer = null;
@@ -128,11 +168,8 @@ export function createMesh(options: MeshOptions): Mesh {
       options.onState(peerId, state);
       return;
     }
-    entry.link = null;
-    entry.conn = null;
-    entry.connected = false;
-    clearConnectTimer(entry);
-    options.onRemoteStream(peerId, null);
+    detach(entry);
+    options.onRemoteTrack(peerId, null);
     if (!options.isMember(peerId)) {
       forget(peerId);
       return;
@@ -146,6 +183,16 @@ export function createMesh(options: MeshOptions): Mesh {
         if (entries.get(peerId) === entry && !entry.link) start(peerId, entry, options.newConnId(), true);
       });
     }
+  }
+
+  /** The link has the wrong slots: the offering side makes a new one; the other waits for it. */
+  function reshape(peerId: string, entry: LinkEntry): void {
+    const old = entry.link;
+    detach(entry);
+    old?.destroy();
+    options.onRemoteTrack(peerId, null);
+    if (initiates(peerId)) start(peerId, entry, options.newConnId(), true);
+    else awaitOffer(peerId, entry);
   }
 
   /** Waiting for their offer: if it never comes (lost, or dropped as tampered), say so. */
@@ -171,9 +218,11 @@ export function createMesh(options: MeshOptions): Mesh {
   }
 
   return {
-    connect(peerId) {
+    connect(peerId, slots = 1) {
       if (peerId === options.selfId) return;
       const entry = entryOf(peerId);
+      entry.slots = slots;
+      if (entry.link && entry.heldSlots !== slots) reshape(peerId, entry);
       // Asked again while already linking, retrying or waiting: nothing changes (nor restarts).
       if (entry.link || entry.retryTimer !== null || entry.connectTimer !== null || entry.gaveUp) return;
       options.onState(peerId, 'connecting');
@@ -207,11 +256,13 @@ export function createMesh(options: MeshOptions): Mesh {
       sending.set(peerId, track);
       void entries.get(peerId)?.link?.setAudioTrack(track);
     },
+    forward: (peerId, slot, frame) => entries.get(peerId)?.link?.forward(slot, frame),
+    message: (peerId, text) => entries.get(peerId)?.link?.message(text),
     isConnected: (peerId) => entries.get(peerId)?.connected === true,
     peers: () => [...entries.keys()],
     audioLevels() {
-      const levels = new Map<string, number>();
-      for (const [peerId, entry] of entries) levels.set(peerId, entry.link?.remoteAudioLevel() ?? 0);
+      const levels = new Map<string, number[]>();
+      for (const [peerId, entry] of entries) levels.set(peerId, entry.link?.remoteAudioLevels() ?? []);
       return levels;
     },
     destroy() {

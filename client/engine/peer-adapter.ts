@@ -1,6 +1,7 @@
 import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
+import { createEncodedPipes, ENCODED_CONFIG, type EncodedPipes } from './audio/encoded-pipes.ts';
 
 /** The only module that knows simple-peer; the engine sees this interface. */
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -12,8 +13,12 @@ export interface PeerLink {
    * every link is negotiated able to send, so going on or off stage is a track swap.
    */
   setAudioTrack(track: MediaStreamTrack | null): Promise<void>;
-  /** Current level of the remote speaker, 0..1, from RTP audio-level headers (no decoding needed). */
-  remoteAudioLevel(): number;
+  /** Current level on each slot, 0..1, from RTP audio-level headers (no decoding needed). */
+  remoteAudioLevels(): number[];
+  /** Sends a copy of an encoded frame on a slot; only a link opened with `onFrame` can. */
+  forward(slot: number, frame: RTCEncodedAudioFrame): void;
+  /** Sends a text on the link's data channel; dropped while it is not open. */
+  message(text: string): void;
   destroy(): void;
 }
 
@@ -28,17 +33,25 @@ export interface PeerLinkOptions {
    * `iceServers` the link cannot connect, which is the point: it fails rather than go direct.
    */
   relayOnly?: boolean;
+  /**
+   * Audio transceivers the offering side opens: 1 for a member's own microphone, FEED_SLOTS for a
+   * relay feed (shared/link-message.ts). The answering side takes however many are offered.
+   */
+  slots?: number;
+  /** Opens the link for relaying (audio/encoded-pipes.ts): every frame that arrives passes here first. */
+  onFrame?: (slot: number, frame: RTCEncodedAudioFrame) => void;
+  onMessage?: (text: string) => void;
   onSignal: (data: SignalData) => void;
-  /** The remote member's audio, once per link (it may stay silent until they send). */
-  onRemoteStream: (stream: MediaStream) => void;
+  /** The audio arriving on one slot, once per slot (it may stay silent until they send). */
+  onRemoteTrack: (slot: number, stream: MediaStream) => void;
   onState: (state: LinkState, error?: string) => void;
 }
 
 export type PeerLinkFactory = (options: PeerLinkOptions) => PeerLink;
 
 /**
- * Invariant: a link has exactly one audio transceiver, negotiated 'sendrecv' whether or not a
- * track exists yet, so a track can start or stop flowing later with `replaceTrack` alone — no
+ * Invariant: a link has its audio transceivers (slots) from the first offer, each negotiated
+ * 'sendrecv' whether or not a track exists yet, so a track can start or stop flowing later with `replaceTrack` alone — no
  * offer, no answer. A sender without a track sends no RTP.
  *
  * simple-peer is given no stream: `addStream` would make the transceiver recvonly when there is
@@ -47,16 +60,20 @@ export type PeerLinkFactory = (options: PeerLinkOptions) => PeerLink;
  * RTCPeerConnection here.
  */
 export const createSimplePeerLink: PeerLinkFactory = (options) => {
+  const config: RTCConfiguration = { iceServers: [...options.iceServers], iceTransportPolicy: options.relayOnly ? 'relay' : 'all' };
   const peer = new SimplePeer({
     initiator: options.initiator,
     trickle: true,
-    config: { iceServers: [...options.iceServers], iceTransportPolicy: options.relayOnly ? 'relay' : 'all' },
+    config: options.onFrame ? { ...config, ...ENCODED_CONFIG } : config,
   });
   const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
+  const { onFrame } = options;
+  const pipes: EncodedPipes | null = onFrame ? createEncodedPipes(onFrame) : null;
   let closed = false;
   let wanted = options.track;
+  /** Slot 0: the one that carries our microphone. */
   let transceiver: RTCRtpTransceiver | null = null;
-  let remote: MediaStream | null = null;
+  const remote = new Map<number, MediaStream>();
 
   const close = (error?: string): void => {
     if (closed) return;
@@ -75,38 +92,47 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
     }
   };
 
-  const adopt = (found: RTCRtpTransceiver): void => {
-    if (transceiver) return;
-    transceiver = found;
-    // Synchronous on purpose: simple-peer creates its answer right after setRemoteDescription
-    // resolves, which is after this runs, so the answer says sendrecv.
-    found.direction = 'sendrecv';
+  const audioTransceivers = (): RTCRtpTransceiver[] => pc.getTransceivers().filter((t) => t.receiver.track.kind === 'audio');
+
+  // Synchronous on purpose: simple-peer creates its answer right after setRemoteDescription
+  // resolves, which is after this runs, so the answer says sendrecv; and frames must be piped
+  // before the first one flows.
+  const adopt = (): void => {
+    const all = audioTransceivers();
+    for (const found of all) found.direction = 'sendrecv';
+    pipes?.adopt(all);
+    if (transceiver || !all[0]) return;
+    transceiver = all[0];
     applyTrack().catch(() => {});
   };
 
   if (options.initiator) {
-    // simple-peer negotiates from a microtask and then a setTimeout(0), so a transceiver added
-    // now is in the first offer.
-    adopt(pc.addTransceiver('audio', { direction: 'sendrecv' }));
+    // simple-peer negotiates from a microtask and then a setTimeout(0), so transceivers added
+    // now are in the first offer.
+    for (let slot = 0; slot < (options.slots ?? 1); slot += 1) pc.addTransceiver('audio', { direction: 'sendrecv' });
+    adopt();
   } else {
-    // The answerer's transceiver is created by setRemoteDescription(offer). 'signalingstatechange'
+    // The answerer's transceivers are created by setRemoteDescription(offer). 'signalingstatechange'
     // to have-remote-offer and 'track' both fire before that resolves; the former also covers an
     // offer that does not send to us (a peer on an older build offering recvonly).
     pc.addEventListener('signalingstatechange', () => {
-      if (closed || pc.signalingState !== 'have-remote-offer') return;
-      const audio = pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio');
-      if (audio) adopt(audio);
+      if (!closed && pc.signalingState === 'have-remote-offer') adopt();
     });
   }
   pc.addEventListener('track', (event) => {
     if (closed || event.track.kind !== 'audio') return;
-    adopt(event.transceiver);
-    if (remote) return;
-    remote = event.streams[0] ?? new MediaStream([event.track]);
-    options.onRemoteStream(remote);
+    adopt();
+    const slot = audioTransceivers().indexOf(event.transceiver);
+    if (slot < 0 || remote.has(slot)) return;
+    const stream = new MediaStream([event.track]);
+    remote.set(slot, stream);
+    options.onRemoteTrack(slot, stream);
   });
 
   peer.on('signal', (data) => options.onSignal(data as SignalData));
+  peer.on('data', (data: Uint8Array | string) => {
+    if (!closed) options.onMessage?.(typeof data === 'string' ? data : new TextDecoder().decode(data));
+  });
   peer.on('connect', () => options.onState('connected'));
   peer.on('iceStateChange', (ice: RTCIceConnectionState) => {
     if (closed) return;
@@ -124,16 +150,24 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
       wanted = track;
       await applyTrack();
     },
-    remoteAudioLevel() {
-      if (closed) return 0;
-      let level = 0;
-      for (const receiver of pc.getReceivers()) {
-        for (const source of receiver.getSynchronizationSources()) level = Math.max(level, source.audioLevel ?? 0);
+    remoteAudioLevels() {
+      if (closed) return [];
+      return audioTransceivers().map(({ receiver }) =>
+        receiver.getSynchronizationSources().reduce((level, source) => Math.max(level, source.audioLevel ?? 0), 0),
+      );
+    },
+    forward: (slot, frame) => pipes?.send(slot, frame),
+    message(text) {
+      if (closed || !peer.connected) return;
+      try {
+        peer.send(text);
+      } catch {
+        // The channel closed between the check and the send; the link's close follows.
       }
-      return level;
     },
     destroy() {
       closed = true;
+      pipes?.close();
       peer.destroy();
     },
   };

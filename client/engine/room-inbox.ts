@@ -1,3 +1,4 @@
+import type { TreePart } from './tree-part.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
@@ -30,6 +31,7 @@ export interface InboxDeps {
   codec: EnvelopeCodec;
   logSync: LogSync;
   media: RoomMedia;
+  tree: TreePart;
   ownActs: OwnActs;
   participants: ParticipantList;
   room(): RoomState;
@@ -111,7 +113,12 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
 
   return (frame) => {
     switch (frame.type) {
+      case 'plan':
+        deps.tree.planned(frame);
+        deps.refresh();
+        return;
       case 'welcome':
+        deps.tree.welcomed();
         membership.welcome(frame.peers);
         state.update((s) => ({ ...s, phase: 'joined', selfId: frame.peer }));
         media.start(frame.peer, frame.ice);

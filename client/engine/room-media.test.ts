@@ -31,6 +31,8 @@ function setup() {
     active: () => true,
     isListed: (peer) => listed.has(peer),
     mayLink: (peer) => allowed.has(peer),
+    mayHear: () => true,
+    onRelay: () => {},
     sendSignal: () => {},
     newConnId: () => 'conn',
     onMicrophone: () => {},
@@ -92,7 +94,7 @@ test('an offer is taken only where the topology has a link or the log allows one
   media.apply(plan([]), false);
   media.signal(LOW, 'c1', OFFER);
   assert.equal(links.length, 1, 'the log allows it: they may have learned an act before us');
-  links[0]?.options.onRemoteStream({ id: 'stream' } as unknown as MediaStream);
+  links[0]?.options.onRemoteTrack(0, { id: 'stream' } as unknown as MediaStream);
   assert.equal(player.audible.get(LOW), false, 'but nothing plays until the topology says so');
   media.apply(plan([]), false);
   assert.equal(links[0]?.destroyed, false, 'their link is theirs to end while the log allows it: our log may lag theirs');

@@ -1,11 +1,14 @@
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
+import { FEED_SLOTS } from '../../shared/link-message.ts';
 import type { Topology } from '../../shared/topology.ts';
+import { canRelayFrames } from './audio/encoded-pipes.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
-import { createMesh, type Mesh, type PeerConnectionState } from './mesh.ts';
+import { createMesh, type Mesh, type PeerConnectionState, type RemoteTrack } from './mesh.ts';
 import { createMicrophoneGate } from './microphone-gate.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
+import { createRelay, type RelayStatus } from './relay.ts';
 import type { Timers } from './timers.ts';
 
 /**
@@ -24,6 +27,11 @@ export interface RoomMediaDeps {
   isListed(peerId: string): boolean;
   /** Whether the room log lets us hold a link with them at all (shared/topology.ts mayLink). */
   mayLink(peerId: string): boolean;
+  /** Whether the room log lets us hear them (a relay's slot may carry anyone). */
+  mayHear(peerId: string): boolean;
+  /** Where the stage's audio reaches us from, and how many we forward it to, changed. */
+  onRelay(status: RelayStatus): void;
+  trace?: (line: string) => void;
   sendSignal(to: string, conn: string, data: SignalData): void;
   newConnId(): string;
   onMicrophone(change: { status: MicrophoneStatus; inputs: readonly AudioInput[]; inputId: string | null }): void;
@@ -55,9 +63,16 @@ export interface RoomMedia {
   /** Whether we hold, make or await a link with them. */
   linked(peerId: string): boolean;
   selectInput(deviceId: string): Promise<void>;
+  /** Levels by whose audio it is, 0..1. */
   audioLevels(): Map<string, number>;
+  relayStatus(): RelayStatus;
+  /** Leaving on purpose: those we feed switch to their backups. True if anyone was told. */
+  handOver(): boolean;
   stop(): void;
 }
+
+/** A member's own microphone is its link's slot 0 and keyed by its id alone, as before relaying. */
+const playerKey = (peer: string, slot: number): string => (slot === 0 ? peer : `${peer}#${slot}`);
 
 /** A link kept outside the topology: it carries nothing either way until the topology has it. */
 const SILENT = { make: false, send: false, play: false } as const;
@@ -86,6 +101,49 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     for (const [peer, link] of topology) mesh?.send(peer, link.send ? microphone.track() : null);
   }
 
+  const relay = createRelay({
+    timers: deps.timers,
+    forward: (peer, slot, frame) => mesh?.forward(peer, slot, frame),
+    message: (peer, text) => mesh?.message(peer, text),
+    isUp: (peer) => mesh?.isConnected(peer) === true,
+    onChange: () => {
+      applyPlayback();
+      deps.onRelay(relay.status());
+    },
+    ...(deps.trace ? { trace: deps.trace } : {}),
+  });
+  /** The slots on which each member's link brought us audio. */
+  const slotsHeard = new Map<string, Set<number>>();
+
+  /** Nothing plays unless the topology says so, and a relay's slot only as the log allows whom it carries. */
+  function audible(peer: string, slot: number): boolean {
+    const link = topology.get(peer);
+    if (!link) return false;
+    if (link.feed === undefined) return slot === 0 && link.play;
+    const source = relay.sourceOf(peer, slot);
+    return source !== null && deps.mayHear(source);
+  }
+
+  /** The player remembers each choice, for audio that arrives later too; `gone` are members just unlinked. */
+  function applyPlayback(gone: Iterable<string> = []): void {
+    for (const peer of new Set([...gone, ...topology.keys(), ...slotsHeard.keys()])) {
+      for (const slot of new Set([0, ...(slotsHeard.get(peer) ?? [])])) deps.player.setAudible(playerKey(peer, slot), audible(peer, slot));
+    }
+  }
+
+  function onRemoteTrack(peer: string, track: RemoteTrack | null): void {
+    if (track === null) {
+      for (const slot of slotsHeard.get(peer) ?? []) deps.player.play(playerKey(peer, slot), null);
+      slotsHeard.delete(peer);
+      return;
+    }
+    const slots = slotsHeard.get(peer) ?? new Set();
+    slotsHeard.set(peer, slots.add(track.slot));
+    const key = playerKey(peer, track.slot);
+    deps.player.setAudible(key, audible(peer, track.slot));
+    deps.player.play(key, track.stream);
+  }
+
   return {
     start(id, ice) {
       iceServers = ice;
@@ -96,12 +154,13 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
         iceServers: () => iceServers,
         sendSignal: deps.sendSignal,
         isMember: (peer) => topology.has(peer),
-        onRemoteStream: (peer, stream) => {
-          // Nothing plays unless the topology says so: a link taken on the log's say-so alone plays nothing yet.
-          deps.player.setAudible(peer, topology.get(peer)?.play ?? false);
-          deps.player.play(peer, stream);
+        onRemoteTrack,
+        onMessage: relay.message,
+        ...(canRelayFrames() ? { onFrame: relay.frame } : {}),
+        onState: (peer, state) => {
+          if (state === 'connected') relay.linkUp(peer);
+          deps.onConnection(peer, state);
         },
-        onState: deps.onConnection,
         onGone: deps.onUnlinked,
         newConnId: deps.newConnId,
         timers: deps.timers,
@@ -118,13 +177,12 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
         else if (theirsToEnd(peer)) kept.set(peer, SILENT);
         else if (!survivor) mesh?.drop(peer);
       }
-      for (const peer of [...topology.keys(), ...(mesh?.peers() ?? [])]) if (!kept.has(peer)) deps.player.setAudible(peer, false);
+      const before = topology.keys();
       topology = kept;
+      relay.apply(topology);
       applySends();
-      for (const [peer, link] of topology) {
-        deps.player.setAudible(peer, link.play);
-        if (link.make) mesh?.connect(peer);
-      }
+      applyPlayback(before);
+      for (const [peer, link] of topology) if (link.make) mesh?.connect(peer, link.feed ? FEED_SLOTS : 1);
       if (onStage !== wantsMicrophone) capture = microphone.set(onStage);
       wantsMicrophone = onStage;
     },
@@ -138,9 +196,21 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       await deps.microphone.switchTo(deviceId);
       applySends();
     },
-    audioLevels: () => mesh?.audioLevels() ?? new Map(),
+    audioLevels() {
+      const levels = new Map<string, number>();
+      for (const [peer, slots] of mesh?.audioLevels() ?? []) {
+        slots.forEach((level, slot) => {
+          const source = relay.sourceOf(peer, slot);
+          if (source !== null) levels.set(source, Math.max(level, levels.get(source) ?? 0));
+        });
+      }
+      return levels;
+    },
+    relayStatus: () => relay.status(),
+    handOver: () => relay.leaving(),
     stop() {
       topology = new Map();
+      relay.stop();
       mesh?.destroy();
       deps.player.destroy();
       wantsMicrophone = false;

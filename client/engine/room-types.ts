@@ -1,3 +1,4 @@
+import type { RouteView } from './tree-part.ts';
 import type { Identity } from '../../shared/crypto.ts';
 import type { Reaction } from '../../shared/peer-message.ts';
 import type { ActBody } from '../../shared/room-acts.ts';
@@ -64,6 +65,8 @@ export interface RoomView {
   verified: readonly VerifiedPerson[];
   overview: RoomOverview;
   reaction: Reaction | null;
+  /** How the stage's audio reaches us (tree-part.ts). */
+  route: RouteView;
 }
 
 export interface RoomDeps {

@@ -2,8 +2,8 @@ import { toBase64Url } from '../../shared/encoding.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
-import { initialRoomState, isOnStage, type RoomRules, type RoomState } from '../../shared/room-state.ts';
-import { mayLink, meshTopology } from '../../shared/topology.ts';
+import { initialRoomState, isOnStage, mayBeHeard, mayEnter, type RoomRules, type RoomState } from '../../shared/room-state.ts';
+import { mayLink, type LinkCandidate } from '../../shared/topology.ts';
 import { createSignalingClient, type SignalingClient, type SignalingClientOptions, type SignalingStatus } from './signaling-client.ts';
 import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
 import { createStore, type WritableStore } from './store.ts';
@@ -17,7 +17,9 @@ import { createInbox } from './room-inbox.ts';
 import { createRoomMedia, type RoomMedia } from './room-media.ts';
 import type { Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
-import { createTimers, type Timers } from './timers.ts';
+import type { RelayStatus } from './relay.ts';
+import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
+import { createTreePart, type RouteView, type TreePart } from './tree-part.ts';
 import { withVerified } from './verification.ts';
 
 export type { JoinOptions, Participant, RoomPhase, Room, RoomDeps, RoomView } from './room-types.ts';
@@ -25,6 +27,8 @@ export type { JoinOptions, Participant, RoomPhase, Room, RoomDeps, RoomView } fr
 const UNKNOWN_NAME = 'Someone';
 /** The stage's default size, host included (DESIGN: a small full-mesh stage). */
 export const STAGE_MAX = 8;
+/** How long a relay that leaves keeps forwarding while those it feeds switch to their backups. */
+const HANDOVER_MS = 800;
 
 /**
  * A room as one member lives it. It composes the parts that each keep one thing: who is here
@@ -88,11 +92,12 @@ export function createRoom(deps: RoomDeps): Room {
     onSettled: () => refresh(),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
-  const mayLinkWith = (peerId: string): boolean => {
-    const key = membership.keyOf(peerId);
-    return key !== null && membership.isListed(peerId) && mayLink(room(), rules, selfKey, key);
-  };
-  const media = wireMedia(deps, { timers, state, membership, participants, sendTo, active: inRoom, mayLink: mayLinkWith, relayOnly: () => hideAddress });
+  const tree = createTreePart((frame) => signaling?.send(frame));
+  const media = wireMedia(deps, {
+    ...logGates(membership, room, rules, selfKey),
+    timers, state, membership, participants, sendTo, active: inRoom, relayOnly: () => hideAddress,
+    onRelay: (relay) => patch({ route: tree.route(relay) }),
+  });
   void askForRelay(deps, (relay) => patch({ relay }));
   const speaking = showSpeaking(state, timers, () => ({ self: deps.microphone.level(), remote: media.audioLevels() }));
 
@@ -113,8 +118,8 @@ export function createRoom(deps: RoomDeps): Room {
     const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, actingHost: actingHostOf(current, rules, present) });
     state.update((s) => viewOfLog(s, current, rules, overview));
     if (overview.hostMuted && !state.get().muted) applyMuted(true);
-    const topology = meshTopology({ room: current, rules, selfKey, members: membership.candidates() });
-    media.apply(topology, isOnStage(current, rules, selfKey));
+    const route = followTopology({ tree, media, rules, selfKey, joined: phase() === 'joined', hideAddress }, current, membership.candidates());
+    patch({ route });
     ownActs.update();
   }
 
@@ -124,13 +129,13 @@ export function createRoom(deps: RoomDeps): Room {
     if (phase() === 'joined') sendTo('*', presence());
   }
 
-  const onFrame = createInbox({ rules, selfKey, state, membership, codec, logSync, media, ownActs, participants, room, presence, sendTo, refresh, now: timers.now });
+  const onFrame = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, room, presence, sendTo, refresh, now: timers.now });
 
   function teardown(next: RoomPhase): void {
     timers.stop();
     speaking.stop();
     signaling?.close();
-    media.stop();
+    stopMedia(media, next, deps.clock ?? systemClock);
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null });
   }
@@ -178,6 +183,43 @@ export function createRoom(deps: RoomDeps): Room {
       if (inRoom()) teardown('left');
     },
   };
+}
+
+/** Leaving on purpose, a relay keeps forwarding a moment while those it feeds switch to their backups. */
+function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock): void {
+  if (next === 'left' && media.handOver()) clock.setTimeout(() => media.stop(), HANDOVER_MS);
+  else media.stop();
+}
+
+/** Whether the room log lets us link with a member, or hear it, by the id the server gave it. */
+function logGates(membership: Membership, room: () => RoomState, rules: RoomRules, selfKey: string): Pick<MediaContext, 'mayLink' | 'mayHear'> {
+  return {
+    mayLink(peerId) {
+      const key = membership.keyOf(peerId);
+      return key !== null && membership.isListed(peerId) && mayLink(room(), rules, selfKey, key);
+    },
+    mayHear(peerId) {
+      const key = membership.keyOf(peerId);
+      return key !== null && mayBeHeard(room(), rules, key);
+    },
+  };
+}
+
+interface TopologyContext {
+  tree: TreePart;
+  media: RoomMedia;
+  rules: RoomRules;
+  selfKey: string;
+  joined: boolean;
+  hideAddress: boolean;
+}
+
+/** Tells the tree planner where we stand, and brings the media in line with the links that follow; returns the route. */
+function followTopology({ tree, media, rules, selfKey, joined, hideAddress }: TopologyContext, room: RoomState, members: readonly LinkCandidate[]): RouteView {
+  const onStage = isOnStage(room, rules, selfKey);
+  tree.claim(joined && mayEnter(room, rules, selfKey) ? (onStage ? 'stage' : 'audience') : null, hideAddress);
+  media.apply(tree.topology({ room, rules, selfKey, members }), onStage);
+  return tree.route(media.relayStatus());
 }
 
 /** The view once the log says this: its title, our standing, and everyone's; the removed are gone. */
@@ -252,6 +294,8 @@ function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participant
 
 interface MediaContext {
   timers: Timers;
+  mayHear(peerId: string): boolean;
+  onRelay(status: RelayStatus): void;
   state: WritableStore<RoomView>;
   membership: Membership;
   participants: ParticipantList;
@@ -263,7 +307,7 @@ interface MediaContext {
 }
 
 /** The room's media, wired to the real (or fake) devices and to the view. */
-function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink, relayOnly }: MediaContext): RoomMedia {
+function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink, mayHear, onRelay, relayOnly }: MediaContext): RoomMedia {
   return createRoomMedia({
     timers,
     // Read per link: the choice is made on joining, after the media is wired.
@@ -274,6 +318,9 @@ function wireMedia(deps: RoomDeps, { timers, state, membership, participants, se
     active,
     isListed: membership.isListed,
     mayLink,
+    mayHear,
+    onRelay,
+    ...(deps.trace ? { trace: deps.trace } : {}),
     sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
     newConnId: () => toBase64Url(deps.randomBytes(12)),
     onMicrophone: (change) => state.update((s) => ({ ...s, microphone: change.status, inputs: change.inputs, inputId: change.inputId })),
@@ -346,5 +393,6 @@ function initialView(deps: RoomDeps, selfKey: string, rules: RoomRules): RoomVie
     verified: deps.verified ?? [],
     overview: overviewOf(initialRoomState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),
     reaction: null,
+    route: { mode: 'mesh', via: 0, serving: 0 },
   };
 }

@@ -11,7 +11,7 @@ import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
 import { renderPeople } from './room-people.ts';
-import { hideAddressHint, liveness, statusLines } from './status-text.ts';
+import { hideAddressHint, liveness, routeText, statusLines } from './status-text.ts';
 import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
 import './components/invite-banner.ts';
@@ -155,6 +155,7 @@ export class RoomPage extends LitElement {
     const inRoom = s.phase === 'joining' || s.phase === 'joined';
     const count = s.participants.filter((p) => !p.standing.waiting).length + (s.phase === 'joined' ? 1 : 0);
     const pill = liveness(s);
+    const route = routeText(s);
     return html`
       <header part="header">
         <div class="heading">
@@ -164,6 +165,7 @@ export class RoomPage extends LitElement {
         ${s.phase === 'joined'
           ? html`<span class="count"><span class="pill ${pill.tone}">${pill.text}</span> ${count} ${count === 1 ? 'person' : 'people'} here</span>`
           : nothing}
+        ${route ? html`<p class="route" part="route">${route}</p>` : nothing}
       </header>
       <div class="notices" role="status" aria-live="polite">
         ${statusLines(s).map((l) => html`<div class="notice ${l.tone === 'bad' ? 'bad' : ''}">${l.text}</div>`)}

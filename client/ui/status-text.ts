@@ -122,3 +122,14 @@ export function liveness(s: RoomView): Liveness {
   if (s.muted) return { text: 'Muted', tone: 'warn' };
   return { text: 'Live', tone: 'ok' };
 }
+
+const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/** How the stage reaches a listener fed through the relay tree, and whom they pass it on to; null otherwise. */
+export function routeText(s: RoomView): string | null {
+  if (s.phase !== 'joined' || s.route.mode !== 'tree' || s.overview.role !== 'listener' || s.overview.waiting) return null;
+  const { via, serving } = s.route;
+  const heard =
+    via === null ? 'Hearing the stage through a backup relay' : via === 0 ? 'Hearing the stage directly' : `Hearing the stage via ${count(via, 'relay', 'relays')}`;
+  return serving > 0 ? `${heard} · passing it on to ${count(serving, 'person', 'people')}` : heard;
+}

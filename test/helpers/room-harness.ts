@@ -76,9 +76,15 @@ export class FakeLink implements PeerLink {
   async setAudioTrack(track: MediaStreamTrack | null): Promise<void> {
     this.tracks.push(track);
   }
-  remoteAudioLevel(): number {
-    return 0;
+  remoteAudioLevels(): number[] {
+    return [0];
   }
+  /** Text sent on the link's data channel. */
+  readonly messages: string[] = [];
+  message(text: string): void {
+    this.messages.push(text);
+  }
+  forward(): void {}
   destroy(): void {
     this.destroyed = true;
   }

@@ -29,6 +29,12 @@ export const roomStyles = [
       max-width: 40em;
       overflow-wrap: anywhere;
     }
+    .route {
+      flex-basis: 100%;
+      margin: 0;
+      color: var(--muted-ink);
+      font-size: 0.9em;
+    }
     .count {
       color: var(--muted-ink);
       display: flex;

@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FEED_SLOTS, parseLinkMessage, type LinkMessage } from '../../shared/link-message.ts';
+import type { PlannedLink } from '../../shared/topology.ts';
+import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { createRelay, RETURN_MS, STALL_MS } from './relay.ts';
+import { createTimers } from './timers.ts';
+
+const SPEAKER_A = 'speaker-a-0000000';
+const SPEAKER_B = 'speaker-b-0000000';
+const PARENT = 'parent-000000000';
+const BACKUP = 'backup-000000000';
+const CHILD = 'child-0000000000';
+const STANDBY = 'standby-00000000';
+
+const frame = (label: string) => ({ label }) as unknown as RTCEncodedAudioFrame;
+const plain = (play = true): PlannedLink => ({ make: true, send: false, play });
+const feed = (role: NonNullable<PlannedLink['feed']>): PlannedLink => ({ make: true, send: false, play: false, feed: role });
+
+interface Forwarded {
+  to: string;
+  slot: number;
+  label: string;
+}
+
+function setup() {
+  const clock = createFakeTimers();
+  const up = new Set<string>();
+  const forwarded: Forwarded[] = [];
+  const said: { to: string; message: LinkMessage }[] = [];
+  const changes = { count: 0 };
+  const relay = createRelay({
+    timers: createTimers(clock),
+    forward: (to, slot, f) => forwarded.push({ to, slot, label: (f as unknown as { label: string }).label }),
+    message: (to, text) => {
+      const parsed = parseLinkMessage(text);
+      assert.ok(parsed.ok, `the relay sent a message its peers refuse: ${text}`);
+      said.push({ to, message: parsed.value });
+    },
+    isUp: (peer) => up.has(peer),
+    onChange: () => void (changes.count += 1),
+  });
+  const linkUp = (peer: string): void => {
+    up.add(peer);
+    relay.linkUp(peer);
+  };
+  const saidTo = (peer: string, t: LinkMessage['t']) => said.filter((s) => s.to === peer && s.message.t === t).map((s) => s.message);
+  return { clock, relay, up, forwarded, said, linkUp, saidTo, changes };
+}
+
+test('a relay fed by the stage forwards each speaker on a slot of its own, and tells its children which', () => {
+  const { relay, forwarded, linkUp, saidTo } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [SPEAKER_B, plain()], [CHILD, feed('child')]]));
+  linkUp(SPEAKER_A);
+  linkUp(SPEAKER_B);
+  linkUp(CHILD);
+  const slots = saidTo(CHILD, 'slots').at(-1);
+  assert.ok(slots?.t === 'slots');
+  assert.deepEqual(slots.slots.slice(0, 2).sort(), [SPEAKER_A, SPEAKER_B].sort());
+  assert.equal(slots.slots.length, FEED_SLOTS);
+  relay.frame(SPEAKER_A, 0, frame('a1'));
+  relay.frame(SPEAKER_B, 0, frame('b1'));
+  assert.deepEqual(forwarded, [
+    { to: CHILD, slot: slots.slots.indexOf(SPEAKER_A), label: 'a1' },
+    { to: CHILD, slot: slots.slots.indexOf(SPEAKER_B), label: 'b1' },
+  ]);
+});
+
+test('a relay forwards what its parent sends, slot by slot as the parent names them, and nothing from its backup', () => {
+  const { relay, forwarded, linkUp, saidTo } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')], [CHILD, feed('child')]]));
+  [PARENT, BACKUP, CHILD].forEach(linkUp);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [null, null, SPEAKER_A] }));
+  assert.equal(relay.sourceOf(PARENT, 2), SPEAKER_A, 'slot 2 of the parent carries A');
+  assert.equal(relay.sourceOf(BACKUP, 2), null, 'the backup is not listened to');
+  const out = saidTo(CHILD, 'slots').at(-1);
+  assert.ok(out?.t === 'slots' && out.slots.includes(SPEAKER_A));
+  relay.frame(PARENT, 2, frame('from parent'));
+  relay.frame(BACKUP, 0, frame('stray'));
+  assert.deepEqual(forwarded, [{ to: CHILD, slot: out.slots.indexOf(SPEAKER_A), label: 'from parent' }]);
+});
+
+test('when the parent falls silent, the member asks its backup to feed it and listens there', () => {
+  const { clock, relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
+  linkUp(PARENT);
+  linkUp(BACKUP);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  for (let i = 0; i < 10; i += 1) {
+    clock.advance(100);
+    relay.frame(PARENT, 0, frame('a'));
+  }
+  assert.equal(relay.status().upstream, 'parent', 'a parent that keeps sending is kept');
+  assert.deepEqual(saidTo(BACKUP, 'feed'), [], 'and the backup stays silent');
+  clock.advance(STALL_MS + 200);
+  assert.equal(relay.status().upstream, 'backup');
+  assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }]);
+  relay.message(BACKUP, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
+  assert.equal(relay.sourceOf(BACKUP, 1), SPEAKER_A, 'the backup is heard now');
+  assert.equal(relay.sourceOf(PARENT, 0), null, 'and the silent parent no longer');
+});
+
+test('ticks keep a parent whose stage is silent', () => {
+  const { clock, relay, linkUp } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
+  linkUp(PARENT);
+  linkUp(BACKUP);
+  for (let i = 0; i < 20; i += 1) {
+    clock.advance(150);
+    relay.message(PARENT, JSON.stringify({ t: 'tick' }));
+  }
+  assert.equal(relay.status().upstream, 'parent');
+});
+
+test('a parent that says it is leaving is replaced by the backup at once', () => {
+  const { relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
+  linkUp(PARENT);
+  linkUp(BACKUP);
+  relay.message(PARENT, JSON.stringify({ t: 'leaving' }));
+  assert.equal(relay.status().upstream, 'backup');
+  assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }]);
+});
+
+test('a standby is fed only once it asks, and until it says stop', () => {
+  const { relay, forwarded, linkUp, saidTo } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, feed('standby')]]));
+  linkUp(SPEAKER_A);
+  linkUp(STANDBY);
+  relay.frame(SPEAKER_A, 0, frame('before'));
+  assert.equal(forwarded.length, 0, 'a warm standby link carries no audio');
+  relay.message(STANDBY, JSON.stringify({ t: 'feed', on: true }));
+  assert.equal(saidTo(STANDBY, 'slots').length, 1, 'it learns our slots as it asks');
+  relay.frame(SPEAKER_A, 0, frame('during'));
+  relay.message(STANDBY, JSON.stringify({ t: 'feed', on: false }));
+  relay.frame(SPEAKER_A, 0, frame('after'));
+  assert.deepEqual(forwarded.map((f) => f.label), ['during']);
+  assert.equal(relay.status().serving, 0);
+});
+
+test('a member that is not our standby cannot make us feed it, and bad messages change nothing', () => {
+  const { relay, forwarded, linkUp } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [CHILD, feed('child')], [STANDBY, feed('backup')]]));
+  linkUp(SPEAKER_A);
+  relay.message(STANDBY, JSON.stringify({ t: 'feed', on: true }));
+  relay.message('stranger-00000000', JSON.stringify({ t: 'feed', on: true }));
+  relay.message(CHILD, '{"t":"slots","slots":"everything"}');
+  relay.message(CHILD, 'not json');
+  relay.frame(SPEAKER_A, 0, frame('a'));
+  assert.deepEqual(forwarded.map((f) => f.to), [CHILD], 'only the child is fed');
+});
+
+test('a listener fed by no one forwards no listener: only links that play are sources', () => {
+  const { relay, forwarded, linkUp } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain(false)], [CHILD, feed('child')]]));
+  linkUp(SPEAKER_A);
+  relay.frame(SPEAKER_A, 0, frame('muted by the host'));
+  assert.deepEqual(forwarded, []);
+});
+
+test('a relay that leaves tells those it feeds', () => {
+  const { relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [CHILD, feed('child')]]));
+  linkUp(CHILD);
+  assert.equal(relay.leaving(), true);
+  assert.deepEqual(saidTo(CHILD, 'leaving'), [{ t: 'leaving' }]);
+});
+
+test('a new slot map from the feed we listen to is reported, so what plays follows it', () => {
+  const { relay, linkUp, changes } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')]]));
+  linkUp(PARENT);
+  const before = changes.count;
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  assert.equal(changes.count, before + 1);
+});
+
+test('two members that back each other up each feed the other when asked', () => {
+  const { relay, forwarded, linkUp } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [BACKUP, { ...feed('backup'), standby: true }]]));
+  linkUp(SPEAKER_A);
+  linkUp(BACKUP);
+  relay.message(BACKUP, JSON.stringify({ t: 'feed', on: true }));
+  relay.frame(SPEAKER_A, 0, frame('a'));
+  assert.deepEqual(forwarded.map((f) => f.to), [BACKUP]);
+});
+
+test('a parent that only hiccuped takes the member back from its backup once it has kept sending a while', () => {
+  const { clock, relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
+  linkUp(PARENT);
+  linkUp(BACKUP);
+  clock.advance(STALL_MS + 200);
+  assert.equal(relay.status().upstream, 'backup');
+  for (let t = 0; t < RETURN_MS + 500; t += 100) {
+    clock.advance(100);
+    relay.frame(PARENT, 0, frame('parent again'));
+    relay.message(BACKUP, JSON.stringify({ t: 'tick' }));
+  }
+  assert.equal(relay.status().upstream, 'parent');
+  assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }, { t: 'feed', on: false }], 'the backup is released');
+});

@@ -1,0 +1,224 @@
+import { encodeLinkMessage, FEED_SLOTS, parseLinkMessage, type LinkMessage } from '../../shared/link-message.ts';
+import { assertNever } from '../../shared/result.ts';
+import type { FeedRole, Topology } from '../../shared/topology.ts';
+import type { Cancel, Timers } from './timers.ts';
+
+/**
+ * A listener's part in the relay tree: which feed it listens to, and what it forwards to the
+ * members it feeds. Frames go on unchanged (audio/encoded-pipes.ts), each speaker on a slot of
+ * its own, and a `slots` message tells the other end whose audio each slot carries.
+ *
+ * Failover: the parent's frames, or its ticks while the stage is silent, show it alive. After
+ * STALL_MS without either, or when it says it is leaving, we ask the backup to feed us; the
+ * backup's link is already up, so audio is back within a round trip. The server's next plan
+ * then makes the tree whole again.
+ */
+export interface RelayDeps {
+  timers: Timers;
+  forward(peer: string, slot: number, frame: RTCEncodedAudioFrame): void;
+  message(peer: string, text: string): void;
+  isUp(peer: string): boolean;
+  /** Where we listen from, whom that feed carries on which slot, or how many we serve changed. */
+  onChange(): void;
+  trace?: (line: string) => void;
+}
+
+export interface RelayStatus {
+  /** Where the stage's audio comes from: straight from the stage, our parent, or our backup. */
+  upstream: 'stage' | 'parent' | 'backup';
+  /** Members we forward the stage to now. */
+  serving: number;
+}
+
+export interface Relay {
+  apply(topology: Topology): void;
+  frame(peer: string, slot: number, frame: RTCEncodedAudioFrame): void;
+  message(peer: string, text: string): void;
+  linkUp(peer: string): void;
+  /** Whose audio a slot of a member's link carries, if it is a feed we listen to now. */
+  sourceOf(peer: string, slot: number): string | null;
+  status(): RelayStatus;
+  /** Tells those we feed to switch to their backups; we keep forwarding until stopped. */
+  leaving(): boolean;
+  stop(): void;
+}
+
+export const STALL_MS = 400;
+/** After a failover, a parent heard again for this long takes us back (the backup's fan-out is spare, not ours). */
+export const RETURN_MS = 3000;
+const TICK_MS = 150;
+/** A parent whose link never comes up is given up on after this long. */
+const FIRST_FEED_MS = 4000;
+
+export function createRelay(deps: RelayDeps): Relay {
+  let topology: Topology = new Map();
+  /** What each feed says its slots carry. */
+  const inSlots = new Map<string, readonly (string | null)[]>();
+  const lastHeard = new Map<string, number>();
+  /** Which of our slots carries whom, the same towards every member we feed. */
+  let outSlots: (string | null)[] = Array.from({ length: FEED_SLOTS }, () => null);
+  /** Standbys that asked us to feed them. */
+  const asked = new Set<string>();
+  let active: string | null = null;
+  let activeSince = 0;
+  let status: RelayStatus = { upstream: 'stage', serving: 0 };
+  const ticker: Cancel = deps.timers.every(TICK_MS, tick);
+  const trace = deps.trace ?? (() => {});
+
+  const roleOf = (peer: string) => topology.get(peer)?.feed;
+  const isStandby = (peer: string): boolean => roleOf(peer) === 'standby' || topology.get(peer)?.standby === true;
+  const holder = (role: FeedRole): string | null => [...topology].find(([, link]) => link.feed === role)?.[0] ?? null;
+  const targets = (): string[] =>
+    [...topology].filter(([peer, link]) => link.feed === 'child' || (isStandby(peer) && asked.has(peer))).map(([peer]) => peer);
+  const send = (peer: string, message: LinkMessage): void => deps.message(peer, encodeLinkMessage(message));
+
+  const sourceOf = (peer: string, slot: number): string | null => (peer === active ? fedBy(inSlots.get(peer), slot) : directly(topology, peer, slot));
+
+  function assignSlots(): void {
+    const next = nextSlots(outSlots, sourcesOf(topology, deps.isUp, active === null ? [] : (inSlots.get(active) ?? [])));
+    if (next.every((source, slot) => source === outSlots[slot])) return;
+    outSlots = next;
+    for (const peer of targets()) send(peer, { t: 'slots', slots: outSlots });
+  }
+
+  function listenTo(peer: string | null, now: number): void {
+    if (peer === active) return;
+    if (active !== null && roleOf(active) === 'backup') send(active, { t: 'feed', on: false });
+    trace(`relay: listening to ${peer === null ? 'the stage' : `${roleOf(peer)} ${peer}`}`);
+    active = peer;
+    activeSince = now;
+    if (peer !== null && roleOf(peer) === 'backup') send(peer, { t: 'feed', on: true });
+    assignSlots();
+    report(true);
+  }
+
+  /** `heard`: what we play may have changed though the status did not. */
+  function report(heard = false): void {
+    const upstream = active === null ? 'stage' : roleOf(active) === 'backup' ? 'backup' : 'parent';
+    const next: RelayStatus = { upstream, serving: targets().length };
+    if (!heard && next.upstream === status.upstream && next.serving === status.serving) return;
+    status = next;
+    deps.onChange();
+  }
+
+  function failOver(now: number): void {
+    const spare = holder('backup');
+    if (spare !== null && spare !== active && deps.isUp(spare)) listenTo(spare, now);
+  }
+
+  /** Heard from lately: its frames or ticks, or, for a link not up yet, the time we started on it. */
+  const silentFor = (peer: string, now: number): number => now - Math.max(lastHeard.get(peer) ?? 0, activeSince);
+
+  function tick(): void {
+    const now = deps.timers.now();
+    for (const peer of targets()) if (deps.isUp(peer)) send(peer, { t: 'tick' });
+    if (active === null) return;
+    const wait = deps.isUp(active) || lastHeard.has(active) ? STALL_MS : FIRST_FEED_MS;
+    const planned = holder('parent');
+    const parentAlive = planned !== null && now - (lastHeard.get(planned) ?? 0) <= STALL_MS / 2;
+    if (silentFor(active, now) > wait) {
+      if (roleOf(active) === 'parent') return failOver(now);
+      // A backup that does not feed us (it has not learned of us yet) is no use: back to a parent that still is.
+      if (parentAlive) listenTo(planned, now);
+      return;
+    }
+    // A parent that only hiccuped (a busy page) takes us back once it has kept sending a while.
+    if (roleOf(active) === 'backup' && parentAlive && now - activeSince > RETURN_MS) listenTo(planned, now);
+  }
+
+  function onMessage(peer: string, message: LinkMessage): void {
+    switch (message.t) {
+      case 'slots':
+        inSlots.set(peer, message.slots);
+        if (peer !== active) return;
+        assignSlots();
+        return report(true);
+      case 'feed':
+        trace(`relay: ${peer} asks to be fed ${message.on ? 'now' : 'no more'}${isStandby(peer) ? '' : ', but is not our standby'}`);
+        if (!isStandby(peer)) return;
+        if (message.on) asked.add(peer);
+        else asked.delete(peer);
+        if (message.on) send(peer, { t: 'slots', slots: outSlots });
+        return report();
+      case 'tick':
+        return;
+      case 'leaving':
+        if (peer === active) failOver(deps.timers.now());
+        return;
+      default:
+        return assertNever(message);
+    }
+  }
+
+  return {
+    apply(next) {
+      topology = next;
+      for (const peer of [...asked]) if (!isStandby(peer)) asked.delete(peer);
+      for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
+      const planned = holder('parent');
+      // Make before break: a feed still in the plan keeps playing until the planned parent's link is up.
+      const keep = active !== null && topology.has(active) && deps.isUp(active) && planned !== null && !deps.isUp(planned);
+      if (!keep) listenTo(planned, deps.timers.now());
+      assignSlots();
+      report();
+    },
+    frame(peer, slot, frame) {
+      lastHeard.set(peer, deps.timers.now());
+      const source = sourceOf(peer, slot);
+      if (source === null) return;
+      const out = outSlots.indexOf(source);
+      if (out < 0) return;
+      for (const target of targets()) deps.forward(target, out, frame);
+    },
+    message(peer, text) {
+      lastHeard.set(peer, deps.timers.now());
+      const parsed = parseLinkMessage(text);
+      if (parsed.ok && topology.has(peer)) onMessage(peer, parsed.value);
+    },
+    linkUp(peer) {
+      const role = roleOf(peer);
+      if (role === 'child') send(peer, { t: 'slots', slots: outSlots });
+      if (role === undefined) assignSlots();
+      if (peer === active && role === 'backup') send(peer, { t: 'feed', on: true });
+      if (role === 'parent' && peer !== active) listenTo(peer, deps.timers.now());
+      report();
+    },
+    sourceOf,
+    status: () => status,
+    leaving() {
+      const fed = targets();
+      for (const peer of fed) send(peer, { t: 'leaving' });
+      return fed.length > 0;
+    },
+    stop() {
+      ticker();
+      topology = new Map();
+      asked.clear();
+    },
+  };
+}
+
+/** Whom we receive: speakers linked with us directly, and whoever the feed we listen to carries. */
+function sourcesOf(topology: Topology, isUp: (peer: string) => boolean, fed: readonly (string | null)[]): Set<string> {
+  const sources = new Set<string>();
+  for (const [peer, link] of topology) if (link.feed === undefined && link.play && isUp(peer)) sources.add(peer);
+  for (const source of fed) if (source !== null) sources.add(source);
+  return sources;
+}
+
+/** Every speaker we receive keeps its slot while we receive it; newcomers take free ones. */
+function nextSlots(current: readonly (string | null)[], sources: ReadonlySet<string>): (string | null)[] {
+  const next = current.map((source) => (source !== null && sources.has(source) ? source : null));
+  for (const source of sources) {
+    const free = next.indexOf(null);
+    if (!next.includes(source) && free >= 0) next[free] = source;
+  }
+  return next;
+}
+
+/** A slot of the feed we listen to carries whom its sender says. */
+const fedBy = (slots: readonly (string | null)[] | undefined, slot: number): string | null => slots?.[slot] ?? null;
+
+/** A link that is not a feed carries its member's own microphone, on slot 0. */
+const directly = (topology: Topology, peer: string, slot: number): string | null =>
+  topology.has(peer) && topology.get(peer)?.feed === undefined && slot === 0 ? peer : null;

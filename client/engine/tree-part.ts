@@ -1,0 +1,72 @@
+import type { ClientFrame, PlanFrame } from '../../shared/protocol.ts';
+import { meshTopology, type Topology, type TopologyInput } from '../../shared/topology.ts';
+import { treeTopology, type OwnPlan } from '../../shared/tree-topology.ts';
+import { canRelayFrames } from './audio/encoded-pipes.ts';
+import type { RelayStatus } from './relay.ts';
+
+/**
+ * Our place in the room's relay tree: what we tell the server's planner about ourselves, the part
+ * of its plan it sends us, and the links that follow. Until a plan says otherwise (a small room,
+ * or a server that plans nothing), the room is a mesh.
+ */
+export type Claim = Extract<ClientFrame, { type: 'tree' }>;
+
+export interface TreePart {
+  /** The server's latest plan for us. */
+  planned(frame: PlanFrame): void;
+  /** A new signaling session: the server knows nothing of us yet. */
+  welcomed(): void;
+  /** What the planner needs to know of us now; null: not in the tree (not joined, or in the lobby). */
+  claim(tier: Claim['tier'] | null, turnOnly: boolean): void;
+  topology(input: TopologyInput): Topology;
+  /** How the stage's audio reaches us, for the view. */
+  route(relay: RelayStatus): RouteView;
+}
+
+export interface RouteView {
+  /** mesh: every speaker sends to us; tree: the audience is fed through relays. */
+  mode: 'mesh' | 'tree';
+  /** Relays between the stage and us: 0 when the stage sends to us directly; null while on a backup. */
+  via: number | null;
+  /** Members we forward the stage to. */
+  serving: number;
+}
+
+/**
+ * The upload a browser that can forward offers the planner until it has measured better: enough
+ * for a full fan-out of a small stage. Browsers that cannot forward offer none and stay leaves.
+ */
+const ASSUMED_UPLOAD_KBPS = 1000;
+
+export function createTreePart(send: (frame: Claim) => void): TreePart {
+  let plan: PlanFrame | null = null;
+  let sent: string | null = null;
+
+  const own = (frame: PlanFrame): OwnPlan => ({ parent: frame.parent, backup: frame.backup, children: frame.children, standby: frame.standby });
+
+  return {
+    planned(frame) {
+      plan = frame;
+    },
+    welcomed() {
+      sent = null;
+      plan = null;
+    },
+    claim(tier, turnOnly) {
+      if (tier === null) return;
+      const frame: Claim = { type: 'tree', tier, uploadKbps: canRelayFrames() && !turnOnly ? ASSUMED_UPLOAD_KBPS : 0, turnOnly };
+      const text = JSON.stringify(frame);
+      if (text === sent) return;
+      sent = text;
+      send(frame);
+    },
+    topology(input) {
+      return plan?.mode === 'tree' ? treeTopology(input, own(plan)) : meshTopology(input);
+    },
+    route(relay) {
+      if (plan?.mode !== 'tree') return { mode: 'mesh', via: 0, serving: 0 };
+      const via = relay.upstream === 'backup' ? null : relay.upstream === 'stage' ? 0 : Math.max(0, plan.depth - 1);
+      return { mode: 'tree', via, serving: relay.serving };
+    },
+  };
+}

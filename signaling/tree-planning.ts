@@ -1,0 +1,112 @@
+import { MAX_PLAN_PEERS, type PlanFrame } from '../shared/protocol.ts';
+import { planTree, type TreeMember, type TreePlan, type TreeSettings } from '../shared/tree-plan.ts';
+import type { Timers } from './hub.ts';
+
+/**
+ * Runs the relay-tree planner (shared/tree-plan.ts) for each room and tells each member its own
+ * part, and only when that part changed. What it plans from is what members claim (tier, upload,
+ * TURN only): metadata, listed in SECURITY.md. A burst of joins and leaves is planned once.
+ */
+export type TreeClaim = Pick<TreeMember, 'tier' | 'uploadKbps' | 'turnOnly'>;
+
+export interface TreePlanning {
+  /** A member says what the planner needs; it is planned from now on. */
+  claim(room: string, peer: string, claim: TreeClaim): void;
+  /** The member left, or is away: the tree is planned without it. */
+  remove(room: string, peer: string): void;
+  stop(): void;
+}
+
+export interface TreePlanningOptions {
+  settings: Omit<TreeSettings, 'streamKbps'>;
+  timers: Timers;
+  now(): number;
+  send(room: string, peer: string, frame: PlanFrame): void;
+}
+
+/** What one forwarded Opus stream costs a relay's upload, with headers. */
+const STREAM_KBPS = 40;
+/** Joins and leaves within this window are planned together. */
+const PLAN_DELAY_MS = 50;
+
+interface RoomTree {
+  members: Map<string, TreeMember>;
+  plan: TreePlan | undefined;
+  /** Each member's part as last sent, serialized. */
+  sent: Map<string, string>;
+  timer: unknown;
+}
+
+export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
+  const settings: TreeSettings = { ...options.settings, streamKbps: STREAM_KBPS };
+  const rooms = new Map<string, RoomTree>();
+
+  function schedule(room: string, tree: RoomTree): void {
+    if (tree.timer !== null) return;
+    tree.timer = options.timers.set(() => {
+      tree.timer = null;
+      if (rooms.get(room) === tree) replan(room, tree);
+    }, PLAN_DELAY_MS);
+  }
+
+  function replan(room: string, tree: RoomTree): void {
+    tree.plan = planTree([...tree.members.values()], settings, tree.plan);
+    const parts = partsOf(tree.plan, tree.members);
+    for (const [peer, frame] of parts) {
+      const text = JSON.stringify(frame);
+      if (tree.sent.get(peer) === text) continue;
+      tree.sent.set(peer, text);
+      options.send(room, peer, frame);
+    }
+    for (const peer of tree.sent.keys()) if (!parts.has(peer)) tree.sent.delete(peer);
+  }
+
+  return {
+    claim(room, peer, claim) {
+      const tree = rooms.get(room) ?? { members: new Map(), plan: undefined, sent: new Map(), timer: null };
+      rooms.set(room, tree);
+      const since = tree.members.get(peer)?.since ?? options.now();
+      tree.members.set(peer, { peer, ...claim, since });
+      schedule(room, tree);
+    },
+    remove(room, peer) {
+      const tree = rooms.get(room);
+      if (!tree?.members.delete(peer)) return;
+      tree.sent.delete(peer);
+      if (tree.members.size > 0) return schedule(room, tree);
+      if (tree.timer !== null) options.timers.clear(tree.timer);
+      rooms.delete(room);
+    },
+    stop() {
+      for (const tree of rooms.values()) if (tree.timer !== null) options.timers.clear(tree.timer);
+      rooms.clear();
+    },
+  };
+}
+
+/** Each member's own part of a plan: whom it hears from, whom it feeds, who fails over to it. */
+function partsOf(plan: TreePlan, members: ReadonlyMap<string, TreeMember>): Map<string, PlanFrame> {
+  const standby = new Map<string, string[]>();
+  for (const [peer, placement] of plan.audience) {
+    if (placement.backup !== null) standby.set(placement.backup, [...(standby.get(placement.backup) ?? []), peer]);
+  }
+  const parts = new Map<string, PlanFrame>();
+  const cap = (peers: readonly string[]): string[] => [...peers].sort().slice(0, MAX_PLAN_PEERS);
+  for (const [peer, member] of members) {
+    const placement = plan.audience.get(peer);
+    if (member.tier === 'stage' || !placement) {
+      parts.set(peer, { type: 'plan', mode: plan.mode, parent: null, backup: null, children: cap(plan.mode === 'tree' ? plan.roots : []), standby: [], depth: 0 });
+      continue;
+    }
+    parts.set(peer, {
+      type: 'plan',
+      mode: plan.mode,
+      parent: placement.parent,
+      backup: placement.backup,
+      children: cap(placement.children),
+      standby: cap(standby.get(peer) ?? []),
+      depth: placement.depth,
+    });
+  }
+  return parts;
+}
