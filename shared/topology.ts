@@ -26,6 +26,8 @@ export interface PlannedLink {
   feed?: FeedRole;
   /** Also a standby: our backup that fails over to us as we do to it (the two are in different subtrees). */
   standby?: true;
+  /** What arrives on it may be forwarded: a feed, or a speaker's link with a member the stage feeds directly. */
+  relays?: true;
 }
 
 /**

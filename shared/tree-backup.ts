@@ -6,6 +6,8 @@ import type { TreeNode, WorkTree } from './tree-work.ts';
  * relay's capacity. The rules, and why:
  * - failing over never makes a cycle: a backup is a relay outside the member's own subtree, and
  *   neither the member nor its parent;
+ * - it does not hang from the member's parent where any other relay may back it up: the backup
+ *   is for when that parent fails, and a relay below it would fall silent at the same moment;
  * - it lands where there is room and few hops: relays with spare capacity first, then the
  *   shallowest, then the better relay;
  * - one relay backs at most max(2 × fanout, ⌈members / relays⌉) members while any valid relay
@@ -30,7 +32,7 @@ export function assignBackups(tree: WorkTree, fanout: number): (TreeNode | null)
   for (const member of members) {
     const peer = member.was?.backup;
     const kept = peer === undefined || peer === null ? undefined : tree.byPeer.get(peer);
-    if (kept && mayBackUp(member, kept) && load[kept.rank]! < limit) assign(member, kept);
+    if (kept && mayBackUp(member, kept) && apart(member, kept) && load[kept.rank]! < limit) assign(member, kept);
     else waiting.push(member);
   }
   if (waiting.length === 0) return backups;
@@ -39,9 +41,11 @@ export function assignBackups(tree: WorkTree, fanout: number): (TreeNode | null)
   for (const member of inRounds(tree, waiting)) {
     while (first < candidates.length && load[candidates.at(first).rank]! >= limit) first += 1;
     let chosen: TreeNode | undefined;
-    for (let i = first; i < candidates.length && !chosen; i += 1) {
-      const relay = candidates.at(i);
-      if (load[relay.rank]! < limit && mayBackUp(member, relay)) chosen = relay;
+    for (const fits of [apart, () => true]) {
+      for (let i = first; i < candidates.length && !chosen; i += 1) {
+        const relay = candidates.at(i);
+        if (load[relay.rank]! < limit && mayBackUp(member, relay) && fits(member, relay)) chosen = relay;
+      }
     }
     // Every relay it may use is at the limit: better one over the limit than none.
     for (let i = 0; i < candidates.length && !chosen; i += 1) if (mayBackUp(member, candidates.at(i))) chosen = candidates.at(i);
@@ -53,6 +57,12 @@ export function assignBackups(tree: WorkTree, fanout: number): (TreeNode | null)
 function mayBackUp(member: TreeNode, relay: TreeNode): boolean {
   if (relay.capacity <= 0 || relay.gone || relay === member || relay === member.parent) return false;
   for (let n = relay.parent; n; n = n.parent) if (n === member) return false;
+  return true;
+}
+
+/** The relay does not hang from the member's parent, so the parent's failure leaves it sounding. */
+function apart(member: TreeNode, relay: TreeNode): boolean {
+  for (let n: TreeNode | null | undefined = relay; n; n = n.parent) if (n === member.parent) return false;
   return true;
 }
 

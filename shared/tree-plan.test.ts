@@ -80,6 +80,13 @@ function checkBackups(plan: TreePlan, settings: TreeSettings): void {
   // Spread: a relay backs more than max(2 × fanout, ⌈members / relays⌉) only because one of
   // those members had no other relay below that limit.
   const limit = Math.max(2 * settings.fanout, Math.ceil(eligible.size / relays.length));
+  // A backup below the member's own parent falls silent with it: only when every relay apart from it was full.
+  for (const [peer, mayUse] of eligible) {
+    const { parent, backup } = at(plan, peer);
+    if (backup === null || parent === null || !ancestors(backup).has(parent)) continue;
+    const apart = mayUse.filter((r) => !ancestors(r).has(parent));
+    assert.ok(apart.every((r) => (load.get(r) ?? 0) >= limit), `${peer}'s backup ${backup} hangs from its parent though ${apart[0]} does not`);
+  }
   for (const [relay, count] of load) {
     if (count <= limit) continue;
     const backed = [...eligible].filter(([peer]) => at(plan, peer).backup === relay);

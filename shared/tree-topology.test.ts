@@ -20,13 +20,13 @@ const linksOf = (self: string, plan: OwnPlan, state: RoomState = room) =>
 test('on stage: the rest of the stage and the roots the plan names, all carrying our microphone', () => {
   const links = linksOf(SPEAKER, { ...noPlan, children: [peerOf(ANN), peerOf(BEN)] });
   assert.deepEqual([...links.keys()].sort(), [peerOf(ANN), peerOf(BEN), peerOf(HOST)].sort());
-  assert.ok([...links.values()].every((link) => link.send && link.feed === undefined));
+  assert.ok([...links.values()].every((link) => link.send && link.feed === undefined && !link.relays), 'a speaker forwards nothing');
   assert.equal(links.get(peerOf(ANN))?.play, false, 'a listener is not played');
 });
 
 test('a root hears every speaker directly and feeds its children', () => {
   const links = linksOf(ANN, { ...noPlan, children: [peerOf(CAT)], standby: [peerOf(DAN)] });
-  assert.deepEqual(links.get(peerOf(HOST)), { make: true, send: false, play: true });
+  assert.deepEqual(links.get(peerOf(HOST)), { make: true, send: false, play: true, relays: true }, 'what arrives may be forwarded');
   assert.equal(links.get(peerOf(SPEAKER))?.play, true);
   assert.equal(links.get(peerOf(CAT))?.feed, 'child');
   assert.equal(links.get(peerOf(DAN))?.feed, 'standby');
@@ -63,6 +63,6 @@ test('whatever the plan, no listener sends its microphone and no one links with 
 
 test('a backup that is also our standby is one link that does both', () => {
   const links = linksOf(CAT, { parent: peerOf(ANN), backup: peerOf(BEN), children: [], standby: [peerOf(BEN), peerOf(DAN)] });
-  assert.deepEqual(links.get(peerOf(BEN)), { make: true, send: false, play: false, feed: 'backup', standby: true });
+  assert.deepEqual(links.get(peerOf(BEN)), { make: true, send: false, play: false, feed: 'backup', relays: true, standby: true });
   assert.equal(links.get(peerOf(DAN))?.feed, 'standby');
 });

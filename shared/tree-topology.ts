@@ -31,7 +31,7 @@ export function treeTopology(input: TopologyInput, plan: OwnPlan): Topology {
     member !== undefined && member.key !== selfKey && mayLink(room, rules, selfKey, member.key);
   const feed = (peer: string | null, role: FeedRole): void => {
     const member = byPeer.get(peer ?? '');
-    if (admitted(member) && !links.has(member.peer)) links.set(member.peer, { make: member.presented, send: false, play: false, feed: role });
+    if (admitted(member) && !links.has(member.peer)) links.set(member.peer, { make: member.presented, send: false, play: false, feed: role, relays: true });
   };
 
   if (isOnStage(room, rules, selfKey)) {
@@ -45,7 +45,7 @@ export function treeTopology(input: TopologyInput, plan: OwnPlan): Topology {
   if (plan.parent === null) {
     for (const member of input.members) {
       if (admitted(member) && isOnStage(room, rules, member.key)) {
-        links.set(member.peer, { make: member.presented, send: false, play: heard(room, rules, member) });
+        links.set(member.peer, { make: member.presented, send: false, play: heard(room, rules, member), relays: true });
       }
     }
   }

@@ -32,16 +32,29 @@ export interface MeshOptions {
   timers: Timers;
 }
 
+/**
+ * slots: audio transceivers (peer-adapter.ts); relay: opened for relaying, its frames passing
+ * through `onFrame`. Only links that may carry what we forward are: piping every frame through
+ * the page costs little, but a busy page then delays the audio too.
+ */
+export interface LinkShape {
+  slots: number;
+  relay: boolean;
+}
+
+export const PLAIN_LINK: LinkShape = { slots: 1, relay: false };
+const sameShape = (a: LinkShape, b: LinkShape): boolean => a.slots === b.slots && a.relay === b.relay;
+
 export interface RemoteTrack {
   slot: number;
   stream: MediaStream;
 }
 
 interface LinkEntry {
-  /** Audio slots of the link we make, or want the other side to make (peer-adapter.ts `slots`). */
-  slots: number;
-  /** Slots of the link we hold now (the offer decides them). */
-  heldSlots: number;
+  /** The link we make, or want the other side to make. */
+  shape: LinkShape;
+  /** The link we hold now (the offer decides its slots). */
+  held: LinkShape;
   conn: string | null;
   link: PeerLink | null;
   connected: boolean;
@@ -61,10 +74,10 @@ const CONNECT_TIMEOUT_MS = 15_000;
 
 export interface Mesh {
   /**
-   * Ensures a live link to a member with this many audio slots; a no-op when one exists or is
-   * being made. A link with other slots is made again (by whichever side offers).
+   * Ensures a live link to a member of this shape; a no-op when one exists or is being made. A
+   * link of another shape is made again (by whichever side offers).
    */
-  connect(peerId: string, slots?: number): void;
+  connect(peerId: string, shape?: LinkShape): void;
   handleSignal(from: string, conn: string, data: SignalData): void;
   drop(peerId: string): void;
   /** Forgets members that are neither in the room nor connected (e.g. left while signaling was down). */
@@ -87,7 +100,7 @@ export interface Mesh {
   destroy(): void;
 }
 
-const newEntry = (): LinkEntry => ({ slots: 1, heldSlots: 1, conn: null, link: null, connected: false, failures: 0, retryTimer: null, connectTimer: null, gaveUp: false });
+const newEntry = (): LinkEntry => ({ shape: PLAIN_LINK, held: PLAIN_LINK, conn: null, link: null, connected: false, failures: 0, retryTimer: null, connectTimer: null, gaveUp: false });
 
 function clearConnectTimer(entry: LinkEntry): void {
   entry.connectTimer?.();
@@ -112,14 +125,14 @@ function openLink(
   const current = (): boolean => entry.link === link;
   const link: PeerLink = options.createLink({
     initiator: attempt.initiator,
-    slots: entry.slots,
+    slots: entry.shape.slots,
     track: attempt.track,
     iceServers: options.iceServers(),
     onSignal: (data) => current() && options.sendSignal(peerId, conn, data),
     onRemoteTrack: (slot, stream) => current() && options.onRemoteTrack(peerId, { slot, stream }),
     onMessage: (text) => current() && options.onMessage(peerId, text),
     onState: (state) => current() && onLinkState(state),
-    ...(onFrame ? { onFrame: (slot: number, frame: RTCEncodedAudioFrame) => current() && onFrame(peerId, slot, frame) } : {}),
+    ...(onFrame && entry.shape.relay ? { onFrame: (slot: number, frame: RTCEncodedAudioFrame) => current() && onFrame(peerId, slot, frame) } : {}),
   });
   return link;
 }
@@ -142,7 +155,7 @@ export function createMesh(options: MeshOptions): Mesh {
     entry.conn = conn;
     entry.connected = false;
     entry.gaveUp = false;
-    entry.heldSlots = entry.slots;
+    entry.held = entry.shape;
     clearConnectTimer(entry);
     const track = sending.get(peerId) ?? null;
     const link = openLink(options, { peerId, entry, conn, initiator, track }, (state) => onLinkState(peerId, entry, state));
@@ -185,7 +198,7 @@ export function createMesh(options: MeshOptions): Mesh {
     }
   }
 
-  /** The link has the wrong slots: the offering side makes a new one; the other waits for it. */
+  /** The link has the wrong shape: the offering side makes a new one; the other waits for it. */
   function reshape(peerId: string, entry: LinkEntry): void {
     const old = entry.link;
     detach(entry);
@@ -218,11 +231,11 @@ export function createMesh(options: MeshOptions): Mesh {
   }
 
   return {
-    connect(peerId, slots = 1) {
+    connect(peerId, shape = PLAIN_LINK) {
       if (peerId === options.selfId) return;
       const entry = entryOf(peerId);
-      entry.slots = slots;
-      if (entry.link && entry.heldSlots !== slots) reshape(peerId, entry);
+      entry.shape = shape;
+      if (entry.link && !sameShape(entry.held, shape)) reshape(peerId, entry);
       // Asked again while already linking, retrying or waiting: nothing changes (nor restarts).
       if (entry.link || entry.retryTimer !== null || entry.connectTimer !== null || entry.gaveUp) return;
       options.onState(peerId, 'connecting');

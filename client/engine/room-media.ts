@@ -1,11 +1,11 @@
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
 import { FEED_SLOTS } from '../../shared/link-message.ts';
-import type { Topology } from '../../shared/topology.ts';
+import type { PlannedLink, Topology } from '../../shared/topology.ts';
 import { canRelayFrames } from './audio/encoded-pipes.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
-import { createMesh, type Mesh, type PeerConnectionState, type RemoteTrack } from './mesh.ts';
+import { createMesh, type LinkShape, type Mesh, type PeerConnectionState, type RemoteTrack } from './mesh.ts';
 import { createMicrophoneGate } from './microphone-gate.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
 import { createRelay, type RelayStatus } from './relay.ts';
@@ -73,6 +73,10 @@ export interface RoomMedia {
 
 /** A member's own microphone is its link's slot 0 and keyed by its id alone, as before relaying. */
 const playerKey = (peer: string, slot: number): string => (slot === 0 ? peer : `${peer}#${slot}`);
+
+/** Feeds carry a slot per stage seat; what may be forwarded is piped through the page where the browser can. */
+const shapeOf = (link: PlannedLink): LinkShape => ({ slots: link.feed ? FEED_SLOTS : 1, relay: link.relays === true && canRelay });
+const canRelay = canRelayFrames();
 
 /** A link kept outside the topology: it carries nothing either way until the topology has it. */
 const SILENT = { make: false, send: false, play: false } as const;
@@ -156,7 +160,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
         isMember: (peer) => topology.has(peer),
         onRemoteTrack,
         onMessage: relay.message,
-        ...(canRelayFrames() ? { onFrame: relay.frame } : {}),
+        onFrame: relay.frame,
         onState: (peer, state) => {
           if (state === 'connected') relay.linkUp(peer);
           deps.onConnection(peer, state);
@@ -182,7 +186,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       relay.apply(topology);
       applySends();
       applyPlayback(before);
-      for (const [peer, link] of topology) if (link.make) mesh?.connect(peer, link.feed ? FEED_SLOTS : 1);
+      for (const [peer, link] of topology) if (link.make) mesh?.connect(peer, shapeOf(link));
       if (onStage !== wantsMicrophone) capture = microphone.set(onStage);
       wantsMicrophone = onStage;
     },

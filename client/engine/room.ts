@@ -92,7 +92,7 @@ export function createRoom(deps: RoomDeps): Room {
     onSettled: () => refresh(),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
-  const tree = createTreePart((frame) => signaling?.send(frame));
+  const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh() });
   const media = wireMedia(deps, {
     ...logGates(membership, room, rules, selfKey),
     timers, state, membership, participants, sendTo, active: inRoom, relayOnly: () => hideAddress,

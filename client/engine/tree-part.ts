@@ -1,8 +1,9 @@
 import type { ClientFrame, PlanFrame } from '../../shared/protocol.ts';
-import { meshTopology, type Topology, type TopologyInput } from '../../shared/topology.ts';
+import { mayLink, meshTopology, type PlannedLink, type Topology, type TopologyInput } from '../../shared/topology.ts';
 import { treeTopology, type OwnPlan } from '../../shared/tree-topology.ts';
 import { canRelayFrames } from './audio/encoded-pipes.ts';
 import type { RelayStatus } from './relay.ts';
+import type { Timers } from './timers.ts';
 
 /**
  * Our place in the room's relay tree: what we tell the server's planner about ourselves, the part
@@ -37,10 +38,42 @@ export interface RouteView {
  * for a full fan-out of a small stage. Browsers that cannot forward offer none and stay leaves.
  */
 const ASSUMED_UPLOAD_KBPS = 1000;
+/**
+ * Make before break: a feed a new plan drops is kept this long on both ends, so a member goes on
+ * hearing its old parent (or the backup it failed over to) until its new parent's link is up.
+ */
+export const LINGER_MS = 4000;
 
-export function createTreePart(send: (frame: Claim) => void): TreePart {
+export interface TreePartDeps {
+  send(frame: Claim): void;
+  timers: Timers;
+  /** A lingering feed expired: the topology is smaller now. */
+  onExpired(): void;
+}
+
+export function createTreePart({ send, timers, onExpired }: TreePartDeps): TreePart {
   let plan: PlanFrame | null = null;
   let sent: string | null = null;
+  /** What the plan itself gave last time, without lingering feeds. */
+  let planned: Topology = new Map();
+  const lingering = new Map<string, { link: PlannedLink; until: number }>();
+
+  function withLingering(input: TopologyInput, next: Map<string, PlannedLink>): Topology {
+    const now = timers.now();
+    for (const [peer, link] of planned) {
+      if (link.feed === undefined || next.has(peer) || lingering.has(peer)) continue;
+      lingering.set(peer, { link, until: now + LINGER_MS });
+      timers.after(LINGER_MS, onExpired);
+    }
+    planned = new Map(next);
+    for (const [peer, { link, until }] of lingering) {
+      const member = input.members.find((m) => m.peer === peer);
+      const allowed = member !== undefined && mayLink(input.room, input.rules, input.selfKey, member.key);
+      if (until <= now || next.has(peer) || !allowed) lingering.delete(peer);
+      else next.set(peer, link);
+    }
+    return next;
+  }
 
   const own = (frame: PlanFrame): OwnPlan => ({ parent: frame.parent, backup: frame.backup, children: frame.children, standby: frame.standby });
 
@@ -61,7 +94,10 @@ export function createTreePart(send: (frame: Claim) => void): TreePart {
       send(frame);
     },
     topology(input) {
-      return plan?.mode === 'tree' ? treeTopology(input, own(plan)) : meshTopology(input);
+      if (plan?.mode === 'tree') return withLingering(input, new Map(treeTopology(input, own(plan))));
+      planned = new Map();
+      lingering.clear();
+      return meshTopology(input);
     },
     route(relay) {
       if (plan?.mode !== 'tree') return { mode: 'mesh', via: 0, serving: 0 };

@@ -144,7 +144,7 @@ describe('sending audio is a track swap, never a renegotiation', () => {
             rig.signals.push(data.type);
             setTimeout(() => rig.links[other].signal(data), 0);
           },
-          onRemoteStream: () => { rig.remote[name] += 1; },
+          onRemoteTrack: () => { rig.remote[name] += 1; },
           onState: (state) => rig.states[name].push(state),
         });
         rig.links.a = make('a', 'b', true);

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PlanFrame } from '../../shared/protocol.ts';
+import { initialRoomState, type RoomRules, type RoomState } from '../../shared/room-state.ts';
+import type { LinkCandidate } from '../../shared/topology.ts';
+import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { createTimers } from './timers.ts';
+import { createTreePart, LINGER_MS, type Claim } from './tree-part.ts';
+
+const HOST = 'H'.repeat(43);
+const SELF = 'S'.repeat(43);
+const RULES: RoomRules = { hostKey: HOST, stageMax: 8 };
+const room: RoomState = { ...initialRoomState, kind: 'stage' };
+const [P, Q, R] = ['p', 'q', 'r'].map((c) => `${c.repeat(16)}`) as [string, string, string];
+const members: LinkCandidate[] = [
+  { peer: 'h'.repeat(16), key: HOST, presented: true },
+  ...[P, Q, R].map((peer) => ({ peer, key: peer[0]!.toUpperCase().repeat(43), presented: true })),
+];
+const input = { room, rules: RULES, selfKey: SELF, members };
+const plan = (parent: string, backup: string | null = null): PlanFrame => ({ type: 'plan', mode: 'tree', parent, backup, children: [], standby: [], depth: 2 });
+
+function setup() {
+  const clock = createFakeTimers();
+  const claims: Claim[] = [];
+  let expired = 0;
+  const tree = createTreePart({ send: (frame) => claims.push(frame), timers: createTimers(clock), onExpired: () => void (expired += 1) });
+  return { clock, tree, claims, expired: () => expired };
+}
+
+test('until a plan says otherwise the room is a mesh: a listener links with the stage', () => {
+  const { tree } = setup();
+  assert.deepEqual([...tree.topology(input).keys()], [members[0]!.peer]);
+  assert.deepEqual(tree.route({ upstream: 'stage', serving: 0 }), { mode: 'mesh', via: 0, serving: 0 });
+});
+
+test('a new parent does not cut the old one off: it lingers until the new link has had time to come up', () => {
+  const { clock, tree, expired } = setup();
+  tree.planned(plan(P));
+  assert.deepEqual([...tree.topology(input).keys()], [P]);
+  tree.planned(plan(Q));
+  assert.deepEqual([...tree.topology(input)].map(([peer, link]) => [peer, link.feed]), [[Q, 'parent'], [P, 'parent']]);
+  clock.advance(LINGER_MS);
+  assert.equal(expired(), 1, 'the room is told to look again');
+  assert.deepEqual([...tree.topology(input).keys()], [Q]);
+});
+
+test('a lingering feed goes at once if the log no longer allows the link', () => {
+  const { tree } = setup();
+  tree.planned(plan(P));
+  tree.topology(input);
+  tree.planned(plan(Q));
+  const banned = { ...input, room: { ...room, banned: ['P'.repeat(43)] } };
+  assert.deepEqual([...tree.topology(banned).keys()], [Q]);
+});
+
+test('what the planner is told changes only when we change, and a new server session hears it again', () => {
+  const { tree, claims } = setup();
+  tree.claim('audience', false);
+  tree.claim('audience', false);
+  tree.claim(null, false);
+  assert.equal(claims.length, 1);
+  tree.claim('stage', false);
+  tree.welcomed();
+  tree.claim('stage', false);
+  assert.deepEqual(claims.map((c) => c.tier), ['audience', 'stage', 'stage']);
+  tree.claim('audience', true);
+  assert.equal(claims.at(-1)?.uploadKbps, 0, 'a member that hides its address relays for nobody');
+});
+
+test('a listener hears how the stage reaches it, and whom it passes it on to', () => {
+  const { tree } = setup();
+  tree.planned({ ...plan(P), depth: 3 });
+  assert.deepEqual(tree.route({ upstream: 'parent', serving: 2 }), { mode: 'tree', via: 2, serving: 2 });
+  assert.deepEqual(tree.route({ upstream: 'backup', serving: 0 }), { mode: 'tree', via: null, serving: 0 });
+});
