@@ -4,13 +4,17 @@ import type { Timers } from './hub.ts';
 
 /**
  * Runs the relay-tree planner (shared/tree-plan.ts) for each room and tells each member its own
- * part, and only when that part changed. What it plans from is what members claim (tier, upload,
+ * part, only when that part changed or it has just claimed. What it plans from is what members claim (tier, upload,
  * TURN only): metadata, listed in SECURITY.md. A burst of joins and leaves is planned once.
  */
 export type TreeClaim = Pick<TreeMember, 'tier' | 'uploadKbps' | 'turnOnly'>;
 
 export interface TreePlanning {
-  /** A member says what the planner needs; it is planned from now on. */
+  /**
+   * A member says what the planner needs; it is planned from now on. The next plan sends it its
+   * part even if unchanged: a claim may come from a newer connection for the same peer, which has
+   * no part yet. Others hear only of parts that changed.
+   */
   claim(room: string, peer: string, claim: TreeClaim): void;
   /** The member left, or is away: the tree is planned without it. */
   remove(room: string, peer: string): void;
@@ -26,8 +30,8 @@ export interface TreePlanningOptions {
 
 /** What one forwarded Opus stream costs a relay's upload, with headers. */
 const STREAM_KBPS = 40;
-/** Joins and leaves within this window are planned together. */
-const PLAN_DELAY_MS = 50;
+/** Joins and leaves within this window are planned together; no member is sent two plans within it. */
+export const PLAN_DELAY_MS = 50;
 
 interface RoomTree {
   members: Map<string, TreeMember>;
@@ -67,6 +71,7 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
       rooms.set(room, tree);
       const since = tree.members.get(peer)?.since ?? options.now();
       tree.members.set(peer, { peer, ...claim, since });
+      tree.sent.delete(peer);
       schedule(room, tree);
     },
     remove(room, peer) {
