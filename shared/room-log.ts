@@ -21,6 +21,9 @@ export interface RoomLog {
   readonly entries: readonly SignedAct[];
   /** heads[i] is the hash of the first i entries; heads.length === entries.length + 1. */
   readonly heads: readonly string[];
+  /** states[i] is the room after the first i entries, so a fork is judged by the room before it without replaying the log. */
+  readonly states: readonly RoomState[];
+  /** The room now: the last of states. */
   readonly state: RoomState;
   readonly maxEntries: number;
   /** How many places members' acts hold, which log-quota.ts bounds so that staff acts always fit. */
@@ -35,7 +38,7 @@ const hashOf = (label: string, bytes: Uint8Array): string => toBase64Url(derive(
 export const entryHash = (roomId: string, signed: SignedAct): string => hashOf('porch log entry', signedBytesOf(roomId, signed));
 
 export function createLog(roomId: string, rules: RoomRules, maxEntries = MAX_LOG_ENTRIES): RoomLog {
-  return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], state: initialRoomState, maxEntries, usage: noUsage };
+  return { roomId, rules, entries: [], heads: [hashOf('porch log genesis', utf8(roomId))], states: [initialRoomState], state: initialRoomState, maxEntries, usage: noUsage };
 }
 
 export const headOf = (log: RoomLog): string => log.heads[log.heads.length - 1] ?? '';
@@ -64,23 +67,20 @@ export function append(log: RoomLog, signed: SignedAct): AppendResult {
       ...log,
       entries: [...log.entries, signed],
       heads: [...log.heads, entryHash(log.roomId, signed)],
+      states: [...log.states, state],
       state,
       usage: counted(log.usage, rank, signed.by),
     },
   };
 }
 
-/** The log cut back to its first n entries (already verified, so only replayed). */
+/** The log cut back to its first n entries (already verified, so only recounted). */
 export function truncate(log: RoomLog, n: number): RoomLog {
   if (n >= log.entries.length) return log;
   const entries = log.entries.slice(0, n);
-  let state = initialRoomState;
-  let usage = noUsage;
-  for (const entry of entries) {
-    usage = counted(usage, rankOf(state, log.rules, entry.by), entry.by);
-    state = applyAct(state, log.rules, entry);
-  }
-  return { ...log, entries, heads: log.heads.slice(0, n + 1), state, usage };
+  const states = log.states.slice(0, n + 1);
+  const usage = entries.reduce((counts, entry, i) => counted(counts, rankOf(states[i] ?? initialRoomState, log.rules, entry.by), entry.by), noUsage);
+  return { ...log, entries, heads: log.heads.slice(0, n + 1), states, state: states[n] ?? initialRoomState, usage };
 }
 
 /**
