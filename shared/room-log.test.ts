@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { createIdentity, type Identity } from './crypto.ts';
 import { toBase64Url } from './encoding.ts';
 import { signAct, type ActBody, type SignedAct } from './room-acts.ts';
-import { append, createLog, headOf, merge, prefersFork, signNext, truncate, type AppendResult, type RoomLog } from './room-log.ts';
+import { append, createLog, headOf, merge, signNext, truncate, type AppendResult, type RoomLog } from './room-log.ts';
 import { ACTS_PER_MEMBER, hostReserve, memberShare } from './log-quota.ts';
 import { roleOf, type RoomRules } from './room-state.ts';
 
@@ -153,36 +153,6 @@ test('a batch with an act that fails its checks keeps what came before it and co
   assert.equal(result.log.entries.length, 4);
   assert.equal(result.refused, 1);
   assert.equal(result.reason, 'no-right');
-});
-
-test('two acts made at the same place are a fork, and both sides settle on the same one', () => {
-  const byMia = act(stage, mia, { type: 'invite', target: BEN });
-  const byBen = act(stage, ben, { type: 'raise-hand' });
-  const atMia = merge(byMia, byBen.entries.slice(4));
-  const atBen = merge(byBen, byMia.entries.slice(4));
-  assert.ok(atMia.kind === 'fork' && atBen.kind === 'fork');
-  assert.equal(atMia.at, 4);
-  assert.deepEqual(atMia.theirs.heads, byBen.heads);
-  const miaSwitches = prefersFork(byMia, atMia.theirs.entries[4]!);
-  const benSwitches = prefersFork(byBen, atBen.theirs.entries[4]!);
-  assert.notEqual(miaSwitches, benSwitches, 'exactly one side adopts the other history');
-  const winner = miaSwitches ? byBen : byMia;
-  assert.deepEqual((miaSwitches ? atMia.theirs : byMia).heads, winner.heads);
-  assert.deepEqual((benSwitches ? atBen.theirs : byBen).heads, winner.heads);
-});
-
-test('at a fork the host’s act wins over anyone else’s, whatever the hashes, on both sides', () => {
-  const lobby = act(empty, ben, { type: 'raise-hand' });
-  for (let i = 0; i < 8; i++) {
-    // Different acts give different hashes: across these, the host's act is sometimes the higher one.
-    const byHost = act(lobby, host, { type: 'set-info', title: `Porch ${i}`, description: '' });
-    const byAnn = act(lobby, ann, { type: 'raise-hand' });
-    const atHost = merge(byHost, byAnn.entries.slice(1));
-    const atAnn = merge(byAnn, byHost.entries.slice(1));
-    assert.ok(atHost.kind === 'fork' && atAnn.kind === 'fork');
-    assert.equal(prefersFork(byHost, atHost.theirs.entries[1]!), false, 'the host keeps its own act');
-    assert.equal(prefersFork(byAnn, atAnn.theirs.entries[1]!), true, 'Ann takes the host’s');
-  }
 });
 
 test('a fork whose acts fail their checks is no fork at all', () => {

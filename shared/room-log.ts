@@ -88,7 +88,7 @@ export function truncate(log: RoomLog, n: number): RoomLog {
  * - 'extended': zero or more of them came next and were taken (acts we already hold are skipped);
  * - 'gap': they start beyond our end, so we miss some in between;
  * - 'fork': from index `at` they tell another history; `theirs` is our log up to `at` followed by
- *   as much of theirs as is valid. Which history to keep is the caller's choice (see prefersFork).
+ *   as much of theirs as is valid. Which history to keep is the caller's choice (see fork-rule.ts).
  * `refused` counts acts that were signed for their place but failed a check there.
  */
 export type MergeResult =
@@ -145,18 +145,4 @@ export function partingOf(log: RoomLog, batch: readonly SignedAct[]): SignedAct 
     return signed.prev === log.heads[signed.n] ? signed : null;
   }
   return null;
-}
-
-/**
- * Two histories that part where `theirs` goes: the one whose act there the host made wins, else
- * the one whose act there has the lower hash. Every member decides the same way, so two acts made
- * at the same moment settle on one order; the loser's author signs its act again on top of the winner.
- * Callers apply this only to recent forks: history a member has held for a while is never rewritten.
- */
-export function prefersFork(ours: RoomLog, theirs: SignedAct): boolean {
-  const mine = ours.entries[theirs.n];
-  if (mine === undefined) return true;
-  const byHost = (entry: SignedAct): boolean => entry.by === ours.rules.hostKey;
-  if (byHost(mine) !== byHost(theirs)) return byHost(theirs);
-  return entryHash(ours.roomId, theirs) < (ours.heads[theirs.n + 1] ?? '');
 }

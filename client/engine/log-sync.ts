@@ -1,7 +1,8 @@
 import type { Identity } from '../../shared/crypto.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
-import { append, createLog, headOf, merge, partingOf, prefersFork, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { prefersFork } from '../../shared/fork-rule.ts';
+import { append, createLog, headOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
 import type { RoomRules } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { assertNever } from '../../shared/result.ts';

@@ -1,0 +1,41 @@
+import { rankOf, type Rank } from './log-quota.ts';
+import type { SignedAct } from './room-acts.ts';
+import { entryHash, type RoomLog } from './room-log.ts';
+
+/**
+ * Which of two histories to keep where they part: both hold the same log up to index n and a
+ * different act there. Every member decides from what both sides share, so all settle on the
+ * same history whichever act they saw first. The act that goes first is the one whose signer
+ * 1. ranked higher in the room just before it: the host, then staff (moderators, and a speaker
+ *    standing in), then everyone else;
+ * 2. at equal rank, signed an act earlier in the shared history: whoever was in the log first;
+ * 3. only where neither tells them apart (one signer's two acts, or two identities the log has
+ *    never seen), the act with the lower hash.
+ *
+ * Why nobody can win this by trying keys or hashes: rank and first act are read from the history
+ * before the fork, which is fixed and the same on both sides, and a fresh key has neither: it is
+ * a member, and comes after everyone the log already holds. Trying more keys, or signing more
+ * variants of an act, changes only the hash, and the hash decides only between one signer's own
+ * acts, or between two newcomers' first acts. Keys made to act early, in advance, gain the place
+ * the earliest of them holds, which trying more keys cannot improve. The act that loses is not
+ * undone for good: its author makes it again on top of the winner (log-sync.ts, lost-acts.ts).
+ */
+export function prefersFork(ours: RoomLog, theirs: SignedAct): boolean {
+  const mine = ours.entries[theirs.n];
+  if (mine === undefined) return true;
+  const before = ours.states[theirs.n];
+  if (before === undefined) return false;
+  const rank = (act: SignedAct): number => RANK_ORDER.indexOf(rankOf(before, ours.rules, act.by));
+  if (rank(theirs) !== rank(mine)) return rank(theirs) > rank(mine);
+  const first = (act: SignedAct): number => firstActOf(ours, act.by, theirs.n);
+  if (first(theirs) !== first(mine)) return first(theirs) < first(mine);
+  return entryHash(ours.roomId, theirs) < (ours.heads[theirs.n + 1] ?? '');
+}
+
+const RANK_ORDER: readonly Rank[] = ['member', 'staff', 'host'];
+
+/** Where `key` first signed an act among the log's first `before` entries; Infinity if it never did. */
+function firstActOf(log: RoomLog, key: string, before: number): number {
+  for (let i = 0; i < before; i++) if (log.entries[i]?.by === key) return i;
+  return Infinity;
+}
