@@ -1,0 +1,118 @@
+/**
+ * Forks in the room log, as members live them: which history everyone keeps when acts cross, and
+ * what becomes of the acts a winning history leaves out.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { signNext, truncate } from '../../shared/room-log.ts';
+import { logRoom as room } from '../../test/helpers/log-room.ts';
+import { SETTLE_MS } from './log-sync.ts';
+
+test('two acts made at the same moment settle on one order for everyone, and the loser’s act is made again', () => {
+  const r = room(['host', 'ann', 'ben']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  assert.equal(r.stage('ann').perform({ type: 'raise-hand' }), true);
+  assert.equal(r.stage('ben').perform({ type: 'raise-hand' }), true);
+  r.flush();
+  const heads = r.stage('host').log().heads;
+  for (const viewer of ['ann', 'ben']) assert.deepEqual(r.stage(viewer).log().heads, heads, viewer);
+  assert.equal(r.stage('host').log().state.hands.length, 2, 'both hands are up, in one agreed order');
+});
+
+test('settled history is not rewritten by a late fork, unless the host sends it', () => {
+  const r = room(['host', 'ann', 'mal']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  // Mal raises a hand that nobody sees, and sees nothing of Ann's.
+  r.stage('mal').perform({ type: 'raise-hand' });
+  r.queue.length = 0;
+  r.present.delete('mal');
+  r.stage('ann').perform({ type: 'raise-hand' });
+  r.flush();
+  r.present.add('mal');
+  r.clock.now += SETTLE_MS + 1;
+  const before = r.stage('ann').log().heads;
+  r.stage('ann').onActs('mal', r.stage('mal').log().entries);
+  assert.deepEqual(r.stage('ann').log().heads, before, 'a stale fork is kept out whatever its hash');
+  r.stage('ann').onActs('host', r.stage('mal').log().entries.slice(1));
+  const malHeads = r.stage('mal').log().heads;
+  assert.deepEqual(r.stage('ann').log().heads.slice(0, malHeads.length), malHeads, "the host's history wins");
+  assert.deepEqual(r.stage('ann').log().state.hands, [r.keyOf('mal'), r.keyOf('ann')], "and Ann's hand is raised again on top of it");
+});
+
+test('a newcomer that acted before learning the log gives way to the room’s longer history, whatever the hashes', () => {
+  const r = room(['host', 'ann', 'new']);
+  r.present.delete('new');
+  assert.equal(r.stage('host').perform({ type: 'set-info', title: 'Porch', description: '' }), true);
+  r.flush();
+  assert.equal(r.stage('ann').perform({ type: 'take-seat' }), true);
+  r.flush();
+  r.clock.now += SETTLE_MS * 10;
+  r.present.add('new');
+  // It stopped waiting and took a seat on an empty log, long after the room's acts settled.
+  assert.equal(r.stage('new').perform({ type: 'take-seat' }), true);
+  r.queue.length = 0;
+  r.clock.now += SETTLE_MS * 2;
+  r.stage('new').onActs('ann', r.stage('ann').log().entries);
+  r.flush();
+  const heads = r.stage('ann').log().heads;
+  assert.deepEqual(r.stage('new').log().heads, heads, 'the newcomer holds the room’s history');
+  assert.equal(r.roleIn('new', 'new'), 'speaker', 'and its seat was taken again on top of it');
+  assert.equal(r.roleIn('ann', 'new'), 'speaker', 'which everyone else took too');
+});
+
+test('when the host and a newcomer act at the same moment, everyone keeps the host’s act first', () => {
+  for (let i = 0; i < 4; i++) {
+    const r = room(['host', 'ann', 'ben']);
+    // The host declares a stage room just as Ann, not yet knowing, takes a hangout seat.
+    assert.equal(r.stage('host').perform({ type: 'set-info', title: `Porch ${i}`, description: '' }), true);
+    assert.equal(r.stage('host').perform({ type: 'set-kind', kind: 'stage' }), true);
+    r.queue.length = 0;
+    r.present.delete('host');
+    assert.equal(r.stage('ann').perform({ type: 'take-seat' }), true);
+    r.present.add('host');
+    r.stage('ann').onActs('host', r.stage('host').log().entries);
+    r.stage('host').onActs('ann', r.stage('ann').log().entries);
+    r.flush();
+    for (const viewer of ['host', 'ann']) {
+      assert.equal(r.stage(viewer).log().state.kind, 'stage', `${viewer} in round ${i}`);
+      assert.equal(r.roleIn(viewer, 'ann'), 'listener', `${viewer} in round ${i}: no seat in a stage room`);
+    }
+  }
+});
+
+test('two newcomers that took seats before meeting each other end up seated in one history', () => {
+  const r = room(['host', 'ann', 'ben', 'cat']);
+  r.present.delete('host');
+  r.estrange('ben', 'cat');
+  assert.equal(r.stage('ann').perform({ type: 'take-seat' }), true);
+  r.flush();
+  // Each takes the next place, and Ann hears of both: one of them loses the fork at Ann's.
+  assert.equal(r.stage('ben').perform({ type: 'take-seat' }), true);
+  assert.equal(r.stage('cat').perform({ type: 'take-seat' }), true);
+  r.flush();
+  r.introduce('ben', 'cat');
+  r.flush();
+  const heads = r.stage('ann').log().heads;
+  for (const viewer of ['ben', 'cat']) assert.deepEqual(r.stage(viewer).log().heads, heads, viewer);
+  for (const who of ['ben', 'cat']) assert.equal(r.roleIn('ann', who), 'speaker', who);
+});
+
+test('a fork that cannot win is set aside without checking its acts, however often it is sent', () => {
+  const r = room(['host', 'ann', 'mal']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.flush();
+  r.stage('ann').perform({ type: 'raise-hand' });
+  r.flush();
+  r.clock.now += SETTLE_MS * 2;
+  // Mal's history parts from the room's at Ann's act, long settled, and a forged act follows.
+  const base = r.stage('host').log();
+  const own = signNext(truncate(base, 1), { type: 'raise-hand' }, r.identity('mal'));
+  const forged = { ...own, n: 2, act: { type: 'make-moderator' as const, target: r.keyOf('mal') } };
+  for (let i = 0; i < 5; i++) r.stage('host').onActs('mal', [own, forged]);
+  assert.deepEqual(r.refused, [], 'nothing of it was checked');
+  assert.deepEqual(r.stage('host').log().heads, base.heads);
+});
+
+

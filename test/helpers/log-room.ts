@@ -1,0 +1,126 @@
+/**
+ * Members' log syncs (client/engine/log-sync.ts) wired through an in-memory server. Messages
+ * queue until `flush`, so tests choose what arrives when; `lost` eats one member's messages to
+ * another, as a hostile server would; timers run on a fake clock.
+ */
+import assert from 'node:assert/strict';
+import { createIdentity, type Identity } from '../../shared/crypto.ts';
+import { toBase64Url } from '../../shared/encoding.ts';
+import type { PeerMessage } from '../../shared/peer-message.ts';
+import { roleOf, type RoomRules } from '../../shared/room-state.ts';
+import { createLogSync, type LogSync } from '../../client/engine/log-sync.ts';
+import type { Timers } from '../../client/engine/timers.ts';
+
+export const ROOM_ID = 'roomid_0123456789abcd';
+
+interface Queued {
+  from: string;
+  to: string;
+  message: PeerMessage;
+}
+
+/** A clock that only moves when told, and the timers due on it. */
+function fakeTimers() {
+  const clock = { now: 1_000_000 };
+  const pending: { due: number; fn: () => void }[] = [];
+  const timers: Timers = {
+    now: () => clock.now,
+    after(ms, fn) {
+      const timer = { due: clock.now + ms, fn };
+      pending.push(timer);
+      return () => {
+        const i = pending.indexOf(timer);
+        if (i >= 0) pending.splice(i, 1);
+      };
+    },
+    every: () => assert.fail('the log sync repeats nothing'),
+    stop: () => {},
+  };
+  /** Fires the earliest timer due by `until`, moving the clock to it; false when there is none. */
+  const fireNext = (until: number): boolean => {
+    const next = pending.reduce<(typeof pending)[number] | undefined>((a, b) => (a === undefined || b.due < a.due ? b : a), undefined);
+    if (next === undefined || next.due > until) return false;
+    pending.splice(pending.indexOf(next), 1);
+    clock.now = Math.max(clock.now, next.due);
+    next.fn();
+    return true;
+  };
+  /** Lets every pending timer fire, however far off. */
+  const runTimers = (): void => {
+    for (let left = pending.length; left > 0 && fireNext(Infinity); left--);
+  };
+  /** Moves the clock on by `ms`, firing what falls due on the way. */
+  const advance = (ms: number): void => {
+    const until = clock.now + ms;
+    while (fireNext(until));
+    clock.now = until;
+  };
+  return { clock, timers, runTimers, advance };
+}
+
+export function logRoom(names: string[], options: { hostIndex?: number; maxEntries?: number } = {}) {
+  const identities = names.map(() => createIdentity());
+  const key = (who: Identity): string => toBase64Url(who.publicKey);
+  const keyOf = (who: string): string => key(identities[names.indexOf(who)]!);
+  const rules: RoomRules = { hostKey: key(identities[options.hostIndex ?? 0]!), stageMax: 8 };
+  const { clock, timers, runTimers, advance } = fakeTimers();
+  const queue: Queued[] = [];
+  const sent: Queued[] = [];
+  const present = new Set(names);
+  const refused: string[] = [];
+  const stages = new Map<string, LogSync>();
+  /** Pairs not yet introduced to each other: neither can send the other anything. */
+  const strangers = new Set<string>();
+
+  /** `name`'s session: a log sync that starts from an empty log. */
+  const session = (name: string): LogSync =>
+    createLogSync({
+      roomId: ROOM_ID,
+      rules,
+      identity: identities[names.indexOf(name)]!,
+      send: (to, message) => {
+        queue.push({ from: name, to, message });
+        sent.push({ from: name, to, message });
+      },
+      members: () => [...present].filter((other) => other !== name && !strangers.has(`${name} ${other}`)),
+      keyOf: (peer) => (names.includes(peer) ? keyOf(peer) : null),
+      timers,
+      onChange: () => {},
+      onRefused: (peer) => refused.push(`${name}←${peer}`),
+      ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}),
+    });
+  for (const name of names) stages.set(name, session(name));
+  const stage = (name: string): LogSync => stages.get(name)!;
+
+  /** Messages matching this never arrive. */
+  const lost = { from: '', to: '' };
+  function deliver({ from, to, message }: Queued): void {
+    if (!present.has(to) || (from === lost.from && to === lost.to)) return;
+    if (message.kind === 'acts') stage(to).onActs(from, message.entries);
+    else if (message.kind === 'acts-request') stage(to).onRequest(from, message.from);
+  }
+  /** Delivers everything queued (and what that causes), except messages from `held`. */
+  function flush(held?: string): void {
+    for (let guard = 0; guard < 1000; guard++) {
+      const index = queue.findIndex((m) => m.from !== held);
+      if (index < 0) return;
+      deliver(queue.splice(index, 1)[0]!);
+    }
+    assert.fail('messages kept flowing: a sync loop');
+  }
+  const introduce = (a: string, b: string): void => {
+    strangers.delete(`${a} ${b}`);
+    strangers.delete(`${b} ${a}`);
+    stage(a).onIntroduced(b);
+    stage(b).onIntroduced(a);
+  };
+  const estrange = (a: string, b: string): void => {
+    strangers.add(`${a} ${b}`);
+    strangers.add(`${b} ${a}`);
+  };
+  const roleIn = (viewer: string, who: string): string => roleOf(stage(viewer).log().state, rules, keyOf(who));
+  const identity = (who: string): Identity => identities[names.indexOf(who)]!;
+  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf, runTimers, advance, lost, introduce, estrange, identity };
+}
+
+export type LogRoom = ReturnType<typeof logRoom>;
