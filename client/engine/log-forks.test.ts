@@ -1,9 +1,11 @@
 /**
  * Forks in the room log, as members live them: which history everyone keeps when acts cross, and
- * what becomes of the acts a winning history leaves out.
+ * what becomes of the acts a winning history leaves out. Attackers here are modified clients
+ * (grinding keys) and a hostile server (withholding acts from some members).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createIdentity } from '../../shared/crypto.ts';
 import { signNext, truncate } from '../../shared/room-log.ts';
 import { logRoom as room } from '../../test/helpers/log-room.ts';
 import { SETTLE_MS } from './log-sync.ts';
@@ -115,4 +117,25 @@ test('a fork that cannot win is set aside without checking its acts, however oft
   assert.deepEqual(r.stage('host').log().heads, base.heads);
 });
 
-
+test('a member grinding fresh keys cannot displace a moderator’s removal, however many it tries', () => {
+  const r = room(['host', 'mod', 'ann', 'mal']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('mod') });
+  r.stage('mal').perform({ type: 'raise-hand' });
+  r.flush();
+  assert.equal(r.stage('mod').perform({ type: 'remove', target: r.keyOf('mal') }), true);
+  r.flush();
+  const removal = r.stage('ann').log().entries.at(-1)!;
+  const before = truncate(r.stage('ann').log(), removal.n);
+  // Within the moments in which a fork is still settled, the attacker sends a rival act for the
+  // removal's place under one throwaway identity after another.
+  for (let i = 0; i < 32; i++) {
+    const rival = signNext(before, { type: 'raise-hand' }, createIdentity());
+    for (const member of ['host', 'ann']) r.stage(member).onActs('mal', [rival]);
+    r.flush();
+    for (const member of ['host', 'mod', 'ann']) {
+      assert.equal(r.stage(member).log().entries[removal.n]?.sig, removal.sig, `${member} kept the removal against key ${i}`);
+    }
+  }
+  assert.equal(r.stage('ann').log().state.banned.includes(r.keyOf('mal')), true);
+});
