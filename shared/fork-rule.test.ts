@@ -6,7 +6,7 @@ import { createIdentity, type Identity } from './crypto.ts';
 import { toBase64Url } from './encoding.ts';
 import type { ActBody, SignedAct } from './room-acts.ts';
 import { append, createLog, partingOf, signNext, type RoomLog } from './room-log.ts';
-import { prefersFork } from './fork-rule.ts';
+import { prefersFork, stillLost } from './fork-rule.ts';
 import { rankOf } from './log-quota.ts';
 import { applyAct, type RoomRules } from './room-state.ts';
 
@@ -100,6 +100,26 @@ test('between two members of one rank, the one who acted in the room’s history
     const byBen = act(hangout, ben, { type: 'take-seat' });
     assert.equal(settle(act(hangout, createIdentity(), { type: 'take-seat' }), byBen), 'b');
   }
+});
+
+test('a removal a winning history left out stays lost until its author makes it again', () => {
+  const removal = at(act(stage, mia, { type: 'remove', target: ANN }), stage.entries.length);
+  const winner = act(stage, host, { type: 'set-info', title: 'Later', description: '' });
+  const since = stage.entries.length;
+  assert.equal(stillLost(winner, since, removal), true);
+  assert.equal(stillLost(act(winner, mia, { type: 'remove', target: ANN }), since, removal), false, 'made again on top');
+  // Demoted in the winning history, Mia cannot make it again, but the host still could: it stays shown.
+  assert.equal(stillLost(act(winner, host, { type: 'move-to-audience', target: MIA }), since, removal), true);
+});
+
+test('a lost act that holds anyway, or that nobody could make any more, is no longer lost', () => {
+  const since = stage.entries.length;
+  const removal = at(act(stage, mia, { type: 'remove', target: ANN }), since);
+  assert.equal(stillLost(act(stage, host, { type: 'remove', target: ANN }), since, removal), false, 'the host removed Ann too');
+  const hand = at(act(stage, ben, { type: 'lower-hand' }), since);
+  assert.equal(stillLost(act(stage, host, { type: 'invite', target: BEN }), since, hand), true, 'Ben could still lower his hand');
+  const ended = act(stage, host, { type: 'end' });
+  assert.equal(stillLost(ended, since, hand), false, 'in an ended room nobody can');
 });
 
 // --- properties -----------------------------------------------------------------------------

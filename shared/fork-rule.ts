@@ -1,6 +1,7 @@
 import { rankOf, type Rank } from './log-quota.ts';
-import type { SignedAct } from './room-acts.ts';
+import { sameAct, type SignedAct } from './room-acts.ts';
 import { entryHash, type RoomLog } from './room-log.ts';
+import { applyAct } from './room-state.ts';
 
 /**
  * Which of two histories to keep where they part: both hold the same log up to index n and a
@@ -18,7 +19,8 @@ import { entryHash, type RoomLog } from './room-log.ts';
  * variants of an act, changes only the hash, and the hash decides only between one signer's own
  * acts, or between two newcomers' first acts. Keys made to act early, in advance, gain the place
  * the earliest of them holds, which trying more keys cannot improve. The act that loses is not
- * undone for good: its author makes it again on top of the winner (log-sync.ts, lost-acts.ts).
+ * undone for good: its author makes it again on top of the winner (see stillLost).
+ * log-sync.ts applies the rule to recent forks only, and takes a history the host sends however old.
  */
 export function prefersFork(ours: RoomLog, theirs: SignedAct): boolean {
   const mine = ours.entries[theirs.n];
@@ -38,4 +40,17 @@ const RANK_ORDER: readonly Rank[] = ['member', 'staff', 'host'];
 function firstActOf(log: RoomLog, key: string, before: number): number {
   for (let i = 0; i < before; i++) if (log.entries[i]?.by === key) return i;
   return Infinity;
+}
+
+/**
+ * Whether an act that a winning history dropped is still missing from `log`, whose history and the
+ * act's parted at index `since`: it is not in the log, its author has not made the same act again
+ * since, and its author or the host could still bring it about. Once neither could (it holds
+ * anyway, or nobody may make it any more), there is nothing left to make again or warn of.
+ * Making it again is for its author alone: its signature binds it to the place it was made.
+ */
+export function stillLost(log: RoomLog, since: number, lost: SignedAct): boolean {
+  if (log.heads[lost.n + 1] === entryHash(log.roomId, lost)) return false;
+  if (log.entries.slice(since).some((entry) => entry.by === lost.by && sameAct(entry.act, lost.act))) return false;
+  return [lost.by, log.rules.hostKey].some((by) => applyAct(log.state, log.rules, { by, act: lost.act }) !== log.state);
 }

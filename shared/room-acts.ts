@@ -71,13 +71,16 @@ export interface LogPosition {
   prev: string;
 }
 
-/** Key order fixed by construction, so the signed bytes never depend on who serialized. */
-function canonical(by: string, { n, prev }: LogPosition, act: ActBody): Uint8Array {
-  const fields = Object.keys(act)
+/** An act's fields in key order, so what is signed never depends on who serialized. */
+const fieldsOf = (act: ActBody): [string, unknown][] =>
+  Object.keys(act)
     .sort()
     .map((k) => [k, (act as Record<string, unknown>)[k]]);
-  return utf8(JSON.stringify([by, n, prev, fields]));
-}
+
+const canonical = (by: string, { n, prev }: LogPosition, act: ActBody): Uint8Array => utf8(JSON.stringify([by, n, prev, fieldsOf(act)]));
+
+/** Whether two acts say the same thing, whatever order their keys came in. */
+export const sameAct = (a: ActBody, b: ActBody): boolean => JSON.stringify(fieldsOf(a)) === JSON.stringify(fieldsOf(b));
 
 /** What the signer signs, and what the log hashes: the act, its author and its exact place in one history. */
 export const signedBytesOf = (roomId: string, signed: Pick<SignedAct, 'by' | 'n' | 'prev' | 'act'>): Uint8Array =>

@@ -117,6 +117,7 @@ test('a fork that cannot win is set aside without checking its acts, however oft
   assert.deepEqual(r.stage('host').log().heads, base.heads);
 });
 
+
 test('a member grinding fresh keys cannot displace a moderator’s removal, however many it tries', () => {
   const r = room(['host', 'mod', 'ann', 'mal']);
   r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
@@ -138,4 +139,70 @@ test('a member grinding fresh keys cannot displace a moderator’s removal, howe
     }
   }
   assert.equal(r.stage('ann').log().state.banned.includes(r.keyOf('mal')), true);
+});
+
+test('a removal the server kept from the host is not undone when the host acts minutes later', () => {
+  const r = room(['host', 'mod', 'ann', 'x']);
+  r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('mod') });
+  r.flush();
+  // The server keeps everything the moderator sends from the host, and the moderator leaves after removing X.
+  Object.assign(r.lost, { from: 'mod', to: 'host' });
+  assert.equal(r.stage('mod').perform({ type: 'remove', target: r.keyOf('x') }), true);
+  r.flush();
+  r.leave('x');
+  r.leave('mod');
+  r.advance(5 * 60_000);
+  // The host, never having seen the removal, acts at the same place; its history wins.
+  r.stage('host').perform({ type: 'set-info', title: 'Later', description: '' });
+  r.flush();
+  assert.equal(r.stage('ann').log().state.title, 'Later');
+  const lost = r.stage('ann').lostActs();
+  assert.deepEqual(
+    lost.map((entry) => [entry.by, entry.act]),
+    [[r.keyOf('mod'), { type: 'remove', target: r.keyOf('x') }]],
+    'Ann, who had taken the removal, shows it as lost',
+  );
+  // The moderator comes back in a new visit, holding nothing of the log; Ann hands it its removal.
+  Object.assign(r.lost, { from: '', to: '' });
+  r.rejoin('mod');
+  r.flush();
+  for (const member of ['host', 'mod', 'ann']) assert.equal(r.stage(member).log().state.banned.includes(r.keyOf('x')), true, `${member} holds the removal again`);
+  assert.deepEqual(r.stage('ann').lostActs(), [], 'and nothing is lost any more');
+});
+
+test('an act the author already made again is not made again when an old loss is replayed to it', () => {
+  const r = room(['host', 'mod', 'ann', 'y']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('mod') });
+  r.flush();
+  assert.equal(r.stage('mod').perform({ type: 'invite', target: r.keyOf('y') }), true);
+  r.flush();
+  assert.equal(r.stage('y').perform({ type: 'accept-invite' }), true);
+  r.flush();
+  // The moderator mutes Y just as the host acts: the host's act wins, and the mute is made again on top.
+  assert.equal(r.stage('mod').perform({ type: 'mute', target: r.keyOf('y') }), true);
+  const mute = r.stage('mod').log().entries.at(-1)!;
+  r.stage('host').perform({ type: 'set-info', title: 'Crossing', description: '' });
+  r.flush();
+  for (const member of ['host', 'mod', 'ann']) assert.equal(r.stage(member).log().state.hostMuted.includes(r.keyOf('y')), true, member);
+  assert.deepEqual(r.stage('ann').lostActs(), []);
+  // Later the moderator lets Y speak again; someone replays the lost mute to it.
+  assert.equal(r.stage('mod').perform({ type: 'allow-unmute', target: r.keyOf('y') }), true);
+  r.flush();
+  r.stage('mod').onLostActs('ann', mute.n, [mute]);
+  r.flush();
+  assert.equal(r.stage('host').log().state.hostMuted.includes(r.keyOf('y')), false, 'Y stays free to speak');
+  assert.deepEqual(r.refused, []);
+});
+
+test('a lost act of ours that we never signed is refused and reported, and nothing is made of it', () => {
+  const r = room(['host', 'mod', 'ann']);
+  r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('mod') });
+  r.flush();
+  const honest = signNext(r.stage('mod').log(), { type: 'lock' }, r.identity('mod'));
+  const forged = { ...honest, act: { type: 'remove' as const, target: r.keyOf('ann') } };
+  r.stage('mod').onLostActs('ann', forged.n, [forged]);
+  r.flush();
+  assert.deepEqual(r.refused, ['mod←ann']);
+  assert.equal(r.stage('host').log().entries.length, 1);
 });

@@ -8,6 +8,7 @@ import { toBase64Url } from '../../shared/encoding.ts';
 import { assertNever } from '../../shared/result.ts';
 import { createCatchUp } from './log-catch-up.ts';
 import { createLogServing } from './log-serving.ts';
+import { createLostActs } from './lost-acts.ts';
 import type { Timers } from './timers.ts';
 
 /**
@@ -46,6 +47,10 @@ export interface LogSync {
   onLength(peerId: string, length: number): void;
   onActs(from: string, entries: readonly SignedAct[]): void;
   onRequest(from: string, index: number): void;
+  /** A member says a winning fork dropped these acts of ours from its copy (lost-acts.ts). */
+  onLostActs(from: string, since: number, entries: readonly SignedAct[]): void;
+  /** Acts the room had taken that a winning fork dropped, until they are made again (lost-acts.ts). */
+  lostActs(): readonly SignedAct[];
   /** A member has just introduced itself, so we can send to it from now on. */
   onIntroduced(peerId: string): void;
   onGone(peerId: string): void;
@@ -57,7 +62,7 @@ export interface LogSync {
   heardOfLog(): boolean;
 }
 
-/** A fork is settled by hash only while it is this fresh; older history is never rewritten. */
+/** A fork is settled by the fork rule only while it is this fresh; older history gives way to the host alone. */
 export const SETTLE_MS = 5_000;
 /** Our own acts this recent are sent to a member introduced after we made them. */
 const RECENT_OWN_MS = 30_000;
@@ -72,10 +77,12 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const shownForks = new Set<string>();
   const serving = createLogServing({ send: deps.send, log: () => log, keyOf: deps.keyOf, timers: deps.timers });
   const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => log.entries.length, capacity: () => log.maxEntries, trace });
+  const lost = createLostActs({ ...deps, selfKey, log: () => log, perform: (act) => perform(act), caughtUp: catchUp.caughtUp });
 
   function adopt(next: RoomLog, keep: number): void {
     joinedAt = [...joinedAt.slice(0, keep), ...next.entries.slice(keep).map(() => deps.timers.now())];
     log = next;
+    lost.prune();
     deps.onChange(log);
   }
 
@@ -127,10 +134,9 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       showOurs(from, at);
       return false;
     }
-    const dropped = log.entries.slice(at).filter((entry) => entry.by === selfKey);
+    // What ours held from there is kept as lost until its authors make it again on top (lost-acts.ts).
+    lost.dropped(log.entries.slice(at), at, theirs);
     adopt(theirs, at);
-    // Our acts that lost the race are made again on top of the winning history, if they still mean something.
-    for (const entry of dropped) perform(entry.act);
     return true;
   }
 
@@ -172,13 +178,22 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       const since = deps.timers.now() - RECENT_OWN_MS;
       const recent = log.entries.filter((entry, i) => entry.by === selfKey && (joinedAt[i] ?? 0) >= since);
       if (recent.length > 0) share(recent, [peerId]);
+      lost.introduced(peerId);
     },
     onActs(from, entries) {
       const last = entries[entries.length - 1];
       if (last) catchUp.atLeast(from, last.n + 1);
       const round = catchUp.begin(from);
       catchUp.end(round, take(from, entries));
+      // Our acts that a winning history dropped go on top of it, once we hold it whole.
+      lost.remake();
     },
+    onLostActs(from, since, entries) {
+      lost.reported(from, since, entries);
+      lost.remake();
+      deps.onChange(log);
+    },
+    lostActs: lost.list,
     onRequest(from, index) {
       // One act they should already hold comes along, so a history that parted there shows as a fork.
       serving.serve(from, Math.max(0, index - 1));

@@ -73,6 +73,9 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
       case 'acts-request':
         if (present) logSync.onRequest(from, message.from);
         return;
+      case 'lost-acts':
+        if (present) logSync.onLostActs(from, message.since, message.entries);
+        return;
       case 'react':
         if (present && membership.isPresented(from)) participants.react(from, message.emoji);
         return;

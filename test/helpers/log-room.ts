@@ -98,6 +98,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
     if (!present.has(to) || (from === lost.from && to === lost.to)) return;
     if (message.kind === 'acts') stage(to).onActs(from, message.entries);
     else if (message.kind === 'acts-request') stage(to).onRequest(from, message.from);
+    else if (message.kind === 'lost-acts') stage(to).onLostActs(from, message.since, message.entries);
   }
   /** Delivers everything queued (and what that causes), except messages from `held`. */
   function flush(held?: string): void {
@@ -118,9 +119,24 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
     strangers.add(`${a} ${b}`);
     strangers.add(`${b} ${a}`);
   };
+  /** `name` leaves: the others hear that it is gone. */
+  const leave = (name: string): void => {
+    present.delete(name);
+    for (const other of present) stage(other).onGone(name);
+  };
+  /** `name` comes back in a new session, holding nothing, and meets everyone; they tell it how long their logs are. */
+  const rejoin = (name: string): void => {
+    stages.set(name, session(name));
+    present.add(name);
+    for (const other of present) {
+      if (other === name) continue;
+      introduce(name, other);
+      stage(name).onLength(other, stage(other).log().entries.length);
+    }
+  };
   const roleIn = (viewer: string, who: string): string => roleOf(stage(viewer).log().state, rules, keyOf(who));
   const identity = (who: string): Identity => identities[names.indexOf(who)]!;
-  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf, runTimers, advance, lost, introduce, estrange, identity };
+  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf, runTimers, advance, lost, introduce, estrange, leave, rejoin, identity };
 }
 
 export type LogRoom = ReturnType<typeof logRoom>;
