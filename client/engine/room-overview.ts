@@ -1,3 +1,4 @@
+import type { Authored } from '../../shared/room-acts.ts';
 import {
   mayBeHeard,
   mayEnter,
@@ -44,6 +45,8 @@ export interface RoomOverview extends Standing {
   settled: boolean;
   /** Acts from others that failed their checks: forged, or signed without the right. */
   refusedActs: number;
+  /** Acts the room had taken that a winning fork dropped, until their authors make them again (lost-acts.ts). */
+  lostActs: readonly Authored[];
   /** Who keeps order while the host is away: the first present moderator, else a speaker standing in. */
   actingHost: string | null;
 }
@@ -71,7 +74,7 @@ export function overviewOf(
   state: RoomState,
   rules: RoomRules,
   selfKey: string,
-  { settled, refusedActs, actingHost = null }: { settled: boolean; refusedActs: number; actingHost?: string | null },
+  { settled, refusedActs, actingHost = null, lostActs = [] }: { settled: boolean; refusedActs: number; actingHost?: string | null; lostActs?: readonly Authored[] },
 ): RoomOverview {
   return {
     ...standingFromLog(state, rules, selfKey),
@@ -81,6 +84,7 @@ export function overviewOf(
     locked: state.locked,
     settled,
     refusedActs,
+    lostActs,
     actingHost,
   };
 }

@@ -164,6 +164,20 @@ test('acts signed without the right are counted, in the singular and the plural'
   ]);
 });
 
+test('acts the room lost to a history without them are shown with whose they were, until made again', () => {
+  const grace = peer('connected');
+  const removal = { by: grace.key!, act: { type: 'remove' as const, target: 'X'.repeat(43) } };
+  assert.deepEqual(statusLines(state({ participants: [grace], overview: { ...JOINED.overview, lostActs: [removal] } })), [
+    {
+      tone: 'warn',
+      text: '1 change to the room by Grace was lost when the room settled on a history without it. It is made again when its author is back; a host or moderator can also make it again now.',
+    },
+  ]);
+  const gone = { by: 'L'.repeat(43), act: { type: 'lock' as const } };
+  const [line] = statusLines(state({ participants: [grace], overview: { ...JOINED.overview, lostActs: [removal, gone] } }));
+  assert.match(line?.text ?? '', /^2 changes to the room by Grace and someone who has left were lost/);
+});
+
 test('the liveness pill answers "am I on air?" from the most pressing fact down', () => {
   const speaker = asListener({ speakers: [LISTENER_KEY] });
   const says = (changes: Partial<RoomView>): string => liveness(state(changes)).text;

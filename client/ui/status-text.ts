@@ -68,6 +68,8 @@ export function statusLines(state: RoomView): StatusLine[] {
           : `${n} changes to the room were ignored: they were signed by someone without the right.`,
     });
   }
+  const lost = lostLine(state);
+  if (lost) lines.push(lost);
   if (state.tampered > 0) {
     const [what, it] = state.tampered === 1 ? ['1 message it delivered was', 'it'] : [`${state.tampered} messages it delivered were`, 'them'];
     lines.push({ tone: 'bad', text: `The room server is tampering with this room: ${what} altered, forged or misrouted, and dropped. The people here did not send ${it}.` });
@@ -83,6 +85,19 @@ export function statusLines(state: RoomView): StatusLine[] {
     lines.push({ tone: 'warn', text: 'No microphone was found, so you joined listen-only.' });
   }
   return lines;
+}
+
+/** Acts the room had taken and then lost to a history without them: whose, and what comes of them. */
+function lostLine(state: RoomView): StatusLine | null {
+  const lost = state.overview.lostActs;
+  if (lost.length === 0) return null;
+  const nameOf = (key: string): string => (key === state.selfKey ? 'you' : (state.participants.find((p) => p.key === key)?.name ?? 'someone who has left'));
+  const authors = new Intl.ListFormat('en').format(new Set(lost.map((act) => nameOf(act.by))));
+  const text =
+    lost.length === 1
+      ? `1 change to the room by ${authors} was lost when the room settled on a history without it. It is made again when its author is back; a host or moderator can also make it again now.`
+      : `${lost.length} changes to the room by ${authors} were lost when the room settled on a history without them. They are made again when their authors are back; a host or moderator can also make them again now.`;
+  return { tone: 'warn', text };
 }
 
 /** Two listeners hold no link (nothing would flow on it), so nothing is said about one. */
