@@ -50,13 +50,9 @@ const PeerMessageSchema = v.variant('kind', [
     kind: v.literal('acts'),
     entries: v.pipe(v.array(SignedActSchema), v.minLength(1), v.maxLength(MAX_ACTS_PER_MESSAGE)),
   }),
-  /**
-   * Acts of the recipient's that a winning fork dropped from the sender's copy of the log, where
-   * that history parted from the room's at `since`: only their author can make them again.
-   */
+  /** Acts of the recipient's that a winning fork dropped from the sender's copy of the log: only their author can make them again. */
   v.strictObject({
     kind: v.literal('lost-acts'),
-    since: logIndex,
     entries: v.pipe(v.array(SignedActSchema), v.minLength(1), v.maxLength(MAX_ACTS_PER_MESSAGE)),
   }),
   /** Asks a member for its log from index `from` on (the asker found a gap). */

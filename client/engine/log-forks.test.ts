@@ -189,7 +189,7 @@ test('an act the author already made again is not made again when an old loss is
   // Later the moderator lets Y speak again; someone replays the lost mute to it.
   assert.equal(r.stage('mod').perform({ type: 'allow-unmute', target: r.keyOf('y') }), true);
   r.flush();
-  r.stage('mod').onLostActs('ann', mute.n, [mute]);
+  r.stage('mod').onLostActs('ann', [mute]);
   r.flush();
   assert.equal(r.stage('host').log().state.hostMuted.includes(r.keyOf('y')), false, 'Y stays free to speak');
   assert.deepEqual(r.refused, []);
@@ -201,7 +201,7 @@ test('a lost act of ours that we never signed is refused and reported, and nothi
   r.flush();
   const honest = signNext(r.stage('mod').log(), { type: 'lock' }, r.identity('mod'));
   const forged = { ...honest, act: { type: 'remove' as const, target: r.keyOf('ann') } };
-  r.stage('mod').onLostActs('ann', forged.n, [forged]);
+  r.stage('mod').onLostActs('ann', [forged]);
   r.flush();
   assert.deepEqual(r.refused, ['mod←ann']);
   assert.equal(r.stage('host').log().entries.length, 1);

@@ -48,7 +48,7 @@ export interface LogSync {
   onActs(from: string, entries: readonly SignedAct[]): void;
   onRequest(from: string, index: number): void;
   /** A member says a winning fork dropped these acts of ours from its copy (lost-acts.ts). */
-  onLostActs(from: string, since: number, entries: readonly SignedAct[]): void;
+  onLostActs(from: string, entries: readonly SignedAct[]): void;
   /** Acts the room had taken that a winning fork dropped, until they are made again (lost-acts.ts). */
   lostActs(): readonly SignedAct[];
   /** A member has just introduced itself, so we can send to it from now on. */
@@ -188,8 +188,8 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       // Our acts that a winning history dropped go on top of it, once we hold it whole.
       lost.remake();
     },
-    onLostActs(from, since, entries) {
-      lost.reported(from, since, entries);
+    onLostActs(from, entries) {
+      lost.reported(from, entries);
       lost.remake();
       deps.onChange(log);
     },

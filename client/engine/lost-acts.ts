@@ -13,8 +13,9 @@ import { applyAct } from '../../shared/room-state.ts';
  * again on top of the room's history once it holds that history. Only the author can: an act's
  * signature binds it to the place it was made. An act stops being lost as shared/fork-rule.ts's
  * stillLost says: made again, or nothing left to bring about.
- * An author never makes an act again that it already made again after the fork, so replaying an
- * old loss to it cannot undo what it decided since. At most MAX_LOST are kept, the earliest.
+ * An author never makes an act again that it already made again after the fork, and it tells
+ * where the fork was from its own log, not from whoever hands the act over: so replaying an old
+ * loss to it cannot undo what it decided since. At most MAX_LOST are kept, the earliest.
  */
 export interface LostActsDeps {
   selfKey: string;
@@ -36,7 +37,7 @@ export interface LostActs {
   /** `winner`, whose history parted from ours at `since`, is about to replace ours, which held `entries` from there. */
   dropped(entries: readonly SignedAct[], since: number, winner: RoomLog): void;
   /** A member says a winning fork dropped these acts of ours from its copy. */
-  reported(from: string, since: number, entries: readonly SignedAct[]): void;
+  reported(from: string, entries: readonly SignedAct[]): void;
   /** Our log changed: forget what is no longer lost. */
   prune(): void;
   /** Makes our own lost acts again, once we hold the room's log. */
@@ -48,69 +49,68 @@ export interface LostActs {
 export const MAX_LOST = MAX_ACTS_PER_MESSAGE;
 
 interface Lost {
-  /** Where the history that held it parted from ours. */
-  since: number;
+  /** Where the history that held it parted from ours, where we saw it happen. */
+  since: number | null;
   entry: SignedAct;
 }
 
+/**
+ * Where the history that held `lost` parted from `log`: where we saw it, else where the act itself
+ * goes if `log` holds the history it was signed on top of, else (an act further along a lost
+ * stretch) the start, which can only find it made again where it was not.
+ */
+const forkOf = (log: RoomLog, { since, entry }: Lost): number => since ?? (entry.prev === log.heads[entry.n] ? entry.n : 0);
+const isLost = (log: RoomLog, lost: Lost): boolean => stillLost(log, forkOf(log, lost), lost.entry);
+
 export function createLostActs(deps: LostActsDeps): LostActs {
   let lost: Lost[] = [];
-  /**
-   * Whether to keep this act as lost: still missing from `log`, and not kept already (told apart by
-   * signature: another act under the signature of one we keep is a forgery, and ignored alike).
-   */
-  function isNew(log: RoomLog, since: number, entry: SignedAct): boolean {
-    return !lost.some((l) => l.entry.sig === entry.sig) && stillLost(log, since, entry);
-  }
+  /** Not kept already (told apart by signature: another act under the signature of one we keep is a forgery, ignored alike) and still lost. */
+  const isNew = (log: RoomLog, found: Lost): boolean => !lost.some((l) => l.entry.sig === found.entry.sig) && isLost(log, found);
   const keep = (found: readonly Lost[]): void => {
     lost = [...lost, ...found].sort((a, b) => a.entry.n - b.entry.n).slice(0, MAX_LOST);
   };
 
-  /** Sends `peerId` its own lost acts, one message for each place its histories parted. */
   function handOver(peerId: string): void {
     const key = deps.keyOf(peerId);
     if (key === null || key === deps.selfKey) return;
-    const theirs = lost.filter(({ entry }) => entry.by === key);
-    for (const since of new Set(theirs.map((l) => l.since))) {
-      const entries = theirs.filter((l) => l.since === since).map((l) => l.entry);
-      deps.send(peerId, { kind: 'lost-acts', since, entries });
-    }
+    const entries = lost.filter(({ entry }) => entry.by === key).map(({ entry }) => entry);
+    if (entries.length > 0) deps.send(peerId, { kind: 'lost-acts', entries });
   }
 
   /**
    * Acts said to be ours and lost, checked cheaply first, so that only acts we would keep cost a
    * signature check; a signature that fails ends the batch.
    */
-  function genuine(from: string, since: number, entries: readonly SignedAct[]): Lost[] {
+  function genuine(from: string, entries: readonly SignedAct[]): Lost[] {
     const log = deps.log();
-    const candidates = entries.filter((entry) => entry.by === deps.selfKey && entry.n >= since && isNew(log, since, entry));
-    const bad = candidates.findIndex((entry) => !verifyAct(entry, log.roomId));
+    const candidates = entries.map((entry) => ({ since: null, entry })).filter((found) => found.entry.by === deps.selfKey && isNew(log, found));
+    const bad = candidates.findIndex(({ entry }) => !verifyAct(entry, log.roomId));
     if (bad >= 0) deps.onRefused(from);
-    return candidates.slice(0, bad < 0 ? candidates.length : bad).map((entry) => ({ since, entry }));
+    return bad < 0 ? candidates : candidates.slice(0, bad);
   }
 
   return {
     list: () => lost.map(({ entry }) => entry),
     dropped(entries, since, winner) {
-      const found = entries.filter((entry) => isNew(winner, since, entry)).map((entry) => ({ since, entry }));
+      const found = entries.map((entry) => ({ since, entry })).filter((l) => isNew(winner, l));
       keep(found);
       const authors = new Set(found.map(({ entry }) => entry.by));
       for (const peer of deps.members()) if (authors.has(deps.keyOf(peer) ?? '')) handOver(peer);
     },
-    reported(from, since, entries) {
-      keep(genuine(from, since, entries));
+    reported(from, entries) {
+      keep(genuine(from, entries));
     },
     prune() {
       const log = deps.log();
-      lost = lost.filter(({ since, entry }) => stillLost(log, since, entry));
+      lost = lost.filter((l) => isLost(log, l));
     },
     remake() {
       if (!deps.caughtUp()) return;
-      for (const { since, entry } of lost) {
-        if (entry.by !== deps.selfKey) continue;
+      for (const l of lost) {
+        if (l.entry.by !== deps.selfKey) continue;
         const log = deps.log();
         // Asked of the reducer first: signing an act that would change nothing costs for nothing.
-        if (applyAct(log.state, log.rules, entry) !== log.state && stillLost(log, since, entry)) deps.perform(entry.act);
+        if (applyAct(log.state, log.rules, l.entry) !== log.state && isLost(log, l)) deps.perform(l.entry.act);
       }
     },
     introduced: handOver,

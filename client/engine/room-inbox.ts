@@ -74,7 +74,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         if (present) logSync.onRequest(from, message.from);
         return;
       case 'lost-acts':
-        if (present) logSync.onLostActs(from, message.since, message.entries);
+        if (present) logSync.onLostActs(from, message.entries);
         return;
       case 'react':
         if (present && membership.isPresented(from)) participants.react(from, message.emoji);

@@ -98,7 +98,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
     if (!present.has(to) || (from === lost.from && to === lost.to)) return;
     if (message.kind === 'acts') stage(to).onActs(from, message.entries);
     else if (message.kind === 'acts-request') stage(to).onRequest(from, message.from);
-    else if (message.kind === 'lost-acts') stage(to).onLostActs(from, message.since, message.entries);
+    else if (message.kind === 'lost-acts') stage(to).onLostActs(from, message.entries);
   }
   /** Delivers everything queued (and what that causes), except messages from `held`. */
   function flush(held?: string): void {
