@@ -170,6 +170,35 @@ test('a removal the server kept from the host is not undone when the host acts m
   assert.deepEqual(r.stage('ann').lostActs(), [], 'and nothing is lost any more');
 });
 
+test('every act of a stretch the server kept from the host is made again, in order, when its author is back', () => {
+  const r = room(['host', 'mod', 'ann', 'x', 'y']);
+  r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('mod') });
+  r.flush();
+  assert.equal(r.stage('y').perform({ type: 'take-seat' }), true);
+  r.flush();
+  Object.assign(r.lost, { from: 'mod', to: 'host' });
+  assert.equal(r.stage('mod').perform({ type: 'mute', target: r.keyOf('y') }), true);
+  assert.equal(r.stage('mod').perform({ type: 'remove', target: r.keyOf('x') }), true);
+  r.flush();
+  r.leave('x');
+  r.leave('mod');
+  r.advance(5 * 60_000);
+  r.stage('host').perform({ type: 'set-info', title: 'Later', description: '' });
+  r.flush();
+  assert.deepEqual(
+    r.stage('ann').lostActs().map((entry) => entry.act.type),
+    ['mute', 'remove'],
+  );
+  Object.assign(r.lost, { from: '', to: '' });
+  r.rejoin('mod');
+  r.flush();
+  for (const member of ['host', 'ann']) {
+    const { state } = r.stage(member).log();
+    assert.deepEqual([state.hostMuted.includes(r.keyOf('y')), state.banned.includes(r.keyOf('x'))], [true, true], member);
+  }
+  assert.deepEqual(r.stage('ann').lostActs(), []);
+});
+
 test('an act the author already made again is not made again when an old loss is replayed to it', () => {
   const r = room(['host', 'mod', 'ann', 'y']);
   r.stage('host').perform({ type: 'set-kind', kind: 'stage' });

@@ -60,10 +60,11 @@ interface Lost {
  * stretch) the start, which can only find it made again where it was not.
  */
 const forkOf = (log: RoomLog, { since, entry }: Lost): number => since ?? (entry.prev === log.heads[entry.n] ? entry.n : 0);
-const isLost = (log: RoomLog, lost: Lost): boolean => stillLost(log, forkOf(log, lost), lost.entry);
 
 export function createLostActs(deps: LostActsDeps): LostActs {
   let lost: Lost[] = [];
+  /** Judged only once we hold the room's log: against a part of it, anything could look done or impossible. */
+  const isLost = (log: RoomLog, l: Lost): boolean => !deps.caughtUp() || stillLost(log, forkOf(log, l), l.entry);
   /** Not kept already (told apart by signature: another act under the signature of one we keep is a forgery, ignored alike) and still lost. */
   const isNew = (log: RoomLog, found: Lost): boolean => !lost.some((l) => l.entry.sig === found.entry.sig) && isLost(log, found);
   const keep = (found: readonly Lost[]): void => {
