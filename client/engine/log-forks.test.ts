@@ -117,7 +117,6 @@ test('a fork that cannot win is set aside without checking its acts, however oft
   assert.deepEqual(r.stage('host').log().heads, base.heads);
 });
 
-
 test('a member grinding fresh keys cannot displace a moderator’s removal, however many it tries', () => {
   const r = room(['host', 'mod', 'ann', 'mal']);
   r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
