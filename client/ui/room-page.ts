@@ -4,20 +4,30 @@ import { keyed } from 'lit/directives/keyed.js';
 import { MAX_NAME_LENGTH } from '../../shared/peer-message.ts';
 import type { ActBody } from '../../shared/room-acts.ts';
 import { assertNever } from '../../shared/result.ts';
-import { isStaff } from '../../shared/room-state.ts';
 import type { Participant, Room, RoomView } from '../engine/room.ts';
-import { verificationOf } from '../engine/verification.ts';
-import { announcements } from './announcements.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
-import { renderPeople } from './room-people.ts';
 import { hideAddressHint, liveness, routeText, statusLines } from './status-text.ts';
 import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
-import './components/invite-banner.ts';
 import './components/share-panel.ts';
-import './components/stage-controls.ts';
-import './components/verify-dialog.ts';
+
+/**
+ * What only the room itself shows (room-parts.ts), fetched once joining draws near: nobody waits
+ * for it to see the Join button. Kept here once loaded, so every later page draws it at once.
+ */
+type RoomParts = typeof import('./room-parts.ts');
+let roomParts: RoomParts | null = null;
+let loadingParts: Promise<RoomParts> | null = null;
+const loadRoomParts = (): Promise<RoomParts> =>
+  (loadingParts ??= import('./room-parts.ts').then(
+    (parts) => (roomParts = parts),
+    (error: unknown) => {
+      // The next sign of joining tries again.
+      loadingParts = null;
+      throw error;
+    },
+  ));
 
 /** How long "that change was not made" stays up. */
 const REFUSED_NOTICE_MS = 5_000;
@@ -123,7 +133,8 @@ export class RoomPage extends LitElement {
     super.willUpdate(changed);
     const s = this.view.value;
     if (s === this.previous) return;
-    const said = announcements(this.previous, s, { leftStage: this.leftStage });
+    // Nothing is said before the room is drawn: until then there is nothing to hear about.
+    const said = roomParts?.announcements(this.previous, s, { leftStage: this.leftStage }) ?? [];
     if (s.overview.role === 'listener') this.leftStage = false;
     this.previous = s;
     if (said.length > 0) this.announcement = { n: this.announcement.n + 1, text: said.join('. ') };
@@ -135,8 +146,21 @@ export class RoomPage extends LitElement {
     if (this.peopleChangeAt !== null) this.peopleTimer = setTimeout(() => this.requestUpdate(), this.peopleChangeAt - Date.now());
   }
 
+  /**
+   * Fetches the room's parts when joining draws near — the person types a name, points at or
+   * tabs to the form, or joins — and draws the room once they are here.
+   */
+  private readonly wantParts = (): void => {
+    if (roomParts) return;
+    loadRoomParts().then(
+      () => this.requestUpdate(),
+      (error: unknown) => console.warn('porch: the room did not load', error),
+    );
+  };
+
   /** Joins under the name in the form, as the Join button does; false while the name is empty. */
   join(): boolean {
+    this.wantParts();
     const name = this.name.trim();
     const s = this.view.value;
     if (!name || s.phase !== 'ready') return false;
@@ -179,7 +203,7 @@ export class RoomPage extends LitElement {
 
   private renderJoin(s: RoomView) {
     return html`
-      <form class="card" part="join-form" @submit=${this.onSubmit}>
+      <form class="card" part="join-form" @submit=${this.onSubmit} @input=${this.wantParts} @focusin=${this.wantParts} @pointerover=${this.wantParts}>
         <label>
           Your name
           <input
@@ -224,39 +248,19 @@ export class RoomPage extends LitElement {
     </details>`;
   }
 
+  /** Drawn once its parts are here; until then the notices above say the room is being joined. */
   private renderRoom(s: RoomView) {
-    const staff = isStaff(s.overview.role) && s.phase === 'joined';
-    return html`
-      ${s.overview.invited && s.overview.role === 'listener'
-        ? html`<porch-invite-banner ?full=${!s.overview.permitted.includes('accept-invite')}></porch-invite-banner>`
-        : nothing}
-      ${s.overview.waiting
-        ? html`<section class="card lobby" aria-labelledby="lobby-title">
-            <h2 id="lobby-title">Waiting to be let in</h2>
-            <p class="hint">Until a host or moderator admits you, you don't hear the room and nobody hears you.</p>
-          </section>`
-        : html`<div class="layout ${staff ? 'with-aside' : ''}">
-            <div class="main" part="people">${this.renderPeople(s)}</div>
-            ${staff ? this.renderStaffTools(s) : nothing}
-          </div>`}
-      <porch-verify-dialog
-        .ownNumber=${s.safetyNumber}
-        .theirId=${this.verifying?.id ?? ''}
-        .theirName=${this.verifying?.name ?? ''}
-        .theirNumber=${this.verifying?.safetyNumber ?? ''}
-        .verification=${this.verifying ? verificationOf(this.verifying, s.verified) : 'unverified'}
-      ></porch-verify-dialog>
-      <porch-stage-controls class="controls" part="controls" role="region" aria-label="Your controls" .state=${s}></porch-stage-controls>
-      ${this.renderInvite(false)}
-    `;
-  }
-
-  private renderPeople(s: RoomView) {
-    const { view, changesAt } = renderPeople(s, {
+    if (!roomParts) {
+      this.wantParts();
+      return nothing;
+    }
+    const { view, changesAt } = roomParts.renderRoomBody(s, {
       now: Date.now(),
       everyone: this.everyone,
       showEveryone: (everyone) => (this.everyone = everyone),
       verify: (p) => void this.verify(p),
+      verifying: this.verifying,
+      invite: this.renderInvite(false),
     });
     this.peopleChangeAt = changesAt;
     return view;
@@ -266,20 +270,6 @@ export class RoomPage extends LitElement {
   private renderEmbed() {
     import('./components/embed-dialog.ts').catch((error: unknown) => console.warn('porch: the Embed dialog did not load', error));
     return html`<porch-embed-dialog .link=${this.link}></porch-embed-dialog>`;
-  }
-
-  private renderStaffTools(s: RoomView) {
-    import('./components/staff-tools.ts').catch((error: unknown) => console.warn('porch: staff tools did not load', error));
-    const present = s.participants.filter((p) => p.key !== null);
-    const hands = present.filter((p) => p.standing.hand !== null && !p.standing.waiting).sort((a, b) => (a.standing.hand ?? 0) - (b.standing.hand ?? 0));
-    const waiting = present.filter((p) => p.standing.waiting);
-    return html`<aside aria-label="Room tools">
-      <porch-hand-queue class="card" .people=${hands}></porch-hand-queue>
-      ${s.overview.locked || waiting.length > 0
-        ? html`<porch-lobby-list class="card" .people=${waiting}></porch-lobby-list>`
-        : nothing}
-      <porch-room-settings class="card" .stage=${s.overview} .roomTitle=${s.title}></porch-room-settings>
-    </aside>`;
   }
 
   private async verify(p: Participant): Promise<void> {
