@@ -7,6 +7,8 @@ import type { Room } from '../engine/room-types.ts';
 import { theme } from './theme.ts';
 import './landing-page.ts';
 import './room-page.ts';
+// The app shows a room's invitation open beside its Join button: the share panel comes with the page.
+import './components/share-panel.ts';
 
 type Route =
   | { kind: 'landing' }

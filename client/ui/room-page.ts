@@ -10,7 +10,6 @@ import { roomStyles } from './components/room-styles.ts';
 import { hideAddressHint, liveness, routeText, statusLines } from './status-text.ts';
 import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
-import './components/share-panel.ts';
 
 /**
  * What only the room itself shows (room-parts.ts), fetched once joining draws near: nobody waits
@@ -241,11 +240,14 @@ export class RoomPage extends LitElement {
   private renderInvite(open: boolean) {
     return html`<details class="invite" ?open=${open} @toggle=${(e: Event) => (this.inviteShown ||= (e.target as HTMLDetailsElement).open)}>
       <summary>Invite people</summary>
-      ${this.inviteShown
-        ? html`<porch-share-panel .link=${this.link}></porch-share-panel>
-            ${this.embedded ? nothing : this.renderEmbed()}`
-        : nothing}
+      ${this.inviteShown ? html`${this.renderShare()} ${this.embedded ? nothing : this.renderEmbed()}` : nothing}
     </details>`;
+  }
+
+  /** The app shows the invitation open, so its page brings the share panel (app-shell.ts); the widget's loads on first opening. */
+  private renderShare() {
+    import('./components/share-panel.ts').catch((error: unknown) => console.warn('porch: the share panel did not load', error));
+    return html`<porch-share-panel .link=${this.link}></porch-share-panel>`;
   }
 
   /** Drawn once its parts are here; until then the notices above say the room is being joined. */
