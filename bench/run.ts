@@ -34,7 +34,7 @@ try {
     section(
       'Client JavaScript: what loads before Join shows',
       widget.sizes,
-      'Every script the page requests until its Join button is visible, cold cache: gzip sizes of the built files, and what the server actually sent (Chromium asks for brotli). The QR code of the share panel (dist-….js) loads once the panel is shown, beside the Join button, never before it: the app shows it open on its join page, the widget closed. Target ≤ 60 KB gz; Jam, the closest open peer: 205 KB gz.',
+      'Every script the page requests until its Join button is visible, cold cache: gzip sizes of the built files, and what the server actually sent (Chromium asks for brotli). Never before it: what only the room shows (room-parts-….js), fetched as joining draws near (a name typed, the form pointed at, Join), and the QR code of the share panel (dist-….js), fetched once the panel is shown beside the Join button: the app shows it open on its join page, the widget closed (and fetches the panel itself, share-panel-….js, on first opening). Target ≤ 60 KB gz; Jam, the closest open peer: 205 KB gz.',
     );
     section(
       'Embed widget: page → visible Join button',
