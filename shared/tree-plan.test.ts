@@ -149,6 +149,13 @@ test('the older relay sits nearer the stage; equal ages go by peer id', () => {
   assert.equal(at(plan, 'b-new').depth, 2);
 });
 
+test('capacity comes before age: an old listener who can feed two sits below younger ones who can feed four', () => {
+  const members = [speaker('s'), listener('old', { uploadKbps: 90, since: -1 }), ...listeners(12)];
+  const plan = planTree(members, SETTINGS);
+  assert.deepEqual(plan.roots, ['l000', 'l001', 'l002', 'l003']);
+  assert.equal(at(plan, 'old').depth, 2);
+});
+
 test('when relays cannot hold everyone, the stage feeds the rest rather than overloading a relay', () => {
   const members = [speaker('s'), listener('relay'), ...listeners(20, { turnOnly: true, since: 1 })];
   const plan = planTree(members, SETTINGS);
@@ -191,6 +198,32 @@ test('a gap two levels above the deepest leaf takes that leaf; a gap one level a
   assert.deepEqual([at(shallow, up!).depth, at(deep, up!).parent, at(deep, up!).depth], [4, 'l003', 2], 'a level-4 leaf fills the gap on level 2');
 });
 
+test('with fewer roots than fanout, a gap just above the deepest level is filled too, or the tree would outgrow its bound', () => {
+  // One root, three below it, nine on level 3 (l004…l012), and l013 below l004.
+  const settings = { fanout: 3, directMax: 1, streamKbps: 40 };
+  let members = [speaker('s'), ...listeners(14)];
+  let plan = planTree(members, settings);
+  assert.equal(at(plan, 'l013').depth, 4);
+  for (const peer of ['l005', 'l006', 'l007', 'l008', 'l009', 'l010', 'l011', 'l012']) {
+    members = members.filter((m) => m.peer !== peer);
+    plan = planTree(members, settings, plan);
+  }
+  assert.equal(maxDepth(plan), 3, 'six listeners, fanout 3: ⌈log_3 6⌉ + 1 = 3');
+});
+
+test('a backup is a relay with room to spare, while there are such relays', () => {
+  const plan = planTree([speaker('s'), ...listeners(30)], SETTINGS);
+  for (const p of plan.audience.values()) if (p.backup) assert.ok(at(plan, p.backup).children.length < 4, `${p.backup} is full`);
+});
+
+test("a relay's children fall back on different backups, so that its failure overloads none of them", () => {
+  const plan = planTree([speaker('s'), ...listeners(200)], SETTINGS);
+  for (const p of plan.audience.values()) {
+    const backups = p.children.map((child) => at(plan, child).backup);
+    assert.equal(new Set(backups).size, backups.length, `the children of a relay share a backup: ${backups}`);
+  }
+});
+
 test('a placement that did not change is the very same object, so the server tells only those whose part changed', () => {
   const members = [speaker('s'), ...listeners(60)];
   const before = planTree(members, SETTINGS);
@@ -226,6 +259,19 @@ test('a listener who goes on stage leaves the tree like a leave, and a second sp
   assert.equal(after.audience.has('l000'), false);
   checkPlan(after, promoted, SETTINGS);
   assert.ok([...after.audience.values()].every((p) => p.children.length <= 2), '200 kbit/s carries two children of two streams');
+});
+
+test('a relay that must shed children sheds leaves first, so that those who feed others stay put', () => {
+  // l000 feeds l004…l007, and l004 feeds l020 and l021. When l004 leaves, l020 takes its place,
+  // so l000's children are now three leaves and l020, the worst relay of them but a parent.
+  const members = [speaker('s'), ...listeners(22, { uploadKbps: 200 })];
+  const first = planTree(members, SETTINGS);
+  const rest = members.filter((m) => m.peer !== 'l004');
+  const before = planTree(rest, SETTINGS, first);
+  assert.deepEqual([at(before, 'l000').children, at(before, 'l020').children], [['l005', 'l006', 'l007', 'l020'], ['l021']]);
+  const after = planTree([...rest, speaker('s2')], SETTINGS, before);
+  assert.deepEqual(at(after, 'l000').children, ['l005', 'l020'], 'kept: the parent, and the better relay of the leaves');
+  assert.deepEqual(at(after, 'l020').children, ['l021']);
 });
 
 type Shape = Omit<TreeMember, 'peer'>;

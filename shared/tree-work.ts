@@ -198,8 +198,7 @@ function removeNode(tree: WorkTree, gone: TreeNode): void {
   }
   tree.heirs ??= queue(tree, leafKey, (n) => n !== tree.stage && n.children.length === 0 && n.capacity > 0);
   const orphans = gone.children.length;
-  const heir = search(tree, tree.heirs, leafKey, (n) =>
-    n.children.length > 0 ? 'drop' : n.capacity >= orphans - (n.parent === gone ? 1 : 0) ? 'take' : 'keep');
+  const heir = search(tree, tree.heirs, leafKey, (n) => (n.children.length > 0 ? 'drop' : n.capacity >= orphans ? 'take' : 'keep'));
   if (heir) promoteHeir(tree, gone, heir);
   else promoteOrphan(tree, gone);
 }
