@@ -8,6 +8,7 @@ import type { TreeNode, WorkTree } from './tree-work.ts';
  *   neither the member nor its parent;
  * - it does not hang from the member's parent where any other relay may back it up: the backup
  *   is for when that parent fails, and a relay below it would fall silent at the same moment;
+ *   and siblings get different backups where they can;
  * - it lands where there is room and few hops: relays with spare capacity first, then the
  *   shallowest, then the better relay;
  * - one relay backs at most max(2 × fanout, ⌈members / relays⌉) members while any valid relay
@@ -37,11 +38,16 @@ export function assignBackups(tree: WorkTree, fanout: number): (TreeNode | null)
   }
   if (waiting.length === 0) return backups;
   const candidates = byPreference(tree, relays);
+  /** Backups already given to each parent's children: siblings spread over different ones. */
+  const bySiblings = new Map<TreeNode, Set<TreeNode>>();
+  for (const member of members) if (backups[member.rank]) siblingsOf(bySiblings, member).add(backups[member.rank]!);
+  const fresh = (member: TreeNode, relay: TreeNode): boolean => !siblingsOf(bySiblings, member).has(relay);
+  const freshAndApart = (member: TreeNode, relay: TreeNode): boolean => fresh(member, relay) && apart(member, relay);
   let first = 0;
   for (const member of inRounds(tree, waiting)) {
     while (first < candidates.length && load[candidates.at(first).rank]! >= limit) first += 1;
     let chosen: TreeNode | undefined;
-    for (const fits of [apart, () => true]) {
+    for (const fits of [freshAndApart, apart, fresh, () => true]) {
       for (let i = first; i < candidates.length && !chosen; i += 1) {
         const relay = candidates.at(i);
         if (load[relay.rank]! < limit && mayBackUp(member, relay) && fits(member, relay)) chosen = relay;
@@ -49,9 +55,19 @@ export function assignBackups(tree: WorkTree, fanout: number): (TreeNode | null)
     }
     // Every relay it may use is at the limit: better one over the limit than none.
     for (let i = 0; i < candidates.length && !chosen; i += 1) if (mayBackUp(member, candidates.at(i))) chosen = candidates.at(i);
-    if (chosen) assign(member, chosen);
+    if (chosen) {
+      assign(member, chosen);
+      siblingsOf(bySiblings, member).add(chosen);
+    }
   }
   return backups;
+}
+
+function siblingsOf(bySiblings: Map<TreeNode, Set<TreeNode>>, member: TreeNode): Set<TreeNode> {
+  const parent = member.parent!;
+  const given = bySiblings.get(parent) ?? new Set<TreeNode>();
+  bySiblings.set(parent, given);
+  return given;
 }
 
 function mayBackUp(member: TreeNode, relay: TreeNode): boolean {
