@@ -232,7 +232,7 @@ test('a placement that did not change is the very same object, so the server tel
   assert.deepEqual(told.sort(), ['new', at(after, 'new').parent!].sort(), 'the newcomer, and the relay that now feeds it');
 });
 
-test('settings out of range, and a peer listed twice, are bugs: they throw', () => {
+test('settings out of range, and a listener listed twice, are bugs: they throw', () => {
   for (const bad of [{ fanout: 0 }, { fanout: 1.5 }, { directMax: 0 }, { streamKbps: 0 }, { streamKbps: Number.NaN }]) {
     assert.throws(() => planTree(listeners(3), { ...SETTINGS, ...bad }), RangeError);
   }

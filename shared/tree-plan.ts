@@ -56,7 +56,7 @@ export interface Placement {
   parent: string | null;
   /** A relay to fail over to: never itself, its parent or one of its descendants; null for roots and where no such relay exists. */
   backup: string | null;
-  /** Whom it feeds, sorted. */
+  /** Whom it feeds, sorted. Readonly: an unchanged placement is shared with the previous plan. */
   children: readonly string[];
   /** 1: fed by the stage directly. */
   depth: number;
@@ -75,7 +75,7 @@ export interface TreePlan {
 /**
  * Plans the room's audience. `previous` is the plan this function returned for the room last
  * time: the new plan changes it as little as the rules allow. Throws RangeError on settings out
- * of range or a peer listed twice: those are bugs in the caller, not states of a room.
+ * of range or a listener listed twice: those are bugs in the caller, not states of a room.
  */
 export function planTree(members: readonly TreeMember[], settings: TreeSettings, previous?: TreePlan): TreePlan {
   check(settings);
@@ -126,7 +126,7 @@ function directPlan(audience: readonly TreeMember[], previous: TreePlan | undefi
     const same = before && before.parent === null && before.backup === null && before.children.length === 0 && before.depth === 1 && !before.relays;
     placements.set(peer, same ? before : { parent: null, backup: null, children: [], depth: 1, relays: false });
   }
-  if (placements.size < audience.length) throw new RangeError('a peer is listed twice');
+  if (placements.size < audience.length) throw new RangeError('a listener is listed twice');
   return { mode: 'direct', audience: placements, roots };
 }
 

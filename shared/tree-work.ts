@@ -59,7 +59,7 @@ export interface RankedMember {
 
 /**
  * The tree of a previous plan in tree mode, with the members here now; after a direct plan (or
- * none), every member starts out of the tree. Throws RangeError on a peer listed twice.
+ * none), every member starts out of the tree. Throws RangeError on a listener listed twice.
  */
 export function createWorkTree(ranked: readonly RankedMember[], rootSlots: number, compaction: number, previous?: TreePlan): WorkTree {
   const stage: TreeNode = { peer: '', rank: 0, capacity: rootSlots, gone: false, holes: 0, was: undefined, parent: null, children: [], depth: 0 };
@@ -71,7 +71,7 @@ export function createWorkTree(ranked: readonly RankedMember[], rootSlots: numbe
     byPeer.set(peer, node);
   };
   for (const { peer, capacity } of ranked) add(peer, capacity, false);
-  if (byPeer.size < ranked.length) throw new RangeError('a peer is listed twice');
+  if (byPeer.size < ranked.length) throw new RangeError('a listener is listed twice');
   if (previous?.mode !== 'tree') return { stage, byRank, byPeer, compaction, slots: undefined, leaves: undefined, heirs: undefined };
   const left: string[] = [];
   for (const peer of previous.audience.keys()) if (!byPeer.has(peer)) left.push(peer);
