@@ -28,6 +28,8 @@ const viaOf = (route: string): number | null => {
   return via ? Number(via[1]) : null;
 };
 const servesOthers = (route: string): boolean => /passing it on/.test(route);
+/** Direct, via n relays, or on a backup for now (a parent that hiccuped under load counts as stalled). */
+const saysHow = (route: string): boolean => viaOf(route) !== null || route.startsWith('Hearing the stage through a backup relay');
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -91,7 +93,7 @@ describe('a relay tree', () => {
         return [...now.values()].some((route) => viaOf(route) === 2) ? now : null;
       });
       for (const [person, route] of shape) t.diagnostic(`${person.label}: ${route}`);
-      assert.ok([...shape.values()].every((route) => viaOf(route) !== null), 'every listener says how the stage reaches it');
+      assert.ok([...shape.values()].every(saysHow), 'every listener says how the stage reaches it');
     }));
 
   test('nobody uploads on more links than the plan allows, and the host sends to the one root only', (t: TestContext) =>
