@@ -93,6 +93,8 @@ export interface Mesh {
   message(peerId: string, text: string): void;
   /** Whether the link to a member is up right now. */
   isConnected(peerId: string): boolean;
+  /** Whether a link with them exists at all (made, answered or up), not just awaited. */
+  holdsLink(peerId: string): boolean;
   /** Members we hold a link with, or are making or awaiting one with. */
   peers(): string[];
   /** Levels on each slot of each link, 0..1. */
@@ -272,6 +274,7 @@ export function createMesh(options: MeshOptions): Mesh {
     forward: (peerId, slot, frame) => entries.get(peerId)?.link?.forward(slot, frame),
     message: (peerId, text) => entries.get(peerId)?.link?.message(text),
     isConnected: (peerId) => entries.get(peerId)?.connected === true,
+    holdsLink: (peerId) => (entries.get(peerId)?.link ?? null) !== null,
     peers: () => [...entries.keys()],
     audioLevels() {
       const levels = new Map<string, number[]>();

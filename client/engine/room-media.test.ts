@@ -125,3 +125,12 @@ test('the microphone is captured only while on stage, and released on stop', asy
   media.stop();
   assert.equal(microphone.status, 'off');
 });
+
+test('a member whose offer we only awaited is forgotten when the topology drops it, not kept as theirs to end', () => {
+  const { media, links, unlinked } = setup();
+  media.apply(plan([[LOW, listening]]), false);
+  assert.equal(links.length, 0, 'LOW offers, so we wait');
+  media.apply(plan([]), false);
+  assert.deepEqual(unlinked, [LOW], 'shown as no link, not as connecting for ever');
+  assert.equal(media.linked(LOW), false);
+});

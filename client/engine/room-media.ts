@@ -178,7 +178,8 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
         const survivor = !deps.isListed(peer) && mesh?.isConnected(peer) === true;
         const plan = topology.get(peer);
         if (survivor && plan) kept.set(peer, plan);
-        else if (theirsToEnd(peer)) kept.set(peer, SILENT);
+        // Only a link they made: one we merely awaited is forgotten, and shown as no link at all.
+        else if (theirsToEnd(peer) && mesh?.holdsLink(peer)) kept.set(peer, SILENT);
         else if (!survivor) mesh?.drop(peer);
       }
       const before = topology.keys();
