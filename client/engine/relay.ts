@@ -66,10 +66,10 @@ export function createRelay(deps: RelayDeps): Relay {
   const trace = deps.trace ?? (() => {});
 
   const roleOf = (peer: string) => topology.get(peer)?.feed;
-  const isStandby = (peer: string): boolean => roleOf(peer) === 'standby' || topology.get(peer)?.standby === true;
+  const isStandby = (peer: string): boolean => standsBy(topology, peer);
   const holder = (role: FeedRole): string | null => [...topology].find(([, link]) => link.feed === role)?.[0] ?? null;
-  const targets = (): string[] =>
-    [...topology].filter(([peer, link]) => link.feed === 'child' || (isStandby(peer) && asked.has(peer))).map(([peer]) => peer);
+  /** Whom we forward to; kept up to date rather than derived per frame, as frames are the hot path. */
+  let fed: string[] = [];
   const send = (peer: string, message: LinkMessage): void => deps.message(peer, encodeLinkMessage(message));
 
   const sourceOf = (peer: string, slot: number): string | null => (peer === active ? fedBy(inSlots.get(peer), slot) : directly(topology, peer, slot));
@@ -78,7 +78,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const next = nextSlots(outSlots, sourcesOf(topology, deps.isUp, active === null ? [] : (inSlots.get(active) ?? [])));
     if (next.every((source, slot) => source === outSlots[slot])) return;
     outSlots = next;
-    for (const peer of targets()) send(peer, { t: 'slots', slots: outSlots });
+    for (const peer of fed) send(peer, { t: 'slots', slots: outSlots });
   }
 
   function listenTo(peer: string | null, now: number): void {
@@ -95,7 +95,7 @@ export function createRelay(deps: RelayDeps): Relay {
   /** `heard`: what we play may have changed though the status did not. */
   function report(heard = false): void {
     const upstream = active === null ? 'stage' : roleOf(active) === 'backup' ? 'backup' : 'parent';
-    const next: RelayStatus = { upstream, serving: targets().length };
+    const next: RelayStatus = { upstream, serving: fed.length };
     if (!heard && next.upstream === status.upstream && next.serving === status.serving) return;
     status = next;
     deps.onChange();
@@ -111,7 +111,7 @@ export function createRelay(deps: RelayDeps): Relay {
 
   function tick(): void {
     const now = deps.timers.now();
-    for (const peer of targets()) if (deps.isUp(peer)) send(peer, { t: 'tick' });
+    for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
     if (active === null) return;
     const wait = deps.isUp(active) || lastHeard.has(active) ? STALL_MS : FIRST_FEED_MS;
     const planned = holder('parent');
@@ -138,6 +138,7 @@ export function createRelay(deps: RelayDeps): Relay {
         if (!isStandby(peer)) return;
         if (message.on) asked.add(peer);
         else asked.delete(peer);
+        fed = feeding(topology, asked);
         if (message.on) send(peer, { t: 'slots', slots: outSlots });
         return report();
       case 'tick':
@@ -154,6 +155,7 @@ export function createRelay(deps: RelayDeps): Relay {
     apply(next) {
       topology = next;
       for (const peer of [...asked]) if (!isStandby(peer)) asked.delete(peer);
+      fed = feeding(topology, asked);
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
       const planned = holder('parent');
       // Make before break: a feed still in the plan keeps playing until the planned parent's link is up.
@@ -168,7 +170,7 @@ export function createRelay(deps: RelayDeps): Relay {
       if (source === null) return;
       const out = outSlots.indexOf(source);
       if (out < 0) return;
-      for (const target of targets()) deps.forward(target, out, frame);
+      for (const target of fed) deps.forward(target, out, frame);
     },
     message(peer, text) {
       lastHeard.set(peer, deps.timers.now());
@@ -186,7 +188,6 @@ export function createRelay(deps: RelayDeps): Relay {
     sourceOf,
     status: () => status,
     leaving() {
-      const fed = targets();
       for (const peer of fed) send(peer, { t: 'leaving' });
       return fed.length > 0;
     },
@@ -194,15 +195,16 @@ export function createRelay(deps: RelayDeps): Relay {
       ticker();
       topology = new Map();
       asked.clear();
+      fed = [];
     },
   };
 }
 
 /** Whom we receive: speakers linked with us directly, and whoever the feed we listen to carries. */
-function sourcesOf(topology: Topology, isUp: (peer: string) => boolean, fed: readonly (string | null)[]): Set<string> {
+function sourcesOf(topology: Topology, isUp: (peer: string) => boolean, carried: readonly (string | null)[]): Set<string> {
   const sources = new Set<string>();
   for (const [peer, link] of topology) if (link.feed === undefined && link.play && isUp(peer)) sources.add(peer);
-  for (const source of fed) if (source !== null) sources.add(source);
+  for (const source of carried) if (source !== null) sources.add(source);
   return sources;
 }
 
@@ -222,3 +224,10 @@ const fedBy = (slots: readonly (string | null)[] | undefined, slot: number): str
 /** A link that is not a feed carries its member's own microphone, on slot 0. */
 const directly = (topology: Topology, peer: string, slot: number): string | null =>
   topology.has(peer) && topology.get(peer)?.feed === undefined && slot === 0 ? peer : null;
+
+/** A member that fails over to us: our standby, or our backup that backs us as we back it. */
+const standsBy = (topology: Topology, peer: string): boolean => topology.get(peer)?.feed === 'standby' || topology.get(peer)?.standby === true;
+
+/** Whom we forward to: our children, and the standbys that asked us to. */
+const feeding = (topology: Topology, asked: ReadonlySet<string>): string[] =>
+  [...topology].filter(([peer, link]) => link.feed === 'child' || (standsBy(topology, peer) && asked.has(peer))).map(([peer]) => peer);
