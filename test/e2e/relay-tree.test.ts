@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { longestGap, watchGaps } from '../helpers/audio-gaps.ts';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
-import { joinRoom, ownControl, personAction } from '../helpers/room-page.ts';
+import { createStageRoom, joinRoom, ownControl, personAction } from '../helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, rtpReport } from '../helpers/rtp-stats.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { setTone, waitUntilHears } from '../helpers/tones.ts';
@@ -66,11 +66,7 @@ describe('a relay tree', () => {
     people.push(host);
     await host.context.addInitScript({ content: COLLECT_CONNECTIONS });
     await host.page.goto(server.url);
-    await host.page.getByRole('radio', { name: 'Stage' }).check();
-    await host.page.getByRole('button', { name: 'Create room' }).click();
-    await host.page.waitForURL(/\/r\/#/);
-    link = host.page.url();
-    await joinRoom(host.page, 'Hal');
+    link = await createStageRoom(host.page, 'Hal');
   });
 
   after(async () => {

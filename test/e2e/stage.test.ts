@@ -7,7 +7,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
-import { joinRoom, ownControl, personAction, waitForStatus } from '../helpers/room-page.ts';
+import { createStageRoom, joinRoom, ownControl, personAction, waitForStatus } from '../helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, rtpReport } from '../helpers/rtp-stats.ts';
 import { joinAsRogue } from '../helpers/rogue-member.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
@@ -82,11 +82,7 @@ describe('a stage room', () => {
     people.push(host);
     await host.context.addInitScript({ content: COLLECT_CONNECTIONS });
     await host.page.reload();
-    await host.page.getByRole('radio', { name: 'Stage' }).check();
-    await host.page.getByRole('button', { name: 'Create room' }).click();
-    await host.page.waitForURL(/\/r\/#/);
-    link = host.page.url();
-    await joinRoom(host.page, 'Hal');
+    link = await createStageRoom(host.page, 'Hal');
   });
 
   after(async () => {

@@ -25,6 +25,16 @@ export async function joinRoom(page: RoomSurface, name: string): Promise<void> {
   await page.getByRole('button', { name: 'Join', exact: true }).click();
 }
 
+/** On the landing page: creates a Stage room, joins it as `name`, and returns its link. */
+export async function createStageRoom(page: Page, name: string): Promise<string> {
+  await page.getByRole('radio', { name: 'Stage' }).check();
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await page.waitForURL(/\/r\/#/);
+  const link = page.url();
+  await joinRoom(page, name);
+  return link;
+}
+
 /** One of the person's own buttons (Mute, Raise hand, Leave…), not a staff button on someone else. */
 export const ownControl = (page: Page, name: string) =>
   page.getByRole('region', { name: 'Your controls' }).getByRole('button', { name, exact: true });
