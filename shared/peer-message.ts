@@ -45,6 +45,11 @@ const PeerMessageSchema = v.variant('kind', [
     /** How many acts the sender's room log holds, so a newcomer knows when it has caught up. */
     log: v.exactOptional(logIndex),
   }),
+  /**
+   * Who I am, before the person has joined: they opened the link and are deciding. Links that
+   * bring them the room may start, but nobody shows them or counts them as here (no name is sent).
+   */
+  v.strictObject({ kind: v.literal('looking-in') }),
   /** Acts of the room log, in order: one new act as it happens, or a stretch of the log for someone catching up. */
   v.strictObject({
     kind: v.literal('acts'),
@@ -67,6 +72,10 @@ const PeerMessageSchema = v.variant('kind', [
   }),
 ]);
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
+
+/** What a member introduces itself with: only these bind its keys (sealed-codec.ts). */
+export type Introduction = Extract<PeerMessage, { kind: 'presence' | 'looking-in' }>;
+export const isIntroduction = (message: PeerMessage): message is Introduction => message.kind === 'presence' || message.kind === 'looking-in';
 
 export function parsePeerMessage(json: unknown): Result<PeerMessage> {
   const parsed = v.safeParse(PeerMessageSchema, json);

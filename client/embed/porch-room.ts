@@ -95,9 +95,11 @@ export class PorchRoomElement extends LitElement {
     this.tell({ type: 'porch-error', detail: { code: 'name-needed', message: 'Type a name to join the room.' } });
   }
 
+  /** Leaves the room the person joined; before they join, the form stays. */
   leave(): void {
     this.joinWanted = false;
-    if (this.opened.kind === 'open') this.opened.room.leave();
+    const phase = this.lastView?.phase;
+    if (this.opened.kind === 'open' && (phase === 'joining' || phase === 'joined')) this.opened.room.leave();
   }
 
   mute(): void {
@@ -108,7 +110,11 @@ export class PorchRoomElement extends LitElement {
     if (this.opened.kind === 'open') this.opened.room.setMuted(false);
   }
 
-  private readonly onPageHide = (): void => this.leave();
+  /** Whether joined or only looking in, nothing of the person stays behind. */
+  private readonly onPageHide = (): void => {
+    this.joinWanted = false;
+    if (this.opened.kind === 'open') this.opened.room.leave();
+  };
 
   private async open(): Promise<void> {
     const joinWanted = this.joinWanted;

@@ -1,5 +1,6 @@
 import type { LinkCandidate } from '../../shared/topology.ts';
-import { EarlyPresence, type PresenceMessage } from './early-presence.ts';
+import type { Introduction } from '../../shared/peer-message.ts';
+import { EarlyPresence } from './early-presence.ts';
 import { assertNever } from '../../shared/result.ts';
 import type { Rejection } from './sealed-codec.ts';
 
@@ -26,7 +27,9 @@ const REJECTIONS_BEFORE_WARNING = 3;
  * - listed: the server lists them (established links outlive signaling outages, so a
  *   reconnect replaces this list and nothing else);
  * - introduced: they proved the identity key they hold (kept across reconnects);
- * - presented: we have taken their signed presence; links start only after it;
+ * - presented: we have taken their signed introduction; links start only after it;
+ * - looking in: their introduction says they have not joined (they opened the link): linked
+ *   as a listener, but never shown or counted as here;
  * - confirmed: they sent something made for this visit of ours, so they are here now and not
  *   an old introduction the server replays; only then are they shown and counted as here;
  * - unconfirmed: their latest presence, held until they are confirmed;
@@ -46,22 +49,25 @@ export interface Membership {
   /** Marks their presence as taken; true the first time. */
   markPresented(peerId: string): boolean;
   isPresented(peerId: string): boolean;
+  /** Their latest introduction says whether they have joined yet. */
+  setLooking(peerId: string, looking: boolean): void;
+  isLooking(peerId: string): boolean;
   confirm(peerId: string): void;
   isConfirmed(peerId: string): boolean;
   /** Holds a presence until its sender is confirmed; the latest one wins. */
-  keepUnconfirmed(peerId: string, message: PresenceMessage): void;
+  keepUnconfirmed(peerId: string, message: Introduction): void;
   /** The presence held for a sender now confirmed, handed over once. */
-  takeConfirmed(peerId: string): PresenceMessage | null;
+  takeConfirmed(peerId: string): Introduction | null;
   /** Present and introduced: the members we can send to. */
   reachable(): string[];
   /** Present and introduced, for the topology. */
   candidates(): LinkCandidate[];
-  /** The identity keys of everyone confirmed and presented here, ours included. */
+  /** The identity keys of everyone confirmed and presented here (not merely looking in), ours included. */
   presentedKeys(selfKey: string): Set<string>;
   /** Whether every present member has presented itself and is confirmed. */
   allPresented(): boolean;
-  keepEarly(peerId: string, message: PresenceMessage): void;
-  takeEarly(peerId: string): PresenceMessage | null;
+  keepEarly(peerId: string, message: Introduction): void;
+  takeEarly(peerId: string): Introduction | null;
   /** Counts a rejected envelope; returns the warning it now deserves, if any. */
   reject(peerId: string, reason: Rejection): Blame | null;
   clear(): void;
@@ -72,7 +78,8 @@ export function createMembership(): Membership {
   const keys = new Map<string, string>();
   const presented = new Set<string>();
   const confirmed = new Set<string>();
-  const unconfirmed = new Map<string, PresenceMessage>();
+  const looking = new Set<string>();
+  const unconfirmed = new Map<string, Introduction>();
   const early = new EarlyPresence();
   const rejections = new Map<string, number>();
 
@@ -99,6 +106,7 @@ export function createMembership(): Membership {
     depart(peerId) {
       listed.delete(peerId);
       presented.delete(peerId);
+      looking.delete(peerId);
       unconfirmed.delete(peerId);
       rejections.delete(peerId);
       early.forget(peerId);
@@ -112,6 +120,8 @@ export function createMembership(): Membership {
       return true;
     },
     isPresented: (peerId) => presented.has(peerId),
+    setLooking: (peerId, isLooking) => void (isLooking ? looking.add(peerId) : looking.delete(peerId)),
+    isLooking: (peerId) => looking.has(peerId),
     // Kept across departures: the codec confirms a peer id once per visit of ours.
     confirm: (peerId) => void confirmed.add(peerId),
     isConfirmed: (peerId) => confirmed.has(peerId),
@@ -126,7 +136,7 @@ export function createMembership(): Membership {
     candidates: () => introduced().map(({ peer, key }) => ({ peer, key, presented: presented.has(peer) })),
     presentedKeys(selfKey) {
       const here = new Set([selfKey]);
-      for (const { peer, key } of introduced()) if (presented.has(peer) && confirmed.has(peer)) here.add(key);
+      for (const { peer, key } of introduced()) if (presented.has(peer) && confirmed.has(peer) && !looking.has(peer)) here.add(key);
       return here;
     },
     allPresented: () => [...listed].every((peer) => presented.has(peer) && confirmed.has(peer)),
@@ -155,6 +165,7 @@ export function createMembership(): Membership {
     clear() {
       listed.clear();
       presented.clear();
+      looking.clear();
       unconfirmed.clear();
       early.clear();
     },

@@ -52,6 +52,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     hideAddress: profile.hideAddress,
     relayOffered: () => fetchRelayOffer(url.origin),
     onJoin: (name, { hideAddress }) => void saveProfile({ ...profile, name, hideAddress }),
+    onHideAddress: (hideAddress) => void saveProfile({ ...profile, hideAddress }),
     verified,
     onVerified: (list) => void saveVerified(list),
     microphone: createMicrophone({

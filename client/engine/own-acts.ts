@@ -42,8 +42,10 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
   /** Nobody was there to learn the room log from, so ours is the room's. */
   let alone = false;
   let settled = false;
+  /** We waited long enough for the log: kept for a person who joins only later (they looked in first). */
+  let waitedEnough = false;
 
-  function settle(waitedEnough = false): void {
+  function settle(): void {
     if (!deps.joined() || settled) return;
     // Everyone here introduced themselves and none holds a log: they are as new as we are.
     const everyoneNew = membership.allPresented() && !logSync.heardOfLog();
@@ -69,7 +71,11 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
       if (settled) return;
       if (othersHere === 0) alone = true;
       // Members that never tell us of their log (their messages lost, say) must not keep us waiting forever.
-      else deps.timers.after(SETTLE_WAIT_MS, () => settle(true));
+      else
+        deps.timers.after(SETTLE_WAIT_MS, () => {
+          waitedEnough = true;
+          settle();
+        });
     },
     update() {
       settle();

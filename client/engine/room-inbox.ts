@@ -1,9 +1,8 @@
 import type { TreePart } from './tree-part.ts';
-import type { PeerMessage } from '../../shared/peer-message.ts';
+import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 import type { ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
 import type { RoomRules, RoomState } from '../../shared/room-state.ts';
-import type { PresenceMessage } from './early-presence.ts';
 import type { LogSync } from './log-sync.ts';
 import type { Membership } from './membership.ts';
 import type { OwnActs } from './own-acts.ts';
@@ -35,7 +34,8 @@ export interface InboxDeps {
   ownActs: OwnActs;
   participants: ParticipantList;
   room(): RoomState;
-  presence(): PeerMessage;
+  /** What introduces us: our presence once joined, before that that we are looking in. */
+  introduction(): Introduction;
   sendTo(to: string, message: PeerMessage): void;
   /** Brings everything that follows from the log and who is here up to date. */
   refresh(): void;
@@ -61,6 +61,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
     if (present) showConfirmed(from);
     switch (message.kind) {
       case 'presence':
+      case 'looking-in':
         if (present) onPresence(from, message);
         else membership.keepEarly(from, message);
         return;
@@ -77,14 +78,14 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         if (present) logSync.onLostActs(from, message.entries);
         return;
       case 'react':
-        if (present && membership.isPresented(from)) participants.react(from, message.emoji);
+        if (present && membership.isPresented(from) && !membership.isLooking(from)) participants.react(from, message.emoji);
         return;
       default:
         assertNever(message);
     }
   }
 
-  function onPresence(from: string, message: PresenceMessage): void {
+  function onPresence(from: string, message: Introduction): void {
     const key = membership.keyOf(from);
     if (key !== null && deps.room().banned.includes(key)) return;
     if (!membership.isConfirmed(from)) {
@@ -100,10 +101,19 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
     if (message) show(from, message, membership.keyOf(from));
   }
 
-  function show(from: string, message: PresenceMessage, key: string | null): void {
-    if (!participants.has(from)) logSync.onIntroduced(from);
+  function show(from: string, message: Introduction, key: string | null): void {
+    const wasLooking = membership.isLooking(from);
+    if (!participants.has(from) && !wasLooking) logSync.onIntroduced(from);
     membership.markPresented(from);
-    participants.show(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key, deps.selfKey) });
+    membership.setLooking(from, message.kind === 'looking-in');
+    if (message.kind === 'looking-in') {
+      // Someone deciding whether to join: linked as a listener, shown to nobody.
+      if (participants.has(from)) participants.remove(from);
+      return deps.refresh();
+    }
+    // One who looked in arrives now, when they join.
+    const arrived = wasLooking ? { arrivedAt: deps.now() } : {};
+    participants.show(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key, deps.selfKey), ...arrived });
     if (message.title && !state.get().title) state.update((s) => ({ ...s, title: message.title ?? '' }));
     if (message.log !== undefined) logSync.onLength(from, message.log);
     deps.refresh();
@@ -123,11 +133,12 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
       case 'welcome':
         deps.tree.welcomed();
         membership.welcome(frame.peers);
-        state.update((s) => ({ ...s, phase: 'joined', selfId: frame.peer }));
+        // Looking in, we stay at the join form until the person joins.
+        state.update((s) => ({ ...s, phase: s.phase === 'joining' ? 'joined' : s.phase, selfId: frame.peer }));
         media.start(frame.peer, frame.ice);
         media.prune(membership.isListed);
         // Links start only once a member has introduced itself with a valid, signed presence.
-        deps.sendTo('*', deps.presence());
+        deps.sendTo('*', deps.introduction());
         deps.codec.announced(frame.peers);
         for (const peer of frame.peers) applyEarly(peer);
         deps.ownActs.welcomed(frame.peers.length);
@@ -140,7 +151,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         // Kept until they are shown, if they are not yet: newcomers are among those worth seeing (audience-shown.ts).
         participants.patch(frame.peer, { arrivedAt: deps.now() });
         // One that introduced itself before the server listed it is answered whatever the budget.
-        if (membership.keyOf(frame.peer) !== null || greetings.take()) deps.sendTo(frame.peer, deps.presence());
+        if (membership.keyOf(frame.peer) !== null || greetings.take()) deps.sendTo(frame.peer, deps.introduction());
         applyEarly(frame.peer);
         return;
       case 'left':

@@ -18,6 +18,7 @@ function setup() {
   const unlinked: string[] = [];
   const listed = new Set([LOW, HIGH]);
   const allowed = new Set([LOW]);
+  const joined = { value: true };
   const media = createRoomMedia({
     timers: createTimers(createFakeTimers()),
     createLink: (options) => {
@@ -29,6 +30,7 @@ function setup() {
     microphone,
     muted: () => false,
     active: () => true,
+    listening: () => joined.value,
     isListed: (peer) => listed.has(peer),
     mayLink: (peer) => allowed.has(peer),
     mayHear: () => true,
@@ -40,7 +42,7 @@ function setup() {
     onUnlinked: (peer) => unlinked.push(peer),
   });
   media.start(SELF, []);
-  return { media, links, microphone, player, unlinked, listed, allowed };
+  return { media, links, microphone, player, unlinked, listed, allowed, joined };
 }
 
 const plan = (entries: [string, PlannedLink][]): Topology => new Map(entries);
@@ -61,6 +63,28 @@ test('on the same stage, a link the topology says not to send on carries no trac
   await media.captured();
   assert.equal(links[0]?.options.track, null);
   assert.deepEqual(links[0]?.tracks, []);
+});
+
+test('before the person joins, audio that arrives is held silent, and plays once they join', () => {
+  const { media, links, player, joined } = setup();
+  joined.value = false;
+  media.apply(plan([[HIGH, listening]]), false);
+  links[0]?.options.onRemoteTrack(0, { id: 'stream' } as unknown as MediaStream);
+  assert.deepEqual(player.played.map(([peer]) => peer), [HIGH], 'the audio is there, ready');
+  assert.equal(player.audible.get(HIGH), false, 'but not heard');
+  joined.value = true;
+  media.apply(plan([[HIGH, listening]]), false);
+  assert.equal(player.audible.get(HIGH), true);
+});
+
+test('relinking drops every link, and the next topology makes them again', () => {
+  const { media, links } = setup();
+  media.apply(plan([[HIGH, listening]]), false);
+  media.relink();
+  assert.equal(links[0]?.destroyed, true);
+  media.apply(plan([[HIGH, listening]]), false);
+  assert.equal(links.length, 2);
+  assert.equal(links[1]?.destroyed, false);
 });
 
 test('a member that leaves the topology loses its link and is no longer played', () => {

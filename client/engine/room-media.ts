@@ -23,6 +23,8 @@ export interface RoomMediaDeps {
   muted(): boolean;
   /** Still in the room: a room that is over must not start capturing. */
   active(): boolean;
+  /** The person joined: until then nothing plays, whatever the topology says. */
+  listening(): boolean;
   /** The server lists them in the room now. */
   isListed(peerId: string): boolean;
   /** Whether the room log lets us hold a link with them at all (shared/topology.ts mayLink). */
@@ -60,6 +62,8 @@ export interface RoomMedia {
   /** A member's link negotiation; taken only where the topology has a link or the log allows one. */
   signal(from: string, conn: string, data: SignalData): void;
   drop(peerId: string): void;
+  /** Drops every link, to be made again as the topology next says (under new link options). */
+  relink(): void;
   /** Whether we hold, make or await a link with them. */
   linked(peerId: string): boolean;
   selectInput(deviceId: string): Promise<void>;
@@ -122,7 +126,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   /** Nothing plays unless the topology says so, and a relay's slot only as the log allows whom it carries. */
   function audible(peer: string, slot: number): boolean {
     const link = topology.get(peer);
-    if (!link) return false;
+    if (!link || !deps.listening()) return false;
     if (link.feed === undefined) return slot === 0 && link.play;
     const source = relay.sourceOf(peer, slot);
     return source !== null && deps.mayHear(source);
@@ -196,6 +200,9 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       if (topology.has(from) || deps.mayLink(from)) mesh?.handleSignal(from, conn, data);
     },
     drop: (peerId) => mesh?.drop(peerId),
+    relink() {
+      for (const peer of mesh?.peers() ?? []) mesh?.drop(peer);
+    },
     linked: (peerId) => mesh?.peers().includes(peerId) ?? false,
     async selectInput(deviceId) {
       await deps.microphone.switchTo(deviceId);

@@ -91,6 +91,8 @@ export interface RoomDeps {
   relayOffered?: () => Promise<boolean>;
   /** The person joined under this name and choice: the shell remembers them for next time. */
   onJoin?: (name: string, options: { hideAddress: boolean }) => void;
+  /** The person changed "Hide my IP address" before joining: remembered at once, as it rules links made before Join. */
+  onHideAddress?: (hidden: boolean) => void;
   title?: string;
   /** What the creator chose on the landing page; the host's client declares it to the room. */
   createdKind?: RoomKind;
@@ -115,6 +117,15 @@ export interface JoinOptions {
 
 export interface Room {
   readonly state: Store<RoomView>;
+  /**
+   * While the person reads the page and types a name, the room comes in: we connect, learn the
+   * room's log and link with those we will hear, introduced as looking in (no name). Nothing plays
+   * and the microphone stays closed until join(); members show us to nobody until then.
+   */
+  lookIn(): void;
+  /** Before joining: the person changed "Hide my IP address"; links already made are made again relayed only. */
+  setHideAddress(hidden: boolean): void;
+  /** Joins under this name: only announcing us, taking a seat and the microphone are left where we looked in. */
   join(name: string, options?: JoinOptions): Promise<void>;
   setMuted(muted: boolean): void;
   selectInput(deviceId: string): Promise<void>;

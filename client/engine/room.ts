@@ -1,23 +1,19 @@
 import { toBase64Url } from '../../shared/encoding.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
-import type { PeerMessage } from '../../shared/peer-message.ts';
+import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
 import { initialRoomState, isOnStage, mayBeHeard, mayEnter, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { mayLink, type LinkCandidate } from '../../shared/topology.ts';
-import { createSignalingClient, type SignalingClient, type SignalingClientOptions, type SignalingStatus } from './signaling-client.ts';
-import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
+import type { SignalingClient } from './signaling-client.ts';
 import { createStore, type WritableStore } from './store.ts';
 import { createSpeakingDetector, type SpeakingDetector } from './speaking-detector.ts';
-import { createLogSync } from './log-sync.ts';
 import { createMembership, type Membership } from './membership.ts';
-import type { CreatedAs } from './first-acts.ts';
-import { createOwnActs } from './own-acts.ts';
-import { createParticipantList, type ParticipantList } from './participant-list.ts';
+import { createParticipantList } from './participant-list.ts';
 import { createInbox } from './room-inbox.ts';
-import { createRoomMedia, type RoomMedia } from './room-media.ts';
+import type { RoomMedia } from './room-media.ts';
 import type { Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
-import type { RelayStatus } from './relay.ts';
+import { askForRelay, connectSignaling, logSyncFor, ownActsFor, sealedCodecFor, wireMedia, type MediaContext } from './room-wiring.ts';
 import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
 import { createTreePart, type RouteView, type TreePart } from './tree-part.ts';
 import { withVerified } from './verification.ts';
@@ -44,12 +40,14 @@ export function createRoom(deps: RoomDeps): Room {
   const patch = (changes: Partial<RoomView>): void => state.update((s) => ({ ...s, ...changes }));
   const phase = (): RoomPhase => state.get().phase;
   const inRoom = (): boolean => phase() === 'joining' || phase() === 'joined';
+  let signaling: SignalingClient | null = null;
+  /** At the join form with the room already coming in (lookIn). */
+  const lookingIn = (): boolean => phase() === 'ready' && signaling !== null;
   const membership = createMembership();
   const resume = toBase64Url(deps.randomBytes(32));
-  let signaling: SignalingClient | null = null;
-  /** What the person asked for on joining (see JoinOptions). */
+  /** What the person asked for on joining (see JoinOptions); before that, what this browser remembers. */
   let takesSeat = true;
-  let hideAddress = false;
+  let hideAddress = deps.hideAddress ?? false;
   let refusedActs = 0;
 
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
@@ -59,43 +57,18 @@ export function createRoom(deps: RoomDeps): Room {
     membership,
     participants,
     standing: (key) => standingOf(room(), rules, key, selfKey),
-    // Whoever introduces itself gets our presence back, sealed for its visit: what confirms us to it.
+    // Whoever introduces itself gets our introduction back, sealed for its visit: what confirms us to it.
     answer: (peerId) => {
-      if (phase() === 'joined' && membership.isListed(peerId)) sendTo(peerId, presence());
+      if (state.get().selfId !== null && membership.isListed(peerId)) sendTo(peerId, introduction());
     },
   });
-  const logSync = createLogSync({
-    roomId: deps.roomId,
-    rules,
-    identity: deps.identity,
-    send: (to, message) => sendTo(to, message),
-    members: () => membership.reachable(),
-    keyOf: membership.keyOf,
-    timers,
-    onChange: () => refresh(),
-    onRefused: () => {
-      refusedActs += 1;
-      refresh();
-    },
-    ...(deps.trace ? { trace: deps.trace } : {}),
-  });
+  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, onRefused: () => void (refusedActs += 1) });
   const room = () => logSync.log().state;
-  const ownActs = createOwnActs({
-    selfKey,
-    rules,
-    created: createdAs(deps),
-    logSync,
-    membership,
-    timers,
-    joined: () => phase() === 'joined',
-    takesSeat: () => takesSeat,
-    onSettled: () => refresh(),
-    ...(deps.trace ? { trace: deps.trace } : {}),
-  });
+  const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, onSettled: refresh });
   const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh() });
   const media = wireMedia(deps, {
     ...logGates(membership, room, rules, selfKey),
-    timers, state, membership, participants, sendTo, active: inRoom, relayOnly: () => hideAddress,
+    timers, state, membership, participants, sendTo, active: inRoom, relayOnly: () => hideAddress, listening: () => phase() === 'joined',
     onRelay: (relay) => patch({ route: tree.route(relay) }),
   });
   void askForRelay(deps, (relay) => patch({ relay }));
@@ -106,11 +79,13 @@ export function createRoom(deps: RoomDeps): Room {
   }
 
   // Only a member that has learned the log says how long it is: a newcomer's empty log tells nobody anything.
-  const presence = (): PeerMessage => presenceOf(state.get(), ownActs.settled() ? logSync.log().entries.length : null);
+  const presence = (): Introduction => presenceOf(state.get(), ownActs.settled() ? logSync.log().entries.length : null);
+  /** Nobody learns our name before the person joins. */
+  const introduction = (): Introduction => (phase() === 'joined' ? presence() : { kind: 'looking-in' });
 
   /** Everything that follows from the room log and who is here: the view, the media, our own acts. */
   function refresh(): void {
-    if (!inRoom()) return;
+    if (!inRoom() && !lookingIn()) return;
     const current = room();
     if (current.banned.includes(selfKey)) return teardown('removed');
     if (current.ended) return teardown('ended');
@@ -118,7 +93,7 @@ export function createRoom(deps: RoomDeps): Room {
     const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, lostActs: logSync.lostActs(), actingHost: actingHostOf(current, rules, present) });
     state.update((s) => viewOfLog(s, current, rules, overview));
     if (overview.hostMuted && !state.get().muted) applyMuted(true);
-    const route = followTopology({ tree, media, rules, selfKey, joined: phase() === 'joined', hideAddress }, current, membership.candidates());
+    const route = followTopology({ tree, media, rules, selfKey, joined: phase() === 'joined', looking: lookingIn(), hideAddress }, current, membership.candidates());
     patch({ route });
     ownActs.update();
   }
@@ -129,7 +104,17 @@ export function createRoom(deps: RoomDeps): Room {
     if (phase() === 'joined') sendTo('*', presence());
   }
 
-  const onFrame = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, room, presence, sendTo, refresh, now: timers.now });
+  const onFrame = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, room, introduction, sendTo, refresh, now: timers.now });
+
+  const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame, timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
+
+  /** Links made while looking in follow the choice: hidden, they may have gone direct; shown, the relay may be absent. */
+  function hide(hidden: boolean): void {
+    const relink = hidden !== hideAddress && signaling !== null;
+    hideAddress = hidden;
+    if (relink) media.relink();
+    refresh();
+  }
 
   function teardown(next: RoomPhase): void {
     timers.stop();
@@ -142,16 +127,25 @@ export function createRoom(deps: RoomDeps): Room {
 
   return {
     state,
+    lookIn() {
+      if (phase() === 'ready' && !signaling) connect();
+    },
+    setHideAddress(hidden) {
+      if (phase() !== 'ready') return;
+      patch({ hideAddress: hidden });
+      hide(hidden);
+      deps.onHideAddress?.(hidden);
+    },
     async join(name, options = {}) {
       if (phase() !== 'ready') return;
       takesSeat = options.seat ?? true;
-      hideAddress = options.hideAddress ?? false;
-      patch({ phase: 'joining', name, hideAddress });
+      const welcomed = signaling !== null && state.get().selfId !== null;
+      patch({ phase: welcomed ? 'joined' : 'joining', name, hideAddress: options.hideAddress ?? false });
+      // Looked in already: announcing ourselves is what is left, before the acts that follow it.
+      if (welcomed) sendTo('*', presence());
+      hide(options.hideAddress ?? false);
       deps.onJoin?.(name, { hideAddress });
-      signaling = connectSignaling(deps, { resume, onFrame, timers }, (status) => {
-        patch({ signaling: status });
-        if (status.kind === 'room-full' || status.kind === 'replaced') teardown(status.kind);
-      });
+      if (!signaling) connect();
       speaking.start();
       // The host is on stage from the start; everyone else is asked for the microphone on going up.
       refresh();
@@ -180,7 +174,7 @@ export function createRoom(deps: RoomDeps): Room {
       if (inRoom()) patch({ inputId: deps.microphone.deviceId });
     },
     leave() {
-      if (inRoom()) teardown('left');
+      if (inRoom() || lookingIn()) teardown('left');
     },
   };
 }
@@ -211,14 +205,19 @@ interface TopologyContext {
   rules: RoomRules;
   selfKey: string;
   joined: boolean;
+  /** Not joined yet, but the room is coming in: a leaf of the tree, whatever the log says of us. */
+  looking: boolean;
   hideAddress: boolean;
 }
 
 /** Tells the tree planner where we stand, and brings the media in line with the links that follow; returns the route. */
-function followTopology({ tree, media, rules, selfKey, joined, hideAddress }: TopologyContext, room: RoomState, members: readonly LinkCandidate[]): RouteView {
+function followTopology({ tree, media, rules, selfKey, joined, looking, hideAddress }: TopologyContext, room: RoomState, members: readonly LinkCandidate[]): RouteView {
   const onStage = isOnStage(room, rules, selfKey);
-  tree.claim(joined && mayEnter(room, rules, selfKey) ? (onStage ? 'stage' : 'audience') : null, hideAddress);
-  media.apply(tree.topology({ room, rules, selfKey, members }), onStage);
+  const enters = mayEnter(room, rules, selfKey);
+  if (joined && enters) tree.claim(onStage ? 'stage' : 'audience', { turnOnly: hideAddress, forwards: true });
+  else if (looking && enters) tree.claim('audience', { turnOnly: hideAddress, forwards: false });
+  // The microphone waits for the person to join, even the host's.
+  media.apply(tree.topology({ room, rules, selfKey, members }), !looking && onStage);
   return tree.route(media.relayStatus());
 }
 
@@ -234,19 +233,6 @@ function viewOfLog(view: RoomView, room: RoomState, rules: RoomRules, overview: 
   };
 }
 
-const createdAs = (deps: RoomDeps): CreatedAs => ({ ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) });
-
-function connectSignaling(
-  deps: RoomDeps,
-  options: Pick<SignalingClientOptions, 'resume' | 'onFrame' | 'timers'>,
-  onStatus: (status: SignalingStatus) => void,
-): SignalingClient {
-  const client = createSignalingClient({ url: deps.signalingUrl, room: deps.roomId, ...options, ...(deps.createSocket ? { createSocket: deps.createSocket } : {}) });
-  client.status.subscribe(onStatus);
-  client.connect();
-  return client;
-}
-
 /** The person compared safety numbers with this member: remembered by key and name, and kept by the shell. */
 function markVerified(state: WritableStore<RoomView>, peerId: string, onVerified: RoomDeps['onVerified']): void {
   const person = state.get().participants.find((p) => p.id === peerId);
@@ -256,88 +242,8 @@ function markVerified(state: WritableStore<RoomView>, peerId: string, onVerified
   onVerified?.(verified);
 }
 
-function presenceOf({ name, muted, title }: RoomView, logLength: number | null): PeerMessage {
+function presenceOf({ name, muted, title }: RoomView, logLength: number | null): Introduction {
   return { kind: 'presence', name, muted, ...(title ? { title } : {}), ...(logLength !== null ? { log: logLength } : {}) };
-}
-
-interface CodecContext {
-  timers: Timers;
-  state: WritableStore<RoomView>;
-  membership: Membership;
-  participants: ParticipantList;
-  standing(key: string): StandingView;
-  answer(peerId: string): void;
-}
-
-/** Seals what we send and opens what members send; who proved which key, and who fails checks, shows on the view. */
-function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participants, standing, answer }: CodecContext): EnvelopeCodec {
-  return createSealedCodec({
-    roomId: deps.roomId,
-    roomKey: deps.roomKey,
-    identity: deps.identity,
-    selfId: () => state.get().selfId,
-    now: timers.now,
-    onIntroduced: (peerId, publicKey) => {
-      const key = toBase64Url(publicKey);
-      membership.introduce(peerId, key);
-      if (membership.isListed(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standing(key) });
-      answer(peerId);
-    },
-    onConfirmed: (peerId) => membership.confirm(peerId),
-    onRejected: (peerId, reason) => {
-      const blame = membership.reject(peerId, reason);
-      if (blame === 'server') state.update((s) => ({ ...s, tampered: s.tampered + 1 }));
-      else if (blame === 'unsecured' && membership.isListed(peerId)) participants.patch(peerId, { security: blame });
-    },
-  });
-}
-
-interface MediaContext {
-  timers: Timers;
-  mayHear(peerId: string): boolean;
-  onRelay(status: RelayStatus): void;
-  state: WritableStore<RoomView>;
-  membership: Membership;
-  participants: ParticipantList;
-  sendTo(to: string, message: PeerMessage): void;
-  active(): boolean;
-  mayLink(peerId: string): boolean;
-  /** Hide my IP address: every link this room makes is relayed only. */
-  relayOnly(): boolean;
-}
-
-/** The room's media, wired to the real (or fake) devices and to the view. */
-function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink, mayHear, onRelay, relayOnly }: MediaContext): RoomMedia {
-  return createRoomMedia({
-    timers,
-    // Read per link: the choice is made on joining, after the media is wired.
-    createLink: (options) => deps.createLink({ ...options, relayOnly: relayOnly() }),
-    player: deps.player,
-    microphone: deps.microphone,
-    muted: () => state.get().muted,
-    active,
-    isListed: membership.isListed,
-    mayLink,
-    mayHear,
-    onRelay,
-    ...(deps.trace ? { trace: deps.trace } : {}),
-    sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
-    newConnId: () => toBase64Url(deps.randomBytes(12)),
-    onMicrophone: (change) => state.update((s) => ({ ...s, microphone: change.status, inputs: change.inputs, inputId: change.inputId })),
-    onConnection: (peerId, connection) => participants.patch(peerId, { connection }),
-    // A member we unlinked (lobby, removal, a speaker back in the audience) stays shown while it is in the room.
-    onUnlinked: (peerId) => {
-      if (!membership.isListed(peerId)) participants.remove(peerId);
-      else participants.patch(peerId, { connection: 'unlinked' });
-    },
-  });
-}
-
-/** Whether the join form can offer to hide the address; a failed check counts as no relay. */
-async function askForRelay(deps: RoomDeps, show: (relay: RoomView['relay']) => void): Promise<void> {
-  if (!deps.relayOffered) return;
-  const offered = await deps.relayOffered().catch(() => false);
-  show(offered ? 'offered' : 'absent');
 }
 
 const blankParticipant = (id: string, standing: StandingView): Participant => ({

@@ -1,7 +1,7 @@
 import { createSessionKeys, type Identity } from '../../shared/crypto.ts';
 import { fromUtf8, utf8 } from '../../shared/encoding.ts';
 import { openEnvelope, pairKey, sealIntroduction, sealPairMessage, type EnvelopeRejection } from '../../shared/envelope.ts';
-import { parsePeerMessage, type PeerMessage } from '../../shared/peer-message.ts';
+import { isIntroduction, parsePeerMessage, type PeerMessage } from '../../shared/peer-message.ts';
 
 /** Turns peer messages into the opaque `box` strings the server routes, and back. */
 export interface EnvelopeCodec {
@@ -92,7 +92,7 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
       const header = { seq, ts: now() };
       const body = utf8(JSON.stringify(message));
       const peer = peers.get(to);
-      if (message.kind === 'presence' && (!peer || !holdOurKeys.has(to))) {
+      if (isIntroduction(message) && (!peer || !holdOurKeys.has(to))) {
         if (to !== '*') holdOurKeys.add(to);
         return sealIntroduction(from, to, header, body, {
           roomId: options.roomId,
@@ -132,8 +132,8 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
         }
       }
       const message = parseBody(body);
-      // Only presence introduces: no other message can bind keys.
-      if (!message || (introduction !== null && message.kind !== 'presence')) {
+      // Only an introduction introduces: no other message can bind keys.
+      if (!message || (introduction !== null && !isIntroduction(message))) {
         options.onRejected(from, 'bad-message');
         return null;
       }

@@ -55,16 +55,18 @@ test('a lingering feed goes at once if the log no longer allows the link', () =>
 
 test('what the planner is told changes only when we change, and a new server session hears it again', () => {
   const { tree, claims } = setup();
-  tree.claim('audience', false);
-  tree.claim('audience', false);
-  tree.claim(null, false);
+  const direct = { turnOnly: false, forwards: true };
+  tree.claim('audience', direct);
+  tree.claim('audience', direct);
   assert.equal(claims.length, 1);
-  tree.claim('stage', false);
+  tree.claim('stage', direct);
   tree.welcomed();
-  tree.claim('stage', false);
+  tree.claim('stage', direct);
   assert.deepEqual(claims.map((c) => c.tier), ['audience', 'stage', 'stage']);
-  tree.claim('audience', true);
-  assert.equal(claims.at(-1)?.uploadKbps, 0, 'a member that hides its address relays for nobody');
+  tree.claim('audience', { turnOnly: true, forwards: true });
+  assert.deepEqual([claims.at(-1)?.uploadKbps, claims.at(-1)?.turnOnly], [0, true], 'a member that hides its address relays for nobody');
+  tree.claim('audience', { turnOnly: false, forwards: false });
+  assert.deepEqual([claims.at(-1)?.uploadKbps, claims.at(-1)?.turnOnly], [0, false], 'one only looking in relays for nobody either');
 });
 
 test('a listener hears how the stage reaches it, and whom it passes it on to', () => {

@@ -17,8 +17,8 @@ export interface TreePart {
   planned(frame: PlanFrame): void;
   /** A new signaling session: the server knows nothing of us yet. */
   welcomed(): void;
-  /** What the planner needs to know of us now; null: not in the tree (not joined, or in the lobby). */
-  claim(tier: Claim['tier'] | null, turnOnly: boolean): void;
+  /** What the planner needs to know of us now; `forwards`: we may feed others (not while only looking in). */
+  claim(tier: Claim['tier'], options: { turnOnly: boolean; forwards: boolean }): void;
   topology(input: TopologyInput): Topology;
   /** How the stage's audio reaches us, for the view. */
   route(relay: RelayStatus): RouteView;
@@ -85,9 +85,8 @@ export function createTreePart({ send, timers, onExpired }: TreePartDeps): TreeP
       sent = null;
       plan = null;
     },
-    claim(tier, turnOnly) {
-      if (tier === null) return;
-      const frame: Claim = { type: 'tree', tier, uploadKbps: canRelayFrames() && !turnOnly ? ASSUMED_UPLOAD_KBPS : 0, turnOnly };
+    claim(tier, { turnOnly, forwards }) {
+      const frame: Claim = { type: 'tree', tier, uploadKbps: forwards && canRelayFrames() && !turnOnly ? ASSUMED_UPLOAD_KBPS : 0, turnOnly };
       const text = JSON.stringify(frame);
       if (text === sent) return;
       sent = text;

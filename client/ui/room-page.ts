@@ -7,7 +7,7 @@ import { assertNever } from '../../shared/result.ts';
 import type { Participant, Room, RoomView } from '../engine/room.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
-import { hideAddressHint, liveness, routeText, statusLines } from './status-text.ts';
+import { hereNowText, hideAddressHint, liveness, routeText, statusLines } from './status-text.ts';
 import type { RoomActionEvent } from './components/room-action.ts';
 import type { VerifyDialog } from './components/verify-dialog.ts';
 
@@ -72,6 +72,9 @@ export class RoomPage extends LitElement {
     this.view ??= new StoreController(this, this.room.state);
     this.name ||= this.room.state.get().name;
     this.hideAddress ||= this.room.state.get().hideAddress;
+    // The app's page is the room's own: it comes in while the person types a name. On someone
+    // else's page the widget waits for a sign of interest (wantParts).
+    if (!this.embedded) this.room.lookIn();
     this.keyTarget().addEventListener('keydown', this.onKey);
     this.addEventListener('room-action', this.onAction);
   }
@@ -150,6 +153,7 @@ export class RoomPage extends LitElement {
    * tabs to the form, or joins — and draws the room once they are here.
    */
   private readonly wantParts = (): void => {
+    this.room.lookIn();
     if (roomParts) return;
     loadRoomParts().then(
       () => this.requestUpdate(),
@@ -201,8 +205,10 @@ export class RoomPage extends LitElement {
   }
 
   private renderJoin(s: RoomView) {
+    const here = hereNowText(s);
     return html`
       <form class="card" part="join-form" @submit=${this.onSubmit} @input=${this.wantParts} @focusin=${this.wantParts} @pointerover=${this.wantParts}>
+        ${here ? html`<p class="hint" part="here-now" role="status">${here}</p>` : nothing}
         <label>
           Your name
           <input
@@ -221,7 +227,7 @@ export class RoomPage extends LitElement {
             aria-describedby="hide-address-hint"
             .checked=${this.hideAddress && s.relay !== 'absent'}
             ?disabled=${s.relay !== 'offered'}
-            @change=${(e: Event) => (this.hideAddress = (e.target as HTMLInputElement).checked)}
+            @change=${(e: Event) => this.room.setHideAddress((this.hideAddress = (e.target as HTMLInputElement).checked))}
           />
           Hide my IP address
         </label>
@@ -229,7 +235,7 @@ export class RoomPage extends LitElement {
         <button class="primary" part="join-button" type="submit" ?disabled=${!this.name.trim()}>Join</button>
         <p class="hint">
           Listeners aren't asked for the microphone; your browser asks only when you go on stage. Audio goes straight to the people in
-          the room.
+          the room. Until you join, nobody here sees you and you hear nothing.
         </p>
       </form>
       ${this.renderInvite(!this.embedded)}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Participant, RoomView } from '../engine/room.ts';
 import { participant, roomView, SELF_KEY } from '../../test/helpers/room-view.ts';
-import { connectionLabel, liveness, statusLines } from './status-text.ts';
+import { connectionLabel, hereNowText, liveness, statusLines } from './status-text.ts';
 import { initialRoomState } from '../../shared/room-state.ts';
 import { overviewOf } from '../engine/room-overview.ts';
 
@@ -197,4 +197,15 @@ test('someone using the name of a person verified before, with another key, is a
   const lines = statusLines(state({ participants: [grace], verified: [verifiedGrace] }));
   assert.deepEqual(lines, [{ tone: 'bad', text: 'Grace is not the Grace you verified: their safety number is different. Verify them again.' }]);
   assert.deepEqual(statusLines(state({ participants: [grace], verified: [{ key: grace.key!, name: 'Grace' }] })), [], 'the same key is the same person');
+});
+
+test('at the join form, once the room came in, the person sees who is here', () => {
+  const ready = (names: string[], signaling: RoomView['signaling'] = { kind: 'connected' }): RoomView =>
+    state({ phase: 'ready', signaling, participants: names.map((name, i) => participant({ id: `peer_${i}_0123456789abcdef`, name, key: `${i}`.repeat(43) }, RULES)) });
+  assert.equal(hereNowText(ready([], { kind: 'connecting', attempt: 0 })), null, 'not known yet');
+  assert.equal(hereNowText(ready([])), 'Nobody else is here yet.');
+  assert.equal(hereNowText(ready(['Grace'])), 'Grace is here.');
+  assert.equal(hereNowText(ready(['Grace', 'Lin'])), 'Grace and Lin are here.');
+  assert.equal(hereNowText(ready(['Grace', 'Lin', 'Ben', 'Cat', 'Dan'])), 'Grace, Lin, Ben, and 2 others are here.');
+  assert.equal(hereNowText(state({})), null, 'once joined, the room itself shows them');
 });

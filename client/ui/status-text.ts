@@ -140,6 +140,20 @@ export function liveness(s: RoomView): Liveness {
 
 const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
+/** Names shown before "and N others" at the join form. */
+const NAMES_BEFORE_JOINING = 3;
+
+/** At the join form, once the room has come in: who is here (null while we cannot know yet). */
+export function hereNowText(s: RoomView): string | null {
+  if (s.phase !== 'ready' || s.signaling.kind !== 'connected') return null;
+  const names = s.participants.filter((p) => !p.standing.waiting).map((p) => p.name);
+  if (names.length === 0) return 'Nobody else is here yet.';
+  const shown = names.slice(0, NAMES_BEFORE_JOINING);
+  const others = names.length - shown.length;
+  const list = new Intl.ListFormat('en').format(others > 0 ? [...shown, count(others, 'other', 'others')] : shown);
+  return `${list} ${names.length === 1 ? 'is' : 'are'} here.`;
+}
+
 /** How the stage reaches a listener fed through the relay tree, and whom they pass it on to; null otherwise. */
 export function routeText(s: RoomView): string | null {
   if (s.phase !== 'joined' || s.route.mode !== 'tree' || s.overview.role !== 'listener' || s.overview.waiting) return null;

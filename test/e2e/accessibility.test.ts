@@ -76,7 +76,7 @@ function crowdView(size: number) {
 const MOUNT_ROOM_PAGE = `(view) => {
   document.querySelector('porch-app')?.remove();
   const page = document.createElement('porch-room-page');
-  page.room = { state: { get: () => view, subscribe: () => () => {} } };
+  page.room = { state: { get: () => view, subscribe: () => () => {} }, lookIn: () => {} };
   document.body.appendChild(document.createElement('main')).appendChild(page);
 }`;
 

@@ -20,8 +20,9 @@ interface Scene {
   proxy: HostileProxy;
   link: string;
   people: Person[];
+  /** A person with a browser of their own, before they open the link. */
   open(label: string, toneHz: number): Promise<Person>;
-  /** Joins and resolves to the peer id the server gave this person. */
+  /** Opens the link and joins; resolves to the peer id the server gave this person. */
   join(person: Person): Promise<string>;
 }
 
@@ -47,12 +48,14 @@ describe('a malicious signaling server can neither read nor forge', () => {
       link: newRoomLink(proxy.url),
       people,
       async open(label, toneHz) {
-        const person = await openPerson(browser, scene.link, { toneHz, label });
+        const person = await openPerson(browser, 'about:blank', { toneHz, label });
         people.push(person);
         return person;
       },
+      // The page connects as it opens the link (it looks in before Join): the server welcomes it then.
       async join(person) {
         const known = proxy.peers().length;
+        await person.page.goto(scene.link);
         await joinRoom(person.page, person.label);
         const deadline = Date.now() + 10_000;
         while (proxy.peers().length === known) {

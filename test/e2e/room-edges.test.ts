@@ -41,18 +41,17 @@ describe('what a person is told when things are not normal', () => {
     assert.equal(await ownControl(lee.page, 'Mute').isDisabled(), true);
   });
 
-  test('the next person into a full room is told the room is full', async () => {
+  test('the next person to open the link of a full room is told so at once, before typing a name', async () => {
     const server = await serve({ env: { ROOM_CAPACITY: '2' } });
     const link = newRoomLink(server.url);
-    const people = await Promise.all(
-      ['Ann', 'Ben', 'Cat'].map((label, i) => openPerson(browser, link, { toneHz: [440, 660, 880][i]!, label })),
-    );
-    await joinRoom(people[0]!.page, 'Ann');
-    await joinRoom(people[1]!.page, 'Ben');
-    await waitForPeopleConnected(people[0]!.page, ['Ben']);
-    await joinRoom(people[2]!.page, 'Cat');
-    await waitForStatus(people[2]!.page, /This room is full/);
-    await expectHearsExactly(people[0]!, [660], [880]);
+    const [ann, ben] = await Promise.all(['Ann', 'Ben'].map((label, i) => openPerson(browser, link, { toneHz: [440, 660][i]!, label })));
+    await joinRoom(ann!.page, 'Ann');
+    await joinRoom(ben!.page, 'Ben');
+    await waitForPeopleConnected(ann!.page, ['Ben']);
+    const cat = await openPerson(browser, link, { toneHz: 880, label: 'Cat' });
+    await waitForStatus(cat.page, /This room is full/);
+    assert.equal(await cat.page.getByLabel('Your name').count(), 0, 'no join form for a room that cannot take Cat');
+    await expectHearsExactly(ann!, [660], [880]);
   });
 
   test('while the server cannot be reached the page says so, and joins once it is back', async () => {

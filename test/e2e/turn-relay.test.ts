@@ -30,13 +30,21 @@ const DAN = 1100;
 
 const hideAddress = (page: Page) => page.getByLabel('Hide my IP address');
 
-/** Opens the link for a person whose page records its candidates, and joins with the address hidden. */
+/**
+ * A person whose browser chose to hide its address (on another room's page of this server, where
+ * nobody else is) opens the link with the page recording its candidates, and joins. The room
+ * connects as soon as the link opens, so only a choice made before then covers every link.
+ */
 async function arriveHidden(browser: Browser, link: string, label: string, toneHz: number): Promise<Person> {
-  const person = await openPerson(browser, 'about:blank', { toneHz, label });
+  const person = await openPerson(browser, newRoomLink(new URL(link).origin), { toneHz, label });
+  // Enabled once the page has heard from /relay that the server offers a relay; remembered at once.
+  await hideAddress(person.page).check({ timeout: 10_000 });
+  await person.page.reload();
+  assert.equal(await hideAddress(person.page).isChecked(), true, `${label}'s browser remembers the choice`);
+  await person.page.goto('about:blank');
   await person.context.addInitScript({ content: RECORD_CANDIDATES });
   await person.page.goto(link);
-  // Enabled once the page has heard from /relay that the server offers a relay.
-  await hideAddress(person.page).check({ timeout: 10_000 });
+  assert.equal(await hideAddress(person.page).isChecked(), true, `${label}'s browser remembers the choice`);
   await joinRoom(person.page, label);
   return person;
 }

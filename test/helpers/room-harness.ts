@@ -178,6 +178,8 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
   const peers = new Map(REMOTE_IDS.map((id) => [id, remotePeer(id, roomKey)]));
   /** What the session asked the shell to remember on each join. */
   const remembered: { name: string; hideAddress: boolean }[] = [];
+  /** What the session asked the shell to remember when the person changed "Hide my IP address" before joining. */
+  const rememberedHidden: boolean[] = [];
   const peer = (id: string): RemotePeer => {
     const p = peers.get(id);
     assert.ok(p, `no remote peer ${id}`);
@@ -198,6 +200,7 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     ...(options.hideAddress !== undefined ? { hideAddress: options.hideAddress } : {}),
     ...(options.relayOffered ? { relayOffered: options.relayOffered } : {}),
     onJoin: (name, { hideAddress }) => void remembered.push({ name, hideAddress }),
+    onHideAddress: (hidden) => void rememberedHidden.push(hidden),
     createLink: (linkOptions) => {
       const link = new FakeLink(linkOptions);
       links.push(link);
@@ -284,5 +287,6 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     roomKey,
     identity,
     remembered,
+    rememberedHidden,
   };
 }

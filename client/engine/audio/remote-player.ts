@@ -46,7 +46,10 @@ export function createRemotePlayer(createElement: () => HTMLAudioElement = () =>
       if (audible) inaudible.delete(peerId);
       else inaudible.add(peerId);
       const el = elements.get(peerId);
-      if (el) apply(peerId, el);
+      if (!el) return;
+      apply(peerId, el);
+      // Muted, it may have started before any user gesture; if the browser refused even that, Join is one.
+      if (audible && el.paused) el.play().catch(() => {});
     },
     destroy() {
       for (const el of elements.values()) el.srcObject = null;

@@ -1,0 +1,120 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { HIGH, ICE, LATE, LOW, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
+
+/** Ada opens the link of a room HIGH hosts, and the server welcomes her among `peers`; she has not joined. */
+function lookingIn(t: TestContext, peers: string[] = [HIGH], options: SetupOptions = {}) {
+  const harness = setup(t, { hostPeer: HIGH, ...options });
+  harness.session.lookIn();
+  harness.socket().serverOpens();
+  harness.socket().serverSends({ type: 'welcome', peer: SELF, peers, ice: ICE });
+  return harness;
+}
+
+test('looking in connects and introduces us to everyone without a name, and leaves us at the join form', (t) => {
+  const { session, sockets, peerMessages, microphone } = lookingIn(t, [LOW, HIGH]);
+  assert.equal(sockets.length, 1);
+  assert.equal(session.state.get().phase, 'ready');
+  assert.equal(session.state.get().selfId, SELF);
+  assert.deepEqual(peerMessages(), [{ to: '*', message: { kind: 'looking-in' } }]);
+  assert.equal(microphone.status, 'off', 'the microphone is never asked for');
+  session.lookIn();
+  assert.equal(sockets.length, 1, 'looking in twice opens nothing more');
+});
+
+test('the people here show before we join, and links to those we will hear are made, silent', (t) => {
+  const { session, links, player, introduce, participant } = lookingIn(t);
+  introduce(HIGH, 'Grace');
+  assert.equal(participant(HIGH)?.name, 'Grace');
+  assert.equal(links.length, 1, 'we will hear the host: the link is made now');
+  assert.equal(links[0]?.options.track, null, 'and carries nothing of ours');
+  links[0]?.options.onRemoteTrack(0, { id: 'host-audio' } as unknown as MediaStream);
+  assert.deepEqual(player.played.map(([peer]) => peer), [HIGH]);
+  assert.equal(player.audible.get(HIGH), false, 'nothing plays before Join');
+  assert.equal(session.state.get().phase, 'ready');
+});
+
+test('joining after looking in announces our name on the socket and links we have, and plays at once', async (t) => {
+  const { session, sockets, links, player, introduce, peerMessages } = lookingIn(t);
+  introduce(HIGH, 'Grace');
+  links[0]?.options.onRemoteTrack(0, { id: 'host-audio' } as unknown as MediaStream);
+  await session.join('Ada', { seat: false });
+  assert.equal(session.state.get().phase, 'joined');
+  assert.equal(sockets.length, 1, 'no new connection');
+  assert.equal(links.length, 1, 'no new link');
+  assert.equal(player.audible.get(HIGH), true);
+  const sent = peerMessages().filter(({ message }) => message.kind === 'presence');
+  assert.deepEqual(sent.at(-1), { to: '*', message: { kind: 'presence', name: 'Ada', muted: false } });
+});
+
+test('a host looking in at its own room opens no microphone until it joins', async (t) => {
+  const harness = setup(t);
+  harness.session.lookIn();
+  harness.socket().serverOpens();
+  harness.socket().serverSends({ type: 'welcome', peer: SELF, peers: [HIGH], ice: ICE });
+  harness.introduce(HIGH, 'Grace');
+  assert.equal(harness.microphone.status, 'off');
+  assert.deepEqual(harness.links[0]?.tracks ?? [], [], 'its links carry nothing');
+  await harness.session.join('Ada');
+  assert.equal(harness.microphone.status, 'live');
+  assert.deepEqual(harness.links[0]?.tracks, [harness.microphone.track], 'the microphone goes on the link it already has');
+});
+
+test("a member who looks in gets our presence back and a link where we speak, but is neither shown nor counted as here", async (t) => {
+  const { socket, joinRoom, receive, peerMessages, participant, links, session } = setup(t);
+  await joinRoom([]);
+  socket().serverSends({ type: 'joined', peer: LATE });
+  receive(LATE, { kind: 'looking-in' });
+  assert.equal(participant(LATE), undefined, 'not shown');
+  assert.equal(links.length, 1, 'the host links with whoever will hear it');
+  assert.equal(peerMessages().filter(({ to }) => to === LATE).at(-1)?.message.kind, 'presence');
+  const before = Date.now();
+  receive(LATE, { kind: 'presence', name: 'Lou', muted: false });
+  assert.equal(participant(LATE)?.name, 'Lou', 'shown once they join');
+  assert.ok((participant(LATE)?.arrivedAt ?? 0) >= before, 'arriving when they joined, not when they opened the link');
+  assert.equal(links.length, 1, 'on the link they had');
+  assert.equal(session.state.get().phase, 'joined');
+});
+
+test('a member looking in cannot react', async (t) => {
+  const { socket, joinRoom, receive, introduce, session } = setup(t);
+  await joinRoom([LOW]);
+  introduce(LOW, 'Lin');
+  socket().serverSends({ type: 'joined', peer: LATE });
+  receive(LATE, { kind: 'looking-in' });
+  receive(LATE, { kind: 'react', emoji: '👏' });
+  assert.equal(session.state.get().participants.find((p) => p.id === LATE), undefined);
+  receive(LOW, { kind: 'react', emoji: '👏' });
+  assert.equal(session.state.get().participants.find((p) => p.id === LOW)?.reaction, '👏');
+});
+
+test('the room log is asked for while looking in', (t) => {
+  const { receive, peerMessages } = lookingIn(t);
+  receive(HIGH, { kind: 'presence', name: 'Grace', muted: false, log: 3 });
+  assert.deepEqual(peerMessages().at(-1), { to: HIGH, message: { kind: 'acts-request', from: 0 } });
+});
+
+test('leaving before joining says bye: the room keeps nothing of us', (t) => {
+  const { session, socket } = lookingIn(t);
+  session.leave();
+  assert.equal(socket().frames().at(-1)?.type, 'bye');
+  assert.equal(session.state.get().phase, 'left');
+});
+
+test('choosing to hide the address before joining makes the links again, relayed only, and is remembered at once', (t) => {
+  const { session, links, introduce, rememberedHidden } = lookingIn(t);
+  introduce(HIGH, 'Grace');
+  assert.equal(links[0]?.options.relayOnly, false);
+  session.setHideAddress(true);
+  assert.equal(session.state.get().hideAddress, true);
+  assert.equal(links[0]?.destroyed, true);
+  assert.equal(links.at(-1)?.options.relayOnly, true);
+  assert.equal(links.length, 2);
+  assert.deepEqual(rememberedHidden, [true], 'links made on the next visit, before Join, are relayed only too');
+});
+
+test('a browser that chose to hide its address links relayed only while looking in', (t) => {
+  const { links, introduce } = lookingIn(t, [HIGH], { hideAddress: true });
+  introduce(HIGH, 'Grace');
+  assert.equal(links[0]?.options.relayOnly, true);
+});

@@ -1,0 +1,154 @@
+/**
+ * How a room's parts are made from what the shell gives it (RoomDeps): the codec, the log, our
+ * own acts, the media and the signaling client, each wired to the callbacks room.ts routes.
+ */
+import { toBase64Url } from '../../shared/encoding.ts';
+import type { PeerMessage } from '../../shared/peer-message.ts';
+import type { RoomRules } from '../../shared/room-state.ts';
+import { safetyNumberOf } from '../../shared/safety-number.ts';
+import type { CreatedAs } from './first-acts.ts';
+import { createLogSync, type LogSync } from './log-sync.ts';
+import type { Membership } from './membership.ts';
+import { createOwnActs, type OwnActs, type OwnActsDeps } from './own-acts.ts';
+import type { ParticipantList } from './participant-list.ts';
+import type { RelayStatus } from './relay.ts';
+import { createRoomMedia, type RoomMedia } from './room-media.ts';
+import type { StandingView } from './room-overview.ts';
+import type { RoomDeps, RoomView } from './room-types.ts';
+import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
+import { createSignalingClient, type SignalingClient, type SignalingClientOptions, type SignalingStatus } from './signaling-client.ts';
+import type { WritableStore } from './store.ts';
+import type { Timers } from './timers.ts';
+
+export interface LogContext {
+  rules: RoomRules;
+  membership: Membership;
+  timers: Timers;
+  sendTo(to: string, message: PeerMessage): void;
+  refresh(): void;
+  onRefused(): void;
+}
+
+/** The room's signed log as this member keeps it, shared with everyone it can reach. */
+export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused }: LogContext): LogSync {
+  return createLogSync({
+    roomId: deps.roomId,
+    rules,
+    identity: deps.identity,
+    send: sendTo,
+    members: () => membership.reachable(),
+    keyOf: membership.keyOf,
+    timers,
+    onChange: refresh,
+    onRefused: () => {
+      onRefused();
+      refresh();
+    },
+    ...(deps.trace ? { trace: deps.trace } : {}),
+  });
+}
+
+/** The acts we make by ourselves once we hold the room's log (own-acts.ts). */
+export function ownActsFor(deps: RoomDeps, context: Omit<OwnActsDeps, 'created' | 'trace'>): OwnActs {
+  return createOwnActs({ ...context, created: createdAs(deps), ...(deps.trace ? { trace: deps.trace } : {}) });
+}
+
+const createdAs = (deps: RoomDeps): CreatedAs => ({ ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) });
+
+/** Connects to the room's server; its status shows on the view, and a full room or another tab ends the session. */
+export function connectSignaling(
+  deps: RoomDeps,
+  options: Pick<SignalingClientOptions, 'resume' | 'onFrame' | 'timers'>,
+  { show, end }: { show(status: SignalingStatus): void; end(phase: 'room-full' | 'replaced'): void },
+): SignalingClient {
+  const client = createSignalingClient({ url: deps.signalingUrl, room: deps.roomId, ...options, ...(deps.createSocket ? { createSocket: deps.createSocket } : {}) });
+  client.status.subscribe((status) => {
+    show(status);
+    if (status.kind === 'room-full' || status.kind === 'replaced') end(status.kind);
+  });
+  client.connect();
+  return client;
+}
+
+export interface CodecContext {
+  timers: Timers;
+  state: WritableStore<RoomView>;
+  membership: Membership;
+  participants: ParticipantList;
+  standing(key: string): StandingView;
+  answer(peerId: string): void;
+}
+
+/** Seals what we send and opens what members send; who proved which key, and who fails checks, shows on the view. */
+export function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participants, standing, answer }: CodecContext): EnvelopeCodec {
+  return createSealedCodec({
+    roomId: deps.roomId,
+    roomKey: deps.roomKey,
+    identity: deps.identity,
+    selfId: () => state.get().selfId,
+    now: timers.now,
+    onIntroduced: (peerId, publicKey) => {
+      const key = toBase64Url(publicKey);
+      membership.introduce(peerId, key);
+      if (membership.isListed(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standing(key) });
+      answer(peerId);
+    },
+    onConfirmed: (peerId) => membership.confirm(peerId),
+    onRejected: (peerId, reason) => {
+      const blame = membership.reject(peerId, reason);
+      if (blame === 'server') state.update((s) => ({ ...s, tampered: s.tampered + 1 }));
+      else if (blame === 'unsecured' && membership.isListed(peerId)) participants.patch(peerId, { security: blame });
+    },
+  });
+}
+
+export interface MediaContext {
+  timers: Timers;
+  mayHear(peerId: string): boolean;
+  onRelay(status: RelayStatus): void;
+  state: WritableStore<RoomView>;
+  membership: Membership;
+  participants: ParticipantList;
+  sendTo(to: string, message: PeerMessage): void;
+  active(): boolean;
+  mayLink(peerId: string): boolean;
+  /** Hide my IP address: every link this room makes is relayed only. */
+  relayOnly(): boolean;
+  /** The person joined: nothing plays before. */
+  listening(): boolean;
+}
+
+/** The room's media, wired to the real (or fake) devices and to the view. */
+export function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink, mayHear, onRelay, relayOnly, listening }: MediaContext): RoomMedia {
+  return createRoomMedia({
+    timers,
+    // Read per link: the choice is made on joining, after the media is wired.
+    createLink: (options) => deps.createLink({ ...options, relayOnly: relayOnly() }),
+    player: deps.player,
+    microphone: deps.microphone,
+    muted: () => state.get().muted,
+    active,
+    listening,
+    isListed: membership.isListed,
+    mayLink,
+    mayHear,
+    onRelay,
+    ...(deps.trace ? { trace: deps.trace } : {}),
+    sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
+    newConnId: () => toBase64Url(deps.randomBytes(12)),
+    onMicrophone: (change) => state.update((s) => ({ ...s, microphone: change.status, inputs: change.inputs, inputId: change.inputId })),
+    onConnection: (peerId, connection) => participants.patch(peerId, { connection }),
+    // A member we unlinked (lobby, removal, a speaker back in the audience) stays shown while it is in the room.
+    onUnlinked: (peerId) => {
+      if (!membership.isListed(peerId)) participants.remove(peerId);
+      else participants.patch(peerId, { connection: 'unlinked' });
+    },
+  });
+}
+
+/** Whether the join form can offer to hide the address; a failed check counts as no relay. */
+export async function askForRelay(deps: RoomDeps, show: (relay: RoomView['relay']) => void): Promise<void> {
+  if (!deps.relayOffered) return;
+  const offered = await deps.relayOffered().catch(() => false);
+  show(offered ? 'offered' : 'absent');
+}

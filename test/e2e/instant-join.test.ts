@@ -1,0 +1,109 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { closeAll, closePerson, launchBrowser, openPerson, withLogsOf, type Person } from '../helpers/browser.ts';
+import { joinRoom, newRoomLink, tiles, waitForPeopleConnected } from '../helpers/room-page.ts';
+import { COLLECT_CONNECTIONS, type LinkReport } from '../helpers/rtp-stats.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import { expectHearsExactly, waitUntilHears } from '../helpers/tones.ts';
+
+const ANN = 440;
+const BEN = 660;
+
+/**
+ * Instant join: the room comes in while a person reads the page and types a name. Until they
+ * click Join they hear nothing, send nothing, are shown to nobody, and their microphone stays
+ * closed; the moment they click, they hear. A page closed before Join leaves nobody behind.
+ */
+describe('looking in before Join', () => {
+  let browser: Browser;
+  let server: RunningServer;
+  const people: Person[] = [];
+  const withLogs = withLogsOf(people, () => server.output());
+
+  before(async () => {
+    browser = await launchBrowser();
+    server = await startServer();
+  });
+  after(async () => {
+    await closeAll(browser);
+    await server?.stop();
+  });
+
+  async function arrive(link: string, label: string, toneHz: number): Promise<Person> {
+    const person = await openPerson(browser, 'about:blank', { toneHz, label, watchHz: [ANN, BEN] });
+    people.push(person);
+    await person.context.addInitScript({ content: COLLECT_CONNECTIONS });
+    await person.page.goto(link);
+    return person;
+  }
+
+  const links = (page: Page): Promise<LinkReport[]> => page.evaluate(() => window.__rtpReport!());
+  const othersShown = async (page: Page): Promise<string[]> => (await tiles(page)).filter((t) => !t.self).map((t) => t.name);
+  const captures = (page: Page) =>
+    page.evaluate(() => ({ tracks: window.__porchTest!.capturedTracks().length, pending: window.__porchTest!.pendingCaptures() }));
+
+  /** The members the server counts in its rooms, from /metrics. */
+  async function membersOnServer(): Promise<number> {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('porch_room_members '));
+    assert.ok(line, 'the server reports its room members');
+    return Number(line.split(' ')[1]);
+  }
+
+  async function waitFor<T>(what: string, probe: () => Promise<T>, accept: (seen: T) => boolean, timeoutMs = 15_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = await probe();
+      if (accept(seen)) return seen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; saw ${JSON.stringify(seen)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  test('someone who opened the link hears nothing, sends nothing and shows to nobody until Join; then they hear at once', () =>
+    withLogs(async () => {
+      const link = newRoomLink(server.url);
+      const ann = await arrive(link, 'Ann', ANN);
+      await joinRoom(ann.page, 'Ann');
+      await ann.page.getByText(/1 person here/).waitFor();
+
+      const ben = await arrive(link, 'Ben', BEN);
+      await ben.page.getByText('Ann is here.').waitFor({ timeout: 15_000 });
+      // The room is coming in: Ann's audio already arrives on a live link.
+      const warm = await waitFor('a live link bringing Ann', () => links(ben.page), (r) => r.some((l) => l.connection === 'connected' && l.packetsReceived > 0));
+      await expectHearsExactly(ben, [], [ANN], { silentForMs: 2_000 });
+      await expectHearsExactly(ann, [], [BEN], { silentForMs: 500 });
+      const after = await links(ben.page);
+      assert.ok(after.every((l) => l.packetsSent === 0), `Ben sends nothing before Join: ${JSON.stringify(after)}`);
+      assert.deepEqual(await captures(ben.page), { tracks: 0, pending: 0 }, "Ben's microphone was never asked for");
+      assert.deepEqual(await othersShown(ann.page), [], 'Ann is shown nobody');
+      assert.match(await ann.page.locator('.count').innerText(), /1 person here/);
+
+      await joinRoom(ben.page, 'Ben');
+      await waitUntilHears(ben, ANN, { timeoutMs: 5_000 });
+      await waitForPeopleConnected(ann.page, ['Ben']);
+      await waitUntilHears(ann, BEN);
+      const joined = await links(ben.page);
+      assert.equal(joined.length, warm.length, `the link made before Join carries the room after it: ${JSON.stringify(joined)}`);
+      await Promise.all(people.splice(0).map(closePerson));
+    }));
+
+  test('a page closed before Join leaves no member behind', () =>
+    withLogs(async () => {
+      const link = newRoomLink(server.url);
+      const ann = await arrive(link, 'Ann', ANN);
+      await joinRoom(ann.page, 'Ann');
+      await ann.page.getByText(/1 person here/).waitFor();
+      const before = await membersOnServer();
+
+      const ben = await arrive(link, 'Ben', BEN);
+      await waitFor('a live link between Ann and Ben', () => links(ben.page), (r) => r.some((l) => l.connection === 'connected'));
+      assert.equal(await membersOnServer(), before + 1, 'Ben is connected, looking in');
+      await ben.page.close();
+      await waitFor('the server to forget Ben', membersOnServer, (n) => n === before, 5_000);
+      await waitFor("Ann's link with Ben to close", () => links(ann.page), (r) => r.every((l) => l.connection !== 'connected'));
+      assert.deepEqual(await othersShown(ann.page), [], 'Ann was never shown Ben');
+      await Promise.all(people.splice(0).map(closePerson));
+    }));
+});
