@@ -216,3 +216,12 @@ test('acts re-signed by someone else, or for a place they were not made for, nev
     { numRuns: 15 },
   );
 });
+
+test('an act we just signed ourselves skips the signature check, and nothing else', () => {
+  const ours = signNext(empty, { type: 'set-kind', kind: 'stage' }, host);
+  assert.equal(refusal(append(empty, ours, { signedHere: true })), 'appended');
+  const elsewhere = signNext(createLog('roomid_0123456789abce', RULES), { type: 'set-kind', kind: 'stage' }, host);
+  assert.equal(refusal(append({ ...empty, heads: createLog('roomid_0123456789abce', RULES).heads }, elsewhere)), 'bad-signature', 'checked by default');
+  assert.equal(refusal(append(empty, signNext(empty, { type: 'set-kind', kind: 'stage' }, ben), { signedHere: true })), 'no-right', 'the right still counts');
+  assert.equal(refusal(append(stage, ours, { signedHere: true })), 'not-next', 'and the place');
+});

@@ -97,7 +97,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
 
   function perform(act: ActBody): boolean {
     const signed = signNext(log, act, deps.identity);
-    const result = append(log, signed);
+    const result = append(log, signed, { signedHere: true });
     trace(`log: ${act.type} at ${signed.n} ${result.ok ? 'made' : `refused (${result.reason})`}`);
     if (!result.ok) return false;
     // Shared before it takes effect here: an act that ends our session (ending the room) must still go out.

@@ -44,7 +44,7 @@ test('joining after looking in announces our name on the socket and links we hav
   assert.equal(links.length, 1, 'no new link');
   assert.equal(player.audible.get(HIGH), true);
   const sent = peerMessages().filter(({ message }) => message.kind === 'presence');
-  assert.deepEqual(sent.at(-1), { to: '*', message: { kind: 'presence', name: 'Ada', muted: false } });
+  assert.deepEqual(sent.at(-1), { to: '*', message: { kind: 'presence', name: 'Ada', muted: false, log: 0 } });
 });
 
 test('a host looking in at its own room opens no microphone until it joins', async (t) => {

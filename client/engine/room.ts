@@ -141,9 +141,9 @@ export function createRoom(deps: RoomDeps): Room {
       takesSeat = options.seat ?? true;
       const welcomed = signaling !== null && state.get().selfId !== null;
       patch({ phase: welcomed ? 'joined' : 'joining', name, hideAddress: options.hideAddress ?? false });
-      // Looked in already: announcing ourselves is what is left, before the acts that follow it.
-      if (welcomed) sendTo('*', presence());
+      // Looked in already: the seat (what lets others hear us) and the microphone come first, then our name.
       hide(options.hideAddress ?? false);
+      if (welcomed) sendTo('*', presence());
       deps.onJoin?.(name, { hideAddress });
       if (!signaling) connect();
       speaking.start();

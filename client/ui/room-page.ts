@@ -167,6 +167,8 @@ export class RoomPage extends LitElement {
     const name = this.name.trim();
     const s = this.view.value;
     if (!name || s.phase !== 'ready') return false;
+    // The room shows its invitation closed: its QR code is made again only if the person opens it.
+    this.inviteShown = false;
     // Still checking: the choice stands, and links fail rather than go direct if no relay turns up.
     void this.room.join(name, { seat: this.seat, hideAddress: this.hideAddress && s.relay !== 'absent' });
     return true;
