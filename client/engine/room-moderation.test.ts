@@ -96,6 +96,31 @@ test('in a hangout a newcomer who asked to listen stays in the audience and is n
   assert.equal(r.microphone.status, 'off');
 });
 
+test('leaving a hangout gives the seat back for whoever comes next', async (t) => {
+  const hangout = stageRoom(t, { hostPeer: LOW });
+  hangout.act(LOW, { type: 'set-info', title: 'Porch', description: '' });
+  await hangout.enter();
+  hangout.ours();
+  assert.equal(hangout.view().role, 'speaker');
+  hangout.session.leave();
+  hangout.ours();
+  assert.equal(hangout.log().entries.at(-1)?.act.type, 'leave-stage', 'the others learn the seat is free');
+  assert.equal(hangout.socket().frames().at(-1)?.type, 'bye', 'and only then that we left');
+});
+
+test('a speaker invited onto a stage room keeps the seat on leaving, to come back to', async (t) => {
+  const stage = stageRoom(t, { hostPeer: LOW });
+  stage.act(LOW, { type: 'set-kind', kind: 'stage' });
+  await stage.enter();
+  stage.act(LOW, { type: 'invite', target: stage.keyOf(SELF) });
+  assert.equal(stage.session.perform({ type: 'accept-invite' }), true);
+  stage.ours();
+  assert.equal(stage.view().role, 'speaker');
+  stage.session.leave();
+  stage.ours();
+  assert.equal(stage.log().entries.at(-1)?.act.type, 'accept-invite', 'invited to speak, they stay on stage to come back to');
+});
+
 test('only members on stage are played; a listener is heard once invited and accepted', async (t) => {
   const r = stageRoom(t, { hostPeer: LOW });
   r.act(LOW, { type: 'set-kind', kind: 'stage' });

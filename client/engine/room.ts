@@ -2,7 +2,7 @@ import { toBase64Url } from '../../shared/encoding.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
-import { initialRoomState, isOnStage, mayBeHeard, mayEnter, type RoomRules, type RoomState } from '../../shared/room-state.ts';
+import { initialRoomState, isOnStage, mayBeHeard, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { mayLink, type LinkCandidate } from '../../shared/topology.ts';
 import type { SignalingClient } from './signaling-client.ts';
 import { createStore, type WritableStore } from './store.ts';
@@ -174,6 +174,8 @@ export function createRoom(deps: RoomDeps): Room {
       if (inRoom()) patch({ inputId: deps.microphone.deviceId });
     },
     leave() {
+      // A hangout's seat is for whoever is here: ours goes with us, and comes back when we do.
+      if (phase() === 'joined' && room().kind === 'hangout' && roleOf(room(), rules, selfKey) === 'speaker') logSync.perform({ type: 'leave-stage' });
       if (inRoom() || lookingIn()) teardown('left');
     },
   };
