@@ -1,39 +1,229 @@
 /**
- * Join → first audio heard, in real Chromium: everyone but the last person is already in the
- * room; the clock starts at the last person's Join click and stops when every pair involving
- * them hears each other (the detector's onset: when the sustained tone first appeared).
+ * Join → first audio heard, in real Chromium, timed the way a person uses the page: open the
+ * link, take 1.5 s to type a name, click Join. Everyone but the newcomer is already in the room
+ * (a hangout: everyone takes a seat); the clock starts at the newcomer's click and stops when
+ * every pair involving them hears each other (the detector's onset: when the sustained tone first
+ * appeared). Trials alternate with the floor, plain WebRTC (plain-webrtc.ts), in the same run.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
 import { joinRoom, newRoomLink, waitForPeopleConnected } from '../test/helpers/room-page.ts';
-import { resetOnsets, waitForOnset } from '../test/helpers/tones.ts';
+import { serverMetric } from '../test/helpers/server.ts';
+import { resetOnsets, setTone, waitForOnset, waitUntilHears, waitUntilSilent } from '../test/helpers/tones.ts';
+import type { PlainWebRtc } from './plain-webrtc.ts';
+import { percentile, type Row } from './stats.ts';
 
-const TONES = [440, 660, 880, 1100];
-const NAMES = ['Ann', 'Ben', 'Cat', 'Dan'];
+/** A tone and a name per seat of a full hangout. */
+const TONES = [440, 550, 660, 770, 880, 990, 1100, 1210];
+const NAMES = ['Ann', 'Ben', 'Cat', 'Dan', 'Eve', 'Fay', 'Gus', 'Hal'];
+/** The moment a person needs to type a name. */
+const TYPING_MS = 1500;
 
-export async function measureJoin(browser: Browser, serverUrl: string, roomSize: number): Promise<number> {
+/** Types the name over 1.5 s as soon as the form shows, and returns when Join is about to be clicked. */
+async function typeName(page: Page, name: string): Promise<void> {
+  const field = page.getByLabel('Your name');
+  await field.waitFor();
+  await field.pressSequentially(name, { delay: TYPING_MS / name.length });
+}
+
+/** Clicks Join; resolves to the page's clock at the click. */
+async function clickJoin(page: Page): Promise<number> {
+  const at = await page.evaluate(() => Date.now());
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  return at;
+}
+
+/** How long until the newcomer hears everyone and everyone hears the newcomer. */
+async function heardBothWays(newcomer: Person, early: readonly Person[], clickedAt: number): Promise<number> {
+  const onsets = await Promise.all([...early.map((p) => waitForOnset(newcomer, p.toneHz)), ...early.map((p) => waitForOnset(p, newcomer.toneHz))]);
+  return Math.max(...onsets) - clickedAt;
+}
+
+export interface PorchRoom {
+  link: string;
+  early: Person[];
+  size: number;
+  close(): Promise<void>;
+}
+
+/** A hangout of size − 1 people, joined and hearing each other, waiting for a newcomer. */
+export async function porchRoom(browser: Browser, serverUrl: string, size: number): Promise<PorchRoom> {
   const link = newRoomLink(serverUrl);
-  const people: Person[] = [];
+  const early: Person[] = [];
+  const watchHz = TONES.slice(0, size);
+  const close = async (): Promise<void> => void (await Promise.all(early.map(closePerson)));
+  // One at a time, each heard by all before the next: a hangout of seven tone pages is about all two cores carry.
   try {
-    for (let i = 0; i < roomSize; i++) {
-      people.push(await openPerson(browser, link, { toneHz: TONES[i]!, label: NAMES[i]!, watchHz: TONES.slice(0, roomSize) }));
+    for (let i = 0; i < size - 1; i++) {
+      const person = await openPerson(browser, link, { toneHz: TONES[i]!, label: NAMES[i]!, watchHz });
+      early.push(person);
+      await joinRoom(person.page, person.label);
+      for (const p of early) await waitForPeopleConnected(p.page, early.filter((o) => o !== p).map((o) => o.label), { timeoutMs: 60_000 });
     }
-    const early = people.slice(0, -1);
-    const last = people.at(-1)!;
-    for (const p of early) await joinRoom(p.page, p.label);
-    for (const p of early) await waitForPeopleConnected(p.page, early.filter((o) => o !== p).map((o) => o.label));
-    for (const p of people) await resetOnsets(p);
+  } catch (error) {
+    await close();
+    // The first clause says what was awaited; the tiles that follow it are for the log.
+    throw new Error(`the room of ${early.length} did not form: ${(error as Error).message.split(/[;\n]/)[0]}`, { cause: error });
+  }
+  return { link, early, size, close };
+}
 
-    await last.page.getByLabel('Your name').fill(last.label);
-    const clickedAt = await last.page.evaluate(() => Date.now());
-    await last.page.getByRole('button', { name: 'Join', exact: true }).click();
-
-    const onsets = await Promise.all([
-      ...early.map((p) => waitForOnset(last, p.toneHz)),
-      ...early.map((p) => waitForOnset(p, last.toneHz)),
-    ]);
-    return Math.max(...onsets) - clickedAt;
+/** One newcomer opens the link, types, joins, is timed, and leaves (pagehide says bye at once). */
+export async function porchJoin(browser: Browser, room: PorchRoom, membersOnServer: () => Promise<number>): Promise<number> {
+  const index = room.size - 1;
+  const newcomer = await openPerson(browser, room.link, { toneHz: TONES[index]!, label: NAMES[index]!, watchHz: TONES.slice(0, room.size) });
+  try {
+    await typeName(newcomer.page, newcomer.label);
+    await Promise.all([newcomer, ...room.early].map(resetOnsets));
+    return await heardBothWays(newcomer, room.early, await clickJoin(newcomer.page));
   } finally {
-    await Promise.all(people.map(closePerson));
+    await newcomer.page.close();
+    await closePerson(newcomer);
+    await until(async () => (await membersOnServer()) === room.size - 1);
   }
 }
+
+/** The floor: one page has joined, the other opens, types and joins; both close after. */
+export async function plainJoin(browser: Browser, plain: PlainWebRtc, trial: number): Promise<number> {
+  const url = plain.url(`trial-${trial}`);
+  const watchHz = TONES.slice(0, 2);
+  const first = await openPerson(browser, url, { toneHz: TONES[0]!, label: 'plain first', watchHz });
+  const second = await openPerson(browser, url, { toneHz: TONES[1]!, label: 'plain second', watchHz }).catch(async (error: unknown) => {
+    await closePerson(first);
+    throw error;
+  });
+  try {
+    await typeName(first.page, 'Ann');
+    await clickJoin(first.page);
+    await until(() => first.page.evaluate(() => window.__porchTest!.capturedTracks().length === 1));
+    await typeName(second.page, 'Ben');
+    await Promise.all([first, second].map(resetOnsets));
+    return await heardBothWays(second, [first], await clickJoin(second.page));
+  } finally {
+    await Promise.all([closePerson(first), closePerson(second)]);
+  }
+}
+
+/** Tone switched on → tone heard, on a live link from `speaker` to `listener`, `rounds` times. */
+export async function mouthToEar(speaker: Person, listener: Person, rounds: number): Promise<number[]> {
+  const samples: number[] = [];
+  // Silence counts only once the link has carried the tone.
+  await waitUntilHears(listener, speaker.toneHz);
+  for (let i = 0; i < rounds; i++) {
+    await setTone(speaker, false);
+    await waitUntilSilent(listener, speaker.toneHz, { forMs: 500 });
+    await resetOnsets(listener);
+    const on = await setTone(speaker, true);
+    samples.push((await waitForOnset(listener, speaker.toneHz)) - on);
+  }
+  return samples;
+}
+
+/** Plain WebRTC's pair, joined and live, for mouth-to-ear beside Porch's. */
+export async function plainPair(browser: Browser, plain: PlainWebRtc): Promise<{ speaker: Person; listener: Person; close(): Promise<void> }> {
+  const url = plain.url('mouth-to-ear');
+  const watchHz = TONES.slice(0, 2);
+  const speaker = await openPerson(browser, url, { toneHz: TONES[0]!, label: 'plain speaker', watchHz });
+  const listener = await openPerson(browser, url, { toneHz: TONES[1]!, label: 'plain listener', watchHz });
+  await clickJoin(speaker.page);
+  await until(() => speaker.page.evaluate(() => window.__porchTest!.capturedTracks().length === 1));
+  await clickJoin(listener.page);
+  await waitForOnset(listener, speaker.toneHz);
+  return { speaker, listener, close: async () => void (await Promise.all([closePerson(speaker), closePerson(listener)])) };
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Members in the server's rooms: a newcomer that left is gone from here at once. */
+const membersOn = (serverUrl: string): Promise<number> => serverMetric(serverUrl, 'porch_room_members');
+
+const ROOMS = [
+  { room: 'pair', size: 2, target: 0.6 },
+  { room: 'room of three', size: 3, target: 0.6 },
+  { room: 'hangout of eight', size: 8, target: 1 },
+] as const;
+
+export interface JoinFigures {
+  joins: Row[];
+  mouthToEar: Row[];
+}
+
+/**
+ * Every room size, `trials` newcomers each; plain WebRTC's pair alternates with Porch's pair
+ * (the same background load: one page waiting in each). Mouth-to-ear on a live direct link of
+ * each, between two people already in.
+ */
+export async function measureJoins(browser: Browser, serverUrl: string, plain: PlainWebRtc, trials: number, log: (line: string) => void): Promise<JoinFigures> {
+  const porch = new Map<string, Samples>();
+  const floor: Samples = { ms: [], failed: 0 };
+  let porchEar: number[] = [];
+  /** A trial that fails (a link the loaded machine could not bring up in time) is counted, not fatal. */
+  const trial = async (what: string, samples: Samples, run: () => Promise<number>): Promise<void> => {
+    try {
+      samples.ms.push(await run());
+      log(`  ${what}: ${samples.ms.at(-1)} ms`);
+    } catch (error) {
+      samples.failed += 1;
+      log(`  ${what} failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+  };
+  for (const { room: label, size } of ROOMS) {
+    const samples: Samples = { ms: [], failed: 0 };
+    porch.set(label, samples);
+    const room = await porchRoom(browser, serverUrl, size).catch((error: unknown) => {
+      samples.unformed = (error as Error).message;
+      log(`  ${label}: ${samples.unformed}`);
+      return null;
+    });
+    if (!room) continue;
+    try {
+      if (size === 3) porchEar = await mouthToEar(room.early[0]!, room.early[1]!, trials);
+      for (let i = 0; i < trials; i++) {
+        await trial(`${label} join ${i + 1}/${trials}`, samples, () => porchJoin(browser, room, () => membersOn(serverUrl)));
+        if (size === 2) await trial(`plain WebRTC join ${i + 1}/${trials}`, floor, () => plainJoin(browser, plain, i));
+      }
+    } finally {
+      await room.close();
+      await until(async () => (await membersOn(serverUrl)) === 0);
+    }
+  }
+  const pair = await plainPair(browser, plain);
+  const plainEar = await mouthToEar(pair.speaker, pair.listener, trials).finally(() => pair.close());
+  return { joins: joinRows(porch, floor), mouthToEar: [earRow('Porch, direct link', porchEar, '≤ 150'), earRow('plain WebRTC', plainEar, '')] };
+}
+
+interface Samples {
+  ms: number[];
+  failed: number;
+  /** Why the room could not be formed to measure in, if it could not. */
+  unformed?: string;
+}
+
+function joinRows(porch: Map<string, Samples>, floor: Samples): Row[] {
+  const [floor50, floor95] = [percentile(floor.ms, 50), percentile(floor.ms, 95)];
+  // A room that could not be measured shows a dash, not NaN.
+  const ratio = (a: number, b: number): string => (Number.isNaN(a / b) ? '—' : (a / b).toFixed(2));
+  const ms = (n: number): number | string => (Number.isNaN(n) ? '—' : n);
+  const rows: Row[] = ROOMS.map(({ room, target }) => {
+    const { ms: samples, failed, unformed } = porch.get(room) ?? { ms: [], failed: 0 };
+    const [p50, p95] = [percentile(samples, 50), percentile(samples, 95)];
+    return { join: `Porch, ${room}`, trials: samples.length, failed: unformed ? `not measured: ${unformed}` : failed, 'p50 ms': ms(p50), 'p95 ms': ms(p95), 'p50 ÷ floor': ratio(p50, floor50), 'p95 ÷ floor': ratio(p95, floor95), 'target p50 ÷ floor': `≤ ${target}` };
+  });
+  rows.push({ join: 'floor: plain WebRTC, pair', trials: floor.ms.length, failed: floor.failed, 'p50 ms': floor50, 'p95 ms': floor95, 'p50 ÷ floor': '1.00', 'p95 ÷ floor': '1.00', 'target p50 ÷ floor': '' });
+  return rows;
+}
+
+const earRow = (link: string, samples: number[], target: string): Row => ({
+  link,
+  rounds: samples.length,
+  'p50 ms': percentile(samples, 50),
+  'p95 ms': percentile(samples, 95),
+  'min ms': Math.min(...samples),
+  'target p50 ms': target,
+});

@@ -33,6 +33,22 @@ test('links start with members that presented themselves; their keys count as pr
   assert.equal(m.allPresented(), true);
 });
 
+test('someone looking in is linked with but not counted as here, until they join; leaving forgets it', () => {
+  const m = createMembership();
+  m.welcome(['ann']);
+  m.introduce('ann', 'KEY-ANN');
+  m.markPresented('ann');
+  m.confirm('ann');
+  m.setLooking('ann', true);
+  assert.deepEqual(m.candidates(), [{ peer: 'ann', key: 'KEY-ANN', presented: true }], 'links may start');
+  assert.deepEqual([...m.presentedKeys('KEY-SELF')], ['KEY-SELF'], 'not here: they cannot stand in for the host, say');
+  m.setLooking('ann', false);
+  assert.deepEqual([...m.presentedKeys('KEY-SELF')].sort(), ['KEY-ANN', 'KEY-SELF']);
+  m.setLooking('ann', true);
+  m.depart('ann');
+  assert.equal(m.isLooking('ann'), false);
+});
+
 test("a presence waits for its sender's confirmation, the latest one kept", () => {
   const m = createMembership();
   m.welcome(['ann']);

@@ -4,7 +4,7 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { elementPage, framePage, recordedEvents, serveHostPage, waitForEvents, type HostPage, type RecordedEvent } from '../helpers/host-page.ts';
 import { joinRoom, newRoomLink, waitForTiles } from '../helpers/room-page.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { serverMetric, startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears, waitUntilSilent } from '../helpers/tones.ts';
 
 const ANN = 440;
@@ -144,6 +144,24 @@ describe('a room embedded on other websites', () => {
       await ann().page.evaluate(() => document.querySelector('porch-room')!.join());
       await waitForEvents(ann().page, 'Ann joined again', (es) => types(es).filter((t) => t === 'porch-join').length === 2);
       await waitUntilHears(cat(), ANN);
+    }));
+
+  test('a site that embeds a room connects its reader to it only once they turn to the widget', () =>
+    withLogs(async () => {
+      const connections = (): Promise<number> => serverMetric(server.url, 'porch_connections');
+      const before = await connections();
+      const reader = await openPerson(browser, sites[2]!.url, { toneHz: EVE, label: 'a reader' });
+      try {
+        await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
+        await reader.page.waitForTimeout(1_500);
+        assert.equal(await connections(), before, 'reading the page opens no connection to the room');
+        await reader.page.getByLabel('Your name').hover();
+        const deadline = Date.now() + 10_000;
+        while ((await connections()) === before && Date.now() < deadline) await reader.page.waitForTimeout(50);
+        assert.equal(await connections(), before + 1, 'pointing at the join form looks in');
+      } finally {
+        await reader.context.close();
+      }
     }));
 
   test("a site's hostile CSS neither hides nor shrinks the widget, and it still joins", () =>

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { closeAll, closePerson, launchBrowser, openPerson, withLogsOf, type Person } from '../helpers/browser.ts';
 import { joinRoom, newRoomLink, tiles, waitForPeopleConnected } from '../helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, type LinkReport } from '../helpers/rtp-stats.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { serverMetric, startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears } from '../helpers/tones.ts';
 
 const ANN = 440;
@@ -43,13 +43,7 @@ describe('looking in before Join', () => {
   const captures = (page: Page) =>
     page.evaluate(() => ({ tracks: window.__porchTest!.capturedTracks().length, pending: window.__porchTest!.pendingCaptures() }));
 
-  /** The members the server counts in its rooms, from /metrics. */
-  async function membersOnServer(): Promise<number> {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('porch_room_members '));
-    assert.ok(line, 'the server reports its room members');
-    return Number(line.split(' ')[1]);
-  }
+  const membersOnServer = (): Promise<number> => serverMetric(server.url, 'porch_room_members');
 
   async function waitFor<T>(what: string, probe: () => Promise<T>, accept: (seen: T) => boolean, timeoutMs = 15_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;

@@ -76,11 +76,16 @@ export async function waitForTiles(
 }
 
 /** Waits until the tiles show exactly these other people, all connected. */
-export const waitForPeopleConnected = (page: RoomSurface, names: string[]): Promise<TileState[]> =>
-  waitForTiles(page, `${names.join(', ')} connected`, (ts) => {
-    const others = ts.filter((t) => !t.self);
-    return others.length === names.length && names.every((n) => others.some((t) => t.name === n && t.connection === 'Connected'));
-  });
+export const waitForPeopleConnected = (page: RoomSurface, names: string[], options: { timeoutMs?: number } = {}): Promise<TileState[]> =>
+  waitForTiles(
+    page,
+    `${names.join(', ')} connected`,
+    (ts) => {
+      const others = ts.filter((t) => !t.self);
+      return others.length === names.length && names.every((n) => others.some((t) => t.name === n && t.connection === 'Connected'));
+    },
+    options,
+  );
 
 export async function statusText(page: Page): Promise<string> {
   return (await page.locator('.notices').first().textContent())?.trim() ?? '';

@@ -144,3 +144,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     process: child,
   };
 }
+
+/** One gauge or counter from the server's /metrics (the members in its rooms, its open connections…). */
+export async function serverMetric(serverUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`the server reports no ${name}`);
+  return Number(line.split(' ')[1]);
+}
