@@ -33,6 +33,8 @@ export interface LogSyncDeps {
   onChange(log: RoomLog): void;
   /** A member sent acts that failed their checks (forged, or signed without the right). */
   onRefused(peerId: string): void;
+  /** The person has joined: before that, none of our acts is made again on our behalf (lost-acts.ts). */
+  mayAct(): boolean;
   /** Diagnostics (acts made and taken, forks, requests), for the person's own console. */
   trace?: (line: string) => void;
   /** How many acts the log holds (tests use a small log). */
@@ -77,7 +79,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const shownForks = new Set<string>();
   const serving = createLogServing({ send: deps.send, log: () => log, keyOf: deps.keyOf, timers: deps.timers });
   const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => log.entries.length, capacity: () => log.maxEntries, trace });
-  const lost = createLostActs({ ...deps, selfKey, log: () => log, perform: (act) => perform(act), caughtUp: catchUp.caughtUp });
+  const lost = createLostActs({ ...deps, selfKey, log: () => log, perform: (act) => deps.mayAct() && perform(act), caughtUp: catchUp.caughtUp });
 
   function adopt(next: RoomLog, keep: number): void {
     joinedAt = [...joinedAt.slice(0, keep), ...next.entries.slice(keep).map(() => deps.timers.now())];

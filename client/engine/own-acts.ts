@@ -50,9 +50,11 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
     // Everyone here introduced themselves and none holds a log: they are as new as we are.
     const everyoneNew = membership.allPresented() && !logSync.heardOfLog();
     // Waiting ends early only where nobody has told us of acts we lack; then we keep fetching.
-    settled = alone || everyoneNew || logSync.caughtUp() || (waitedEnough && !logSync.behind());
+    // Alone when the server welcomed us, and still nobody here to learn the log from.
+    const stillAlone = alone && membership.reachable().length === 0;
+    settled = stillAlone || everyoneNew || logSync.caughtUp() || (waitedEnough && !logSync.behind());
     if (!settled) return;
-    const how = alone ? 'alone' : logSync.caughtUp() ? 'caught up' : 'waited';
+    const how = stillAlone ? 'alone' : logSync.caughtUp() ? 'caught up' : 'waited';
     deps.trace?.(`log: settled with ${logSync.log().entries.length} acts (${how})`);
     for (const act of firstActs(logSync.log(), selfKey, deps.created, deps.takesSeat())) logSync.perform(act);
     deps.onSettled();
@@ -70,12 +72,12 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
     welcomed(othersHere) {
       if (settled) return;
       if (othersHere === 0) alone = true;
-      // Members that never tell us of their log (their messages lost, say) must not keep us waiting forever.
-      else
-        deps.timers.after(SETTLE_WAIT_MS, () => {
-          waitedEnough = true;
-          settle();
-        });
+      // Members that never tell us of their log (their messages lost, say) must not keep us waiting forever;
+      // nor those who arrive while the person, looking in alone, has not joined yet.
+      deps.timers.after(SETTLE_WAIT_MS, () => {
+        waitedEnough = true;
+        settle();
+      });
     },
     update() {
       settle();

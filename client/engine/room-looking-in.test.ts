@@ -118,3 +118,21 @@ test('a browser that chose to hide its address links relayed only while looking 
   introduce(HIGH, 'Grace');
   assert.equal(links[0]?.options.relayOnly, true);
 });
+
+test('a plan that would have someone only looking in feed others is not followed: they feed nobody before Join', (t) => {
+  const { socket, links, introduce, receive } = lookingIn(t, [HIGH, LATE]);
+  introduce(HIGH, 'Grace');
+  receive(LATE, { kind: 'looking-in' });
+  const before = links.length;
+  socket().serverSends({ type: 'plan', mode: 'tree', parent: null, backup: null, children: [LATE], standby: [], depth: 1 });
+  assert.equal(links.length, before, 'no link to feed LATE');
+});
+
+test('joining without saying keeps the address choice this browser remembers, and the links made with it', async (t) => {
+  const { session, links, introduce } = lookingIn(t, [HIGH], { hideAddress: true });
+  introduce(HIGH, 'Grace');
+  await session.join('Ada', { seat: false });
+  assert.equal(session.state.get().hideAddress, true);
+  assert.equal(links.length, 1);
+  assert.equal(links[0]?.destroyed, false);
+});

@@ -110,7 +110,7 @@ export interface JoinOptions {
   /**
    * Hide my IP address: every link uses relayed paths only, so members never learn this
    * browser's addresses (the TURN relay and the signaling server still do). Links fail rather
-   * than go direct where no relay is offered. Default false.
+   * than go direct where no relay is offered. Default: what this browser remembers choosing.
    */
   hideAddress?: boolean;
 }

@@ -27,10 +27,11 @@ export interface LogContext {
   sendTo(to: string, message: PeerMessage): void;
   refresh(): void;
   onRefused(): void;
+  mayAct(): boolean;
 }
 
 /** The room's signed log as this member keeps it, shared with everyone it can reach. */
-export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused }: LogContext): LogSync {
+export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused, mayAct }: LogContext): LogSync {
   return createLogSync({
     roomId: deps.roomId,
     rules,
@@ -40,6 +41,7 @@ export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, 
     keyOf: membership.keyOf,
     timers,
     onChange: refresh,
+    mayAct,
     onRefused: () => {
       onRefused();
       refresh();

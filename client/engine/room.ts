@@ -62,7 +62,7 @@ export function createRoom(deps: RoomDeps): Room {
       if (state.get().selfId !== null && membership.isListed(peerId)) sendTo(peerId, introduction());
     },
   });
-  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, onRefused: () => void (refusedActs += 1) });
+  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined' });
   const room = () => logSync.log().state;
   const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, onSettled: refresh });
   const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh() });
@@ -140,9 +140,10 @@ export function createRoom(deps: RoomDeps): Room {
       if (phase() !== 'ready') return;
       takesSeat = options.seat ?? true;
       const welcomed = signaling !== null && state.get().selfId !== null;
-      patch({ phase: welcomed ? 'joined' : 'joining', name, hideAddress: options.hideAddress ?? false });
+      const hidden = options.hideAddress ?? hideAddress;
+      patch({ phase: welcomed ? 'joined' : 'joining', name, hideAddress: hidden });
       // Looked in already: the seat (what lets others hear us) and the microphone come first, then our name.
-      hide(options.hideAddress ?? false);
+      hide(hidden);
       if (welcomed) sendTo('*', presence());
       deps.onJoin?.(name, { hideAddress });
       if (!signaling) connect();
@@ -175,7 +176,7 @@ export function createRoom(deps: RoomDeps): Room {
     },
     leave() {
       // A hangout's seat is for whoever is here: ours goes with us, and comes back when we do.
-      if (phase() === 'joined' && room().kind === 'hangout' && roleOf(room(), rules, selfKey) === 'speaker') logSync.perform({ type: 'leave-stage' });
+      if (ownActs.settled() && phase() === 'joined' && room().kind === 'hangout' && roleOf(room(), rules, selfKey) === 'speaker') logSync.perform({ type: 'leave-stage' });
       if (inRoom() || lookingIn()) teardown('left');
     },
   };
@@ -218,8 +219,9 @@ function followTopology({ tree, media, rules, selfKey, joined, looking, hideAddr
   const enters = mayEnter(room, rules, selfKey);
   if (joined && enters) tree.claim(onStage ? 'stage' : 'audience', { turnOnly: hideAddress, forwards: true });
   else if (looking && enters) tree.claim('audience', { turnOnly: hideAddress, forwards: false });
-  // The microphone waits for the person to join, even the host's.
-  media.apply(tree.topology({ room, rules, selfKey, members }), !looking && onStage);
+  // The microphone waits for the person to join, even the host's; and we feed nobody before (whatever a plan says).
+  const links = tree.topology({ room, rules, selfKey, members });
+  media.apply(looking ? new Map([...links].filter(([, link]) => link.feed !== 'child' && link.feed !== 'standby')) : links, !looking && onStage);
   return tree.route(media.relayStatus());
 }
 

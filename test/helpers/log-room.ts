@@ -78,6 +78,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
       roomId: ROOM_ID,
       rules,
       identity: identities[names.indexOf(name)]!,
+      mayAct: () => true,
       send: (to, message) => {
         queue.push({ from: name, to, message });
         sent.push({ from: name, to, message });
