@@ -8,6 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
 import { joinRoom, newRoomLink, waitForPeopleConnected } from '../test/helpers/room-page.ts';
+import { pollUntil } from '../test/helpers/poll.ts';
 import { serverMetric } from '../test/helpers/server.ts';
 import { resetOnsets, setTone, waitForOnset, waitUntilHears, waitUntilSilent } from '../test/helpers/tones.ts';
 import type { PlainWebRtc } from './plain-webrtc.ts';
@@ -79,7 +80,7 @@ export async function porchJoin(browser: Browser, room: PorchRoom, membersOnServ
   } finally {
     await newcomer.page.close();
     await closePerson(newcomer);
-    await until(async () => (await membersOnServer()) === room.size - 1);
+    await pollUntil('the newcomer to be gone from the server', membersOnServer, (n) => n === room.size - 1);
   }
 }
 
@@ -95,7 +96,7 @@ export async function plainJoin(browser: Browser, plain: PlainWebRtc, trial: num
   try {
     await typeName(first.page, 'Ann');
     await clickJoin(first.page);
-    await until(() => first.page.evaluate(() => window.__porchTest!.capturedTracks().length === 1));
+    await pollUntil('the first page to capture', () => first.page.evaluate(() => window.__porchTest!.capturedTracks().length), (n) => n === 1);
     await typeName(second.page, 'Ben');
     await Promise.all([first, second].map(resetOnsets));
     return await heardBothWays(second, [first], await clickJoin(second.page));
@@ -126,18 +127,10 @@ export async function plainPair(browser: Browser, plain: PlainWebRtc): Promise<{
   const speaker = await openPerson(browser, url, { toneHz: TONES[0]!, label: 'plain speaker', watchHz });
   const listener = await openPerson(browser, url, { toneHz: TONES[1]!, label: 'plain listener', watchHz });
   await clickJoin(speaker.page);
-  await until(() => speaker.page.evaluate(() => window.__porchTest!.capturedTracks().length === 1));
+  await pollUntil('the speaker to capture', () => speaker.page.evaluate(() => window.__porchTest!.capturedTracks().length), (n) => n === 1);
   await clickJoin(listener.page);
   await waitForOnset(listener, speaker.toneHz);
   return { speaker, listener, close: async () => void (await Promise.all([closePerson(speaker), closePerson(listener)])) };
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Members in the server's rooms: a newcomer that left is gone from here at once. */
@@ -190,7 +183,7 @@ export async function measureJoins(browser: Browser, serverUrl: string, plain: P
       }
     } finally {
       await room.close();
-      await until(async () => (await membersOn(serverUrl)) === 0);
+      await pollUntil('the room to empty', () => membersOn(serverUrl), (n) => n === 0);
     }
   }
   const pair = await plainPair(browser, plain);

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { closeAll, closePerson, launchBrowser, openPerson, withLogsOf, type Person } from '../helpers/browser.ts';
 import { joinRoom, newRoomLink, tiles, waitForPeopleConnected } from '../helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, type LinkReport } from '../helpers/rtp-stats.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { serverMetric, startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears } from '../helpers/tones.ts';
 
@@ -45,15 +46,6 @@ describe('looking in before Join', () => {
 
   const membersOnServer = (): Promise<number> => serverMetric(server.url, 'porch_room_members');
 
-  async function waitFor<T>(what: string, probe: () => Promise<T>, accept: (seen: T) => boolean, timeoutMs = 15_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const seen = await probe();
-      if (accept(seen)) return seen;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; saw ${JSON.stringify(seen)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   test('someone who opened the link hears nothing, sends nothing and shows to nobody until Join; then they hear at once', () =>
     withLogs(async () => {
@@ -65,7 +57,7 @@ describe('looking in before Join', () => {
       const ben = await arrive(link, 'Ben', BEN);
       await ben.page.getByText('Ann is here.').waitFor({ timeout: 15_000 });
       // The room is coming in: Ann's audio already arrives on a live link.
-      const warm = await waitFor('a live link bringing Ann', () => links(ben.page), (r) => r.some((l) => l.connection === 'connected' && l.packetsReceived > 0));
+      const warm = await pollUntil('a live link bringing Ann', () => links(ben.page), (r) => r.some((l) => l.connection === 'connected' && l.packetsReceived > 0), { everyMs: 100 });
       await expectHearsExactly(ben, [], [ANN], { silentForMs: 2_000 });
       await expectHearsExactly(ann, [], [BEN], { silentForMs: 500 });
       const after = await links(ben.page);
@@ -92,11 +84,11 @@ describe('looking in before Join', () => {
       const before = await membersOnServer();
 
       const ben = await arrive(link, 'Ben', BEN);
-      await waitFor('a live link between Ann and Ben', () => links(ben.page), (r) => r.some((l) => l.connection === 'connected'));
+      await pollUntil('a live link between Ann and Ben', () => links(ben.page), (r) => r.some((l) => l.connection === 'connected'), { everyMs: 100 });
       assert.equal(await membersOnServer(), before + 1, 'Ben is connected, looking in');
       await ben.page.close();
-      await waitFor('the server to forget Ben', membersOnServer, (n) => n === before, 5_000);
-      await waitFor("Ann's link with Ben to close", () => links(ann.page), (r) => r.every((l) => l.connection !== 'connected'));
+      await pollUntil('the server to forget Ben', membersOnServer, (n) => n === before, { timeoutMs: 5_000, everyMs: 100 });
+      await pollUntil("Ann's link with Ben to close", () => links(ann.page), (r) => r.every((l) => l.connection !== 'connected'), { everyMs: 100 });
       assert.deepEqual(await othersShown(ann.page), [], 'Ann was never shown Ben');
       await Promise.all(people.splice(0).map(closePerson));
     }));

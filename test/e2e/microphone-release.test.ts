@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { closeAll, launchBrowser, openPerson, withLogsOf, type Person } from '../helpers/browser.ts';
 import { joinRoom, newRoomLink, ownControl } from '../helpers/room-page.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
 /**
@@ -28,30 +29,19 @@ describe('leaving turns the microphone off', () => {
     holdCaptures: (hold: boolean) => person.page.evaluate((h) => window.__porchTest!.holdCaptures(h), hold),
   });
 
-  /** Polls `probe` until `accept` holds; fails with what it last saw. */
-  async function waitUntil<T>(person: Person, what: string, probe: () => Promise<T>, accept: (seen: T) => boolean): Promise<T> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const seen = await probe();
-      if (accept(seen)) return seen;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; saw ${JSON.stringify(seen)}`);
-      await person.page.waitForTimeout(50);
-    }
-  }
-
   const waitForPendingCaptures = (person: Person, count: number) =>
-    waitUntil(person, `${count} getUserMedia call(s) waiting`, testApi(person).pendingCaptures, (n) => n === count);
+    pollUntil(`${count} getUserMedia call(s) waiting`, testApi(person).pendingCaptures, (n) => n === count);
 
   /** The Mute button is enabled once the microphone is live. */
   const waitForLiveMicrophone = (person: Person) =>
-    waitUntil(person, 'the microphone to be live', () => ownControl(person.page, 'Mute').isEnabled(), (enabled) => enabled);
+    pollUntil('the microphone to be live', () => ownControl(person.page, 'Mute').isEnabled(), (enabled) => enabled);
 
   /**
    * Once the page holds `count` captured tracks, every one has ended. The page releases a
    * track in the same task that hands it over, so there is nothing to wait for beyond that.
    */
   async function expectAllEnded(person: Person, count: number): Promise<void> {
-    const states = await waitUntil(person, `${count} captured track(s)`, testApi(person).capturedTracks, (s) => s.length === count);
+    const states = await pollUntil(`${count} captured track(s)`, testApi(person).capturedTracks, (s) => s.length === count);
     assert.deepEqual(states, Array(count).fill('ended'), 'every track the page captured has ended');
   }
 

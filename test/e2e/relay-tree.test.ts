@@ -11,6 +11,7 @@ import { longestGap, watchGaps } from '../helpers/audio-gaps.ts';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { createStageRoom, joinRoom, ownControl, personAction } from '../helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, rtpReport } from '../helpers/rtp-stats.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { setTone, waitUntilHears } from '../helpers/tones.ts';
 
@@ -31,15 +32,9 @@ const servesOthers = (route: string): boolean => /passing it on/.test(route);
 /** Direct, via n relays, or on a backup for now (a parent that hiccuped under load counts as stalled). */
 const saysHow = (route: string): boolean => viaOf(route) !== null || route.startsWith('Hearing the stage through a backup relay');
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Polls until `probe` finds what it looks for (anything but null). */
+const waitFor = <T>(what: string, probe: () => Promise<T | null>): Promise<T> =>
+  pollUntil(what, probe, (found): found is T => found !== null, { timeoutMs: 20_000, everyMs: 200 });
 
 /** Audio packets each of the page's connections sent over one second. */
 async function sendingLinks(page: Page): Promise<number> {

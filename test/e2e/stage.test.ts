@@ -10,6 +10,7 @@ import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '..
 import { createStageRoom, joinRoom, ownControl, personAction, waitForStatus } from '../helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, rtpReport } from '../helpers/rtp-stats.ts';
 import { joinAsRogue } from '../helpers/rogue-member.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears, waitUntilSilent } from '../helpers/tones.ts';
 
@@ -33,14 +34,6 @@ const SEND_ANYWAY = `(() => {
     }
   };
 })();`;
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Every one of these tones falls silent for the listener, and stays so. */
 async function silenced(listener: Person, tones: number[]): Promise<void> {
@@ -171,7 +164,7 @@ describe('a stage room', () => {
       const [host, sam, lee] = ['Hal', 'Sam', 'Lee'].map(byName) as [Person, Person, Person];
       const mal = await joinAsRogue(link, 'Mal');
       try {
-        await waitFor('Mal to learn the room log', () => mal.logLength() > 0);
+        await pollUntil('Mal to learn the room log', () => mal.logLength() > 0, (learned) => learned, { everyMs: 100 });
         await (await personAction(host.page, 'Mal', 'Make Mal a moderator')).waitFor();
         mal.forge({ type: 'make-moderator', target: mal.key });
         mal.forge({ type: 'lock' });
@@ -190,7 +183,7 @@ describe('a stage room', () => {
       await max.page.goto(link);
       await joinRoom(max.page, 'Max');
       await expectHearsExactly(max, [HOST, SAM, SUE], [LIZ]);
-      await waitFor('Max to send RTP', async () => (await rtpReport(max.page)).some((l) => l.packetsSent > 50));
+      await pollUntil('Max to send RTP', async () => (await rtpReport(max.page)).some((l) => l.packetsSent > 50), (sending) => sending, { everyMs: 100 });
       t.diagnostic(`Max sent ${JSON.stringify((await rtpReport(max.page)).map((l) => l.packetsSent))} packets`);
       for (const p of [host, sam, lee]) await expectHearsExactly(p, [], [LIZ], { silentForMs: 2_000 });
     }));
