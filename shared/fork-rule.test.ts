@@ -3,21 +3,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { createIdentity, type Identity } from './crypto.ts';
-import { toBase64Url } from './encoding.ts';
 import type { ActBody, SignedAct } from './room-acts.ts';
 import { append, createLog, partingOf, signNext, type RoomLog } from './room-log.ts';
 import { prefersFork, stillLost } from './fork-rule.ts';
 import { rankOf } from './log-quota.ts';
-import { applyAct, type RoomRules } from './room-state.ts';
+import { applyAct } from './room-state.ts';
+import { ANN, BEN, MIA, RULES, ROOM_ID, ann, ben, host, key, mia } from '../test/helpers/log-cast.ts';
 
-const ROOM_ID = 'roomid_0123456789abcd';
-const host = createIdentity();
-const mia = createIdentity();
-const ann = createIdentity();
-const ben = createIdentity();
-const key = (who: Identity): string => toBase64Url(who.publicKey);
-const [HOST, MIA, ANN, BEN] = [host, mia, ann, ben].map(key) as [string, string, string, string];
-const RULES: RoomRules = { hostKey: HOST, stageMax: 4 };
 const empty = createLog(ROOM_ID, RULES);
 
 /** Whether the reducer would take the act: asked before signing, which costs far more. */

@@ -1,21 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createIdentity, type Identity } from './crypto.ts';
-import { toBase64Url } from './encoding.ts';
+import type { Identity } from './crypto.ts';
 import { signAct, type ActBody, type SignedAct } from './room-acts.ts';
 import { append, createLog, headOf, merge, signNext, truncate, type AppendResult, type RoomLog } from './room-log.ts';
 import { ACTS_PER_MEMBER, hostReserve, memberShare } from './log-quota.ts';
-import { roleOf, type RoomRules } from './room-state.ts';
-
-const ROOM_ID = 'roomid_0123456789abcd';
-const host = createIdentity();
-const mia = createIdentity();
-const ann = createIdentity();
-const ben = createIdentity();
-const key = (who: Identity): string => toBase64Url(who.publicKey);
-const [HOST, MIA, ANN, BEN] = [host, mia, ann, ben].map(key) as [string, string, string, string];
-const RULES: RoomRules = { hostKey: HOST, stageMax: 4 };
+import { roleOf } from './room-state.ts';
+import { ANN, BEN, HOST, MIA, RULES, ROOM_ID, ann, ben, host, key, mia } from '../test/helpers/log-cast.ts';
 
 function taken(result: AppendResult): RoomLog {
   if (!result.ok) assert.fail(`refused: ${result.reason}`);
