@@ -219,9 +219,8 @@ function followTopology({ tree, media, rules, selfKey, joined, looking, hideAddr
   const enters = mayEnter(room, rules, selfKey);
   if (joined && enters) tree.claim(onStage ? 'stage' : 'audience', { turnOnly: hideAddress, forwards: true });
   else if (looking && enters) tree.claim('audience', { turnOnly: hideAddress, forwards: false });
-  // The microphone waits for the person to join, even the host's; and we feed nobody before (whatever a plan says).
-  const links = tree.topology({ room, rules, selfKey, members });
-  media.apply(looking ? new Map([...links].filter(([, link]) => link.feed !== 'child' && link.feed !== 'standby')) : links, !looking && onStage);
+  // The microphone waits for the person to join, even the host's.
+  media.apply(tree.topology({ room, rules, selfKey, members }), !looking && onStage);
   return tree.route(media.relayStatus());
 }
 

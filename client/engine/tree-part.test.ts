@@ -75,3 +75,12 @@ test('a listener hears how the stage reaches it, and whom it passes it on to', (
   assert.deepEqual(tree.route({ upstream: 'parent', serving: 2 }), { mode: 'tree', via: 2, serving: 2 });
   assert.deepEqual(tree.route({ upstream: 'backup', serving: 0 }), { mode: 'tree', via: null, serving: 0 });
 });
+
+test('claiming to feed nobody, we take no child or standby a plan names; claiming to forward, we do', () => {
+  const { tree } = setup();
+  tree.planned({ ...plan(P), children: [Q], standby: [R] });
+  tree.claim('audience', { turnOnly: false, forwards: false });
+  assert.deepEqual([...tree.topology(input)].map(([peer, link]) => [peer, link.feed]), [[P, 'parent']]);
+  tree.claim('audience', { turnOnly: false, forwards: true });
+  assert.deepEqual([...tree.topology(input)].map(([peer, link]) => [peer, link.feed]), [[P, 'parent'], [Q, 'child'], [R, 'standby']]);
+});

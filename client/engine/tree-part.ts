@@ -17,7 +17,10 @@ export interface TreePart {
   planned(frame: PlanFrame): void;
   /** A new signaling session: the server knows nothing of us yet. */
   welcomed(): void;
-  /** What the planner needs to know of us now; `forwards`: we may feed others (not while only looking in). */
+  /**
+   * What the planner needs to know of us now; `forwards`: we may feed others (not while only
+   * looking in). Claiming not to, we take no child or standby even where a plan names them.
+   */
   claim(tier: Claim['tier'], options: { turnOnly: boolean; forwards: boolean }): void;
   topology(input: TopologyInput): Topology;
   /** How the stage's audio reaches us, for the view. */
@@ -54,6 +57,8 @@ export interface TreePartDeps {
 export function createTreePart({ send, timers, onExpired }: TreePartDeps): TreePart {
   let plan: PlanFrame | null = null;
   let sent: string | null = null;
+  /** What we last claimed: one that feeds nobody (only looking in) takes no child, whatever a plan says. */
+  let forwarding = true;
   /** What the plan itself gave last time, without lingering feeds. */
   let planned: Topology = new Map();
   const lingering = new Map<string, { link: PlannedLink; until: number }>();
@@ -75,7 +80,12 @@ export function createTreePart({ send, timers, onExpired }: TreePartDeps): TreeP
     return next;
   }
 
-  const own = (frame: PlanFrame): OwnPlan => ({ parent: frame.parent, backup: frame.backup, children: frame.children, standby: frame.standby });
+  const own = (frame: PlanFrame): OwnPlan => ({
+    parent: frame.parent,
+    backup: frame.backup,
+    children: forwarding ? frame.children : [],
+    standby: forwarding ? frame.standby : [],
+  });
 
   return {
     planned(frame) {
@@ -86,6 +96,7 @@ export function createTreePart({ send, timers, onExpired }: TreePartDeps): TreeP
       plan = null;
     },
     claim(tier, { turnOnly, forwards }) {
+      forwarding = forwards;
       const frame: Claim = { type: 'tree', tier, uploadKbps: forwards && canRelayFrames() && !turnOnly ? ASSUMED_UPLOAD_KBPS : 0, turnOnly };
       const text = JSON.stringify(frame);
       if (text === sent) return;
