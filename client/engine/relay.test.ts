@@ -200,3 +200,15 @@ test('a parent that only hiccuped takes the member back from its backup once it 
   assert.equal(relay.status().upstream, 'parent');
   assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }, { t: 'feed', on: false }], 'the backup is released');
 });
+
+test('a member that a new plan makes our child over a link already up is told our slots at once', () => {
+  const { relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, feed('standby')]]));
+  linkUp(SPEAKER_A);
+  linkUp(STANDBY);
+  assert.equal(saidTo(STANDBY, 'slots').length, 0, 'a standby that never asked hears nothing of our slots');
+  // The plan after a crash: the member we backed up hangs from us now, on the link it already had.
+  relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, feed('child')]]));
+  const slots = saidTo(STANDBY, 'slots').at(-1);
+  assert.ok(slots?.t === 'slots' && slots.slots.includes(SPEAKER_A), 'without our slots it could place none of our frames');
+});

@@ -74,6 +74,13 @@ export function createRelay(deps: RelayDeps): Relay {
 
   const sourceOf = (peer: string, slot: number): string | null => (peer === active ? fedBy(inSlots.get(peer), slot) : directly(topology, peer, slot));
 
+  /** Whom we forward to changed: a member new among them learns our slots, or it could place none of our frames. */
+  function refeed(): void {
+    const before = new Set(fed);
+    fed = feeding(topology, asked);
+    for (const peer of fed) if (!before.has(peer) && deps.isUp(peer)) send(peer, { t: 'slots', slots: outSlots });
+  }
+
   function assignSlots(): void {
     const next = nextSlots(outSlots, sourcesOf(topology, deps.isUp, active === null ? [] : (inSlots.get(active) ?? [])));
     if (next.every((source, slot) => source === outSlots[slot])) return;
@@ -138,8 +145,7 @@ export function createRelay(deps: RelayDeps): Relay {
         if (!isStandby(peer)) return;
         if (message.on) asked.add(peer);
         else asked.delete(peer);
-        fed = feeding(topology, asked);
-        if (message.on) send(peer, { t: 'slots', slots: outSlots });
+        refeed();
         return report();
       case 'tick':
         return;
@@ -155,7 +161,7 @@ export function createRelay(deps: RelayDeps): Relay {
     apply(next) {
       topology = next;
       for (const peer of [...asked]) if (!isStandby(peer)) asked.delete(peer);
-      fed = feeding(topology, asked);
+      refeed();
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
       const planned = holder('parent');
       // Make before break: a feed still in the plan keeps playing until the planned parent's link is up.
