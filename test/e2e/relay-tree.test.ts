@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { longestGap, watchGaps } from '../helpers/audio-gaps.ts';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
-import { createStageRoom, joinRoom, ownControl, personAction } from '../helpers/room-page.ts';
+import { createStageRoom, joinRoom, ownControl, personAction, relaysBetween, routeOf, servesOthers } from '../helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, rtpReport } from '../helpers/rtp-stats.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
@@ -21,20 +21,9 @@ const FANOUT = 2;
 const DIRECT_MAX = 1;
 const LISTENERS = ['Ann', 'Ben', 'Cat', 'Dan', 'Eve', 'Fay'];
 
-/** What a listener's page says about how the stage reaches it ("Hearing the stage via 2 relays · …"). */
-const routeOf = async (page: Page): Promise<string> => ((await page.locator('.route').textContent({ timeout: 1000 }).catch(() => '')) ?? '').trim();
-const viaOf = (route: string): number | null => {
-  if (route.startsWith('Hearing the stage directly')) return 0;
-  const via = /via (\d+) relay/.exec(route);
-  return via ? Number(via[1]) : null;
-};
-const servesOthers = (route: string): boolean => /passing it on/.test(route);
 /** Direct, via n relays, or on a backup for now (a parent that hiccuped under load counts as stalled). */
-const saysHow = (route: string): boolean => viaOf(route) !== null || route.startsWith('Hearing the stage through a backup relay');
+const saysHow = (route: string): boolean => relaysBetween(route) !== null || route.startsWith('Hearing the stage through a backup relay');
 
-/** Polls until `probe` finds what it looks for (anything but null). */
-const waitFor = <T>(what: string, probe: () => Promise<T | null>): Promise<T> =>
-  pollUntil(what, probe, (found): found is T => found !== null, { timeoutMs: 20_000, everyMs: 200 });
 
 /** Audio packets each of the page's connections sent over one second. */
 async function sendingLinks(page: Page): Promise<number> {
@@ -50,7 +39,12 @@ describe('a relay tree', () => {
   let link: string;
   const people: Person[] = [];
   const listeners = (): Person[] => people.filter((p) => p.label !== 'Hal' && !p.page.isClosed());
-  const routes = async (): Promise<Map<Person, string>> => new Map(await Promise.all(listeners().map(async (p) => [p, await routeOf(p.page)] as const)));
+  const listener = (label: string): Person => listeners().find((p) => p.label === label) ?? assert.fail(`${label} is not listening`);
+  /** What each listener's page says, by name. */
+  const routes = async (): Promise<Record<string, string>> => Object.fromEntries(await Promise.all(listeners().map(async (p) => [p.label, await routeOf(p.page)])));
+  /** Polls the routes until `accept` holds: a busy page may not answer one poll in time. */
+  const waitForRoutes = (what: string, accept: (routes: [string, string][]) => boolean): Promise<[string, string][]> =>
+    pollUntil(what, async () => Object.entries(await routes()), accept, { timeoutMs: 20_000, everyMs: 200 });
 
   const withLogs = withLogsOf(people, () => server.output());
 
@@ -79,12 +73,10 @@ describe('a relay tree', () => {
         await joinRoom(person.page, label);
       }
       for (const listener of listeners()) await waitUntilHears(listener, HOST, { timeoutMs: 30_000 });
-      const shape = await waitFor('a listener two relays from the stage', async () => {
-        const now = await routes();
-        return [...now.values()].some((route) => viaOf(route) === 2) ? now : null;
-      });
-      for (const [person, route] of shape) t.diagnostic(`${person.label}: ${route}`);
-      assert.ok([...shape.values()].every(saysHow), 'every listener says how the stage reaches it');
+      const shape = await waitForRoutes('a listener two relays from the stage, and every listener saying how the stage reaches it', (now) =>
+        now.some(([, route]) => relaysBetween(route) === 2) && now.every(([, route]) => saysHow(route)),
+      );
+      for (const [label, route] of shape) t.diagnostic(`${label}: ${route}`);
     }));
 
   test('nobody uploads on more links than the plan allows, and the host sends to the one root only', (t: TestContext) =>
@@ -102,13 +94,17 @@ describe('a relay tree', () => {
         if (sends > 0) relaying += 1;
       }
       assert.ok(relaying >= 2, 'listeners forward to listeners (so the check above can fail)');
+      // A feed has nine m-lines: unbundled, its offer would trickle nine times the candidates and run into the server's rate limit.
+      for (const person of people) {
+        for (const link of await rtpReport(person.page)) assert.equal(link.repeatedCandidates, 0, `${person.label} gathered candidates per m-line, not once per link`);
+      }
     }));
 
   test('when a relay’s page crashes, everyone below it hears the stage again', (t: TestContext) =>
     withLogs(async () => {
-      const current = await routes();
-      const [victim] = [...current].find(([, route]) => viaOf(route) === 1 && servesOthers(route)) ?? [];
-      assert.ok(victim, `no relay one hop down: ${[...current.values()].join(' | ')}`);
+      const relayOneHopDown = ([, route]: [string, string]): boolean => relaysBetween(route) === 1 && servesOthers(route);
+      const current = await waitForRoutes('a relay one hop down', (now) => now.some(relayOneHopDown));
+      const victim = listener(current.find(relayOneHopDown)![0]);
       const others = listeners().filter((p) => p !== victim);
       for (const other of others) await watchGaps(other.page, HOST);
       const cdp = await victim.page.context().newCDPSession(victim.page);
@@ -124,12 +120,9 @@ describe('a relay tree', () => {
   test('a relay that leaves hands over first, and the tree goes on', (t: TestContext) =>
     withLogs(async () => {
       // Not the root: with PORCH_DIRECT_MAX=1 the whole audience hangs from it, and no backup outside it exists.
-      const current = await waitFor('a relay below the root after the crash', async () => {
-        const now = await routes();
-        return [...now.values()].some((route) => servesOthers(route) && viaOf(route) !== 0) ? now : null;
-      });
-      const [leaver] = [...current].find(([, route]) => servesOthers(route) && viaOf(route) !== 0) ?? [];
-      assert.ok(leaver);
+      const relayBelowRoot = ([, route]: [string, string]): boolean => servesOthers(route) && relaysBetween(route) !== 0;
+      const current = await waitForRoutes('a relay below the root after the crash', (now) => now.some(relayBelowRoot));
+      const leaver = listener(current.find(relayBelowRoot)![0]);
       const others = listeners().filter((p) => p !== leaver);
       for (const other of others) await watchGaps(other.page, HOST);
       await ownControl(leaver.page, 'Leave').click();
@@ -143,9 +136,8 @@ describe('a relay tree', () => {
 
   test('a listener deep in the tree is invited to the stage, and every listener hears it', () =>
     withLogs(async () => {
-      const current = await routes();
-      const [deepest] = [...current].sort(([, a], [, b]) => (viaOf(b) ?? 0) - (viaOf(a) ?? 0))[0] ?? [];
-      assert.ok(deepest);
+      const current = Object.entries(await routes());
+      const deepest = listener(current.sort(([, a], [, b]) => (relaysBetween(b) ?? 0) - (relaysBetween(a) ?? 0))[0]![0]);
       const host = people[0]!;
       await (await personAction(host.page, deepest.label, `Invite ${deepest.label} to speak`)).click();
       await deepest.page.getByRole('button', { name: 'Accept', exact: true }).click();

@@ -100,3 +100,14 @@ export async function waitForStatus(page: Page, pattern: RegExp, { timeoutMs = 1
     await page.waitForTimeout(50);
   }
 }
+
+/** What a listener's page says about how the stage reaches it ("Hearing the stage via 2 relays · …"), or '' if it does not say. */
+export const routeOf = async (page: Page): Promise<string> => ((await page.locator('.route').textContent({ timeout: 1000 }).catch(() => '')) ?? '').trim();
+/** Relays between the stage and a listener, as its route says: 0 when the stage sends to it directly, null when it does not say. */
+export const relaysBetween = (route: string): number | null => {
+  if (route.startsWith('Hearing the stage directly')) return 0;
+  const via = /via (\d+) relay/.exec(route);
+  return via ? Number(via[1]) : null;
+};
+/** Whether a listener forwards the stage to others. */
+export const servesOthers = (route: string): boolean => /passing it on/.test(route);

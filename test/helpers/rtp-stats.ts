@@ -14,7 +14,11 @@ export interface LinkReport {
   /** Audio m-lines in the negotiated SDP. */
   audioMLines: number;
   packetsSent: number;
+  /** Audio payload and headers sent, for upload figures. */
+  bytesSent: number;
   packetsReceived: number;
+  /** Local ICE candidates gathered twice for one address, protocol and type: one transport per m-line rather than one bundle. */
+  repeatedCandidates: number;
 }
 
 declare global {
@@ -30,6 +34,10 @@ export const COLLECT_CONNECTIONS = `(() => {
   class Collected extends Base {
     constructor(...args) {
       super(...args);
+      this.__candidates = [];
+      this.addEventListener('icecandidate', (e) => {
+        if (e.candidate && e.candidate.candidate) this.__candidates.push([e.candidate.address, e.candidate.protocol, e.candidate.type].join(' '));
+      });
       connections.push(this);
     }
   }
@@ -39,10 +47,12 @@ export const COLLECT_CONNECTIONS = `(() => {
     for (const pc of connections) {
       if (pc.connectionState === 'closed') continue;
       let packetsSent = 0;
+      let bytesSent = 0;
       let packetsReceived = 0;
       (await pc.getStats()).forEach((s) => {
         if (s.kind !== 'audio') return;
         if (s.type === 'outbound-rtp') packetsSent += s.packetsSent ?? 0;
+        if (s.type === 'outbound-rtp') bytesSent += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
         if (s.type === 'inbound-rtp') packetsReceived += s.packetsReceived ?? 0;
       });
       reports.push({
@@ -51,7 +61,9 @@ export const COLLECT_CONNECTIONS = `(() => {
         audioTransceivers: pc.getTransceivers().filter((t) => t.receiver.track.kind === 'audio').map((t) => t.currentDirection),
         audioMLines: ((pc.remoteDescription && pc.remoteDescription.sdp) || '').split('\\r\\n').filter((l) => l.startsWith('m=audio')).length,
         packetsSent,
+        bytesSent,
         packetsReceived,
+        repeatedCandidates: pc.__candidates.length - new Set(pc.__candidates).size,
       });
     }
     return reports;
