@@ -206,7 +206,8 @@ test('any text that is not JSON is refused as bad-json by the server', () => {
 
 // ---- server frames ----
 
-const WELCOME = { type: 'welcome', peer: ID, peers: [], ice: [] };
+const LIMITS = { framesPerS: 40, framesBurst: 80, copiesPerS: 200, copiesBurst: 400 };
+const WELCOME = { type: 'welcome', peer: ID, peers: [], ice: [], limits: LIMITS };
 const GOOD_SERVER: [string, object][] = [
   ['a welcome to an empty room', WELCOME],
   [
@@ -241,8 +242,11 @@ const BAD_SERVER: [string, unknown][] = [
   ['an unknown type', { type: 'shout' }],
   ['a client frame type', BYE],
   ['a hello', HELLO],
-  ['a welcome without ice', { type: 'welcome', peer: ID, peers: [] }],
-  ['a welcome without peers', { type: 'welcome', peer: ID, ice: [] }],
+  ['a welcome without ice', { type: 'welcome', peer: ID, peers: [], limits: LIMITS }],
+  ['a welcome without peers', { type: 'welcome', peer: ID, ice: [], limits: LIMITS }],
+  ['a welcome without limits', { type: 'welcome', peer: ID, peers: [], ice: [] }],
+  ['a welcome with a limit of zero', { ...WELCOME, limits: { ...LIMITS, framesPerS: 0 } }],
+  ['a welcome with a limit that is not a number', { ...WELCOME, limits: { ...LIMITS, copiesBurst: '400' } }],
   ['a welcome with a bad own id', { ...WELCOME, peer: 'short' }],
   ['a welcome listing a bad peer id', { ...WELCOME, peers: [ID, 'no spaces allowed here'] }],
   ['a welcome with peers as a string', { ...WELCOME, peers: ID }],

@@ -89,9 +89,18 @@ const PlanFrame = v.strictObject({
 });
 export type PlanFrame = v.InferOutput<typeof PlanFrame>;
 
+const budget = v.pipe(v.number(), v.gtValue(0), v.maxValue(10_000_000));
+/**
+ * What the server lets one connection send: frames, and the copies its messages make (one per
+ * member reached, so a broadcast costs one per member). Past it, frames are dropped; the client
+ * paces itself to stay within (client/engine/send-pacer.ts).
+ */
+const SendLimits = v.strictObject({ framesPerS: budget, framesBurst: budget, copiesPerS: budget, copiesBurst: budget });
+export type SendLimits = v.InferOutput<typeof SendLimits>;
+
 const ServerFrameSchema = v.variant('type', [
   PlanFrame,
-  v.strictObject({ type: v.literal('welcome'), peer: id, peers: v.array(id), ice: v.array(IceServer) }),
+  v.strictObject({ type: v.literal('welcome'), peer: id, peers: v.array(id), ice: v.array(IceServer), limits: SendLimits }),
   v.strictObject({ type: v.literal('joined'), peer: id }),
   v.strictObject({ type: v.literal('left'), peer: id }),
   v.strictObject({ type: v.literal('msg'), from: id, box }),

@@ -39,6 +39,7 @@ function setup() {
     iceServers: () => [],
     log: silentLog,
     tree: { fanout: 2, directMax: 2 },
+    limits: { framesPerS: 40, framesBurst: 80, copiesPerS: 200, copiesBurst: 400 },
     timers: { set: clock.setTimeout, clear: clock.clearTimeout },
   });
   const sockets = new Map<string, ReturnType<typeof fakeSocket>>();

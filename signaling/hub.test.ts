@@ -46,10 +46,11 @@ function fakeTimers(): Timers & { fireAll(): void; pending(): number } {
 const ROOM = 'room-0123456789abcdef';
 const ALICE = 'alice-0123456789ab';
 const BOB = 'bob-0123456789abcd';
+const LIMITS = { framesPerS: 40, framesBurst: 80, copiesPerS: 200, copiesBurst: 400 };
 
 function setup(leaveGraceMs = 10_000) {
   const timers = fakeTimers();
-  const hub = createHub({ roomCapacity: 10, leaveGraceMs, iceServers: () => [], log: silentLog, tree: { fanout: 4, directMax: 12 }, timers });
+  const hub = createHub({ roomCapacity: 10, leaveGraceMs, iceServers: () => [], log: silentLog, tree: { fanout: 4, directMax: 12 }, limits: LIMITS, timers });
   const alice = fakeSocket();
   const bob = fakeSocket();
   assert.ok(hub.join(alice, ROOM, ALICE).ok);
@@ -73,7 +74,7 @@ test('resuming within the grace period cancels the departure and re-announces th
   const again = fakeSocket();
   assert.deepEqual(hub.join(again, ROOM, ALICE), { ok: true, value: 'resumed' });
   assert.equal(timers.pending(), 0);
-  assert.deepEqual(again.frames[0], { type: 'welcome', peer: ALICE, peers: [BOB], ice: [] });
+  assert.deepEqual(again.frames[0], { type: 'welcome', peer: ALICE, peers: [BOB], ice: [], limits: LIMITS });
   assert.deepEqual(bob.frames.at(-1), { type: 'joined', peer: ALICE });
 });
 

@@ -1,4 +1,4 @@
-import { CLOSE_CODES, type IceServer, type ServerFrame } from '../shared/protocol.ts';
+import { CLOSE_CODES, type IceServer, type SendLimits, type ServerFrame } from '../shared/protocol.ts';
 import { ok, type Result } from '../shared/result.ts';
 import { roomTag, type Log } from './log.ts';
 import { createTreePlanning, type TreeClaim, type TreePlanningOptions } from './tree-planning.ts';
@@ -24,6 +24,8 @@ export interface HubOptions {
   log: Log;
   /** The relay-tree planner's settings (PORCH_FANOUT, PORCH_DIRECT_MAX). */
   tree: TreePlanningOptions['settings'];
+  /** What each connection may send, told in the welcome so that honest clients stay within it. */
+  limits: SendLimits;
   timers?: Timers;
 }
 
@@ -62,7 +64,7 @@ const realTimers: Timers = {
 const encode = (frame: ServerFrame): string => JSON.stringify(frame);
 
 export function createHub(options: HubOptions): Hub {
-  const { leaveGraceMs, iceServers, log } = options;
+  const { leaveGraceMs, iceServers, log, limits } = options;
   const timers = options.timers ?? realTimers;
   const rooms = createRoomRegistry<ClientSocket>({ capacity: options.roomCapacity });
   /** Pending departures of away peers, keyed by room and peer. */
@@ -110,7 +112,7 @@ export function createHub(options: HubOptions): Hub {
       if (outcome.kind === 'resumed') cancelGrace(room, peer);
       // The newer connection wins; the old one hears why and must not reconnect.
       if (outcome.kind === 'replaced') outcome.previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
-      socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers() }));
+      socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers(), limits }));
       // Sent on resume and replace too: the peer's connections may be gone, and clients take `joined` idempotently.
       broadcast(room, peer, encode({ type: 'joined', peer }));
       log.debug({ event: `peer-${outcome.kind}`, room: roomTag(room) });

@@ -4,9 +4,9 @@ import { peerIdOf } from '../shared/peer-id.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../shared/protocol.ts';
 import { connect, join, randomId, randomResume, startTestServer } from '../test/helpers/signaling-kit.ts';
 
-test('a newcomer is welcomed with its derived id, the peers present and the ICE servers, and the others hear it joined', async (t) => {
+test('a newcomer is welcomed with its derived id, the peers present, the ICE servers and what it may send, and the others hear it joined', async (t) => {
   const ice = [{ urls: 'stun:stun.example.org:3478' }];
-  const { wsUrl } = await startTestServer(t, { iceServers: ice });
+  const { wsUrl } = await startTestServer(t, { iceServers: ice, rateLimitPerS: 30, rateBurst: 60, fanoutPerS: 100, fanoutBurst: 200 });
   const room = randomId();
   const alice = await join(t, wsUrl, room);
   assert.equal(alice.peer, peerIdOf(alice.resume));
@@ -14,7 +14,9 @@ test('a newcomer is welcomed with its derived id, the peers present and the ICE 
 
   const bob = await join(t, wsUrl, room);
   assert.deepEqual(bob.peers, [alice.peer]);
-  assert.deepEqual(bob.received[0], { type: 'welcome', peer: bob.peer, peers: [alice.peer], ice });
+  // The limits are the ones it enforces, so an honest client can pace itself within them.
+  const limits = { framesPerS: 30, framesBurst: 60, copiesPerS: 100, copiesBurst: 200 };
+  assert.deepEqual(bob.received[0], { type: 'welcome', peer: bob.peer, peers: [alice.peer], ice, limits });
   assert.deepEqual(await alice.next('joined'), { type: 'joined', peer: bob.peer });
 });
 

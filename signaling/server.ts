@@ -37,6 +37,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     iceServers,
     log,
     tree: config.tree,
+    limits: { framesPerS: config.rateLimitPerS, framesBurst: config.rateBurst, copiesPerS: config.fanoutPerS, copiesBurst: config.fanoutBurst },
   });
   const admission = createAdmission({
     allowedOrigins: config.allowedOrigins,

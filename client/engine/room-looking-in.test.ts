@@ -1,13 +1,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { HIGH, ICE, LATE, LOW, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
+import { HIGH, ICE, LATE, LIMITS, LOW, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
 
 /** Ada opens the link of a room HIGH hosts, and the server welcomes her among `peers`; she has not joined. */
 function lookingIn(t: TestContext, peers: string[] = [HIGH], options: SetupOptions = {}) {
   const harness = setup(t, { hostPeer: HIGH, ...options });
   harness.session.lookIn();
   harness.socket().serverOpens();
-  harness.socket().serverSends({ type: 'welcome', peer: SELF, peers, ice: ICE });
+  harness.socket().serverSends({ type: 'welcome', peer: SELF, peers, ice: ICE, limits: LIMITS });
   return harness;
 }
 
@@ -51,7 +51,7 @@ test('a host looking in at its own room opens no microphone until it joins', asy
   const harness = setup(t);
   harness.session.lookIn();
   harness.socket().serverOpens();
-  harness.socket().serverSends({ type: 'welcome', peer: SELF, peers: [HIGH], ice: ICE });
+  harness.socket().serverSends({ type: 'welcome', peer: SELF, peers: [HIGH], ice: ICE, limits: LIMITS });
   harness.introduce(HIGH, 'Grace');
   assert.equal(harness.microphone.status, 'off');
   assert.deepEqual(harness.links[0]?.tracks ?? [], [], 'its links carry nothing');

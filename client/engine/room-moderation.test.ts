@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { toBase64Url } from '../../shared/encoding.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { append, createLog, signNext, type RoomLog } from '../../shared/room-log.ts';
-import { HIGH, LATE, LOW, LOW_STRANGER, OFFER, ROOM, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
+import { HIGH, LATE, LIMITS, LOW, LOW_STRANGER, OFFER, ROOM, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
 import { STAGE_MAX, type JoinOptions } from './room.ts';
 
 /** Lets promise chains (the microphone being started) run; timers stay mocked. */
@@ -303,7 +303,7 @@ test('a listener who left while our signaling was down is gone once we are back,
   r.socket().closes(1006);
   t.mock.timers.tick(10_000);
   r.socket().serverOpens();
-  r.socket().serverSends({ type: 'welcome', peer: SELF, peers: [LOW], ice: [] });
+  r.socket().serverSends({ type: 'welcome', peer: SELF, peers: [LOW], ice: [], limits: LIMITS });
   assert.equal(r.participant(HIGH), undefined);
   assert.ok(r.participant(LOW));
 });

@@ -4,7 +4,7 @@ import { randomBytes } from '../../shared/crypto.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
-import { ANSWER, ICE, HIGH, LATE, LOW, LOW_STRANGER, OFFER, remoteClock, remotePeer, ROOM, SELF, setup, STRANGER } from '../../test/helpers/room-harness.ts';
+import { ANSWER, ICE, HIGH, LATE, LIMITS, LOW, LOW_STRANGER, OFFER, remoteClock, remotePeer, ROOM, SELF, setup, STRANGER } from '../../test/helpers/room-harness.ts';
 
 test('joining opens the signaling socket and says hello for the room', async (t) => {
   const { session, sockets, socket } = setup(t);
@@ -324,7 +324,7 @@ test('a signaling outage keeps a live link even when the new welcome does not li
   socket().closes(1006);
   t.mock.timers.tick(10_000);
   socket().serverOpens();
-  socket().serverSends({ type: 'welcome', peer: SELF, peers: [], ice: ICE });
+  socket().serverSends({ type: 'welcome', peer: SELF, peers: [], ice: ICE, limits: LIMITS });
   assert.equal(link.destroyed, false, 'audio with Grace goes on while the server catches up');
   assert.equal(participant(HIGH)?.name, 'Grace');
   assert.equal(session.state.get().phase, 'joined');

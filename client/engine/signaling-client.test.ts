@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLOSE_CODES, PROTOCOL_VERSION, parseClientFrame, type ServerFrame } from '../../shared/protocol.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION, parseClientFrame, type ClientFrame, type ServerFrame } from '../../shared/protocol.ts';
 import { createSignalingClient, type SignalingStatus } from './signaling-client.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
 import { createTimers } from './timers.ts';
@@ -12,7 +12,8 @@ const RESUME = 'r'.repeat(43);
 const SELF = 'self_0123456789abcdef';
 const OTHER = 'other_0123456789abcde';
 
-const WELCOME: ServerFrame = { type: 'welcome', peer: SELF, peers: [OTHER], ice: [] };
+const LIMITS = { framesPerS: 40, framesBurst: 80, copiesPerS: 200, copiesBurst: 400 };
+const WELCOME: ServerFrame = { type: 'welcome', peer: SELF, peers: [OTHER], ice: [], limits: LIMITS };
 
 function setup(randoms: number[] = []) {
   const sockets: FakeSocket[] = [];
@@ -86,7 +87,7 @@ test('invalid frames from the server are ignored', () => {
   client.connect();
   socket().serverOpens();
   socket().serverSends('not json');
-  socket().serverSends(JSON.stringify({ type: 'welcome', peer: 'short', peers: [], ice: [] }));
+  socket().serverSends(JSON.stringify({ type: 'welcome', peer: 'short', peers: [], ice: [], limits: LIMITS }));
   socket().serverSends(JSON.stringify({ type: 'unheard-of' }));
   socket().serverSends(JSON.stringify({ type: 'joined', peer: OTHER, extra: 1 }));
   socket().serverSends(JSON.stringify({ type: 'msg', from: OTHER, box: 'x'.repeat(40 * 1024) }));
@@ -281,4 +282,54 @@ test('any frame from the server, a pong included, keeps the connection alive and
   assert.equal(client.status.get().kind, 'connected');
   assert.equal(frames.length, received, 'a pong was handed to the engine');
   assert.ok(parseClientFrame(socket().sent.at(-1)!).ok, 'the ping is a valid frame');
+});
+
+test('past the budget the server told it, frames wait their turn in order rather than being dropped by the server', () => {
+  const { client, socket, joinCurrent, timers } = setup();
+  client.connect();
+  joinCurrent();
+  const sent = () => (socket().sentFrames() as ClientFrame[]).filter((f) => f.type === 'send');
+  for (let i = 0; i < 200; i++) assert.equal(client.send({ type: 'send', to: OTHER, box: `box-${i}` }), true);
+  const atOnce = sent().length;
+  assert.ok(atOnce < LIMITS.framesBurst && atOnce >= LIMITS.framesBurst - 5, `a burst just within the server's (${atOnce} sent at once)`);
+  timers.advance(1000);
+  assert.ok(sent().length - atOnce <= LIMITS.framesPerS, 'then no faster than the rate');
+  assert.ok(sent().length - atOnce >= LIMITS.framesPerS - 2, 'and no slower');
+  timers.advance(3000);
+  assert.deepEqual(
+    sent().map((f) => f.type === 'send' && f.box),
+    Array.from({ length: 200 }, (_, i) => `box-${i}`),
+    'all of them, in the order given',
+  );
+});
+
+test('a broadcast costs one copy per member the server lists, joined and left included', () => {
+  const { client, socket } = setup();
+  client.connect();
+  socket().serverOpens();
+  const many = Array.from({ length: 300 }, (_, i) => `peer_${String(i).padStart(16, '0')}`);
+  socket().serverSends({ ...WELCOME, peers: many });
+  socket().serverSends({ type: 'joined', peer: 'late_0123456789abcdef' });
+  const broadcasts = () => (socket().sentFrames() as ClientFrame[]).filter((f) => f.type === 'send').length;
+  client.send({ type: 'send', to: '*', box: 'first' });
+  assert.equal(broadcasts(), 1, '301 copies fit in the budget of 400');
+  client.send({ type: 'send', to: '*', box: 'second' });
+  assert.equal(broadcasts(), 1, 'another 301 do not: it waits');
+});
+
+test('closing sends what waits before the goodbye; a dropped connection drops it', () => {
+  const { client, socket, joinCurrent, timers } = setup();
+  client.connect();
+  joinCurrent();
+  for (let i = 0; i < 100; i++) client.send({ type: 'send', to: OTHER, box: `box-${i}` });
+  socket().closes(1006);
+  timers.advance(10_000);
+  joinCurrent();
+  timers.advance(10_000);
+  assert.equal((socket().sentFrames() as ClientFrame[]).filter((f) => f.type === 'send').length, 0, 'nothing meant for the old connection goes on the new one');
+  for (let i = 0; i < 100; i++) client.send({ type: 'send', to: OTHER, box: `box-${i}` });
+  client.close();
+  const frames = socket().sentFrames() as ClientFrame[];
+  assert.equal(frames.filter((f) => f.type === 'send').length, 100);
+  assert.equal(frames.at(-1)?.type, 'bye');
 });

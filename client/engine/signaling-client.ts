@@ -5,6 +5,7 @@ import {
   type ClientFrame,
   type ServerFrame,
 } from '../../shared/protocol.ts';
+import { createSendPacer, type SendPacer } from './send-pacer.ts';
 import { createStore, type Store } from './store.ts';
 import { createTimers, type Cancel, type Timers } from './timers.ts';
 
@@ -65,6 +66,15 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
   let pingTimer: Cancel | null = null;
   let missedPings = 0;
   let finished = false;
+  /** Paces what we send on the current connection, once its welcome told us the budget. */
+  let pacer: SendPacer | null = null;
+  /** Who else the server lists: a broadcast costs one copy each. */
+  const others = new Set<string>();
+
+  function stopPacing(): void {
+    pacer?.stop();
+    pacer = null;
+  }
 
   function stopPinging(): void {
     pingTimer?.();
@@ -88,6 +98,7 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     ws.close();
     socket = null;
     stopPinging();
+    stopPacing();
     scheduleRetry();
   }
 
@@ -110,8 +121,14 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
       if (frame.type === 'pong') return;
       if (frame.type === 'welcome') {
         attempt = 0;
+        stopPacing();
+        pacer = createSendPacer({ limits: frame.limits, timers, write: (text) => ws.send(text) });
+        others.clear();
+        for (const peer of frame.peers) others.add(peer);
         status.set({ kind: 'connected' });
       }
+      if (frame.type === 'joined') others.add(frame.peer);
+      if (frame.type === 'left') others.delete(frame.peer);
       options.onFrame(frame);
     };
     ws.onerror = () => {};
@@ -119,6 +136,7 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
       if (socket !== ws) return;
       socket = null;
       stopPinging();
+      stopPacing();
       if (finished) return;
       if (ev.code === CLOSE_CODES.roomFull) return finish({ kind: 'room-full' });
       if (ev.code === CLOSE_CODES.replaced) return finish({ kind: 'replaced' });
@@ -143,6 +161,7 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     retryTimer?.();
     retryTimer = null;
     stopPinging();
+    stopPacing();
     const ws = socket;
     socket = null;
     if (ws && ws.readyState <= OPEN) ws.close(1000);
@@ -156,13 +175,17 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
       open();
     },
     send(frame) {
-      if (!socket || socket.readyState !== OPEN || status.get().kind !== 'connected') return false;
-      socket.send(JSON.stringify(frame));
+      if (!socket || socket.readyState !== OPEN || status.get().kind !== 'connected' || !pacer) return false;
+      pacer.send(JSON.stringify(frame), frame.type !== 'send' ? 0 : frame.to === '*' ? others.size : 1);
       return true;
     },
     close() {
       if (finished) return;
-      if (socket?.readyState === OPEN && status.get().kind === 'connected') socket.send(JSON.stringify({ type: 'bye' }));
+      if (socket?.readyState === OPEN && status.get().kind === 'connected') {
+        // What we said last (a seat given up) goes before the goodbye.
+        pacer?.flush();
+        socket.send(JSON.stringify({ type: 'bye' }));
+      }
       finish({ kind: 'closed' });
     },
   };

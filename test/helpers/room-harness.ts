@@ -27,6 +27,8 @@ export const STRANGER = 'eeee_0123456789abcdef';
 export const LOW_STRANGER = 'a000_0123456789abcdef';
 const REMOTE_IDS = [LOW, HIGH, LATE, STRANGER, LOW_STRANGER];
 export const ICE = [{ urls: 'stun:stun.example.org' }];
+/** A budget no unit test runs into (pacing has its own tests). */
+export const LIMITS = { framesPerS: 1e6, framesBurst: 1e6, copiesPerS: 1e6, copiesBurst: 1e6 };
 export const OFFER: SignalData = { type: 'offer', sdp: 'v=0 offer' };
 export const ANSWER: SignalData = { type: 'answer', sdp: 'v=0 answer' };
 
@@ -224,7 +226,7 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
   const joinRoom = async (peers: string[] = [LOW, HIGH], options?: JoinOptions): Promise<void> => {
     await session.join('Ada', options);
     socket().serverOpens();
-    socket().serverSends({ type: 'welcome', peer: SELF, peers, ice: ICE });
+    socket().serverSends({ type: 'welcome', peer: SELF, peers, ice: ICE, limits: LIMITS });
   };
   /**
    * A peer message sealed by `from` with its own codec, routed to us by the server. What we sent

@@ -1,0 +1,89 @@
+import type { SendLimits } from '../../shared/protocol.ts';
+import type { Cancel, Timers } from './timers.ts';
+
+/**
+ * Keeps what we send within what the server lets one connection send (signaling/limits.ts):
+ * frames, and the copies a broadcast makes. The server drops what goes past its budget, and an
+ * honest client must lose nothing to it (a lost presence leaves us unseen), so frames past ours
+ * wait, in order, and go out as it refills. Order matters as much as delivery: sealed envelopes
+ * carry rising sequence numbers, and one overtaken would be refused as a replay.
+ */
+export interface SendPacer {
+  /** Sends `text` now if the budget allows, else after what waits before it; `copies`: how many members it reaches. */
+  send(text: string, copies: number): void;
+  /** Sends whatever waits at once, budget or not: we are saying goodbye. */
+  flush(): void;
+  /** The connection is gone: what waits is dropped. */
+  stop(): void;
+  waiting(): number;
+}
+
+/** Tokens kept back for frames sent outside the pacer (the hello) and for timers firing late. */
+const MARGIN = 2;
+/** Past this many frames waiting something is wrong with us, not the budget: newer frames are dropped. */
+export const MAX_WAITING = 2000;
+
+interface Budget {
+  tokens: number;
+  readonly perS: number;
+  readonly burst: number;
+}
+
+const budget = (perS: number, burst: number): Budget => ({ tokens: Math.max(0, burst - MARGIN), perS, burst: Math.max(1, burst - MARGIN) });
+
+export function createSendPacer(options: { limits: SendLimits; timers: Timers; write(text: string): void }): SendPacer {
+  const { timers, write, limits } = options;
+  const frames = budget(limits.framesPerS, limits.framesBurst);
+  const copies = budget(limits.copiesPerS, limits.copiesBurst);
+  let last = timers.now();
+  const queue: { text: string; copies: number }[] = [];
+  let wake: Cancel | null = null;
+
+  function refill(): void {
+    const now = timers.now();
+    for (const b of [frames, copies]) b.tokens = Math.min(b.burst, b.tokens + ((now - last) * b.perS) / 1000);
+    last = now;
+  }
+
+  /** A broadcast to more members than the burst could never go; it goes once the budget is full. */
+  const costOf = (n: number): number => Math.min(n, copies.burst);
+  const affordable = (n: number): boolean => frames.tokens >= 1 && copies.tokens >= costOf(n);
+
+  function drain(): void {
+    wake = null;
+    refill();
+    while (queue.length > 0 && affordable(queue[0]!.copies)) {
+      const next = queue.shift()!;
+      frames.tokens -= 1;
+      copies.tokens -= costOf(next.copies);
+      write(next.text);
+    }
+    if (queue.length > 0) schedule(queue[0]!.copies);
+  }
+
+  function schedule(n: number): void {
+    if (wake) return;
+    const seconds = Math.max((1 - frames.tokens) / frames.perS, (costOf(n) - copies.tokens) / copies.perS, 0);
+    wake = timers.after(Math.ceil(seconds * 1000), drain);
+  }
+
+  function stop(): void {
+    wake?.();
+    wake = null;
+    queue.length = 0;
+  }
+
+  return {
+    send(text, n) {
+      if (queue.length >= MAX_WAITING) return;
+      queue.push({ text, copies: n });
+      if (!wake) drain();
+    },
+    flush() {
+      for (const { text } of queue) write(text);
+      stop();
+    },
+    stop,
+    waiting: () => queue.length,
+  };
+}
