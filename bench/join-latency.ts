@@ -145,6 +145,8 @@ const ROOMS = [
 export interface JoinFigures {
   joins: Row[];
   mouthToEar: Row[];
+  /** Plain WebRTC's mouth-to-ear samples, the baseline for other links measured in the run. */
+  plainEarMs: number[];
 }
 
 /**
@@ -188,7 +190,7 @@ export async function measureJoins(browser: Browser, serverUrl: string, plain: P
   }
   const pair = await plainPair(browser, plain);
   const plainEar = await mouthToEar(pair.speaker, pair.listener, trials).finally(() => pair.close());
-  return { joins: joinRows(porch, floor), mouthToEar: [earRow('Porch, direct link', porchEar, '≤ 150'), earRow('plain WebRTC', plainEar, '')] };
+  return { joins: joinRows(porch, floor), mouthToEar: [earRow('Porch, direct link', porchEar, '≤ 150'), earRow('plain WebRTC', plainEar, '')], plainEarMs: plainEar };
 }
 
 interface Samples {

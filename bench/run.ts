@@ -2,24 +2,34 @@
  * npm run bench: prints tables and writes BENCHMARKS.md. Timings live here, never in tests.
  * The machine is shared and noisy; read p50/p95 over repeated runs, not single numbers.
  */
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { cpus } from 'node:os';
 import { closeAll, launchBrowser } from '../test/helpers/browser.ts';
 import { startServer } from '../test/helpers/server.ts';
 import { envelopeRows } from './envelope.ts';
 import { measureJoins } from './join-latency.ts';
 import { startPlainWebRtc } from './plain-webrtc.ts';
+import { measureTree, treeRows, TREE_SETTINGS } from './relay-tree.ts';
 import { measureStage } from './stage-latency.ts';
 import { measureWidget } from './widget-ready.ts';
 import { markdownTable, percentile, type Row } from './stats.ts';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 10);
 
+/** The planner's table from the simulator, run as its own process so its CPU timings see no browser work of ours. */
+async function planTimes(): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/tree-sim.ts', '--sizes', '10000,100000'], { maxBuffer: 1 << 20 });
+  return stdout.trim();
+}
+
 const server = await startServer();
+const treeServer = await startServer({ env: TREE_SETTINGS });
 const plain = await startPlainWebRtc();
 const sections: string[] = [];
-const section = (title: string, rows: Row[], note = ''): void => {
-  const text = `## ${title}\n\n${note ? `${note}\n\n` : ''}${markdownTable(rows)}\n`;
+const section = (title: string, rows: Row[] | string, note = ''): void => {
+  const text = `## ${title}\n\n${note ? `${note}\n\n` : ''}${typeof rows === 'string' ? rows : markdownTable(rows)}\n`;
   console.log(`\n${text}`);
   sections.push(text);
 };
@@ -70,11 +80,29 @@ try {
       [stageRow('on stage → heard', stage.upMs, ''), stageRow('host mute → silent', stage.muteMs, '≤ 1000')],
       'A host and two listeners in a stage room. On stage → heard: from the invited listener\'s Accept click until the host and the other listener hear its tone (signing the act, capturing the microphone, sending on the links it already has). Host mute → silent: from the host\'s Mute click until the last moment either still heard it.',
     );
+
+    const tree = treeRows(await measureTree(browser, treeServer.url, JOINS, (line) => process.stdout.write(`${line}\n`)), percentile(joins.plainEarMs, 50));
+    section(
+      'Relay tree: mouth-to-ear by depth',
+      tree.ear,
+      "A host on the stage and four listeners with PORCH_DIRECT_MAX=1 and PORCH_FANOUT=2, so the tree is two relays deep. The host's tone switched on → each listener's onset, by how many relays its page says it hears the stage through. Relays forward the encoded frames unchanged. Plain WebRTC: the mouth-to-ear p50 of the plain pair above, in the same run.",
+    );
+    section(
+      'Relay tree: upload per relay',
+      tree.upload,
+      "Audio bytes (payload and headers) each page that forwards sent over 3 s on its links, while the host's tone plays: one Opus stream per speaker and link. The host's row is what the stage uploads to the whole audience.",
+    );
+    section(
+      'Relay tree: the gap after a relay dies',
+      tree.gap,
+      "The relay one hop down that feeds the listener two hops down crashes (its renderer killed, no goodbye); the longest silence that listener hears before its backup, then its new parent, carry the stage again. A newcomer then restores the tree for the next round. The machine's two cores carry all six pages.",
+    );
   } finally {
     await closeAll(browser);
   }
+  section('Relay-tree planner: plan time', await planTimes(), 'From `npm run sim -- --sizes 10000,100000` (the planner alone, under churn; see its own notes). Target: plan ≤ 50 ms at 10,000 members.');
 } finally {
-  await Promise.all([server.stop(), plain.stop()]);
+  await Promise.all([server.stop(), treeServer.stop(), plain.stop()]);
 }
 
 const header = `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. The machine is shared and noisy; compare runs, not single numbers.\n`;
