@@ -56,9 +56,10 @@ async function addListener(browser: Browser, link: string, tree: Tree, label: st
 }
 
 async function mouthToEarByDepth(tree: Tree, rounds: number): Promise<Map<number, number[]>> {
-  const depthOf = new Map([...(await settledRoutes(tree))].map(([p, route]) => [p, relaysBetween(route)!]));
   const byDepth = new Map<number, number[]>();
   for (let round = 0; round < rounds; round++) {
+    // Read each round: a busy page may fail over and back between rounds.
+    const depthOf = new Map([...(await settledRoutes(tree))].map(([p, route]) => [p, relaysBetween(route)!]));
     await setTone(tree.host, false);
     await Promise.all(tree.listeners.map((p) => waitUntilSilent(p, HOST, { forMs: 500 })));
     await Promise.all(tree.listeners.map(resetOnsets));
@@ -74,7 +75,7 @@ async function upload(person: Person, ms: number): Promise<{ links: number; kbps
   const before = await rtpReport(person.page);
   await new Promise((resolve) => setTimeout(resolve, ms));
   const after = await rtpReport(person.page);
-  const sent = after.map((link, i) => (link.connection === 'connected' ? link.bytesSent - (before[i]?.bytesSent ?? 0) : 0));
+  const sent = after.map((link) => (link.connection === 'connected' ? link.bytesSent - (before.find((b) => b.id === link.id)?.bytesSent ?? 0) : 0));
   return { links: sent.filter((bytes) => bytes > 0).length, kbps: Math.round((sent.reduce((a, b) => a + b, 0) * 8) / ms) };
 }
 
@@ -139,7 +140,7 @@ export function treeRows(figures: TreeFigures, plainEarP50: number): { ear: Row[
     samples: samples.length,
     'p50 ms': percentile(samples, 50),
     'p95 ms': percentile(samples, 95),
-    'added per hop, p50 ms': depth === 0 ? '—' : Math.round((percentile(samples, 50) - direct) / depth),
+    'added per hop, p50 ms': depth === 0 || Number.isNaN(direct) ? '—' : Math.round((percentile(samples, 50) - direct) / depth),
     'p50 ÷ plain WebRTC': (percentile(samples, 50) / plainEarP50).toFixed(2),
     target: depth === 0 ? '' : '≤ 15 ms per hop',
   }));
@@ -155,7 +156,7 @@ export function treeRows(figures: TreeFigures, plainEarP50: number): { ear: Row[
       'not heard again in 12 s': figures.failedRounds,
       'p50 ms': figures.gapsMs.length ? percentile(figures.gapsMs, 50) : '—',
       'p95 ms': figures.gapsMs.length ? percentile(figures.gapsMs, 95) : '—',
-      'max ms': figures.gapsMs.length ? Math.max(...figures.gapsMs) : '—',
+      'min ms': figures.gapsMs.length ? Math.min(...figures.gapsMs) : '—',
       target: '≤ 1000 (p95)',
     },
   ];

@@ -120,6 +120,7 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ RATE_LIMIT_PER_S: '0' }, /^RATE_LIMIT_PER_S: /],
   [{ MAX_CONNECTIONS: 'lots' }, /^MAX_CONNECTIONS: /],
   [{ FANOUT_LIMIT_PER_S: '0' }, /^FANOUT_LIMIT_PER_S: must be at least 1/],
+  [{ ROOM_CAPACITY: '500', FANOUT_LIMIT_PER_S: '200' }, /^FANOUT_LIMIT_PER_S: must be at least half of ROOM_CAPACITY \(500\)/],
   [{ MAX_CONNECTIONS_PER_IP: '0' }, /^MAX_CONNECTIONS_PER_IP: must be at least 1/],
   [{ TRUST_PROXY: 'true' }, /^TRUST_PROXY: must be a whole number \(got "true"\)$/],
   [{ TRUST_PROXY: '17' }, /^TRUST_PROXY: must be at most 16/],

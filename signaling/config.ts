@@ -155,6 +155,10 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
   // Either alone is a half-done setup: browsers would get URLs they cannot log in to, or nothing.
   if (settings.TURN_URLS && !settings.TURN_SECRET) return err({ code: 'bad-config', message: 'TURN_SECRET: must be set when TURN_URLS is' });
   if (settings.TURN_SECRET && !settings.TURN_URLS) return err({ code: 'bad-config', message: 'TURN_URLS: must be set when TURN_SECRET is' });
+  // A member's broadcast to a full room costs a copy per member; a burst smaller than that drops every one, and charges for it.
+  if (settings.FANOUT_LIMIT_PER_S * BURST_FACTOR < settings.ROOM_CAPACITY) {
+    return err({ code: 'bad-config', message: `FANOUT_LIMIT_PER_S: must be at least half of ROOM_CAPACITY (${settings.ROOM_CAPACITY}), so that one broadcast to a full room fits its burst` });
+  }
   const turn = settings.TURN_URLS && settings.TURN_SECRET ? { urls: settings.TURN_URLS, secret: settings.TURN_SECRET, ttlS: settings.TURN_TTL } : null;
   return ok({
     port: settings.PORT,

@@ -212,3 +212,19 @@ test('a member that a new plan makes our child over a link already up is told ou
   const slots = saidTo(STANDBY, 'slots').at(-1);
   assert.ok(slots?.t === 'slots' && slots.slots.includes(SPEAKER_A), 'without our slots it could place none of our frames');
 });
+
+test('a standby we feed whose link drops and comes back is told our slots again, which may have changed meanwhile', () => {
+  const { relay, linkUp, saidTo, up } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [SPEAKER_B, plain()], [STANDBY, feed('standby')]]));
+  linkUp(SPEAKER_A);
+  linkUp(STANDBY);
+  relay.message(STANDBY, JSON.stringify({ t: 'feed', on: true }));
+  up.delete(STANDBY);
+  linkUp(SPEAKER_B);
+  const told = saidTo(STANDBY, 'slots').length;
+  linkUp(STANDBY);
+  const slots = saidTo(STANDBY, 'slots');
+  assert.equal(slots.length, told + 1);
+  const last = slots.at(-1);
+  assert.ok(last?.t === 'slots' && last.slots.includes(SPEAKER_B), 'the slot map it missed while away');
+});

@@ -185,7 +185,8 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     linkUp(peer) {
       const role = roleOf(peer);
-      if (role === 'child') send(peer, { t: 'slots', slots: outSlots });
+      // A child, or a standby we already feed whose link came back: our slots may have changed meanwhile.
+      if (fed.includes(peer)) send(peer, { t: 'slots', slots: outSlots });
       if (role === undefined) assignSlots();
       if (peer === active && role === 'backup') send(peer, { t: 'feed', on: true });
       if (role === 'parent' && peer !== active) listenTo(peer, deps.timers.now());

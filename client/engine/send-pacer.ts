@@ -9,17 +9,25 @@ import type { Cancel, Timers } from './timers.ts';
  * carry rising sequence numbers, and one overtaken would be refused as a replay.
  */
 export interface SendPacer {
-  /** Sends `text` now if the budget allows, else after what waits before it; `copies`: how many members it reaches. */
-  send(text: string, copies: number): void;
-  /** Sends whatever waits at once, budget or not: we are saying goodbye. */
+  /**
+   * Sends `text` now if the budget allows, else after what waits before it. `copies`: how many
+   * members it reaches, asked as it goes out (a broadcast reaches whoever is there then).
+   */
+  send(text: string, copies: () => number): void;
+  /** We are saying goodbye: sends what the budget allows now, keeping one frame for the goodbye, and drops the rest. */
   flush(): void;
   /** The connection is gone: what waits is dropped. */
   stop(): void;
   waiting(): number;
 }
 
-/** Tokens kept back for frames sent outside the pacer (the hello) and for timers firing late. */
-const MARGIN = 2;
+/**
+ * We spend less than the server allows, and more slowly: it counts frames as they arrive, so a
+ * network that holds frames back and delivers them together looks to it like a burst, and the
+ * hello, pings and the goodbye go outside the pacer.
+ */
+const BURST_SHARE = 0.75;
+const RATE_SHARE = 0.85;
 /** Past this many frames waiting something is wrong with us, not the budget: newer frames are dropped. */
 export const MAX_WAITING = 2000;
 
@@ -29,14 +37,17 @@ interface Budget {
   readonly burst: number;
 }
 
-const budget = (perS: number, burst: number): Budget => ({ tokens: Math.max(0, burst - MARGIN), perS, burst: Math.max(1, burst - MARGIN) });
+function budget(perS: number, burst: number): Budget {
+  const kept = Math.max(1, Math.floor(burst * BURST_SHARE));
+  return { tokens: kept, perS: perS * RATE_SHARE, burst: kept };
+}
 
 export function createSendPacer(options: { limits: SendLimits; timers: Timers; write(text: string): void }): SendPacer {
   const { timers, write, limits } = options;
   const frames = budget(limits.framesPerS, limits.framesBurst);
   const copies = budget(limits.copiesPerS, limits.copiesBurst);
   let last = timers.now();
-  const queue: { text: string; copies: number }[] = [];
+  const queue: { text: string; copies: () => number }[] = [];
   let wake: Cancel | null = null;
 
   function refill(): void {
@@ -49,16 +60,23 @@ export function createSendPacer(options: { limits: SendLimits; timers: Timers; w
   const costOf = (n: number): number => Math.min(n, copies.burst);
   const affordable = (n: number): boolean => frames.tokens >= 1 && copies.tokens >= costOf(n);
 
-  function drain(): void {
-    wake = null;
+  /** Sends what the budget allows, in order; false if something still waits. */
+  function sendAffordable(reserve = 0): boolean {
     refill();
-    while (queue.length > 0 && affordable(queue[0]!.copies)) {
+    while (queue.length > 0) {
+      const n = queue[0]!.copies();
+      if (frames.tokens < 1 + reserve || !affordable(n)) return false;
       const next = queue.shift()!;
       frames.tokens -= 1;
-      copies.tokens -= costOf(next.copies);
+      copies.tokens -= costOf(n);
       write(next.text);
     }
-    if (queue.length > 0) schedule(queue[0]!.copies);
+    return true;
+  }
+
+  function drain(): void {
+    wake = null;
+    if (!sendAffordable()) schedule(queue[0]!.copies());
   }
 
   function schedule(n: number): void {
@@ -80,7 +98,8 @@ export function createSendPacer(options: { limits: SendLimits; timers: Timers; w
       if (!wake) drain();
     },
     flush() {
-      for (const { text } of queue) write(text);
+      wake?.();
+      sendAffordable(1);
       stop();
     },
     stop,

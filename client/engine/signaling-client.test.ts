@@ -291,10 +291,11 @@ test('past the budget the server told it, frames wait their turn in order rather
   const sent = () => (socket().sentFrames() as ClientFrame[]).filter((f) => f.type === 'send');
   for (let i = 0; i < 200; i++) assert.equal(client.send({ type: 'send', to: OTHER, box: `box-${i}` }), true);
   const atOnce = sent().length;
-  assert.ok(atOnce < LIMITS.framesBurst && atOnce >= LIMITS.framesBurst - 5, `a burst just within the server's (${atOnce} sent at once)`);
+  assert.ok(atOnce <= LIMITS.framesBurst * 0.75 && atOnce >= LIMITS.framesBurst / 2, `a burst well within the server's (${atOnce} sent at once)`);
   timers.advance(1000);
-  assert.ok(sent().length - atOnce <= LIMITS.framesPerS, 'then no faster than the rate');
-  assert.ok(sent().length - atOnce >= LIMITS.framesPerS - 2, 'and no slower');
+  assert.ok(sent().length - atOnce < LIMITS.framesPerS, 'then slower than the rate it allows');
+  assert.ok(sent().length - atOnce >= LIMITS.framesPerS * 0.8, 'though not much slower');
+  timers.advance(2000);
   timers.advance(3000);
   assert.deepEqual(
     sent().map((f) => f.type === 'send' && f.box),
@@ -312,24 +313,31 @@ test('a broadcast costs one copy per member the server lists, joined and left in
   socket().serverSends({ type: 'joined', peer: 'late_0123456789abcdef' });
   const broadcasts = () => (socket().sentFrames() as ClientFrame[]).filter((f) => f.type === 'send').length;
   client.send({ type: 'send', to: '*', box: 'first' });
-  assert.equal(broadcasts(), 1, '301 copies fit in the budget of 400');
+  assert.equal(broadcasts(), 1, '301 copies go at once within a burst of 400');
   client.send({ type: 'send', to: '*', box: 'second' });
   assert.equal(broadcasts(), 1, 'another 301 do not: it waits');
 });
 
-test('closing sends what waits before the goodbye; a dropped connection drops it', () => {
+test('closing sends what the budget allows before the goodbye, and the goodbye last; a dropped connection drops what waits', () => {
   const { client, socket, joinCurrent, timers } = setup();
   client.connect();
   joinCurrent();
+  const sends = () => (socket().sentFrames() as ClientFrame[]).filter((f) => f.type === 'send');
   for (let i = 0; i < 100; i++) client.send({ type: 'send', to: OTHER, box: `box-${i}` });
   socket().closes(1006);
   timers.advance(10_000);
   joinCurrent();
   timers.advance(10_000);
-  assert.equal((socket().sentFrames() as ClientFrame[]).filter((f) => f.type === 'send').length, 0, 'nothing meant for the old connection goes on the new one');
+  assert.equal(sends().length, 0, 'nothing meant for the old connection goes on the new one');
   for (let i = 0; i < 100; i++) client.send({ type: 'send', to: OTHER, box: `box-${i}` });
+  const atOnce = sends().length;
+  timers.advance(500);
   client.close();
   const frames = socket().sentFrames() as ClientFrame[];
-  assert.equal(frames.filter((f) => f.type === 'send').length, 100);
+  assert.ok(sends().length > atOnce && sends().length < 100, `what the budget allowed went (${sends().length}), the rest was dropped rather than get the goodbye refused`);
+  assert.deepEqual(
+    sends().map((f) => f.type === 'send' && f.box),
+    Array.from({ length: sends().length }, (_, i) => `box-${i}`),
+  );
   assert.equal(frames.at(-1)?.type, 'bye');
 });

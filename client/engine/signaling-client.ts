@@ -176,13 +176,14 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
     },
     send(frame) {
       if (!socket || socket.readyState !== OPEN || status.get().kind !== 'connected' || !pacer) return false;
-      pacer.send(JSON.stringify(frame), frame.type !== 'send' ? 0 : frame.to === '*' ? others.size : 1);
+      const copies = frame.type !== 'send' ? () => 0 : frame.to === '*' ? () => others.size : () => 1;
+      pacer.send(JSON.stringify(frame), copies);
       return true;
     },
     close() {
       if (finished) return;
       if (socket?.readyState === OPEN && status.get().kind === 'connected') {
-        // What we said last (a seat given up) goes before the goodbye.
+        // What we said last (a seat given up) goes before the goodbye, as far as the budget allows.
         pacer?.flush();
         socket.send(JSON.stringify({ type: 'bye' }));
       }

@@ -30,7 +30,7 @@ async function sendingLinks(page: Page): Promise<number> {
   const before = await rtpReport(page);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const later = await rtpReport(page);
-  return later.filter((link, i) => link.connection === 'connected' && link.packetsSent > (before[i]?.packetsSent ?? 0)).length;
+  return later.filter((link) => link.connection === 'connected' && link.packetsSent > (before.find((b) => b.id === link.id)?.packetsSent ?? 0)).length;
 }
 
 describe('a relay tree', () => {
@@ -96,7 +96,7 @@ describe('a relay tree', () => {
       assert.ok(relaying >= 2, 'listeners forward to listeners (so the check above can fail)');
       // A feed has nine m-lines: unbundled, its offer would trickle nine times the candidates and run into the server's rate limit.
       for (const person of people) {
-        for (const link of await rtpReport(person.page)) assert.equal(link.repeatedCandidates, 0, `${person.label} gathered candidates per m-line, not once per link`);
+        for (const link of await rtpReport(person.page)) assert.ok(link.candidateMids <= 1, `${person.label} gathered candidates for ${link.candidateMids} m-lines of one link`);
       }
     }));
 

@@ -6,6 +6,8 @@ import type { Page } from 'playwright-core';
 
 /** What one RTCPeerConnection of a page sends and receives, as getStats() tells it. */
 export interface LinkReport {
+  /** The page's n-th connection, so reports taken at different times can be matched. */
+  id: number;
   /** 'offer' on the side that initiated, 'answer' on the other. */
   role: string | null;
   connection: string;
@@ -17,8 +19,8 @@ export interface LinkReport {
   /** Audio payload and headers sent, for upload figures. */
   bytesSent: number;
   packetsReceived: number;
-  /** Local ICE candidates gathered twice for one address, protocol and type: one transport per m-line rather than one bundle. */
-  repeatedCandidates: number;
+  /** The m-lines this side gathered ICE candidates for: one when bundled, one per m-line when not. */
+  candidateMids: number;
 }
 
 declare global {
@@ -34,9 +36,9 @@ export const COLLECT_CONNECTIONS = `(() => {
   class Collected extends Base {
     constructor(...args) {
       super(...args);
-      this.__candidates = [];
+      this.__mids = new Set();
       this.addEventListener('icecandidate', (e) => {
-        if (e.candidate && e.candidate.candidate) this.__candidates.push([e.candidate.address, e.candidate.protocol, e.candidate.type].join(' '));
+        if (e.candidate && e.candidate.candidate) this.__mids.add(e.candidate.sdpMid);
       });
       connections.push(this);
     }
@@ -56,6 +58,7 @@ export const COLLECT_CONNECTIONS = `(() => {
         if (s.type === 'inbound-rtp') packetsReceived += s.packetsReceived ?? 0;
       });
       reports.push({
+        id: connections.indexOf(pc),
         role: pc.localDescription ? pc.localDescription.type : null,
         connection: pc.connectionState,
         audioTransceivers: pc.getTransceivers().filter((t) => t.receiver.track.kind === 'audio').map((t) => t.currentDirection),
@@ -63,7 +66,7 @@ export const COLLECT_CONNECTIONS = `(() => {
         packetsSent,
         bytesSent,
         packetsReceived,
-        repeatedCandidates: pc.__candidates.length - new Set(pc.__candidates).size,
+        candidateMids: pc.__mids.size,
       });
     }
     return reports;
