@@ -66,7 +66,6 @@ export function createRelay(deps: RelayDeps): Relay {
   const trace = deps.trace ?? (() => {});
 
   const roleOf = (peer: string) => topology.get(peer)?.feed;
-  const isStandby = (peer: string): boolean => standsBy(topology, peer);
   const holder = (role: FeedRole): string | null => [...topology].find(([, link]) => link.feed === role)?.[0] ?? null;
   /** Whom we forward to; kept up to date rather than derived per frame, as frames are the hot path. */
   let fed: string[] = [];
@@ -120,17 +119,12 @@ export function createRelay(deps: RelayDeps): Relay {
     const now = deps.timers.now();
     for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
     if (active === null) return;
-    const wait = deps.isUp(active) || lastHeard.has(active) ? STALL_MS : FIRST_FEED_MS;
     const planned = holder('parent');
     const parentAlive = planned !== null && now - (lastHeard.get(planned) ?? 0) <= STALL_MS / 2;
-    if (silentFor(active, now) > wait) {
-      if (roleOf(active) === 'parent') return failOver(now);
-      // A backup that does not feed us (it has not learned of us yet) is no use: back to a parent that still is.
-      if (parentAlive) listenTo(planned, now);
-      return;
-    }
-    // A parent that only hiccuped (a busy page) takes us back once it has kept sending a while.
-    if (roleOf(active) === 'backup' && parentAlive && now - activeSince > RETURN_MS) listenTo(planned, now);
+    const wait = deps.isUp(active) || lastHeard.has(active) ? STALL_MS : FIRST_FEED_MS;
+    const next = nextFeed(roleOf(active), silentFor(active, now) > wait, parentAlive, now - activeSince);
+    if (next === 'backup') failOver(now);
+    else if (next === 'parent') listenTo(planned, now);
   }
 
   function onMessage(peer: string, message: LinkMessage): void {
@@ -141,10 +135,9 @@ export function createRelay(deps: RelayDeps): Relay {
         assignSlots();
         return report(true);
       case 'feed':
-        trace(`relay: ${peer} asks to be fed ${message.on ? 'now' : 'no more'}${isStandby(peer) ? '' : ', but is not our standby'}`);
-        if (!isStandby(peer)) return;
-        if (message.on) asked.add(peer);
-        else asked.delete(peer);
+        trace(`relay: ${peer} asks to be fed ${message.on ? 'now' : 'no more'}${standsBy(topology, peer) ? '' : ', but is not our standby'}`);
+        if (!standsBy(topology, peer)) return;
+        asked[message.on ? 'add' : 'delete'](peer);
         refeed();
         return report();
       case 'tick':
@@ -160,7 +153,7 @@ export function createRelay(deps: RelayDeps): Relay {
   return {
     apply(next) {
       topology = next;
-      for (const peer of [...asked]) if (!isStandby(peer)) asked.delete(peer);
+      for (const peer of [...asked]) if (!standsBy(topology, peer)) asked.delete(peer);
       refeed();
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
       const planned = holder('parent');
@@ -205,6 +198,17 @@ export function createRelay(deps: RelayDeps): Relay {
       fed = [];
     },
   };
+}
+
+/** After a check of the feed we listen to: fail over to the backup, go back to the planned parent, or stay. */
+function nextFeed(role: FeedRole | undefined, stalled: boolean, parentAlive: boolean, listeningMs: number): 'backup' | 'parent' | null {
+  if (stalled) {
+    if (role === 'parent') return 'backup';
+    // A backup that does not feed us (it has not learned of us yet) is no use: back to a parent that still is.
+    return parentAlive ? 'parent' : null;
+  }
+  // A parent that only hiccuped (a busy page) takes us back once it has kept sending a while.
+  return role === 'backup' && parentAlive && listeningMs > RETURN_MS ? 'parent' : null;
 }
 
 /** Whom we receive: speakers linked with us directly, and whoever the feed we listen to carries. */
