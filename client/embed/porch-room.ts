@@ -37,6 +37,8 @@ export class PorchRoomElement extends LitElement {
   private openedLink: string | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastView: RoomView | null = null;
+  /** The page was hidden before its person joined: if the browser restores it, the room opens afresh. */
+  private hiddenLookingIn = false;
   private readyTold = false;
   /** join() was called before the Join button showed: join as soon as it does. */
   private joinWanted = false;
@@ -48,12 +50,14 @@ export class PorchRoomElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('pagehide', this.onPageHide);
+    window.addEventListener('pageshow', this.onPageShow);
     if (this.openedLink === null) void this.open();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('pagehide', this.onPageHide);
+    window.removeEventListener('pageshow', this.onPageShow);
     // Moving the element (taken out and put back in the same task) keeps the person in the room.
     queueMicrotask(() => {
       if (!this.isConnected) this.close();
@@ -95,11 +99,16 @@ export class PorchRoomElement extends LitElement {
     this.tell({ type: 'porch-error', detail: { code: 'name-needed', message: 'Type a name to join the room.' } });
   }
 
-  /** Leaves the room the person joined; before they join, the form stays. */
+  /**
+   * Leaves the room the person joined. Before they join the form stays, opened afresh: a reader
+   * who was looking in is no longer linked with anyone, until they turn to the widget again.
+   */
   leave(): void {
     this.joinWanted = false;
-    const phase = this.lastView?.phase;
-    if (this.opened.kind === 'open' && (phase === 'joining' || phase === 'joined')) this.opened.room.leave();
+    if (this.opened.kind !== 'open') return;
+    const view = this.lastView;
+    if (view?.phase === 'joining' || view?.phase === 'joined') this.opened.room.leave();
+    else if (view?.phase === 'ready' && view.signaling.kind !== 'idle') void this.open();
   }
 
   mute(): void {
@@ -113,7 +122,15 @@ export class PorchRoomElement extends LitElement {
   /** Whether joined or only looking in, nothing of the person stays behind. */
   private readonly onPageHide = (): void => {
     this.joinWanted = false;
-    if (this.opened.kind === 'open') this.opened.room.leave();
+    if (this.opened.kind !== 'open') return;
+    this.hiddenLookingIn = this.lastView?.phase === 'ready';
+    this.opened.room.leave();
+  };
+
+  /** Back from the back/forward cache: a reader who had only looked in finds the join form, not "Rejoin". */
+  private readonly onPageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && this.hiddenLookingIn) void this.open();
+    this.hiddenLookingIn = false;
   };
 
   private async open(): Promise<void> {

@@ -20,6 +20,8 @@ type Route =
 @customElement('porch-app')
 export class AppShell extends LitElement {
   @state() private route: Route = { kind: 'loading' };
+  /** The page was hidden before its person joined: if the browser restores it, it opens the room afresh. */
+  private hiddenLookingIn = false;
 
   static override styles = [
     theme,
@@ -61,6 +63,7 @@ export class AppShell extends LitElement {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onLocation);
     window.addEventListener('pagehide', this.onPageHide);
+    window.addEventListener('pageshow', this.onPageShow);
     void this.onLocation();
   }
 
@@ -68,11 +71,20 @@ export class AppShell extends LitElement {
     super.disconnectedCallback();
     window.removeEventListener('hashchange', this.onLocation);
     window.removeEventListener('pagehide', this.onPageHide);
+    window.removeEventListener('pageshow', this.onPageShow);
   }
 
   /** Leaving explicitly lets the others see us go at once instead of after a grace period. */
   private readonly onPageHide = (): void => {
-    if (this.route.kind === 'room') this.route.room.leave();
+    if (this.route.kind !== 'room') return;
+    this.hiddenLookingIn = this.route.room.state.get().phase === 'ready';
+    this.route.room.leave();
+  };
+
+  /** Back from the back/forward cache: someone who had only looked in finds the join form, not "Rejoin". */
+  private readonly onPageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && this.hiddenLookingIn) void this.onLocation();
+    this.hiddenLookingIn = false;
   };
 
   private readonly onLocation = async (): Promise<void> => {

@@ -4,6 +4,7 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { elementPage, framePage, recordedEvents, serveHostPage, waitForEvents, type HostPage, type RecordedEvent } from '../helpers/host-page.ts';
 import { joinRoom, newRoomLink, waitForTiles } from '../helpers/room-page.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { serverMetric, startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly, waitUntilHears, waitUntilSilent } from '../helpers/tones.ts';
 
@@ -146,7 +147,7 @@ describe('a room embedded on other websites', () => {
       await waitUntilHears(cat(), ANN);
     }));
 
-  test('a site that embeds a room connects its reader to it only once they turn to the widget', () =>
+  test('a site that embeds a room connects its reader to it only once they turn to the widget, and its leave() before Join ends that', () =>
     withLogs(async () => {
       const connections = (): Promise<number> => serverMetric(server.url, 'porch_connections');
       const before = await connections();
@@ -156,9 +157,12 @@ describe('a room embedded on other websites', () => {
         await reader.page.waitForTimeout(1_500);
         assert.equal(await connections(), before, 'reading the page opens no connection to the room');
         await reader.page.getByLabel('Your name').hover();
-        const deadline = Date.now() + 10_000;
-        while ((await connections()) === before && Date.now() < deadline) await reader.page.waitForTimeout(50);
-        assert.equal(await connections(), before + 1, 'pointing at the join form looks in');
+        await pollUntil('pointing at the join form to look in', connections, (n) => n === before + 1, { timeoutMs: 10_000 });
+        // The site says leave before the reader joined: they stop looking in, and the form stays.
+        await reader.page.mouse.move(0, 0);
+        await reader.page.evaluate(() => (document.querySelector('porch-room') as unknown as { leave(): void }).leave());
+        await pollUntil("the site's leave() to end the look-in", connections, (n) => n === before, { timeoutMs: 10_000 });
+        await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
       } finally {
         await reader.context.close();
       }

@@ -92,4 +92,25 @@ describe('looking in before Join', () => {
       assert.deepEqual(await othersShown(ann.page), [], 'Ann was never shown Ben');
       await Promise.all(people.splice(0).map(closePerson));
     }));
+
+  test('a page put in the back/forward cache before Join leaves, and restored shows the join form again, not Rejoin', () =>
+    withLogs(async () => {
+      const link = newRoomLink(server.url);
+      const ann = await arrive(link, 'Ann', ANN);
+      await joinRoom(ann.page, 'Ann');
+      await ann.page.getByText(/1 person here/).waitFor();
+      const before = await membersOnServer();
+      const ben = await arrive(link, 'Ben', BEN);
+      await pollUntil('Ben to look in', membersOnServer, (n) => n === before + 1, { everyMs: 100 });
+      // The events the browser fires around its back/forward cache; whether Chromium caches a page that held sockets varies.
+      await ben.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+      await pollUntil('the server to forget Ben as the page is hidden', membersOnServer, (n) => n === before, { timeoutMs: 5_000, everyMs: 100 });
+      await ben.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+      await ben.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
+      assert.equal(await ben.page.getByRole('button', { name: 'Rejoin' }).count(), 0, 'no Rejoin: Ben never joined');
+      await pollUntil('Ben to look in again', membersOnServer, (n) => n === before + 1, { everyMs: 100 });
+      await joinRoom(ben.page, 'Ben');
+      await waitForPeopleConnected(ann.page, ['Ben']);
+      await Promise.all(people.splice(0).map(closePerson));
+    }));
 });
