@@ -108,7 +108,7 @@ export class PorchRoomElement extends LitElement {
     if (this.opened.kind !== 'open') return;
     const view = this.lastView;
     if (view?.phase === 'joining' || view?.phase === 'joined') this.opened.room.leave();
-    else if (view?.phase === 'ready' && view.signaling.kind !== 'idle') void this.open();
+    else if (lookedIn(view)) void this.open(this.page?.typedName);
   }
 
   mute(): void {
@@ -123,17 +123,18 @@ export class PorchRoomElement extends LitElement {
   private readonly onPageHide = (): void => {
     this.joinWanted = false;
     if (this.opened.kind !== 'open') return;
-    this.hiddenLookingIn = this.lastView?.phase === 'ready';
+    this.hiddenLookingIn = lookedIn(this.lastView);
     this.opened.room.leave();
   };
 
   /** Back from the back/forward cache: a reader who had only looked in finds the join form, not "Rejoin". */
   private readonly onPageShow = (event: PageTransitionEvent): void => {
-    if (event.persisted && this.hiddenLookingIn) void this.open();
+    if (event.persisted && this.hiddenLookingIn) void this.open(this.page?.typedName);
     this.hiddenLookingIn = false;
   };
 
-  private async open(): Promise<void> {
+  /** `typed`: the name the person typed before the room was opened afresh. */
+  private async open(typed = ''): Promise<void> {
     const joinWanted = this.joinWanted;
     this.close();
     this.joinWanted = joinWanted;
@@ -145,7 +146,7 @@ export class PorchRoomElement extends LitElement {
       return;
     }
     this.opened = { kind: 'opening' };
-    const name = nameHint(this.offeredName);
+    const name = typed || nameHint(this.offeredName);
     const result = await openRoom(link, name ? { name } : {});
     // Removed from the page, or pointed at another room, while this one opened.
     if (generation !== this.generation) {
@@ -215,3 +216,6 @@ declare global {
     'porch-room': PorchRoomElement;
   }
 }
+
+/** Linked with the room but not joined: a reader who only looked in. */
+const lookedIn = (view: RoomView | null): boolean => view?.phase === 'ready' && view.signaling.kind !== 'idle';

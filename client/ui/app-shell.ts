@@ -22,6 +22,8 @@ export class AppShell extends LitElement {
   @state() private route: Route = { kind: 'loading' };
   /** The page was hidden before its person joined: if the browser restores it, it opens the room afresh. */
   private hiddenLookingIn = false;
+  /** Counts openings, so that only the latest one is shown (a Rejoin, a link change and a restore may overlap). */
+  private generation = 0;
 
   static override styles = [
     theme,
@@ -61,7 +63,7 @@ export class AppShell extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener('hashchange', this.onLocation);
+    window.addEventListener('hashchange', this.onHashChange);
     window.addEventListener('pagehide', this.onPageHide);
     window.addEventListener('pageshow', this.onPageShow);
     void this.onLocation();
@@ -69,7 +71,7 @@ export class AppShell extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    window.removeEventListener('hashchange', this.onLocation);
+    window.removeEventListener('hashchange', this.onHashChange);
     window.removeEventListener('pagehide', this.onPageHide);
     window.removeEventListener('pageshow', this.onPageShow);
   }
@@ -77,26 +79,31 @@ export class AppShell extends LitElement {
   /** Leaving explicitly lets the others see us go at once instead of after a grace period. */
   private readonly onPageHide = (): void => {
     if (this.route.kind !== 'room') return;
-    this.hiddenLookingIn = this.route.room.state.get().phase === 'ready';
+    const view = this.route.room.state.get();
+    this.hiddenLookingIn = view.phase === 'ready' && view.signaling.kind !== 'idle';
     this.route.room.leave();
   };
 
   /** Back from the back/forward cache: someone who had only looked in finds the join form, not "Rejoin". */
   private readonly onPageShow = (event: PageTransitionEvent): void => {
-    if (event.persisted && this.hiddenLookingIn) void this.onLocation();
+    if (event.persisted && this.hiddenLookingIn) void this.onLocation(this.renderRoot.querySelector('porch-room-page')?.typedName);
     this.hiddenLookingIn = false;
   };
 
-  private readonly onLocation = async (): Promise<void> => {
+  private readonly onHashChange = (): void => void this.onLocation();
+
+  /** `typed`: the name the person typed before the room was opened afresh. */
+  private readonly onLocation = async (typed = ''): Promise<void> => {
+    const generation = ++this.generation;
     if (this.route.kind === 'room') this.route.room.leave();
     if (!location.pathname.startsWith('/r')) {
       this.route = { kind: 'landing' };
       return;
     }
     const href = location.href;
-    const opened = await openRoom(href);
-    // The person may have moved on (another link, back to the landing page) while it opened.
-    if (location.href !== href) {
+    const opened = await openRoom(href, typed ? { name: typed } : {});
+    // The person may have moved on (another link, back to the landing page, Rejoin again) while it opened.
+    if (location.href !== href || generation !== this.generation) {
       if (opened.ok) opened.value.room.leave();
       return;
     }

@@ -67,6 +67,11 @@ export class RoomPage extends LitElement {
 
   static override styles = roomStyles;
 
+  /** What the person has typed in the join form: kept when the room is opened afresh before they join. */
+  get typedName(): string {
+    return this.name;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     this.view ??= new StoreController(this, this.room.state);

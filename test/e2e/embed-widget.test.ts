@@ -158,11 +158,15 @@ describe('a room embedded on other websites', () => {
         assert.equal(await connections(), before, 'reading the page opens no connection to the room');
         await reader.page.getByLabel('Your name').hover();
         await pollUntil('pointing at the join form to look in', connections, (n) => n === before + 1, { timeoutMs: 10_000 });
-        // The site says leave before the reader joined: they stop looking in, and the form stays.
+        await reader.page.getByLabel('Your name').fill('Rea');
+        // The site says leave before the reader joined: they stop looking in, and the form stays, with what they typed.
         await reader.page.mouse.move(0, 0);
         await reader.page.evaluate(() => (document.querySelector('porch-room') as unknown as { leave(): void }).leave());
         await pollUntil("the site's leave() to end the look-in", connections, (n) => n === before, { timeoutMs: 10_000 });
         await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
+        assert.equal(await reader.page.getByLabel('Your name').inputValue(), 'Rea');
+        await reader.page.waitForTimeout(1_000);
+        assert.equal(await connections(), before, 'and nothing looks in again until the reader turns to the widget');
       } finally {
         await reader.context.close();
       }

@@ -102,14 +102,16 @@ describe('looking in before Join', () => {
       const before = await membersOnServer();
       const ben = await arrive(link, 'Ben', BEN);
       await pollUntil('Ben to look in', membersOnServer, (n) => n === before + 1, { everyMs: 100 });
+      await ben.page.getByLabel('Your name').fill('Ben');
       // The events the browser fires around its back/forward cache; whether Chromium caches a page that held sockets varies.
       await ben.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
       await pollUntil('the server to forget Ben as the page is hidden', membersOnServer, (n) => n === before, { timeoutMs: 5_000, everyMs: 100 });
       await ben.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
       await ben.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
       assert.equal(await ben.page.getByRole('button', { name: 'Rejoin' }).count(), 0, 'no Rejoin: Ben never joined');
+      assert.equal(await ben.page.getByLabel('Your name').inputValue(), 'Ben', 'the name typed before is still there');
       await pollUntil('Ben to look in again', membersOnServer, (n) => n === before + 1, { everyMs: 100 });
-      await joinRoom(ben.page, 'Ben');
+      await ben.page.getByRole('button', { name: 'Join', exact: true }).click();
       await waitForPeopleConnected(ann.page, ['Ben']);
       await Promise.all(people.splice(0).map(closePerson));
     }));
