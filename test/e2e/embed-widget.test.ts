@@ -172,6 +172,27 @@ describe('a room embedded on other websites', () => {
       }
     }));
 
+  test('a reader whose page goes into the back/forward cache before Join leaves, and finds the form again when it is restored', () =>
+    withLogs(async () => {
+      const connections = (): Promise<number> => serverMetric(server.url, 'porch_connections');
+      const before = await connections();
+      const reader = await openPerson(browser, sites[2]!.url, { toneHz: EVE, label: 'a reader' });
+      try {
+        await reader.page.getByLabel('Your name').fill('Rea');
+        await pollUntil('typing to look in', connections, (n) => n === before + 1, { timeoutMs: 10_000 });
+        // The events the browser fires around its back/forward cache; whether Chromium caches a page that held sockets varies.
+        await reader.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+        await pollUntil('the hidden page to stop looking in', connections, (n) => n === before, { timeoutMs: 10_000 });
+        await reader.page.mouse.move(0, 0);
+        await reader.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+        await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
+        assert.equal(await reader.page.getByRole('button', { name: 'Rejoin' }).count(), 0, 'no Rejoin: the reader never joined');
+        assert.equal(await reader.page.getByLabel('Your name').inputValue(), 'Rea');
+      } finally {
+        await reader.context.close();
+      }
+    }));
+
   test("a site's hostile CSS neither hides nor shrinks the widget, and it still joins", () =>
     withLogs(async () => {
       const dana = await openPerson(browser, sites[2]!.url, { toneHz: DANA, label: 'Dana (hostile site)', viewport: { width: 800, height: 700 } });
