@@ -46,6 +46,15 @@ describe('looking in before Join', () => {
 
   const membersOnServer = (): Promise<number> => serverMetric(server.url, 'porch_room_members');
 
+  /** Ann alone in a new room, and how many members the server counts then. */
+  async function annAlone(): Promise<{ link: string; ann: Person; before: number }> {
+    const link = newRoomLink(server.url);
+    const ann = await arrive(link, 'Ann', ANN);
+    await joinRoom(ann.page, 'Ann');
+    await ann.page.getByText(/1 person here/).waitFor();
+    return { link, ann, before: await membersOnServer() };
+  }
+
 
   test('someone who opened the link hears nothing, sends nothing and shows to nobody until Join; then they hear at once', () =>
     withLogs(async () => {
@@ -77,12 +86,7 @@ describe('looking in before Join', () => {
 
   test('a page closed before Join leaves no member behind', () =>
     withLogs(async () => {
-      const link = newRoomLink(server.url);
-      const ann = await arrive(link, 'Ann', ANN);
-      await joinRoom(ann.page, 'Ann');
-      await ann.page.getByText(/1 person here/).waitFor();
-      const before = await membersOnServer();
-
+      const { link, ann, before } = await annAlone();
       const ben = await arrive(link, 'Ben', BEN);
       await pollUntil('a live link between Ann and Ben', () => links(ben.page), (r) => r.some((l) => l.connection === 'connected'), { everyMs: 100 });
       assert.equal(await membersOnServer(), before + 1, 'Ben is connected, looking in');
@@ -95,11 +99,7 @@ describe('looking in before Join', () => {
 
   test('a page put in the back/forward cache before Join leaves, and restored shows the join form again, not Rejoin', () =>
     withLogs(async () => {
-      const link = newRoomLink(server.url);
-      const ann = await arrive(link, 'Ann', ANN);
-      await joinRoom(ann.page, 'Ann');
-      await ann.page.getByText(/1 person here/).waitFor();
-      const before = await membersOnServer();
+      const { link, ann, before } = await annAlone();
       const ben = await arrive(link, 'Ben', BEN);
       await pollUntil('Ben to look in', membersOnServer, (n) => n === before + 1, { everyMs: 100 });
       await ben.page.getByLabel('Your name').fill('Ben');
