@@ -2,7 +2,7 @@ import { LitElement, html, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { openRoom } from '../engine/open-room.ts';
-import type { Room, RoomView } from '../engine/room-types.ts';
+import { isLookingIn, type Room, type RoomView } from '../engine/room-types.ts';
 import type { RoomPage } from '../ui/room-page.ts';
 import { theme } from '../ui/theme.ts';
 import '../ui/room-page.ts';
@@ -108,7 +108,7 @@ export class PorchRoomElement extends LitElement {
     if (this.opened.kind !== 'open') return;
     const view = this.lastView;
     if (view?.phase === 'joining' || view?.phase === 'joined') this.opened.room.leave();
-    else if (lookedIn(view)) void this.open(this.page?.typedName);
+    else if (isLookingIn(view)) void this.open(this.page?.typedName);
   }
 
   mute(): void {
@@ -123,7 +123,7 @@ export class PorchRoomElement extends LitElement {
   private readonly onPageHide = (): void => {
     this.joinWanted = false;
     if (this.opened.kind !== 'open') return;
-    this.hiddenLookingIn = lookedIn(this.lastView);
+    this.hiddenLookingIn = isLookingIn(this.lastView);
     this.opened.room.leave();
   };
 
@@ -216,6 +216,3 @@ declare global {
     'porch-room': PorchRoomElement;
   }
 }
-
-/** Linked with the room but not joined: a reader who only looked in. */
-const lookedIn = (view: RoomView | null): boolean => view?.phase === 'ready' && view.signaling.kind !== 'idle';

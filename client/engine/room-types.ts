@@ -69,6 +69,9 @@ export interface RoomView {
   route: RouteView;
 }
 
+/** Linked with the room but not joined: someone who opened the link and has not clicked Join (see Room.lookIn). */
+export const isLookingIn = (view: RoomView | null): boolean => view?.phase === 'ready' && view.signaling.kind !== 'idle';
+
 export interface RoomDeps {
   signalingUrl: string;
   roomId: string;

@@ -58,14 +58,15 @@ export function createSendPacer(options: { limits: SendLimits; timers: Timers; w
 
   /** A broadcast to more members than the burst could never go; it goes once the budget is full. */
   const costOf = (n: number): number => Math.min(n, copies.burst);
-  const affordable = (n: number): boolean => frames.tokens >= 1 && copies.tokens >= costOf(n);
+  /** `reserve`: frames kept back for what goes outside the pacer (the goodbye). */
+  const affordable = (n: number, reserve = 0): boolean => frames.tokens >= 1 + reserve && copies.tokens >= costOf(n);
 
   /** Sends what the budget allows, in order; false if something still waits. */
   function sendAffordable(reserve = 0): boolean {
     refill();
     while (queue.length > 0) {
       const n = queue[0]!.copies();
-      if (frames.tokens < 1 + reserve || !affordable(n)) return false;
+      if (!affordable(n, reserve)) return false;
       const next = queue.shift()!;
       frames.tokens -= 1;
       copies.tokens -= costOf(n);

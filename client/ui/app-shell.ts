@@ -3,7 +3,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { createRoomLink, openRoom } from '../engine/open-room.ts';
 import type { RoomDraft } from '../engine/room-drafts.ts';
-import type { Room } from '../engine/room-types.ts';
+import { isLookingIn, type Room } from '../engine/room-types.ts';
 import { theme } from './theme.ts';
 import './landing-page.ts';
 import './room-page.ts';
@@ -79,8 +79,7 @@ export class AppShell extends LitElement {
   /** Leaving explicitly lets the others see us go at once instead of after a grace period. */
   private readonly onPageHide = (): void => {
     if (this.route.kind !== 'room') return;
-    const view = this.route.room.state.get();
-    this.hiddenLookingIn = view.phase === 'ready' && view.signaling.kind !== 'idle';
+    this.hiddenLookingIn = isLookingIn(this.route.room.state.get());
     this.route.room.leave();
   };
 
