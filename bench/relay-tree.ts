@@ -14,7 +14,7 @@ import { longestGap, watchGaps } from '../test/helpers/audio-gaps.ts';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
 import { pollUntil } from '../test/helpers/poll.ts';
 import { createStageRoom, joinRoom, relaysBetween, routeOf, servesOthers } from '../test/helpers/room-page.ts';
-import { COLLECT_CONNECTIONS, rtpReport } from '../test/helpers/rtp-stats.ts';
+import { COLLECT_CONNECTIONS, sentDuring } from '../test/helpers/rtp-stats.ts';
 import { resetOnsets, setTone, waitForOnset, waitUntilHears, waitUntilSilent } from '../test/helpers/tones.ts';
 import { percentile, type Row } from './stats.ts';
 
@@ -72,10 +72,7 @@ async function mouthToEarByDepth(tree: Tree, rounds: number): Promise<Map<number
 
 /** Audio kbps a page sends over `ms`, and on how many connected links. */
 async function upload(person: Person, ms: number): Promise<{ links: number; kbps: number }> {
-  const before = await rtpReport(person.page);
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = await rtpReport(person.page);
-  const sent = after.map((link) => (link.connection === 'connected' ? link.bytesSent - (before.find((b) => b.id === link.id)?.bytesSent ?? 0) : 0));
+  const sent = (await sentDuring(person.page, ms)).map((link) => link.bytes);
   return { links: sent.filter((bytes) => bytes > 0).length, kbps: Math.round((sent.reduce((a, b) => a + b, 0) * 8) / ms) };
 }
 

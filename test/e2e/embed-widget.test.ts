@@ -147,50 +147,49 @@ describe('a room embedded on other websites', () => {
       await waitUntilHears(cat(), ANN);
     }));
 
-  test('a site that embeds a room connects its reader to it only once they turn to the widget, and its leave() before Join ends that', () =>
+  const connections = (): Promise<number> => serverMetric(server.url, 'porch_connections');
+  /** A reader on the site with the widget, and the server's connection count before they came; the reader leaves after `scene`. */
+  const withReader = (scene: (reader: Person, before: number) => Promise<void>) =>
     withLogs(async () => {
-      const connections = (): Promise<number> => serverMetric(server.url, 'porch_connections');
       const before = await connections();
       const reader = await openPerson(browser, sites[2]!.url, { toneHz: EVE, label: 'a reader' });
       try {
-        await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
-        await reader.page.waitForTimeout(1_500);
-        assert.equal(await connections(), before, 'reading the page opens no connection to the room');
-        await reader.page.getByLabel('Your name').hover();
-        await pollUntil('pointing at the join form to look in', connections, (n) => n === before + 1, { timeoutMs: 10_000 });
-        await reader.page.getByLabel('Your name').fill('Rea');
-        // The site says leave before the reader joined: they stop looking in, and the form stays, with what they typed.
-        await reader.page.mouse.move(0, 0);
-        await reader.page.evaluate(() => (document.querySelector('porch-room') as unknown as { leave(): void }).leave());
-        await pollUntil("the site's leave() to end the look-in", connections, (n) => n === before, { timeoutMs: 10_000 });
-        await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
-        assert.equal(await reader.page.getByLabel('Your name').inputValue(), 'Rea');
-        await reader.page.waitForTimeout(1_000);
-        assert.equal(await connections(), before, 'and nothing looks in again until the reader turns to the widget');
+        await scene(reader, before);
       } finally {
         await reader.context.close();
       }
+    });
+
+  test('a site that embeds a room connects its reader to it only once they turn to the widget, and its leave() before Join ends that', () =>
+    withReader(async (reader, before) => {
+      await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
+      await reader.page.waitForTimeout(1_500);
+      assert.equal(await connections(), before, 'reading the page opens no connection to the room');
+      await reader.page.getByLabel('Your name').hover();
+      await pollUntil('pointing at the join form to look in', connections, (n) => n === before + 1, { timeoutMs: 10_000 });
+      await reader.page.getByLabel('Your name').fill('Rea');
+      // The site says leave before the reader joined: they stop looking in, and the form stays, with what they typed.
+      await reader.page.mouse.move(0, 0);
+      await reader.page.evaluate(() => (document.querySelector('porch-room') as unknown as { leave(): void }).leave());
+      await pollUntil("the site's leave() to end the look-in", connections, (n) => n === before, { timeoutMs: 10_000 });
+      await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
+      assert.equal(await reader.page.getByLabel('Your name').inputValue(), 'Rea');
+      await reader.page.waitForTimeout(1_000);
+      assert.equal(await connections(), before, 'and nothing looks in again until the reader turns to the widget');
     }));
 
   test('a reader whose page goes into the back/forward cache before Join leaves, and finds the form again when it is restored', () =>
-    withLogs(async () => {
-      const connections = (): Promise<number> => serverMetric(server.url, 'porch_connections');
-      const before = await connections();
-      const reader = await openPerson(browser, sites[2]!.url, { toneHz: EVE, label: 'a reader' });
-      try {
-        await reader.page.getByLabel('Your name').fill('Rea');
-        await pollUntil('typing to look in', connections, (n) => n === before + 1, { timeoutMs: 10_000 });
-        // The events the browser fires around its back/forward cache; whether Chromium caches a page that held sockets varies.
-        await reader.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
-        await pollUntil('the hidden page to stop looking in', connections, (n) => n === before, { timeoutMs: 10_000 });
-        await reader.page.mouse.move(0, 0);
-        await reader.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
-        await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
-        assert.equal(await reader.page.getByRole('button', { name: 'Rejoin' }).count(), 0, 'no Rejoin: the reader never joined');
-        assert.equal(await reader.page.getByLabel('Your name').inputValue(), 'Rea');
-      } finally {
-        await reader.context.close();
-      }
+    withReader(async (reader, before) => {
+      await reader.page.getByLabel('Your name').fill('Rea');
+      await pollUntil('typing to look in', connections, (n) => n === before + 1, { timeoutMs: 10_000 });
+      // The events the browser fires around its back/forward cache; whether Chromium caches a page that held sockets varies.
+      await reader.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+      await pollUntil('the hidden page to stop looking in', connections, (n) => n === before, { timeoutMs: 10_000 });
+      await reader.page.mouse.move(0, 0);
+      await reader.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+      await reader.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
+      assert.equal(await reader.page.getByRole('button', { name: 'Rejoin' }).count(), 0, 'no Rejoin: the reader never joined');
+      assert.equal(await reader.page.getByLabel('Your name').inputValue(), 'Rea');
     }));
 
   test("a site's hostile CSS neither hides nor shrinks the widget, and it still joins", () =>

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { longestGap, watchGaps } from '../helpers/audio-gaps.ts';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { createStageRoom, joinRoom, ownControl, personAction, relaysBetween, routeOf, servesOthers } from '../helpers/room-page.ts';
-import { COLLECT_CONNECTIONS, rtpReport } from '../helpers/rtp-stats.ts';
+import { COLLECT_CONNECTIONS, rtpReport, sentDuring } from '../helpers/rtp-stats.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { setTone, waitUntilHears } from '../helpers/tones.ts';
@@ -24,14 +24,8 @@ const LISTENERS = ['Ann', 'Ben', 'Cat', 'Dan', 'Eve', 'Fay'];
 /** Direct, via n relays, or on a backup for now (a parent that hiccuped under load counts as stalled). */
 const saysHow = (route: string): boolean => relaysBetween(route) !== null || route.startsWith('Hearing the stage through a backup relay');
 
-
-/** Audio packets each of the page's connections sent over one second. */
-async function sendingLinks(page: Page): Promise<number> {
-  const before = await rtpReport(page);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const later = await rtpReport(page);
-  return later.filter((link) => link.connection === 'connected' && link.packetsSent > (before.find((b) => b.id === link.id)?.packetsSent ?? 0)).length;
-}
+/** How many of the page's links carried audio over one second. */
+const sendingLinks = async (page: Page): Promise<number> => (await sentDuring(page, 1000)).filter((link) => link.packets > 0).length;
 
 describe('a relay tree', () => {
   let server: RunningServer;

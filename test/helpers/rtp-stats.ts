@@ -74,3 +74,16 @@ export const COLLECT_CONNECTIONS = `(() => {
 })();`;
 
 export const rtpReport = (page: Page): Promise<LinkReport[]> => page.evaluate(() => window.__rtpReport!());
+
+/** What each connected link of a page sent over the next `ms`: audio packets and bytes. */
+export async function sentDuring(page: Page, ms: number): Promise<{ packets: number; bytes: number }[]> {
+  const before = await rtpReport(page);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = await rtpReport(page);
+  return after
+    .filter((link) => link.connection === 'connected')
+    .map((link) => {
+      const earlier = before.find((b) => b.id === link.id);
+      return { packets: link.packetsSent - (earlier?.packetsSent ?? 0), bytes: link.bytesSent - (earlier?.bytesSent ?? 0) };
+    });
+}
