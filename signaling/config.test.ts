@@ -38,6 +38,7 @@ test('an empty environment gives the documented defaults', () => {
     logLevel: 'info',
     metrics: true,
     tree: { fanout: 4, directMax: 12 },
+    redisUrl: null,
   });
 });
 
@@ -65,8 +66,10 @@ test('every variable is read, and each burst is twice its rate', () => {
     METRICS: 'off',
     PORCH_FANOUT: '2',
     PORCH_DIRECT_MAX: '1',
+    REDIS_URL: 'redis://:pw@127.0.0.1:6390/2',
   });
   assert.equal(config.port, 0, 'port 0 picks a free port');
+  assert.equal(config.redisUrl, 'redis://:pw@127.0.0.1:6390/2');
   assert.equal(config.host, '127.0.0.1');
   assert.equal(config.staticDir, '/srv/porch');
   assert.equal(config.roomCapacity, 8);
@@ -148,6 +151,8 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(15) }, /^TURN_SECRET: must be at least 16 characters/],
   [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(16), TURN_TTL: '59' }, /^TURN_TTL: must be at least 60/],
   [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(16), TURN_TTL: '1h' }, /^TURN_TTL: must be a whole number/],
+  [{ REDIS_URL: 'not-a-url' }, /^REDIS_URL: must be a URL like redis:\/\/host:6379/],
+  [{ REDIS_URL: 'http://cache.example:6379' }, /^REDIS_URL: must be a URL like redis:\/\/host:6379/],
 ];
 
 for (const [env, message] of BAD) {
@@ -164,5 +169,11 @@ test('a refused ICE_SERVERS is not echoed, as it may hold TURN credentials', () 
 test('a refused TURN_SECRET is not echoed', () => {
   const message = refusal({ TURN_URLS: 'turn:t.example', TURN_SECRET: 'hunter2' });
   assert.match(message, /^TURN_SECRET: /);
+  assert.equal(message.includes('hunter2'), false);
+});
+
+test('a refused REDIS_URL is not echoed, as it may hold a password', () => {
+  const message = refusal({ REDIS_URL: 'redis//:hunter2@cache' });
+  assert.match(message, /^REDIS_URL: /);
   assert.equal(message.includes('hunter2'), false);
 });

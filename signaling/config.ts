@@ -45,6 +45,8 @@ export interface Config {
   metrics: boolean;
   /** The relay tree: children per relay, and the audience size above which the tree feeds it. */
   tree: { fanout: number; directMax: number };
+  /** Where nodes that serve the same rooms meet (redis-bus.ts); null: this process serves its rooms alone. */
+  redisUrl: string | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -107,6 +109,12 @@ const turnSecret = v.pipe(v.string(), v.minLength(MIN_SECRET_CHARS, `must be at 
 const DEFAULT_TURN_TTL_S = '86400';
 const WEEK_S = 7 * 24 * 3600;
 
+/** A URL ioredis can connect to; credentials may sit in it, so it is never echoed. */
+const redisUrl = v.pipe(
+  v.string(),
+  v.check((text) => URL.canParse(text) && /^rediss?:$/.test(new URL(text).protocol), 'must be a URL like redis://host:6379 or rediss://host:6380'),
+);
+
 /** One entry per variable: an issue's first path key is the variable it came from. */
 const EnvSchema = v.object({
   PORT: v.optional(integer(0, 65535), '8080'),
@@ -131,9 +139,10 @@ const EnvSchema = v.object({
   METRICS: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
   PORCH_FANOUT: v.optional(integer(1, 64), '4'),
   PORCH_DIRECT_MAX: v.optional(integer(1, 100_000), '12'),
+  REDIS_URL: v.optional(redisUrl),
 });
 /** Errors echo the bad value, except where it may hold TURN credentials. */
-const NOT_ECHOED = new Set(['ICE_SERVERS', 'TURN_SECRET']);
+const NOT_ECHOED = new Set(['ICE_SERVERS', 'TURN_SECRET', 'REDIS_URL']);
 
 /** Reads the server's settings; a bad value is reported with the variable's name. */
 export function parseConfig(env: Record<string, string | undefined>): Result<Config> {
@@ -182,5 +191,6 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     logLevel: settings.LOG_LEVEL,
     metrics: settings.METRICS === 'on',
     tree: { fanout: settings.PORCH_FANOUT, directMax: settings.PORCH_DIRECT_MAX },
+    redisUrl: settings.REDIS_URL ?? null,
   });
 }

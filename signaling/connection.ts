@@ -73,6 +73,8 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   /** False once we close (bye, refusal, replacement, abuse): nothing more is read. */
   let reading = true;
   let errorFrames = 0;
+  /** A hello is being acted on; a second one is refused. */
+  let joining = false;
 
   const connection: Connection = {
     send(text, from) {
@@ -123,19 +125,33 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
     connection.close(CLOSE_CODES.policy, why === 'flood' ? 'rate limit exceeded' : 'too many bad frames');
   }
 
+  function admit(room: string, peer: string): void {
+    const joined = hub.join(connection, room, peer);
+    if (!joined.ok) {
+      counters.frameRejected(joined.error.code);
+      sendFrame({ type: 'error', code: joined.error.code, message: joined.error.message });
+      return connection.close(CLOSE_CODES.roomFull, 'room full');
+    }
+    membership = { room, peer };
+    clearTimeout(helloTimer);
+  }
+
   function handle(frame: ClientFrame): void {
     switch (frame.type) {
       case 'hello': {
-        if (membership) return refuse('already-joined', 'this connection has already joined a room');
-        const peer = peerIdOf(frame.resume);
-        const joined = hub.join(connection, frame.room, peer);
-        if (!joined.ok) {
-          counters.frameRejected(joined.error.code);
-          sendFrame({ type: 'error', code: joined.error.code, message: joined.error.message });
-          return connection.close(CLOSE_CODES.roomFull, 'room full');
-        }
-        membership = { room: frame.room, peer };
-        clearTimeout(helloTimer);
+        if (membership || joining) return refuse('already-joined', 'this connection has already joined a room');
+        joining = true;
+        hub
+          .prepare(frame.room)
+          .then((release) => {
+            try {
+              // The socket may have closed while the room was being got ready.
+              if (reading) admit(frame.room, peerIdOf(frame.resume));
+            } finally {
+              release();
+            }
+          })
+          .catch(failed);
         return;
       }
       case 'send': {
@@ -174,13 +190,17 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
     handle(parsed.value);
   }
 
+  /** A bug, not the client's fault; only the error's name is logged, as its message may quote the frame. */
+  function failed(error: unknown): void {
+    log.error({ event: 'handler-failed', error: error instanceof Error ? error.name : typeof error });
+    connection.close(INTERNAL_ERROR, 'internal error');
+  }
+
   ws.on('message', (data, isBinary) => {
     try {
       onMessage(data, isBinary);
     } catch (error) {
-      // A bug, not the client's fault; only the error's name is logged, as its message may quote the frame.
-      log.error({ event: 'handler-failed', error: error instanceof Error ? error.name : typeof error });
-      connection.close(INTERNAL_ERROR, 'internal error');
+      failed(error);
     }
   });
   // ws reports oversized frames, bad UTF-8 and protocol violations here and closes the socket itself.

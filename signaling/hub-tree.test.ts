@@ -1,25 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseServerFrame, type PlanFrame, type ServerFrame } from '../shared/protocol.ts';
+import type { PlanFrame } from '../shared/protocol.ts';
 import { createFakeTimers } from '../test/helpers/fake-timers.ts';
-import { createHub, type ClientSocket } from './hub.ts';
+import { recordingSocket, type RecordingSocket } from '../test/helpers/hub-socket.ts';
+import { createHub } from './hub.ts';
 import { silentLog } from './log.ts';
 import { PLAN_DELAY_MS, type TreeClaim } from './tree-planning.ts';
-
-/** A client socket that records the frames it was sent. */
-function fakeSocket(): ClientSocket & { frames: ServerFrame[]; plans(): PlanFrame[] } {
-  const frames: ServerFrame[] = [];
-  return {
-    frames,
-    plans: () => frames.filter((f): f is PlanFrame => f.type === 'plan'),
-    send(text) {
-      const parsed = parseServerFrame(text);
-      if (!parsed.ok) assert.fail(`hub sent an invalid frame: ${parsed.error.message}`);
-      frames.push(parsed.value);
-    },
-    close() {},
-  };
-}
 
 const ROOM = 'room-0123456789abcdef';
 const OTHER_ROOM = 'room-fedcba9876543210';
@@ -42,15 +28,15 @@ function setup() {
     limits: { framesPerS: 40, framesBurst: 80, copiesPerS: 200, copiesBurst: 400 },
     timers: { set: clock.setTimeout, clear: clock.clearTimeout },
   });
-  const sockets = new Map<string, ReturnType<typeof fakeSocket>>();
+  const sockets = new Map<string, RecordingSocket>();
   for (const peer of [STAGE, ...LISTENERS]) {
-    const socket = fakeSocket();
+    const socket = recordingSocket();
     sockets.set(peer, socket);
     assert.ok(hub.join(socket, ROOM, peer).ok);
     hub.claim(ROOM, peer, peer === STAGE ? onStage : inAudience);
   }
   clock.advance(PLAN_DELAY_MS);
-  const socketOf = (peer: string): ReturnType<typeof fakeSocket> => {
+  const socketOf = (peer: string): RecordingSocket => {
     const socket = sockets.get(peer);
     assert.ok(socket, `no socket for ${peer}`);
     return socket;
@@ -116,7 +102,7 @@ test('an away member\'s claims are ignored; once it resumes and claims again it 
   clock.advance(PLAN_DELAY_MS);
   hub.claim(ROOM, peer, inAudience);
   assert.equal(clock.pendingCount(), 1, 'only the grace timer');
-  const again = fakeSocket();
+  const again = recordingSocket();
   assert.deepEqual(hub.join(again, ROOM, peer), { ok: true, value: 'resumed' });
   hub.claim(ROOM, peer, inAudience);
   clock.advance(PLAN_DELAY_MS);
@@ -131,7 +117,7 @@ test('a newer connection for a peer is sent its part when it claims, though the 
   const { hub, clock, socketOf } = setup();
   const peer = LISTENERS[0]!;
   const before = socketOf(peer).plans().at(-1);
-  const newer = fakeSocket();
+  const newer = recordingSocket();
   assert.deepEqual(hub.join(newer, ROOM, peer), { ok: true, value: 'replaced' });
   hub.claim(ROOM, peer, inAudience);
   clock.advance(PLAN_DELAY_MS);

@@ -1,25 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLOSE_CODES, parseServerFrame, type ServerFrame } from '../shared/protocol.ts';
-import { createHub, type ClientSocket, type Timers } from './hub.ts';
+import { CLOSE_CODES } from '../shared/protocol.ts';
+import { recordingSocket } from '../test/helpers/hub-socket.ts';
+import { createHub, type Timers } from './hub.ts';
 import { silentLog } from './log.ts';
-
-/** A client socket that records what it was sent and how it was closed. */
-function fakeSocket(): ClientSocket & { frames: ServerFrame[]; closedWith: number | null } {
-  const socket = {
-    frames: [] as ServerFrame[],
-    closedWith: null as number | null,
-    send(text: string) {
-      const parsed = parseServerFrame(text);
-      if (!parsed.ok) assert.fail(`hub sent an invalid frame: ${parsed.error.message}`);
-      socket.frames.push(parsed.value);
-    },
-    close(code: number) {
-      socket.closedWith = code;
-    },
-  };
-  return socket;
-}
 
 /** Timers the test fires by hand, so grace periods take no time. */
 function fakeTimers(): Timers & { fireAll(): void; pending(): number } {
@@ -51,8 +35,8 @@ const LIMITS = { framesPerS: 40, framesBurst: 80, copiesPerS: 200, copiesBurst: 
 function setup(leaveGraceMs = 10_000) {
   const timers = fakeTimers();
   const hub = createHub({ roomCapacity: 10, leaveGraceMs, iceServers: () => [], log: silentLog, tree: { fanout: 4, directMax: 12 }, limits: LIMITS, timers });
-  const alice = fakeSocket();
-  const bob = fakeSocket();
+  const alice = recordingSocket();
+  const bob = recordingSocket();
   assert.ok(hub.join(alice, ROOM, ALICE).ok);
   assert.ok(hub.join(bob, ROOM, BOB).ok);
   return { hub, timers, alice, bob };
@@ -62,16 +46,16 @@ test('a dropped peer is announced as left only when its grace timer fires', () =
   const { hub, timers, alice, bob } = setup();
   hub.drop(alice, ROOM, ALICE);
   assert.equal(bob.frames.some((f) => f.type === 'left'), false);
-  assert.deepEqual(hub.counts(), { rooms: 1, members: 2, away: 1 });
+  assert.deepEqual(hub.counts(), { rooms: 1, members: 2, away: 1, leading: 1 });
   timers.fireAll();
   assert.deepEqual(bob.frames.at(-1), { type: 'left', peer: ALICE });
-  assert.deepEqual(hub.counts(), { rooms: 1, members: 1, away: 0 });
+  assert.deepEqual(hub.counts(), { rooms: 1, members: 1, away: 0, leading: 1 });
 });
 
 test('resuming within the grace period cancels the departure and re-announces the peer', () => {
   const { hub, timers, alice, bob } = setup();
   hub.drop(alice, ROOM, ALICE);
-  const again = fakeSocket();
+  const again = recordingSocket();
   assert.deepEqual(hub.join(again, ROOM, ALICE), { ok: true, value: 'resumed' });
   assert.equal(timers.pending(), 0);
   assert.deepEqual(again.frames[0], { type: 'welcome', peer: ALICE, peers: [BOB], ice: [], limits: LIMITS });
@@ -80,7 +64,7 @@ test('resuming within the grace period cancels the departure and re-announces th
 
 test('a replaced connection is closed with the replaced code, and its later drop changes nothing', () => {
   const { hub, timers, alice, bob } = setup();
-  const newer = fakeSocket();
+  const newer = recordingSocket();
   assert.deepEqual(hub.join(newer, ROOM, ALICE), { ok: true, value: 'replaced' });
   assert.equal(alice.closedWith, CLOSE_CODES.replaced);
   hub.drop(alice, ROOM, ALICE);
@@ -115,7 +99,7 @@ test('a peer cannot send to itself', () => {
 
 test('a broadcast costs one copy per other present member, a message to one peer one copy, and nothing unknown', () => {
   const { hub, alice } = setup();
-  const carol = fakeSocket();
+  const carol = recordingSocket();
   assert.ok(hub.join(carol, ROOM, 'carol-0123456789ab').ok);
   assert.equal(hub.copies(ROOM, ALICE, '*'), 2);
   assert.equal(hub.copies(ROOM, ALICE, BOB), 1);
@@ -129,11 +113,10 @@ test('a broadcast costs one copy per other present member, a message to one peer
 
 test('routed messages name their sender to the receiving socket; server frames do not', () => {
   const { hub, bob } = setup();
-  const senders: (string | undefined)[] = [];
-  const watched = { ...fakeSocket(), send: (_text: string, from?: string) => void senders.push(from) };
+  const watched = recordingSocket();
   assert.ok(hub.join(watched, ROOM, 'dave-0123456789abc').ok);
   hub.route(ROOM, ALICE, '*', 'box');
   hub.route(ROOM, BOB, 'dave-0123456789abc', 'box');
-  assert.deepEqual(senders, [undefined, ALICE, BOB], 'welcome, then the two messages');
+  assert.deepEqual(watched.senders, [undefined, ALICE, BOB], 'welcome, then the two messages');
   assert.ok(bob.frames.some((f) => f.type === 'joined'));
 });

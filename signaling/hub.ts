@@ -3,6 +3,9 @@ import { ok, type Result } from '../shared/result.ts';
 import { roomTag, type Log } from './log.ts';
 import { createTreePlanning, type TreeClaim, type TreePlanningOptions } from './tree-planning.ts';
 import { createRoomRegistry, type JoinOutcome, type RoomsError } from './rooms.ts';
+import { createRoomCluster } from './room-cluster.ts';
+import type { RoomBus } from './room-bus.ts';
+import { isRemote } from './remote-socket.ts';
 
 /** One client connection as the hub sees it: somewhere to send text, something to close. */
 export interface ClientSocket {
@@ -27,18 +30,28 @@ export interface HubOptions {
   /** What each connection may send, told in the welcome so that honest clients stay within it. */
   limits: SendLimits;
   timers?: Timers;
+  /** Other nodes serving the same rooms (REDIS_URL); absent: this process serves its rooms alone. */
+  bus?: RoomBus | undefined;
+  /** Called each time a room's tree is planned. */
+  onPlan?: (() => void) | undefined;
 }
 
 /**
  * Places connections in rooms and routes sealed boxes between them. It decides who is
- * present, away or gone and tells the room; it never looks inside a box.
+ * present, away or gone and tells the room; it never looks inside a box. With a room bus,
+ * members on other nodes are in its rooms too (room-cluster.ts keeps them in step).
  *
  * Invariants: `joined` and `left` go only to present members other than the subject; a
  * peer that disconnects without bye is away for `leaveGraceMs` (listed to nobody, its
  * messages dropped) and only then announced as `left`; `from` is always the sender's
- * server-derived id.
+ * server-derived id. Each node tells only its own connections `joined` and `left`.
  */
 export interface Hub {
+  /**
+   * Gets a room ready for a join: with other nodes, learns who is in it there. Call `join` after
+   * it resolves, then the release it resolved with (which keeps the room open meanwhile).
+   */
+  prepare(room: string): Promise<() => void>;
   /** Admits `socket` to the room as `peer`, sends it `welcome` and tells the others `joined`. */
   join(socket: ClientSocket, room: string, peer: string): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
   /** Routes a box from `from` to one present peer or, with '*', to every other present peer. */
@@ -51,9 +64,13 @@ export interface Hub {
   leave(socket: ClientSocket, room: string, peer: string): void;
   /** The connection closed without bye: away, then gone unless it resumes in time. */
   drop(socket: ClientSocket, room: string, peer: string): void;
-  /** Forgets pending departures and ignores further ones; the server is going down. */
-  stop(): void;
-  counts(): { rooms: number; members: number; away: number };
+  /**
+   * Forgets pending departures and ignores further ones; the server is going down. Other nodes
+   * are told its members are away, so they keep their places while they reconnect elsewhere.
+   */
+  stop(): Promise<void>;
+  /** This node's own members: rooms, members, and those of them away. */
+  counts(): { rooms: number; members: number; away: number; leading: number };
 }
 
 const realTimers: Timers = {
@@ -67,6 +84,8 @@ export function createHub(options: HubOptions): Hub {
   const { leaveGraceMs, iceServers, log, limits } = options;
   const timers = options.timers ?? realTimers;
   const rooms = createRoomRegistry<ClientSocket>({ capacity: options.roomCapacity });
+  /** This node's own members of each room, present or away. */
+  const local = new Map<string, Set<string>>();
   /** Pending departures of away peers, keyed by room and peer. */
   const graceTimers = new Map<string, unknown>();
   let stopped = false;
@@ -74,16 +93,22 @@ export function createHub(options: HubOptions): Hub {
     settings: options.tree,
     timers,
     now: () => Date.now(),
+    leads: (room) => cluster?.leads(room) ?? true,
+    onPlan: options.onPlan,
     send: (room, peer, frame) => rooms.handleOf(room, peer)?.send(encode(frame)),
   });
 
   const graceKey = (room: string, peer: string): string => `${room} ${peer}`;
 
-  /** Serialized once, however many receive it. */
-  function broadcast(room: string, except: string, text: string, from?: string): void {
+  /** To this node's connections; serialized once, however many receive it. */
+  function broadcast(room: string, except: string, text: string, from?: string): boolean {
+    let elsewhere = false;
     for (const member of rooms.present(room)) {
-      if (member.peer !== except) member.handle.send(text, from);
+      if (member.peer === except) continue;
+      if (isRemote(member.handle)) elsewhere = true;
+      else member.handle.send(text, from);
     }
+    return elsewhere;
   }
 
   function cancelGrace(room: string, peer: string): void {
@@ -94,14 +119,71 @@ export function createHub(options: HubOptions): Hub {
     graceTimers.delete(key);
   }
 
-  function depart(room: string, peer: string, handle: ClientSocket | null): void {
-    if (!rooms.leave(room, peer, handle)) return;
+  function startGrace(room: string, peer: string, onEnd: () => void): void {
+    const key = graceKey(room, peer);
+    graceTimers.set(
+      key,
+      timers.set(() => {
+        graceTimers.delete(key);
+        onEnd();
+      }, leaveGraceMs),
+    );
+  }
+
+  function setLocal(room: string, peer: string, here: boolean): void {
+    const peers = local.get(room) ?? new Set<string>();
+    if (here) peers.add(peer);
+    else peers.delete(peer);
+    if (peers.size > 0) local.set(room, peers);
+    else if (local.delete(room)) cluster?.vacated(room);
+  }
+
+  /** Gone from this node's view of the room: its connections hear `left`. Returns whether it was there. */
+  function depart(room: string, peer: string, handle: ClientSocket | null): boolean {
+    if (!rooms.leave(room, peer, handle)) return false;
+    cancelGrace(room, peer);
     trees.remove(room, peer);
     broadcast(room, peer, encode({ type: 'left', peer }));
     log.debug({ event: 'peer-left', room: roomTag(room) });
+    if (local.get(room)?.has(peer)) {
+      cluster?.gone(room, peer);
+      setLocal(room, peer, false);
+    }
+    return true;
   }
 
+  /** Someone took over a peer id: a connection of ours that spoke for it is told why and closed. */
+  function replaced(previous: ClientSocket): void {
+    if (isRemote(previous)) return;
+    previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
+  }
+
+  const cluster = options.bus
+    ? createRoomCluster({
+        bus: options.bus,
+        rooms,
+        trees,
+        timers,
+        log,
+        local: (room) => local.get(room)?.size ?? 0,
+        arrived(room, peer, outcome) {
+          if (outcome.kind === 'resumed') cancelGrace(room, peer);
+          if (outcome.kind === 'replaced') {
+            replaced(outcome.previous);
+            if (local.get(room)?.has(peer)) setLocal(room, peer, false);
+          }
+          broadcast(room, peer, encode({ type: 'joined', peer }));
+        },
+        away: (room, peer, onEnd) => startGrace(room, peer, onEnd),
+        depart: (room, peer, handle) => depart(room, peer, handle),
+        forget: (room, peer) => cancelGrace(room, peer),
+        spread: (room, except, text, from) => void broadcast(room, except, text, from),
+      })
+    : null;
+
   return {
+    prepare: (room) => cluster?.prepare(room) ?? Promise.resolve(() => {}),
+
     join(socket, room, peer) {
       const joined = rooms.join(room, peer, socket);
       if (!joined.ok) {
@@ -111,7 +193,9 @@ export function createHub(options: HubOptions): Hub {
       const outcome = joined.value;
       if (outcome.kind === 'resumed') cancelGrace(room, peer);
       // The newer connection wins; the old one hears why and must not reconnect.
-      if (outcome.kind === 'replaced') outcome.previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
+      if (outcome.kind === 'replaced') replaced(outcome.previous);
+      setLocal(room, peer, true);
+      cluster?.present(room, peer);
       socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers(), limits }));
       // Sent on resume and replace too: the peer's connections may be gone, and clients take `joined` idempotently.
       broadcast(room, peer, encode({ type: 'joined', peer }));
@@ -122,7 +206,7 @@ export function createHub(options: HubOptions): Hub {
     route(room, from, to, box) {
       const text = encode({ type: 'msg', from, box });
       if (to === '*') {
-        broadcast(room, from, text, from);
+        if (broadcast(room, from, text, from)) cluster?.spread(room, from, text);
         return 'routed';
       }
       const handle = to === from ? undefined : rooms.handleOf(room, to);
@@ -133,7 +217,9 @@ export function createHub(options: HubOptions): Hub {
     },
 
     claim(room, peer, claim) {
-      if (!stopped && rooms.handleOf(room, peer)) trees.claim(room, peer, claim);
+      if (stopped || !rooms.handleOf(room, peer)) return;
+      const since = trees.claim(room, peer, claim);
+      cluster?.claimed(room, peer, { ...claim, since });
     },
 
     copies(room, from, to) {
@@ -151,28 +237,31 @@ export function createHub(options: HubOptions): Hub {
 
     drop(socket, room, peer) {
       if (stopped) return;
-      if (leaveGraceMs === 0) return depart(room, peer, socket);
+      if (leaveGraceMs === 0) return void depart(room, peer, socket);
       if (!rooms.setAway(room, peer, socket)) return;
       // An away relay feeds nobody: those it fed are already on their backups, and get new parents now.
       trees.remove(room, peer);
+      cluster?.away(room, peer);
       log.debug({ event: 'peer-away', room: roomTag(room) });
-      const key = graceKey(room, peer);
-      graceTimers.set(
-        key,
-        timers.set(() => {
-          graceTimers.delete(key);
-          depart(room, peer, null);
-        }, leaveGraceMs),
-      );
+      startGrace(room, peer, () => depart(room, peer, null));
     },
 
-    stop() {
+    async stop() {
       stopped = true;
       trees.stop();
       for (const timer of graceTimers.values()) timers.clear(timer);
       graceTimers.clear();
+      await cluster?.stop(local);
     },
 
-    counts: () => rooms.counts(),
+    counts() {
+      let members = 0;
+      let away = 0;
+      for (const [room, peers] of local) {
+        members += peers.size;
+        for (const peer of peers) if (rooms.handleOf(room, peer) === null) away += 1;
+      }
+      return { rooms: local.size, members, away, leading: cluster?.leading() ?? local.size };
+    },
   };
 }

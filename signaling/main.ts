@@ -3,10 +3,13 @@
  *
  * Prints `{"event":"listening","port":<n>,...}` once ready (tests read the port from it when
  * PORT=0). SIGTERM or SIGINT: clients are told `closing` (reason "restart") and closed with
- * CLOSE_CODES.restart, then the process exits 0. A bad setting exits 1 with a message naming it.
+ * CLOSE_CODES.restart, then the process exits 0. A bad setting exits 1 with a message naming it,
+ * as does a REDIS_URL that cannot be reached.
  */
 import { parseConfig } from './config.ts';
 import { createLogger } from './log.ts';
+import { createRedisBus } from './redis-bus.ts';
+import type { RoomBus } from './room-bus.ts';
 import { createSignalingServer } from './server.ts';
 
 /** Past this, shutdown is stuck on something; exit anyway so a supervisor can restart us. */
@@ -19,7 +22,18 @@ if (!config.ok) {
 }
 
 const log = createLogger(config.value.logLevel);
-const server = createSignalingServer(config.value, { log });
+const bus = config.value.redisUrl === null ? undefined : await connectBus(config.value.redisUrl);
+const server = createSignalingServer(config.value, { log, bus });
+
+/** Other nodes are met through Redis; a server that cannot reach it stops at once and says so. */
+async function connectBus(url: string): Promise<RoomBus> {
+  try {
+    return await createRedisBus({ url, log });
+  } catch (error) {
+    console.error(`porch signaling: REDIS_URL: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
 
 try {
   const { port } = await server.listen();

@@ -26,28 +26,31 @@ async function scrape(httpUrl: string): Promise<string> {
 }
 
 test('every reason and refusal code is a series from the start, and each count moves only its own', async () => {
-  const metrics = createMetrics(() => ({ connections: 0, rooms: 0, members: 0 }));
+  const metrics = createMetrics(() => ({ connections: 0, rooms: 0, members: 0, leading: 0 }));
   const before = (await metrics.scrape()).body;
   assertRejected(before, {});
   for (const code of UPGRADE_REFUSALS) assert.equal(refused(before, code), 0, code);
   assert.equal(valueOf(before, 'porch_envelopes_routed_total'), 0);
+  assert.equal(valueOf(before, 'porch_plans_computed_total'), 0);
 
   metrics.counters.frameRejected('bad-json');
   metrics.counters.frameRejected('bad-json');
   metrics.counters.frameRejected('fanout-limited');
   metrics.counters.upgradeRefused('bad-origin');
   metrics.counters.envelopeRouted();
+  metrics.counters.planComputed();
   const after = (await metrics.scrape()).body;
   assertRejected(after, { 'bad-json': 2, 'fanout-limited': 1 });
   assert.deepEqual(UPGRADE_REFUSALS.map((code) => refused(after, code)), UPGRADE_REFUSALS.map((code) => (code === 'bad-origin' ? 1 : 0)));
   assert.equal(valueOf(after, 'porch_envelopes_routed_total'), 1);
+  assert.equal(valueOf(after, 'porch_plans_computed_total'), 1);
 });
 
 test('connections, rooms and members are read when scraped, and the process\'s own metrics come along', async () => {
-  const levels: Levels = { connections: 5, rooms: 2, members: 4 };
+  const levels: Levels = { connections: 5, rooms: 2, members: 4, leading: 1 };
   const metrics = createMetrics(() => levels);
   const first = (await metrics.scrape()).body;
-  assert.deepEqual(['porch_connections', 'porch_rooms', 'porch_room_members'].map((name) => valueOf(first, name)), [5, 2, 4]);
+  assert.deepEqual(['porch_connections', 'porch_rooms', 'porch_room_members', 'porch_planner_leases'].map((name) => valueOf(first, name)), [5, 2, 4, 1]);
   levels.connections = 7;
   levels.rooms = 0;
   levels.members = 0;

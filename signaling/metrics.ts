@@ -38,16 +38,20 @@ export interface Counters {
   envelopeRouted(): void;
   frameRejected(reason: RejectReason): void;
   upgradeRefused(code: UpgradeRefusal): void;
+  /** A room's relay tree was planned. */
+  planComputed(): void;
 }
 
 /** For parts under test that count nothing. */
-export const uncounted: Counters = { envelopeRouted() {}, frameRejected() {}, upgradeRefused() {} };
+export const uncounted: Counters = { envelopeRouted() {}, frameRejected() {}, upgradeRefused() {}, planComputed() {} };
 
 /** The figures read fresh at every scrape rather than kept in step by hand. */
 export interface Levels {
   connections: number;
   rooms: number;
   members: number;
+  /** Rooms whose relay tree this node plans (with several nodes, those whose planner lease it holds). */
+  leading: number;
 }
 
 export interface Metrics {
@@ -88,7 +92,9 @@ export function createMetrics(levels: () => Levels): Metrics {
   level('porch_connections', 'WebSocket connections open now, joined to a room or not.', (now) => now.connections);
   level('porch_rooms', 'Rooms with at least one member.', (now) => now.rooms);
   level('porch_room_members', 'Members of all rooms, counting those away within their grace period.', (now) => now.members);
+  level('porch_planner_leases', 'Rooms whose relay tree this node plans; with several nodes, the planner leases it holds.', (now) => now.leading);
 
+  const plans = new Counter({ name: 'porch_plans_computed_total', help: 'Relay-tree plans computed.', registers });
   const routed = new Counter({ name: 'porch_envelopes_routed_total', help: 'Envelopes routed, to one peer or to a whole room.', registers });
   const rejected = new Counter({
     name: 'porch_frames_rejected_total',
@@ -112,6 +118,7 @@ export function createMetrics(levels: () => Levels): Metrics {
       envelopeRouted: () => routed.inc(),
       frameRejected: (reason) => rejected.inc({ reason }),
       upgradeRefused: (code) => refused.inc({ code }),
+      planComputed: () => plans.inc(),
     },
     async scrape() {
       return { contentType: exposed.contentType, body: await exposed.metrics() };

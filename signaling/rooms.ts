@@ -42,7 +42,6 @@ export interface RoomRegistry<H> {
   present(room: string): Iterable<Member<H> & { handle: H }>;
   /** Ids of connected members, leaving out `except`. */
   presentPeers(room: string, except?: string): string[];
-  counts(): { rooms: number; members: number; away: number };
 }
 
 export function createRoomRegistry<H>(options: { capacity: number }): RoomRegistry<H> {
@@ -102,16 +101,6 @@ export function createRoomRegistry<H>(options: { capacity: number }): RoomRegist
       const peers: string[] = [];
       for (const member of present(room)) if (member.peer !== except) peers.push(member.peer);
       return peers;
-    },
-
-    counts() {
-      let members = 0;
-      let away = 0;
-      for (const room of rooms.values()) {
-        members += room.size;
-        for (const member of room.values()) if (member.handle === null) away += 1;
-      }
-      return { rooms: rooms.size, members, away };
     },
   };
 }

@@ -9,7 +9,8 @@ import { createHeartbeat } from './heartbeat.ts';
 import { createHttpHandler, WS_PATH } from './http-routes.ts';
 import { createHub } from './hub.ts';
 import type { Log } from './log.ts';
-import { createMetrics, type UpgradeRefusal } from './metrics.ts';
+import { createMetrics, uncounted, type Counters, type UpgradeRefusal } from './metrics.ts';
+import type { RoomBus } from './room-bus.ts';
 import { asOrigin } from './origin-check.ts';
 import { createIceServers, offersRelay } from './turn-credentials.ts';
 
@@ -28,9 +29,11 @@ export interface SignalingServer {
 /** How long clients get to finish the close handshake on shutdown before their sockets are cut. */
 const SHUTDOWN_CLOSE_MS = 1000;
 
-export function createSignalingServer(config: Config, deps: { log: Log }): SignalingServer {
+export function createSignalingServer(config: Config, deps: { log: Log; bus?: RoomBus | undefined }): SignalingServer {
   const { log } = deps;
   const iceServers = createIceServers(config.iceServers, config.turn);
+  // The hub counts plans, and the metrics read the hub: the counter is wired in once both exist.
+  let counted: Counters = uncounted;
   const hub = createHub({
     roomCapacity: config.roomCapacity,
     leaveGraceMs: config.leaveGraceMs,
@@ -38,6 +41,8 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     log,
     tree: config.tree,
     limits: { framesPerS: config.rateLimitPerS, framesBurst: config.rateBurst, copiesPerS: config.fanoutPerS, copiesBurst: config.fanoutBurst },
+    bus: deps.bus,
+    onPlan: () => counted.planComputed(),
   });
   const admission = createAdmission({
     allowedOrigins: config.allowedOrigins,
@@ -49,6 +54,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
   const connections = new Set<Connection>();
   const metrics = createMetrics(() => ({ connections: connections.size, ...hub.counts() }));
   const { counters } = metrics;
+  counted = counters;
   /** Resolves waiters when the last connection is gone (used by shutdown). */
   let onAllClosed: (() => void) | null = null;
   let stopping: Promise<void> | null = null;
@@ -133,7 +139,7 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
   async function closeEverything(reason: 'restart' | 'shutdown'): Promise<void> {
     heartbeat.stop();
     // No `left` storms while everyone is being disconnected; clients resume on the next server.
-    hub.stop();
+    const hubStopped = hub.stop();
     const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
     const allClosed = new Promise<void>((resolve) => {
@@ -150,7 +156,8 @@ export function createSignalingServer(config: Config, deps: { log: Log }): Signa
     for (const ws of wss.clients) ws.terminate();
     await allClosed;
     http.closeAllConnections();
-    await httpClosed;
+    await Promise.all([httpClosed, hubStopped]);
+    await deps.bus?.quit();
     log.info({ event: 'stopped', reason });
   }
 

@@ -25,6 +25,7 @@ function setup(settings = { fanout: 2, directMax: 2 }) {
     settings,
     timers: { set: clock.setTimeout, clear: clock.clearTimeout },
     now: clock.now,
+    leads: () => true,
     send(room, peer, frame) {
       // Every plan must pass the browser's own parser.
       assert.ok(parseServerFrame(JSON.stringify(frame)).ok, `an invalid plan for ${peer}`);

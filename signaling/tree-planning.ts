@@ -13,9 +13,12 @@ export interface TreePlanning {
   /**
    * A member says what the planner needs; it is planned from now on. The next plan sends it its
    * part even if unchanged: a claim may come from a newer connection for the same peer, which has
-   * no part yet. Others hear only of parts that changed.
+   * no part yet. Others hear only of parts that changed. `since` is when it entered the room,
+   * as another node saw it; by default, when it first claimed here. Returns the `since` used.
    */
-  claim(room: string, peer: string, claim: TreeClaim): void;
+  claim(room: string, peer: string, claim: TreeClaim, since?: number): number;
+  /** This node has just taken over the room's planning: every member is sent its part anew. */
+  lead(room: string): void;
   /** The member left, or is away: the tree is planned without it. */
   remove(room: string, peer: string): void;
   stop(): void;
@@ -25,6 +28,9 @@ export interface TreePlanningOptions {
   settings: Omit<TreeSettings, 'streamKbps'>;
   timers: Timers;
   now(): number;
+  /** Whether this node plans the room (with several nodes, only the lease holder does). */
+  leads(room: string): boolean;
+  onPlan?: (() => void) | undefined;
   send(room: string, peer: string, frame: PlanFrame): void;
 }
 
@@ -46,15 +52,16 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
   const rooms = new Map<string, RoomTree>();
 
   function schedule(room: string, tree: RoomTree): void {
-    if (tree.timer !== null) return;
+    if (tree.timer !== null || !options.leads(room)) return;
     tree.timer = options.timers.set(() => {
       tree.timer = null;
-      if (rooms.get(room) === tree) replan(room, tree);
+      if (rooms.get(room) === tree && options.leads(room)) replan(room, tree);
     }, PLAN_DELAY_MS);
   }
 
   function replan(room: string, tree: RoomTree): void {
     tree.plan = planTree([...tree.members.values()], settings, tree.plan);
+    options.onPlan?.();
     const parts = partsOf(tree.plan, tree.members);
     for (const [peer, frame] of parts) {
       const text = JSON.stringify(frame);
@@ -66,12 +73,19 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
   }
 
   return {
-    claim(room, peer, claim) {
+    claim(room, peer, claim, since) {
       const tree = rooms.get(room) ?? { members: new Map(), plan: undefined, sent: new Map(), timer: null };
       rooms.set(room, tree);
-      const since = tree.members.get(peer)?.since ?? options.now();
-      tree.members.set(peer, { peer, ...claim, since });
+      const entered = since ?? tree.members.get(peer)?.since ?? options.now();
+      tree.members.set(peer, { peer, ...claim, since: entered });
       tree.sent.delete(peer);
+      schedule(room, tree);
+      return entered;
+    },
+    lead(room) {
+      const tree = rooms.get(room);
+      if (!tree) return;
+      tree.sent.clear();
       schedule(room, tree);
     },
     remove(room, peer) {

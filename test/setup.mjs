@@ -1,6 +1,7 @@
-// Makes sure what browser tests and benchmarks run against is installed: Debian's Chromium,
-// and coturn's turnserver for the TURN tests. Fast and silent when both are present. CI runs
-// as root and gets what is missing from apt (~1 min); anyone else is told what to install.
+// Makes sure what the tests and benchmarks run against is installed: Debian's Chromium, coturn's
+// turnserver for the TURN tests, and redis-server for the tests of several nodes. Fast and silent
+// when all are present. CI runs as root and gets what is missing from apt (~1 min); anyone else
+// is told what to install.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
@@ -8,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 const NEEDS = [
   { tool: '/usr/bin/chromium', packages: ['chromium', 'fonts-noto-color-emoji'] },
   { tool: '/usr/bin/turnserver', packages: ['coturn'] },
+  { tool: '/usr/bin/redis-server', packages: ['redis-server'] },
 ];
 
 const missing = NEEDS.filter((need) => !existsSync(need.tool));
