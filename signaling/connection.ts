@@ -51,19 +51,29 @@ type RefusalCode = ErrorCode & RejectReason;
 /** parseClientFrame's error codes, as the client is told them. */
 const parseRefusal = (code: string): RefusalCode => (code === 'too-large' || code === 'bad-json' ? code : 'bad-frame');
 
+/** Sends to the client, sharing what may be queued towards it fairly between the members writing to it. */
+function createSender(ws: WebSocket, log: Log): ClientSocket['send'] {
+  const shares = createSenderShares(MAX_BYTES_QUEUED_PER_SENDER);
+  return (text, from) => {
+    if (ws.readyState !== OPEN) return;
+    const bytes = Buffer.byteLength(text);
+    // One sender's flood is dropped here, so it cannot get this receiver cut as slow below.
+    if (from !== undefined && !shares.take(from, bytes)) return;
+    // A client that stopped reading would make us buffer without bound; it can reconnect and resume.
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      log.warn({ event: 'slow-consumer', bufferedBytes: ws.bufferedAmount });
+      ws.terminate();
+      return;
+    }
+    ws.send(text, from === undefined ? undefined : () => shares.give(from, bytes));
+  };
+}
+
 export function createConnection(ws: WebSocket, options: ConnectionOptions): Connection {
   const { hub, log, counters } = options;
-  const rate = createRateLimiter({
-    ratePerS: options.rateLimitPerS,
-    burst: options.rateBurst,
-    nowMs: () => performance.now(),
-  });
-  const fanout = createRateLimiter({
-    ratePerS: options.fanoutPerS,
-    burst: options.fanoutBurst,
-    nowMs: () => performance.now(),
-  });
-  const shares = createSenderShares(MAX_BYTES_QUEUED_PER_SENDER);
+  const nowMs = (): number => performance.now();
+  const rate = createRateLimiter({ ratePerS: options.rateLimitPerS, burst: options.rateBurst, nowMs });
+  const fanout = createRateLimiter({ ratePerS: options.fanoutPerS, burst: options.fanoutBurst, nowMs });
   // A socket that never joins would hold a slot of its address's cap, and of the server's, for nothing.
   const helloTimer = setTimeout(() => {
     log.info({ event: 'hello-timeout', afterMs: options.helloTimeoutMs });
@@ -77,19 +87,7 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   let joining = false;
 
   const connection: Connection = {
-    send(text, from) {
-      if (ws.readyState !== OPEN) return;
-      const bytes = Buffer.byteLength(text);
-      // One sender's flood is dropped here, so it cannot get this receiver cut as slow below.
-      if (from !== undefined && !shares.take(from, bytes)) return;
-      // A client that stopped reading would make us buffer without bound; it can reconnect and resume.
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        log.warn({ event: 'slow-consumer', bufferedBytes: ws.bufferedAmount });
-        ws.terminate();
-        return;
-      }
-      ws.send(text, from === undefined ? undefined : () => shares.give(from, bytes));
-    },
+    send: createSender(ws, log),
     close(code, reason) {
       reading = false;
       if (ws.readyState === OPEN) ws.close(code, reason);

@@ -2,7 +2,8 @@ import { CLOSE_CODES, type IceServer, type SendLimits, type ServerFrame } from '
 import { ok, type Result } from '../shared/result.ts';
 import { roomTag, type Log } from './log.ts';
 import { createTreePlanning, type TreeClaim, type TreePlanningOptions } from './tree-planning.ts';
-import { createRoomRegistry, type JoinOutcome, type RoomsError } from './rooms.ts';
+import { createGraceTimers } from './grace-timers.ts';
+import { createRoomRegistry, type JoinOutcome, type RoomRegistry, type RoomsError } from './rooms.ts';
 import { createRoomCluster } from './room-cluster.ts';
 import type { RoomBus } from './room-bus.ts';
 import { isRemote } from './remote-socket.ts';
@@ -80,14 +81,23 @@ const realTimers: Timers = {
 
 const encode = (frame: ServerFrame): string => JSON.stringify(frame);
 
+function countLocal(local: ReadonlyMap<string, ReadonlySet<string>>, rooms: RoomRegistry<ClientSocket>): { rooms: number; members: number; away: number } {
+  let members = 0;
+  let away = 0;
+  for (const [room, peers] of local) {
+    members += peers.size;
+    for (const peer of peers) if (rooms.handleOf(room, peer) === null) away += 1;
+  }
+  return { rooms: local.size, members, away };
+}
+
 export function createHub(options: HubOptions): Hub {
   const { leaveGraceMs, iceServers, log, limits } = options;
   const timers = options.timers ?? realTimers;
   const rooms = createRoomRegistry<ClientSocket>({ capacity: options.roomCapacity });
   /** This node's own members of each room, present or away. */
   const local = new Map<string, Set<string>>();
-  /** Pending departures of away peers, keyed by room and peer. */
-  const graceTimers = new Map<string, unknown>();
+  const grace = createGraceTimers(timers, leaveGraceMs);
   let stopped = false;
   const trees = createTreePlanning({
     settings: options.tree,
@@ -98,8 +108,6 @@ export function createHub(options: HubOptions): Hub {
     send: (room, peer, frame) => rooms.handleOf(room, peer)?.send(encode(frame)),
   });
 
-  const graceKey = (room: string, peer: string): string => `${room} ${peer}`;
-
   /** To this node's connections; serialized once, however many receive it. */
   function broadcast(room: string, except: string, text: string, from?: string): boolean {
     let elsewhere = false;
@@ -109,25 +117,6 @@ export function createHub(options: HubOptions): Hub {
       else member.handle.send(text, from);
     }
     return elsewhere;
-  }
-
-  function cancelGrace(room: string, peer: string): void {
-    const key = graceKey(room, peer);
-    const timer = graceTimers.get(key);
-    if (timer === undefined) return;
-    timers.clear(timer);
-    graceTimers.delete(key);
-  }
-
-  function startGrace(room: string, peer: string, onEnd: () => void): void {
-    const key = graceKey(room, peer);
-    graceTimers.set(
-      key,
-      timers.set(() => {
-        graceTimers.delete(key);
-        onEnd();
-      }, leaveGraceMs),
-    );
   }
 
   function setLocal(room: string, peer: string, here: boolean): void {
@@ -141,7 +130,7 @@ export function createHub(options: HubOptions): Hub {
   /** Gone from this node's view of the room: its connections hear `left`. Returns whether it was there. */
   function depart(room: string, peer: string, handle: ClientSocket | null): boolean {
     if (!rooms.leave(room, peer, handle)) return false;
-    cancelGrace(room, peer);
+    grace.cancel(room, peer);
     trees.remove(room, peer);
     broadcast(room, peer, encode({ type: 'left', peer }));
     log.debug({ event: 'peer-left', room: roomTag(room) });
@@ -152,10 +141,11 @@ export function createHub(options: HubOptions): Hub {
     return true;
   }
 
-  /** Someone took over a peer id: a connection of ours that spoke for it is told why and closed. */
-  function replaced(previous: ClientSocket): void {
-    if (isRemote(previous)) return;
-    previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
+  /** A peer connected, here or on another node: its departure is off, and an older connection of ours is closed. */
+  function connected(room: string, peer: string, outcome: JoinOutcome<ClientSocket>): void {
+    if (outcome.kind === 'resumed') grace.cancel(room, peer);
+    // The newer connection wins; the old one hears why and must not reconnect.
+    if (outcome.kind === 'replaced' && !isRemote(outcome.previous)) outcome.previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
   }
 
   const cluster = options.bus
@@ -167,16 +157,12 @@ export function createHub(options: HubOptions): Hub {
         log,
         local: (room) => local.get(room)?.size ?? 0,
         arrived(room, peer, outcome) {
-          if (outcome.kind === 'resumed') cancelGrace(room, peer);
-          if (outcome.kind === 'replaced') {
-            replaced(outcome.previous);
-            if (local.get(room)?.has(peer)) setLocal(room, peer, false);
-          }
+          connected(room, peer, outcome);
+          if (local.get(room)?.has(peer)) setLocal(room, peer, false);
           broadcast(room, peer, encode({ type: 'joined', peer }));
         },
-        away: (room, peer, onEnd) => startGrace(room, peer, onEnd),
+        grace,
         depart: (room, peer, handle) => depart(room, peer, handle),
-        forget: (room, peer) => cancelGrace(room, peer),
         spread: (room, except, text, from) => void broadcast(room, except, text, from),
       })
     : null;
@@ -191,9 +177,7 @@ export function createHub(options: HubOptions): Hub {
         return joined;
       }
       const outcome = joined.value;
-      if (outcome.kind === 'resumed') cancelGrace(room, peer);
-      // The newer connection wins; the old one hears why and must not reconnect.
-      if (outcome.kind === 'replaced') replaced(outcome.previous);
+      connected(room, peer, outcome);
       setLocal(room, peer, true);
       cluster?.present(room, peer);
       socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers(), limits }));
@@ -243,25 +227,16 @@ export function createHub(options: HubOptions): Hub {
       trees.remove(room, peer);
       cluster?.away(room, peer);
       log.debug({ event: 'peer-away', room: roomTag(room) });
-      startGrace(room, peer, () => depart(room, peer, null));
+      grace.start(room, peer, () => depart(room, peer, null));
     },
 
     async stop() {
       stopped = true;
       trees.stop();
-      for (const timer of graceTimers.values()) timers.clear(timer);
-      graceTimers.clear();
+      grace.clear();
       await cluster?.stop(local);
     },
 
-    counts() {
-      let members = 0;
-      let away = 0;
-      for (const [room, peers] of local) {
-        members += peers.size;
-        for (const peer of peers) if (rooms.handleOf(room, peer) === null) away += 1;
-      }
-      return { rooms: local.size, members, away, leading: cluster?.leading() ?? local.size };
-    },
+    counts: () => ({ ...countLocal(local, rooms), leading: cluster?.leading() ?? local.size }),
   };
 }

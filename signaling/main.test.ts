@@ -73,12 +73,22 @@ test('the process logs one JSON "listening" line with its port, and SIGTERM tell
 const BAD_SETTINGS: [variable: string, value: string][] = [
   ['ROOM_CAPACITY', 'many'],
   ['PUBLIC_URL', 'https://porch.example/rooms'],
+  ['PUBLIC_URL', 'not a url'],
+  ['REDIS_URL', 'not-a-url'],
+  ['PORCH_ALLOWED_ORIGINS', '::bad::'],
 ];
 for (const [variable, value] of BAD_SETTINGS) {
   test(`a bad setting stops the process with exit code 1 and one line naming the variable: ${variable}`, async (t) => {
     const started = run(t, { [variable]: value });
     assert.equal(await within(started.exited, 'the process to exit', START_TIMEOUT_MS), 1);
-    assert.match(started.stderr(), new RegExp(`^porch signaling: bad configuration: ${variable}: .*\\n$`));
+    assert.match(started.stderr(), new RegExp(`^porch signaling: bad configuration: ${variable}( at \\d+)?: .*\\n$`));
     assert.equal(started.stdout().includes('"listening"'), false);
   });
 }
+
+test('a REDIS_URL nothing answers on stops the process with exit code 1 and one line naming it, without its password', async (t) => {
+  const started = run(t, { REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
+  assert.equal(await within(started.exited, 'the process to exit', START_TIMEOUT_MS), 1);
+  assert.match(started.stderr(), /^porch signaling: REDIS_URL: cannot reach Redis \(ECONNREFUSED\)\n$/);
+  assert.equal(started.stdout().includes('hunter2') || started.stdout().includes('"listening"'), false);
+});

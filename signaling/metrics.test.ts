@@ -2,13 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../shared/protocol.ts';
 import { createMetrics, REJECT_REASONS, UPGRADE_REFUSALS, type Levels } from './metrics.ts';
+import { valueOf } from '../test/helpers/metrics-scrape.ts';
 import { connect, join, randomId, randomResume, refusedUpgrade, startTestServer } from '../test/helpers/signaling-kit.ts';
 
-/** The value of one series (`name` or `name{label="value"}`) in a scrape; undefined if absent. */
-function valueOf(scrape: string, series: string): number | undefined {
-  const line = scrape.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 const rejected = (scrape: string, reason: string): number | undefined => valueOf(scrape, `porch_frames_rejected_total{reason="${reason}"}`);
 const refused = (scrape: string, code: string): number | undefined => valueOf(scrape, `porch_upgrades_refused_total{code="${code}"}`);
 

@@ -41,14 +41,21 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RoomBus>
   const redisOptions = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 3 };
   const commands = new Redis(options.url, redisOptions);
   const events = new Redis(options.url, redisOptions);
+  let lastError = 'no answer';
   // Redis going away is reported, and ioredis reconnects; without listeners the errors would crash us.
-  for (const connection of [commands, events]) connection.on('error', (error: Error & { code?: string }) => log.warn({ event: 'redis-error', code: error.code ?? error.name }));
+  for (const connection of [commands, events]) {
+    connection.on('error', (error: Error & { code?: string }) => {
+      lastError = error.code ?? error.name;
+      log.warn({ event: 'redis-error', code: lastError });
+    });
+  }
   try {
     await Promise.all([commands.connect(), events.connect()]);
   } catch (error) {
     commands.disconnect();
     events.disconnect();
-    throw new Error(`cannot reach Redis: ${(error as Error).message}`, { cause: error });
+    // The URL is not repeated: it may hold a password.
+    throw new Error(`cannot reach Redis (${lastError})`, { cause: error });
   }
   let onEvent: (room: string, event: BusEvent) => void = () => {};
   const prefix = 'porch:room:';

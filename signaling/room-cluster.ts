@@ -1,9 +1,8 @@
-import { roomTag, type Log } from './log.ts';
-import type { ClientSocket, Timers } from './hub.ts';
-import { isRemote, RemoteSocket } from './remote-socket.ts';
-import type { BusEvent, MemberRecord, RoomBus } from './room-bus.ts';
-import type { JoinOutcome, RoomRegistry } from './rooms.ts';
-import type { TreeClaim, TreePlanning } from './tree-planning.ts';
+import { roomTag } from './log.ts';
+import type { Timers } from './hub.ts';
+import { createRemoteMembers, type RemoteMembersOptions, type RemoteView } from './remote-members.ts';
+import type { MemberRecord } from './room-bus.ts';
+import type { TreeClaim } from './tree-planning.ts';
 
 /**
  * Keeps a node's rooms in step with the other nodes serving them, over the room bus. A room is
@@ -29,36 +28,20 @@ export interface RoomCluster {
   stop(local: ReadonlyMap<string, ReadonlySet<string>>): Promise<void>;
 }
 
-export interface RoomClusterOptions {
-  bus: RoomBus;
-  rooms: RoomRegistry<ClientSocket>;
-  trees: TreePlanning;
+export interface RoomClusterOptions extends RemoteMembersOptions {
   timers: Timers;
-  log: Log;
   /** How many members of the room this node holds. */
   local(room: string): number;
-  /** A member on another node is connected; the hub tells ours. */
-  arrived(room: string, peer: string, outcome: JoinOutcome<ClientSocket>): void;
-  /** A member on another node is away: `onEnd` runs when its grace runs out. */
-  away(room: string, peer: string, onEnd: () => void): void;
-  depart(room: string, peer: string, handle: ClientSocket | null): boolean;
-  /** Its pending departure no longer concerns us. */
-  forget(room: string, peer: string): void;
-  spread(room: string, except: string, text: string, from?: string): void;
 }
 
 /** The planner lease lasts this long unless renewed; a node that dies hands it over within it. */
 export const LEASE_MS = 3000;
 const RENEW_MS = 1000;
 
-interface OpenRoom {
+interface OpenRoom extends RemoteView {
   /** Joins waiting on `ready`; the room stays open for them. */
   holds: number;
   ready: Promise<void>;
-  /** Peers that left while the room's record was being read, so a stale record does not bring them back. */
-  goneWhileOpening: Set<string> | null;
-  /** Members on other nodes, present or away. */
-  remote: Set<string>;
   leading: boolean;
   renewTimer: unknown;
 }
@@ -68,76 +51,15 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
   const open = new Map<string, OpenRoom>();
   let stopped = false;
 
-  const remoteSocket = (room: string, node: string, peer: string): RemoteSocket =>
-    new RemoteSocket(node, (text, from) => bus.publish(room, { type: 'deliver', node: bus.node, peer, text, from }));
-
-  function arrive(room: string, state: OpenRoom, peer: string, node: string): boolean {
-    const joined = rooms.join(room, peer, remoteSocket(room, node, peer));
-    if (!joined.ok) {
-      log.warn({ event: 'remote-member-refused', room: roomTag(room), code: joined.error.code });
-      return false;
-    }
-    state.remote.add(peer);
-    options.arrived(room, peer, joined.value);
-    return true;
-  }
-
-  function goAway(room: string, state: OpenRoom, peer: string, node: string): void {
-    const handle = rooms.handleOf(room, peer);
-    if (!isRemote(handle) || handle.node !== node || !rooms.setAway(room, peer, handle)) return;
-    trees.remove(room, peer);
-    options.away(room, peer, () => {
-      // Its node may be gone, so whoever sees the grace run out clears the record.
-      void bus.record(room, peer, null, node);
-      if (options.depart(room, peer, null)) state.remote.delete(peer);
-    });
-  }
-
-  function hear(room: string, event: BusEvent): void {
+  const members = createRemoteMembers(options);
+  bus.listen((room, event) => {
     const state = open.get(room);
-    if (!state || stopped) return;
-    switch (event.type) {
-      case 'present':
-        return void arrive(room, state, event.peer, event.node);
-      case 'away':
-        return goAway(room, state, event.peer, event.node);
-      case 'gone': {
-        state.goneWhileOpening?.add(event.peer);
-        const handle = rooms.handleOf(room, event.peer);
-        const held = isRemote(handle) ? handle.node === event.node : handle === null && state.remote.has(event.peer);
-        if (held && options.depart(room, event.peer, handle ?? null)) state.remote.delete(event.peer);
-        return;
-      }
-      case 'deliver': {
-        const handle = rooms.handleOf(room, event.peer);
-        if (handle && !isRemote(handle)) handle.send(event.text, event.from);
-        return;
-      }
-      case 'spread':
-        return options.spread(room, event.except, event.text, event.from);
-      case 'claim': {
-        const handle = rooms.handleOf(room, event.peer);
-        if (isRemote(handle) && handle.node === event.node) trees.claim(room, event.peer, event.claim, event.claim.since);
-        return;
-      }
-    }
-  }
-  bus.listen(hear);
-
-  /** Takes in who the room's record says is on other nodes. */
-  function adopt(room: string, state: OpenRoom, records: Map<string, MemberRecord>): void {
-    for (const [peer, record] of records) {
-      if (state.goneWhileOpening?.has(peer) || rooms.handleOf(room, peer) !== undefined) continue;
-      if (!arrive(room, state, peer, record.node)) continue;
-      if (record.away) goAway(room, state, peer, record.node);
-      else if (record.claim) trees.claim(room, peer, record.claim, record.claim.since);
-    }
-    state.goneWhileOpening = null;
-  }
+    if (state && !stopped) members.hear(room, state, event);
+  });
 
   async function openRoom(room: string, state: OpenRoom): Promise<void> {
     try {
-      adopt(room, state, await bus.open(room));
+      members.adopt(room, state, await bus.open(room));
     } catch (error) {
       // The room still works for this node's own members; the others appear as they act.
       log.warn({ event: 'room-open-failed', room: roomTag(room), code: (error as Error).name });
@@ -165,7 +87,7 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
     bus.close(room);
     if (state.leading) bus.release(room).catch((error: Error) => log.warn({ event: 'planner-lease-release-failed', code: error.name }));
     for (const peer of state.remote) {
-      options.forget(room, peer);
+      options.grace.cancel(room, peer);
       trees.remove(room, peer);
       rooms.leave(room, peer, rooms.handleOf(room, peer) ?? null);
     }

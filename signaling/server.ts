@@ -7,9 +7,9 @@ import type { Config } from './config.ts';
 import { createConnection, type Connection } from './connection.ts';
 import { createHeartbeat } from './heartbeat.ts';
 import { createHttpHandler, WS_PATH } from './http-routes.ts';
-import { createHub } from './hub.ts';
+import { createHub, type Hub } from './hub.ts';
 import type { Log } from './log.ts';
-import { createMetrics, uncounted, type Counters, type UpgradeRefusal } from './metrics.ts';
+import { createMetrics, type UpgradeRefusal } from './metrics.ts';
 import type { RoomBus } from './room-bus.ts';
 import { asOrigin } from './origin-check.ts';
 import { createIceServers, offersRelay } from './turn-credentials.ts';
@@ -29,21 +29,23 @@ export interface SignalingServer {
 /** How long clients get to finish the close handshake on shutdown before their sockets are cut. */
 const SHUTDOWN_CLOSE_MS = 1000;
 
-export function createSignalingServer(config: Config, deps: { log: Log; bus?: RoomBus | undefined }): SignalingServer {
-  const { log } = deps;
-  const iceServers = createIceServers(config.iceServers, config.turn);
-  // The hub counts plans, and the metrics read the hub: the counter is wired in once both exist.
-  let counted: Counters = uncounted;
-  const hub = createHub({
+function hubOf(config: Config, deps: { log: Log; bus?: RoomBus | undefined }, onPlan: () => void): Hub {
+  return createHub({
     roomCapacity: config.roomCapacity,
     leaveGraceMs: config.leaveGraceMs,
-    iceServers,
-    log,
+    iceServers: createIceServers(config.iceServers, config.turn),
+    log: deps.log,
     tree: config.tree,
     limits: { framesPerS: config.rateLimitPerS, framesBurst: config.rateBurst, copiesPerS: config.fanoutPerS, copiesBurst: config.fanoutBurst },
     bus: deps.bus,
-    onPlan: () => counted.planComputed(),
+    onPlan,
   });
+}
+
+export function createSignalingServer(config: Config, deps: { log: Log; bus?: RoomBus | undefined }): SignalingServer {
+  const { log } = deps;
+  // The metrics read the hub, and the hub counts its plans there: called only once both exist.
+  const hub = hubOf(config, deps, () => metrics.counters.planComputed());
   const admission = createAdmission({
     allowedOrigins: config.allowedOrigins,
     publicOrigin: config.publicOrigin,
@@ -54,7 +56,6 @@ export function createSignalingServer(config: Config, deps: { log: Log; bus?: Ro
   const connections = new Set<Connection>();
   const metrics = createMetrics(() => ({ connections: connections.size, ...hub.counts() }));
   const { counters } = metrics;
-  counted = counters;
   /** Resolves waiters when the last connection is gone (used by shutdown). */
   let onAllClosed: (() => void) | null = null;
   let stopping: Promise<void> | null = null;
