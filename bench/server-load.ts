@@ -4,13 +4,15 @@
  * - memory per idle connection: the server's resident memory before and after IDLE_CLIENTS
  *   clients joined rooms of ten and stayed quiet;
  * - routing: PAIRS pairs of clients, each sending its partner envelopes as fast as a window of
- *   WINDOW in flight allows, for ROUTE_MS; envelopes routed per second and the latency of each.
+ *   WINDOW in flight allows, for ROUTE_MS; envelopes routed per second and the latency of each;
+ *   also across two nodes on one Redis, each pair's partners on different nodes.
  * The bench's clients share the machine's cores with the server: the figures are a floor.
  * Limits are lifted (connections, rates): this measures the routing, not the guards.
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../shared/protocol.ts';
+import { startRedis } from '../test/helpers/redis.ts';
 import { serverMetric, startServer, type RunningServer } from '../test/helpers/server.ts';
 import { percentile, type Row } from './stats.ts';
 
@@ -52,15 +54,22 @@ function opening(url: string, onOpen: (ws: WebSocket) => void, inWhen: 'open' | 
   });
 }
 
-const porch = (server: RunningServer): Harness => ({
-  connect: (room) =>
-    opening(`${server.url.replace(/^http/, 'ws')}/ws`, (ws) => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, room, resume: randomBytes(32).toString('base64url') })), 'message'),
-  frame: (text) => JSON.stringify({ type: 'send', to: '*', box: text }),
-  textOf: (data) => {
-    const frame = JSON.parse(data) as { type: string; box?: string };
-    return frame.type === 'msg' ? (frame.box ?? null) : null;
-  },
-});
+/** Porch's nodes, taken in turn: with two, each pair's partners are on different nodes. */
+const porch = (...nodes: RunningServer[]): Harness => {
+  let next = 0;
+  const hello = (room: string): string => JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, room, resume: randomBytes(32).toString('base64url') });
+  return {
+    connect: (room) => {
+      const node = nodes[next++ % nodes.length] as RunningServer;
+      return opening(`${node.url.replace(/^http/, 'ws')}/ws`, (ws) => ws.send(hello(room)), 'message');
+    },
+    frame: (text) => JSON.stringify({ type: 'send', to: '*', box: text }),
+    textOf: (data) => {
+      const frame = JSON.parse(data) as { type: string; box?: string };
+      return frame.type === 'msg' ? (frame.box ?? null) : null;
+    },
+  };
+};
 
 const bare = (server: RunningServer): Harness => ({
   connect: (room) => opening(`${server.url.replace(/^http/, 'ws')}/ws`, (ws) => ws.send(room), 'open'),
@@ -126,32 +135,55 @@ async function routing(harness: Harness): Promise<{ perS: number; latencies: num
   }
 }
 
-async function measure(server: RunningServer, harness: Harness): Promise<{ memory: number | string; perS: number; latencies: number[] }> {
+type Measured = { memory: number | string; perS: number; latencies: number[] };
+
+async function measure(server: RunningServer, harness: Harness): Promise<Measured> {
   const memory = await idleMemory(server, harness);
   const { perS, latencies } = await routing(harness);
   return { memory, perS, latencies };
 }
 
+/** Two nodes on one Redis, each pair's partners on different nodes: every envelope crosses Redis. */
+async function measureTwoNodes(): Promise<Measured> {
+  const redis = await startRedis();
+  const nodes: RunningServer[] = [];
+  try {
+    for (let i = 0; i < 2; i++) nodes.push(await startServer({ env: { ...LIFTED, REDIS_URL: redis.url } }));
+    const { perS, latencies } = await routing(porch(...nodes));
+    return { memory: 'as one node', perS, latencies };
+  } finally {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await redis.stop();
+  }
+}
+
+/** Starts what a row measures, measures it, and stops it. */
+async function measureOne(start: () => Promise<RunningServer>, harness: (server: RunningServer) => Harness): Promise<Measured> {
+  const server = await start();
+  try {
+    return await measure(server, harness(server));
+  } finally {
+    await server.stop();
+  }
+}
+
 export async function measureServerLoad(): Promise<Row[]> {
+  const runs: [string, () => Promise<Measured>, string][] = [
+    ['Porch signaling, one node', () => measureOne(() => startServer({ env: LIFTED }), (server) => porch(server)), '≤ 20 KB; ≥ 50,000 /s'],
+    ['Porch signaling, two nodes through Redis', measureTwoNodes, ''],
+    ['baseline: bare ws relay', () => measureOne(() => startServer({ script: 'bench/bare-relay-server.mjs' }), bare), ''],
+  ];
   const rows: Row[] = [];
-  for (const [name, start, harness, target] of [
-    ['Porch signaling, one node', () => startServer({ env: LIFTED }), porch, '≤ 20 KB; ≥ 50,000 /s'],
-    ['baseline: bare ws relay', () => startServer({ script: 'bench/bare-relay-server.mjs' }), bare, ''],
-  ] as const) {
-    const server = await start();
-    try {
-      const { memory, perS, latencies } = await measure(server, harness(server));
-      rows.push({
-        server: name,
-        'KB per idle connection': typeof memory === 'number' ? memory.toFixed(1) : memory,
-        'envelopes routed per s': Math.round(perS).toLocaleString('en'),
-        'latency p50 ms': percentile(latencies, 50).toFixed(2),
-        'latency p99 ms': percentile(latencies, 99).toFixed(2),
-        target,
-      });
-    } finally {
-      await server.stop();
-    }
+  for (const [name, run, target] of runs) {
+    const { memory, perS, latencies } = await run();
+    rows.push({
+      server: name,
+      'KB per idle connection': typeof memory === 'number' ? memory.toFixed(1) : memory,
+      'envelopes routed per s': Math.round(perS).toLocaleString('en'),
+      'latency p50 ms': percentile(latencies, 50).toFixed(2),
+      'latency p99 ms': percentile(latencies, 99).toFixed(2),
+      target,
+    });
   }
   return rows;
 }

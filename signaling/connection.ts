@@ -139,17 +139,18 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
       case 'hello': {
         if (membership || joining) return refuse('already-joined', 'this connection has already joined a room');
         joining = true;
-        hub
-          .prepare(frame.room)
-          .then((release) => {
-            try {
-              // The socket may have closed while the room was being got ready.
-              if (reading) admit(frame.room, peerIdOf(frame.resume));
-            } finally {
-              release();
-            }
-          })
-          .catch(failed);
+        const admitThen = (release: () => void): void => {
+          try {
+            // The socket may have closed while the room was being got ready.
+            if (reading) admit(frame.room, peerIdOf(frame.resume));
+          } finally {
+            release();
+          }
+        };
+        const ready = hub.prepare(frame.room);
+        // A room ready here is joined at once, so frames that came with the hello find it joined.
+        if (typeof ready === 'function') return admitThen(ready);
+        ready.then(admitThen).catch(failed);
         return;
       }
       case 'send': {

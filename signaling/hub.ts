@@ -49,10 +49,11 @@ export interface HubOptions {
  */
 export interface Hub {
   /**
-   * Gets a room ready for a join: with other nodes, learns who is in it there. Call `join` after
-   * it resolves, then the release it resolved with (which keeps the room open meanwhile).
+   * Gets a room ready for a join: with other nodes, learns who is in it there. Call `join` once
+   * it gives a release (at once when the room is ready, else when it resolves), then the release,
+   * which keeps the room open meanwhile.
    */
-  prepare(room: string): Promise<() => void>;
+  prepare(room: string): (() => void) | Promise<() => void>;
   /** Admits `socket` to the room as `peer`, sends it `welcome` and tells the others `joined`. */
   join(socket: ClientSocket, room: string, peer: string): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
   /** Routes a box from `from` to one present peer or, with '*', to every other present peer. */
@@ -168,7 +169,7 @@ export function createHub(options: HubOptions): Hub {
     : null;
 
   return {
-    prepare: (room) => cluster?.prepare(room) ?? Promise.resolve(() => {}),
+    prepare: (room) => cluster?.prepare(room) ?? (() => {}),
 
     join(socket, room, peer) {
       const joined = rooms.join(room, peer, socket);

@@ -9,6 +9,7 @@ import type { BusEvent } from './room-bus.ts';
 
 const ROOM = 'room-0123456789abcdef';
 const ALICE = 'alice-0123456789ab';
+const BOB = 'bob-0123456789abcd';
 
 async function twoNodes(t: { after(fn: () => Promise<void>): void }) {
   const redis = await startRedis();
@@ -20,42 +21,79 @@ async function twoNodes(t: { after(fn: () => Promise<void>): void }) {
     await two.quit();
   });
   const heardByTwo: { room: string; event: BusEvent }[] = [];
-  two.listen((room, event) => heardByTwo.push({ room, event }));
-  return { redis, one, two, heardByTwo };
+  const gaps = { two: 0 };
+  two.listen(
+    (room, event) => heardByTwo.push({ room, event }),
+    () => (gaps.two += 1),
+  );
+  return { redis, one, two, heardByTwo, gaps };
 }
 
-test('an event one node publishes reaches the other nodes that have the room open, and not itself', async (t) => {
+const heard = (list: unknown[], count: number) => pollUntil(`${count} events heard`, () => list.length, (n) => n >= count);
+
+test('an event reaches every node that has the room open, its publisher included, in the order Redis ran them', async (t) => {
   const { one, two, heardByTwo } = await twoNodes(t);
-  const heardByOne: BusEvent[] = [];
-  one.listen((_room, event) => heardByOne.push(event));
   await one.open(ROOM);
   one.publish(ROOM, { type: 'present', node: one.node, peer: ALICE });
   await two.open(ROOM);
   one.publish(ROOM, { type: 'away', node: one.node, peer: ALICE });
-  await pollUntil('the other node hears the event', () => heardByTwo.length, (n) => n > 0);
-  assert.deepEqual(heardByTwo, [{ room: ROOM, event: { type: 'away', node: one.node, peer: ALICE } }], 'only what came after it opened the room');
+  two.publish(ROOM, { type: 'gone', node: two.node, peer: BOB });
+  await heard(heardByTwo, 2);
+  assert.deepEqual(heardByTwo, [
+    { room: ROOM, event: { type: 'away', node: one.node, peer: ALICE } },
+    { room: ROOM, event: { type: 'gone', node: two.node, peer: BOB } },
+  ], 'only what came after it opened the room, its own event too');
   two.close(ROOM);
   one.publish(ROOM, { type: 'gone', node: one.node, peer: ALICE });
   one.publish('other-room-0123456789', { type: 'gone', node: one.node, peer: ALICE });
   await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(heardByTwo.length, 1, 'nothing after it closed the room, nor from rooms it never opened');
-  assert.deepEqual(heardByOne, []);
+  assert.equal(heardByTwo.length, 2, 'nothing after it closed the room, nor from rooms it never opened');
 });
 
-test('a node opening a room learns who is on other nodes from its record; a member moved on is not removed by the node it left', async (t) => {
-  const { one, two } = await twoNodes(t);
+test('a member\'s record changes with its announcement; a node that no longer holds a member can change neither', async (t) => {
+  const { one, two, heardByTwo } = await twoNodes(t);
+  await two.open(ROOM);
   const claim = { tier: 'audience' as const, uploadKbps: 500, turnOnly: false, since: 1234 };
-  await one.record(ROOM, ALICE, { node: one.node, away: false, claim });
-  await one.record(ROOM, 'bob-0123456789abcd', { node: one.node, away: true, claim: null });
-  assert.deepEqual(Object.fromEntries(await two.open(ROOM)), {
-    [ALICE]: { node: one.node, away: false, claim },
-    'bob-0123456789abcd': { node: one.node, away: true, claim: null },
-  });
-  assert.equal((await one.open(ROOM)).size, 0, 'a node does not adopt its own members');
-  await two.record(ROOM, ALICE, { node: two.node, away: false, claim: null });
-  await one.record(ROOM, ALICE, null);
-  await one.record(ROOM, 'bob-0123456789abcd', null);
-  assert.deepEqual([...(await one.open(ROOM)).keys()], [ALICE], 'Alice moved to node two; node one leaving her changes nothing');
+  assert.equal(await one.announce(ROOM, ALICE, { kind: 'take', entry: { node: one.node, away: false, claim: null } }, { type: 'present', node: one.node, peer: ALICE }), true);
+  assert.equal(await one.announce(ROOM, ALICE, { kind: 'update', entry: { node: one.node, away: false, claim } }, null), true);
+  assert.deepEqual(Object.fromEntries(await two.read(ROOM)), { [ALICE]: { node: one.node, away: false, claim } });
+
+  // Alice moves to node two; node one, late, says she is away and then gone.
+  assert.equal(await two.announce(ROOM, ALICE, { kind: 'take', entry: { node: two.node, away: false, claim: null } }, { type: 'present', node: two.node, peer: ALICE }), true);
+  assert.equal(await one.announce(ROOM, ALICE, { kind: 'update', entry: { node: one.node, away: true, claim: null } }, { type: 'away', node: one.node, peer: ALICE }), false);
+  assert.equal(await one.announce(ROOM, ALICE, { kind: 'forget', holder: one.node }, { type: 'gone', node: one.node, peer: ALICE }), false);
+  assert.deepEqual(Object.fromEntries(await one.read(ROOM)), { [ALICE]: { node: two.node, away: false, claim: null } });
+  await heard(heardByTwo, 2);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(heardByTwo.map((h) => `${h.event.type} ${h.event.node === one.node ? 'one' : 'two'}`), ['present one', 'present two'], 'the refused changes were not published');
+
+  assert.equal(await two.announce(ROOM, ALICE, { kind: 'forget', holder: two.node }, null), true);
+  assert.equal((await one.read(ROOM)).size, 0);
+});
+
+test('a node is alive while it runs and not once it has quit', async (t) => {
+  const { one, two } = await twoNodes(t);
+  assert.deepEqual(await one.alive([one.node, two.node, 'never-was-a-node']), new Set([one.node, two.node]));
+  await two.quit();
+  assert.deepEqual(await one.alive([one.node, two.node]), new Set([one.node]));
+});
+
+test('when the connection to Redis comes back, the node is told events may have been lost, and hears the room again', async (t) => {
+  const { redis, one, two, heardByTwo, gaps } = await twoNodes(t);
+  await two.open(ROOM);
+  const admin = new Redis(redis.url);
+  t.after(async () => void admin.disconnect());
+  await admin.client('KILL', 'TYPE', 'pubsub');
+  await pollUntil('node two is told of the gap', () => gaps.two, (n) => n === 1);
+  await pollUntil(
+    'events reach node two again',
+    () => {
+      one.publish(ROOM, { type: 'gone', node: one.node, peer: ALICE });
+      return heardByTwo.length;
+    },
+    (n) => n > 0,
+    { everyMs: 200 },
+  );
 });
 
 test('one node at a time holds a room\'s planner lease; it passes on release or when it runs out', async (t) => {

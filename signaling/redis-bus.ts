@@ -5,9 +5,9 @@ import { parseBusEvent, parseMemberRecord, type BusEvent, type MemberRecord, typ
 
 /**
  * The room bus on Redis: each room has a pub/sub channel for its events, a hash of its members
- * (peer → MemberRecord) for nodes that start serving it later, and a planner lease key. Redis
- * learns what a node learns: room and peer ids, which node holds whom, tree claims; never a
- * name or anything inside a box.
+ * (peer → MemberRecord) for nodes that start serving it later, and a planner lease key; each
+ * node renews a key saying it runs. Redis learns what a node learns: room and peer ids, which
+ * node holds whom, tree claims; never a name or anything inside a box.
  */
 export interface RedisBusOptions {
   url: string;
@@ -18,10 +18,16 @@ export interface RedisBusOptions {
 const RECORD_TTL_S = 24 * 3600;
 /** Connecting at start gives up after this: a server that cannot reach its Redis should say so, not hang. */
 const CONNECT_TIMEOUT_MS = 3000;
+/** A node renews its key this often; past the TTL without renewal, others count it as down. */
+const NODE_BEAT_MS = 1000;
+export const NODE_TTL_MS = 4000;
 
-const channelOf = (room: string): string => `porch:room:${room}:events`;
-const membersOf = (room: string): string => `porch:room:${room}:members`;
-const leaseOf = (room: string): string => `porch:room:${room}:planner`;
+const PREFIX = 'porch:room:';
+const EVENTS = ':events';
+const channelOf = (room: string): string => `${PREFIX}${room}${EVENTS}`;
+const membersOf = (room: string): string => `${PREFIX}${room}:members`;
+const leaseOf = (room: string): string => `${PREFIX}${room}:planner`;
+const nodeKey = (node: string): string => `porch:node:${node}`;
 
 /** Takes the lease if free, or extends it if ours: atomically, so two nodes never both hold it. */
 const LEASE_SCRIPT = `
@@ -29,18 +35,46 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 return 0`;
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0`;
-/** Removes a member only if `node` still holds it: a member that moved on is not removed by the node it left. */
-const FORGET_SCRIPT = `
+/**
+ * KEYS: members hash, channel. ARGV: peer, holder, kind (take | update | forget), entry, ttl,
+ * message ('' for none). Only `take` changes a member another node holds.
+ */
+const ANNOUNCE_SCRIPT = `
 local entry = redis.call('HGET', KEYS[1], ARGV[1])
-if entry and cjson.decode(entry).node == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0`;
+local held = (not entry) or cjson.decode(entry).node == ARGV[2]
+if ARGV[3] ~= 'take' and not held then return 0 end
+if ARGV[3] == 'forget' then
+  if entry then redis.call('HDEL', KEYS[1], ARGV[1]) end
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+end
+if ARGV[6] ~= '' then redis.call('PUBLISH', KEYS[2], ARGV[6]) end
+return 1`;
 
-export async function createRedisBus(options: RedisBusOptions): Promise<RoomBus> {
-  const { log } = options;
-  const node = randomBytes(12).toString('base64url');
+type Commands = Redis & {
+  announce(members: string, channel: string, peer: string, holder: string, kind: string, entry: string, ttl: number, message: string): Promise<number>;
+  lease(key: string, node: string, ms: number): Promise<number>;
+  release(key: string, node: string): Promise<number>;
+};
+
+function parseRecords(raw: Record<string, string>): Map<string, MemberRecord> {
+  const members = new Map<string, MemberRecord>();
+  for (const [peer, text] of Object.entries(raw)) {
+    const record = parseMemberRecord(text);
+    if (record.ok) members.set(peer, record.value);
+  }
+  return members;
+}
+
+/** Both connections up, or an error saying why not; the URL is not repeated, as it may hold a password. */
+async function connectBoth(url: string, log: Log): Promise<[Commands, Redis]> {
   const redisOptions = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 3 };
-  const commands = new Redis(options.url, redisOptions);
-  const events = new Redis(options.url, redisOptions);
+  const commands = new Redis(url, redisOptions) as Commands;
+  const events = new Redis(url, redisOptions);
+  commands.defineCommand('announce', { numberOfKeys: 2, lua: ANNOUNCE_SCRIPT });
+  commands.defineCommand('lease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
+  commands.defineCommand('release', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
   let lastError = 'no answer';
   // Redis going away is reported, and ioredis reconnects; without listeners the errors would crash us.
   for (const connection of [commands, events]) {
@@ -54,37 +88,44 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RoomBus>
   } catch (error) {
     commands.disconnect();
     events.disconnect();
-    // The URL is not repeated: it may hold a password.
     throw new Error(`cannot reach Redis (${lastError})`, { cause: error });
   }
+  return [commands, events];
+}
+
+export async function createRedisBus(options: RedisBusOptions): Promise<RoomBus> {
+  const { log } = options;
+  const node = randomBytes(12).toString('base64url');
+  const [commands, events] = await connectBoth(options.url, log);
+  const failed = (what: string) => (error: Error) => log.warn({ event: 'redis-command-failed', what, code: error.name });
+  const beat = (): void => void commands.set(nodeKey(node), '1', 'PX', NODE_TTL_MS).catch(failed('node-beat'));
+  beat();
+  const beating = setInterval(beat, NODE_BEAT_MS);
   let onEvent: (room: string, event: BusEvent) => void = () => {};
-  const prefix = 'porch:room:';
-  const suffix = ':events';
+  let onGap: () => void = () => {};
   events.on('message', (channel: string, message: string) => {
-    if (!channel.startsWith(prefix) || !channel.endsWith(suffix)) return;
+    if (!channel.startsWith(PREFIX) || !channel.endsWith(EVENTS)) return;
     const parsed = parseBusEvent(message);
     if (!parsed.ok) return log.warn({ event: 'bus-event-refused', code: parsed.error.code });
-    if (parsed.value.node !== node) onEvent(channel.slice(prefix.length, -suffix.length), parsed.value);
+    onEvent(channel.slice(PREFIX.length, -EVENTS.length), parsed.value);
   });
-  const failed = (what: string) => (error: Error) => log.warn({ event: 'redis-command-failed', what, code: error.name });
+  // ioredis subscribes again after a reconnect; what was published meanwhile is lost.
+  events.on('ready', () => onGap());
 
   return {
     node,
 
-    listen(handler) {
-      onEvent = handler;
+    listen(eventHandler, gapHandler) {
+      onEvent = eventHandler;
+      onGap = gapHandler;
     },
 
     async open(room) {
       await events.subscribe(channelOf(room));
-      const raw = await commands.hgetall(membersOf(room));
-      const members = new Map<string, MemberRecord>();
-      for (const [peer, text] of Object.entries(raw)) {
-        const record = parseMemberRecord(text);
-        if (record.ok && record.value.node !== node) members.set(peer, record.value);
-      }
-      return members;
+      return parseRecords(await commands.hgetall(membersOf(room)));
     },
+
+    read: async (room) => parseRecords(await commands.hgetall(membersOf(room))),
 
     close(room) {
       events.unsubscribe(channelOf(room)).catch(failed('unsubscribe'));
@@ -94,25 +135,29 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RoomBus>
       commands.publish(channelOf(room), JSON.stringify(event)).catch(failed('publish'));
     },
 
-    async record(room, peer, entry, holder = node) {
-      const key = membersOf(room);
-      if (entry === null) {
-        await commands.eval(FORGET_SCRIPT, 1, key, peer, holder).catch(failed('forget'));
-        return;
-      }
-      await commands.multi().hset(key, peer, JSON.stringify(entry)).expire(key, RECORD_TTL_S).exec().catch(failed('record'));
+    async announce(room, peer, change, event) {
+      const holder = change.kind === 'forget' ? change.holder : change.entry.node;
+      const entry = change.kind === 'forget' ? '' : JSON.stringify(change.entry);
+      const message = event ? JSON.stringify(event) : '';
+      const done = await commands.announce(membersOf(room), channelOf(room), peer, holder, change.kind, entry, RECORD_TTL_S, message);
+      return done === 1;
     },
 
-    async lease(room, ms) {
-      const held = await commands.eval(LEASE_SCRIPT, 1, leaseOf(room), node, String(ms));
-      return held === 1;
+    async alive(nodes) {
+      if (nodes.length === 0) return new Set();
+      const beats = await commands.mget(nodes.map(nodeKey));
+      return new Set(nodes.filter((_, i) => beats[i] !== null));
     },
+
+    lease: async (room, ms) => (await commands.lease(leaseOf(room), node, ms)) === 1,
 
     async release(room) {
-      await commands.eval(RELEASE_SCRIPT, 1, leaseOf(room), node);
+      await commands.release(leaseOf(room), node);
     },
 
     async quit() {
+      clearInterval(beating);
+      await commands.del(nodeKey(node)).catch(failed('node-stop'));
       await Promise.allSettled([commands.quit(), events.quit()]);
       // With Redis unreachable, QUIT never gets through; this also stops ioredis reconnecting.
       commands.disconnect();

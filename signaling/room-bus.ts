@@ -11,27 +11,45 @@ import type { TreeClaim } from './tree-planning.ts';
 export interface RoomBus {
   /** This node's id, random per process. */
   readonly node: string;
-  /** Where events other nodes publish for the rooms this node has open go; set once. */
-  listen(onEvent: (room: string, event: BusEvent) => void): void;
   /**
-   * Starts hearing a room's events, then reads who is in it on other nodes. In that order, so
-   * that a member arriving meanwhile is heard of one way or the other.
+   * Where the events of the rooms this node has open go, its own included (their order among
+   * the others' is the order Redis ran them in); and what to do when the events may have had a
+   * gap (the connection to Redis came back): read the open rooms' records again. Set once.
+   */
+  listen(onEvent: (room: string, event: BusEvent) => void, onGap: () => void): void;
+  /**
+   * Starts hearing a room's events, then reads who is in it. In that order, so that a member
+   * arriving meanwhile is heard of one way or the other.
    */
   open(room: string): Promise<Map<string, MemberRecord>>;
+  /** Reads who the room's record says is in it. */
+  read(room: string): Promise<Map<string, MemberRecord>>;
   /** Stops hearing a room: this node has no member in it any more. */
   close(room: string): void;
+  /** An event that changes nobody's record. */
   publish(room: string, event: BusEvent): void;
   /**
-   * Writes what the room's record says about one of our members; null removes it if `node` still
-   * holds it. Written in order with what this node publishes; resolves once written (or failed and logged).
+   * Changes one member's record and publishes `event`, as one step: no other node's change comes
+   * between. A change only its holder may make that finds another node holding the member does
+   * nothing, publishes nothing, and resolves false.
    */
-  record(room: string, peer: string, entry: MemberRecord | null, node?: string): Promise<void>;
+  announce(room: string, peer: string, change: RecordChange, event: BusEvent | null): Promise<boolean>;
+  /** Which of these nodes are running (they renew a key while they run). */
+  alive(nodes: readonly string[]): Promise<Set<string>>;
   /** Takes or keeps the room's planner lease; resolves whether this node holds it now. */
   lease(room: string, ms: number): Promise<boolean>;
   /** Gives the lease up, if held, so another node can take it at once. */
   release(room: string): Promise<void>;
   quit(): Promise<void>;
 }
+
+export type RecordChange =
+  /** The member connected to this node: whoever held it before, it is ours now. */
+  | { kind: 'take'; entry: MemberRecord }
+  /** What we say about a member we hold (or that nobody holds). */
+  | { kind: 'update'; entry: MemberRecord }
+  /** The member is gone; its record goes if `holder` still holds it. */
+  | { kind: 'forget'; holder: string };
 
 /** One member as the room's shared record holds it: where it is connected and what it claimed. */
 export interface MemberRecord {

@@ -1,7 +1,10 @@
 import { roomTag } from './log.ts';
-import type { Timers } from './hub.ts';
+import type { ClientSocket, Timers } from './hub.ts';
+import { createPlannerLeases } from './planner-leases.ts';
 import { createRemoteMembers, type RemoteMembersOptions, type RemoteView } from './remote-members.ts';
-import type { MemberRecord } from './room-bus.ts';
+import { isRemote } from './remote-socket.ts';
+import type { BusEvent, MemberRecord, RecordChange, RoomBus } from './room-bus.ts';
+import type { RoomRegistry } from './rooms.ts';
 import type { TreeClaim } from './tree-planning.ts';
 
 /**
@@ -11,7 +14,8 @@ import type { TreeClaim } from './tree-planning.ts';
  * holder plans the room's relay tree; every node mirrors the claims, so any can take over.
  */
 export interface RoomCluster {
-  prepare(room: string): Promise<() => void>;
+  /** A release to call once the join is done: at once when the room is ready here, else once it is. */
+  prepare(room: string): (() => void) | Promise<() => void>;
   /** Our member is connected (joined, resumed or replaced). */
   present(room: string, peer: string): void;
   /** Our member dropped without bye. */
@@ -28,64 +32,123 @@ export interface RoomCluster {
   stop(local: ReadonlyMap<string, ReadonlySet<string>>): Promise<void>;
 }
 
-export interface RoomClusterOptions extends RemoteMembersOptions {
+export interface RoomClusterOptions extends Omit<RemoteMembersOptions, 'unconfirmed'> {
   timers: Timers;
   /** How many members of the room this node holds. */
   local(room: string): number;
 }
 
-/** The planner lease lasts this long unless renewed; a node that dies hands it over within it. */
-export const LEASE_MS = 3000;
-const RENEW_MS = 1000;
+/** How often leases are renewed, other nodes checked, and records read again where events may have been lost. */
+const TICK_MS = 1000;
 
 interface OpenRoom extends RemoteView {
   /** Joins waiting on `ready`; the room stays open for them. */
   holds: number;
-  ready: Promise<void>;
-  leading: boolean;
-  renewTimer: unknown;
+  /** Settles when the record has been read; null once it has. */
+  ready: Promise<void> | null;
+  /** Events may have been lost (Redis reconnected, or a read failed): read the record again. */
+  stale: boolean;
+}
+
+const nodesOf = (records: ReadonlyMap<string, MemberRecord>): string[] => [...new Set([...records.values()].map((record) => record.node))];
+
+/** Our announcements of members, counted until we hear them back from Redis. */
+function createEchoes(): { sent(room: string, peer: string): void; heard(room: string, peer: string): void; awaited(room: string, peer: string): boolean } {
+  const waiting = new Map<string, number>();
+  const keyOf = (room: string, peer: string): string => `${room} ${peer}`;
+  return {
+    sent: (room, peer) => void waiting.set(keyOf(room, peer), (waiting.get(keyOf(room, peer)) ?? 0) + 1),
+    heard(room, peer) {
+      const count = (waiting.get(keyOf(room, peer)) ?? 1) - 1;
+      if (count > 0) waiting.set(keyOf(room, peer), count);
+      else waiting.delete(keyOf(room, peer));
+    },
+    awaited: (room, peer) => waiting.has(keyOf(room, peer)),
+  };
+}
+
+/** The nodes holding members of our open rooms that stopped renewing their keys, with the rooms. */
+async function nodesDown(open: ReadonlyMap<string, OpenRoom>, rooms: RoomRegistry<ClientSocket>, bus: RoomBus): Promise<Map<string, Set<string>>> {
+  const roomsOfNode = new Map<string, Set<string>>();
+  for (const [room, state] of open) {
+    for (const peer of state.remote) {
+      const handle = rooms.handleOf(room, peer);
+      if (isRemote(handle)) roomsOfNode.set(handle.node, (roomsOfNode.get(handle.node) ?? new Set()).add(room));
+    }
+  }
+  if (roomsOfNode.size === 0) return roomsOfNode;
+  const alive = await bus.alive([...roomsOfNode.keys()]);
+  for (const node of alive) roomsOfNode.delete(node);
+  return roomsOfNode;
 }
 
 export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
   const { bus, rooms, trees, timers, log } = options;
   const open = new Map<string, OpenRoom>();
+  const echoes = createEchoes();
   let stopped = false;
+  const failed = (what: string) => (error: Error) => log.warn({ event: 'bus-failed', what, code: error.name });
 
-  const members = createRemoteMembers(options);
-  bus.listen((room, event) => {
-    const state = open.get(room);
-    if (state && !stopped) members.hear(room, state, event);
-  });
+  const leases = createPlannerLeases({ bus, log, onTaken: (room) => trees.lead(room) });
+  const members = createRemoteMembers({ ...options, unconfirmed: echoes.awaited });
+  bus.listen(
+    (room, event) => {
+      if (stopped) return;
+      if (event.node !== bus.node) {
+        const state = open.get(room);
+        if (state) members.hear(room, state, event);
+        return;
+      }
+      if (event.type === 'present') echoes.heard(room, event.peer);
+    },
+    () => {
+      for (const state of open.values()) state.stale = true;
+    },
+  );
 
-  async function openRoom(room: string, state: OpenRoom): Promise<void> {
+  /** Reads the room's record (subscribing first) and brings our copy in line, holding events back meanwhile. */
+  async function refresh(room: string, state: OpenRoom): Promise<void> {
+    state.stale = false;
+    state.queued ??= [];
     try {
-      members.adopt(room, state, await bus.open(room));
+      const records = await bus.open(room);
+      const alive = await bus.alive(nodesOf(records));
+      if (open.get(room) === state) members.reconcile(room, state, records, alive);
     } catch (error) {
-      // The room still works for this node's own members; the others appear as they act.
-      log.warn({ event: 'room-open-failed', room: roomTag(room), code: (error as Error).name });
-      state.goneWhileOpening = null;
+      // The room still works for this node's own members; the next tick tries again.
+      log.warn({ event: 'room-read-failed', room: roomTag(room), code: (error as Error).name });
+      state.stale = true;
+      if (open.get(room) === state) members.reconcile(room, state, null, new Set());
     }
-    if (open.get(room) === state) renew(room, state);
   }
 
-  function renew(room: string, state: OpenRoom): void {
-    state.renewTimer = timers.set(() => renew(room, state), RENEW_MS);
-    bus.lease(room, LEASE_MS).then(
-      (held) => {
-        if (open.get(room) !== state || stopped || held === state.leading) return;
-        state.leading = held;
-        log.info({ event: held ? 'planner-lease-taken' : 'planner-lease-lost', room: roomTag(room) });
-        if (held) trees.lead(room);
-      },
-      (error: Error) => log.warn({ event: 'planner-lease-failed', room: roomTag(room), code: error.name }),
-    );
+  /** Members on nodes that stopped renewing their keys are away, and gone unless they come back. */
+  async function checkNodes(): Promise<void> {
+    const down = await nodesDown(open, rooms, bus);
+    if (stopped) return;
+    for (const [node, inRooms] of down) {
+      log.info({ event: 'node-down' });
+      for (const room of inRooms) {
+        const state = open.get(room);
+        if (state && !state.queued) members.nodeDown(room, state, node);
+      }
+    }
   }
+
+  let tickTimer = timers.set(function tick() {
+    tickTimer = timers.set(tick, TICK_MS);
+    for (const [room, state] of open) {
+      if (state.ready !== null) continue;
+      leases.renew(room);
+      if (state.stale) void refresh(room, state);
+    }
+    checkNodes().catch(failed('check-nodes'));
+  }, TICK_MS);
 
   function close(room: string, state: OpenRoom): void {
     open.delete(room);
-    timers.clear(state.renewTimer);
     bus.close(room);
-    if (state.leading) bus.release(room).catch((error: Error) => log.warn({ event: 'planner-lease-release-failed', code: error.name }));
+    leases.drop(room);
     for (const peer of state.remote) {
       options.grace.cancel(room, peer);
       trees.remove(room, peer);
@@ -93,49 +156,49 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
     }
   }
 
-  function ours(room: string, peer: string, away: boolean, claim: MemberRecord['claim']): void {
-    void bus.record(room, peer, { node: bus.node, away, claim });
+  /** Changes our member's record and tells the other nodes, in one step. */
+  function announce(room: string, peer: string, change: RecordChange, event: BusEvent): void {
+    bus.announce(room, peer, change, event).catch(failed('announce'));
   }
+  const ours = (away: boolean, claim: MemberRecord['claim']): MemberRecord => ({ node: bus.node, away, claim });
 
-  function announceAway(room: string, peer: string): void {
-    ours(room, peer, true, null);
-    bus.publish(room, { type: 'away', node: bus.node, peer });
+  function openRoom(room: string): OpenRoom {
+    const state: OpenRoom = { holds: 0, ready: null, queued: null, remote: new Set(), stale: false };
+    open.set(room, state);
+    state.ready = refresh(room, state).then(() => {
+      state.ready = null;
+      if (open.get(room) === state) leases.renew(room);
+    });
+    return state;
   }
 
   return {
     prepare(room) {
-      let state = open.get(room);
-      if (!state) {
-        const fresh: OpenRoom = { holds: 0, ready: Promise.resolve(), goneWhileOpening: new Set(), remote: new Set(), leading: false, renewTimer: null };
-        open.set(room, fresh);
-        fresh.ready = openRoom(room, fresh);
-        state = fresh;
-      }
-      const held = state;
-      held.holds += 1;
+      const state = open.get(room) ?? openRoom(room);
+      state.holds += 1;
       const release = (): void => {
-        held.holds -= 1;
-        if (held.holds === 0 && options.local(room) === 0 && open.get(room) === held) close(room, held);
+        state.holds -= 1;
+        if (state.holds === 0 && options.local(room) === 0 && open.get(room) === state) close(room, state);
       };
-      return held.ready.then(() => release);
+      return state.ready === null ? release : state.ready.then(() => release);
     },
 
     present(room, peer) {
       open.get(room)?.remote.delete(peer);
-      ours(room, peer, false, null);
-      bus.publish(room, { type: 'present', node: bus.node, peer });
+      echoes.sent(room, peer);
+      announce(room, peer, { kind: 'take', entry: ours(false, null) }, { type: 'present', node: bus.node, peer });
     },
 
-    away: announceAway,
+    away(room, peer) {
+      announce(room, peer, { kind: 'update', entry: ours(true, null) }, { type: 'away', node: bus.node, peer });
+    },
 
     gone(room, peer) {
-      void bus.record(room, peer, null);
-      bus.publish(room, { type: 'gone', node: bus.node, peer });
+      announce(room, peer, { kind: 'forget', holder: bus.node }, { type: 'gone', node: bus.node, peer });
     },
 
     claimed(room, peer, claim) {
-      ours(room, peer, false, claim);
-      bus.publish(room, { type: 'claim', node: bus.node, peer, claim });
+      announce(room, peer, { kind: 'update', entry: ours(false, claim) }, { type: 'claim', node: bus.node, peer, claim });
     },
 
     spread(room, from, text) {
@@ -147,26 +210,21 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
       if (state && state.holds === 0) close(room, state);
     },
 
-    leads: (room) => open.get(room)?.leading ?? false,
-
-    leading() {
-      let count = 0;
-      for (const state of open.values()) if (state.leading) count += 1;
-      return count;
-    },
+    leads: (room) => leases.leads(room),
+    leading: () => leases.count(),
 
     async stop(local) {
       stopped = true;
+      timers.clear(tickTimer);
+      const pending: Promise<unknown>[] = [];
       for (const [room, peers] of local) {
-        for (const peer of peers) if (rooms.handleOf(room, peer)) announceAway(room, peer);
+        for (const peer of peers) {
+          if (rooms.handleOf(room, peer)) pending.push(bus.announce(room, peer, { kind: 'update', entry: ours(true, null) }, { type: 'away', node: bus.node, peer }));
+        }
       }
-      const releases: Promise<void>[] = [];
-      for (const [room, state] of open) {
-        timers.clear(state.renewTimer);
-        if (state.leading) releases.push(bus.release(room));
-      }
+      pending.push(leases.stop());
       open.clear();
-      await Promise.allSettled(releases);
+      await Promise.allSettled(pending);
     },
   };
 }

@@ -91,6 +91,13 @@ test('a full room refuses a newcomer with room-full', () => {
   assert.equal(rooms.handleOf('r1', 'carol'), undefined);
 });
 
+test('a newcomer another node admitted is taken over capacity, so the room does not split', () => {
+  const rooms = registry(1);
+  outcome(rooms.join('r1', 'alice', 'a1'));
+  assert.deepEqual(outcome(rooms.join('r1', 'bob', 'b1', { overCapacity: true })), { kind: 'joined' });
+  assert.deepEqual(rooms.presentPeers('r1'), ['alice', 'bob']);
+});
+
 test('a full room still takes back its own away and reconnecting members', () => {
   const rooms = registry(2);
   outcome(rooms.join('r1', 'alice', 'a1'));

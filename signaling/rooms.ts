@@ -27,8 +27,11 @@ export interface RoomsError {
 }
 
 export interface RoomRegistry<H> {
-  /** Adds `peer` to `room` with `handle`. Away and replaced peers keep their place when the room is full. */
-  join(room: string, peer: string, handle: H): Result<JoinOutcome<H>, RoomsError>;
+  /**
+   * Adds `peer` to `room` with `handle`. Away and replaced peers keep their place when the room
+   * is full; `overCapacity` admits a newcomer to a full room too.
+   */
+  join(room: string, peer: string, handle: H, options?: { overCapacity?: boolean }): Result<JoinOutcome<H>, RoomsError>;
   /** Marks the peer away, if `handle` still speaks for it. Returns whether it did. */
   setAway(room: string, peer: string, handle: H): boolean;
   /**
@@ -56,7 +59,7 @@ export function createRoomRegistry<H>(options: { capacity: number }): RoomRegist
   }
 
   return {
-    join(room, peer, handle) {
+    join(room, peer, handle, { overCapacity = false } = {}) {
       let members = rooms.get(room);
       const existing = members?.get(peer);
       if (existing) {
@@ -64,7 +67,7 @@ export function createRoomRegistry<H>(options: { capacity: number }): RoomRegist
         existing.handle = handle;
         return ok(previous === null ? { kind: 'resumed' } : { kind: 'replaced', previous });
       }
-      if (members && members.size >= options.capacity) {
+      if (members && members.size >= options.capacity && !overCapacity) {
         return err({ code: 'room-full', message: `the room holds at most ${options.capacity} people` });
       }
       if (!members) {

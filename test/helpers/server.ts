@@ -22,7 +22,7 @@ export interface ServerOptions {
   port?: number;
   /** Extra environment for the server (PORT is set from `port`). */
   env?: Record<string, string>;
-  /** Script to run, relative to the repo root (default dist/server.js). */
+  /** Script to run, relative to the repo root (default dist/server.js); a .ts one runs through tsx. */
   script?: string;
   /** How long to wait for the "listening" line (default 10 s). */
   startTimeoutMs?: number;
@@ -59,7 +59,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (!existsSync(resolvePath(REPO_ROOT, script))) {
     throw new Error(`server script ${script} not found; build it first (node build.mjs)`);
   }
-  const child = spawn(process.execPath, [script], {
+  // TypeScript runs through tsx, so unit tests can run the server before anything is built.
+  const child = spawn(process.execPath, script.endsWith('.ts') ? ['--import', 'tsx', script] : [script], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env, PORT: String(options.port ?? 0) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -141,10 +141,11 @@ export interface TestClient {
   readonly ws: WebSocket;
   /** Every frame received so far, in order. */
   readonly received: ServerFrame[];
-  /** The earliest not-yet-taken frame of this type matching `match`, now or when it arrives. */
+  /** The earliest not-yet-taken frame of this type matching `match`, now or when it arrives (within `timeoutMs`). */
   next<T extends ServerFrame['type']>(
     type: T,
     match?: (frame: Extract<ServerFrame, { type: T }>) => boolean,
+    timeoutMs?: number,
   ): Promise<Extract<ServerFrame, { type: T }>>;
   /** Sends a frame as JSON, or raw text/bytes as given. */
   send(frame: object | string | Buffer): void;
@@ -226,7 +227,7 @@ export async function connect(t: TestContext, wsUrl: string, options: ClientOpti
     send(frame) {
       ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
     },
-    next(type, match = () => true) {
+    next(type, match = () => true, timeoutMs = DEFAULT_WAIT_MS) {
       type Wanted = Extract<ServerFrame, { type: typeof type }>;
       const what = `a ${type} frame (received so far: ${received.map((f) => f.type).join(', ') || 'nothing'})`;
       return within(
@@ -250,6 +251,7 @@ export async function connect(t: TestContext, wsUrl: string, options: ClientOpti
           check();
         }),
         what,
+        timeoutMs,
       );
     },
   };
