@@ -41,6 +41,8 @@ export interface PeerLinkOptions {
   /** Opens the link for relaying (audio/encoded-pipes.ts): every frame that arrives passes here first. */
   onFrame?: (slot: number, frame: RTCEncodedAudioFrame) => void;
   onMessage?: (text: string) => void;
+  /** A TURN server refused the credentials the room server gave us, so relayed paths cannot work. */
+  onRelayRefused?: () => void;
   onSignal: (data: SignalData) => void;
   /** The audio arriving on one slot, once per slot (it may stay silent until they send). */
   onRemoteTrack: (slot: number, stream: MediaStream) => void;
@@ -132,6 +134,12 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
     const stream = new MediaStream([event.track]);
     remote.set(slot, stream);
     options.onRemoteTrack(slot, stream);
+  });
+
+  pc.addEventListener('icecandidateerror', (event) => {
+    const { url, errorCode } = event as RTCPeerConnectionIceErrorEvent;
+    // 401: the credentials do not check out (the room server's TURN secret is not the relay's); 403: refused outright.
+    if (!closed && /^turns?:/.test(url) && (errorCode === 401 || errorCode === 403)) options.onRelayRefused?.();
   });
 
   peer.on('signal', (data) => options.onSignal(data as SignalData));

@@ -57,8 +57,11 @@ export interface RoomView {
   inputId: string | null;
   /** Before joining, what this browser remembers choosing; once joined, what the person chose (JoinOptions). */
   hideAddress: boolean;
-  /** Whether the server offers a TURN relay, without which the address cannot be hidden ('checking': not known yet). */
-  relay: 'checking' | 'offered' | 'absent';
+  /**
+   * Whether the server offers a TURN relay, without which the address cannot be hidden ('checking':
+   * not known yet; 'refused': it does, but the relay turned the credentials it gave us away).
+   */
+  relay: 'checking' | 'offered' | 'absent' | 'refused';
   /** Our own identity key (base64url). */
   selfKey: string;
   /** Whom this browser's person verified, on any visit (verification.ts says what that means for someone here). */

@@ -125,7 +125,8 @@ export function wireMedia(deps: RoomDeps, { timers, state, membership, participa
   return createRoomMedia({
     timers,
     // Read per link: the choice is made on joining, after the media is wired.
-    createLink: (options) => deps.createLink({ ...options, relayOnly: relayOnly() }),
+    createLink: (options) =>
+      deps.createLink({ ...options, relayOnly: relayOnly(), onRelayRefused: () => state.update((s) => (s.relay === 'refused' ? s : { ...s, relay: 'refused' })) }),
     player: deps.player,
     microphone: deps.microphone,
     muted: () => state.get().muted,

@@ -233,7 +233,7 @@ export class RoomPage extends LitElement {
             name="hide-address"
             aria-describedby="hide-address-hint"
             .checked=${this.hideAddress && s.relay !== 'absent'}
-            ?disabled=${s.relay !== 'offered'}
+            ?disabled=${s.relay === 'checking' || s.relay === 'absent'}
             @change=${(e: Event) => this.room.setHideAddress((this.hideAddress = (e.target as HTMLInputElement).checked))}
           />
           Hide my IP address

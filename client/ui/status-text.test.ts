@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Participant, RoomView } from '../engine/room.ts';
 import { participant, roomView, SELF_KEY } from '../../test/helpers/room-view.ts';
-import { connectionLabel, hereNowText, liveness, statusLines } from './status-text.ts';
+import { connectionLabel, hereNowText, hideAddressHint, liveness, statusLines } from './status-text.ts';
 import { initialRoomState } from '../../shared/room-state.ts';
 import { overviewOf } from '../engine/room-overview.ts';
 
@@ -14,6 +14,14 @@ const peer = (connection: Participant['connection']): Participant =>
 
 test('a joined room with a live microphone and a connected server shows nothing', () => {
   assert.deepEqual(statusLines(JOINED), []);
+});
+
+test('a relay that turned the server\'s credentials away is said plainly, naming who can fix it, and only then', () => {
+  const [line] = statusLines(state({ relay: 'refused' }));
+  assert.equal(line?.tone, 'bad');
+  assert.match(line?.text ?? '', /relay turned away the credentials .* TURN secrets don't match\. Whoever runs this server needs to fix that/);
+  assert.equal(hideAddressHint.refused, line?.text, 'the join form says the same under Hide my IP address');
+  assert.deepEqual(statusLines(state({ relay: 'offered' })), []);
 });
 
 test('before joining nothing is shown', () => {

@@ -48,6 +48,7 @@ export function statusLines(state: RoomView): StatusLine[] {
       text: `Can't reach the room server — retrying in ${seconds} s (attempt ${s.attempt}).${keeps}`,
     });
   }
+  if (state.relay === 'refused') lines.push({ tone: 'bad', text: RELAY_REFUSED });
   const stage = state.overview;
   if (state.phase === 'joined' && !stage.settled) {
     lines.push({ tone: 'info', text: "Getting the room's state from the people here…" });
@@ -109,12 +110,16 @@ export const connectionLabel: Record<ConnectionView, string> = {
   failed: 'Connection failed — retrying',
 };
 
+const RELAY_REFUSED =
+  "This server's relay turned away the credentials the server gave: their TURN secrets don't match. Whoever runs this server needs to fix that; until then, nobody can be reached while your IP address is hidden.";
+
 /** Under "Hide my IP address" in the join form: what it does here, or why it cannot. */
 export const hideAddressHint: Record<RoomView['relay'], string> = {
   offered:
     "Your audio goes through this server's relay, so people in the room don't learn your IP address. The relay and the room server still see it. It can add a little delay.",
   checking: 'Checking whether this server can hide your IP address…',
   absent: "Hiding your IP address isn't available here: this server has no relay, so people you connect with can see your IP address.",
+  refused: RELAY_REFUSED,
 };
 
 export const securityLabel: Record<'unsecured', string> = {

@@ -19,7 +19,7 @@ import { mintTurnServer } from '../../signaling/turn-credentials.ts';
 import { closeAll, closePerson, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { startCoturn, type RunningCoturn } from '../helpers/coturn.ts';
 import { candidateReport, RECORD_CANDIDATES, type CandidateReport } from '../helpers/ice-candidates.ts';
-import { joinRoom, newRoomLink, waitForPeopleConnected, waitForTiles } from '../helpers/room-page.ts';
+import { joinRoom, newRoomLink, statusText, waitForPeopleConnected, waitForStatus, waitForTiles } from '../helpers/room-page.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly } from '../helpers/tones.ts';
 
@@ -122,6 +122,7 @@ describe('Hide my IP address, through coturn', () => {
       await expectHearsExactly(ann, [BEN], [ANN, CAT]);
       await expectHearsExactly(ben, [ANN], [BEN, CAT]);
       await waitForPeopleConnected(ann.page, ['Ben']);
+      assert.doesNotMatch(await statusText(ann.page), /relay turned away/, 'a relay that takes the credentials is not blamed');
       assertOnlyRelay('Ann', await candidateReport(ann.page));
       assertOnlyRelay('Ben', await candidateReport(ben.page));
 
@@ -136,7 +137,7 @@ describe('Hide my IP address, through coturn', () => {
       people.length = 0;
     }));
 
-  test('where the server and coturn disagree on the secret, relayed-only pages cannot connect, and each shows the other with a connection problem', () =>
+  test('where the server and coturn disagree on the secret, relayed-only pages cannot connect, each shows the other with a connection problem, and says why', () =>
     withLogs(async () => {
       const { server } = await startPair(randomBytes(24).toString('hex'));
       const link = newRoomLink(server.url);
@@ -150,6 +151,7 @@ describe('Hide my IP address, through coturn', () => {
       // A link that has not connected is given up after 15 s (client/engine/mesh.ts).
       await waitForTiles(cat.page, 'Dan shown with a connection problem', troubled('Dan'), { timeoutMs: 40_000 });
       await waitForTiles(dan.page, 'Cat shown with a connection problem', troubled('Cat'), { timeoutMs: 40_000 });
+      for (const person of [cat, dan]) await waitForStatus(person.page, /relay turned away the credentials .*TURN secrets don't match/);
       await expectHearsExactly(cat, [], [DAN], { silentForMs: 1_000 });
       await expectHearsExactly(dan, [], [CAT], { silentForMs: 1_000 });
       // coturn refused every allocation, so nothing was gathered, and nothing reached the other page.
