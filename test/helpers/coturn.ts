@@ -7,19 +7,17 @@
  * file and database, stay in a temporary directory removed on stop. Stopped by the test; as a
  * last resort, leftovers are SIGKILLed when the test process exits (leftover-children.ts).
  */
-import { killAtExit } from './leftover-children.ts';
+import { watchService } from './service-process.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const TURNSERVER_PATH = '/usr/bin/turnserver';
 const HOST = '127.0.0.1';
-const MAX_OUTPUT_LINES = 2_000;
 
 export interface CoturnOptions {
   /** coturn's static-auth-secret; default random. */
@@ -119,37 +117,7 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<RunningC
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const leftover = killAtExit(child);
-  child.unref();
-  (child.stdout as Socket).unref();
-  (child.stderr as Socket).unref();
-
-  const lines: string[] = [];
-  const record = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(line);
-    while (lines.length > MAX_OUTPUT_LINES) lines.shift();
-  };
-  child.stdout.on('data', record);
-  child.stderr.on('data', record);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => leftover.forget());
-  const output = (): string => lines.join('\n');
-  const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
-  let stopping: Promise<void> | null = null;
-
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (isRunning()) child.kill('SIGTERM');
-      const escalate = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      // The child is unref'd, so a ref'd timer keeps this process alive until its exit is seen.
-      const keepAlive = setInterval(() => undefined, 1_000);
-      await exited;
-      clearInterval(keepAlive);
-      clearTimeout(escalate);
-      rmSync(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
+  const { output, isRunning, stop } = watchService(child, dir);
 
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {

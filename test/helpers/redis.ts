@@ -5,16 +5,15 @@
  * Ready means: it printed "Ready to accept connections". Stopped by the test; as a last resort,
  * leftovers are SIGKILLed when the test process exits (leftover-children.ts).
  */
-import { killAtExit } from './leftover-children.ts';
+import { watchService } from './service-process.ts';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const REDIS_SERVER_PATH = '/usr/bin/redis-server';
 const HOST = '127.0.0.1';
-const MAX_OUTPUT_LINES = 500;
 
 export interface RunningRedis {
   port: number;
@@ -47,42 +46,11 @@ export async function startRedis(startTimeoutMs = 10_000): Promise<RunningRedis>
     ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const leftover = killAtExit(child);
-  child.unref();
-  (child.stdout as Socket).unref();
-  (child.stderr as Socket).unref();
-
-  const lines: string[] = [];
   let onReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const record = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line) continue;
-      lines.push(line);
-      if (line.includes('Ready to accept connections')) onReady();
-    }
-    while (lines.length > MAX_OUTPUT_LINES) lines.shift();
-  };
-  child.stdout.on('data', record);
-  child.stderr.on('data', record);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => leftover.forget());
-  const output = (): string => lines.join('\n');
-  let stopping: Promise<void> | null = null;
-
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const escalate = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      // The child is unref'd, so a ref'd timer keeps this process alive until its exit is seen.
-      const keepAlive = setInterval(() => undefined, 1_000);
-      await exited;
-      clearInterval(keepAlive);
-      clearTimeout(escalate);
-      rmSync(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
+  const { output, exited, stop } = watchService(child, dir, (line) => {
+    if (line.includes('Ready to accept connections')) onReady();
+  });
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
