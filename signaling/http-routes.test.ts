@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join as joinPath } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { join, randomId, startTestServer } from '../test/helpers/signaling-kit.ts';
@@ -227,6 +230,26 @@ test('without a built client, / answers 503 and says so, while /healthz and /ws 
   assert.equal(res.status, 503);
   assert.match(await res.text(), /client not built: run npm run build/);
   assert.equal((await fetch(`${httpUrl}/healthz`)).status, 200);
+  const room = randomId();
+  const alice = await join(t, wsUrl, room);
+  const bob = await join(t, wsUrl, room);
+  assert.deepEqual(bob.peers, [alice.peer]);
+});
+
+test('a client directory removed while the server runs is answered like a missing build; nothing crashes', async (t) => {
+  const dir = mkdtempSync(joinPath(tmpdir(), 'porch-removed-'));
+  for (const [name, body] of Object.entries(LAYOUT)) {
+    mkdirSync(dirname(joinPath(dir, name)), { recursive: true });
+    writeFileSync(joinPath(dir, name), body);
+  }
+  const { httpUrl, wsUrl } = await startTestServer(t, { staticDir: dir });
+  assert.equal((await get(`${httpUrl}/`)).status, 200);
+  rmSync(dir, { recursive: true, force: true });
+  for (const path of ['/', '/r/', '/app.js', CHUNK, '/embed/', '/favicon.svg']) {
+    const { status } = await get(`${httpUrl}${path}`, { 'accept-encoding': 'br, gzip' });
+    assert.ok(status === 503 || status === 404, `${path} answered ${status}`);
+  }
+  assert.equal((await get(`${httpUrl}/healthz`)).status, 200);
   const room = randomId();
   const alice = await join(t, wsUrl, room);
   const bob = await join(t, wsUrl, room);

@@ -25,6 +25,17 @@ function setHeaders(res: ServerResponse, headers: Record<string, string>): void 
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 }
 
+/** No empty or dot segments, as sirv decodes the path: browsers never send them. */
+function isCanonical(path: string): boolean {
+  let decoded = path;
+  try {
+    decoded = decodeURI(path);
+  } catch {
+    // sirv serves a path it cannot decode as it is.
+  }
+  return !/\/\/|\/\.\.?(\/|$)/.test(decoded);
+}
+
 export function createHttpHandler(options: {
   staticDir: string;
   site: SitePolicy;
@@ -49,23 +60,23 @@ export function createHttpHandler(options: {
     );
   }
 
-  // sirv indexes the directory once, so the client must be built before the server starts.
-  const serveClient = existsSync(staticDir)
-    ? sirv(staticDir, {
-        // Every path without a file extension is the app (/r/ and friends); the fragment does the routing.
-        single: true,
-        // ...except under /embed/: there the embed page is served or nothing, never the app with
-        // the embed page's frame-ancestors. (sirv matches this against the path it decoded.)
-        ignores: [new RegExp(`^${EMBED_DIR}`)],
-        // build.mjs writes .br and .gz beside each file.
-        brotli: true,
-        gzip: true,
-        etag: true,
-        // A 404 must not keep the Cache-Control meant for the file (a chunk's would last a year).
-        onNoMatch: (_req, res) => reply(res, 404, 'text/plain; charset=utf-8', 'not found\n'),
-      })
-    : null;
-  if (!serveClient) log.warn({ event: 'client-missing', hint: 'run npm run build' });
+  const serveClient = sirv(staticDir, {
+    // Each request looks its file up: an index taken at start would name files a rebuild or a
+    // removed directory took away, and sirv's read of a missing file throws where nothing catches it.
+    dev: true,
+    // Every path without a file extension is the app (/r/ and friends); the fragment does the routing.
+    single: true,
+    // ...except under /embed/: there the embed page is served or nothing, never the app with
+    // the embed page's frame-ancestors. (sirv matches this against the path it decoded.)
+    ignores: [new RegExp(`^${EMBED_DIR}`)],
+    // build.mjs writes .br and .gz beside each file.
+    brotli: true,
+    gzip: true,
+    etag: true,
+    // A 404 must not keep the Cache-Control meant for the file (a chunk's would last a year).
+    onNoMatch: (_req, res) => reply(res, 404, 'text/plain; charset=utf-8', 'not found\n'),
+  });
+  if (!existsSync(staticDir)) log.warn({ event: 'client-missing', hint: 'run npm run build' });
 
   return (req, res) => {
     // Split, not `new URL`: a malformed request target must not throw. Cut where sirv cuts, so
@@ -86,13 +97,15 @@ export function createHttpHandler(options: {
       return reply(res, 200, 'application/json', relayBody);
     }
     if (path === WS_PATH) return reply(res, 426, 'text/plain; charset=utf-8', 'this is a WebSocket endpoint\n');
-    if (!serveClient) return reply(res, 503, 'text/plain; charset=utf-8', 'client not built: run npm run build\n');
+    if (!existsSync(staticDir)) return reply(res, 503, 'text/plain; charset=utf-8', 'client not built: run npm run build\n');
     // One address for the page, the one its relative URLs resolve under; the browser keeps the
     // fragment (the room) across the redirect.
     if (`${path}/` === EMBED_DIR) {
       res.writeHead(301, { Location: EMBED_DIR, 'Content-Length': 0 });
       return void res.end();
     }
+    // Files have one address each: sirv would find /embed/index.html at /embed//, under headers chosen for another path.
+    if (!isCanonical(path)) return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     // Set before sirv runs, so that a 304 carries them too.
     setHeaders(res, fileHeaders(path));
     serveClient(req, res);
