@@ -156,11 +156,13 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
     }
   }
 
-  /** Changes our member's record and tells the other nodes, in one step. */
-  function announce(room: string, peer: string, change: RecordChange, event: BusEvent): void {
-    bus.announce(room, peer, change, event).catch(failed('announce'));
+  /** Changes our member's record and tells the other nodes, in one step; `undo` if that fails. */
+  function announce(room: string, peer: string, change: RecordChange, event: BusEvent, undo = (): void => {}): void {
+    bus.announce(room, peer, change, event).catch((error: Error) => {
+      undo();
+      failed('announce')(error);
+    });
   }
-  const ours = (away: boolean, claim: MemberRecord['claim']): MemberRecord => ({ node: bus.node, away, claim });
 
   function openRoom(room: string): OpenRoom {
     const state: OpenRoom = { holds: 0, ready: null, queued: null, remote: new Set(), stale: false };
@@ -186,11 +188,12 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
     present(room, peer) {
       open.get(room)?.remote.delete(peer);
       echoes.sent(room, peer);
-      announce(room, peer, { kind: 'take', entry: ours(false, null) }, { type: 'present', node: bus.node, peer });
+      // Never published, so never heard back.
+      announce(room, peer, { kind: 'take', entry: { node: bus.node, away: false, claim: null } }, { type: 'present', node: bus.node, peer }, () => echoes.heard(room, peer));
     },
 
     away(room, peer) {
-      announce(room, peer, { kind: 'update', entry: ours(true, null) }, { type: 'away', node: bus.node, peer });
+      announce(room, peer, { kind: 'update', entry: { node: bus.node, away: true, claim: null } }, { type: 'away', node: bus.node, peer });
     },
 
     gone(room, peer) {
@@ -198,7 +201,7 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
     },
 
     claimed(room, peer, claim) {
-      announce(room, peer, { kind: 'update', entry: ours(false, claim) }, { type: 'claim', node: bus.node, peer, claim });
+      announce(room, peer, { kind: 'update', entry: { node: bus.node, away: false, claim } }, { type: 'claim', node: bus.node, peer, claim });
     },
 
     spread(room, from, text) {
@@ -219,7 +222,7 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
       const pending: Promise<unknown>[] = [];
       for (const [room, peers] of local) {
         for (const peer of peers) {
-          if (rooms.handleOf(room, peer)) pending.push(bus.announce(room, peer, { kind: 'update', entry: ours(true, null) }, { type: 'away', node: bus.node, peer }));
+          if (rooms.handleOf(room, peer)) pending.push(bus.announce(room, peer, { kind: 'update', entry: { node: bus.node, away: true, claim: null } }, { type: 'away', node: bus.node, peer }));
         }
       }
       pending.push(leases.stop());

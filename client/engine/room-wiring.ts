@@ -150,8 +150,9 @@ export function wireMedia(deps: RoomDeps, { timers, state, membership, participa
 }
 
 /** Whether the join form can offer to hide the address; a failed check counts as no relay. */
-export async function askForRelay(deps: RoomDeps, show: (relay: RoomView['relay']) => void): Promise<void> {
+export async function askForRelay(deps: RoomDeps, state: WritableStore<RoomView>): Promise<void> {
   if (!deps.relayOffered) return;
   const offered = await deps.relayOffered().catch(() => false);
-  show(offered ? 'offered' : 'absent');
+  // A relay that already refused us stays 'refused', whatever the server says it offers.
+  state.update((s) => (s.relay === 'refused' ? s : { ...s, relay: offered ? 'offered' : 'absent' }));
 }

@@ -71,8 +71,7 @@ export function createRoom(deps: RoomDeps): Room {
     timers, state, membership, participants, sendTo, active: inRoom, relayOnly: () => hideAddress, listening: () => phase() === 'joined',
     onRelay: (relay) => patch({ route: tree.route(relay) }),
   });
-  // A relay that already refused us stays 'refused', whatever the server says it offers.
-  void askForRelay(deps, (relay) => state.update((s) => (s.relay === 'refused' ? s : { ...s, relay })));
+  void askForRelay(deps, state);
   const speaking = showSpeaking(state, timers, () => ({ self: deps.microphone.level(), remote: media.audioLevels() }));
 
   function sendTo(to: string, message: PeerMessage): void {
