@@ -38,6 +38,12 @@ export interface TreePlanningOptions {
 const STREAM_KBPS = 40;
 /** Joins and leaves within this window are planned together; no member is sent two plans within it. */
 export const PLAN_DELAY_MS = 50;
+/**
+ * A member's tier changes at most this often: one that flips between stage and audience would
+ * otherwise flip the whole room between direct and tree mode at every plan. A change sooner than
+ * this waits, and the latest claim made meanwhile is the one that counts.
+ */
+export const TIER_COOLDOWN_MS = 1000;
 
 interface RoomTree {
   members: Map<string, TreeMember>;
@@ -45,6 +51,10 @@ interface RoomTree {
   /** Each member's part as last sent, serialized. */
   sent: Map<string, string>;
   timer: unknown;
+  /** When each member's tier last changed. */
+  tierSince: Map<string, number>;
+  /** Claims that change a tier too soon, waiting for their member's cooldown to end. */
+  held: Map<string, { claim: TreeClaim; since: number | undefined; timer: unknown }>;
 }
 
 export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
@@ -57,6 +67,30 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
       tree.timer = null;
       if (rooms.get(room) === tree && options.leads(room)) replan(room, tree);
     }, PLAN_DELAY_MS);
+  }
+
+  /** How long a claim must wait before it may change the member's tier; 0: it may now. */
+  function cooldownLeft(tree: RoomTree, peer: string, claim: TreeClaim): number {
+    const current = tree.members.get(peer);
+    const changed = tree.tierSince.get(peer);
+    if (!current || current.tier === claim.tier || changed === undefined) return 0;
+    return changed + TIER_COOLDOWN_MS - options.now();
+  }
+
+  function hold(room: string, tree: RoomTree, peer: string, claim: TreeClaim, since: number | undefined, wait: number): void {
+    release(tree, peer);
+    const timer = options.timers.set(() => {
+      tree.held.delete(peer);
+      if (rooms.get(room) === tree && tree.members.has(peer)) planning.claim(room, peer, claim, since);
+    }, wait);
+    tree.held.set(peer, { claim, since, timer });
+  }
+
+  /** Forgets a claim held back for the member. */
+  function release(tree: RoomTree, peer: string): void {
+    const held = tree.held.get(peer);
+    if (held) options.timers.clear(held.timer);
+    tree.held.delete(peer);
   }
 
   function replan(room: string, tree: RoomTree): void {
@@ -72,11 +106,23 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
     for (const peer of tree.sent.keys()) if (!parts.has(peer)) tree.sent.delete(peer);
   }
 
-  return {
+  const planning: TreePlanning = {
     claim(room, peer, claim, since) {
-      const tree = rooms.get(room) ?? { members: new Map(), plan: undefined, sent: new Map(), timer: null };
+      const tree = rooms.get(room) ?? { members: new Map(), plan: undefined, sent: new Map(), timer: null, tierSince: new Map(), held: new Map() };
       rooms.set(room, tree);
       const entered = since ?? tree.members.get(peer)?.since ?? options.now();
+      const wait = cooldownLeft(tree, peer, claim);
+      if (wait > 0) {
+        hold(room, tree, peer, claim, since, wait);
+        // A newer connection claiming still gets the part it has meanwhile.
+        tree.sent.delete(peer);
+        schedule(room, tree);
+        return entered;
+      }
+      release(tree, peer);
+      // A first claim is no change: looking in as a listener, then joining on stage, is not held back.
+      const tierBefore = tree.members.get(peer)?.tier;
+      if (tierBefore !== undefined && tierBefore !== claim.tier) tree.tierSince.set(peer, options.now());
       tree.members.set(peer, { peer, ...claim, since: entered });
       tree.sent.delete(peer);
       schedule(room, tree);
@@ -90,17 +136,24 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
     },
     remove(room, peer) {
       const tree = rooms.get(room);
-      if (!tree?.members.delete(peer)) return;
+      if (!tree) return;
+      release(tree, peer);
+      tree.tierSince.delete(peer);
+      if (!tree.members.delete(peer)) return;
       tree.sent.delete(peer);
       if (tree.members.size > 0) return schedule(room, tree);
       if (tree.timer !== null) options.timers.clear(tree.timer);
       rooms.delete(room);
     },
     stop() {
-      for (const tree of rooms.values()) if (tree.timer !== null) options.timers.clear(tree.timer);
+      for (const tree of rooms.values()) {
+        if (tree.timer !== null) options.timers.clear(tree.timer);
+        for (const peer of [...tree.held.keys()]) release(tree, peer);
+      }
       rooms.clear();
     },
   };
+  return planning;
 }
 
 /** Each member's own part of a plan: whom it hears from, whom it feeds, who fails over to it. */
