@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join as joinPath } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -254,6 +255,19 @@ test('a client directory removed while the server runs is answered like a missin
   const alice = await join(t, wsUrl, room);
   const bob = await join(t, wsUrl, room);
   assert.deepEqual(bob.peers, [alice.peer]);
+});
+
+test('a file that cannot be read though it is there ends its response, and the server keeps serving', async (t) => {
+  const dir = mkdtempSync(joinPath(tmpdir(), 'porch-unreadable-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(joinPath(dir, 'index.html'), APP_PAGE);
+  // A socket file: it exists and is not a directory, so sirv picks it, but opening it fails (ENXIO).
+  const socketFile = createNetServer();
+  await new Promise<void>((resolve) => socketFile.listen(joinPath(dir, 'app.js'), resolve));
+  t.after(() => new Promise<void>((resolve) => socketFile.close(() => resolve())));
+  const { httpUrl } = await startTestServer(t, { staticDir: dir });
+  await assert.rejects(get(`${httpUrl}/app.js`), 'the response is cut rather than finished as if whole');
+  assert.equal((await get(`${httpUrl}/`)).body, APP_PAGE);
 });
 
 test('upgrades on any path but /ws are refused', async (t) => {

@@ -62,7 +62,7 @@ export function createHttpHandler(options: {
 
   const serveClient = sirv(staticDir, {
     // Each request looks its file up: an index taken at start would name files a rebuild or a
-    // removed directory took away, and sirv's read of a missing file throws where nothing catches it.
+    // removed directory took away.
     dev: true,
     // Every path without a file extension is the app (/r/ and friends); the fragment does the routing.
     single: true,
@@ -108,6 +108,14 @@ export function createHttpHandler(options: {
     if (!isCanonical(path)) return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     // Set before sirv runs, so that a 304 carries them too.
     setHeaders(res, fileHeaders(path));
+    // sirv pipes the file without listening for its errors: one that cannot be read after all
+    // (removed since it was found, or not a regular file) would throw where nothing catches it.
+    res.once('pipe', (source: NodeJS.ReadableStream) => {
+      source.once('error', (error: Error & { code?: string }) => {
+        log.warn({ event: 'file-unreadable', code: error.code ?? error.name });
+        res.destroy();
+      });
+    });
     serveClient(req, res);
   };
 }
