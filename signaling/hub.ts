@@ -163,7 +163,7 @@ export function createHub(options: HubOptions): Hub {
           broadcast(room, peer, encode({ type: 'joined', peer }));
         },
         grace,
-        depart: (room, peer, handle) => depart(room, peer, handle),
+        depart,
         spread: (room, except, text, from) => void broadcast(room, except, text, from),
       })
     : null;

@@ -115,8 +115,8 @@ export function createRemoteMembers(options: RemoteMembersOptions): RemoteMember
     },
 
     reconcile(room, view, records, alive) {
-      for (const peer of records ? [...view.remote] : []) {
-        if (!records?.has(peer)) depart(room, view, peer, rooms.handleOf(room, peer) ?? null);
+      if (records) {
+        for (const peer of [...view.remote]) if (!records.has(peer)) depart(room, view, peer, rooms.handleOf(room, peer) ?? null);
       }
       for (const [peer, record] of records ?? []) {
         const handle = rooms.handleOf(room, peer);

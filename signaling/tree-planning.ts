@@ -78,7 +78,7 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
   }
 
   function hold(room: string, tree: RoomTree, peer: string, claim: TreeClaim, since: number | undefined, wait: number): void {
-    release(tree, peer);
+    dropHeld(tree, peer);
     const timer = options.timers.set(() => {
       tree.held.delete(peer);
       if (rooms.get(room) === tree && tree.members.has(peer)) planning.claim(room, peer, claim, since);
@@ -87,7 +87,7 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
   }
 
   /** Forgets a claim held back for the member. */
-  function release(tree: RoomTree, peer: string): void {
+  function dropHeld(tree: RoomTree, peer: string): void {
     const held = tree.held.get(peer);
     if (held) options.timers.clear(held.timer);
     tree.held.delete(peer);
@@ -119,7 +119,7 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
         schedule(room, tree);
         return entered;
       }
-      release(tree, peer);
+      dropHeld(tree, peer);
       // A first claim is no change: looking in as a listener, then joining on stage, is not held back.
       const tierBefore = tree.members.get(peer)?.tier;
       if (tierBefore !== undefined && tierBefore !== claim.tier) tree.tierSince.set(peer, options.now());
@@ -137,7 +137,7 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
     remove(room, peer) {
       const tree = rooms.get(room);
       if (!tree) return;
-      release(tree, peer);
+      dropHeld(tree, peer);
       tree.tierSince.delete(peer);
       if (!tree.members.delete(peer)) return;
       tree.sent.delete(peer);
@@ -148,7 +148,7 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
     stop() {
       for (const tree of rooms.values()) {
         if (tree.timer !== null) options.timers.clear(tree.timer);
-        for (const peer of [...tree.held.keys()]) release(tree, peer);
+        for (const peer of [...tree.held.keys()]) dropHeld(tree, peer);
       }
       rooms.clear();
     },
