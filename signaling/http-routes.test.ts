@@ -1,9 +1,8 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join as joinPath } from 'node:path';
+import { join as joinPath } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { join, randomId, startTestServer } from '../test/helpers/signaling-kit.ts';
@@ -225,48 +224,41 @@ test('precompressed siblings are served to browsers that accept them', async (t)
   assert.equal(await plain.text(), 'export {};');
 });
 
-test('without a built client, / answers 503 and says so, while /healthz and /ws keep working', async (t) => {
-  const { httpUrl, wsUrl } = await startTestServer(t, { staticDir: '/nonexistent/porch-client' });
-  const res = await fetch(`${httpUrl}/`);
-  assert.equal(res.status, 503);
-  assert.match(await res.text(), /client not built: run npm run build/);
-  assert.equal((await fetch(`${httpUrl}/healthz`)).status, 200);
-  const room = randomId();
-  const alice = await join(t, wsUrl, room);
-  const bob = await join(t, wsUrl, room);
-  assert.deepEqual(bob.peers, [alice.peer]);
-});
-
-test('a client directory removed while the server runs is answered like a missing build; nothing crashes', async (t) => {
-  const dir = mkdtempSync(joinPath(tmpdir(), 'porch-removed-'));
-  for (const [name, body] of Object.entries(LAYOUT)) {
-    mkdirSync(dirname(joinPath(dir, name)), { recursive: true });
-    writeFileSync(joinPath(dir, name), body);
-  }
-  const { httpUrl, wsUrl } = await startTestServer(t, { staticDir: dir });
-  assert.equal((await get(`${httpUrl}/`)).status, 200);
-  rmSync(dir, { recursive: true, force: true });
-  for (const path of ['/', '/r/', '/app.js', CHUNK, '/embed/', '/favicon.svg']) {
-    const { status } = await get(`${httpUrl}${path}`, { 'accept-encoding': 'br, gzip' });
-    assert.ok(status === 503 || status === 404, `${path} answered ${status}`);
-  }
+/** The server answers its health check, and two people can still meet in a room. */
+async function healthyAndRouting(t: TestContext, httpUrl: string, wsUrl: string): Promise<void> {
   assert.equal((await get(`${httpUrl}/healthz`)).status, 200);
   const room = randomId();
   const alice = await join(t, wsUrl, room);
   const bob = await join(t, wsUrl, room);
   assert.deepEqual(bob.peers, [alice.peer]);
+}
+
+test('without a built client, / answers 503 and says so, while /healthz and /ws keep working', async (t) => {
+  const { httpUrl, wsUrl } = await startTestServer(t, { staticDir: '/nonexistent/porch-client' });
+  const res = await fetch(`${httpUrl}/`);
+  assert.equal(res.status, 503);
+  assert.match(await res.text(), /client not built: run npm run build/);
+  await healthyAndRouting(t, httpUrl, wsUrl);
+});
+
+test('a client directory removed while the server runs is answered like a missing build; nothing crashes', async (t) => {
+  const { httpUrl, wsUrl, staticDir } = await startTestServer(t, {}, LAYOUT);
+  assert.equal((await get(`${httpUrl}/`)).status, 200);
+  rmSync(staticDir, { recursive: true, force: true });
+  for (const path of ['/', '/r/', '/app.js', CHUNK, '/embed/', '/favicon.svg']) {
+    const { status } = await get(`${httpUrl}${path}`, { 'accept-encoding': 'br, gzip' });
+    assert.ok(status === 503 || status === 404, `${path} answered ${status}`);
+  }
+  await healthyAndRouting(t, httpUrl, wsUrl);
 });
 
 test('a file that cannot be read though it is there ends its response, and the server keeps serving', async (t) => {
-  const dir = mkdtempSync(joinPath(tmpdir(), 'porch-unreadable-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(joinPath(dir, 'index.html'), APP_PAGE);
+  const { httpUrl, staticDir } = await startTestServer(t, {}, LAYOUT);
   // A socket file: it exists and is not a directory, so sirv picks it, but opening it fails (ENXIO).
   const socketFile = createNetServer();
-  await new Promise<void>((resolve) => socketFile.listen(joinPath(dir, 'app.js'), resolve));
+  await new Promise<void>((resolve) => socketFile.listen(joinPath(staticDir, 'unreadable.js'), resolve));
   t.after(() => new Promise<void>((resolve) => socketFile.close(() => resolve())));
-  const { httpUrl } = await startTestServer(t, { staticDir: dir });
-  await assert.rejects(get(`${httpUrl}/app.js`), 'the response is cut rather than finished as if whole');
+  await assert.rejects(get(`${httpUrl}/unreadable.js`), 'the response is cut rather than finished as if whole');
   assert.equal((await get(`${httpUrl}/`)).body, APP_PAGE);
 });
 

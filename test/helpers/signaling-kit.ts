@@ -77,6 +77,8 @@ export interface TestServer {
   port: number;
   httpUrl: string;
   wsUrl: string;
+  /** The directory the client is served from, removed when the test ends. */
+  staticDir: string;
   log: CapturedLog;
 }
 
@@ -132,7 +134,7 @@ export async function startTestServer(
     rmSync(staticDir, { recursive: true, force: true });
   });
   const { port } = await server.listen();
-  return { server, port, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, log };
+  return { server, port, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, staticDir, log };
 }
 
 // ---- clients ----
