@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { createIdentity, type Identity } from './crypto.ts';
 import type { ActBody, SignedAct } from './room-acts.ts';
-import { append, createLog, partingOf, signNext, type RoomLog } from './room-log.ts';
+import { append, compactAt, createLog, partingOf, signNext, type RoomLog } from './room-log.ts';
+import { stateDigest } from './checkpoint.ts';
 import { prefersFork, stillLost } from './fork-rule.ts';
 import { rankOf } from './log-quota.ts';
 import { applyAct } from './room-state.ts';
@@ -92,6 +93,20 @@ test('between two members of one rank, the one who acted in the room’s history
     const byBen = act(hangout, ben, { type: 'take-seat' });
     assert.equal(settle(act(hangout, createIdentity(), { type: 'take-seat' }), byBen), 'b');
   }
+});
+
+test('seniority counts from the host’s latest checkpoint, so a copy that let go of what came before it settles forks alike', () => {
+  // Ben acted before the checkpoint, Ann after it: from the checkpoint on, Ann was in the log first.
+  const early = play(empty, [[ben, { type: 'raise-hand' }]]);
+  const checkpoint = append(early, signNext(early, { type: 'checkpoint', state: stateDigest(early.state) }, host));
+  const checked = checkpoint.ok ? checkpoint.log : assert.fail('checkpoint refused');
+  const later = act(checked, ann, { type: 'raise-hand' });
+  const byBen = act(later, ben, { type: 'lower-hand' });
+  const byAnn = act(later, ann, { type: 'lower-hand' });
+  assert.equal(settle(byBen, byAnn), 'b');
+  const n = later.entries.length;
+  assert.equal(prefersFork(compactAt(byBen, 1), at(byAnn, n)), true, 'a copy starting at the checkpoint agrees');
+  assert.equal(prefersFork(compactAt(byAnn, 1), at(byBen, n)), false);
 });
 
 test('a removal a winning history left out stays lost until its author makes it again', () => {

@@ -1,6 +1,6 @@
 import { rankOf, type Rank } from './log-quota.ts';
 import { sameAct, type SignedAct } from './room-acts.ts';
-import { entryHash, type RoomLog } from './room-log.ts';
+import { entriesFrom, entryAt, entryHash, headAt, stateAt, type RoomLog } from './room-log.ts';
 import { applyAct } from './room-state.ts';
 
 /**
@@ -9,7 +9,8 @@ import { applyAct } from './room-state.ts';
  * same history whichever act they saw first. The act that goes first is the one whose signer
  * 1. ranked higher in the room just before it: the host, then staff (moderators, and a speaker
  *    standing in), then everyone else;
- * 2. at equal rank, signed an act earlier in the shared history: whoever was in the log first;
+ * 2. at equal rank, signed an act earlier in the shared history since the host's latest
+ *    checkpoint: whoever was in the log first;
  * 3. only where neither tells them apart (one signer's two acts, or two identities the log has
  *    never seen), the act with the lower hash.
  *
@@ -23,23 +24,32 @@ import { applyAct } from './room-state.ts';
  * log-sync.ts applies the rule to recent forks only, and takes a history the host sends however old.
  */
 export function prefersFork(ours: RoomLog, theirs: SignedAct): boolean {
-  const mine = ours.entries[theirs.n];
+  const mine = entryAt(ours, theirs.n);
   if (mine === undefined) return true;
-  const before = ours.states[theirs.n];
+  const before = stateAt(ours, theirs.n);
   if (before === undefined) return false;
   const rank = (act: SignedAct): number => RANK_ORDER.indexOf(rankOf(before, ours.rules, act.by));
   if (rank(theirs) !== rank(mine)) return rank(theirs) > rank(mine);
   const first = (act: SignedAct): number => firstActOf(ours, act.by, theirs.n);
   if (first(theirs) !== first(mine)) return first(theirs) < first(mine);
-  return entryHash(ours.roomId, theirs) < (ours.heads[theirs.n + 1] ?? '');
+  return entryHash(ours.roomId, theirs) < (headAt(ours, theirs.n + 1) ?? '');
 }
 
 const RANK_ORDER: readonly Rank[] = ['member', 'staff', 'host'];
 
-/** Where `key` first signed an act among the log's first `before` entries; Infinity if it never did. */
+/**
+ * Where `key` first signed an act before place `before`, since the latest checkpoint before it:
+ * the same for every member holding that checkpoint, whether its copy starts there or earlier.
+ * Infinity if it never did.
+ */
 function firstActOf(log: RoomLog, key: string, before: number): number {
-  for (let i = 0; i < before; i++) if (log.entries[i]?.by === key) return i;
-  return Infinity;
+  let first = Infinity;
+  for (let n = before - 1; n >= log.base; n--) {
+    const entry = entryAt(log, n);
+    if (entry?.act.type === 'checkpoint') break;
+    if (entry?.by === key) first = n;
+  }
+  return first;
 }
 
 /**
@@ -50,7 +60,7 @@ function firstActOf(log: RoomLog, key: string, before: number): number {
  * Making it again is for its author alone: its signature binds it to the place it was made.
  */
 export function stillLost(log: RoomLog, since: number, lost: SignedAct): boolean {
-  if (log.heads[lost.n + 1] === entryHash(log.roomId, lost)) return false;
-  if (log.entries.slice(since).some((entry) => entry.by === lost.by && sameAct(entry.act, lost.act))) return false;
+  if (headAt(log, lost.n + 1) === entryHash(log.roomId, lost)) return false;
+  if (entriesFrom(log, since).some((entry) => entry.by === lost.by && sameAct(entry.act, lost.act))) return false;
   return [lost.by, log.rules.hostKey].some((by) => applyAct(log.state, log.rules, { by, act: lost.act }) !== log.state);
 }

@@ -9,8 +9,8 @@ function fill(capacity: number, attempts: readonly { rank: Rank; by: string }[])
   let usage = noUsage;
   for (const { rank, by } of attempts) {
     if (fits(usage, capacity, length, rank, by) !== 'fits') continue;
+    usage = counted(usage, rank, { by, n: length, act: { type: 'raise-hand' } });
     length += 1;
-    usage = counted(usage, rank, by);
   }
   return { length, usage };
 }
@@ -42,4 +42,16 @@ test('whatever members and moderators do, the host finds room in the log', () =>
 
 test('a log is full for everyone, the host too, at its capacity', () => {
   assert.equal(fits(noUsage, 10, 10, 'host', 'h'), 'full');
+});
+
+test("the host's checkpoint starts the count again: a full log and a member's used-up share have room once more", () => {
+  const capacity = 10;
+  const full = fill(capacity, Array.from({ length: 12 }, () => ({ rank: 'member' as const, by: 'a' })));
+  assert.equal(fits(full.usage, capacity, full.length, 'member', 'b'), 'quota');
+  const checkpoint = { by: 'h', n: full.length, act: { type: 'checkpoint', state: 'x'.repeat(43) } } as const;
+  const after = counted(full.usage, 'host', checkpoint);
+  assert.equal(after.since, full.length + 1);
+  assert.equal(after.memberActs, 0);
+  assert.equal(fits(after, capacity, full.length + 1, 'member', 'a'), 'fits');
+  assert.equal(fits(after, capacity, full.length + 1 + capacity, 'host', 'h'), 'full', 'the count is of places since the checkpoint');
 });

@@ -1,4 +1,5 @@
 import { assertNever } from './result.ts';
+import type { SignedAct } from './room-acts.ts';
 import { isStaff, roleOf, type RoomRules, type RoomState } from './room-state.ts';
 
 /**
@@ -10,18 +11,23 @@ import { isStaff, roleOf, type RoomRules, type RoomState } from './room-state.ts
  * - the host's acts fit until the log is full.
  * So however members flood, staff keep half the log, and the host its own reserve.
  * A member's rank is taken where the act goes: what it signed as a member counts as a member's.
+ * The host's checkpoints (checkpoint.ts) start the count again: places are counted from the latest.
  */
 export const ACTS_PER_MEMBER = 40;
 
 export type Rank = 'host' | 'staff' | 'member';
 
 export interface LogUsage {
+  /** Where the count starts: just after the latest checkpoint, or 0. */
+  readonly since: number;
   /** Acts made by members who were not staff when they made them. */
   readonly memberActs: number;
   readonly byMember: ReadonlyMap<string, number>;
 }
 
-export const noUsage: LogUsage = { memberActs: 0, byMember: new Map() };
+/** Nothing counted yet, from place `since` on. */
+export const usageFrom = (since: number): LogUsage => ({ since, memberActs: 0, byMember: new Map() });
+export const noUsage: LogUsage = usageFrom(0);
 
 export function rankOf(state: RoomState, rules: RoomRules, by: string): Rank {
   const role = roleOf(state, rules, by);
@@ -34,11 +40,12 @@ export const hostReserve = (capacity: number): number => Math.floor(capacity / 8
 
 export type Fit = 'fits' | 'full' | 'quota';
 
-/** Whether one more act by `by`, of rank `rank`, fits a log holding `length` of `capacity` acts. */
+/** Whether one more act by `by`, of rank `rank`, fits a log `length` acts long, of which `capacity` may count. */
 export function fits(usage: LogUsage, capacity: number, length: number, rank: Rank, by: string): Fit {
-  if (length >= capacity) return 'full';
+  const counted = length - usage.since;
+  if (counted >= capacity) return 'full';
   if (rank === 'host') return 'fits';
-  if (length >= capacity - hostReserve(capacity)) return 'quota';
+  if (counted >= capacity - hostReserve(capacity)) return 'quota';
   switch (rank) {
     case 'staff':
       return 'fits';
@@ -49,10 +56,11 @@ export function fits(usage: LogUsage, capacity: number, length: number, rank: Ra
   }
 }
 
-/** The usage once an act by `by`, of rank `rank`, has joined the log. */
-export function counted(usage: LogUsage, rank: Rank, by: string): LogUsage {
+/** The usage once `signed`, by a signer of rank `rank`, has joined the log. */
+export function counted(usage: LogUsage, rank: Rank, signed: Pick<SignedAct, 'by' | 'n' | 'act'>): LogUsage {
+  if (signed.act.type === 'checkpoint') return usageFrom(signed.n + 1);
   if (rank !== 'member') return usage;
   const byMember = new Map(usage.byMember);
-  byMember.set(by, (byMember.get(by) ?? 0) + 1);
-  return { memberActs: usage.memberActs + 1, byMember };
+  byMember.set(signed.by, (byMember.get(signed.by) ?? 0) + 1);
+  return { ...usage, memberActs: usage.memberActs + 1, byMember };
 }

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { err, ok, type Result } from './result.ts';
+import { CheckpointSchema } from './checkpoint.ts';
 import { MAX_TITLE_LENGTH, SignedActSchema } from './room-acts.ts';
 
 /**
@@ -60,6 +61,8 @@ const PeerMessageSchema = v.variant('kind', [
     kind: v.literal('lost-acts'),
     entries: v.pipe(v.array(SignedActSchema), v.minLength(1), v.maxLength(MAX_ACTS_PER_MESSAGE)),
   }),
+  /** The host's latest checkpoint and the room it names: handed to a member that asked for history before it, whose acts follow. */
+  v.strictObject({ kind: v.literal('checkpoint'), checkpoint: CheckpointSchema }),
   /** Asks a member for its log from index `from` on (the asker found a gap). */
   v.strictObject({ kind: v.literal('acts-request'), from: logIndex }),
   /** A short-lived emoji shown on the sender's avatar. */

@@ -18,6 +18,8 @@ export const MAX_ADMITTED_AT_LOCK = 100;
 const DOMAIN = utf8('porch act v2');
 
 const identityKey = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+/** A hash of 32 bytes (base64url): of a log's history up to a place, or of a room (checkpoint.ts). */
+const hashText = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
 
 const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('set-kind'), kind: v.picklist(['hangout', 'stage']) }),
@@ -47,11 +49,10 @@ const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('stand-in') }),
   /** The host is back: the acting host returns to being a speaker. */
   v.strictObject({ type: v.literal('host-returns') }),
+  /** The host vouches for the room as it stands here, by its digest (checkpoint.ts), so newcomers can start from it. */
+  v.strictObject({ type: v.literal('checkpoint'), state: hashText }),
 ]);
 export type ActBody = v.InferOutput<typeof ActBodySchema>;
-
-/** A log position's hash: the hash of the history up to there (base64url, 32 bytes). */
-const hashText = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
 
 export const SignedActSchema = v.strictObject({
   by: identityKey,

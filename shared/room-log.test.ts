@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Identity } from './crypto.ts';
+import { createIdentity, type Identity } from './crypto.ts';
+import { stateDigest } from './checkpoint.ts';
 import { signAct, type ActBody, type SignedAct } from './room-acts.ts';
-import { append, createLog, headOf, merge, signNext, truncate, type AppendResult, type RoomLog } from './room-log.ts';
+import { append, compactAt, createLog, fromCheckpoint, headOf, lengthOf, merge, partingOf, signNext, truncate, type AppendResult, type RoomLog } from './room-log.ts';
 import { ACTS_PER_MEMBER, hostReserve, memberShare } from './log-quota.ts';
 import { roleOf } from './room-state.ts';
 import { ANN, BEN, HOST, MIA, RULES, ROOM_ID, ann, ben, host, key, mia } from '../test/helpers/log-cast.ts';
@@ -215,4 +216,74 @@ test('an act we just signed ourselves skips the signature check, and nothing els
   assert.equal(refusal(append({ ...empty, heads: createLog('roomid_0123456789abce', RULES).heads }, elsewhere)), 'bad-signature', 'checked by default');
   assert.equal(refusal(append(empty, signNext(empty, { type: 'set-kind', kind: 'stage' }, ben), { signedHere: true })), 'no-right', 'the right still counts');
   assert.equal(refusal(append(stage, ours, { signedHere: true })), 'not-next', 'and the place');
+});
+
+// --- checkpoints ----------------------------------------------------------------------------
+
+const checkpointOf = (log: RoomLog, who: Identity = host): SignedAct => signNext(log, { type: 'checkpoint', state: stateDigest(log.state) }, who);
+
+test('a checkpoint holds only when the host signs the room as it stands, and changes nothing in it', () => {
+  assert.equal(refusal(append(stage, checkpointOf(stage, mia))), 'no-right', 'a moderator cannot');
+  const stale = signNext(stage, { type: 'checkpoint', state: stateDigest(empty.state) }, host);
+  assert.equal(refusal(append(stage, stale)), 'no-right', 'a room other than the one that stands');
+  const ended = act(stage, host, { type: 'end' });
+  assert.equal(refusal(append(ended, checkpointOf(ended))), 'no-right', 'nor once the room has ended');
+  const checked = taken(append(stage, checkpointOf(stage)));
+  assert.equal(checked.state, stage.state);
+  assert.equal(lengthOf(checked), lengthOf(stage) + 1);
+});
+
+test("a checkpoint gives the log its places back: after a flood filled the members' half, members act again and the host's reserve is whole", () => {
+  const small = createLog(ROOM_ID, RULES, 40);
+  const flooders = Array.from({ length: 5 }, () => createIdentity());
+  const flooded = flooders.reduce((log, who) => play(log, Array.from({ length: 4 }, (_, i): [Identity, ActBody] => [who, { type: i % 2 ? 'lower-hand' : 'raise-hand' }])), small);
+  assert.equal(flooded.usage.memberActs, memberShare(40));
+  assert.equal(refusal(append(flooded, signNext(flooded, { type: 'raise-hand' }, ben))), 'quota');
+  const checked = taken(append(flooded, checkpointOf(flooded)));
+  assert.equal(refusal(append(checked, signNext(checked, { type: 'raise-hand' }, ben))), 'appended');
+  const full = Array.from({ length: 40 }).reduce<RoomLog>((log) => act(log, host, { type: 'set-kind', kind: log.state.kind === 'stage' ? 'hangout' : 'stage' }), checked);
+  assert.equal(refusal(append(full, signNext(full, { type: 'set-kind', kind: 'stage' }, host))), 'full', 'forty more places since the checkpoint');
+  assert.equal(refusal(append(full, checkpointOf(full))), 'appended', 'a checkpoint always fits');
+});
+
+test("a copy that starts at a checkpoint passes over acts from before its start and takes those after", () => {
+  const checked = taken(append(stage, checkpointOf(stage)));
+  const after = act(checked, ann, { type: 'leave-stage' });
+  const copy = fromCheckpoint(ROOM_ID, RULES, { act: checked.entries[4]!, state: checked.states[4]! });
+  assert.equal(copy.base, 5);
+  const result = merge(copy, after.entries);
+  assert.equal(result.kind, 'extended');
+  if (result.kind !== 'extended') return;
+  assert.equal(result.added, 1);
+  assert.equal(headOf(result.log), headOf(after));
+  assert.deepEqual(result.log.state, after.state);
+  assert.equal(partingOf(result.log, after.entries), null);
+});
+
+const withCheckpoints = fc.array(fc.oneof({ weight: 6, arbitrary: fc.tuple(fc.integer({ min: 0, max: cast.length - 1 }), bodies) }, { weight: 1, arbitrary: fc.constant('checkpoint' as const) }), { maxLength: 24 });
+
+test('a copy started from any checkpoint, or let go of what came before it, holds the same room, hashes and counts as the whole log', () => {
+  fc.assert(
+    fc.property(withCheckpoints, (steps) => {
+      const log = steps.reduce((l, step) => {
+        const result = append(l, step === 'checkpoint' ? checkpointOf(l) : signNext(l, step[1], cast[step[0]]!));
+        return result.ok ? result.log : l;
+      }, empty);
+      const places = log.entries.flatMap((entry) => (entry.act.type === 'checkpoint' ? [entry.n] : []));
+      for (const n of places) {
+        const compacted = compactAt(log, n);
+        const started = merge(fromCheckpoint(ROOM_ID, RULES, { act: log.entries[n]!, state: log.states[n]! }), log.entries);
+        assert.equal(started.kind, 'extended');
+        for (const copy of [compacted, started.kind === 'extended' ? started.log : compacted]) {
+          assert.equal(copy.base, n + 1);
+          assert.equal(lengthOf(copy), lengthOf(log));
+          assert.equal(headOf(copy), headOf(log));
+          assert.deepEqual(copy.state, log.state);
+          assert.deepEqual(copy.usage, log.usage);
+          assert.deepEqual(copy.entries, log.entries.slice(n + 1));
+        }
+      }
+    }),
+    { numRuns: 30 },
+  );
 });

@@ -180,6 +180,9 @@ export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): 
       return role === 'speaker' && state.moderators.length === 0 && state.standIn === null ? { ...state, standIn: by } : state;
     case 'host-returns':
       return isHost && state.standIn !== null ? { ...state, standIn: null } : state;
+    case 'checkpoint':
+      // It changes nothing in the room; whether it holds is the log's business (room-log.ts).
+      return state;
     default:
       return assertNever(act);
   }
@@ -187,8 +190,8 @@ export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): 
 
 /** Acts aimed at another person. */
 export type TargetActType = Extract<ActBody, { target: string }>['type'];
-/** Acts on one's own standing or on the room as a whole. */
-export type OwnActType = Exclude<ActBody['type'], TargetActType>;
+/** Acts on one's own standing or on the room as a whole (a checkpoint is the log's, not a person's). */
+export type OwnActType = Exclude<ActBody['type'], TargetActType | 'checkpoint'>;
 
 /** Listed as a record so that a new act aimed at someone fails to compile until it is added. */
 const targetActs: Record<TargetActType, true> = {

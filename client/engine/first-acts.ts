@@ -16,7 +16,8 @@ export interface CreatedAs {
  */
 export function firstActs(log: RoomLog, selfKey: string, created: CreatedAs, takeSeat = true): ActBody[] {
   const acts: ActBody[] = [];
-  const told = (type: ActBody['type']): boolean => log.entries.some((entry) => entry.act.type === type);
+  // A log that starts at a checkpoint has a history before it: the host has set the room up already.
+  const told = (type: ActBody['type']): boolean => log.base > 0 || log.entries.some((entry) => entry.act.type === type);
   if (selfKey === log.rules.hostKey) {
     if (created.kind && created.kind !== log.state.kind && !told('set-kind')) acts.push({ type: 'set-kind', kind: created.kind });
     if (created.title && !told('set-info')) acts.push({ type: 'set-info', title: created.title, description: '' });

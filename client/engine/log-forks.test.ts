@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createIdentity } from '../../shared/crypto.ts';
 import { signNext, truncate } from '../../shared/room-log.ts';
 import { logRoom as room } from '../../test/helpers/log-room.ts';
-import { SETTLE_MS } from './log-sync.ts';
+import { SETTLE_MS } from './log-copy.ts';
 
 test('two acts made at the same moment settle on one order for everyone, and the loser’s act is made again', () => {
   const r = room(['host', 'ann', 'ben']);

@@ -1,5 +1,5 @@
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
-import type { RoomLog } from '../../shared/room-log.ts';
+import { entriesFrom, lengthOf, type RoomLog } from '../../shared/room-log.ts';
 import { mayEnter } from '../../shared/room-state.ts';
 import type { Timers } from './timers.ts';
 
@@ -61,10 +61,18 @@ export function createLogServing(deps: LogServingDeps): LogServing {
   const outsidersServed = new Set<string>();
   let scheduled = false;
 
+  /** A stretch from `from` on; history before our copy's start goes as the checkpoint it starts from, which speaks for it. */
   function sendNext(peer: string, from: number): void {
-    const entries = deps.log().entries.slice(from, from + MAX_ACTS_PER_MESSAGE);
+    const log = deps.log();
+    const { checkpoint } = log;
+    if (checkpoint && from < log.base) {
+      pending.set(peer, log.base);
+      deps.send(peer, { kind: 'checkpoint', checkpoint });
+      return;
+    }
+    const entries = entriesFrom(log, from).slice(0, MAX_ACTS_PER_MESSAGE);
     const next = from + entries.length;
-    if (next >= deps.log().entries.length) pending.delete(peer);
+    if (next >= lengthOf(log)) pending.delete(peer);
     else pending.set(peer, next);
     if (entries.length > 0) deps.send(peer, { kind: 'acts', entries });
   }
@@ -103,9 +111,10 @@ export function createLogServing(deps: LogServingDeps): LogServing {
 
   return {
     serve(peerId, from) {
-      if (from >= deps.log().entries.length || !admissible(deps.keyOf(peerId))) return;
+      if (from >= lengthOf(deps.log()) || !admissible(deps.keyOf(peerId))) return;
       if (!perPeer.has(peerId)) {
-        const fullLog = Math.ceil(deps.log().maxEntries / MAX_ACTS_PER_MESSAGE);
+        // A checkpoint, then a full log's worth of acts after it.
+        const fullLog = 1 + Math.ceil(deps.log().maxEntries / MAX_ACTS_PER_MESSAGE);
         perPeer.set(peerId, bucket(FRAMES_PER_REQUESTER_PER_S, fullLog, deps.timers.now));
       }
       pending.set(peerId, from);

@@ -2,13 +2,16 @@ import type { Identity } from '../../shared/crypto.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { prefersFork } from '../../shared/fork-rule.ts';
-import { append, createLog, headOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { append, createLog, entriesFrom, entryAt, headOf, lengthOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { stateDigest, type Checkpoint } from '../../shared/checkpoint.ts';
 import type { RoomRules } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { assertNever } from '../../shared/result.ts';
 import { createCatchUp } from './log-catch-up.ts';
 import { createLogServing } from './log-serving.ts';
 import { createLostActs } from './lost-acts.ts';
+import { checkpointDue, handedCheckpoint } from './log-checkpoints.ts';
+import { createLogCopy, SETTLE_MS } from './log-copy.ts';
 import type { Timers } from './timers.ts';
 
 /**
@@ -48,6 +51,8 @@ export interface LogSync {
   /** A member's presence said how long its log is. */
   onLength(peerId: string, length: number): void;
   onActs(from: string, entries: readonly SignedAct[]): void;
+  /** A member handed us the host's checkpoint that its copy starts from, with its acts to follow. */
+  onCheckpoint(from: string, checkpoint: Checkpoint): void;
   onRequest(from: string, index: number): void;
   /** A member says a winning fork dropped these acts of ours from its copy (lost-acts.ts). */
   onLostActs(from: string, entries: readonly SignedAct[]): void;
@@ -64,64 +69,85 @@ export interface LogSync {
   heardOfLog(): boolean;
 }
 
-/** A fork is settled by the fork rule only while it is this fresh; older history gives way to the host alone. */
-export const SETTLE_MS = 5_000;
 /** Our own acts this recent are sent to a member introduced after we made them. */
 const RECENT_OWN_MS = 30_000;
+
+/**
+ * Whether we take a history that parts from ours with `theirs`, `length` acts long in all, sent by
+ * the member whose key is `senderKey`; `age`: how long ago our act at that place joined our copy.
+ */
+function takesFork(ours: RoomLog, theirs: SignedAct, length: number, { senderKey, selfKey, age }: { senderKey: string | null; selfKey: string; age: number }): boolean {
+  if (senderKey === ours.rules.hostKey) return true;
+  // Where ours holds nothing but our own acts (say, a newcomer that stopped waiting for the log),
+  // a longer history wins: our acts are simply made again on top of it.
+  const onlyOurs = entriesFrom(ours, theirs.n).every((entry) => entry.by === selfKey);
+  if (onlyOurs && length > lengthOf(ours)) return true;
+  return age < SETTLE_MS && prefersFork(ours, theirs);
+}
+
+/** A few of our own acts, straight away: one as it happens, or those a member missed. */
+function share(send: LogSyncDeps['send'], entries: readonly SignedAct[], to: Iterable<string>): void {
+  for (const peer of to) {
+    for (let i = 0; i < entries.length; i += MAX_ACTS_PER_MESSAGE) send(peer, { kind: 'acts', entries: entries.slice(i, i + MAX_ACTS_PER_MESSAGE) });
+  }
+}
 
 export function createLogSync(deps: LogSyncDeps): LogSync {
   const selfKey = toBase64Url(deps.identity.publicKey);
   const trace = deps.trace ?? (() => {});
-  let log = createLog(deps.roomId, deps.rules, deps.maxEntries);
-  /** When each entry joined our copy (local clock), to tell fresh forks from settled history. */
-  let joinedAt: number[] = [];
+  const copy = createLogCopy(createLog(deps.roomId, deps.rules, deps.maxEntries), deps.timers, trace);
+  const log = copy.get;
   /** Forks we already showed our side of, so two members that disagree never ping-pong. */
   const shownForks = new Set<string>();
-  const serving = createLogServing({ send: deps.send, log: () => log, keyOf: deps.keyOf, timers: deps.timers });
-  const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => log.entries.length, capacity: () => log.maxEntries, trace });
-  const lost = createLostActs({ ...deps, selfKey, log: () => log, perform: (act) => deps.mayAct() && perform(act), caughtUp: catchUp.caughtUp });
+  const serving = createLogServing({ send: deps.send, log, keyOf: deps.keyOf, timers: deps.timers });
+  const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => lengthOf(log()), capacity: () => log().maxEntries, trace });
+  const lost = createLostActs({ ...deps, selfKey, log, perform: (act) => deps.mayAct() && perform(act), caughtUp: catchUp.caughtUp });
 
+  /** Takes `next`, which shares our first `keep` places; the host then checkpoints if it is time. */
   function adopt(next: RoomLog, keep: number): void {
-    joinedAt = [...joinedAt.slice(0, keep), ...next.entries.slice(keep).map(() => deps.timers.now())];
-    log = next;
+    copy.replace(next, keep);
     lost.prune();
-    deps.onChange(log);
+    deps.onChange(log());
+    if (selfKey === deps.rules.hostKey && deps.mayAct() && !catchUp.behind() && checkpointDue(log())) perform({ type: 'checkpoint', state: stateDigest(log().state) });
   }
 
-  /** A few of our own acts, straight away: one as it happens, or those a member missed. */
-  function share(entries: readonly SignedAct[], to: Iterable<string>): void {
-    for (const peer of to) {
-      for (let i = 0; i < entries.length; i += MAX_ACTS_PER_MESSAGE) {
-        deps.send(peer, { kind: 'acts', entries: entries.slice(i, i + MAX_ACTS_PER_MESSAGE) });
-      }
-    }
-  }
-
-  function perform(act: ActBody): boolean {
-    const signed = signNext(log, act, deps.identity);
-    const result = append(log, signed, { signedHere: true });
-    trace(`log: ${act.type} at ${signed.n} ${result.ok ? 'made' : `refused (${result.reason})`}`);
-    if (!result.ok) return false;
-    // Shared before it takes effect here: an act that ends our session (ending the room) must still go out.
-    share([signed], deps.members());
-    adopt(result.log, log.entries.length);
+  /** A checkpoint a member handed us (log-checkpoints.ts); true when it brought us history we lacked. */
+  function takeCheckpoint(from: string, checkpoint: Checkpoint): boolean {
+    const handed = handedCheckpoint(log(), checkpoint, selfKey);
+    trace(`log: checkpoint at ${checkpoint.act.n} from ${from} → ${handed.kind}`);
+    if (handed.kind === 'act') return take(from, [checkpoint.act]);
+    if (handed.kind === 'forged') deps.onRefused(from);
+    if (handed.kind !== 'start') return false;
+    lost.dropped(handed.dropped, handed.log.base, handed.log);
+    adopt(handed.log, handed.log.base);
     return true;
   }
 
-  /** Whether we take a history that parts from ours with `theirs`, `length` acts long in all. */
-  function takes(from: string, theirs: SignedAct, length: number): boolean {
-    const at = theirs.n;
-    if (deps.keyOf(from) === deps.rules.hostKey) return true;
-    // Where ours holds nothing but our own acts (say, a newcomer that stopped waiting for the log),
-    // a longer history wins: our acts are simply made again on top of it.
-    const onlyOurs = log.entries.slice(at).every((entry) => entry.by === selfKey);
-    if (onlyOurs && length > log.entries.length) return true;
-    return deps.timers.now() - (joinedAt[at] ?? 0) < SETTLE_MS && prefersFork(log, theirs);
+  /** A message that may bring acts, from a member whose log reaches `upTo`: it ends a catch-up round. */
+  function received(from: string, upTo: number, bringsActs: () => boolean): void {
+    catchUp.atLeast(from, upTo);
+    catchUp.end(catchUp.begin(from), bringsActs());
+    // Our acts that a winning history dropped go on top of it, once we hold it whole.
+    lost.remake();
   }
+
+  function perform(act: ActBody): boolean {
+    const signed = signNext(log(), act, deps.identity);
+    const result = append(log(), signed, { signedHere: true });
+    trace(`log: ${act.type} at ${signed.n} ${result.ok ? 'made' : `refused (${result.reason})`}`);
+    if (!result.ok) return false;
+    // Shared before it takes effect here: an act that ends our session (ending the room) must still go out.
+    share(deps.send, [signed], deps.members());
+    adopt(result.log, lengthOf(log()));
+    return true;
+  }
+
+  const takes = (from: string, theirs: SignedAct, length: number): boolean =>
+    takesFork(log(), theirs, length, { senderKey: deps.keyOf(from), selfKey, age: deps.timers.now() - copy.joinedAt(theirs.n) });
 
   /** They may never hear of our history otherwise: show it to them once, and the same rule on their side settles the fork. */
   function showOurs(from: string, at: number): void {
-    const told = `${from} ${at} ${headOf(log)}`;
+    const told = `${from} ${at} ${headOf(log())}`;
     if (shownForks.has(told)) return;
     shownForks.add(told);
     serving.serve(from, at);
@@ -129,15 +155,15 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
 
   /** Takes their history if the fork rule says so; true when it did. */
   function onFork(from: string, theirs: RoomLog, at: number): boolean {
-    const first = theirs.entries[at];
-    const adopted = first !== undefined && takes(from, first, theirs.entries.length);
-    trace(`log: fork at ${at} from ${from} (ours ${log.entries.length}, theirs ${theirs.entries.length}): ${adopted ? 'taking theirs' : 'keeping ours'}`);
+    const first = entryAt(theirs, at);
+    const adopted = first !== undefined && takes(from, first, lengthOf(theirs));
+    trace(`log: fork at ${at} from ${from} (ours ${lengthOf(log())}, theirs ${lengthOf(theirs)}): ${adopted ? 'taking theirs' : 'keeping ours'}`);
     if (!adopted) {
       showOurs(from, at);
       return false;
     }
     // What ours held from there is kept as lost until its authors make it again on top (lost-acts.ts).
-    lost.dropped(log.entries.slice(at), at, theirs);
+    lost.dropped(entriesFrom(log(), at), at, theirs);
     adopt(theirs, at);
     return true;
   }
@@ -145,20 +171,24 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   /** Merges a batch; true when it brought us acts. */
   function take(from: string, entries: readonly SignedAct[]): boolean {
     // A fork we would not take anyway is set aside before any of its signatures is checked.
-    const parting = partingOf(log, entries);
+    const parting = partingOf(log(), entries);
     const last = entries[entries.length - 1];
     if (parting && last && !takes(from, parting, last.n + 1)) {
       showOurs(from, parting.n);
       return false;
     }
-    const result = merge(log, entries);
+    const result = merge(log(), entries);
     trace(`log: ${entries.map((e) => e.act.type).join(',')} from ${from} at ${entries[0]?.n} → ${result.kind}${result.kind === 'extended' ? ` +${result.added}${result.reason ? ` (${result.reason})` : ''}` : ''}`);
     switch (result.kind) {
       case 'extended':
-        if (result.added > 0) adopt(result.log, log.entries.length);
+        if (result.added > 0) adopt(result.log, lengthOf(log()));
         if (result.reason === 'no-right' || result.reason === 'bad-signature' || result.reason === 'quota') deps.onRefused(from);
-        // A stretch that fits nowhere in our history: theirs parted from ours earlier; fetch it whole.
-        if (result.reason === 'not-next') catchUp.ask(from, 0);
+        // A stretch that fits nowhere in our history: theirs parted from ours earlier; fetch it whole,
+        // or, where it parted before the checkpoint we start from, show them that checkpoint.
+        if (result.reason === 'not-next') {
+          if ((entries[0]?.n ?? 0) < log().base) showOurs(from, 0);
+          else catchUp.ask(from, 0);
+        }
         return result.added > 0;
       case 'gap':
         catchUp.ask(from);
@@ -172,33 +202,28 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   }
 
   return {
-    log: () => log,
+    log,
     perform,
     onLength: catchUp.claim,
     onIntroduced(peerId) {
       // Acts we made before this member was introduced could not be sent to it: send our recent ones now.
       const since = deps.timers.now() - RECENT_OWN_MS;
-      const recent = log.entries.filter((entry, i) => entry.by === selfKey && (joinedAt[i] ?? 0) >= since);
-      if (recent.length > 0) share(recent, [peerId]);
+      const recent = log().entries.filter((entry, i) => entry.by === selfKey && copy.joinedAt(log().base + i) >= since);
+      if (recent.length > 0) share(deps.send, recent, [peerId]);
       lost.introduced(peerId);
     },
-    onActs(from, entries) {
-      const last = entries[entries.length - 1];
-      if (last) catchUp.atLeast(from, last.n + 1);
-      const round = catchUp.begin(from);
-      catchUp.end(round, take(from, entries));
-      // Our acts that a winning history dropped go on top of it, once we hold it whole.
-      lost.remake();
-    },
+    onActs: (from, entries) => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries)),
+    onCheckpoint: (from, checkpoint) => received(from, checkpoint.act.n + 1, () => takeCheckpoint(from, checkpoint)),
     onLostActs(from, entries) {
       lost.reported(from, entries);
       lost.remake();
-      deps.onChange(log);
+      deps.onChange(log());
     },
     lostActs: lost.list,
     onRequest(from, index) {
-      // One act they should already hold comes along, so a history that parted there shows as a fork.
-      serving.serve(from, Math.max(0, index - 1));
+      // One act they should already hold comes along, so a history that parted there shows as a fork;
+      // from before our start, the checkpoint we start from speaks for what they lack.
+      serving.serve(from, index > log().base ? index - 1 : index);
     },
     onGone(peerId) {
       serving.gone(peerId);

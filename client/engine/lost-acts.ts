@@ -1,7 +1,7 @@
 import { stillLost } from '../../shared/fork-rule.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import { verifyAct, type ActBody, type SignedAct } from '../../shared/room-acts.ts';
-import type { RoomLog } from '../../shared/room-log.ts';
+import { headAt, type RoomLog } from '../../shared/room-log.ts';
 import { applyAct } from '../../shared/room-state.ts';
 
 /**
@@ -59,7 +59,7 @@ interface Lost {
  * goes if `log` holds the history it was signed on top of, else (an act further along a lost
  * stretch) the start, which can only find it made again where it was not.
  */
-const forkOf = (log: RoomLog, { since, entry }: Lost): number => since ?? (entry.prev === log.heads[entry.n] ? entry.n : 0);
+const forkOf = (log: RoomLog, { since, entry }: Lost): number => since ?? (entry.prev === headAt(log, entry.n) ? entry.n : 0);
 
 export function createLostActs(deps: LostActsDeps): LostActs {
   let lost: Lost[] = [];

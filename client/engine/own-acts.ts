@@ -1,5 +1,6 @@
 import type { RoomRules } from '../../shared/room-state.ts';
 import { firstActs, type CreatedAs } from './first-acts.ts';
+import { lengthOf } from '../../shared/room-log.ts';
 import type { LogSync } from './log-sync.ts';
 import type { Membership } from './membership.ts';
 import { shouldStandIn } from './room-overview.ts';
@@ -55,7 +56,7 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
     settled = stillAlone || everyoneNew || logSync.caughtUp() || (waitedEnough && !logSync.behind());
     if (!settled) return;
     const how = stillAlone ? 'alone' : logSync.caughtUp() ? 'caught up' : 'waited';
-    deps.trace?.(`log: settled with ${logSync.log().entries.length} acts (${how})`);
+    deps.trace?.(`log: settled with ${lengthOf(logSync.log())} acts (${how})`);
     for (const act of firstActs(logSync.log(), selfKey, deps.created, deps.takesSeat())) logSync.perform(act);
     deps.onSettled();
   }

@@ -71,6 +71,9 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
       case 'acts':
         if (present) logSync.onActs(from, message.entries);
         return;
+      case 'checkpoint':
+        if (present) logSync.onCheckpoint(from, message.checkpoint);
+        return;
       case 'acts-request':
         if (present) logSync.onRequest(from, message.from);
         return;

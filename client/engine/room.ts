@@ -4,6 +4,7 @@ import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
 import { initialRoomState, isOnStage, mayBeHeard, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { mayLink, type LinkCandidate } from '../../shared/topology.ts';
+import { lengthOf } from '../../shared/room-log.ts';
 import type { SignalingClient } from './signaling-client.ts';
 import { createStore, type WritableStore } from './store.ts';
 import { createSpeakingDetector, type SpeakingDetector } from './speaking-detector.ts';
@@ -79,7 +80,7 @@ export function createRoom(deps: RoomDeps): Room {
   }
 
   // Only a member that has learned the log says how long it is: a newcomer's empty log tells nobody anything.
-  const presence = (): Introduction => presenceOf(state.get(), ownActs.settled() ? logSync.log().entries.length : null);
+  const presence = (): Introduction => presenceOf(state.get(), ownActs.settled() ? lengthOf(logSync.log()) : null);
   /** Nobody learns our name before the person joins. */
   const introduction = (): Introduction => (phase() === 'joined' ? presence() : { kind: 'looking-in' });
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createIdentity, type Identity } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
+import { lengthOf } from '../../shared/room-log.ts';
 import { roleOf, type RoomRules } from '../../shared/room-state.ts';
 import { createLogSync, type LogSync } from '../../client/engine/log-sync.ts';
 import type { Timers } from '../../client/engine/timers.ts';
@@ -100,6 +101,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
     if (message.kind === 'acts') stage(to).onActs(from, message.entries);
     else if (message.kind === 'acts-request') stage(to).onRequest(from, message.from);
     else if (message.kind === 'lost-acts') stage(to).onLostActs(from, message.entries);
+    else if (message.kind === 'checkpoint') stage(to).onCheckpoint(from, message.checkpoint);
   }
   /** Delivers everything queued (and what that causes), except messages from `held`. */
   function flush(held?: string): void {
@@ -132,7 +134,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
     for (const other of present) {
       if (other === name) continue;
       introduce(name, other);
-      stage(name).onLength(other, stage(other).log().entries.length);
+      stage(name).onLength(other, lengthOf(stage(other).log()));
     }
   };
   const roleIn = (viewer: string, who: string): string => roleOf(stage(viewer).log().state, rules, keyOf(who));
