@@ -7,13 +7,13 @@ const REQUEST_TIMEOUT_MS = 2_000;
 /**
  * How a member learns the acts it lacks: members claim how long their logs are, and we ask one
  * of them at a time for what we lack, so a join costs one copy of the log, not one per member.
- * A claim counts at most what a log holds, and a claim that brings nothing when asked stops
+ * A claim counts at most a log's worth beyond what we hold, and a claim that brings nothing when asked stops
  * keeping us waiting until that member sends acts we lack.
  */
 export interface CatchUpDeps {
   send(to: string, message: PeerMessage): void;
   timers: Timers;
-  /** How many acts we hold, and how many a log can hold. */
+  /** How many places of the room's history we hold, and how many acts a log counts. */
   held(): number;
   capacity(): number;
   trace(line: string): void;
@@ -53,6 +53,8 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
   /** The member we are asking, and when it last brought something. */
   let request: { peer: string; at: number } | null = null;
 
+  /** A claim counts at most a log's worth beyond what we hold: places go on past a log's size, checkpoint after checkpoint. */
+  const bounded = (length: number): number => Math.min(length, deps.held() + deps.capacity());
   const aheadOfUs = (): string[] => [...claims].filter(([peer, length]) => length > deps.held() && !hollow.has(peer)).map(([peer]) => peer);
   const behind = (): boolean => aheadOfUs().length > 0;
 
@@ -91,11 +93,11 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
 
   return {
     claim(peerId, length) {
-      claims.set(peerId, Math.min(length, deps.capacity()));
+      claims.set(peerId, bounded(length));
       next();
     },
     atLeast(peerId, length) {
-      if (length > (claims.get(peerId) ?? 0)) claims.set(peerId, Math.min(length, deps.capacity()));
+      if (length > (claims.get(peerId) ?? 0)) claims.set(peerId, bounded(length));
     },
     begin(from) {
       return { from, asked: request };

@@ -4,7 +4,8 @@ import { createIdentity } from '../../shared/crypto.ts';
 import { stateDigest, type Checkpoint } from '../../shared/checkpoint.ts';
 import { MAX_ACTS_PER_MESSAGE } from '../../shared/peer-message.ts';
 import type { SignedAct } from '../../shared/room-acts.ts';
-import { append, headOf, lengthOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { append, entryAt, headOf, lengthOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { prefersFork } from '../../shared/fork-rule.ts';
 import { logRoom as room, type LogRoom } from '../../test/helpers/log-room.ts';
 import { SETTLE_MS } from './log-copy.ts';
 
@@ -161,4 +162,41 @@ test('members that never held a checkpoint still hold the same room as those tha
   assert.ok(compacted.base > 0);
   assert.deepEqual(compacted.state, full.state);
   assert.equal(headOf(compacted), headOf(full));
+});
+
+test('nobody leaves a history it has checkpointed: a fork before the checkpoint is refused, however the fork rule would settle it, and everyone ends on the host’s', () => {
+  const r = logRoom(['host', 'ann', 'mal']);
+  for (let i = 0; i < INTERVAL - 1; i++) r.stage('host').perform({ type: 'set-info', title: `t${i}`, description: '' });
+  r.flush();
+  // mal signs two acts for the same place, under two keys, and shows each side a different one.
+  const before = r.stage('host').log();
+  const pair = [signNext(before, { type: 'raise-hand' }, r.identity('mal')), signNext(before, { type: 'raise-hand' }, createIdentity())];
+  const withFirst = append(before, pair[0]!, { signedHere: true });
+  assert.ok(withFirst.ok);
+  const [preferred, other] = prefersFork(withFirst.log, pair[1]!) ? [pair[1]!, pair[0]!] : [pair[0]!, pair[1]!];
+  r.stage('host').onActs('mal', [other]);
+  const checkpoint = entryAt(r.stage('host').log(), other.n + 1);
+  assert.equal(checkpoint?.act.type, 'checkpoint', 'the host checkpoints on top of the act it got first');
+  r.stage('ann').onActs('mal', [preferred]);
+  r.stage('host').onActs('mal', [preferred]);
+  assert.equal(entryAt(r.stage('host').log(), other.n)?.sig, other.sig, 'the host keeps its checkpointed history');
+  r.flush();
+  r.advance(SETTLE_MS);
+  r.flush();
+  assert.equal(headOf(r.stage('ann').log()), headOf(r.stage('host').log()), 'and ann takes it');
+  assert.equal(headOf(r.stage('mal').log()), headOf(r.stage('host').log()));
+});
+
+test('a newcomer handed a checkpoint is not caught up until it holds the acts after it, however far past a log’s size the places run', () => {
+  const r = logRoom(['host', 'new']);
+  r.present.delete('new');
+  floodLive(r, 6, ['host']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.advance(SETTLE_MS);
+  const host = r.stage('host').log();
+  assert.ok(host.checkpoint && host.entries.length > 0 && lengthOf(host) > PLACES);
+  r.stage('new').onCheckpoint('host', host.checkpoint);
+  r.stage('new').onLength('host', lengthOf(host));
+  assert.equal(r.stage('new').behind(), true);
+  assert.equal(r.stage('new').caughtUp(), false);
 });

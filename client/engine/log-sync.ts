@@ -78,6 +78,9 @@ const RECENT_OWN_MS = 30_000;
  */
 function takesFork(ours: RoomLog, theirs: SignedAct, length: number, { senderKey, selfKey, age }: { senderKey: string | null; selfKey: string; age: number }): boolean {
   if (senderKey === ours.rules.hostKey) return true;
+  // A history checkpointed is never left, the host's included: so every genuine checkpoint lies on
+  // the one history, and none that a fork dropped can be handed round later to roll the room back.
+  if (entriesFrom(ours, theirs.n).some((entry) => entry.act.type === 'checkpoint')) return false;
   // Where ours holds nothing but our own acts (say, a newcomer that stopped waiting for the log),
   // a longer history wins: our acts are simply made again on top of it.
   const onlyOurs = entriesFrom(ours, theirs.n).every((entry) => entry.by === selfKey);
