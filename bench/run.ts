@@ -10,6 +10,7 @@ import { closeAll, launchBrowser } from '../test/helpers/browser.ts';
 import { startServer } from '../test/helpers/server.ts';
 import { envelopeRows } from './envelope.ts';
 import { measureJoins } from './join-latency.ts';
+import { FLOOD_ACTS, measureLongLog } from './long-log.ts';
 import { startPlainWebRtc } from './plain-webrtc.ts';
 import { measureTree, treeRows, TREE_SETTINGS } from './relay-tree.ts';
 import { measureServerLoad } from './server-load.ts';
@@ -64,6 +65,11 @@ try {
       'Join → first audio heard',
       joins.joins,
       "Timed as a person uses the page, in real Chromium on loopback: open the link, take 1.5 s to type a name, click Join. Everyone else is already in the hangout; from the newcomer's click until every pair involving them hears each other (tone onset). The floor is plain WebRTC: two pages connecting an RTCPeerConnection through a bare WebSocket relay at the click, with no crypto and no room logic, timed the same way; its trials alternate with Porch's pair in the same run. Porch does its work before the click (it looks in while the name is typed), so it can beat the floor. Jam, measured this way earlier: ~220 ms pair, ~0.66 s three; plain WebRTC then ~260 ms.",
+    );
+    section(
+      'Join into a room with a long history',
+      await measureLongLog(browser, server.url, JOINS, (line) => process.stdout.write(`${line}\n`)),
+      `Two hangouts, each with its host in it and a modified client sitting in. In one, that client first floods the log live with ${FLOOD_ACTS.toLocaleString('en')} hand toggles under throwaway identities, 40 to a message, which the host takes (checking every signature) and checkpoints every 50 places; the other's log is empty. Then, alternating between the rooms, a newcomer opens the link, takes 1.5 s to type a name and clicks Join; from the click until the newcomer and the host hear each other. A newcomer is handed the host's latest checkpoint and the acts after it, not the history.`,
     );
     section(
       'Mouth-to-ear on a live link',

@@ -6,10 +6,12 @@
 import { WebSocket } from 'ws';
 import { createIdentity, randomBytes } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
-import type { PeerMessage } from '../../shared/peer-message.ts';
 import { PROTOCOL_VERSION, parseServerFrame } from '../../shared/protocol.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
-import { append, createLog, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { append, createLog, lengthOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
+import { CHECKPOINT_EVERY } from '../../client/engine/log-checkpoints.ts';
+import { pollUntil } from './poll.ts';
 import { parseRoomFragment, roomIdOf, roomKeyOf } from '../../shared/room-link.ts';
 import { createSealedCodec } from '../../client/engine/sealed-codec.ts';
 
@@ -17,9 +19,30 @@ export interface RogueMember {
   readonly key: string;
   /** Signs `act` for the next place of the log it learned, and sends it to everyone introduced. */
   forge(act: ActBody): SignedAct;
-  /** How many acts of the room log it holds. */
+  /**
+   * Floods the log live: `count` hand toggles under throwaway identities, 40 to a message, each
+   * batch signed on the head it has learned, so that an honest host takes them all. Once the host
+   * is due to checkpoint, it waits to hear that checkpoint, so the next batch goes on top of it.
+   */
+  flood(count: number): Promise<void>;
+  /** How many places of the room log it holds. */
   logLength(): number;
   close(): void;
+}
+
+/** Hand toggles by one fresh identity, signed one after another on top of `log`. */
+function floodBatch(log: RoomLog, size: number): { log: RoomLog; entries: SignedAct[] } {
+  const who = createIdentity();
+  const entries: SignedAct[] = [];
+  let current = log;
+  for (let i = 0; i < size; i++) {
+    const signed = signNext(current, { type: i % 2 ? 'lower-hand' : 'raise-hand' }, who);
+    const result = append(current, signed, { signedHere: true });
+    if (!result.ok) throw new Error(`rogue member: its own flood was refused (${result.reason})`);
+    current = result.log;
+    entries.push(signed);
+  }
+  return { log: current, entries };
 }
 
 export async function joinAsRogue(link: string, name: string): Promise<RogueMember> {
@@ -32,6 +55,8 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
   let selfId: string | null = null;
   const introduced = new Set<string>();
   // The log it learns from members, with the honest rules (only so that forged acts sit at the head).
+  /** The longest log a member's presence has claimed: it floods only once it holds that much. */
+  let heardLength = -1;
   let log: RoomLog = createLog(roomId, { hostKey: toBase64Url(secret.value.hostKey), stageMax: 8 });
   const codec = createSealedCodec({
     roomId,
@@ -58,7 +83,8 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
       send(f.peer, { kind: 'presence', name, muted: false });
     } else if (f.type === 'msg') {
       const message = codec.open(f.from, f.box);
-      if (message?.kind === 'presence' && (message.log ?? 0) > log.entries.length) send(f.from, { kind: 'acts-request', from: 0 });
+      if (message?.kind === 'presence') heardLength = Math.max(heardLength, message.log ?? 0);
+      if (message?.kind === 'presence' && (message.log ?? 0) > lengthOf(log)) send(f.from, { kind: 'acts-request', from: 0 });
       if (message?.kind === 'acts') {
         for (const entry of message.entries) {
           const next = append(log, entry);
@@ -82,7 +108,17 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
       for (const peer of introduced) send(peer, { kind: 'acts', entries: [signed] });
       return signed;
     },
-    logLength: () => log.entries.length,
+    async flood(count) {
+      await pollUntil('a member to flood, and its log', () => heardLength >= 0 && lengthOf(log) >= heardLength, (ready) => ready);
+      for (let sent = 0; sent < count; ) {
+        const batch = floodBatch(log, Math.min(MAX_ACTS_PER_MESSAGE, count - sent));
+        log = batch.log;
+        for (const peer of introduced) send(peer, { kind: 'acts', entries: batch.entries });
+        sent += batch.entries.length;
+        await pollUntil('the host to checkpoint', async () => lengthOf(log) - log.usage.since, (since) => since < CHECKPOINT_EVERY, { timeoutMs: 30_000 });
+      }
+    },
+    logLength: () => lengthOf(log),
     close: () => socket.close(),
   };
 }
