@@ -78,6 +78,7 @@ try {
     );
 
     const stage = await measureStage(browser, server.url, JOINS);
+    const flooded = await measureStage(browser, server.url, JOINS, { flood: true });
     const stageRow = (what: string, samples: number[], target: string): Row => ({
       'stage change': what,
       rounds: samples.length,
@@ -89,8 +90,13 @@ try {
     });
     section(
       'Stage changes → what people hear',
-      [stageRow('on stage → heard', stage.upMs, ''), stageRow('host mute → silent', stage.muteMs, '≤ 1000')],
-      'A host and two listeners in a stage room. On stage → heard: from the invited listener\'s Accept click until the host and the other listener hear its tone (signing the act, capturing the microphone, sending on the links it already has). Host mute → silent: from the host\'s Mute click until the last moment either still heard it.',
+      [
+        stageRow('on stage → heard', stage.upMs, ''),
+        stageRow('host mute → silent', stage.muteMs, '≤ 1000'),
+        stageRow('on stage → heard, a member flooding the log', flooded.upMs, ''),
+        stageRow('host mute → silent, a member flooding the log', flooded.muteMs, 'as without'),
+      ],
+      `A host and two listeners in a stage room. On stage → heard: from the invited listener's Accept click until the host and the other listener hear its tone (signing the act, capturing the microphone, sending on the links it already has). Host mute → silent: from the host's Mute click until the last moment either still heard it. Flooding: a modified client in the same room sends hand toggles under throwaway identities, 40 to a message, as fast as the host takes them (every page checks every signature); the log had ${flooded.logLength ?? '—'} places at the end.`,
     );
 
     const tree = treeRows(await measureTree(browser, treeServer.url, JOINS, (line) => process.stdout.write(`${line}\n`)), percentile(joins.plainEarMs, 50));

@@ -6,11 +6,14 @@
  * - host mute → silent: from the host's Mute click until neither hears Lee any more (the
  *   detector's last moment of hearing it).
  * Then the host allows unmuting, Lee unmutes and leaves the stage, and the next round begins.
+ * With `flood`, a modified client sits in the room and floods the log all the while (hand toggles
+ * under throwaway identities, as fast as the host takes them), so the host's acts compete with it.
  */
 import type { Browser } from 'playwright-core';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
 import { joinRoom, ownControl, personAction } from '../test/helpers/room-page.ts';
 import { resetOnsets, toneState, waitForOnset, waitUntilSilent } from '../test/helpers/tones.ts';
+import { joinAsRogue, type RogueMember } from '../test/helpers/rogue-member.ts';
 
 const HOST = 440;
 const LEE = 660;
@@ -18,10 +21,20 @@ const LIZ = 880;
 
 const now = (person: Person): Promise<number> => person.page.evaluate(() => Date.now());
 
-export async function measureStage(browser: Browser, serverUrl: string, rounds: number): Promise<{ upMs: number[]; muteMs: number[] }> {
+export interface StageFigures {
+  upMs: number[];
+  muteMs: number[];
+  /** Places the log had at the end: what a flood got in. */
+  logLength: number | null;
+}
+
+export async function measureStage(browser: Browser, serverUrl: string, rounds: number, { flood = false } = {}): Promise<StageFigures> {
   const people: Person[] = [];
   const upMs: number[] = [];
   const muteMs: number[] = [];
+  const stopFlood = new AbortController();
+  let rogue: RogueMember | null = null;
+  let flooding: Promise<void> = Promise.resolve();
   try {
     const host = await openPerson(browser, serverUrl, { toneHz: HOST, label: 'Hal', watchHz: [LEE] });
     people.push(host);
@@ -39,6 +52,10 @@ export async function measureStage(browser: Browser, serverUrl: string, rounds: 
       }),
     ) as [Person, Person];
     const audience = [host, liz];
+    if (flood) {
+      rogue = await joinAsRogue(link, 'Mal');
+      flooding = rogue.flood(Infinity, stopFlood.signal);
+    }
 
     for (let round = 0; round < rounds; round++) {
       await (await personAction(host.page, 'Lee', 'Invite Lee to speak')).click();
@@ -63,8 +80,11 @@ export async function measureStage(browser: Browser, serverUrl: string, rounds: 
       await ownControl(lee.page, 'Leave stage').click();
       await Promise.all(audience.map((p) => waitUntilSilent(p, LEE, { forMs: 300 })));
     }
-    return { upMs, muteMs };
+    return { upMs, muteMs, logLength: rogue?.logLength() ?? null };
   } finally {
+    stopFlood.abort();
+    await flooding.catch(() => undefined);
+    rogue?.close();
     await Promise.all(people.map(closePerson));
   }
 }

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIdentity } from '../../shared/crypto.ts';
-import { signNext, truncate } from '../../shared/room-log.ts';
+import { append, entryAt, signNext, truncate } from '../../shared/room-log.ts';
+import type { SignedAct } from '../../shared/room-acts.ts';
 import { logRoom as room } from '../../test/helpers/log-room.ts';
 import { SETTLE_MS } from './log-copy.ts';
 
@@ -233,4 +234,30 @@ test('a lost act of ours that we never signed is refused and reported, and nothi
   r.flush();
   assert.deepEqual(r.refused, ['mod←ann']);
   assert.equal(r.stage('host').log().entries.length, 1);
+});
+
+test('a member acting just as a flood’s batch lands keeps its act where the fork rule puts it, however long the batch', () => {
+  const r = room(['host', 'ann', 'mal']);
+  // Ann has acted in the room before; the flood's throwaway identity never has.
+  assert.equal(r.stage('ann').perform({ type: 'raise-hand' }), true);
+  r.flush();
+  const head = r.stage('ann').log();
+  const throwaway = createIdentity();
+  const batch: SignedAct[] = [];
+  for (let i = 0, log = head; i < 20; i++) {
+    const signed = signNext(log, { type: i % 2 ? 'lower-hand' : 'raise-hand' }, throwaway);
+    const next = append(log, signed, { signedHere: true });
+    assert.ok(next.ok);
+    log = next.log;
+    batch.push(signed);
+  }
+  assert.equal(r.stage('ann').perform({ type: 'lower-hand' }), true);
+  r.stage('ann').onActs('mal', batch);
+  assert.equal(entryAt(r.stage('ann').log(), head.entries.length)?.by, r.keyOf('ann'), 'Ann does not give way to the longer batch');
+  r.stage('host').onActs('mal', batch);
+  r.flush();
+  for (const member of ['host', 'ann']) {
+    const entry = entryAt(r.stage(member).log(), head.entries.length);
+    assert.equal(entry?.by, r.keyOf('ann'), `${member} keeps Ann's act at the place both were made for`);
+  }
 });

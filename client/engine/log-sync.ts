@@ -81,11 +81,11 @@ function takesFork(ours: RoomLog, theirs: SignedAct, length: number, { senderKey
   // A history checkpointed is never left, the host's included: so every genuine checkpoint lies on
   // the one history, and none that a fork dropped can be handed round later to roll the room back.
   if (entriesFrom(ours, theirs.n).some((entry) => entry.act.type === 'checkpoint')) return false;
-  // Where ours holds nothing but our own acts (say, a newcomer that stopped waiting for the log),
-  // a longer history wins: our acts are simply made again on top of it.
-  const onlyOurs = entriesFrom(ours, theirs.n).every((entry) => entry.by === selfKey);
-  if (onlyOurs && length > lengthOf(ours)) return true;
-  return age < SETTLE_MS && prefersFork(ours, theirs);
+  if (age < SETTLE_MS) return prefersFork(ours, theirs);
+  // Where ours has long held nothing but our own acts (say, a newcomer that stopped waiting for the
+  // log), a longer history wins: our acts are simply made again on top of it. Only once settled, so
+  // that a member acting just as a flood's batch lands is judged by the fork rule, not by length.
+  return length > lengthOf(ours) && entriesFrom(ours, theirs.n).every((entry) => entry.by === selfKey);
 }
 
 /** A few of our own acts, straight away: one as it happens, or those a member missed. */

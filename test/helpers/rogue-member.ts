@@ -8,7 +8,8 @@ import { createIdentity, randomBytes } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { PROTOCOL_VERSION, parseServerFrame } from '../../shared/protocol.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
-import { append, createLog, lengthOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { append, createLog, fromCheckpoint, lengthOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { verifyCheckpoint } from '../../shared/checkpoint.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import { CHECKPOINT_EVERY } from '../../client/engine/log-checkpoints.ts';
 import { pollUntil } from './poll.ts';
@@ -22,9 +23,10 @@ export interface RogueMember {
   /**
    * Floods the log live: `count` hand toggles under throwaway identities, 40 to a message, each
    * batch signed on the head it has learned, so that an honest host takes them all. Once the host
-   * is due to checkpoint, it waits to hear that checkpoint, so the next batch goes on top of it.
+   * is due to checkpoint, it waits to hear that checkpoint, so the next batch goes on top of it;
+   * when it hears none, an act of the host's went in first, and it learns the host's log again.
    */
-  flood(count: number): Promise<void>;
+  flood(count: number, signal?: AbortSignal): Promise<void>;
   /** How many places of the room log it holds. */
   logLength(): number;
   close(): void;
@@ -54,10 +56,12 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
   const key = toBase64Url(identity.publicKey);
   let selfId: string | null = null;
   const introduced = new Set<string>();
-  // The log it learns from members, with the honest rules (only so that forged acts sit at the head).
-  /** The longest log a member's presence has claimed: it floods only once it holds that much. */
+  /** The longest log a member's presence has claimed, and who claimed it: it floods only once it holds that much. */
   let heardLength = -1;
-  let log: RoomLog = createLog(roomId, { hostKey: toBase64Url(secret.value.hostKey), stageMax: 8 });
+  let claimer: string | null = null;
+  // The log it learns from members, with the honest rules (only so that forged acts sit at the head).
+  const rules = { hostKey: toBase64Url(secret.value.hostKey), stageMax: 8 };
+  let log: RoomLog = createLog(roomId, rules);
   const codec = createSealedCodec({
     roomId,
     roomKey: roomKeyOf(secret.value),
@@ -83,8 +87,11 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
       send(f.peer, { kind: 'presence', name, muted: false });
     } else if (f.type === 'msg') {
       const message = codec.open(f.from, f.box);
-      if (message?.kind === 'presence') heardLength = Math.max(heardLength, message.log ?? 0);
+      if (message?.kind === 'presence' && (message.log ?? -1) >= heardLength) [heardLength, claimer] = [message.log ?? 0, f.from];
       if (message?.kind === 'presence' && (message.log ?? 0) > lengthOf(log)) send(f.from, { kind: 'acts-request', from: 0 });
+      if (message?.kind === 'checkpoint' && message.checkpoint.act.n >= lengthOf(log) && verifyCheckpoint(message.checkpoint, roomId, rules)) {
+        log = fromCheckpoint(roomId, rules, message.checkpoint);
+      }
       if (message?.kind === 'acts') {
         for (const entry of message.entries) {
           const next = append(log, entry);
@@ -108,14 +115,20 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
       for (const peer of introduced) send(peer, { kind: 'acts', entries: [signed] });
       return signed;
     },
-    async flood(count) {
+    async flood(count, signal) {
       await pollUntil('a member to flood, and its log', () => heardLength >= 0 && lengthOf(log) >= heardLength, (ready) => ready);
-      for (let sent = 0; sent < count; ) {
+      for (let sent = 0; sent < count && !signal?.aborted; ) {
         const batch = floodBatch(log, Math.min(MAX_ACTS_PER_MESSAGE, count - sent));
         log = batch.log;
         for (const peer of introduced) send(peer, { kind: 'acts', entries: batch.entries });
         sent += batch.entries.length;
-        await pollUntil('the host to checkpoint', async () => lengthOf(log) - log.usage.since, (since) => since < CHECKPOINT_EVERY, { timeoutMs: 30_000 });
+        const checkpointed = await pollUntil('the host to checkpoint', () => lengthOf(log) - log.usage.since < CHECKPOINT_EVERY, (done) => done, { timeoutMs: 5_000 }).catch(() => false);
+        // An act of the host's went in first, so the batch was not taken: learn the host's log again.
+        if (!checkpointed && claimer !== null) {
+          log = createLog(roomId, rules);
+          send(claimer, { kind: 'acts-request', from: 0 });
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+        }
       }
     },
     logLength: () => lengthOf(log),
