@@ -74,13 +74,21 @@ export const signNext = (log: RoomLog, act: ActBody, identity: Identity): Signed
 export type AppendRefusal = 'not-next' | 'bad-signature' | 'no-right' | 'quota' | 'full';
 export type AppendResult = { ok: true; log: RoomLog } | { ok: false; reason: AppendRefusal };
 
+/** How an act's signature is known good without checking it here: signed by us, or checked ahead (say, by WebCrypto). */
+export interface Vouched {
+  /** We signed it ourselves a moment ago (signNext). */
+  signedHere?: boolean;
+  /** Whether this exact act's signature was found genuine already. */
+  passed?: (signed: SignedAct) => boolean;
+}
+
 /**
  * Adds the act that comes next, if it is signed for this place, fits its signer's share, and its
- * signer has the right. `signedHere`: we signed it ourselves a moment ago (signNext), so checking
- * the signature again would only cost time.
+ * signer has the right. The signature is checked here unless `vouched` says it is known good.
  */
-export function append(log: RoomLog, signed: SignedAct, { signedHere = false } = {}): AppendResult {
+export function append(log: RoomLog, signed: SignedAct, vouched: Vouched = {}): AppendResult {
   if (signed.n !== lengthOf(log) || signed.prev !== headOf(log)) return { ok: false, reason: 'not-next' };
+  const signedHere = vouched.signedHere === true || vouched.passed?.(signed) === true;
   if (signed.act.type === 'checkpoint') return appendCheckpoint(log, signed, signedHere);
   const rank = rankOf(log.state, log.rules, signed.by);
   const fit = fits(log.usage, log.maxEntries, lengthOf(log), rank, signed.by);
@@ -151,7 +159,8 @@ export type MergeResult =
   | { kind: 'gap'; from: number }
   | { kind: 'fork'; at: number; theirs: RoomLog; refused: number };
 
-export function merge(log: RoomLog, batch: readonly SignedAct[]): MergeResult {
+export function merge(log: RoomLog, batch: readonly SignedAct[], passed?: Vouched['passed']): MergeResult {
+  const vouched = passed ? { passed } : {};
   let current = log;
   let added = 0;
   for (const [i, signed] of batch.entries()) {
@@ -162,11 +171,11 @@ export function merge(log: RoomLog, batch: readonly SignedAct[]): MergeResult {
     if (signed.n < length) {
       if (entryHash(log.roomId, signed) === headAt(current, signed.n + 1)) continue;
       if (signed.prev !== headAt(current, signed.n)) return extended(current, added, 0, 'not-next');
-      const { log: theirs, reason } = appendAll(truncate(current, signed.n), batch.slice(i));
+      const { log: theirs, reason } = appendAll(truncate(current, signed.n), batch.slice(i), vouched);
       const refused = reason ? 1 : 0;
       return lengthOf(theirs) > signed.n ? { kind: 'fork', at: signed.n, theirs, refused } : extended(current, added, refused, reason);
     }
-    const next = append(current, signed);
+    const next = append(current, signed, vouched);
     if (!next.ok) return extended(current, added, 1, next.reason);
     current = next.log;
     added++;
@@ -182,10 +191,10 @@ const extended = (log: RoomLog, added: number, refused: number, reason?: AppendR
   ...(reason ? { reason } : {}),
 });
 
-function appendAll(log: RoomLog, batch: readonly SignedAct[]): { log: RoomLog; reason?: AppendRefusal } {
+function appendAll(log: RoomLog, batch: readonly SignedAct[], vouched: Vouched): { log: RoomLog; reason?: AppendRefusal } {
   let current = log;
   for (const signed of batch) {
-    const next = append(current, signed);
+    const next = append(current, signed, vouched);
     if (!next.ok) return { log: current, reason: next.reason };
     current = next.log;
   }

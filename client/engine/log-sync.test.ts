@@ -241,3 +241,23 @@ test('a member that answers every request with acts we hold does not keep a newc
   }
   assert.equal(r.stage('new').caughtUp(), true);
 });
+
+test('with signatures checked ahead, acts are taken in the order they came once checked, and a forged one is still refused', async () => {
+  const r = room(['host', 'ann'], { checkAhead: true });
+  r.present.delete('ann');
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('ann') });
+  r.queue.length = 0;
+  r.present.add('ann');
+  const [first, second] = r.stage('host').log().entries as [SignedAct, SignedAct];
+  const forged: SignedAct = { ...second, act: { type: 'end' } };
+  r.stage('ann').onActs('host', [first]);
+  r.stage('ann').onActs('host', [second]);
+  r.stage('ann').onActs('host', [forged]);
+  assert.equal(lengthOf(r.stage('ann').log()), 0, 'nothing is taken before its check');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(lengthOf(r.stage('ann').log()), 2);
+  assert.equal(r.roleIn('ann', 'ann'), 'moderator');
+  assert.equal(r.stage('ann').log().state.ended, false);
+  assert.deepEqual(r.refused, ['ann←host'], 'the forgery is refused and counted');
+});

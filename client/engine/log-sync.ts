@@ -2,7 +2,7 @@ import type { Identity } from '../../shared/crypto.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { prefersFork } from '../../shared/fork-rule.ts';
-import { append, createLog, entriesFrom, entryAt, headOf, lengthOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { append, createLog, entriesFrom, entryAt, entryHash, headAt, headOf, lengthOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
 import { stateDigest, type Checkpoint } from '../../shared/checkpoint.ts';
 import type { RoomRules } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
@@ -12,6 +12,7 @@ import { createLogServing } from './log-serving.ts';
 import { createLostActs } from './lost-acts.ts';
 import { checkpointDue, handedCheckpoint } from './log-checkpoints.ts';
 import { createLogCopy, SETTLE_MS } from './log-copy.ts';
+import { inArrivalOrder, type SignatureCheck } from './signature-check.ts';
 import type { Timers } from './timers.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface LogSyncDeps {
   mayAct(): boolean;
   /** Diagnostics (acts made and taken, forks, requests), for the person's own console. */
   trace?: (line: string) => void;
+  /** Checks acts' signatures ahead, off the main thread (signature-check.ts); absent: the log checks each act itself. */
+  signatures?: SignatureCheck;
   /** How many acts the log holds (tests use a small log). */
   maxEntries?: number;
 }
@@ -126,6 +129,10 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     return true;
   }
 
+  const arrive = inArrivalOrder(deps.signatures);
+  /** Acts of a message not in our copy yet: those whose signatures are worth checking ahead. */
+  const unheld = (acts: readonly SignedAct[]): SignedAct[] => acts.filter((act) => headAt(log(), act.n + 1) !== entryHash(deps.roomId, act));
+
   /** A message that may bring acts, from a member whose log reaches `upTo`: it ends a catch-up round. */
   function received(from: string, upTo: number, bringsActs: () => boolean): void {
     catchUp.atLeast(from, upTo);
@@ -180,7 +187,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       showOurs(from, parting.n);
       return false;
     }
-    const result = merge(log(), entries);
+    const result = merge(log(), entries, deps.signatures?.passed);
     trace(`log: ${entries.map((e) => e.act.type).join(',')} from ${from} at ${entries[0]?.n} → ${result.kind}${result.kind === 'extended' ? ` +${result.added}${result.reason ? ` (${result.reason})` : ''}` : ''}`);
     switch (result.kind) {
       case 'extended':
@@ -215,13 +222,14 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       if (recent.length > 0) share(deps.send, recent, [peerId]);
       lost.introduced(peerId);
     },
-    onActs: (from, entries) => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries)),
-    onCheckpoint: (from, checkpoint) => received(from, checkpoint.act.n + 1, () => takeCheckpoint(from, checkpoint)),
-    onLostActs(from, entries) {
-      lost.reported(from, entries);
-      lost.remake();
-      deps.onChange(log());
-    },
+    onActs: (from, entries) => void arrive(unheld(entries), () => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries))),
+    onCheckpoint: (from, checkpoint) => void arrive([], () => received(from, checkpoint.act.n + 1, () => takeCheckpoint(from, checkpoint))),
+    onLostActs: (from, entries) =>
+      void arrive([], () => {
+        lost.reported(from, entries);
+        lost.remake();
+        deps.onChange(log());
+      }),
     lostActs: lost.list,
     onRequest(from, index) {
       // One act they should already hold comes along, so a history that parted there shows as a fork;

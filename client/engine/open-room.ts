@@ -11,6 +11,7 @@ import { loadRoomDraft, saveRoomDraft, type RoomDraft } from './room-drafts.ts';
 import { createRoom } from './room.ts';
 import { loadVerified, saveVerified } from './verified-store.ts';
 import type { Room } from './room-types.ts';
+import { createSignatureCheck } from './signature-check.ts';
 
 /**
  * The engine's front door, the same for every shell (the app and the embed widget): a room
@@ -64,6 +65,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     createLink: createSimplePeerLink,
     randomBytes,
     trace: (line) => console.debug(line),
+    signatures: createSignatureCheck(roomId),
     ...(draft ? { title: draft.title, createdKind: draft.kind } : {}),
   });
   return ok({ room, link: roomLink(url.origin, secret) });

@@ -12,6 +12,7 @@ import type { RoomOverview, StandingView } from './room-overview.ts';
 import type { Store } from './store.ts';
 import type { VerifiedPerson } from './verification.ts';
 import type { Clock } from './timers.ts';
+import type { SignatureCheck } from './signature-check.ts';
 
 /** How we are linked with someone: 'unlinked' where the topology has us hold no link (two listeners). */
 export type ConnectionView = PeerConnectionState | 'unlinked';
@@ -105,6 +106,8 @@ export interface RoomDeps {
   createSocket?: (url: string) => SocketLike;
   /** Diagnostics about the room log, for the console. */
   trace?: (line: string) => void;
+  /** Checks acts' signatures ahead of the log (signature-check.ts); absent: the log checks each itself. */
+  signatures?: SignatureCheck;
   /** Whom the person verified before; the shell keeps the list when it changes. */
   verified?: readonly VerifiedPerson[];
   onVerified?: (verified: readonly VerifiedPerson[]) => void;

@@ -47,6 +47,7 @@ export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, 
       refresh();
     },
     ...(deps.trace ? { trace: deps.trace } : {}),
+    ...(deps.signatures ? { signatures: deps.signatures } : {}),
   });
 }
 

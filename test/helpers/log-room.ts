@@ -11,6 +11,7 @@ import { lengthOf } from '../../shared/room-log.ts';
 import { roleOf, type RoomRules } from '../../shared/room-state.ts';
 import { createLogSync, type LogSync } from '../../client/engine/log-sync.ts';
 import type { Timers } from '../../client/engine/timers.ts';
+import { createSignatureCheck } from '../../client/engine/signature-check.ts';
 
 export const ROOM_ID = 'roomid_0123456789abcd';
 
@@ -59,7 +60,8 @@ function fakeTimers() {
   return { clock, timers, runTimers, advance };
 }
 
-export function logRoom(names: string[], options: { hostIndex?: number; maxEntries?: number } = {}) {
+/** `checkAhead`: members check acts' signatures ahead with WebCrypto (signature-check.ts), so acts are taken a moment after they arrive. */
+export function logRoom(names: string[], options: { hostIndex?: number; maxEntries?: number; checkAhead?: boolean } = {}) {
   const identities = names.map(() => createIdentity());
   const key = (who: Identity): string => toBase64Url(who.publicKey);
   const keyOf = (who: string): string => key(identities[names.indexOf(who)]!);
@@ -90,6 +92,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
       onChange: () => {},
       onRefused: (peer) => refused.push(`${name}←${peer}`),
       ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}),
+      ...(options.checkAhead ? { signatures: createSignatureCheck(ROOM_ID) } : {}),
     });
   for (const name of names) stages.set(name, session(name));
   const stage = (name: string): LogSync => stages.get(name)!;

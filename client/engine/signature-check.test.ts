@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { signAct, type SignedAct } from '../../shared/room-acts.ts';
+import { append, createLog, merge, signNext } from '../../shared/room-log.ts';
+import { ROOM_ID, RULES, ann, host } from '../../test/helpers/log-cast.ts';
+import { createSignatureCheck, inArrivalOrder } from './signature-check.ts';
+
+const empty = createLog(ROOM_ID, RULES);
+const genuine = signNext(empty, { type: 'set-kind', kind: 'stage' }, host);
+/** The same signature over another act: what a forger would try to slip past a remembered check. */
+const swapped: SignedAct = { ...genuine, act: { type: 'set-kind', kind: 'hangout' } };
+const badSignature: SignedAct = { ...genuine, sig: signAct({ type: 'raise-hand' }, { n: 0, prev: genuine.prev }, host, ROOM_ID).sig };
+
+test('acts checked ahead with WebCrypto pass only as signed: not a forged signature, nor another act under a genuine one, nor in another room', async () => {
+  const check = createSignatureCheck(ROOM_ID);
+  const elsewhere = createSignatureCheck('roomid_0123456789abce');
+  await Promise.all([check.ahead([genuine, swapped, badSignature]), elsewhere.ahead([genuine])]);
+  assert.equal(check.passed(genuine), true);
+  assert.equal(check.passed(swapped), false);
+  assert.equal(check.passed(badSignature), false);
+  assert.equal(elsewhere.passed(genuine), false);
+});
+
+test('the log takes an act checked ahead without checking it again, and still checks every act that did not pass', async () => {
+  const check = createSignatureCheck(ROOM_ID);
+  await check.ahead([genuine, swapped]);
+  // A checker that passes everything shows whether the log leans on it: it takes a forgery.
+  const trusting = merge(empty, [badSignature], () => true);
+  assert.equal(trusting.kind === 'extended' && trusting.added, 1);
+  const checked = merge(empty, [swapped], check.passed);
+  assert.equal(checked.kind === 'extended' && checked.reason, 'bad-signature');
+  assert.equal(append(empty, genuine, { passed: check.passed }).ok, true);
+});
+
+test('where the browser has no Ed25519 in WebCrypto, nothing passes ahead and the log checks every act itself', async () => {
+  const refusing = {
+    importKey: () => Promise.reject(new DOMException('Ed25519 is not supported', 'NotSupportedError')),
+    verify: () => assert.fail('nothing is verified without a key'),
+  } as unknown as SubtleCrypto;
+  for (const check of [createSignatureCheck(ROOM_ID, refusing), createSignatureCheck(ROOM_ID, null)]) {
+    await check.ahead([genuine]);
+    assert.equal(check.passed(genuine), false);
+  }
+});
+
+test('messages are handled in the order they came, each once its acts are checked, and one that throws holds up none after it', async () => {
+  const check = createSignatureCheck(ROOM_ID);
+  const arrive = inArrivalOrder(check);
+  const handled: string[] = [];
+  const after = append(empty, genuine);
+  assert.ok(after.ok);
+  const second = signNext(after.log, { type: 'raise-hand' }, ann);
+  const first = arrive([genuine], () => handled.push(`first: ${check.passed(genuine)}`));
+  const failing = arrive([], () => {
+    throw new Error('a bug while handling');
+  });
+  const third = arrive([second], () => handled.push(`third: ${check.passed(second)}`));
+  assert.equal(handled.length, 0, 'nothing is handled before its check');
+  await first;
+  await assert.rejects(failing, /a bug while handling/);
+  await third;
+  assert.deepEqual(handled, ['first: true', 'third: true']);
+  const direct = inArrivalOrder(undefined);
+  let atOnce = false;
+  void direct([genuine], () => (atOnce = true));
+  assert.equal(atOnce, true, 'without a checker, at once');
+});
