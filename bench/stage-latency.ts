@@ -52,9 +52,10 @@ export async function measureStage(browser: Browser, serverUrl: string, rounds: 
       }),
     ) as [Person, Person];
     const audience = [host, liz];
+    let floodFailed: Error | null = null;
     if (flood) {
       rogue = await joinAsRogue(link, 'Mal');
-      flooding = rogue.flood(Infinity, stopFlood.signal);
+      flooding = rogue.flood(Infinity, stopFlood.signal).catch((error: unknown) => void (floodFailed = error as Error));
     }
 
     for (let round = 0; round < rounds; round++) {
@@ -80,10 +81,12 @@ export async function measureStage(browser: Browser, serverUrl: string, rounds: 
       await ownControl(lee.page, 'Leave stage').click();
       await Promise.all(audience.map((p) => waitUntilSilent(p, LEE, { forMs: 300 })));
     }
+    // Figures taken while no flood ran are not a flood's.
+    if (floodFailed) throw new Error(`the flood stopped: ${(floodFailed as Error).message}`);
     return { upMs, muteMs, logLength: rogue?.logLength() ?? null };
   } finally {
     stopFlood.abort();
-    await flooding.catch(() => undefined);
+    await flooding;
     rogue?.close();
     await Promise.all(people.map(closePerson));
   }

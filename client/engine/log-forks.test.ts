@@ -238,6 +238,7 @@ test('a lost act of ours that we never signed is refused and reported, and nothi
 
 test('a member acting just as a flood’s batch lands keeps its act where the fork rule puts it, however long the batch', () => {
   const r = room(['host', 'ann', 'mal']);
+  assert.equal(r.stage('host').perform({ type: 'set-info', title: 'Porch', description: '' }), true);
   // Ann has acted in the room before; the flood's throwaway identity never has.
   assert.equal(r.stage('ann').perform({ type: 'raise-hand' }), true);
   r.flush();
@@ -259,5 +260,22 @@ test('a member acting just as a flood’s batch lands keeps its act where the fo
   for (const member of ['host', 'ann']) {
     const entry = entryAt(r.stage(member).log(), head.entries.length);
     assert.equal(entry?.by, r.keyOf('ann'), `${member} keeps Ann's act at the place both were made for`);
+  }
+});
+
+test('a newcomer that acted on an empty log gives way to the room’s longer history at once, not only once its act has settled', () => {
+  for (let i = 0; i < 8; i++) {
+    const r = room(['ann', 'new', 'host'], { hostIndex: 2 });
+    r.present.delete('new');
+    r.present.delete('host');
+    // The host is away; the room's first act is a member's, as the newcomer's is.
+    for (const type of ['take-seat', 'leave-stage', 'take-seat'] as const) assert.equal(r.stage('ann').perform({ type }), true);
+    r.flush();
+    r.present.add('new');
+    assert.equal(r.stage('new').perform({ type: 'take-seat' }), true);
+    r.queue.length = 0;
+    r.stage('new').onActs('ann', r.stage('ann').log().entries);
+    r.flush();
+    assert.equal(entryAt(r.stage('new').log(), 0)?.by, r.keyOf('ann'), `round ${i}: the newcomer holds the room’s history`);
   }
 });

@@ -1,5 +1,5 @@
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
-import { entriesFrom, lengthOf, type RoomLog } from '../../shared/room-log.ts';
+import { entriesFrom, headOf, lengthOf, type RoomLog } from '../../shared/room-log.ts';
 import { mayEnter } from '../../shared/room-state.ts';
 import type { Timers } from './timers.ts';
 
@@ -23,6 +23,8 @@ export interface LogServingDeps {
 export interface LogServing {
   /** Sends `peerId` our log from index `from` on, as the budgets allow. */
   serve(peerId: string, from: number): void;
+  /** Shows `peerId` our history from where a fork parts, once per fork: the same rule on its side then settles it. */
+  showFork(peerId: string, at: number): void;
   gone(peerId: string): void;
 }
 
@@ -57,6 +59,8 @@ export function createLogServing(deps: LogServingDeps): LogServing {
   const perPeer = new Map<string, Bucket>();
   /** Where each member's stretch goes on from. */
   const pending = new Map<string, number>();
+  /** Forks we already showed our side of (to whom, where, our head then), so two members that disagree never ping-pong. */
+  const shownForks = new Set<string>();
   /** Identities outside the room that have had their one copy. */
   const outsidersServed = new Set<string>();
   let scheduled = false;
@@ -109,16 +113,24 @@ export function createLogServing(deps: LogServingDeps): LogServing {
     return true;
   }
 
+  function serve(peerId: string, from: number): void {
+    if (from >= lengthOf(deps.log()) || !admissible(deps.keyOf(peerId))) return;
+    if (!perPeer.has(peerId)) {
+      // A checkpoint, then a full log's worth of acts after it.
+      const fullLog = 1 + Math.ceil(deps.log().maxEntries / MAX_ACTS_PER_MESSAGE);
+      perPeer.set(peerId, bucket(FRAMES_PER_REQUESTER_PER_S, fullLog, deps.timers.now));
+    }
+    pending.set(peerId, from);
+    pump();
+  }
+
   return {
-    serve(peerId, from) {
-      if (from >= lengthOf(deps.log()) || !admissible(deps.keyOf(peerId))) return;
-      if (!perPeer.has(peerId)) {
-        // A checkpoint, then a full log's worth of acts after it.
-        const fullLog = 1 + Math.ceil(deps.log().maxEntries / MAX_ACTS_PER_MESSAGE);
-        perPeer.set(peerId, bucket(FRAMES_PER_REQUESTER_PER_S, fullLog, deps.timers.now));
-      }
-      pending.set(peerId, from);
-      pump();
+    serve,
+    showFork(peerId, at) {
+      const told = `${peerId} ${at} ${headOf(deps.log())}`;
+      if (shownForks.has(told)) return;
+      shownForks.add(told);
+      serve(peerId, at);
     },
     gone(peerId) {
       pending.delete(peerId);

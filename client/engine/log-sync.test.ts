@@ -261,3 +261,19 @@ test('with signatures checked ahead, acts are taken in the order they came once 
   assert.equal(r.stage('ann').log().state.ended, false);
   assert.deepEqual(r.refused, ['ann←host'], 'the forgery is refused and counted');
 });
+
+test('with signatures checked ahead, a member that leaves while its acts are being checked leaves no claim behind', async () => {
+  const r = room(['host', 'ann', 'bob'], { checkAhead: true });
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.stage('host').perform({ type: 'set-info', title: 'Porch', description: '' });
+  r.queue.length = 0;
+  r.sent.length = 0;
+  // Bob missed the first act: Ann's copy of the second is a gap for him.
+  r.stage('bob').onActs('ann', r.stage('host').log().entries.slice(1));
+  r.stage('bob').onGone('ann');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(r.stage('bob').behind(), false);
+  assert.equal(r.stage('bob').heardOfLog(), false);
+  assert.deepEqual(r.sent.filter((m) => m.message.kind === 'acts-request'), [], 'and nobody asks the member that left');
+  assert.equal(lengthOf(r.stage('bob').log()), 0, 'what it sent is dropped');
+});

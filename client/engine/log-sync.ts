@@ -2,7 +2,7 @@ import type { Identity } from '../../shared/crypto.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { prefersFork } from '../../shared/fork-rule.ts';
-import { append, createLog, entriesFrom, entryAt, entryHash, headAt, headOf, lengthOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
+import { append, createLog, entriesFrom, entryAt, entryHash, headAt, lengthOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
 import { stateDigest, type Checkpoint } from '../../shared/checkpoint.ts';
 import type { RoomRules } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
@@ -84,11 +84,12 @@ function takesFork(ours: RoomLog, theirs: SignedAct, length: number, { senderKey
   // A history checkpointed is never left, the host's included: so every genuine checkpoint lies on
   // the one history, and none that a fork dropped can be handed round later to roll the room back.
   if (entriesFrom(ours, theirs.n).some((entry) => entry.act.type === 'checkpoint')) return false;
-  if (age < SETTLE_MS) return prefersFork(ours, theirs);
-  // Where ours has long held nothing but our own acts (say, a newcomer that stopped waiting for the
-  // log), a longer history wins: our acts are simply made again on top of it. Only once settled, so
-  // that a member acting just as a flood's batch lands is judged by the fork rule, not by length.
-  return length > lengthOf(ours) && entriesFrom(ours, theirs.n).every((entry) => entry.by === selfKey);
+  // Where our copy holds nothing but our own acts from the very start (a newcomer that stopped
+  // waiting for the log), a longer history wins: our acts are simply made again on top of it. A
+  // member that holds others' acts, acting just as a flood's long batch lands, gets the fork rule.
+  const onlyOurs = ours.base === 0 && ours.entries.every((entry) => entry.by === selfKey);
+  if (onlyOurs && length > lengthOf(ours)) return true;
+  return age < SETTLE_MS && prefersFork(ours, theirs);
 }
 
 /** A few of our own acts, straight away: one as it happens, or those a member missed. */
@@ -103,8 +104,6 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const trace = deps.trace ?? (() => {});
   const copy = createLogCopy(createLog(deps.roomId, deps.rules, deps.maxEntries), deps.timers, trace);
   const log = copy.get;
-  /** Forks we already showed our side of, so two members that disagree never ping-pong. */
-  const shownForks = new Set<string>();
   const serving = createLogServing({ send: deps.send, log, keyOf: deps.keyOf, timers: deps.timers });
   const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => lengthOf(log()), capacity: () => log().maxEntries, trace });
   const lost = createLostActs({ ...deps, selfKey, log, perform: (act) => deps.mayAct() && perform(act), caughtUp: catchUp.caughtUp });
@@ -129,9 +128,16 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     return true;
   }
 
-  const arrive = inArrivalOrder(deps.signatures);
-  /** Acts of a message not in our copy yet: those whose signatures are worth checking ahead. */
-  const unheld = (acts: readonly SignedAct[]): SignedAct[] => acts.filter((act) => headAt(log(), act.n + 1) !== entryHash(deps.roomId, act));
+  /** Members gone since: what they sent that is still being checked is dropped. */
+  const departed = new Set<string>();
+  const arrive = inArrivalOrder(deps.signatures, (peerId) => !departed.has(peerId));
+  /** The acts of a message whose signatures are worth checking ahead: none of a fork we would set aside, none we hold. */
+  function worthChecking(from: string, acts: readonly SignedAct[]): SignedAct[] {
+    const parting = partingOf(log(), acts);
+    const last = acts[acts.length - 1];
+    if (parting && last && !takes(from, parting, last.n + 1)) return [];
+    return acts.filter((act) => headAt(log(), act.n + 1) !== entryHash(deps.roomId, act));
+  }
 
   /** A message that may bring acts, from a member whose log reaches `upTo`: it ends a catch-up round. */
   function received(from: string, upTo: number, bringsActs: () => boolean): void {
@@ -155,13 +161,6 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const takes = (from: string, theirs: SignedAct, length: number): boolean =>
     takesFork(log(), theirs, length, { senderKey: deps.keyOf(from), selfKey, age: deps.timers.now() - copy.joinedAt(theirs.n) });
 
-  /** They may never hear of our history otherwise: show it to them once, and the same rule on their side settles the fork. */
-  function showOurs(from: string, at: number): void {
-    const told = `${from} ${at} ${headOf(log())}`;
-    if (shownForks.has(told)) return;
-    shownForks.add(told);
-    serving.serve(from, at);
-  }
 
   /** Takes their history if the fork rule says so; true when it did. */
   function onFork(from: string, theirs: RoomLog, at: number): boolean {
@@ -169,7 +168,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     const adopted = first !== undefined && takes(from, first, lengthOf(theirs));
     trace(`log: fork at ${at} from ${from} (ours ${lengthOf(log())}, theirs ${lengthOf(theirs)}): ${adopted ? 'taking theirs' : 'keeping ours'}`);
     if (!adopted) {
-      showOurs(from, at);
+      serving.showFork(from, at);
       return false;
     }
     // What ours held from there is kept as lost until its authors make it again on top (lost-acts.ts).
@@ -184,7 +183,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     const parting = partingOf(log(), entries);
     const last = entries[entries.length - 1];
     if (parting && last && !takes(from, parting, last.n + 1)) {
-      showOurs(from, parting.n);
+      serving.showFork(from, parting.n);
       return false;
     }
     const result = merge(log(), entries, deps.signatures?.passed);
@@ -196,7 +195,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
         // A stretch that fits nowhere in our history: theirs parted from ours earlier; fetch it whole,
         // or, where it parted before the checkpoint we start from, show them that checkpoint.
         if (result.reason === 'not-next') {
-          if ((entries[0]?.n ?? 0) < log().base) showOurs(from, 0);
+          if ((entries[0]?.n ?? 0) < log().base) serving.showFork(from, 0);
           else catchUp.ask(from, 0);
         }
         return result.added > 0;
@@ -216,16 +215,17 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     perform,
     onLength: catchUp.claim,
     onIntroduced(peerId) {
+      departed.delete(peerId);
       // Acts we made before this member was introduced could not be sent to it: send our recent ones now.
       const since = deps.timers.now() - RECENT_OWN_MS;
       const recent = log().entries.filter((entry, i) => entry.by === selfKey && copy.joinedAt(log().base + i) >= since);
       if (recent.length > 0) share(deps.send, recent, [peerId]);
       lost.introduced(peerId);
     },
-    onActs: (from, entries) => void arrive(unheld(entries), () => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries))),
-    onCheckpoint: (from, checkpoint) => void arrive([], () => received(from, checkpoint.act.n + 1, () => takeCheckpoint(from, checkpoint))),
+    onActs: (from, entries) => void arrive(from, worthChecking(from, entries), () => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries))),
+    onCheckpoint: (from, checkpoint) => void arrive(from, [], () => received(from, checkpoint.act.n + 1, () => takeCheckpoint(from, checkpoint))),
     onLostActs: (from, entries) =>
-      void arrive([], () => {
+      void arrive(from, [], () => {
         lost.reported(from, entries);
         lost.remake();
         deps.onChange(log());
@@ -237,6 +237,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       serving.serve(from, index > log().base ? index - 1 : index);
     },
     onGone(peerId) {
+      departed.add(peerId);
       serving.gone(peerId);
       catchUp.gone(peerId);
     },

@@ -43,25 +43,28 @@ test('where the browser has no Ed25519 in WebCrypto, nothing passes ahead and th
   }
 });
 
-test('messages are handled in the order they came, each once its acts are checked, and one that throws holds up none after it', async () => {
+test('messages are handled in the order they came, each once its acts are checked, none from a member gone meanwhile, and one that throws holds up none after it', async () => {
   const check = createSignatureCheck(ROOM_ID);
-  const arrive = inArrivalOrder(check);
+  const here = new Set(['ann', 'ben']);
+  const arrive = inArrivalOrder(check, (peer) => here.has(peer));
   const handled: string[] = [];
   const after = append(empty, genuine);
   assert.ok(after.ok);
   const second = signNext(after.log, { type: 'raise-hand' }, ann);
-  const first = arrive([genuine], () => handled.push(`first: ${check.passed(genuine)}`));
-  const failing = arrive([], () => {
+  const first = arrive('ann', [genuine], () => handled.push(`first: ${check.passed(genuine)}`));
+  const failing = arrive('ann', [], () => {
     throw new Error('a bug while handling');
   });
-  const third = arrive([second], () => handled.push(`third: ${check.passed(second)}`));
+  const gone = arrive('ben', [second], () => handled.push('from one gone since'));
+  here.delete('ben');
+  const third = arrive('ann', [second], () => handled.push(`third: ${check.passed(second)}`));
   assert.equal(handled.length, 0, 'nothing is handled before its check');
   await first;
   await assert.rejects(failing, /a bug while handling/);
-  await third;
+  await Promise.all([gone, third]);
   assert.deepEqual(handled, ['first: true', 'third: true']);
-  const direct = inArrivalOrder(undefined);
+  const direct = inArrivalOrder(undefined, () => true);
   let atOnce = false;
-  void direct([genuine], () => (atOnce = true));
+  void direct('ann', [genuine], () => (atOnce = true));
   assert.equal(atOnce, true, 'without a checker, at once');
 });

@@ -16,7 +16,7 @@ export interface SignatureCheck {
   passed(act: SignedAct): boolean;
 }
 
-/** Acts remembered as genuine, the oldest forgotten first: more than a log's worth of catching up. */
+/** Acts remembered as genuine, and signers' keys, the oldest forgotten first: more than a log's worth of catching up. */
 const REMEMBERED = 4096;
 
 /** `subtle`: WebCrypto, null where there is none (the checker then checks nothing). */
@@ -35,6 +35,8 @@ export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null
       const raw = fromBase64Url(by);
       key = raw && subtle ? subtle.importKey('raw', Uint8Array.from(raw), { name: 'Ed25519' }, false, ['verify']).catch(noEd25519) : Promise.resolve(null);
       keys.set(by, key);
+      // A flood under throwaway identities must not grow this for ever.
+      if (keys.size > REMEMBERED) keys.delete(keys.keys().next().value as string);
     }
     return key;
   }
@@ -64,17 +66,18 @@ export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null
 }
 
 /**
- * Takes messages in the order they came, each once its acts' signatures have been checked ahead;
- * without a checker, each at once. Resolves once the message is handled; rejects if handling threw.
+ * Takes members' messages in the order they came, each once its acts' signatures have been checked
+ * ahead, and only if its sender is still here by then; without a checker, each at once. Resolves
+ * once the message is handled (or dropped); rejects if handling threw.
  */
-export function inArrivalOrder(check: SignatureCheck | undefined): (acts: readonly SignedAct[], handle: () => void) => Promise<void> {
+export function inArrivalOrder(check: SignatureCheck | undefined, stillHere: (peerId: string) => boolean): (from: string, acts: readonly SignedAct[], handle: () => void) => Promise<void> {
   let arrivals: Promise<void> = Promise.resolve();
-  return (acts, handle) => {
+  return (from, acts, handle) => {
     if (!check) {
       handle();
       return Promise.resolve();
     }
-    const done = arrivals.then(() => check.ahead(acts)).then(handle);
+    const done = arrivals.then(() => check.ahead(acts)).then(() => (stillHere(from) ? handle() : undefined));
     // One whose handling threw must not hold up those after it: its error is the caller's, through `done`.
     arrivals = done.catch(() => {});
     return done;
