@@ -68,13 +68,19 @@ test('the host checkpoints as the log grows, and every member lets go of what ca
   assert.equal(headOf(r.stage('ann').log()), headOf(r.stage('host').log()));
 });
 
-test('a newcomer to a room whose history is many times the log is handed the checkpoint and the acts after it: it checks a few signatures, not the history', () => {
+/** A host whose history runs several times past the log's size, settled at a checkpoint, and a newcomer not in the room yet. */
+function longHistory(): LogRoom {
   const r = logRoom(['host', 'new']);
   r.present.delete('new');
   floodLive(r, 6, ['host']);
   r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
   r.flush();
   r.advance(SETTLE_MS);
+  return r;
+}
+
+test('a newcomer to a room whose history is many times the log is handed the checkpoint and the acts after it: it checks a few signatures, not the history', () => {
+  const r = longHistory();
   assert.ok(lengthOf(r.stage('host').log()) > 3 * PLACES);
   arrive(r, 'new');
   const handed = handedTo(r, 'new');
@@ -188,11 +194,7 @@ test('nobody leaves a history it has checkpointed: a fork before the checkpoint 
 });
 
 test('a newcomer handed a checkpoint is not caught up until it holds the acts after it, however far past a log’s size the places run', () => {
-  const r = logRoom(['host', 'new']);
-  r.present.delete('new');
-  floodLive(r, 6, ['host']);
-  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
-  r.advance(SETTLE_MS);
+  const r = longHistory();
   const host = r.stage('host').log();
   assert.ok(host.checkpoint && host.entries.length > 0 && lengthOf(host) > PLACES);
   r.stage('new').onCheckpoint('host', host.checkpoint);
