@@ -33,7 +33,7 @@ export function envelopeRows(durationMs = 1500): Row[] {
   const annToBen = pairKey(annSession, benSession.publicKey, ROOM_ID, ANN, BEN);
   const benFromAnn = pairKey(benSession, annSession.publicKey, ROOM_ID, ANN, BEN);
   const open = (box: string, seq: number, pair: Uint8Array | null): void => {
-    const opened = openEnvelope(box, { roomId: ROOM_ID, roomKey, from: ANN, self: BEN, sessionKey: benSession.publicKey, pairKey: pair, lastSeq: seq - 1, now: Date.now() });
+    const opened = openEnvelope(box, { roomId: ROOM_ID, roomKeys: [roomKey], from: ANN, self: BEN, session: benSession, pairKey: pair, lastSeq: seq - 1, now: Date.now() });
     if (!opened.ok) throw new Error(`benchmark envelope failed to open: ${opened.error}`);
   };
   const kinds = [
@@ -47,7 +47,7 @@ export function envelopeRows(durationMs = 1500): Row[] {
       label: 'introduction (presence, signed)',
       body: utf8(JSON.stringify(PRESENCE)),
       seal: (seq: number, body: Uint8Array) =>
-        sealIntroduction(ANN, '*', { seq, ts: Date.now() }, body, { roomId: ROOM_ID, roomKey, identity, sessionKey: annSession.publicKey }),
+        sealIntroduction(ANN, '*', { seq, ts: Date.now() }, body, { roomId: ROOM_ID, roomKey, identity, session: annSession }),
       pair: null,
     },
   ];

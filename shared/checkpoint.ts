@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { derive } from './crypto.ts';
 import { toBase64Url, utf8 } from './encoding.ts';
-import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, SignedActSchema, verifyAct, type SignedAct } from './room-acts.ts';
+import { Bytes32Schema, MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, SignedActSchema, verifyAct, type SignedAct } from './room-acts.ts';
 import type { RoomRules, RoomState } from './room-state.ts';
 
 /**
@@ -26,7 +26,7 @@ export interface Checkpoint {
 /** People named in a checkpoint's room, over all its lists: what one sealed message can carry. */
 export const MAX_CHECKPOINT_KEYS = 300;
 
-const identityKey = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+const identityKey = Bytes32Schema;
 const keys = v.pipe(v.array(identityKey), v.maxLength(MAX_CHECKPOINT_KEYS), v.readonly());
 
 const lists = ['moderators', 'speakers', 'hands', 'invited', 'hostMuted', 'banned', 'admitted'] as const;
@@ -47,6 +47,7 @@ export const RoomStateSchema = v.pipe(
     admitted: keys,
     ended: v.boolean(),
     standIn: v.nullable(identityKey),
+    epoch: v.nullable(Bytes32Schema),
   }),
   v.check((state) => keysIn(state) <= MAX_CHECKPOINT_KEYS, 'a checkpoint names too many people'),
 );
@@ -64,6 +65,7 @@ const canonical = (state: RoomState): Uint8Array =>
       state.locked,
       state.ended,
       state.standIn,
+      state.epoch,
     ]),
   );
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createIdentity, createSessionKeys, randomBytes, seal, unseal, type Identity, type SessionKeys } from './crypto.ts';
-import { fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
+import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 import {
   MAX_CLOCK_SKEW_MS,
   openEnvelope,
@@ -55,7 +55,7 @@ function introFromAnn(
     roomId: options.roomId ?? ROOM_ID,
     roomKey: options.roomKey ?? ROOM_KEY,
     identity: options.identity ?? ann,
-    sessionKey: (options.session ?? annSession).publicKey,
+    session: options.session ?? annSession,
   });
 }
 
@@ -65,7 +65,7 @@ function pairFromAnn({ to = BEN, seq = 1, ts = NOW, body = utf8('hello Ben') }: 
 
 /** Opens as Ben, who already shares a pair key with Ann, unless told otherwise. */
 const openAsBen = (box: string, options: Partial<OpenOptions> = {}): Result<OpenedEnvelope, string> =>
-  openEnvelope(box, { roomId: ROOM_ID, roomKey: ROOM_KEY, from: ANN, self: BEN, sessionKey: benSession.publicKey, pairKey: BEN_FROM_ANN, lastSeq: 0, now: NOW, ...options });
+  openEnvelope(box, { roomId: ROOM_ID, roomKeys: [ROOM_KEY], from: ANN, self: BEN, session: benSession, pairKey: BEN_FROM_ANN, lastSeq: 0, now: NOW, ...options });
 
 function opened(r: Result<OpenedEnvelope, string>): OpenedEnvelope {
   if (!r.ok) assert.fail(`refused: ${r.error}`);
@@ -315,7 +315,7 @@ test('an empty box and garbage text are unreadable', () => {
 // ── Introductions: room key and signature ────────────────────────────────────────────────────
 
 test('an introduction opened with the wrong room key, or sealed with one, is unreadable', () => {
-  assert.equal(refusal(openAsBen(introFromAnn(), { roomKey: randomBytes(32) })), 'unreadable');
+  assert.equal(refusal(openAsBen(introFromAnn(), { roomKeys: [randomBytes(32)] })), 'unreadable');
   assert.equal(refusal(openAsBen(introFromAnn({}, { roomKey: randomBytes(32) }))), 'unreadable');
 });
 
@@ -409,15 +409,36 @@ const boundToBen = (session = benSession): string =>
     roomId: ROOM_ID,
     roomKey: ROOM_KEY,
     identity: ann,
-    sessionKey: annSession.publicKey,
+    session: annSession,
     boundTo: session.publicKey,
   });
 
 test("an introduction bound to Ben's session key opens, as fresh, for that session only", () => {
   assert.equal(opened(openAsBen(boundToBen(), { pairKey: null })).fresh, true);
-  // The same peer id and room, another visit (a new session key): refused.
-  assert.equal(refusal(openAsBen(boundToBen(), { pairKey: null, sessionKey: calSession.publicKey })), 'bad-signature');
-  assert.equal(refusal(openAsBen(boundToBen(calSession), { pairKey: null })), 'bad-signature');
+  // The same peer id and room, another visit (a new session key): it does not even open.
+  assert.equal(refusal(openAsBen(boundToBen(), { pairKey: null, session: calSession })), 'unreadable');
+  assert.equal(refusal(openAsBen(boundToBen(calSession), { pairKey: null })), 'unreadable');
+});
+
+test('a bound introduction is sealed for its recipient: the link’s key does not open it, nor does another member', () => {
+  const sealed = decodedBox(boundToBen());
+  for (let offset = 0; offset <= 32; offset += 32) assert.equal(unseal(sealed.subarray(offset), ROOM_KEY), null);
+  assert.equal(refusal(openAsBen(boundToBen(), { pairKey: null, self: 'peer_cal_0000000' })), 'unreadable');
+  assert.equal(refusal(openAsBen(boundToBen(), { pairKey: null, from: 'peer_cal_0000000' })), 'unreadable');
+});
+
+test('a bound introduction re-wrapped under another session key than the one it carries is malformed', () => {
+  const inner = unseal(decodedBox(boundToBen()).subarray(32), pairKey(annSession, benSession.publicKey, ROOM_ID, ANN, BEN));
+  assert.ok(inner);
+  const rewrapped = concatBytes(calSession.publicKey, seal(inner, pairKey(calSession, benSession.publicKey, ROOM_ID, ANN, BEN)));
+  assert.equal(refusal(openAsBen(toBase64Url(rewrapped), { pairKey: null })), 'malformed');
+});
+
+test('an introduction under an epoch key opens for whoever holds that key, and not with the link’s key alone', () => {
+  const epochKey = randomBytes(32);
+  const box = introFromAnn({ to: '*' }, { roomKey: epochKey });
+  assert.equal(opened(openAsBen(box, { pairKey: null, roomKeys: [epochKey, ROOM_KEY] })).fresh, false);
+  assert.equal(refusal(openAsBen(box, { pairKey: null, roomKeys: [ROOM_KEY] })), 'unreadable');
 });
 
 test('an unbound introduction opens as not fresh, a pair message as fresh', () => {
@@ -428,10 +449,18 @@ test('an unbound introduction opens as not fresh, a pair message as fresh', () =
 
 test('the bound flag cannot be added or removed in transit, and a broadcast cannot be bound', () => {
   const flip = (box: string, flags: number) => openAsBen(resealed(box, (inner) => ((inner[1] = flags), inner)), { pairKey: null });
-  assert.equal(refusal(flip(introFromAnn(), 2)), 'bad-signature');
-  assert.equal(refusal(flip(boundToBen(), 0)), 'bad-signature');
+  // Set on what the room key opens: not sealed for Ben's visit, so not what a bound one is.
+  assert.equal(refusal(flip(introFromAnn(), 2)), 'malformed');
+  const bound = decodedBox(boundToBen());
+  const key = pairKey(annSession, benSession.publicKey, ROOM_ID, ANN, BEN);
+  const inner = unseal(bound.subarray(32), key);
+  assert.ok(inner);
+  inner[1] = 0;
+  assert.equal(refusal(openAsBen(toBase64Url(concatBytes(bound.subarray(0, 32), seal(inner, key))), { pairKey: null })), 'malformed');
+  // Cleared, and moved under the room key: the signature still covers Ben's session key.
+  assert.equal(refusal(openAsBen(toBase64Url(seal(inner, ROOM_KEY)), { pairKey: null })), 'bad-signature');
   assert.throws(() =>
-    sealIntroduction(ANN, '*', { seq: 1, ts: NOW }, utf8('x'), { roomId: ROOM_ID, roomKey: ROOM_KEY, identity: ann, sessionKey: annSession.publicKey, boundTo: benSession.publicKey }),
+    sealIntroduction(ANN, '*', { seq: 1, ts: NOW }, utf8('x'), { roomId: ROOM_ID, roomKey: ROOM_KEY, identity: ann, session: annSession, boundTo: benSession.publicKey }),
   );
 });
 

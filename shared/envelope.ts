@@ -11,20 +11,24 @@ import {
   type Identity,
   type SessionKeys,
 } from './crypto.ts';
-import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
+import { concatBytes, equalBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
 
 /**
  * The envelopes member-to-member messages travel in. The server routes them by peer id and
  * sees only their length. There are two kinds, told apart by which key opens them:
  *
- * Introduction (presence; the only kind sent to everyone):
+ * Introduction (presence; to everyone, or a knock on a member whose session key we lack):
  *   box   = base64url( nonce[24] ‖ secretbox(roomKey, inner) )                  (+16 MAC)
  *   inner = header[12] ‖ sig[64] ‖ identityKey[32] ‖ sessionKey[32] ‖ body
  *   sig   = ed25519(identity, DOMAIN ‖ roomId ‖ 0 ‖ from ‖ 0 ‖ to ‖ 0 ‖ [recipient's sessionKey] ‖ inner without sig)
- *   A *bound* introduction (flag bit 1) to one member also signs that member's session key,
- *   which it makes anew for each visit: it opens for that visit only, so it cannot be an old
- *   one replayed. The key is not sent; the recipient puts in its own.
+ *   roomKey is the room's current broadcast key: the link's own, or an epoch's (epoch-key.ts).
+ *
+ * Bound introduction (flag bit 1), to one member whose session key we know:
+ *   box   = base64url( sessionKey[32] ‖ nonce[24] ‖ secretbox(pairKey(from → to), inner) )
+ *   It also signs that member's session key, which it makes anew for each visit, and is sealed
+ *   under our pair key, so it opens for that visit only: not an old one replayed, and not for
+ *   anyone else who holds the link. The recipient's key is not sent; it puts in its own.
  *
  * Pair message (everything else, e.g. SDP and ICE), once both sides are introduced:
  *   box   = base64url( nonce[24] ‖ secretbox(pairKey(from → to), header[12] ‖ body) )  (+16 MAC)
@@ -98,10 +102,11 @@ const signedBytes = (roomId: string, from: string, to: string, boundTo: Uint8Arr
 
 export interface IntroductionOptions {
   roomId: string;
+  /** The room's broadcast key: what an unbound introduction is sealed under. */
   roomKey: Uint8Array;
   identity: Identity;
-  sessionKey: Uint8Array;
-  /** The recipient's session key, to bind the introduction to its current visit. */
+  session: SessionKeys;
+  /** The recipient's session key, to bind the introduction to its current visit and seal it for that visit. */
   boundTo?: Uint8Array;
 }
 
@@ -109,9 +114,11 @@ export function sealIntroduction(from: string, to: string, header: EnvelopeHeade
   const boundTo = options.boundTo ?? null;
   if (boundTo && to === '*') throw new Error('a broadcast cannot be bound to one recipient');
   const head = writeHeader(to, header, boundTo !== null);
-  const keys = concatBytes(options.identity.publicKey, options.sessionKey);
+  const keys = concatBytes(options.identity.publicKey, options.session.publicKey);
   const signature = sign(signedBytes(options.roomId, from, to, boundTo, concatBytes(head, keys, body)), options.identity);
-  return toBase64Url(seal(concatBytes(head, signature, keys, body), options.roomKey));
+  const inner = concatBytes(head, signature, keys, body);
+  if (!boundTo) return toBase64Url(seal(inner, options.roomKey));
+  return toBase64Url(concatBytes(options.session.publicKey, seal(inner, pairKey(options.session, boundTo, options.roomId, from, to))));
 }
 
 export function sealPairMessage(to: string, header: EnvelopeHeader, body: Uint8Array, key: Uint8Array): string {
@@ -121,12 +128,13 @@ export function sealPairMessage(to: string, header: EnvelopeHeader, body: Uint8A
 
 export interface OpenOptions {
   roomId: string;
-  roomKey: Uint8Array;
+  /** The keys an unbound introduction may be sealed under: the epochs' we hold, and the link's. */
+  roomKeys: readonly Uint8Array[];
   /** The server's routing stamp, not anything the sender claims. */
   from: string;
   self: string;
-  /** Our session public key, made for this visit: what bound introductions must sign. */
-  sessionKey: Uint8Array;
+  /** Our session keys, made for this visit: what bound introductions are signed for and sealed to. */
+  session: SessionKeys;
   /** The key for messages from `from` to us, once both sides are introduced. */
   pairKey: Uint8Array | null;
   /** Highest sequence number accepted from `from` so far. */
@@ -140,6 +148,18 @@ function checkFresh(header: EnvelopeHeader, options: OpenOptions): EnvelopeRejec
   return null;
 }
 
+/** An introduction's inner bytes, from whichever key opens it; a bound one names the session key it came with. */
+function openIntroduction(sealed: Uint8Array, options: OpenOptions): { inner: Uint8Array; sessionKey: Uint8Array | null } | null {
+  for (const key of options.roomKeys) {
+    const inner = unseal(sealed, key);
+    if (inner) return { inner, sessionKey: null };
+  }
+  if (sealed.length <= SESSION_PUBLIC_KEY_BYTES) return null;
+  const sessionKey = sealed.subarray(0, SESSION_PUBLIC_KEY_BYTES);
+  const inner = unseal(sealed.subarray(SESSION_PUBLIC_KEY_BYTES), pairKey(options.session, sessionKey, options.roomId, options.from, options.self));
+  return inner && { inner, sessionKey };
+}
+
 export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEnvelope, EnvelopeRejection> {
   const sealed = fromBase64Url(box);
   if (!sealed) return err('unreadable');
@@ -151,20 +171,23 @@ export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEn
     if (stale) return err(stale);
     return ok({ seq: header.seq, ts: header.ts, body: pairInner.slice(HEADER_BYTES), fresh: true, introduction: null });
   }
-  const inner = unseal(sealed, options.roomKey);
-  if (!inner) return err('unreadable');
+  const opened = openIntroduction(sealed, options);
+  if (!opened) return err('unreadable');
+  const { inner } = opened;
   const header = readHeader(inner);
   const keysEnd = HEADER_BYTES + SIGNATURE_BYTES + IDENTITY_PUBLIC_KEY_BYTES + SESSION_PUBLIC_KEY_BYTES;
-  if (!header || inner.length < keysEnd) return err('malformed');
+  // Bound exactly when sealed for our visit, under the session key it carries.
+  if (!header || inner.length < keysEnd || header.bound !== (opened.sessionKey !== null)) return err('malformed');
   // Freshness first: a replay flood then costs a decryption, not a signature check each.
   const stale = checkFresh(header, options);
   if (stale) return err(stale);
   const signature = inner.subarray(HEADER_BYTES, HEADER_BYTES + SIGNATURE_BYTES);
   const identityKey = inner.subarray(HEADER_BYTES + SIGNATURE_BYTES, HEADER_BYTES + SIGNATURE_BYTES + IDENTITY_PUBLIC_KEY_BYTES);
   const sessionKey = inner.subarray(keysEnd - SESSION_PUBLIC_KEY_BYTES, keysEnd);
+  if (opened.sessionKey && !equalBytes(opened.sessionKey, sessionKey)) return err('malformed');
   const unsigned = concatBytes(inner.subarray(0, HEADER_BYTES), inner.subarray(HEADER_BYTES + SIGNATURE_BYTES));
   const to = header.broadcast ? '*' : options.self;
-  const boundTo = header.bound ? options.sessionKey : null;
+  const boundTo = header.bound ? options.session.publicKey : null;
   if (!verify(signedBytes(options.roomId, options.from, to, boundTo, unsigned), signature, identityKey)) return err('bad-signature');
   return ok({
     seq: header.seq,

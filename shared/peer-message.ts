@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { err, ok, type Result } from './result.ts';
 import { CheckpointSchema } from './checkpoint.ts';
-import { MAX_TITLE_LENGTH, SignedActSchema } from './room-acts.ts';
+import { Bytes32Schema, MAX_TITLE_LENGTH, SignedActSchema } from './room-acts.ts';
 
 /**
  * What one room member says to another inside a `box`. The server never parses these;
@@ -16,6 +16,8 @@ export const REACTIONS = ['👏', '😂', '❤️', '🙌', '🔥', '👍'] as c
 export type Reaction = (typeof REACTIONS)[number];
 
 const logIndex = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31));
+/** 32 bytes, base64url: a key, or the id that names one. */
+const bytes32 = Bytes32Schema;
 
 const SessionDescription = v.strictObject({
   type: v.picklist(['offer', 'answer']),
@@ -47,10 +49,12 @@ const PeerMessageSchema = v.variant('kind', [
     log: v.exactOptional(logIndex),
   }),
   /**
-   * Who I am, before the person has joined: they opened the link and are deciding. Links that
-   * bring them the room may start, but nobody shows them or counts them as here (no name is sent).
+   * Who I am, keys only: before the person has joined (they opened the link and are deciding), and
+   * to anyone the room does not let in. Links that bring them the room may start, but nobody shows
+   * the sender or counts them as here (no name is sent). The log's length, as in a presence, tells
+   * even someone shut out that there is a log to learn (and learn that they are).
    */
-  v.strictObject({ kind: v.literal('looking-in') }),
+  v.strictObject({ kind: v.literal('looking-in'), log: v.exactOptional(logIndex) }),
   /** Acts of the room log, in order: one new act as it happens, or a stretch of the log for someone catching up. */
   v.strictObject({
     kind: v.literal('acts'),
@@ -65,6 +69,10 @@ const PeerMessageSchema = v.variant('kind', [
   v.strictObject({ kind: v.literal('checkpoint'), checkpoint: CheckpointSchema }),
   /** Asks a member for its log from index `from` on (the asker found a gap). */
   v.strictObject({ kind: v.literal('acts-request'), from: logIndex }),
+  /** The key of the room's current epoch (epoch-key.ts), sent pairwise to a member the log lets in. */
+  v.strictObject({ kind: v.literal('epoch-key'), key: bytes32 }),
+  /** Asks a member for the key of the epoch the log names by this id, which the asker lacks. */
+  v.strictObject({ kind: v.literal('epoch-request'), epoch: bytes32 }),
   /** A short-lived emoji shown on the sender's avatar. */
   v.strictObject({ kind: v.literal('react'), emoji: v.picklist(REACTIONS) }),
   /** WebRTC negotiation for one connection attempt; `conn` tells attempts apart so stale ones are ignored. */

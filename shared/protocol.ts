@@ -103,7 +103,8 @@ const ServerFrameSchema = v.variant('type', [
   v.strictObject({ type: v.literal('welcome'), peer: id, peers: v.array(id), ice: v.array(IceServer), limits: SendLimits }),
   v.strictObject({ type: v.literal('joined'), peer: id }),
   v.strictObject({ type: v.literal('left'), peer: id }),
-  v.strictObject({ type: v.literal('msg'), from: id, box }),
+  /** `all`: sent to everyone in the room, so perhaps under a key the recipient is not to hold (client/engine/room-epochs.ts). */
+  v.strictObject({ type: v.literal('msg'), from: id, box, all: v.exactOptional(v.literal(true)) }),
   v.strictObject({ type: v.literal('error'), code: v.picklist(ERROR_CODES), message: v.string() }),
   v.strictObject({ type: v.literal('closing'), reason: v.picklist(['restart', 'shutdown']) }),
   v.strictObject({ type: v.literal('pong') }),

@@ -17,9 +17,10 @@ export const MAX_DESCRIPTION_LENGTH = 280;
 export const MAX_ADMITTED_AT_LOCK = 100;
 const DOMAIN = utf8('porch act v2');
 
-const identityKey = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
-/** A hash of 32 bytes (base64url): of a log's history up to a place, or of a room (checkpoint.ts). */
-const hashText = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+/** 32 bytes in base64url: a key, or a hash (of a log's history up to a place, of a room, of an epoch's key). */
+export const Bytes32Schema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+const identityKey = Bytes32Schema;
+const hashText = Bytes32Schema;
 
 const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('set-kind'), kind: v.picklist(['hangout', 'stage']) }),
@@ -39,9 +40,14 @@ const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('mute'), target: identityKey }),
   v.strictObject({ type: v.literal('allow-unmute'), target: identityKey }),
   v.strictObject({ type: v.literal('make-moderator'), target: identityKey }),
-  v.strictObject({ type: v.literal('remove'), target: identityKey }),
-  /** Those already in the room (`admit`) stay; only newcomers wait in the lobby. */
-  v.strictObject({ type: v.literal('lock'), admit: v.exactOptional(v.pipe(v.array(identityKey), v.maxLength(MAX_ADMITTED_AT_LOCK))) }),
+  /** `epoch`: the id of the key the room's broadcasts move to, which the removed never gets (epoch-key.ts). */
+  v.strictObject({ type: v.literal('remove'), target: identityKey, epoch: v.exactOptional(hashText) }),
+  /** Those already in the room (`admit`) stay; only newcomers wait in the lobby, without the new epoch's key. */
+  v.strictObject({
+    type: v.literal('lock'),
+    admit: v.exactOptional(v.pipe(v.array(identityKey), v.maxLength(MAX_ADMITTED_AT_LOCK))),
+    epoch: v.exactOptional(hashText),
+  }),
   v.strictObject({ type: v.literal('unlock') }),
   v.strictObject({ type: v.literal('admit'), target: identityKey }),
   v.strictObject({ type: v.literal('end') }),

@@ -37,6 +37,8 @@ export interface RoomState {
   ended: boolean;
   /** A speaker keeping order while the host is away (moderator rights until the host returns). */
   standIn: string | null;
+  /** The id of the key the room's broadcasts are sealed under since the latest removal or lock; null: the link's own. */
+  epoch: string | null;
 }
 
 export const initialRoomState: RoomState = {
@@ -53,6 +55,7 @@ export const initialRoomState: RoomState = {
   admitted: [],
   ended: false,
   standIn: null,
+  epoch: null,
 };
 
 export function roleOf(state: RoomState, rules: RoomRules, key: string): Role {
@@ -160,13 +163,14 @@ export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): 
         hostMuted: without(state.hostMuted, act.target),
         admitted: without(state.admitted, act.target),
         banned: [...state.banned, act.target],
+        epoch: act.epoch ?? state.epoch,
       };
     }
     case 'lock': {
       if (!staff) return state;
       const present = (act.admit ?? []).filter((key) => !state.banned.includes(key));
       const admitted = present.reduce(withKey, state.admitted);
-      return state.locked && admitted === state.admitted ? state : { ...state, locked: true, admitted };
+      return state.locked && admitted === state.admitted ? state : { ...state, locked: true, admitted, epoch: act.epoch ?? state.epoch };
     }
     case 'unlock':
       return staff && state.locked ? { ...state, locked: false } : state;

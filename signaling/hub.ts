@@ -189,7 +189,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     route(room, from, to, box) {
-      const text = encode({ type: 'msg', from, box });
+      const text = encode({ type: 'msg', from, box, ...(to === '*' ? { all: true } : {}) });
       if (to === '*') {
         if (broadcast(room, from, text, from)) cluster?.spread(room, from, text);
         return 'routed';

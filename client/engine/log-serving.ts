@@ -10,7 +10,8 @@ import type { Timers } from './timers.ts';
  * All requesters together get at most SERVE_FRAMES_PER_S frames a second; each one, a full log's
  * worth at once and then one frame a second. A newer request from a member replaces its older one.
  * An identity that is not in the room (removed, or waiting in the lobby) gets one copy, however
- * often it asks: enough for an honest one to learn where it stands, and no more.
+ * often it asks, and only up to the act that shut it out: enough for an honest one to learn where
+ * it stands, and nothing of what the room did since.
  */
 export interface LogServingDeps {
   send(to: string, message: PeerMessage): void;
@@ -57,8 +58,8 @@ function bucket(ratePerS: number, burst: number, now: () => number): Bucket {
 export function createLogServing(deps: LogServingDeps): LogServing {
   const total = bucket(SERVE_FRAMES_PER_S, SERVE_BURST, deps.timers.now);
   const perPeer = new Map<string, Bucket>();
-  /** Where each member's stretch goes on from. */
-  const pending = new Map<string, number>();
+  /** Where each member's stretch goes on from, and where it stops. */
+  const pending = new Map<string, { from: number; end: number }>();
   /** Forks we already showed our side of (to whom, where, our head then), so two members that disagree never ping-pong. */
   const shownForks = new Set<string>();
   /** Identities outside the room that have had their one copy. */
@@ -66,18 +67,18 @@ export function createLogServing(deps: LogServingDeps): LogServing {
   let scheduled = false;
 
   /** A stretch from `from` on; history before our copy's start goes as the checkpoint it starts from, which speaks for it. */
-  function sendNext(peer: string, from: number): void {
+  function sendNext(peer: string, { from, end }: { from: number; end: number }): void {
     const log = deps.log();
     const { checkpoint } = log;
     if (checkpoint && from < log.base) {
-      pending.set(peer, log.base);
+      pending.set(peer, { from: log.base, end });
       deps.send(peer, { kind: 'checkpoint', checkpoint });
       return;
     }
-    const entries = entriesFrom(log, from).slice(0, MAX_ACTS_PER_MESSAGE);
+    const entries = entriesFrom(log, from).slice(0, Math.max(0, Math.min(MAX_ACTS_PER_MESSAGE, end - from)));
     const next = from + entries.length;
-    if (next >= lengthOf(log)) pending.delete(peer);
-    else pending.set(peer, next);
+    if (next >= Math.min(end, lengthOf(log))) pending.delete(peer);
+    else pending.set(peer, { from: next, end });
     if (entries.length > 0) deps.send(peer, { kind: 'acts', entries });
   }
 
@@ -86,12 +87,12 @@ export function createLogServing(deps: LogServingDeps): LogServing {
     let sent = true;
     while (sent && pending.size > 0) {
       sent = false;
-      for (const [peer, from] of [...pending]) {
+      for (const [peer, stretch] of [...pending]) {
         const own = perPeer.get(peer);
         if (!own || !total.ready() || !own.ready()) continue;
         total.take();
         own.take();
-        sendNext(peer, from);
+        sendNext(peer, stretch);
         sent = true;
       }
     }
@@ -103,24 +104,25 @@ export function createLogServing(deps: LogServingDeps): LogServing {
     });
   }
 
-  /** Whether to serve this identity (its key decides, not its connection, which it can renew). */
-  function admissible(key: string | null): boolean {
-    if (key === null) return false;
+  /** Where this identity's copy ends (its key decides, not its connection, which it can renew); null: it gets none. */
+  function endFor(key: string | null): number | null {
+    if (key === null) return null;
     const log = deps.log();
-    if (mayEnter(log.state, log.rules, key)) return true;
-    if (outsidersServed.has(key)) return false;
+    if (mayEnter(log.state, log.rules, key)) return Infinity;
+    if (outsidersServed.has(key)) return null;
     outsidersServed.add(key);
-    return true;
+    return shutOutEnd(log, key);
   }
 
   function serve(peerId: string, from: number): void {
-    if (from >= lengthOf(deps.log()) || !admissible(deps.keyOf(peerId))) return;
+    const end = from < lengthOf(deps.log()) ? endFor(deps.keyOf(peerId)) : null;
+    if (end === null) return;
     if (!perPeer.has(peerId)) {
       // A checkpoint, then a full log's worth of acts after it.
       const fullLog = 1 + Math.ceil(deps.log().maxEntries / MAX_ACTS_PER_MESSAGE);
       perPeer.set(peerId, bucket(FRAMES_PER_REQUESTER_PER_S, fullLog, deps.timers.now));
     }
-    pending.set(peerId, from);
+    pending.set(peerId, { from, end });
     pump();
   }
 
@@ -137,4 +139,15 @@ export function createLogServing(deps: LogServingDeps): LogServing {
       perPeer.delete(peerId);
     },
   };
+}
+
+/** Just past the act that shut `key` out (its removal, or the lock it was not let through), or our copy's start. */
+function shutOutEnd(log: RoomLog, key: string): number {
+  const removed = log.state.banned.includes(key);
+  for (let i = log.entries.length - 1; i >= 0; i--) {
+    const { act, n } = log.entries[i]!;
+    const shut = removed ? act.type === 'remove' && act.target === key : act.type === 'lock' && !(act.admit ?? []).includes(key);
+    if (shut) return n + 1;
+  }
+  return log.base;
 }

@@ -204,6 +204,24 @@ test('a removed member and one waiting in the lobby get one copy of the log each
   assert.deepEqual(r.sent.filter((m) => m.message.kind === 'acts').map((m) => m.to), ['mal', 'lob']);
 });
 
+test('the copy a removed member or one in the lobby gets ends at the act that shut it out: nothing the room did since', () => {
+  const r = room(['host', 'ann', 'mal', 'lob']);
+  r.present.delete('lob');
+  r.stage('host').perform({ type: 'remove', target: r.keyOf('mal') });
+  r.stage('host').perform({ type: 'lock', admit: [r.keyOf('ann')] });
+  r.stage('host').perform({ type: 'set-info', title: 'After the lock', description: '' });
+  r.present.add('lob');
+  r.sent.length = 0;
+  r.stage('host').onRequest('mal', 0);
+  r.stage('host').onRequest('lob', 0);
+  r.stage('host').onRequest('ann', 0);
+  r.advance(10_000);
+  const handed = (to: string): string[] => r.sent.flatMap((m) => (m.to === to && m.message.kind === 'acts' ? m.message.entries.map((e) => e.act.type) : []));
+  assert.deepEqual(handed('mal'), ['remove']);
+  assert.deepEqual(handed('lob'), ['remove', 'lock']);
+  assert.deepEqual(handed('ann'), ['remove', 'lock', 'set-info'], 'those let in get it all');
+});
+
 test('a claim of more acts than anyone sends stops keeping a newcomer waiting', () => {
   const r = room(['host', 'liar', 'new']);
   r.present.delete('new');

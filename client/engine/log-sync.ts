@@ -4,7 +4,7 @@ import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { prefersFork } from '../../shared/fork-rule.ts';
 import { append, createLog, entriesFrom, entryAt, entryHash, headAt, lengthOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
 import { stateDigest, type Checkpoint } from '../../shared/checkpoint.ts';
-import type { RoomRules } from '../../shared/room-state.ts';
+import type { RoomRules, RoomState } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { assertNever } from '../../shared/result.ts';
 import { createCatchUp } from './log-catch-up.ts';
@@ -30,6 +30,8 @@ export interface LogSyncDeps {
   send(to: string, message: PeerMessage): void;
   /** Members we can send to: in the room and introduced. */
   members(): Iterable<string>;
+  /** Whether the room, as it stands or as `room` says, lets a member in: only those get our acts. */
+  letsIn(peerId: string, room?: RoomState): boolean;
   /** The identity key a member proved it holds, once introduced. */
   keyOf(peerId: string): string | null;
   /** The clock, and how an unanswered request moves on to another member. */
@@ -153,7 +155,9 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     trace(`log: ${act.type} at ${signed.n} ${result.ok ? 'made' : `refused (${result.reason})`}`);
     if (!result.ok) return false;
     // Shared before it takes effect here: an act that ends our session (ending the room) must still go out.
-    share(deps.send, [signed], deps.members());
+    // To those the room lets in before or after it: the one removed learns it, the one admitted too.
+    const audience = [...deps.members()].filter((peer) => deps.letsIn(peer) || deps.letsIn(peer, result.log.state));
+    share(deps.send, [signed], audience);
     adopt(result.log, lengthOf(log()));
     return true;
   }
@@ -219,7 +223,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       // Acts we made before this member was introduced could not be sent to it: send our recent ones now.
       const since = deps.timers.now() - RECENT_OWN_MS;
       const recent = log().entries.filter((entry, i) => entry.by === selfKey && copy.joinedAt(log().base + i) >= since);
-      if (recent.length > 0) share(deps.send, recent, [peerId]);
+      if (recent.length > 0 && deps.letsIn(peerId)) share(deps.send, recent, [peerId]);
       lost.introduced(peerId);
     },
     onActs: (from, entries) => void arrive(from, worthChecking(from, entries), () => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries))),

@@ -147,6 +147,8 @@ export function createMembership(): Membership {
         // Genuine envelopes late (a clock off by minutes, too) or again: dropped without a word.
         case 'stale':
         case 'replayed':
+        // A broadcast under an epoch's key we were not handed (yet): not tampering.
+        case 'other-epoch':
           return null;
         case 'unreadable':
         case 'bad-signature':

@@ -1,5 +1,7 @@
 import type { TreePart } from './tree-part.ts';
 import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
+import type { RoomEpochs } from './room-epochs.ts';
+import type { RoomPresence } from './room-presence.ts';
 import type { ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
 import type { RoomRules, RoomState } from '../../shared/room-state.ts';
@@ -33,9 +35,10 @@ export interface InboxDeps {
   tree: TreePart;
   ownActs: OwnActs;
   participants: ParticipantList;
+  epochs: RoomEpochs;
+  /** What introduces us, to whom (room-presence.ts). */
+  told: RoomPresence;
   room(): RoomState;
-  /** What introduces us: our presence once joined, before that that we are looking in. */
-  introduction(): Introduction;
   sendTo(to: string, message: PeerMessage): void;
   /** Brings everything that follows from the log and who is here up to date. */
   refresh(): void;
@@ -50,13 +53,22 @@ export interface InboxDeps {
  * that, as the link's first message confirms it, but an old introduction the server replays
  * never names anyone.
  */
-export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { type: 'pong' }>) => void {
+export interface Inbox {
+  onFrame(frame: Exclude<ServerFrame, { type: 'pong' }>): void;
+  /** A member's message that opened late (a broadcast kept until we held its key). */
+  deliver(from: string, message: PeerMessage): void;
+}
+
+export function createInbox(deps: InboxDeps): Inbox {
   const { membership, media, logSync, participants, state } = deps;
   const greetings = createTokenBucket({ burst: GREETINGS_BURST, perSecond: GREETINGS_PER_S, now: deps.now });
 
-  function onPeerMessage(from: string, box: string): void {
-    const message = deps.codec.open(from, box);
-    if (!message) return;
+  function onPeerMessage(from: string, box: string, broadcast: boolean): void {
+    const message = deps.codec.open(from, box, broadcast);
+    if (message) deliver(from, message);
+  }
+
+  function deliver(from: string, message: PeerMessage): void {
     const present = membership.isListed(from);
     if (present) showConfirmed(from);
     switch (message.kind) {
@@ -79,6 +91,12 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         return;
       case 'lost-acts':
         if (present) logSync.onLostActs(from, message.entries);
+        return;
+      case 'epoch-key':
+        if (present) deps.epochs.onKey(from, message.key);
+        return;
+      case 'epoch-request':
+        if (present) deps.epochs.onRequest(from, message.epoch);
         return;
       case 'react':
         if (present && membership.isPresented(from) && !membership.isLooking(from)) participants.react(from, message.emoji);
@@ -109,8 +127,9 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
     if (!participants.has(from) && !wasLooking) logSync.onIntroduced(from);
     membership.markPresented(from);
     membership.setLooking(from, message.kind === 'looking-in');
+    if (message.log !== undefined) logSync.onLength(from, message.log);
     if (message.kind === 'looking-in') {
-      // Someone deciding whether to join: linked as a listener, shown to nobody.
+      // Someone deciding whether to join, or keeping their name from us: linked as a listener, shown to nobody.
       if (participants.has(from)) participants.remove(from);
       return deps.refresh();
     }
@@ -118,7 +137,6 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
     const arrived = wasLooking ? { arrivedAt: deps.now() } : {};
     participants.show(from, { name: message.name, muted: message.muted, key, standing: standingOf(deps.room(), deps.rules, key, deps.selfKey), ...arrived });
     if (message.title && !state.get().title) state.update((s) => ({ ...s, title: message.title ?? '' }));
-    if (message.log !== undefined) logSync.onLength(from, message.log);
     deps.refresh();
   }
 
@@ -127,7 +145,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
     if (message) onPresence(peerId, message);
   }
 
-  return (frame) => {
+  const onFrame = (frame: Exclude<ServerFrame, { type: 'pong' }>): void => {
     switch (frame.type) {
       case 'plan':
         deps.tree.planned(frame);
@@ -141,7 +159,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         media.start(frame.peer, frame.ice);
         media.prune(membership.isListed);
         // Links start only once a member has introduced itself with a valid, signed presence.
-        deps.sendTo('*', deps.introduction());
+        deps.told.arrive();
         deps.codec.announced(frame.peers);
         for (const peer of frame.peers) applyEarly(peer);
         deps.ownActs.welcomed(frame.peers.length);
@@ -154,7 +172,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         // Kept until they are shown, if they are not yet: newcomers are among those worth seeing (audience-shown.ts).
         participants.patch(frame.peer, { arrivedAt: deps.now() });
         // One that introduced itself before the server listed it is answered whatever the budget.
-        if (membership.keyOf(frame.peer) !== null || greetings.take()) deps.sendTo(frame.peer, deps.introduction());
+        if (membership.keyOf(frame.peer) !== null || greetings.take()) deps.sendTo(frame.peer, deps.told.introductionFor(frame.peer));
         applyEarly(frame.peer);
         return;
       case 'left':
@@ -165,7 +183,7 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         deps.refresh();
         return;
       case 'msg':
-        onPeerMessage(frame.from, frame.box);
+        onPeerMessage(frame.from, frame.box, frame.all === true);
         return;
       case 'error':
       case 'closing':
@@ -176,4 +194,5 @@ export function createInbox(deps: InboxDeps): (frame: Exclude<ServerFrame, { typ
         assertNever(frame);
     }
   };
+  return { onFrame, deliver };
 }

@@ -4,7 +4,7 @@
  */
 import { toBase64Url } from '../../shared/encoding.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
-import type { RoomRules } from '../../shared/room-state.ts';
+import { isStaff, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { CreatedAs } from './first-acts.ts';
 import { createLogSync, type LogSync } from './log-sync.ts';
@@ -13,11 +13,13 @@ import { createOwnActs, type OwnActs, type OwnActsDeps } from './own-acts.ts';
 import type { ParticipantList } from './participant-list.ts';
 import type { RelayStatus } from './relay.ts';
 import { createRoomMedia, type RoomMedia } from './room-media.ts';
-import type { StandingView } from './room-overview.ts';
+import { standingOf } from './room-overview.ts';
 import type { RoomDeps, RoomView } from './room-types.ts';
 import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
 import { createSignalingClient, type SignalingClient, type SignalingClientOptions, type SignalingStatus } from './signaling-client.ts';
 import type { WritableStore } from './store.ts';
+import { createRoomEpochs, type RoomEpochs, type RoomEpochsDeps } from './room-epochs.ts';
+import { createRoomPresence, type RoomPresence, type RoomPresenceDeps } from './room-presence.ts';
 import type { Timers } from './timers.ts';
 
 export interface LogContext {
@@ -28,16 +30,18 @@ export interface LogContext {
   refresh(): void;
   onRefused(): void;
   mayAct(): boolean;
+  letsIn(peerId: string, room?: RoomState): boolean;
 }
 
 /** The room's signed log as this member keeps it, shared with everyone it can reach. */
-export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused, mayAct }: LogContext): LogSync {
+export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused, mayAct, letsIn }: LogContext): LogSync {
   return createLogSync({
     roomId: deps.roomId,
     rules,
     identity: deps.identity,
     send: sendTo,
     members: () => membership.reachable(),
+    letsIn,
     keyOf: membership.keyOf,
     timers,
     onChange: refresh,
@@ -73,27 +77,72 @@ export function connectSignaling(
   return client;
 }
 
+/** What decides whom the room lets in: its log, its rules, and who holds which key. */
+export interface RoomGate {
+  room(): RoomState;
+  rules: RoomRules;
+  selfKey: string;
+  membership: Membership;
+}
+
+/** Whether the log lets a member in: not removed, not waiting in the lobby. */
+export const letsInBy =
+  ({ room, rules, membership }: RoomGate) =>
+  (peerId: string, within: RoomState = room()): boolean => {
+    const key = membership.keyOf(peerId);
+    return key !== null && mayEnter(within, rules, key);
+  };
+
+const insideBy = ({ room, rules, selfKey }: RoomGate) => (): boolean => mayEnter(room(), rules, selfKey);
+
+/** The keys of the room's broadcasts, handed only to members the log lets in. */
+export function epochsFor(deps: RoomDeps, gate: RoomGate, context: Pick<RoomEpochsDeps, 'send' | 'timers' | 'onHeld'>): RoomEpochs {
+  const letsIn = letsInBy(gate);
+  return createRoomEpochs({
+    ...context,
+    room: gate.room,
+    letIn: () => gate.membership.reachable().filter((peer) => letsIn(peer)),
+    mayHold: (peer) => letsIn(peer),
+    inside: insideBy(gate),
+    ...(deps.trace ? { trace: deps.trace } : {}),
+  });
+}
+
+/** What we tell members about ourselves: inside, to anyone the room lets in; in the lobby, to staff only. */
+export function presenceFor(gate: RoomGate, context: Omit<RoomPresenceDeps, 'hears' | 'inside' | 'listed'>): RoomPresence {
+  const letsIn = letsInBy(gate);
+  const inside = insideBy(gate);
+  const { room, rules, membership } = gate;
+  return createRoomPresence({
+    ...context,
+    inside,
+    hears: (peer) => (inside() ? letsIn(peer) : isStaff(roleOf(room(), rules, membership.keyOf(peer) ?? ''))),
+    listed: () => membership.reachable(),
+  });
+}
+
 export interface CodecContext {
   timers: Timers;
   state: WritableStore<RoomView>;
-  membership: Membership;
   participants: ParticipantList;
-  standing(key: string): StandingView;
+  /** Whoever introduced itself, to be answered with our own introduction. */
   answer(peerId: string): void;
+  epochs: RoomEpochs;
 }
 
 /** Seals what we send and opens what members send; who proved which key, and who fails checks, shows on the view. */
-export function sealedCodecFor(deps: RoomDeps, { timers, state, membership, participants, standing, answer }: CodecContext): EnvelopeCodec {
+export function sealedCodecFor(deps: RoomDeps, { room, rules, selfKey, membership }: RoomGate, { timers, state, participants, answer, epochs }: CodecContext): EnvelopeCodec {
   return createSealedCodec({
     roomId: deps.roomId,
     roomKey: deps.roomKey,
+    epochs,
     identity: deps.identity,
     selfId: () => state.get().selfId,
     now: timers.now,
     onIntroduced: (peerId, publicKey) => {
       const key = toBase64Url(publicKey);
       membership.introduce(peerId, key);
-      if (membership.isListed(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standing(key) });
+      if (membership.isListed(peerId)) participants.patch(peerId, { safetyNumber: safetyNumberOf(publicKey), key, standing: standingOf(room(), rules, key, selfKey) });
       answer(peerId);
     },
     onConfirmed: (peerId) => membership.confirm(peerId),

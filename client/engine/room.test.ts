@@ -34,21 +34,26 @@ test('a second join while joining does nothing', async (t) => {
   assert.equal(session.state.get().name, 'Ada');
 });
 
-test('on welcome the session announces itself to all, sealed and signed, before connecting to anyone', async (t) => {
-  const { session, links, joinRoom, peerMessages, participant } = setup(t, { title: 'Friday jam' });
+test('on welcome the session announces its keys to all, sealed and signed, and its name only once it holds the log', async (t) => {
+  const { session, links, joinRoom, introduce, peerMessages, participant } = setup(t, { title: 'Friday jam' });
   await joinRoom([LOW, HIGH]);
   const state = session.state.get();
   assert.equal(state.phase, 'joined');
   assert.equal(state.selfId, SELF);
   assert.deepEqual(state.signaling, { kind: 'connected' });
 
-  // Every listed peer opens the broadcast with its own codec.
-  assert.deepEqual(peerMessages(), [
-    { to: '*', message: { kind: 'presence', name: 'Ada', muted: false, title: 'Friday jam' } },
-  ]);
+  // Every listed peer opens the broadcast with its own codec. Until we hold the log, we cannot tell whom the room shuts out.
+  assert.deepEqual(peerMessages(), [{ to: '*', message: { kind: 'looking-in' } }]);
   assert.equal(links.length, 0, 'no link before a peer has introduced itself');
   assert.equal(participant(LOW), undefined);
   assert.equal(participant(HIGH), undefined);
+  introduce(LOW, 'Lin');
+  introduce(HIGH, 'Grace');
+  // Everyone here is as new as we are: we take a seat, then tell our name.
+  assert.deepEqual(peerMessages().filter(({ to }) => to === '*'), [
+    { to: '*', message: { kind: 'looking-in' } },
+    { to: '*', message: { kind: 'presence', name: 'Ada', muted: false, title: 'Friday jam', log: 1 } },
+  ]);
 });
 
 test("the session connects to a listed peer once that peer's presence arrives", async (t) => {
@@ -107,13 +112,14 @@ test('an offer from a lower-id peer is answered through a new link', async (t) =
   });
 });
 
-test('a peer who joins later gets our presence directly, and a link once its presence arrives', async (t) => {
+test('a peer who joins later gets our keys at once, our presence once it proves who it is, and a link once its presence arrives', async (t) => {
   const { links, socket, joinRoom, introduce, peerMessages, participant } = setup(t);
   await joinRoom([]);
   socket().serverSends({ type: 'joined', peer: LATE });
-  assert.deepEqual(peerMessages().at(-1), { to: LATE, message: { kind: 'presence', name: 'Ada', muted: false, log: 0 } });
+  assert.deepEqual(peerMessages().at(-1), { to: LATE, message: { kind: 'looking-in', log: 0 } }, 'no name for someone the room may shut out, only how long the log is');
   assert.equal(links.length, 0);
   introduce(LATE, 'Lou');
+  assert.deepEqual(peerMessages().at(-1), { to: LATE, message: { kind: 'presence', name: 'Ada', muted: false, log: 0 } });
   assert.equal(participant(LATE)?.connection, 'connecting');
   assert.equal(participant(LATE)?.name, 'Lou');
   assert.equal(links.length, 1);
@@ -241,13 +247,14 @@ test('a denied microphone still joins, listen-only', async (t) => {
 });
 
 test('muting tells the microphone and everyone in the room', async (t) => {
-  const { session, microphone, socket, joinRoom, peerMessages } = setup(t);
+  const { session, microphone, socket, joinRoom, introduce, peerMessages } = setup(t);
   await joinRoom([HIGH]);
+  introduce(HIGH);
   assert.deepEqual(microphone.mutedCalls, [false], 'the captured microphone starts as the person left it: unmuted');
   session.setMuted(true);
   assert.deepEqual(microphone.mutedCalls, [false, true]);
   assert.equal(session.state.get().muted, true);
-  assert.deepEqual(peerMessages().at(-1), { to: '*', message: { kind: 'presence', name: 'Ada', muted: true } });
+  assert.deepEqual(peerMessages().at(-1), { to: '*', message: { kind: 'presence', name: 'Ada', muted: true, log: 0 } });
 
   const sent = socket().sent.length;
   session.setMuted(true);
@@ -255,11 +262,18 @@ test('muting tells the microphone and everyone in the room', async (t) => {
   assert.deepEqual(microphone.mutedCalls, [false, true]);
 });
 
-test('muting before joining is remembered and announced on welcome', async (t) => {
-  const { session, joinRoom, peerMessages } = setup(t);
+test('muting before joining is remembered and announced once we hold the log', async (t) => {
+  const { session, joinRoom, introduce, peerMessages } = setup(t);
   session.setMuted(true);
   await joinRoom([HIGH]);
-  assert.deepEqual(peerMessages(), [{ to: '*', message: { kind: 'presence', name: 'Ada', muted: true } }]);
+  introduce(HIGH);
+  assert.deepEqual(
+    peerMessages().filter(({ to }) => to === '*'),
+    [
+      { to: '*', message: { kind: 'looking-in' } },
+      { to: '*', message: { kind: 'presence', name: 'Ada', muted: true, log: 0 } },
+    ],
+  );
   assert.equal(session.state.get().muted, true);
 });
 
@@ -515,8 +529,8 @@ test('a member shows up once something sealed for this visit of ours arrives fro
   // Its broadcast (or greeting) could be a replay from before we came: not yet.
   receive(HIGH, { kind: 'presence', name: 'Grace', muted: false }, '*');
   assert.equal(participant(HIGH), undefined);
-  // We answer it, pair-encrypted: only the member holding that session's key can read it.
-  assert.ok(peerMessages().some(({ to, message }) => to === HIGH && message.kind === 'presence'));
+  // We answer it, sealed for its visit: only the member holding that session's key can read it.
+  assert.ok(peerMessages().some(({ to, message }) => to === HIGH && (message.kind === 'presence' || message.kind === 'looking-in')));
   receive(HIGH, { kind: 'presence', name: 'Grace', muted: false });
   assert.equal(participant(HIGH)?.name, 'Grace');
 });

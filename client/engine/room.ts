@@ -1,7 +1,7 @@
 import { toBase64Url } from '../../shared/encoding.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
-import { MAX_ADMITTED_AT_LOCK } from '../../shared/room-acts.ts';
+import { MAX_ADMITTED_AT_LOCK, type ActBody } from '../../shared/room-acts.ts';
 import { initialRoomState, isOnStage, mayBeHeard, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { mayLink, type LinkCandidate } from '../../shared/topology.ts';
 import { lengthOf } from '../../shared/room-log.ts';
@@ -11,10 +11,12 @@ import { createSpeakingDetector, type SpeakingDetector } from './speaking-detect
 import { createMembership, type Membership } from './membership.ts';
 import { createParticipantList } from './participant-list.ts';
 import { createInbox } from './room-inbox.ts';
+import type { RoomEpochs } from './room-epochs.ts';
+import type { LogSync } from './log-sync.ts';
 import type { RoomMedia } from './room-media.ts';
 import type { Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
-import { askForRelay, connectSignaling, logSyncFor, ownActsFor, sealedCodecFor, wireMedia, type MediaContext } from './room-wiring.ts';
+import { askForRelay, connectSignaling, epochsFor, letsInBy, logSyncFor, ownActsFor, presenceFor, sealedCodecFor, wireMedia, type MediaContext } from './room-wiring.ts';
 import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
 import { createTreePart, type RouteView, type TreePart } from './tree-part.ts';
 import { withVerified } from './verification.ts';
@@ -52,18 +54,19 @@ export function createRoom(deps: RoomDeps): Room {
   let refusedActs = 0;
 
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
-  const codec = sealedCodecFor(deps, {
-    timers,
-    state,
-    membership,
-    participants,
-    standing: (key) => standingOf(room(), rules, key, selfKey),
+  const gate = { room: () => room(), rules, selfKey, membership };
+  const letsIn = letsInBy(gate);
+  const onHeld = (): void => {
+    for (const { from, message } of codec.reopen()) inbox.deliver(from, message);
+    refresh();
+  };
+  const epochs = epochsFor(deps, gate, { send: sendTo, timers, onHeld });
+  const codec = sealedCodecFor(deps, gate, {
+    timers, state, participants, epochs,
     // Whoever introduces itself gets our introduction back, sealed for its visit: what confirms us to it.
-    answer: (peerId) => {
-      if (state.get().selfId !== null && membership.isListed(peerId)) sendTo(peerId, introduction());
-    },
+    answer: (peerId) => state.get().selfId !== null && membership.isListed(peerId) && sendTo(peerId, told.introductionFor(peerId)),
   });
-  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined' });
+  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, letsIn, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined' });
   const room = () => logSync.log().state;
   const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, onSettled: refresh });
   const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh() });
@@ -79,10 +82,8 @@ export function createRoom(deps: RoomDeps): Room {
     signaling?.send({ type: 'send', to, box: codec.seal(to, message) });
   }
 
-  // Only a member that has learned the log says how long it is: a newcomer's empty log tells nobody anything.
-  const presence = (): Introduction => presenceOf(state.get(), ownActs.settled() ? lengthOf(logSync.log()) : null);
-  /** Nobody learns our name before the person joins. */
-  const introduction = (): Introduction => (phase() === 'joined' ? presence() : { kind: 'looking-in' });
+  /** Nobody learns our name before the person joins, nor anyone the room does not let in (room-presence.ts). */
+  const told = presenceFor(gate, { sendTo, presence: () => presenceOf(state.get(), ownActs.settled() ? lengthOf(logSync.log()) : null), joined: () => phase() === 'joined', holdsLog: () => ownActs.settled(), holdsKey: () => !epochs.missing() });
 
   /** Everything that follows from the room log and who is here: the view, the media, our own acts. */
   function refresh(): void {
@@ -97,17 +98,19 @@ export function createRoom(deps: RoomDeps): Room {
     const route = followTopology({ tree, media, rules, selfKey, joined: phase() === 'joined', looking: lookingIn(), hideAddress }, current, membership.candidates());
     patch({ route });
     ownActs.update();
+    epochs.update();
+    told.update();
   }
 
   function applyMuted(muted: boolean): void {
     deps.microphone.setMuted(muted);
     patch({ muted });
-    if (phase() === 'joined') sendTo('*', presence());
+    if (phase() === 'joined') told.announce();
   }
 
-  const onFrame = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, room, introduction, sendTo, refresh, now: timers.now });
+  const inbox = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, epochs, told, room, sendTo, refresh, now: timers.now });
 
-  const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame, timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
+  const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame: inbox.onFrame, timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
 
   /** Links made while looking in follow the choice: hidden, they may have gone direct; shown, the relay may be absent. */
   function hide(hidden: boolean): void {
@@ -145,7 +148,7 @@ export function createRoom(deps: RoomDeps): Room {
       patch({ phase: welcomed ? 'joined' : 'joining', name, hideAddress: hidden });
       // Looked in already: the seat (what lets others hear us) and the microphone come first, then our name.
       hide(hidden);
-      if (welcomed) sendTo('*', presence());
+      if (welcomed) told.announce();
       deps.onJoin?.(name, { hideAddress });
       if (!signaling) connect();
       speaking.start();
@@ -162,13 +165,12 @@ export function createRoom(deps: RoomDeps): Room {
     perform(act) {
       if (phase() !== 'joined') return false;
       // Locking keeps everyone already here in: only newcomers wait in the lobby.
-      const admit = [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey).slice(0, MAX_ADMITTED_AT_LOCK);
-      return logSync.perform(act.type === 'lock' ? { ...act, admit } : act);
+      return performSealing(act, [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey), logSync, epochs);
     },
     markVerified: (peerId) => markVerified(state, peerId, deps.onVerified),
     react(emoji) {
       if (phase() !== 'joined') return;
-      for (const peer of membership.reachable()) sendTo(peer, { kind: 'react', emoji });
+      for (const peer of membership.reachable()) if (letsIn(peer)) sendTo(peer, { kind: 'react', emoji });
       participants.react(null, emoji);
     },
     async selectInput(deviceId) {
@@ -187,6 +189,14 @@ export function createRoom(deps: RoomDeps): Room {
 function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock): void {
   if (next === 'left' && media.handOver()) clock.setTimeout(() => media.stop(), HANDOVER_MS);
   else media.stop();
+}
+
+/** Removing or locking moves the room's broadcasts to a new key, which only those let in get (room-epochs.ts). */
+function performSealing(act: ActBody, admit: readonly string[], logSync: LogSync, epochs: RoomEpochs): boolean {
+  const next = act.type === 'lock' ? { ...act, admit: admit.slice(0, MAX_ADMITTED_AT_LOCK), epoch: epochs.start() } : act.type === 'remove' ? { ...act, epoch: epochs.start() } : act;
+  const done = logSync.perform(next);
+  if (done && next !== act) epochs.handOut();
+  return done;
 }
 
 /** Whether the room log lets us link with a member, or hear it, by the id the server gave it. */
@@ -246,6 +256,7 @@ function markVerified(state: WritableStore<RoomView>, peerId: string, onVerified
   onVerified?.(verified);
 }
 
+/** Only a member that has learned the log says how long it is: a newcomer's empty log tells nobody anything. */
 function presenceOf({ name, muted, title }: RoomView, logLength: number | null): Introduction {
   return { kind: 'presence', name, muted, ...(title ? { title } : {}), ...(logLength !== null ? { log: logLength } : {}) };
 }

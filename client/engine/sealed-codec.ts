@@ -1,22 +1,31 @@
 import { createSessionKeys, type Identity } from '../../shared/crypto.ts';
-import { fromUtf8, utf8 } from '../../shared/encoding.ts';
+import { equalBytes, fromUtf8, utf8 } from '../../shared/encoding.ts';
 import { openEnvelope, pairKey, sealIntroduction, sealPairMessage, type EnvelopeRejection } from '../../shared/envelope.ts';
 import { isIntroduction, parsePeerMessage, type PeerMessage } from '../../shared/peer-message.ts';
 
 /** Turns peer messages into the opaque `box` strings the server routes, and back. */
 export interface EnvelopeCodec {
   seal(to: string, message: PeerMessage): string;
-  /** Null for anything that must not reach the engine. */
-  open(from: string, box: string): PeerMessage | null;
+  /**
+   * Null for anything that must not reach the engine. A broadcast that opens under none of our keys
+   * may be under an epoch's we lack yet: the latest such from each member is kept for `reopen`.
+   */
+  open(from: string, box: string, broadcast?: boolean): PeerMessage | null;
+  /** Opens again what was kept, now that we hold another key; what opens, in the order it came. */
+  reopen(): { from: string; message: PeerMessage }[];
   /** Our broadcast introduction went out while these members were listed: it reaches them first. */
   announced(peers: readonly string[]): void;
 }
 
-export type Rejection = EnvelopeRejection | 'bad-message' | 'key-changed';
+/** `other-epoch`: a broadcast under a key we do not hold, one we have not been handed yet or are not to be. */
+export type Rejection = EnvelopeRejection | 'bad-message' | 'key-changed' | 'other-epoch';
 
 export interface SealedCodecOptions {
   roomId: string;
+  /** The link's own key: what a knock on a member we know nothing of is sealed under. */
   roomKey: Uint8Array;
+  /** The room's epoch keys (room-epochs.ts): broadcasts go under the current one; what arrives may be under any held. */
+  epochs?: { current(): Uint8Array | null; held(): readonly Uint8Array[] };
   identity: Identity;
   /** Our routing id, known once the server welcomed us. */
   selfId: () => string | null;
@@ -43,20 +52,23 @@ interface KnownPeer {
   confirmed: boolean;
 }
 
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /**
  * Presence travels as a signed introduction carrying our identity and session keys until the
  * recipient holds them, then pair-encrypted like every other message. An introduction to a
  * member whose session key we know is bound to it. A peer's keys are bound at its first
  * introduction and never silently replaced.
  */
+/** Members whose latest unopened broadcast is kept: more than a room holds (membership.ts, MAX_LISTED). */
+const MAX_UNOPENED = 100;
+
 export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
   const now = options.now ?? Date.now;
   const session = createSessionKeys();
   const peers = new Map<string, KnownPeer>();
   /** Members that hold (or are about to get) our keys, so a pair message reaches them. */
   const holdOurKeys = new Set<string>();
+  /** Each member's latest broadcast that none of our keys opened, by peer id (bounded as the room is). */
+  const unopened = new Map<string, string>();
   let seq = 0;
 
   function parseBody(body: Uint8Array): PeerMessage | null {
@@ -81,6 +93,12 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     return peer;
   }
 
+  function keepUnopened(from: string, box: string): void {
+    unopened.delete(from);
+    unopened.set(from, box);
+    if (unopened.size > MAX_UNOPENED) unopened.delete(unopened.keys().next().value!);
+  }
+
   return {
     announced(members) {
       for (const member of members) holdOurKeys.add(member);
@@ -96,31 +114,41 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
         if (to !== '*') holdOurKeys.add(to);
         return sealIntroduction(from, to, header, body, {
           roomId: options.roomId,
-          roomKey: options.roomKey,
+          roomKey: (to === '*' && options.epochs?.current()) || options.roomKey,
           identity: options.identity,
-          sessionKey: session.publicKey,
+          session,
           ...(peer ? { boundTo: peer.sessionKey } : {}),
         });
       }
       if (!peer) throw new Error('cannot send to a member that has not introduced itself');
       return sealPairMessage(to, header, body, peer.outKey);
     },
-    open(from, box): PeerMessage | null {
+    reopen() {
+      const kept = [...unopened];
+      unopened.clear();
+      return kept.flatMap(([from, box]) => {
+        const message = this.open(from, box);
+        return message ? [{ from, message }] : [];
+      });
+    },
+    open(from, box, broadcast = false): PeerMessage | null {
       const self = options.selfId();
       if (!self) return null;
       const known = peers.get(from);
       const opened = openEnvelope(box, {
         roomId: options.roomId,
-        roomKey: options.roomKey,
+        roomKeys: [...(options.epochs?.held() ?? []), options.roomKey],
         from,
         self,
-        sessionKey: session.publicKey,
+        session,
         pairKey: known?.inKey ?? null,
         lastSeq: known?.lastSeq ?? 0,
         now: now(),
       });
       if (!opened.ok) {
-        options.onRejected(from, opened.error);
+        const elsewhere = opened.error === 'unreadable' && broadcast;
+        if (elsewhere) keepUnopened(from, box);
+        options.onRejected(from, elsewhere ? 'other-epoch' : opened.error);
         return null;
       }
       const { introduction, body, fresh } = opened.value;

@@ -51,6 +51,8 @@ export interface HostileProxy {
   resurrect(options: { from: string; capturedAt: string; to: string }): number;
   swap(options: { a: string; b: string; at?: string }): void;
   redirect(options: { from: string; to: string; toInstead: string }): void;
+  /** From now on, hands `to` a copy of every envelope any other browser sends anyone, as if routed to it. */
+  copyAllTo(to: string): void;
   /** Switches every attack off (recording continues). */
   stopAttacks(): void;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
   let flips: { from?: string; to?: string }[] = [];
   let swaps: { a: string; b: string; at?: string }[] = [];
   let redirects: { from: string; to: string; toInstead: string }[] = [];
+  let copyTo: string | null = null;
 
   const connectionOf = (peer: string): Connection => {
     const found = [...connections].find((c) => c.peer === peer);
@@ -128,6 +131,9 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
     } catch {
       frame = null;
     }
+    // Copy: the operator hands a member everything sent in the room, hoping it can read more than it was sent.
+    const copy = copyTo !== null && frame?.type === 'send' && conn.peer !== copyTo && frame.to !== copyTo ? [...connections].find((c) => c.peer === copyTo) : undefined;
+    if (copy && frame) deliver(copy, { type: 'msg', from: conn.peer, box: frame.box, ...(frame.to === '*' ? { all: true } : {}) }, true);
     // Envelopes for a peer the proxy made up have nowhere to go; a real operator would swallow them.
     if (frame?.type === 'send' && typeof frame.to === 'string' && fakePeers.has(frame.to)) return;
     if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
@@ -207,7 +213,7 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
         '*',
         { seq: 1, ts: Date.now() },
         utf8(JSON.stringify({ kind: 'presence', name, muted: false })),
-        { roomId: 'made-up-room-id-0000', roomKey: randomBytes(32), identity: createIdentity(), sessionKey: createSessionKeys().publicKey },
+        { roomId: 'made-up-room-id-0000', roomKey: randomBytes(32), identity: createIdentity(), session: createSessionKeys() },
       );
       const boxes = [madeUp, ...conn.received.map((r) => (JSON.parse(r.text) as Json).box as string).slice(0, 5)];
       for (const box of boxes) deliver(conn, { type: 'msg', from: peer, box }, true);
@@ -229,10 +235,14 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
     redirect(options) {
       redirects.push(options);
     },
+    copyAllTo(to) {
+      copyTo = to;
+    },
     stopAttacks() {
       flips = [];
       swaps = [];
       redirects = [];
+      copyTo = null;
     },
     async close() {
       for (const conn of connections) {

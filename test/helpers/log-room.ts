@@ -8,7 +8,7 @@ import { createIdentity, type Identity } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import { lengthOf } from '../../shared/room-log.ts';
-import { roleOf, type RoomRules } from '../../shared/room-state.ts';
+import { initialRoomState, mayEnter, roleOf, type RoomRules } from '../../shared/room-state.ts';
 import { createLogSync, type LogSync } from '../../client/engine/log-sync.ts';
 import type { Timers } from '../../client/engine/timers.ts';
 import { createSignatureCheck } from '../../client/engine/signature-check.ts';
@@ -88,6 +88,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
       },
       members: () => [...present].filter((other) => other !== name && !strangers.has(`${name} ${other}`)),
       keyOf: (peer) => (names.includes(peer) ? keyOf(peer) : null),
+      letsIn: (peer, room) => names.includes(peer) && mayEnter(room ?? stages.get(name)?.log().state ?? initialRoomState, rules, keyOf(peer)),
       timers,
       onChange: () => {},
       onRefused: (peer) => refused.push(`${name}←${peer}`),

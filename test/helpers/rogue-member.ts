@@ -5,7 +5,7 @@
  */
 import { WebSocket } from 'ws';
 import { createIdentity, randomBytes } from '../../shared/crypto.ts';
-import { toBase64Url } from '../../shared/encoding.ts';
+import { fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
 import { PROTOCOL_VERSION, parseServerFrame } from '../../shared/protocol.ts';
 import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { append, createLog, fromCheckpoint, lengthOf, signNext, type RoomLog } from '../../shared/room-log.ts';
@@ -29,6 +29,14 @@ export interface RogueMember {
   flood(count: number, signal?: AbortSignal): Promise<void>;
   /** How many places of the room log it holds. */
   logLength(): number;
+  /** Its peer id, once welcomed. */
+  peerId(): string | null;
+  /** Everything its codec opened, whoever it came from and however it got here, with when. */
+  heard(): readonly { at: number; from: string; message: PeerMessage }[];
+  /** Epoch keys it was handed (it keeps them all, and tries them on everything). */
+  epochKeys(): number;
+  /** Asks every member it knows for the room log from the start. */
+  askForLog(): void;
   close(): void;
 }
 
@@ -62,12 +70,20 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
   // The log it learns from members, with the honest rules (only so that forged acts sit at the head).
   const rules = { hostKey: toBase64Url(secret.value.hostKey), stageMax: 8 };
   let log: RoomLog = createLog(roomId, rules);
+  const heard: { at: number; from: string; message: PeerMessage }[] = [];
+  const epochKeys: Uint8Array[] = [];
+  const presence: PeerMessage = { kind: 'presence', name, muted: false };
   const codec = createSealedCodec({
     roomId,
     roomKey: roomKeyOf(secret.value),
+    epochs: { current: () => epochKeys.at(-1) ?? null, held: () => epochKeys },
     identity,
     selfId: () => selfId,
-    onIntroduced: (peer) => introduced.add(peer),
+    onIntroduced: (peer) => {
+      introduced.add(peer);
+      // Answered for the member's visit: that confirms it as here, as an honest page's answer does.
+      queueMicrotask(() => send(peer, presence));
+    },
     onConfirmed: () => {},
     onRejected: () => {},
   });
@@ -82,11 +98,13 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
     const f = frame.value;
     if (f.type === 'welcome') {
       selfId = f.peer;
-      send('*', { kind: 'presence', name, muted: false });
+      send('*', presence);
     } else if (f.type === 'joined') {
-      send(f.peer, { kind: 'presence', name, muted: false });
+      send(f.peer, presence);
     } else if (f.type === 'msg') {
-      const message = codec.open(f.from, f.box);
+      const message = codec.open(f.from, f.box, f.all === true);
+      if (message) heard.push({ at: Date.now(), from: f.from, message });
+      if (message?.kind === 'epoch-key') epochKeys.push(fromBase64Url(message.key)!);
       if (message?.kind === 'presence' && (message.log ?? -1) >= heardLength) [heardLength, claimer] = [message.log ?? 0, f.from];
       if (message?.kind === 'presence' && (message.log ?? 0) > lengthOf(log)) send(f.from, { kind: 'acts-request', from: 0 });
       if (message?.kind === 'checkpoint' && message.checkpoint.act.n >= lengthOf(log) && verifyCheckpoint(message.checkpoint, roomId, rules)) {
@@ -132,6 +150,12 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
       }
     },
     logLength: () => lengthOf(log),
+    peerId: () => selfId,
+    heard: () => heard,
+    epochKeys: () => epochKeys.length,
+    askForLog() {
+      for (const peer of introduced) send(peer, { kind: 'acts-request', from: 0 });
+    },
     close: () => socket.close(),
   };
 }
