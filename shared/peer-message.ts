@@ -69,6 +69,11 @@ const PeerMessageSchema = v.variant('kind', [
   v.strictObject({ kind: v.literal('checkpoint'), checkpoint: CheckpointSchema }),
   /** Asks a member for its log from index `from` on (the asker found a gap). */
   v.strictObject({ kind: v.literal('acts-request'), from: logIndex }),
+  /**
+   * Where the sender's log stands: its length and the hash of its history up to there (log-heads.ts).
+   * `ask`: the sender wants ours back.
+   */
+  v.strictObject({ kind: v.literal('head'), length: logIndex, hash: bytes32, ask: v.exactOptional(v.literal(true)) }),
   /** The key of the room's current epoch (epoch-key.ts), sent pairwise to a member the log lets in. */
   v.strictObject({ kind: v.literal('epoch-key'), key: bytes32 }),
   /** Asks a member for the key of the epoch the log names by this id, which the asker lacks. */

@@ -17,6 +17,8 @@ export interface CatchUpDeps {
   held(): number;
   capacity(): number;
   trace(line: string): void;
+  /** A claim nobody backed stopped keeping us waiting, and we hold all that anyone backs. */
+  onCaughtUp(): void;
 }
 
 /** The request in flight when a batch of acts arrived, to tell afterwards whether it answered it. */
@@ -76,6 +78,7 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
       request = null;
       if ((claims.get(sent.peer) ?? 0) > deps.held()) spend(sent.peer);
       next();
+      if (claims.size > 0 && !behind()) deps.onCaughtUp();
     });
   }
 

@@ -7,7 +7,8 @@ import { stateDigest, type Checkpoint } from '../../shared/checkpoint.ts';
 import type { RoomRules, RoomState } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { assertNever } from '../../shared/result.ts';
-import { createCatchUp } from './log-catch-up.ts';
+import { createCatchUp, type CatchUp } from './log-catch-up.ts';
+import { createLogHeads, type LogHeads } from './log-heads.ts';
 import { createLogServing } from './log-serving.ts';
 import { createLostActs } from './lost-acts.ts';
 import { checkpointDue, handedCheckpoint } from './log-checkpoints.ts';
@@ -63,6 +64,10 @@ export interface LogSync {
   onLostActs(from: string, entries: readonly SignedAct[]): void;
   /** Acts the room had taken that a winning fork dropped, until they are made again (lost-acts.ts). */
   lostActs(): readonly SignedAct[];
+  /** Where a member's log stands (log-heads.ts). */
+  onHead(peerId: string, length: number, hash: string, ask: boolean): void;
+  /** Members whose history differs from ours, and the fork rule cannot settle it now (log-heads.ts). */
+  split(): readonly string[];
   /** A member has just introduced itself, so we can send to it from now on. */
   onIntroduced(peerId: string): void;
   onGone(peerId: string): void;
@@ -94,6 +99,34 @@ function takesFork(ours: RoomLog, theirs: SignedAct, length: number, { senderKey
   return age < SETTLE_MS && prefersFork(ours, theirs);
 }
 
+/** The acts of a message whose signatures are worth checking ahead: none of a fork we would set aside, none we hold. */
+function worthChecking(log: RoomLog, acts: readonly SignedAct[], takes: (parting: SignedAct, length: number) => boolean): SignedAct[] {
+  const parting = partingOf(log, acts);
+  const last = acts[acts.length - 1];
+  if (parting && last && !takes(parting, last.n + 1)) return [];
+  return acts.filter((act) => headAt(log, act.n + 1) !== entryHash(log.roomId, act));
+}
+
+/** Our own acts made in the last RECENT_OWN_MS. */
+function recentOwn(log: RoomLog, selfKey: string, joinedAt: (n: number) => number, now: number): SignedAct[] {
+  return log.entries.filter((entry, i) => entry.by === selfKey && joinedAt(log.base + i) >= now - RECENT_OWN_MS);
+}
+
+/** Where our log stands, compared with others' (log-heads.ts): what differs is fetched and settled by the fork rule. */
+function headsFor(deps: LogSyncDeps, log: () => RoomLog, catchUp: CatchUp, trace: (line: string) => void): LogHeads {
+  return createLogHeads({
+    log,
+    send: deps.send,
+    members: () => [...deps.members()].filter((peer) => deps.letsIn(peer)),
+    holdsLog: catchUp.caughtUp,
+    timers: deps.timers,
+    claim: catchUp.claim,
+    ask: catchUp.ask,
+    onChange: () => deps.onChange(log()),
+    trace,
+  });
+}
+
 /** A few of our own acts, straight away: one as it happens, or those a member missed. */
 function share(send: LogSyncDeps['send'], entries: readonly SignedAct[], to: Iterable<string>): void {
   for (const peer of to) {
@@ -107,8 +140,10 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const copy = createLogCopy(createLog(deps.roomId, deps.rules, deps.maxEntries), deps.timers, trace);
   const log = copy.get;
   const serving = createLogServing({ send: deps.send, log, keyOf: deps.keyOf, timers: deps.timers });
-  const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => lengthOf(log()), capacity: () => log().maxEntries, trace });
+  // What we lost and made again waits for the whole log, which a claim nobody backs may have delayed.
+  const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => lengthOf(log()), capacity: () => log().maxEntries, trace, onCaughtUp: () => lost.remake() });
   const lost = createLostActs({ ...deps, selfKey, log, perform: (act) => deps.mayAct() && perform(act), caughtUp: catchUp.caughtUp });
+  const heads = headsFor(deps, log, catchUp, trace);
 
   /** Takes `next`, which shares our first `keep` places; the host then checkpoints if it is time. */
   function adopt(next: RoomLog, keep: number): void {
@@ -133,13 +168,6 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   /** Members gone since: what they sent that is still being checked is dropped. */
   const departed = new Set<string>();
   const arrive = inArrivalOrder(deps.signatures, (peerId) => !departed.has(peerId));
-  /** The acts of a message whose signatures are worth checking ahead: none of a fork we would set aside, none we hold. */
-  function worthChecking(from: string, acts: readonly SignedAct[]): SignedAct[] {
-    const parting = partingOf(log(), acts);
-    const last = acts[acts.length - 1];
-    if (parting && last && !takes(from, parting, last.n + 1)) return [];
-    return acts.filter((act) => headAt(log(), act.n + 1) !== entryHash(deps.roomId, act));
-  }
 
   /** A message that may bring acts, from a member whose log reaches `upTo`: it ends a catch-up round. */
   function received(from: string, upTo: number, bringsActs: () => boolean): void {
@@ -166,15 +194,19 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     takesFork(log(), theirs, length, { senderKey: deps.keyOf(from), selfKey, age: deps.timers.now() - copy.joinedAt(theirs.n) });
 
 
+  /** The fork rule keeps our history against theirs: shown to them, for the same rule to settle it on their side. */
+  function keepOurs(from: string, at: number): false {
+    serving.showFork(from, at);
+    heads.keptOurs(from);
+    return false;
+  }
+
   /** Takes their history if the fork rule says so; true when it did. */
   function onFork(from: string, theirs: RoomLog, at: number): boolean {
     const first = entryAt(theirs, at);
     const adopted = first !== undefined && takes(from, first, lengthOf(theirs));
     trace(`log: fork at ${at} from ${from} (ours ${lengthOf(log())}, theirs ${lengthOf(theirs)}): ${adopted ? 'taking theirs' : 'keeping ours'}`);
-    if (!adopted) {
-      serving.showFork(from, at);
-      return false;
-    }
+    if (!adopted) return keepOurs(from, at);
     // What ours held from there is kept as lost until its authors make it again on top (lost-acts.ts).
     lost.dropped(entriesFrom(log(), at), at, theirs);
     adopt(theirs, at);
@@ -186,10 +218,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     // A fork we would not take anyway is set aside before any of its signatures is checked.
     const parting = partingOf(log(), entries);
     const last = entries[entries.length - 1];
-    if (parting && last && !takes(from, parting, last.n + 1)) {
-      serving.showFork(from, parting.n);
-      return false;
-    }
+    if (parting && last && !takes(from, parting, last.n + 1)) return keepOurs(from, parting.n);
     const result = merge(log(), entries, deps.signatures?.passed);
     trace(`log: ${entries.map((e) => e.act.type).join(',')} from ${from} at ${entries[0]?.n} → ${result.kind}${result.kind === 'extended' ? ` +${result.added}${result.reason ? ` (${result.reason})` : ''}` : ''}`);
     switch (result.kind) {
@@ -221,12 +250,12 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     onIntroduced(peerId) {
       departed.delete(peerId);
       // Acts we made before this member was introduced could not be sent to it: send our recent ones now.
-      const since = deps.timers.now() - RECENT_OWN_MS;
-      const recent = log().entries.filter((entry, i) => entry.by === selfKey && copy.joinedAt(log().base + i) >= since);
-      if (recent.length > 0 && deps.letsIn(peerId)) share(deps.send, recent, [peerId]);
+      if (deps.letsIn(peerId)) share(deps.send, recentOwn(log(), selfKey, copy.joinedAt, deps.timers.now()), [peerId]);
       lost.introduced(peerId);
     },
-    onActs: (from, entries) => void arrive(from, worthChecking(from, entries), () => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries))),
+    onHead: heads.received,
+    split: heads.split,
+    onActs: (from, entries) => void arrive(from, worthChecking(log(), entries, (parting, length) => takes(from, parting, length)), () => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries))),
     onCheckpoint: (from, checkpoint) => void arrive(from, [], () => received(from, checkpoint.act.n + 1, () => takeCheckpoint(from, checkpoint))),
     onLostActs: (from, entries) =>
       void arrive(from, [], () => {
@@ -244,6 +273,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
       departed.add(peerId);
       serving.gone(peerId);
       catchUp.gone(peerId);
+      heads.gone(peerId);
     },
     caughtUp: catchUp.caughtUp,
     behind: catchUp.behind,

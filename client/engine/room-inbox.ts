@@ -92,6 +92,9 @@ export function createInbox(deps: InboxDeps): Inbox {
       case 'lost-acts':
         if (present) logSync.onLostActs(from, message.entries);
         return;
+      case 'head':
+        if (present) logSync.onHead(from, message.length, message.hash, message.ask === true);
+        return;
       case 'epoch-key':
         if (present) deps.epochs.onKey(from, message.key);
         return;

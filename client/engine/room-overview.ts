@@ -47,6 +47,8 @@ export interface RoomOverview extends Standing {
   refusedActs: number;
   /** Acts the room had taken that a winning fork dropped, until their authors make them again (lost-acts.ts). */
   lostActs: readonly Authored[];
+  /** Members (by peer id) whose copy of the log parted from ours, and the fork rule cannot settle it now (log-heads.ts). */
+  splitWith: readonly string[];
   /** Who keeps order while the host is away: the first present moderator, else a speaker standing in. */
   actingHost: string | null;
 }
@@ -74,7 +76,7 @@ export function overviewOf(
   state: RoomState,
   rules: RoomRules,
   selfKey: string,
-  { settled, refusedActs, actingHost = null, lostActs = [] }: { settled: boolean; refusedActs: number; actingHost?: string | null; lostActs?: readonly Authored[] },
+  { settled, refusedActs, actingHost = null, lostActs = [], splitWith = [] }: { settled: boolean; refusedActs: number; actingHost?: string | null; lostActs?: readonly Authored[]; splitWith?: readonly string[] },
 ): RoomOverview {
   return {
     ...standingFromLog(state, rules, selfKey),
@@ -85,6 +87,7 @@ export function overviewOf(
     settled,
     refusedActs,
     lostActs,
+    splitWith,
     actingHost,
   };
 }

@@ -92,7 +92,7 @@ export function createRoom(deps: RoomDeps): Room {
     if (current.banned.includes(selfKey)) return teardown('removed');
     if (current.ended) return teardown('ended');
     const present = membership.presentedKeys(selfKey);
-    const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, lostActs: logSync.lostActs(), actingHost: actingHostOf(current, rules, present) });
+    const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, lostActs: logSync.lostActs(), splitWith: logSync.split(), actingHost: actingHostOf(current, rules, present) });
     state.update((s) => viewOfLog(s, current, rules, overview));
     if (overview.hostMuted && !state.get().muted) applyMuted(true);
     const route = followTopology({ tree, media, rules, selfKey, joined: phase() === 'joined', looking: lookingIn(), hideAddress }, current, membership.candidates());

@@ -217,3 +217,13 @@ test('at the join form, once the room came in, the person sees who is here', () 
   assert.equal(hereNowText(ready(['Grace', 'Lin', 'Ben', 'Cat', 'Dan'])), 'Grace, Lin, Ben, and 2 others are here.');
   assert.equal(hereNowText(state({})), null, 'once joined, the room itself shows them');
 });
+
+test('a member whose history of the room parted from ours, beyond what the fork rule settles, is named in a warning until the host is back', () => {
+  const ben = { ...peer('connected'), id: 'ben_0123456789abcdef', name: 'Ben' };
+  const [line] = statusLines(state({ participants: [peer('connected'), ben], overview: { ...JOINED.overview, splitWith: [ben.id] } }));
+  assert.equal(line?.tone, 'warn');
+  assert.match(line?.text ?? '', /^Your copy of the room's history differs from Ben's, and the two could not be reconciled/);
+  assert.match(line?.text ?? '', /until the host is back/);
+  const [two] = statusLines(state({ participants: [peer('connected'), ben], overview: { ...JOINED.overview, splitWith: [ben.id, 'peer_0123456789abcdef'] } }));
+  assert.match(two?.text ?? '', /differs from those of Ben and Grace,/);
+});

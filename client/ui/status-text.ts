@@ -71,6 +71,8 @@ export function statusLines(state: RoomView): StatusLine[] {
   }
   const lost = lostLine(state);
   if (lost) lines.push(lost);
+  const split = splitLine(state);
+  if (split) lines.push(split);
   if (state.tampered > 0) {
     const [what, it] = state.tampered === 1 ? ['1 message it delivered was', 'it'] : [`${state.tampered} messages it delivered were`, 'them'];
     lines.push({ tone: 'bad', text: `The room server is tampering with this room: ${what} altered, forged or misrouted, and dropped. The people here did not send ${it}.` });
@@ -99,6 +101,17 @@ function lostLine(state: RoomView): StatusLine | null {
       ? `1 change to the room by ${authors} was lost when the room settled on a history without it. It is made again when its author is back; a host or moderator can also make it again now.`
       : `${lost.length} changes to the room by ${authors} were lost when the room settled on a history without them. They are made again when their authors are back; a host or moderator can also make them again now.`;
   return { tone: 'warn', text };
+}
+
+/** Members whose history of the room parted from ours, and the fork rule cannot settle it while the host is away. */
+function splitLine(state: RoomView): StatusLine | null {
+  const names = state.overview.splitWith.map((id) => state.participants.find((p) => p.id === id)?.name ?? 'someone');
+  if (names.length === 0) return null;
+  const whom = names.length === 1 ? `${names[0]}'s` : `those of ${new Intl.ListFormat('en').format(names)}`;
+  return {
+    tone: 'warn',
+    text: `Your copy of the room's history differs from ${whom}, and the two could not be reconciled: who is on stage, who moderates and who was removed may look different to each of you until the host is back.`,
+  };
 }
 
 /** Two listeners hold no link (nothing would flow on it), so nothing is said about one. */

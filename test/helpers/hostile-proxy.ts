@@ -53,6 +53,8 @@ export interface HostileProxy {
   redirect(options: { from: string; to: string; toInstead: string }): void;
   /** From now on, hands `to` a copy of every envelope any other browser sends anyone, as if routed to it. */
   copyAllTo(to: string): void;
+  /** From now on, drops every envelope between `a` and `b`, both ways, though each still sees the other in the room. */
+  withhold(options: { a: string; b: string }): void;
   /** Switches every attack off (recording continues). */
   stopAttacks(): void;
   close(): Promise<void>;
@@ -72,6 +74,7 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
   let swaps: { a: string; b: string; at?: string }[] = [];
   let redirects: { from: string; to: string; toInstead: string }[] = [];
   let copyTo: string | null = null;
+  let withholds: { a: string; b: string }[] = [];
 
   const connectionOf = (peer: string): Connection => {
     const found = [...connections].find((c) => c.peer === peer);
@@ -104,6 +107,8 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
       return deliver(conn, frame, false);
     }
     const original = text;
+    // Withholding: the operator keeps two members' messages (their acts among them) from each other, so each goes its own way.
+    if (withholds.some(({ a, b }) => (frame.from === a && conn.peer === b) || (frame.from === b && conn.peer === a))) return;
     // Redirect: the operator routes A's envelope for C to D instead, hoping D takes it as meant for it.
     const detour = redirects.find((r) => r.from === frame.from && r.to === conn.peer);
     if (detour) return deliver(connectionOf(detour.toInstead), frame, true);
@@ -238,7 +243,11 @@ export async function startHostileProxy(targetUrl: string): Promise<HostileProxy
     copyAllTo(to) {
       copyTo = to;
     },
+    withhold(options) {
+      withholds.push(options);
+    },
     stopAttacks() {
+      withholds = [];
       flips = [];
       swaps = [];
       redirects = [];

@@ -35,7 +35,13 @@ function fakeTimers() {
         if (i >= 0) pending.splice(i, 1);
       };
     },
-    every: () => assert.fail('the log sync repeats nothing'),
+    every(ms, fn) {
+      let cancel = timers.after(ms, function again() {
+        cancel = timers.after(ms, again);
+        fn();
+      });
+      return () => cancel();
+    },
     stop: () => {},
   };
   /** Fires the earliest timer due by `until`, moving the clock to it; false when there is none. */
@@ -100,12 +106,15 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
 
   /** Messages matching this never arrive. */
   const lost = { from: '', to: '' };
+  /** Pairs the server keeps apart, both ways, though each still sees the other in the room. */
+  const cuts = new Set<string>();
   function deliver({ from, to, message }: Queued): void {
-    if (!present.has(to) || (from === lost.from && to === lost.to)) return;
+    if (!present.has(to) || (from === lost.from && to === lost.to) || cuts.has(`${from} ${to}`)) return;
     if (message.kind === 'acts') stage(to).onActs(from, message.entries);
     else if (message.kind === 'acts-request') stage(to).onRequest(from, message.from);
     else if (message.kind === 'lost-acts') stage(to).onLostActs(from, message.entries);
     else if (message.kind === 'checkpoint') stage(to).onCheckpoint(from, message.checkpoint);
+    else if (message.kind === 'head') stage(to).onHead(from, message.length, message.hash, message.ask === true);
   }
   /** Delivers everything queued (and what that causes), except messages from `held`. */
   function flush(held?: string): void {
@@ -126,6 +135,12 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
     strangers.add(`${a} ${b}`);
     strangers.add(`${b} ${a}`);
   };
+  /** The server drops everything between `a` and `b` from now on, or (`mend`) stops. */
+  const cut = (a: string, b: string): void => void cuts.add(`${a} ${b}`).add(`${b} ${a}`);
+  const mend = (a: string, b: string): void => {
+    cuts.delete(`${a} ${b}`);
+    cuts.delete(`${b} ${a}`);
+  };
   /** `name` leaves: the others hear that it is gone. */
   const leave = (name: string): void => {
     present.delete(name);
@@ -143,7 +158,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
   };
   const roleIn = (viewer: string, who: string): string => roleOf(stage(viewer).log().state, rules, keyOf(who));
   const identity = (who: string): Identity => identities[names.indexOf(who)]!;
-  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf, runTimers, advance, lost, introduce, estrange, leave, rejoin, identity };
+  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf, runTimers, advance, lost, cut, mend, introduce, estrange, leave, rejoin, identity };
 }
 
 export type LogRoom = ReturnType<typeof logRoom>;
