@@ -48,6 +48,7 @@ export const RoomStateSchema = v.pipe(
     ended: v.boolean(),
     standIn: v.nullable(identityKey),
     epoch: v.nullable(Bytes32Schema),
+    movedTo: v.nullable(Bytes32Schema),
   }),
   v.check((state) => keysIn(state) <= MAX_CHECKPOINT_KEYS, 'a checkpoint names too many people'),
 );
@@ -66,6 +67,7 @@ const canonical = (state: RoomState): Uint8Array =>
       state.ended,
       state.standIn,
       state.epoch,
+      state.movedTo,
     ]),
   );
 

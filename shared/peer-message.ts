@@ -74,6 +74,16 @@ const PeerMessageSchema = v.variant('kind', [
    * `ask`: the sender wants ours back.
    */
   v.strictObject({ kind: v.literal('head'), length: logIndex, hash: bytes32, ask: v.exactOptional(v.literal(true)) }),
+  /**
+   * The link everyone here moves to (its fragment), sent pairwise to each member the log lets in
+   * just before the act that names it; with what the room is, for its host to set it up alike.
+   */
+  v.strictObject({
+    kind: v.literal('new-link'),
+    link: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)),
+    stage: v.boolean(),
+    title: v.pipe(v.string(), v.trim(), v.maxLength(MAX_TITLE_LENGTH)),
+  }),
   /** The key of the room's current epoch (epoch-key.ts), sent pairwise to a member the log lets in. */
   v.strictObject({ kind: v.literal('epoch-key'), key: bytes32 }),
   /** Asks a member for the key of the epoch the log names by this id, which the asker lacks. */

@@ -51,6 +51,8 @@ const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('unlock') }),
   v.strictObject({ type: v.literal('admit'), target: identityKey }),
   v.strictObject({ type: v.literal('end') }),
+  /** Everyone here moves to a fresh link, named by its id only (room-link.ts); the room here ends. */
+  v.strictObject({ type: v.literal('new-link'), id: hashText }),
   /** While the host is away and the room has no moderators, a speaker keeps order as acting host. */
   v.strictObject({ type: v.literal('stand-in') }),
   /** The host is back: the acting host returns to being a speaker. */

@@ -52,3 +52,6 @@ export const roomIdOf = (secret: RoomSecret): string => toBase64Url(derive('porc
 
 /** Seals every message between members; never leaves the browser. */
 export const roomKeyOf = (secret: RoomSecret): Uint8Array => derive('porch room key', material(secret), 32);
+
+/** Names a link without revealing it: a room's log says by this which link everyone moved to. */
+export const linkIdOf = (secret: RoomSecret): string => toBase64Url(derive('porch link id', material(secret), 32));

@@ -510,6 +510,17 @@ test('only the host ends the room', () => {
   assert.equal(allowed(STAGE, host, { type: 'end' }).ended, true);
 });
 
+test('staff move everyone to a new link, named in the log by its id only, and the room here ends', () => {
+  const id = 'N'.repeat(43);
+  for (const who of [sam, ann]) refused(STAGE, who, { type: 'new-link', id });
+  for (const who of [host, mia]) {
+    const moved = allowed(STAGE, who, { type: 'new-link', id });
+    assert.equal(moved.movedTo, id);
+    assert.equal(moved.ended, true);
+    refused(moved, host, { type: 'new-link', id: 'M'.repeat(43) });
+  }
+});
+
 test('after the room ends no act changes anything, not even the host’s', () => {
   const ended = allowed(STAGE, host, { type: 'end' });
   const acts: ActBody[] = [
@@ -548,6 +559,7 @@ const everyone = [...CAST, OUTSIDER];
 const actsOn = (targets: readonly string[]): fc.Arbitrary<ActBody> =>
   fc.oneof(
     { arbitrary: fc.constant<ActBody>({ type: 'end' }), weight: 1 },
+    { arbitrary: fc.constant<ActBody>({ type: 'new-link', id: 'N'.repeat(43) }), weight: 1 },
     {
       arbitrary: fc.constantFrom<ActBody>(
         { type: 'take-seat' },
@@ -636,6 +648,7 @@ function hasRight(s: RoomState, rules: RoomRules, by: string, act: ActBody): boo
       return (r === 'host' && target !== 'host') || (r === 'moderator' && target !== 'host' && target !== 'moderator');
     case 'lock':
     case 'unlock':
+    case 'new-link':
       return staff;
     case 'admit':
       return staff && !s.banned.includes(act.target);
@@ -769,6 +782,7 @@ const OWN_ACT_FORMS: Record<OwnActType, readonly ActBody[]> = {
   lock: [{ type: 'lock' }],
   unlock: [{ type: 'unlock' }],
   end: [{ type: 'end' }],
+  'new-link': [{ type: 'new-link', id: 'N'.repeat(43) }],
   'stand-in': [{ type: 'stand-in' }],
   'host-returns': [{ type: 'host-returns' }],
 };

@@ -39,6 +39,8 @@ export interface RoomState {
   standIn: string | null;
   /** The id of the key the room's broadcasts are sealed under since the latest removal or lock; null: the link's own. */
   epoch: string | null;
+  /** The id of the link everyone here moved to (room-link.ts); the room here has ended. */
+  movedTo: string | null;
 }
 
 export const initialRoomState: RoomState = {
@@ -56,6 +58,7 @@ export const initialRoomState: RoomState = {
   ended: false,
   standIn: null,
   epoch: null,
+  movedTo: null,
 };
 
 export function roleOf(state: RoomState, rules: RoomRules, key: string): Role {
@@ -179,6 +182,8 @@ export function applyAct(state: RoomState, rules: RoomRules, signed: Authored): 
       return { ...state, admitted: [...state.admitted, act.target] };
     case 'end':
       return isHost ? { ...state, ended: true } : state;
+    case 'new-link':
+      return staff ? { ...state, ended: true, movedTo: act.id } : state;
     case 'stand-in':
       // Only with no moderators at all: where there are moderators, the oldest present one keeps order.
       return role === 'speaker' && state.moderators.length === 0 && state.standIn === null ? { ...state, standIn: by } : state;
@@ -225,6 +230,7 @@ const ownActProbes: { [T in OwnActType]: (state: RoomState) => Extract<ActBody, 
   lock: () => ({ type: 'lock' }),
   unlock: () => ({ type: 'unlock' }),
   end: () => ({ type: 'end' }),
+  'new-link': () => ({ type: 'new-link', id: 'A'.repeat(43) }),
   'stand-in': () => ({ type: 'stand-in' }),
   'host-returns': () => ({ type: 'host-returns' }),
 };

@@ -14,8 +14,8 @@ test('joining is told once, with the name joined under', () => {
   assert.deepEqual(eventsBetween(view(), view()), []);
 });
 
-test('leaving is told with why: by choice, taken out, the room ended, or opened elsewhere', () => {
-  for (const reason of ['left', 'removed', 'ended', 'replaced'] as const) {
+test('leaving is told with why: by choice, taken out, the room ended, opened elsewhere, or moved to a new link', () => {
+  for (const reason of ['left', 'removed', 'ended', 'replaced', 'moved'] as const) {
     assert.deepEqual(eventsBetween(view(), view({ phase: reason })), [{ type: 'porch-leave', detail: { reason } }]);
   }
   assert.deepEqual(eventsBetween(view({ phase: 'joining' }), view({ phase: 'left' })), [], 'a join given up half way');

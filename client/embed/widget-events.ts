@@ -14,9 +14,9 @@ export type WidgetEvent =
 
 export const WIDGET_EVENT_TYPES = ['porch-ready', 'porch-join', 'porch-leave', 'porch-error', 'porch-speaking'] as const satisfies readonly WidgetEvent['type'][];
 
-export type LeaveReason = Extract<RoomPhase, 'left' | 'removed' | 'ended' | 'replaced'>;
+export type LeaveReason = Extract<RoomPhase, 'left' | 'removed' | 'ended' | 'replaced' | 'moved'>;
 
-const LEAVE_REASONS: readonly RoomPhase[] = ['left', 'removed', 'ended', 'replaced'] satisfies LeaveReason[];
+const LEAVE_REASONS: readonly RoomPhase[] = ['left', 'removed', 'ended', 'replaced', 'moved'] satisfies LeaveReason[];
 const isLeaveReason = (phase: RoomPhase): phase is LeaveReason => LEAVE_REASONS.includes(phase);
 
 const MICROPHONE_ERRORS = {

@@ -170,6 +170,25 @@ test('a removal the server kept from the host is not undone when the host acts m
   assert.deepEqual(r.stage('ann').lostActs(), [], 'and nothing is lost any more');
 });
 
+test('a lost removal is made again as its author asks for it afresh, not signed again as it was (its key went to whom a lost history let in)', () => {
+  const fresh = 'F'.repeat(43);
+  const r = room(['host', 'mod', 'ann', 'x'], { remake: (act) => (act.type === 'remove' ? { ...act, epoch: fresh } : act) });
+  r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('mod') });
+  r.flush();
+  Object.assign(r.lost, { from: 'mod', to: 'host' });
+  assert.equal(r.stage('mod').perform({ type: 'remove', target: r.keyOf('x'), epoch: 'E'.repeat(43) }), true);
+  r.flush();
+  r.advance(5 * 60_000);
+  r.stage('host').perform({ type: 'set-info', title: 'Later', description: '' });
+  Object.assign(r.lost, { from: '', to: '' });
+  r.flush();
+  for (const member of ['host', 'mod', 'ann']) {
+    const state = r.stage(member).log().state;
+    assert.equal(state.banned.includes(r.keyOf('x')), true, `${member} holds the removal again`);
+    assert.equal(state.epoch, fresh, `${member} holds it under the fresh key`);
+  }
+});
+
 test('every act of a stretch the server kept from the host is made again, in order, when its author is back', () => {
   const r = room(['host', 'mod', 'ann', 'x', 'y']);
   r.stage('host').perform({ type: 'make-moderator', target: r.keyOf('mod') });

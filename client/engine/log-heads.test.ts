@@ -96,3 +96,36 @@ test('each member tells at most four others a round where its log stands, howeve
     assert.ok(new Set(told.map((m) => m.to)).size === names.length - 1, `${name} told everyone in turn`);
   }
 });
+
+test('a fork whose first act is forged shows no parting, however long its sender’s heads differ', () => {
+  const r = logRoom(['host', 'ann', 'mal']);
+  r.stage('host').perform({ type: 'set-kind', kind: 'stage' });
+  r.stage('ann').perform({ type: 'raise-hand' });
+  r.flush();
+  caughtUp(r, ['host', 'ann', 'mal']);
+  pass(r, 60_000);
+  // Mal's own page is kept out: what Ann hears of Mal is only what the test sends as Mal.
+  r.cut('mal', 'ann');
+  r.cut('mal', 'host');
+  // Mal "raises a hand" at Ann's place, under Ann's name: a signature that does not hold.
+  const [, genuine] = r.stage('ann').log().entries;
+  const forged = { ...genuine!, act: { type: 'lower-hand' as const } };
+  r.stage('ann').onActs('mal', [forged]);
+  for (let i = 0; i < 10; i++) {
+    r.stage('ann').onHead('mal', 2, 'M'.repeat(43), false);
+    pass(r, HEADS_EVERY_MS);
+  }
+  assert.deepEqual(r.stage('ann').split(), []);
+});
+
+test('a member the room does not let in learns nothing from our heads, and its own are ignored', () => {
+  const r = logRoom(['host', 'ann', 'rex']);
+  r.stage('host').perform({ type: 'remove', target: r.keyOf('rex') });
+  r.flush();
+  caughtUp(r, ['host', 'ann', 'rex']);
+  const start = r.sent.length;
+  r.stage('ann').onHead('rex', 1, 'R'.repeat(43), true);
+  pass(r, 10 * HEADS_EVERY_MS);
+  const toRex = r.sent.slice(start).filter((m) => m.to === 'rex' && m.from !== 'rex');
+  assert.deepEqual(toRex.map((m) => m.message.kind), []);
+});

@@ -19,6 +19,7 @@ export interface LogHeadsDeps {
   send(to: string, message: PeerMessage): void;
   /** Members to compare with: those the room lets in. */
   members(): readonly string[];
+  letsIn(peerId: string): boolean;
   /** We hold the room's log (a newcomer's empty copy says nothing). */
   holdsLog(): boolean;
   timers: Timers;
@@ -34,8 +35,11 @@ export interface LogHeadsDeps {
 export interface LogHeads {
   /** A member's log is `length` long and its history up to there hashes to `hash`; `ask`: it wants ours back. */
   received(peerId: string, length: number, hash: string, ask: boolean): void;
-  /** A member showed us a history that parts from ours, and the fork rule kept ours. */
-  keptOurs(peerId: string): void;
+  /**
+   * A member showed us a history that parts from ours, and the fork rule kept ours; `genuine` checks
+   * the signature of its first act that parts, asked only when that would show a parting.
+   */
+  keptOurs(peerId: string, genuine: () => boolean): void;
   gone(peerId: string): void;
   /** Members whose history differs from ours, though each side has seen the other's. */
   split(): readonly string[];
@@ -52,8 +56,9 @@ const CONFIRM_MS = 5_000;
 const ANSWER_EVERY_MS = 1_000;
 
 interface Parting {
-  /** When we last asked for its history and showed ours. */
+  /** When we last asked for its history and showed ours, and the hash it said it held then. */
   askedAt: number;
+  hash: string;
   /** When it showed us its side and the fork rule kept ours. */
   keptAt: number | null;
   /** It still held its own history after that: a parting the fork rule cannot settle now. */
@@ -93,38 +98,40 @@ export function createLogHeads(deps: LogHeadsDeps): LogHeads {
     if (parting.stays) deps.onChange();
   }
 
-  function parted(peerId: string, at: number): void {
+  function parted(peerId: string, at: number, hash: string): void {
     const now = timers.now();
-    const known = partings.get(peerId) ?? { askedAt: -Infinity, keptAt: null, stays: false };
+    const known = partings.get(peerId) ?? { askedAt: -Infinity, hash: '', keptAt: null, stays: false };
     partings.set(peerId, known);
-    if (known.keptAt !== null && now > known.keptAt && !known.stays) {
+    if (known.keptAt !== null && now - known.keptAt >= CONFIRM_MS && !known.stays) {
       known.stays = true;
       deps.onChange();
     }
-    if (now - known.askedAt < REASK_MS) return;
+    // A parting already shown is fetched again only once that member's history moves.
+    if (known.hash === hash && (known.stays || now - known.askedAt < REASK_MS)) return;
     deps.trace(`log: ${peerId} holds another history at ${at}`);
-    known.askedAt = now;
+    Object.assign(known, { askedAt: now, hash });
     send(peerId, true);
     deps.ask(peerId, deps.log().base);
   }
 
   return {
     received(peerId, length, hash, ask) {
+      if (!deps.letsIn(peerId)) return;
       const log = deps.log();
       if (length > lengthOf(log)) return deps.claim(peerId, length);
       if (!deps.holdsLog()) return;
       const ours = headAt(log, length);
       // Before where our copy starts, only the checkpoint we start from can speak: they will ask for it.
       if (ours === undefined) return;
-      if (ours !== hash) return parted(peerId, length);
+      if (ours !== hash) return parted(peerId, length, hash);
       forget(peerId);
       // Behind us on the same history, they catch up once told where we stand, as from a presence.
       if (ask || length < lengthOf(log)) answer(peerId);
     },
-    keptOurs(peerId) {
+    keptOurs(peerId, genuine) {
       const known = partings.get(peerId);
-      if (known?.keptAt != null) return;
-      partings.set(peerId, { askedAt: known?.askedAt ?? -Infinity, keptAt: timers.now(), stays: false });
+      if (known?.keptAt != null || !genuine()) return;
+      partings.set(peerId, { askedAt: known?.askedAt ?? -Infinity, hash: known?.hash ?? '', keptAt: timers.now(), stays: false });
       timers.after(CONFIRM_MS, () => {
         if (partings.has(peerId)) send(peerId, true);
       });

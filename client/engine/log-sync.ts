@@ -1,6 +1,6 @@
 import type { Identity } from '../../shared/crypto.ts';
 import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
-import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
+import { verifyAct, type ActBody, type SignedAct } from '../../shared/room-acts.ts';
 import { prefersFork } from '../../shared/fork-rule.ts';
 import { append, createLog, entriesFrom, entryAt, entryHash, headAt, lengthOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
 import { stateDigest, type Checkpoint } from '../../shared/checkpoint.ts';
@@ -42,6 +42,8 @@ export interface LogSyncDeps {
   onRefused(peerId: string): void;
   /** The person has joined: before that, none of our acts is made again on our behalf (lost-acts.ts). */
   mayAct(): boolean;
+  /** Makes one of our lost acts again, adding what only the room holds (a fresh key for a removal); absent: signed as it was. */
+  remake?(act: ActBody): boolean;
   /** Diagnostics (acts made and taken, forks, requests), for the person's own console. */
   trace?: (line: string) => void;
   /** Checks acts' signatures ahead, off the main thread (signature-check.ts); absent: the log checks each act itself. */
@@ -118,6 +120,7 @@ function headsFor(deps: LogSyncDeps, log: () => RoomLog, catchUp: CatchUp, trace
     log,
     send: deps.send,
     members: () => [...deps.members()].filter((peer) => deps.letsIn(peer)),
+    letsIn: (peer) => deps.letsIn(peer),
     holdsLog: catchUp.caughtUp,
     timers: deps.timers,
     claim: catchUp.claim,
@@ -142,7 +145,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const serving = createLogServing({ send: deps.send, log, keyOf: deps.keyOf, timers: deps.timers });
   // What we lost and made again waits for the whole log, which a claim nobody backs may have delayed.
   const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => lengthOf(log()), capacity: () => log().maxEntries, trace, onCaughtUp: () => lost.remake() });
-  const lost = createLostActs({ ...deps, selfKey, log, perform: (act) => deps.mayAct() && perform(act), caughtUp: catchUp.caughtUp });
+  const lost = createLostActs({ ...deps, selfKey, log, perform: (act) => deps.mayAct() && (deps.remake ?? perform)(act), caughtUp: catchUp.caughtUp });
   const heads = headsFor(deps, log, catchUp, trace);
 
   /** Takes `next`, which shares our first `keep` places; the host then checkpoints if it is time. */
@@ -195,9 +198,9 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
 
 
   /** The fork rule keeps our history against theirs: shown to them, for the same rule to settle it on their side. */
-  function keepOurs(from: string, at: number): false {
+  function keepOurs(from: string, at: number, unchecked?: SignedAct): false {
     serving.showFork(from, at);
-    heads.keptOurs(from);
+    heads.keptOurs(from, () => unchecked === undefined || verifyAct(unchecked, deps.roomId));
     return false;
   }
 
@@ -218,7 +221,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     // A fork we would not take anyway is set aside before any of its signatures is checked.
     const parting = partingOf(log(), entries);
     const last = entries[entries.length - 1];
-    if (parting && last && !takes(from, parting, last.n + 1)) return keepOurs(from, parting.n);
+    if (parting && last && !takes(from, parting, last.n + 1)) return keepOurs(from, parting.n, parting);
     const result = merge(log(), entries, deps.signatures?.passed);
     trace(`log: ${entries.map((e) => e.act.type).join(',')} from ${from} at ${entries[0]?.n} → ${result.kind}${result.kind === 'extended' ? ` +${result.added}${result.reason ? ` (${result.reason})` : ''}` : ''}`);
     switch (result.kind) {

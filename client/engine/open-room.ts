@@ -66,6 +66,10 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     randomBytes,
     trace: (line) => console.debug(line),
     signatures: createSignatureCheck(roomId),
+    linkOf: ({ secret, room: moved }) => {
+      void saveRoomDraft(roomIdOf(secret), moved);
+      return roomLink(url.origin, secret);
+    },
     ...(draft ? { title: draft.title, createdKind: draft.kind } : {}),
   });
   return ok({ room, link: roomLink(url.origin, secret) });

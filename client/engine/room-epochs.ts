@@ -31,6 +31,8 @@ export interface RoomEpochs {
   held(): readonly Uint8Array[];
   /** The log names an epoch whose key we lack. */
   missing(): boolean;
+  /** We lack the key, or the log keeps us out: broadcasts we cannot open are to be expected. */
+  lacking(): boolean;
   /** A fresh key for an act we are about to make (a removal, a lock); its id goes in the act. */
   start(): string;
   /** Our act took effect: its key goes to everyone the room lets in. */
@@ -111,6 +113,7 @@ export function createRoomEpochs(deps: RoomEpochsDeps): RoomEpochs {
     },
     held: () => [...keys.values()].reverse(),
     missing,
+    lacking: () => missing() || !deps.inside(),
     start() {
       const key = createEpochKey();
       made = epochIdOf(key);

@@ -2,9 +2,10 @@ import type { TreePart } from './tree-part.ts';
 import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 import type { RoomEpochs } from './room-epochs.ts';
 import type { RoomPresence } from './room-presence.ts';
+import type { NewLinks } from './new-links.ts';
 import type { ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
-import type { RoomRules, RoomState } from '../../shared/room-state.ts';
+import { isStaff, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import type { LogSync } from './log-sync.ts';
 import type { Membership } from './membership.ts';
 import type { OwnActs } from './own-acts.ts';
@@ -36,6 +37,8 @@ export interface InboxDeps {
   ownActs: OwnActs;
   participants: ParticipantList;
   epochs: RoomEpochs;
+  /** Links everyone may move to (new-links.ts). */
+  links: NewLinks;
   /** What introduces us, to whom (room-presence.ts). */
   told: RoomPresence;
   room(): RoomState;
@@ -94,6 +97,10 @@ export function createInbox(deps: InboxDeps): Inbox {
         return;
       case 'head':
         if (present) logSync.onHead(from, message.length, message.hash, message.ask === true);
+        return;
+      case 'new-link':
+        // Only staff move the room: a link from anyone else could only crowd out the genuine one.
+        if (present && isStaff(roleOf(deps.room(), deps.rules, membership.keyOf(from) ?? ''))) deps.links.onLink(message);
         return;
       case 'epoch-key':
         if (present) deps.epochs.onKey(from, message.key);

@@ -10,6 +10,7 @@ import type { ActBody, SignedAct } from '../../shared/room-acts.ts';
 import { append, createLog, signNext, type RoomLog } from '../../shared/room-log.ts';
 import { HIGH, LATE, LIMITS, LOW, LOW_STRANGER, OFFER, ROOM, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
 import { STAGE_MAX, type JoinOptions } from './room.ts';
+import { createRoomSecret, linkIdOf } from '../../shared/room-link.ts';
 
 /** Lets promise chains (the microphone being started) run; timers stay mocked. */
 const asyncWork = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -190,6 +191,56 @@ test('the host ending the room ends everyone’s session', async (t) => {
   await r.enter();
   r.act(LOW, { type: 'end' });
   assert.equal(r.session.state.get().phase, 'ended');
+});
+
+test('the host moves everyone to a new link: handed pairwise to those let in, never to the removed, and named in the log by its id only', async (t) => {
+  const r = stageRoom(t, { members: [LOW, HIGH] });
+  await r.enter();
+  assert.equal(r.session.perform({ type: 'remove', target: r.keyOf(HIGH) }), true);
+  r.ours();
+  assert.equal(r.session.perform({ type: 'new-link' }), true);
+  const handed = r.peerMessages().filter((m) => m.message.kind === 'new-link');
+  assert.deepEqual(handed.map((m) => m.to), [LOW], 'only the member still let in is handed the link');
+  const link = handed[0]!.message.kind === 'new-link' ? handed[0]!.message.link : '';
+  assert.notEqual(link, '');
+  const act = r.peerMessages().find((m) => m.message.kind === 'acts' && m.message.entries.some((e) => e.act.type === 'new-link'));
+  assert.ok(act, 'the act goes out');
+  assert.ok(!JSON.stringify(act.message).includes(link.split('.')[0]!), 'the log names the link without holding it');
+  const view = r.session.state.get();
+  assert.equal(view.phase, 'moved');
+  assert.equal(view.movedTo, `https://porch.test/r/#${link}`, 'the host follows its own link');
+});
+
+test('a member handed the new link follows it once the log names it', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  await r.enter();
+  const secret = createRoomSecret(r.peer(LOW).identity.publicKey);
+  r.receive(LOW, { kind: 'new-link', link: secret.text, stage: true, title: 'Porch' });
+  assert.equal(r.session.state.get().phase, 'joined', 'a link alone moves nobody');
+  r.act(LOW, { type: 'new-link', id: linkIdOf(secret) });
+  assert.equal(r.session.state.get().phase, 'moved');
+  assert.equal(r.session.state.get().movedTo, `https://porch.test/r/#${secret.text}`);
+});
+
+test('a link from someone who is not staff, or whose id the log does not name, is not followed: the member is told to ask for the new one', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  await r.enter();
+  const named = createRoomSecret(r.peer(LOW).identity.publicKey);
+  const other = createRoomSecret(r.peer(LOW).identity.publicKey);
+  // From a member who is not staff: not even kept.
+  r.receive(HIGH, { kind: 'new-link', link: named.text, stage: false, title: '' });
+  r.receive(LOW, { kind: 'new-link', link: other.text, stage: false, title: '' });
+  r.act(LOW, { type: 'new-link', id: linkIdOf(named) });
+  assert.equal(r.session.state.get().phase, 'moved');
+  assert.equal(r.session.state.get().movedTo, null);
+});
+
+test('a listener may not move the room: no link is handed out and nothing is signed', async (t) => {
+  const r = stageRoom(t, { hostPeer: LOW });
+  r.act(LOW, { type: 'set-kind', kind: 'stage' });
+  await r.enter();
+  assert.equal(r.session.perform({ type: 'new-link' }), false);
+  assert.equal(r.peerMessages().filter((m) => m.message.kind === 'new-link').length, 0);
 });
 
 test('in a locked room a newcomer waits unlinked until admitted', async (t) => {

@@ -41,6 +41,8 @@ export interface RoomOverview extends Standing {
   kind: RoomKind;
   description: string;
   locked: boolean;
+  /** How many identities the room removed (they may come back under new ones while the link works). */
+  removed: number;
   /** The log has been learned from the room (or there was nobody to learn it from). */
   settled: boolean;
   /** Acts from others that failed their checks: forged, or signed without the right. */
@@ -84,6 +86,7 @@ export function overviewOf(
     kind: state.kind,
     description: state.description,
     locked: state.locked,
+    removed: state.banned.length,
     settled,
     refusedActs,
     lostActs,

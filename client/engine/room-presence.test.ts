@@ -41,17 +41,29 @@ test('until we hold the log, everyone gets our keys only: we cannot tell whom th
   assert.deepEqual(told.introductionFor('ben'), KEYS_ONLY);
   world.holdsLog = true;
   told.update();
-  assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }], 'once we hold it, what was held back goes out');
+  assert.deepEqual(
+    drain(),
+    [
+      { to: '*', message: PRESENCE },
+      { to: 'ben', message: PRESENCE },
+    ],
+    'once we hold it, what was held back goes out: to everyone, and pairwise to whom we gave only our keys',
+  );
 });
 
-test('inside, but lacking the epoch’s key, we broadcast nothing: the previous key may be the removed one’s', () => {
+test('inside, but lacking the epoch’s key, we broadcast nothing (the previous key may be the removed one’s): our presence goes pairwise', () => {
   const { told, world, drain } = member();
   world.holdsKey = false;
   told.announce();
-  assert.deepEqual(drain(), []);
+  assert.deepEqual(drain(), [
+    { to: 'ann', message: PRESENCE },
+    { to: 'ben', message: PRESENCE },
+  ]);
   assert.deepEqual(told.introductionFor('ben'), PRESENCE, 'pairwise needs no epoch key');
   world.holdsKey = true;
   told.update();
+  assert.deepEqual(drain(), [], 'told already: the key coming changes nothing');
+  told.announce();
   assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }]);
 });
 
@@ -65,10 +77,17 @@ test('in the lobby our presence goes pairwise to staff only, and to everyone onc
   assert.deepEqual(told.introductionFor('ben'), KEYS_ONLY);
   world.inside = true;
   told.update();
-  assert.deepEqual(drain(), [], 'let in, but not yet holding the key');
+  assert.deepEqual(
+    drain(),
+    [
+      { to: 'ann', message: PRESENCE },
+      { to: 'ben', message: PRESENCE },
+    ],
+    'let in, but not yet holding the key: pairwise to everyone the room lets in',
+  );
   world.holdsKey = true;
   told.update();
-  assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }]);
+  assert.deepEqual(drain(), []);
 });
 
 test('one we gave only our keys gets our presence pairwise once the room lets them in, and one who left is forgotten', () => {

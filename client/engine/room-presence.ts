@@ -2,7 +2,8 @@ import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 
 /**
  * What we tell members about ourselves, and whom. Our presence (name, mute state, the title) goes
- * only to members the room lets in: to everyone under the epoch's key, or pairwise. While the room
+ * only to members the room lets in: to everyone under the epoch's key, or pairwise (as long as we
+ * lack the key the log names, and to whom we held it back from). While the room
  * keeps us out (the lobby), it goes pairwise to staff only, who decide whether to let us in.
  * Anyone else, and everyone until we hold the log, gets our keys only (`looking-in`), which is all
  * the link's key ever carries from us once the room is in an epoch: so the removed, the lobby and
@@ -58,20 +59,24 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
   }
 
   function announce(): void {
-    announcing = deps.joined() && (!mayTell() || waitingForKey());
-    if (announcing || !mayTell()) return;
-    if (!deps.inside()) {
+    announcing = deps.joined() && !mayTell();
+    if (!mayTell()) return;
+    // In the lobby, to staff; inside without the key the log names, to everyone, but pairwise (a
+    // broadcast would go under a key the removed may hold), however long the key takes to come.
+    if (!deps.inside() || waitingForKey()) {
       for (const peer of deps.listed()) if (deps.hears(peer)) tell(peer);
       return;
     }
     deps.sendTo('*', deps.presence());
-    // Whoever hears us holds the epoch's key, or gets it and reopens what it could not (sealed-codec.ts).
-    for (const peer of owed) if (deps.hears(peer)) owed.delete(peer);
+    // Whom we held it back from may not hold the key yet, and a broadcast it opens late may be older
+    // than what it took from us since (sealed-codec.ts drops it then): it gets ours pairwise.
+    for (const peer of owed) if (deps.hears(peer)) tell(peer);
   }
 
   return {
     arrive() {
-      if (mayTell() && !waitingForKey()) return announce();
+      // Back with the log (a reconnection): as any change. Else our keys, which members need to answer us.
+      if (mayTell()) return announce();
       announcing = deps.joined();
       deps.sendTo('*', keysOnly(deps.presence()));
     },
@@ -90,7 +95,6 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
       wasInside = inside;
       if (!mayTell()) return;
       if (announcing) announce();
-      if (waitingForKey()) return;
       const listed = new Set(deps.listed());
       for (const peer of owed) {
         if (!listed.has(peer)) owed.delete(peer);

@@ -13,6 +13,7 @@ import type { Store } from './store.ts';
 import type { VerifiedPerson } from './verification.ts';
 import type { Clock } from './timers.ts';
 import type { SignatureCheck } from './signature-check.ts';
+import type { HandedLink } from './new-links.ts';
 
 /** How we are linked with someone: 'unlinked' where the topology has us hold no link (two listeners). */
 export type ConnectionView = PeerConnectionState | 'unlinked';
@@ -37,10 +38,12 @@ export interface Participant {
   arrivedAt: number | null;
 }
 
-export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced' | 'removed' | 'ended';
+export type RoomPhase = 'ready' | 'joining' | 'joined' | 'left' | 'room-full' | 'replaced' | 'removed' | 'ended' | 'moved';
 
 export interface RoomView {
   phase: RoomPhase;
+  /** Where everyone moved to (phase 'moved'), if we were handed the link; null otherwise. */
+  movedTo: string | null;
   signaling: SignalingStatus;
   microphone: MicrophoneStatus;
   muted: boolean;
@@ -111,7 +114,12 @@ export interface RoomDeps {
   /** Whom the person verified before; the shell keeps the list when it changes. */
   verified?: readonly VerifiedPerson[];
   onVerified?: (verified: readonly VerifiedPerson[]) => void;
+  /** The link to open for a room everyone here moved to; the shell remembers what the room was, for its host. */
+  linkOf: (handed: HandedLink) => string;
 }
+
+/** What the person asks of the room: an act, where a new link is made by the engine itself (new-links.ts). */
+export type ActRequest = Exclude<ActBody, { type: 'new-link' }> | { type: 'new-link' };
 
 export interface JoinOptions {
   /** Take a seat on the stage where the room gives one to anyone (a hangout); default true. */
@@ -139,7 +147,7 @@ export interface Room {
   setMuted(muted: boolean): void;
   selectInput(deviceId: string): Promise<void>;
   /** Signs and shares an act on the room (raise hand, invite, mute, remove…); false when we lack the right. */
-  perform(act: ActBody): boolean;
+  perform(act: ActRequest): boolean;
   react(emoji: Reaction): void;
   /** The person compared safety numbers with this member and they matched. */
   markVerified(peerId: string): void;

@@ -2,8 +2,10 @@
  * How a room's parts are made from what the shell gives it (RoomDeps): the codec, the log, our
  * own acts, the media and the signaling client, each wired to the callbacks room.ts routes.
  */
-import { toBase64Url } from '../../shared/encoding.ts';
+import { fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
+import { createNewLinks, type NewLinks, type NewLinksDeps } from './new-links.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
+import type { ActBody } from '../../shared/room-acts.ts';
 import { isStaff, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { CreatedAs } from './first-acts.ts';
@@ -31,10 +33,11 @@ export interface LogContext {
   onRefused(): void;
   mayAct(): boolean;
   letsIn(peerId: string, room?: RoomState): boolean;
+  remake(act: ActBody): boolean;
 }
 
 /** The room's signed log as this member keeps it, shared with everyone it can reach. */
-export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused, mayAct, letsIn }: LogContext): LogSync {
+export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused, mayAct, letsIn, remake }: LogContext): LogSync {
   return createLogSync({
     roomId: deps.roomId,
     rules,
@@ -42,6 +45,7 @@ export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, 
     send: sendTo,
     members: () => membership.reachable(),
     letsIn,
+    remake,
     keyOf: membership.keyOf,
     timers,
     onChange: refresh,
@@ -106,6 +110,16 @@ export function epochsFor(deps: RoomDeps, gate: RoomGate, context: Pick<RoomEpoc
     inside: insideBy(gate),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
+}
+
+/** Links everyone here may move to, handed only to members the log lets in. */
+export function newLinksFor(gate: RoomGate, send: NewLinksDeps['send']): NewLinks {
+  const letsIn = letsInBy(gate);
+  const hostKey = fromBase64Url(gate.rules.hostKey);
+  if (!hostKey) throw new Error('the room link names a host key that is not base64url');
+  // Not whoever is only looking in: the person has not joined, and nothing moves them.
+  const joined = (peer: string): boolean => letsIn(peer) && !gate.membership.isLooking(peer);
+  return createNewLinks({ hostKey, send, letIn: () => gate.membership.reachable().filter(joined) });
 }
 
 /** What we tell members about ourselves: inside, to anyone the room lets in; in the lobby, to staff only. */

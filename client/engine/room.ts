@@ -2,7 +2,7 @@ import { toBase64Url } from '../../shared/encoding.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 import { MAX_ADMITTED_AT_LOCK, type ActBody } from '../../shared/room-acts.ts';
-import { initialRoomState, isOnStage, mayBeHeard, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
+import { initialRoomState, isOnStage, mayBeHeard, permittedOwnActs, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { mayLink, type LinkCandidate } from '../../shared/topology.ts';
 import { lengthOf } from '../../shared/room-log.ts';
 import type { SignalingClient } from './signaling-client.ts';
@@ -10,13 +10,14 @@ import { createStore, type WritableStore } from './store.ts';
 import { createSpeakingDetector, type SpeakingDetector } from './speaking-detector.ts';
 import { createMembership, type Membership } from './membership.ts';
 import { createParticipantList } from './participant-list.ts';
-import { createInbox } from './room-inbox.ts';
+import { createInbox, type Inbox } from './room-inbox.ts';
 import type { RoomEpochs } from './room-epochs.ts';
 import type { LogSync } from './log-sync.ts';
 import type { RoomMedia } from './room-media.ts';
-import type { Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
+import type { ActRequest, Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
+import type { NewLinks } from './new-links.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
-import { askForRelay, connectSignaling, epochsFor, letsInBy, logSyncFor, ownActsFor, presenceFor, sealedCodecFor, wireMedia, type MediaContext } from './room-wiring.ts';
+import { askForRelay, connectSignaling, epochsFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, wireMedia, type MediaContext } from './room-wiring.ts';
 import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
 import { createTreePart, type RouteView, type TreePart } from './tree-part.ts';
 import { withVerified } from './verification.ts';
@@ -56,17 +57,15 @@ export function createRoom(deps: RoomDeps): Room {
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
   const gate = { room: () => room(), rules, selfKey, membership };
   const letsIn = letsInBy(gate);
-  const onHeld = (): void => {
-    for (const { from, message } of codec.reopen()) inbox.deliver(from, message);
-    refresh();
-  };
-  const epochs = epochsFor(deps, gate, { send: sendTo, timers, onHeld });
+  // Holding the epoch's key at last, we open what came under it meanwhile.
+  const epochs = epochsFor(deps, gate, { send: sendTo, timers, onHeld: () => deliverAll(codec.reopen(), inbox, refresh) });
+  const links = newLinksFor(gate, sendTo);
   const codec = sealedCodecFor(deps, gate, {
     timers, state, participants, epochs,
     // Whoever introduces itself gets our introduction back, sealed for its visit: what confirms us to it.
     answer: (peerId) => state.get().selfId !== null && membership.isListed(peerId) && sendTo(peerId, told.introductionFor(peerId)),
   });
-  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, letsIn, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined' });
+  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, letsIn, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined', remake: (act) => performKeyed(requestOf(act)) });
   const room = () => logSync.log().state;
   const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, onSettled: refresh });
   const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh() });
@@ -77,6 +76,10 @@ export function createRoom(deps: RoomDeps): Room {
   });
   void askForRelay(deps, state);
   const speaking = showSpeaking(state, timers, () => ({ self: deps.microphone.level(), remote: media.audioLevels() }));
+
+  /** Our acts, with the keys only we hold: locking keeps everyone already here in, only newcomers wait in the lobby. */
+  const performKeyed = (act: ActRequest): boolean =>
+    performWithKeys(act, { admit: [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey), logSync, epochs, links, rules, selfKey });
 
   function sendTo(to: string, message: PeerMessage): void {
     signaling?.send({ type: 'send', to, box: codec.seal(to, message) });
@@ -89,8 +92,8 @@ export function createRoom(deps: RoomDeps): Room {
   function refresh(): void {
     if (!inRoom() && !lookingIn()) return;
     const current = room();
-    if (current.banned.includes(selfKey)) return teardown('removed');
-    if (current.ended) return teardown('ended');
+    const ending = endingOf(current, selfKey);
+    if (ending) return teardown(ending);
     const present = membership.presentedKeys(selfKey);
     const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, lostActs: logSync.lostActs(), splitWith: logSync.split(), actingHost: actingHostOf(current, rules, present) });
     state.update((s) => viewOfLog(s, current, rules, overview));
@@ -108,7 +111,7 @@ export function createRoom(deps: RoomDeps): Room {
     if (phase() === 'joined') told.announce();
   }
 
-  const inbox = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, epochs, told, room, sendTo, refresh, now: timers.now });
+  const inbox = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, epochs, told, links, room, sendTo, refresh, now: timers.now });
 
   const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame: inbox.onFrame, timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
 
@@ -126,7 +129,7 @@ export function createRoom(deps: RoomDeps): Room {
     signaling?.close();
     stopMedia(media, next, deps.clock ?? systemClock);
     membership.clear();
-    patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null });
+    patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });
   }
 
   return {
@@ -162,11 +165,7 @@ export function createRoom(deps: RoomDeps): Room {
       if (!muted && state.get().overview.hostMuted) return;
       applyMuted(muted);
     },
-    perform(act) {
-      if (phase() !== 'joined') return false;
-      // Locking keeps everyone already here in: only newcomers wait in the lobby.
-      return performSealing(act, [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey), logSync, epochs);
-    },
+    perform: (act) => phase() === 'joined' && performKeyed(act),
     markVerified: (peerId) => markVerified(state, peerId, deps.onVerified),
     react(emoji) {
       if (phase() !== 'joined') return;
@@ -191,12 +190,64 @@ function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock): void {
   else media.stop();
 }
 
-/** Removing or locking moves the room's broadcasts to a new key, which only those let in get (room-epochs.ts). */
-function performSealing(act: ActBody, admit: readonly string[], logSync: LogSync, epochs: RoomEpochs): boolean {
+interface KeyedActs {
+  /** Who is here now, kept in when the room locks. */
+  admit: readonly string[];
+  logSync: LogSync;
+  epochs: RoomEpochs;
+  links: NewLinks;
+  rules: RoomRules;
+  selfKey: string;
+}
+
+/**
+ * Removing or locking moves the room's broadcasts to a new key, which only those let in get
+ * (room-epochs.ts); a new link goes to them before the act that sends everyone to it (new-links.ts).
+ */
+function performWithKeys(act: ActRequest, { admit, logSync, epochs, links, rules, selfKey }: KeyedActs): boolean {
+  if (act.type === 'new-link') {
+    const { state } = logSync.log();
+    return permittedOwnActs(state, rules, selfKey).includes('new-link') && logSync.perform({ type: 'new-link', id: links.handOut({ kind: state.kind, title: state.title }) });
+  }
   const next = act.type === 'lock' ? { ...act, admit: admit.slice(0, MAX_ADMITTED_AT_LOCK), epoch: epochs.start() } : act.type === 'remove' ? { ...act, epoch: epochs.start() } : act;
   const done = logSync.perform(next);
   if (done && next !== act) epochs.handOut();
   return done;
+}
+
+function deliverAll(messages: readonly { from: string; message: PeerMessage }[], inbox: Inbox, refresh: () => void): void {
+  for (const { from, message } of messages) inbox.deliver(from, message);
+  refresh();
+}
+
+/**
+ * A lost act of ours to make again (lost-acts.ts), asked for afresh: its key or link goes to those
+ * the room lets in now, never again to whom a history we lost let in (someone removed at the same moment).
+ */
+function requestOf(act: ActBody): ActRequest {
+  switch (act.type) {
+    case 'remove':
+      return { type: 'remove', target: act.target };
+    case 'lock':
+      return { type: 'lock' };
+    case 'new-link':
+      return { type: 'new-link' };
+    default:
+      return act;
+  }
+}
+
+/** How our time in the room ends, as its log now says, if it does. */
+function endingOf(room: RoomState, selfKey: string): RoomPhase | null {
+  if (room.banned.includes(selfKey)) return 'removed';
+  if (room.movedTo !== null) return 'moved';
+  return room.ended ? 'ended' : null;
+}
+
+/** The link everyone moved to, if we were handed it. */
+function linkMovedTo(room: RoomState, links: NewLinks, deps: RoomDeps): string | null {
+  const handed = room.movedTo === null ? null : links.find(room.movedTo);
+  return handed ? deps.linkOf(handed) : null;
 }
 
 /** Whether the room log lets us link with a member, or hear it, by the id the server gave it. */
@@ -296,6 +347,7 @@ function showSpeaking(state: WritableStore<RoomView>, timers: Timers, sample: ()
 function initialView(deps: RoomDeps, selfKey: string, rules: RoomRules): RoomView {
   return {
     phase: 'ready',
+    movedTo: null,
     signaling: { kind: 'idle' },
     microphone: 'off',
     muted: false,

@@ -27,7 +27,14 @@ interface Member {
   clock: { now: number };
 }
 
-function member(id: string | null, roomKey: Uint8Array, identity: Identity = createIdentity()): Member {
+/** What a member holds of the room's epoch keys (room-epochs.ts); tests change it as keys come. */
+interface Epochs {
+  current: Uint8Array | null;
+  held: Uint8Array[];
+  lacking: boolean;
+}
+
+function member(id: string | null, roomKey: Uint8Array, identity: Identity = createIdentity(), epochs?: Epochs): Member {
   const introduced: [string, Uint8Array][] = [];
   const rejected: [string, Rejection][] = [];
   const confirmed: string[] = [];
@@ -41,6 +48,7 @@ function member(id: string | null, roomKey: Uint8Array, identity: Identity = cre
     onIntroduced: (peerId, key) => introduced.push([peerId, key]),
     onConfirmed: (peerId) => confirmed.push(peerId),
     onRejected: (peerId, reason) => rejected.push([peerId, reason]),
+    ...(epochs ? { epochs: { current: () => epochs.current, held: () => epochs.held, lacking: () => epochs.lacking } } : {}),
   });
   return { id: id ?? '', identity, codec, introduced, rejected, confirmed, clock };
 }
@@ -384,4 +392,48 @@ test('opening before our peer id is known returns null without binding', () => {
   const early = member(null, roomKey);
   assert.equal(early.codec.open(ANN, ann.codec.seal('*', PRESENCE)), null);
   assert.deepEqual(early.introduced, []);
+});
+
+/** Ann and Ben, introduced under the link's key, each holding epoch keys the test hands them. */
+function epochRoom() {
+  const roomKey = randomBytes(32);
+  const annEpochs: Epochs = { current: null, held: [], lacking: false };
+  const benEpochs: Epochs = { current: null, held: [], lacking: false };
+  const ann = member(ANN, roomKey, createIdentity(), annEpochs);
+  const ben = member(BEN, roomKey, createIdentity(), benEpochs);
+  assert.ok(ben.codec.open(ANN, ann.codec.seal('*', PRESENCE), true));
+  assert.ok(ann.codec.open(BEN, ben.codec.seal('*', { kind: 'presence', name: 'Ben', muted: false }), true));
+  return { ann, ben, annEpochs, benEpochs };
+}
+
+test('a broadcast under a key we lack is kept without blame and opens once the key comes; one under a key we never get is dropped, still without blame', () => {
+  const { ann, ben, annEpochs, benEpochs } = epochRoom();
+  const epoch = randomBytes(32);
+  annEpochs.current = epoch;
+  annEpochs.held = [epoch];
+  benEpochs.lacking = true;
+  const muted: PeerMessage = { kind: 'presence', name: 'Ann', muted: true };
+  assert.equal(ben.codec.open(ANN, ann.codec.seal('*', muted), true), null);
+  assert.deepEqual(ben.rejected, [[ANN, 'other-epoch']]);
+  benEpochs.held = [epoch];
+  benEpochs.lacking = false;
+  assert.deepEqual(ben.codec.reopen(), [{ from: ANN, message: muted }]);
+
+  annEpochs.current = randomBytes(32);
+  assert.equal(ben.codec.open(ANN, ann.codec.seal('*', PRESENCE), true), null);
+  assert.deepEqual(ben.codec.reopen(), []);
+  assert.deepEqual(ben.rejected, [[ANN, 'other-epoch'], [ANN, 'other-epoch']], 'nothing more is blamed on reopening');
+});
+
+test('a member whose broadcasts stay unreadable for ten seconds while we hold the key the log names: the server is blamed', () => {
+  const { ann, ben, annEpochs } = epochRoom();
+  // The server marks a box it spoiled as a broadcast: at first that looks like a key on its way.
+  annEpochs.current = randomBytes(32);
+  assert.equal(ben.codec.open(ANN, ann.codec.seal('*', PRESENCE), true), null);
+  ben.clock.now += 5_000;
+  assert.equal(ben.codec.open(ANN, ann.codec.seal('*', PRESENCE), true), null);
+  assert.deepEqual(ben.rejected.map(([, reason]) => reason), ['other-epoch', 'other-epoch']);
+  ben.clock.now += 6_000;
+  assert.equal(ben.codec.open(ANN, ann.codec.seal('*', PRESENCE), true), null);
+  assert.deepEqual(ben.rejected.at(-1), [ANN, 'unreadable']);
 });

@@ -24,8 +24,11 @@ export interface SealedCodecOptions {
   roomId: string;
   /** The link's own key: what a knock on a member we know nothing of is sealed under. */
   roomKey: Uint8Array;
-  /** The room's epoch keys (room-epochs.ts): broadcasts go under the current one; what arrives may be under any held. */
-  epochs?: { current(): Uint8Array | null; held(): readonly Uint8Array[] };
+  /**
+   * The room's epoch keys (room-epochs.ts): broadcasts go under the current one; what arrives may be
+   * under any held. `lacking`: the log names a key we lack, or keeps us out, so broadcasts we cannot open are expected.
+   */
+  epochs?: { current(): Uint8Array | null; held(): readonly Uint8Array[]; lacking(): boolean };
   identity: Identity;
   /** Our routing id, known once the server welcomed us. */
   selfId: () => string | null;
@@ -60,6 +63,11 @@ interface KnownPeer {
  */
 /** Members whose latest unopened broadcast is kept: more than a room holds (membership.ts, MAX_LISTED). */
 const MAX_UNOPENED = 100;
+/**
+ * How long a member's broadcasts may stay unreadable while we hold the key the log names: a member
+ * a step ahead of our log may already use the next key. Past that, the server is tampering.
+ */
+const UNOPENED_GRACE_MS = 10_000;
 
 export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
   const now = options.now ?? Date.now;
@@ -68,7 +76,8 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
   /** Members that hold (or are about to get) our keys, so a pair message reaches them. */
   const holdOurKeys = new Set<string>();
   /** Each member's latest broadcast that none of our keys opened, by peer id (bounded as the room is). */
-  const unopened = new Map<string, string>();
+  /** Each member's latest broadcast we could not open, and since when its broadcasts have not opened. */
+  const unopened = new Map<string, { box: string; since: number }>();
   let seq = 0;
 
   function parseBody(body: Uint8Array): PeerMessage | null {
@@ -93,10 +102,13 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     return peer;
   }
 
-  function keepUnopened(from: string, box: string): void {
+  /** Keeps a broadcast to open once we hold its key; true when this member's have stayed unreadable too long to be a key on its way. */
+  function keepUnopened(from: string, box: string): boolean {
+    const since = unopened.get(from)?.since ?? now();
     unopened.delete(from);
-    unopened.set(from, box);
+    unopened.set(from, { box, since });
     if (unopened.size > MAX_UNOPENED) unopened.delete(unopened.keys().next().value!);
+    return !(options.epochs?.lacking() ?? false) && now() - since > UNOPENED_GRACE_MS;
   }
 
   return {
@@ -126,57 +138,65 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     reopen() {
       const kept = [...unopened];
       unopened.clear();
-      return kept.flatMap(([from, box]) => {
-        const message = this.open(from, box);
+      // What still does not open came under a key we were not handed, or is older than what we took since: dropped without blame.
+      return kept.flatMap(([from, { box }]) => {
+        const message = openFrom(from, box, () => {});
         return message ? [{ from, message }] : [];
       });
     },
     open(from, box, broadcast = false): PeerMessage | null {
-      const self = options.selfId();
-      if (!self) return null;
-      const known = peers.get(from);
-      const opened = openEnvelope(box, {
-        roomId: options.roomId,
-        roomKeys: [...(options.epochs?.held() ?? []), options.roomKey],
-        from,
-        self,
-        session,
-        pairKey: known?.inKey ?? null,
-        lastSeq: known?.lastSeq ?? 0,
-        now: now(),
+      return openFrom(from, box, (reason) => {
+        const elsewhere = reason === 'unreadable' && broadcast;
+        const overdue = elsewhere && keepUnopened(from, box);
+        options.onRejected(from, elsewhere && !overdue ? 'other-epoch' : reason);
       });
-      if (!opened.ok) {
-        const elsewhere = opened.error === 'unreadable' && broadcast;
-        if (elsewhere) keepUnopened(from, box);
-        options.onRejected(from, elsewhere ? 'other-epoch' : opened.error);
-        return null;
-      }
-      const { introduction, body, fresh } = opened.value;
-      if (known && introduction) {
-        const same = equalBytes(known.identityKey, introduction.identityKey) && equalBytes(known.sessionKey, introduction.sessionKey);
-        if (!same) {
-          options.onRejected(from, 'key-changed');
-          return null;
-        }
-      }
-      const message = parseBody(body);
-      // Only an introduction introduces: no other message can bind keys.
-      if (!message || (introduction !== null && !isIntroduction(message))) {
-        options.onRejected(from, 'bad-message');
-        return null;
-      }
-      const peer = known ?? (introduction && remember(from, self, introduction));
-      if (!peer) return null;
-      peer.lastSeq = opened.value.seq;
-      // Made for this visit of ours: they hold our keys, and they are here now.
-      const confirms = fresh && !peer.confirmed;
-      if (confirms) {
-        peer.confirmed = true;
-        holdOurKeys.add(from);
-      }
-      if (!known) options.onIntroduced(from, peer.identityKey);
-      if (confirms) options.onConfirmed(from);
-      return message;
     },
   };
+
+  /** Opens a member's envelope; what fails the envelope's own checks goes to `failed`, the rest to onRejected. */
+  function openFrom(from: string, box: string, failed: (reason: EnvelopeRejection) => void): PeerMessage | null {
+    const self = options.selfId();
+    if (!self) return null;
+    const known = peers.get(from);
+    const opened = openEnvelope(box, {
+      roomId: options.roomId,
+      roomKeys: [...(options.epochs?.held() ?? []), options.roomKey],
+      from,
+      self,
+      session,
+      pairKey: known?.inKey ?? null,
+      lastSeq: known?.lastSeq ?? 0,
+      now: now(),
+    });
+    if (!opened.ok) {
+      failed(opened.error);
+      return null;
+    }
+    const { introduction, body, fresh } = opened.value;
+    if (known && introduction) {
+      const same = equalBytes(known.identityKey, introduction.identityKey) && equalBytes(known.sessionKey, introduction.sessionKey);
+      if (!same) {
+        options.onRejected(from, 'key-changed');
+        return null;
+      }
+    }
+    const message = parseBody(body);
+    // Only an introduction introduces: no other message can bind keys.
+    if (!message || (introduction !== null && !isIntroduction(message))) {
+      options.onRejected(from, 'bad-message');
+      return null;
+    }
+    const peer = known ?? (introduction && remember(from, self, introduction));
+    if (!peer) return null;
+    peer.lastSeq = opened.value.seq;
+    // Made for this visit of ours: they hold our keys, and they are here now.
+    const confirms = fresh && !peer.confirmed;
+    if (confirms) {
+      peer.confirmed = true;
+      holdOurKeys.add(from);
+    }
+    if (!known) options.onIntroduced(from, peer.identityKey);
+    if (confirms) options.onConfirmed(from);
+    return message;
+  }
 }

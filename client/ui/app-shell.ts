@@ -16,6 +16,14 @@ type Route =
   | { kind: 'bad-link'; message: string }
   | { kind: 'loading' };
 
+/** Everyone moved to a new link (room-page.ts): where, and how the person was in the room. */
+interface Moved {
+  link: string;
+  name: string;
+  /** They were on stage, and take a seat again where the new room gives one to anyone. */
+  seat: boolean;
+}
+
 /** Routes between the landing page and a room, and owns the room's lifetime. */
 @customElement('porch-app')
 export class AppShell extends LitElement {
@@ -91,6 +99,14 @@ export class AppShell extends LitElement {
 
   private readonly onHashChange = (): void => void this.onLocation();
 
+  /** Everyone moved to a new link: we follow, joined again under our name, and the old link leaves the history. */
+  private async follow({ link, name, seat }: Moved): Promise<void> {
+    if (location.href === link) return;
+    history.replaceState(null, '', link);
+    await this.onLocation(name);
+    if (this.route.kind === 'room' && location.href === link) await this.route.room.join(name, { seat });
+  }
+
   /** `typed`: the name the person typed before the room was opened afresh. */
   private readonly onLocation = async (typed = ''): Promise<void> => {
     const generation = ++this.generation;
@@ -135,7 +151,12 @@ export class AppShell extends LitElement {
         // A new page per room: a rejoined room is a new room object with its own store.
         return keyed(
           route.room,
-          html`<porch-room-page .room=${route.room} .link=${route.link} @rejoin=${() => void this.onLocation()}></porch-room-page>`,
+          html`<porch-room-page
+            .room=${route.room}
+            .link=${route.link}
+            @rejoin=${() => void this.onLocation()}
+            @moved=${(e: CustomEvent<Moved>) => void this.follow(e.detail)}
+          ></porch-room-page>`,
         );
     }
   }

@@ -2,9 +2,9 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { MAX_NAME_LENGTH } from '../../shared/peer-message.ts';
-import type { ActBody } from '../../shared/room-acts.ts';
 import { assertNever } from '../../shared/result.ts';
 import type { Participant, Room, RoomView } from '../engine/room.ts';
+import type { ActRequest } from '../engine/room-types.ts';
 import { StoreController } from './controllers/store-controller.ts';
 import { roomStyles } from './components/room-styles.ts';
 import { hereNowText, hideAddressHint, liveness, routeText, statusLines } from './status-text.ts';
@@ -128,7 +128,7 @@ export class RoomPage extends LitElement {
     }
   };
 
-  private perform(act: ActBody): void {
+  private perform(act: ActRequest): void {
     if (act.type === 'leave-stage') this.leftStage = true;
     const done = this.room.perform(act);
     clearTimeout(this.refusedTimer);
@@ -140,11 +140,16 @@ export class RoomPage extends LitElement {
     super.willUpdate(changed);
     const s = this.view.value;
     if (s === this.previous) return;
+    const wasJoined = this.previous?.phase === 'joined';
     // Nothing is said before the room is drawn: until then there is nothing to hear about.
     const said = roomParts?.announcements(this.previous, s, { leftStage: this.leftStage }) ?? [];
     if (s.overview.role === 'listener') this.leftStage = false;
     this.previous = s;
     if (said.length > 0) this.announcement = { n: this.announcement.n + 1, text: said.join('. ') };
+    // The app follows the room to its new link (app-shell.ts); an embedded room's page keeps its own link.
+    // Only someone who joined is taken along. Whoever listened goes on listening; the host sets the new room up as this one was.
+    const seat = s.overview.role !== 'listener';
+    if (wasJoined && s.phase === 'moved' && s.movedTo && !this.embedded) this.dispatchEvent(new CustomEvent('moved', { detail: { link: s.movedTo, name: s.name, seat } }));
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -303,6 +308,11 @@ export class RoomPage extends LitElement {
         </div>`;
       case 'ended':
         return html`<div class="card ended"><p>Thanks for being part of it.</p>${again}</div>`;
+      case 'moved':
+        if (!s.movedTo) return html`<div class="card ended"><p>Ask someone in the room for its new link.</p>${again}</div>`;
+        return this.embedded
+          ? html`<div class="card ended"><a href=${s.movedTo} target="_blank" rel="noopener">Open the new link</a></div>`
+          : html`<div class="card ended"><p>Taking you to the new link…</p></div>`;
       default:
         return html`<div class="card ended">
           ${s.phase === 'left' ? html`<p>Thanks for stopping by.</p>` : nothing}

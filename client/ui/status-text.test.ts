@@ -227,3 +227,10 @@ test('a member whose history of the room parted from ours, beyond what the fork 
   const [two] = statusLines(state({ participants: [peer('connected'), ben], overview: { ...JOINED.overview, splitWith: [ben.id, 'peer_0123456789abcdef'] } }));
   assert.match(two?.text ?? '', /differs from those of Ben and Grace,/);
 });
+
+test('moved to a new link: said plainly, and one who was not handed it is told whom to ask', () => {
+  assert.deepEqual(statusLines(state({ phase: 'moved', movedTo: 'https://porch.test/r/#x' })), [{ tone: 'info', text: 'Everyone here moved to a new link.' }]);
+  const [line] = statusLines(state({ phase: 'moved', movedTo: null }));
+  assert.equal(line?.tone, 'warn');
+  assert.match(line?.text ?? '', /Ask someone in the room for it/);
+});

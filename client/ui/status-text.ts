@@ -22,6 +22,12 @@ export function statusLines(state: RoomView): StatusLine[] {
       return [{ tone: 'bad', text: 'You were removed from this room.' }];
     case 'ended':
       return [{ tone: 'info', text: 'The host ended this room.' }];
+    case 'moved':
+      return [
+        state.movedTo
+          ? { tone: 'info', text: 'Everyone here moved to a new link.' }
+          : { tone: 'warn', text: 'Everyone here moved to a new link, which only those let in were given. Ask someone in the room for it.' },
+      ];
     case 'ready':
       return [];
     case 'joining':

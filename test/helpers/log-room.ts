@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createIdentity, type Identity } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
+import type { ActBody } from '../../shared/room-acts.ts';
 import { lengthOf } from '../../shared/room-log.ts';
 import { initialRoomState, mayEnter, roleOf, type RoomRules } from '../../shared/room-state.ts';
 import { createLogSync, type LogSync } from '../../client/engine/log-sync.ts';
@@ -67,7 +68,8 @@ function fakeTimers() {
 }
 
 /** `checkAhead`: members check acts' signatures ahead with WebCrypto (signature-check.ts), so acts are taken a moment after they arrive. */
-export function logRoom(names: string[], options: { hostIndex?: number; maxEntries?: number; checkAhead?: boolean } = {}) {
+/** `remake`: how members ask afresh for a lost act of theirs (the room adds a fresh key, say); absent: signed again as it was. */
+export function logRoom(names: string[], options: { hostIndex?: number; maxEntries?: number; checkAhead?: boolean; remake?: (act: ActBody) => ActBody } = {}) {
   const identities = names.map(() => createIdentity());
   const key = (who: Identity): string => toBase64Url(who.publicKey);
   const keyOf = (who: string): string => key(identities[names.indexOf(who)]!);
@@ -88,6 +90,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
       rules,
       identity: identities[names.indexOf(name)]!,
       mayAct: () => true,
+      ...(options.remake ? { remake: (act: ActBody) => stage(name).perform(options.remake!(act)) } : {}),
       send: (to, message) => {
         queue.push({ from: name, to, message });
         sent.push({ from: name, to, message });

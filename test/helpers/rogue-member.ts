@@ -76,7 +76,7 @@ export async function joinAsRogue(link: string, name: string): Promise<RogueMemb
   const codec = createSealedCodec({
     roomId,
     roomKey: roomKeyOf(secret.value),
-    epochs: { current: () => epochKeys.at(-1) ?? null, held: () => epochKeys },
+    epochs: { current: () => epochKeys.at(-1) ?? null, held: () => epochKeys, lacking: () => true },
     identity,
     selfId: () => selfId,
     onIntroduced: (peer) => {

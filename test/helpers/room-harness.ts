@@ -209,6 +209,7 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
       return link;
     },
     randomBytes: (n) => new Uint8Array(n).fill(++counter),
+    linkOf: ({ secret }) => `https://porch.test/r/#${secret.text}`,
     createSocket: () => {
       const socket = new SessionSocket();
       sockets.push(socket);

@@ -11,6 +11,7 @@ export const RULES: RoomRules = { hostKey: HOST_KEY, stageMax: 8 };
 export function roomView(changes: Partial<RoomView> = {}, rules: RoomRules = RULES): RoomView {
   return {
     phase: 'joined',
+    movedTo: null,
     signaling: { kind: 'connected' },
     microphone: 'off',
     muted: false,

@@ -1,9 +1,9 @@
 import type { Reaction } from '../../../shared/peer-message.ts';
-import type { ActBody } from '../../../shared/room-acts.ts';
+import type { ActRequest } from '../../engine/room-types.ts';
 
 /** Everything a person can ask of the room from the page. */
 export type RoomAction =
-  | { type: 'act'; act: ActBody }
+  | { type: 'act'; act: ActRequest }
   | { type: 'set-muted'; muted: boolean }
   | { type: 'select-input'; deviceId: string }
   | { type: 'react'; emoji: Reaction }
@@ -21,7 +21,7 @@ export const roomAction = (action: RoomAction): RoomActionEvent =>
   new CustomEvent('room-action', { detail: action, bubbles: true, composed: true });
 
 /** The common case: an act on the room, signed into its log. */
-export const roomAct = (act: ActBody): RoomActionEvent => roomAction({ type: 'act', act });
+export const roomAct = (act: ActRequest): RoomActionEvent => roomAction({ type: 'act', act });
 
 declare global {
   interface HTMLElementEventMap {

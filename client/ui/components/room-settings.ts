@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, type ActBody } from '../../../shared/room-acts.ts';
+import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH } from '../../../shared/room-acts.ts';
+import type { ActRequest } from '../../engine/room-types.ts';
 import type { RoomKind } from '../../../shared/room-state.ts';
 import type { RoomOverview } from '../../engine/room-overview.ts';
 import { theme } from '../theme.ts';
@@ -47,6 +48,12 @@ export class RoomSettings extends LitElement {
         color: var(--muted-ink);
         font-size: 0.85em;
         font-weight: 400;
+      }
+      .moving {
+        margin-top: 0.75em;
+      }
+      .hint.warn {
+        color: var(--warn);
       }
       form {
         display: grid;
@@ -111,7 +118,7 @@ export class RoomSettings extends LitElement {
     `,
   ];
 
-  private act(act: ActBody): void {
+  private act(act: ActRequest): void {
     this.dispatchEvent(roomAct(act));
   }
 
@@ -128,6 +135,7 @@ export class RoomSettings extends LitElement {
         <p class="hint">
           ${s.locked ? 'Locked: newcomers wait in the lobby until you let them in.' : 'Open: anyone with the link comes straight in.'}
         </p>
+        ${s.permitted.includes('new-link') ? this.renderNewLink(s) : nothing}
       </section>
       ${s.permitted.includes('set-kind') ? this.renderKind(s) : nothing}
       ${s.permitted.includes('set-info') ? this.renderDetails(s) : nothing} ${s.permitted.includes('end') ? this.renderEnd() : nothing}
@@ -182,6 +190,16 @@ export class RoomSettings extends LitElement {
         <button type="submit" ?disabled=${!changed}>Save</button>
       </form>
     `;
+  }
+
+  /** After a removal it is said outright: the removed can come back under a new identity while this link works. */
+  private renderNewLink(s: RoomOverview) {
+    return html`<div class="row moving"><button @click=${() => this.act({ type: 'new-link' })}>Move everyone to a new link</button></div>
+      <p class="hint ${s.removed > 0 && !s.locked ? 'warn' : ''}">
+        ${s.removed > 0 && !s.locked
+          ? 'Someone removed can come back under a new identity while this link works. Lock the room, or move everyone here to a new link: the old one then leads to an empty room.'
+          : 'Everyone here moves to a fresh link; the old one then leads to an empty room. Those removed or waiting in the lobby are not taken along.'}
+      </p>`;
   }
 
   private renderEnd() {
