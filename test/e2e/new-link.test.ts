@@ -6,8 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
-import { createStageRoom, joinRoom, ownControl, personAction, tiles, waitForTiles } from '../helpers/room-page.ts';
-import { joinAsRogue, type RogueMember } from '../helpers/rogue-member.ts';
+import { joinRoom, ownControl, personAction, tiles, waitForTiles } from '../helpers/room-page.ts';
+import type { RogueMember } from '../helpers/rogue-member.ts';
+import { stageWithRogue } from '../helpers/stage-with-rogue.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { waitUntilHears } from '../helpers/tones.ts';
@@ -35,14 +36,9 @@ describe('New link', () => {
 
   test('after a removal the host is told the removed can come back, moves everyone to a new link, and the old link leads to an empty room', () =>
     withLogs(async () => {
-      const hal = await openPerson(browser, server.url, { toneHz: HAL, label: 'Hal' });
-      people.push(hal);
-      const oldLink = await createStageRoom(hal.page, 'Hal');
-      const ann = await openPerson(browser, oldLink, { toneHz: ANN, label: 'Ann' });
-      people.push(ann);
-      await joinRoom(ann.page, 'Ann');
-      await waitUntilHears(ann, HAL);
-      rex = await joinAsRogue(oldLink, 'Rex');
+      const room = await stageWithRogue(browser, server.url, people, { host: { name: 'Hal', toneHz: HAL }, listener: { name: 'Ann', toneHz: ANN }, rogue: 'Rex' });
+      const { host: hal, listener: ann, link: oldLink } = room;
+      rex = room.rogue;
       await (await personAction(hal.page, 'Rex', 'Remove Rex')).click();
       await hal.page.getByText(/Someone removed can come back under a new identity/).waitFor();
 

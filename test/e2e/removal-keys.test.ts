@@ -7,10 +7,11 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
+import { closeAll, launchBrowser, type Person, withLogsOf } from '../helpers/browser.ts';
 import { startHostileProxy, type HostileProxy } from '../helpers/hostile-proxy.ts';
-import { createStageRoom, joinRoom, ownControl, personAction, tiles, waitForTiles } from '../helpers/room-page.ts';
-import { joinAsRogue, type RogueMember } from '../helpers/rogue-member.ts';
+import { joinRoom, ownControl, personAction, tiles, waitForTiles } from '../helpers/room-page.ts';
+import type { RogueMember } from '../helpers/rogue-member.ts';
+import { stageWithRogue } from '../helpers/stage-with-rogue.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { waitUntilHears } from '../helpers/tones.ts';
@@ -44,15 +45,9 @@ describe('a removed member keeps no key', () => {
 
   test('a removed modified client, handed a copy of everything sent in the room, reads nothing after its removal, the old epoch’s key and all', (t: TestContext) =>
     withLogs(async () => {
-      const hal = await openPerson(browser, proxy.url, { toneHz: HAL, label: 'Hal' });
-      people.push(hal);
-      const link = await createStageRoom(hal.page, 'Hal');
-      const cat = await openPerson(browser, link, { toneHz: CAT, label: 'Cat' });
-      people.push(cat);
-      await joinRoom(cat.page, 'Cat');
-      await waitUntilHears(cat, HAL);
-      rex = await joinAsRogue(link, 'Rex');
-      await (await personAction(hal.page, 'Rex', 'Remove Rex')).waitFor();
+      const room = await stageWithRogue(browser, proxy.url, people, { host: { name: 'Hal', toneHz: HAL }, listener: { name: 'Cat', toneHz: CAT }, rogue: 'Rex' });
+      const { host: hal, listener: cat } = room;
+      rex = room.rogue;
 
       // Locking starts an epoch; Rex is in the room then, so he is handed its key like everyone.
       await ownButton(hal.page, 'Lock room').click();
