@@ -150,3 +150,13 @@ test('past epochs’ keys are kept a while for broadcasts on their way, newest f
   const held = m.epochs.held().map(epochIdOf);
   assert.deepEqual(held, ids.slice(-4).reverse());
 });
+
+test('a member handing one junk key after another crowds out nobody else’s key that came before its act', () => {
+  const m = member();
+  const key = createEpochKey();
+  m.epochs.onKey('ann', toBase64Url(key));
+  for (let i = 0; i < 20; i++) m.epochs.onKey('ben', toBase64Url(createEpochKey()));
+  m.enter(epochIdOf(key));
+  assert.equal(m.epochs.missing(), false);
+  assert.deepEqual(m.epochs.current(), key);
+});

@@ -45,8 +45,13 @@ export interface RoomEpochs {
 
 /** Past epochs kept, for broadcasts still on their way under one. */
 const KEPT = 3;
-/** Keys that came before the act naming them (signatures are checked off the main thread meanwhile). */
-const UNNAMED_KEPT = 4;
+/**
+ * Keys that came before the act naming them (signatures are checked off the main thread meanwhile):
+ * the latest from each member, so that nobody's keys crowd out another's; ours under our own name.
+ */
+const UNNAMED_SENDERS_KEPT = 256;
+/** Not a peer id the server hands out (those are base64url): where the key we made waits for our act. */
+const SELF = '(self)';
 const ASK_EVERY_MS = 1500;
 /** How often one member is answered: a key is one message, but asking must not become a way to make us send. */
 const ANSWER_EVERY_MS = 1000;
@@ -57,7 +62,8 @@ export function createRoomEpochs(deps: RoomEpochsDeps): RoomEpochs {
   const trace = deps.trace ?? (() => {});
   /** By id, oldest first. */
   const keys = new Map<string, Uint8Array>();
-  const unnamed = new Map<string, Uint8Array>();
+  /** By who handed it (SELF for one we made). */
+  const unnamed = new Map<string, { id: string; key: Uint8Array }>();
   const answeredAt = new Map<string, number>();
   let made: string | null = null;
   let asking: Cancel | null = null;
@@ -92,10 +98,10 @@ export function createRoomEpochs(deps: RoomEpochsDeps): RoomEpochs {
 
   function update(): void {
     const id = wanted();
-    const early = id !== null ? unnamed.get(id) : undefined;
+    const early = [...unnamed].find(([, handed]) => handed.id === id);
     if (id !== null && early) {
-      unnamed.delete(id);
-      hold(id, early);
+      unnamed.delete(early[0]);
+      hold(id, early[1].key);
     }
     if (missing() && !asking) {
       ask();
@@ -117,7 +123,7 @@ export function createRoomEpochs(deps: RoomEpochsDeps): RoomEpochs {
     start() {
       const key = createEpochKey();
       made = epochIdOf(key);
-      unnamed.set(made, key);
+      unnamed.set(SELF, { id: made, key });
       return made;
     },
     handOut() {
@@ -133,8 +139,9 @@ export function createRoomEpochs(deps: RoomEpochsDeps): RoomEpochs {
       if (!key || key.length !== EPOCH_KEY_BYTES || !deps.mayHold(from)) return;
       const id = epochIdOf(key);
       if (keys.has(id)) return;
-      unnamed.set(id, key);
-      while (unnamed.size > UNNAMED_KEPT) unnamed.delete(unnamed.keys().next().value!);
+      unnamed.delete(from);
+      unnamed.set(from, { id, key });
+      if (unnamed.size > UNNAMED_SENDERS_KEPT) unnamed.delete(unnamed.keys().next().value!);
       update();
     },
     onRequest(from, id) {

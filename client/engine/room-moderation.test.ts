@@ -211,6 +211,17 @@ test('the host moves everyone to a new link: handed pairwise to those let in, ne
   assert.equal(view.movedTo, `https://porch.test/r/#${link}`, 'the host follows its own link');
 });
 
+test('someone only looking in is not handed the new link: nothing takes them anywhere before they join', async (t) => {
+  const r = stageRoom(t, { members: [LOW, HIGH] });
+  await r.enter();
+  r.receive(HIGH, { kind: 'looking-in' });
+  assert.equal(r.session.perform({ type: 'new-link' }), true);
+  assert.deepEqual(
+    r.peerMessages().filter((m) => m.message.kind === 'new-link').map((m) => m.to),
+    [LOW],
+  );
+});
+
 test('a member handed the new link follows it once the log names it', async (t) => {
   const r = stageRoom(t, { hostPeer: LOW });
   await r.enter();
