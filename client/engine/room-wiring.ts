@@ -64,7 +64,7 @@ export function ownActsFor(deps: RoomDeps, context: Omit<OwnActsDeps, 'created' 
   return createOwnActs({ ...context, created: createdAs(deps), ...(deps.trace ? { trace: deps.trace } : {}) });
 }
 
-const createdAs = (deps: RoomDeps): CreatedAs => ({ ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) });
+const createdAs = (deps: RoomDeps): CreatedAs => ({ ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}), ...deps.carried });
 
 /** Connects to the room's server; its status shows on the view, and a full room or another tab ends the session. */
 export function connectSignaling(

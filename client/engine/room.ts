@@ -207,7 +207,8 @@ interface KeyedActs {
 function performWithKeys(act: ActRequest, { admit, logSync, epochs, links, rules, selfKey }: KeyedActs): boolean {
   if (act.type === 'new-link') {
     const { state } = logSync.log();
-    return permittedOwnActs(state, rules, selfKey).includes('new-link') && logSync.perform({ type: 'new-link', id: links.handOut({ kind: state.kind, title: state.title }) });
+    const room = { kind: state.kind, title: state.title, moderators: state.moderators, banned: state.banned };
+    return permittedOwnActs(state, rules, selfKey).includes('new-link') && logSync.perform({ type: 'new-link', id: links.handOut(room) });
   }
   const next = act.type === 'lock' ? { ...act, admit: admit.slice(0, MAX_ADMITTED_AT_LOCK), epoch: epochs.start() } : act.type === 'remove' ? { ...act, epoch: epochs.start() } : act;
   const done = logSync.perform(next);
