@@ -13,7 +13,7 @@ import { equalBytes } from '../../shared/encoding.ts';
 export interface NewLinksDeps {
   hostKey: Uint8Array;
   send(to: string, message: PeerMessage): void;
-  /** Members the room lets in, by peer id. */
+  /** Members the room lets in and who have joined (not only looking in), by peer id. */
   letIn(): readonly string[];
 }
 

@@ -1,8 +1,7 @@
 import { toBase64Url } from '../../shared/encoding.ts';
 import { safetyNumberOf } from '../../shared/safety-number.ts';
 import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
-import { MAX_ADMITTED_AT_LOCK, type ActBody } from '../../shared/room-acts.ts';
-import { initialRoomState, isOnStage, mayBeHeard, permittedOwnActs, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
+import { initialRoomState, isOnStage, mayBeHeard, mayEnter, roleOf, type RoomRules, type RoomState } from '../../shared/room-state.ts';
 import { mayLink, type LinkCandidate } from '../../shared/topology.ts';
 import { lengthOf } from '../../shared/room-log.ts';
 import type { SignalingClient } from './signaling-client.ts';
@@ -11,8 +10,7 @@ import { createSpeakingDetector, type SpeakingDetector } from './speaking-detect
 import { createMembership, type Membership } from './membership.ts';
 import { createParticipantList } from './participant-list.ts';
 import { createInbox, type Inbox } from './room-inbox.ts';
-import type { RoomEpochs } from './room-epochs.ts';
-import type { LogSync } from './log-sync.ts';
+import { performWithKeys, requestOf } from './keyed-acts.ts';
 import type { RoomMedia } from './room-media.ts';
 import type { ActRequest, Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import type { NewLinks } from './new-links.ts';
@@ -190,52 +188,10 @@ function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock): void {
   else media.stop();
 }
 
-interface KeyedActs {
-  /** Who is here now, kept in when the room locks. */
-  admit: readonly string[];
-  logSync: LogSync;
-  epochs: RoomEpochs;
-  links: NewLinks;
-  rules: RoomRules;
-  selfKey: string;
-}
-
-/**
- * Removing or locking moves the room's broadcasts to a new key, which only those let in get
- * (room-epochs.ts); a new link goes to them before the act that sends everyone to it (new-links.ts).
- */
-function performWithKeys(act: ActRequest, { admit, logSync, epochs, links, rules, selfKey }: KeyedActs): boolean {
-  if (act.type === 'new-link') {
-    const { state } = logSync.log();
-    const room = { kind: state.kind, title: state.title, moderators: state.moderators, banned: state.banned };
-    return permittedOwnActs(state, rules, selfKey).includes('new-link') && logSync.perform({ type: 'new-link', id: links.handOut(room) });
-  }
-  const next = act.type === 'lock' ? { ...act, admit: admit.slice(0, MAX_ADMITTED_AT_LOCK), epoch: epochs.start() } : act.type === 'remove' ? { ...act, epoch: epochs.start() } : act;
-  const done = logSync.perform(next);
-  if (done && next !== act) epochs.handOut();
-  return done;
-}
-
+/** What came under a key we lacked, opened now that we hold it, goes where it would have gone. */
 function deliverAll(messages: readonly { from: string; message: PeerMessage }[], inbox: Inbox, refresh: () => void): void {
   for (const { from, message } of messages) inbox.deliver(from, message);
   refresh();
-}
-
-/**
- * A lost act of ours to make again (lost-acts.ts), asked for afresh: its key or link goes to those
- * the room lets in now, never again to whom a history we lost let in (someone removed at the same moment).
- */
-function requestOf(act: ActBody): ActRequest {
-  switch (act.type) {
-    case 'remove':
-      return { type: 'remove', target: act.target };
-    case 'lock':
-      return { type: 'lock' };
-    case 'new-link':
-      return { type: 'new-link' };
-    default:
-      return act;
-  }
 }
 
 /** How our time in the room ends, as its log now says, if it does. */
