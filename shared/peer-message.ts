@@ -37,10 +37,6 @@ const Renegotiate = v.strictObject({ type: v.literal('renegotiate'), renegotiate
 const SignalData = v.union([SessionDescription, Candidate, Renegotiate]);
 export type SignalData = v.InferOutput<typeof SignalData>;
 
-/** What a new link carries of the room's people (new-links.ts): its host signs an act for each in the new room. */
-export const MAX_CARRIED_MODERATORS = 20;
-export const MAX_CARRIED_BANS = 100;
-
 const PeerMessageSchema = v.variant('kind', [
   /** Who I am and how I am; sent to everyone on joining and whenever it changes. */
   v.strictObject({
@@ -87,9 +83,6 @@ const PeerMessageSchema = v.variant('kind', [
     link: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)),
     stage: v.boolean(),
     title: v.pipe(v.string(), v.trim(), v.maxLength(MAX_TITLE_LENGTH)),
-    /** Its moderators and (the latest) removed identities, for the host to make so again there. */
-    moderators: v.pipe(v.array(bytes32), v.maxLength(MAX_CARRIED_MODERATORS)),
-    banned: v.pipe(v.array(bytes32), v.maxLength(MAX_CARRIED_BANS)),
   }),
   /** The key of the room's current epoch (epoch-key.ts), sent pairwise to a member the log lets in. */
   v.strictObject({ kind: v.literal('epoch-key'), key: bytes32 }),

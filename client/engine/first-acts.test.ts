@@ -55,17 +55,3 @@ test('a newcomer who asked to listen stays in the audience of a hangout too', ()
     { type: 'set-info', title: 'Book club', description: '' },
   ]);
 });
-
-test('the host of a room everyone moved to makes its moderators again and keeps out whom it removed, once', () => {
-  const MIA = 'M'.repeat(43);
-  const REX = 'R'.repeat(43);
-  const carried = { kind: 'stage' as const, moderators: [MIA], banned: [REX, HOST] };
-  assert.deepEqual(firstActs(empty, HOST, carried), [
-    { type: 'set-kind', kind: 'stage' },
-    { type: 'make-moderator', target: MIA },
-    { type: 'remove', target: REX },
-  ]);
-  assert.deepEqual(firstActs(empty, ANN, carried).filter((a) => a.type !== 'take-seat'), [], 'nobody but the host acts on it');
-  const made = act(act(empty, host, { type: 'make-moderator', target: ANN }), host, { type: 'remove', target: REX });
-  assert.deepEqual(firstActs(made, HOST, { moderators: [MIA], banned: [REX] }), [], 'a returning host leaves the room as it stands');
-});

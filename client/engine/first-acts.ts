@@ -2,13 +2,10 @@ import type { ActBody } from '../../shared/room-acts.ts';
 import type { RoomLog } from '../../shared/room-log.ts';
 import { isOnStage, type RoomKind } from '../../shared/room-state.ts';
 
-/** What the creator chose on the landing page, known only to the creator's browser; or what a room everyone moved from was (new-links.ts). */
+/** What the creator chose on the landing page, known only to the creator's browser. */
 export interface CreatedAs {
   kind?: RoomKind;
   title?: string;
-  /** Moderators and removed identities of the room everyone moved from, by identity key. */
-  moderators?: readonly string[];
-  banned?: readonly string[];
 }
 
 /**
@@ -24,9 +21,6 @@ export function firstActs(log: RoomLog, selfKey: string, created: CreatedAs, tak
   if (selfKey === log.rules.hostKey) {
     if (created.kind && created.kind !== log.state.kind && !told('set-kind')) acts.push({ type: 'set-kind', kind: created.kind });
     if (created.title && !told('set-info')) acts.push({ type: 'set-info', title: created.title, description: '' });
-    // A room moved to a new link keeps its moderators, and keeps out whom it removed (should the link reach them).
-    if (!told('make-moderator')) for (const target of created.moderators ?? []) if (target !== selfKey) acts.push({ type: 'make-moderator', target });
-    if (!told('remove')) for (const target of created.banned ?? []) if (target !== selfKey) acts.push({ type: 'remove', target });
   }
   if (takeSeat && log.state.kind === 'hangout' && !isOnStage(log.state, log.rules, selfKey)) {
     acts.push({ type: 'take-seat' });

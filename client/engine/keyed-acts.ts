@@ -26,8 +26,7 @@ export interface KeyedActs {
 export function performWithKeys(act: ActRequest, { admit, logSync, epochs, links, rules, selfKey }: KeyedActs): boolean {
   if (act.type === 'new-link') {
     const { state } = logSync.log();
-    const room = { kind: state.kind, title: state.title, moderators: state.moderators, banned: state.banned };
-    return permittedOwnActs(state, rules, selfKey).includes('new-link') && logSync.perform({ type: 'new-link', id: links.handOut(room) });
+    return permittedOwnActs(state, rules, selfKey).includes('new-link') && logSync.perform({ type: 'new-link', id: links.handOut({ kind: state.kind, title: state.title }) });
   }
   const next = act.type === 'lock' ? { ...act, admit: admit.slice(0, MAX_ADMITTED_AT_LOCK), epoch: epochs.start() } : act.type === 'remove' ? { ...act, epoch: epochs.start() } : act;
   const done = logSync.perform(next);
@@ -35,11 +34,11 @@ export function performWithKeys(act: ActRequest, { admit, logSync, epochs, links
   return done;
 }
 
-export /**
+/**
  * A lost act of ours to make again (lost-acts.ts), asked for afresh: its key or link goes to those
  * the room lets in now, never again to whom a history we lost let in (someone removed at the same moment).
  */
-function requestOf(act: ActBody): ActRequest {
+export function requestOf(act: ActBody): ActRequest {
   switch (act.type) {
     case 'remove':
       return { type: 'remove', target: act.target };

@@ -1,4 +1,4 @@
-import { MAX_CARRIED_BANS, MAX_CARRIED_MODERATORS, type PeerMessage } from '../../shared/peer-message.ts';
+import type { PeerMessage } from '../../shared/peer-message.ts';
 import { createRoomSecret, linkIdOf, parseRoomFragment, type RoomSecret } from '../../shared/room-link.ts';
 import type { RoomKind } from '../../shared/room-state.ts';
 import { equalBytes } from '../../shared/encoding.ts';
@@ -21,8 +21,6 @@ export interface NewLinksDeps {
 export interface MovedRoom {
   kind: RoomKind;
   title: string;
-  moderators: readonly string[];
-  banned: readonly string[];
 }
 
 export interface HandedLink {
@@ -56,17 +54,16 @@ export function createNewLinks(deps: NewLinksDeps): NewLinks {
   return {
     handOut(room) {
       const secret = createRoomSecret(deps.hostKey);
-      const carried = { moderators: room.moderators.slice(0, MAX_CARRIED_MODERATORS), banned: room.banned.slice(-MAX_CARRIED_BANS) };
-      keep({ secret, room: { ...room, ...carried } });
-      const message: PeerMessage = { kind: 'new-link', link: secret.text, stage: room.kind === 'stage', title: room.title, ...carried };
+      keep({ secret, room });
+      const message: PeerMessage = { kind: 'new-link', link: secret.text, stage: room.kind === 'stage', title: room.title };
       for (const peer of deps.letIn()) deps.send(peer, message);
       return linkIdOf(secret);
     },
-    onLink({ link, stage, title, moderators, banned }) {
+    onLink({ link, stage, title }) {
       const parsed = parseRoomFragment(link);
       // Another host's room is another room: the host of this one stays host of where it moves.
       if (!parsed.ok || !equalBytes(parsed.value.hostKey, deps.hostKey)) return;
-      keep({ secret: parsed.value, room: { kind: stage ? 'stage' : 'hangout', title, moderators, banned } });
+      keep({ secret: parsed.value, room: { kind: stage ? 'stage' : 'hangout', title } });
     },
     find: (id) => handed.get(id) ?? null,
   };

@@ -70,7 +70,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
       void saveRoomDraft(roomIdOf(secret), moved);
       return roomLink(url.origin, secret);
     },
-    ...(draft ? { title: draft.title, createdKind: draft.kind, carried: { moderators: draft.moderators ?? [], banned: draft.banned ?? [] } } : {}),
+    ...(draft ? { title: draft.title, createdKind: draft.kind } : {}),
   });
   return ok({ room, link: roomLink(url.origin, secret) });
 }

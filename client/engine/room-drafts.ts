@@ -5,9 +5,6 @@ import type { RoomKind } from '../../shared/room-state.ts';
 export interface RoomDraft {
   title: string;
   kind: RoomKind;
-  /** Of a room everyone moved from (new-links.ts): its moderators and removed identities, by key. */
-  moderators?: readonly string[];
-  banned?: readonly string[];
 }
 
 const defaultDraft: RoomDraft = { title: '', kind: 'hangout' };
@@ -17,9 +14,9 @@ const keyOf = (roomId: string): string => `porch:draft:${roomId}`;
 /** A stored draft read back; anything not shaped like one gives the defaults. */
 export function parseRoomDraft(stored: unknown): RoomDraft {
   if (!stored || typeof stored !== 'object') return defaultDraft;
-  const { title, kind, moderators, banned } = stored as Partial<Record<keyof RoomDraft, unknown>>;
+  const { title, kind } = stored as Partial<Record<keyof RoomDraft, unknown>>;
   if (typeof title !== 'string' || (kind !== 'hangout' && kind !== 'stage')) return defaultDraft;
-  return { title, kind, ...(isKeyList(moderators) ? { moderators } : {}), ...(isKeyList(banned) ? { banned } : {}) };
+  return { title, kind };
 }
 
 /** The draft of a room this browser created, keyed by the public room id; null for anyone else's room. */
@@ -31,8 +28,6 @@ export async function loadRoomDraft(roomId: string): Promise<RoomDraft | null> {
     return null;
   }
 }
-
-const isKeyList = (value: unknown): value is string[] => Array.isArray(value) && value.every((key) => typeof key === 'string' && /^[A-Za-z0-9_-]{43}$/.test(key));
 
 export async function saveRoomDraft(roomId: string, draft: RoomDraft): Promise<void> {
   try {

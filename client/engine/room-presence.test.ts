@@ -18,6 +18,7 @@ function member() {
     inside: () => world.inside,
     holdsKey: () => world.holdsKey,
     hears: (peer) => (world.inside ? world.letIn.has(peer) : peer === 'ann'),
+    letsIn: (peer) => world.letIn.has(peer),
     listed: () => world.listed,
   });
   const drain = () => sent.splice(0);
@@ -41,29 +42,17 @@ test('until we hold the log, everyone gets our keys only: we cannot tell whom th
   assert.deepEqual(told.introductionFor('ben'), KEYS_ONLY);
   world.holdsLog = true;
   told.update();
-  assert.deepEqual(
-    drain(),
-    [
-      { to: '*', message: PRESENCE },
-      { to: 'ben', message: PRESENCE },
-    ],
-    'once we hold it, what was held back goes out: to everyone, and pairwise to whom we gave only our keys',
-  );
+  assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }], 'once we hold it, what was held back goes out');
 });
 
-test('inside, but lacking the epoch’s key, we broadcast nothing (the previous key may be the removed one’s): our presence goes pairwise', () => {
+test('inside, but lacking the epoch’s key, we broadcast nothing: the previous key may be the removed one’s', () => {
   const { told, world, drain } = member();
   world.holdsKey = false;
   told.announce();
-  assert.deepEqual(drain(), [
-    { to: 'ann', message: PRESENCE },
-    { to: 'ben', message: PRESENCE },
-  ]);
+  assert.deepEqual(drain(), []);
   assert.deepEqual(told.introductionFor('ben'), PRESENCE, 'pairwise needs no epoch key');
   world.holdsKey = true;
   told.update();
-  assert.deepEqual(drain(), [], 'told already: the key coming changes nothing');
-  told.announce();
   assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }]);
 });
 
@@ -77,17 +66,10 @@ test('in the lobby our presence goes pairwise to staff only, and to everyone onc
   assert.deepEqual(told.introductionFor('ben'), KEYS_ONLY);
   world.inside = true;
   told.update();
-  assert.deepEqual(
-    drain(),
-    [
-      { to: 'ann', message: PRESENCE },
-      { to: 'ben', message: PRESENCE },
-    ],
-    'let in, but not yet holding the key: pairwise to everyone the room lets in',
-  );
+  assert.deepEqual(drain(), [], 'let in, but not yet holding the key');
   world.holdsKey = true;
   told.update();
-  assert.deepEqual(drain(), []);
+  assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }]);
 });
 
 test('one we gave only our keys gets our presence pairwise once the room lets them in, and one who left is forgotten', () => {
@@ -118,4 +100,14 @@ test('before joining, our name goes nowhere: looking in, we send our keys only',
   told.update();
   assert.deepEqual(drain(), [{ to: '*', message: KEYS_ONLY }]);
   assert.deepEqual(told.introductionFor('ann'), KEYS_ONLY);
+});
+
+test('those we greeted with our keys only before we held the log hear our first broadcast, and get no copy of their own', () => {
+  const { told, world, drain } = member();
+  world.holdsLog = false;
+  for (const peer of ['ann', 'ben']) assert.deepEqual(told.introductionFor(peer), KEYS_ONLY);
+  world.holdsLog = true;
+  told.arrive();
+  told.update();
+  assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }], 'one broadcast, whatever the size of the room');
 });

@@ -2,8 +2,7 @@ import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 
 /**
  * What we tell members about ourselves, and whom. Our presence (name, mute state, the title) goes
- * only to members the room lets in: to everyone under the epoch's key, or pairwise (as long as we
- * lack the key the log names, and to whom we held it back from). While the room
+ * only to members the room lets in: to everyone under the epoch's key, or pairwise. While the room
  * keeps us out (the lobby), it goes pairwise to staff only, who decide whether to let us in.
  * Anyone else, and everyone until we hold the log, gets our keys only (`looking-in`), which is all
  * the link's key ever carries from us once the room is in an epoch: so the removed, the lobby and
@@ -23,6 +22,8 @@ export interface RoomPresenceDeps {
   holdsKey(): boolean;
   /** Whether a member may learn our presence: inside, anyone the room lets in; in the lobby, staff. */
   hears(peerId: string): boolean;
+  /** Whether the room lets a member in (not removed, not in the lobby). */
+  letsIn(peerId: string): boolean;
   listed(): readonly string[];
 }
 
@@ -43,7 +44,11 @@ function keysOnly(presence: Introduction): Introduction {
 }
 
 export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
-  /** Members given our keys only, though we had joined or were to: told our presence once they may hear it. */
+  /**
+   * Members the room kept out when we gave them our keys only: told pairwise once it lets them in,
+   * as they may lack the key of our broadcasts. Whom we gave our keys only for our own reasons (we
+   * held no log yet, or waited in the lobby) hears our next broadcast like everyone.
+   */
   const owed = new Set<string>();
   let announcing = false;
   /** Let in when we last looked: one let in from the lobby tells everyone at once. */
@@ -59,24 +64,18 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
   }
 
   function announce(): void {
-    announcing = deps.joined() && !mayTell();
-    if (!mayTell()) return;
-    // In the lobby, to staff; inside without the key the log names, to everyone, but pairwise (a
-    // broadcast would go under a key the removed may hold), however long the key takes to come.
-    if (!deps.inside() || waitingForKey()) {
+    announcing = deps.joined() && (!mayTell() || waitingForKey());
+    if (announcing || !mayTell()) return;
+    if (!deps.inside()) {
       for (const peer of deps.listed()) if (deps.hears(peer)) tell(peer);
       return;
     }
     deps.sendTo('*', deps.presence());
-    // Whom we held it back from may not hold the key yet, and a broadcast it opens late may be older
-    // than what it took from us since (sealed-codec.ts drops it then): it gets ours pairwise.
-    for (const peer of owed) if (deps.hears(peer)) tell(peer);
   }
 
   return {
     arrive() {
-      // Back with the log (a reconnection): as any change. Else our keys, which members need to answer us.
-      if (mayTell()) return announce();
+      if (mayTell() && !waitingForKey()) return announce();
       announcing = deps.joined();
       deps.sendTo('*', keysOnly(deps.presence()));
     },
@@ -86,7 +85,7 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
         owed.delete(peerId);
         return deps.presence();
       }
-      owed.add(peerId);
+      if (mayTell() && !deps.letsIn(peerId)) owed.add(peerId);
       return keysOnly(deps.presence());
     },
     update() {
@@ -95,6 +94,7 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
       wasInside = inside;
       if (!mayTell()) return;
       if (announcing) announce();
+      if (waitingForKey()) return;
       const listed = new Set(deps.listed());
       for (const peer of owed) {
         if (!listed.has(peer)) owed.delete(peer);

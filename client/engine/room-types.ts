@@ -106,8 +106,6 @@ export interface RoomDeps {
   title?: string;
   /** What the creator chose on the landing page; the host's client declares it to the room. */
   createdKind?: RoomKind;
-  /** Of a room everyone moved from: the host makes its moderators and removals again here. */
-  carried?: { moderators: readonly string[]; banned: readonly string[] };
   createSocket?: (url: string) => SocketLike;
   /** Diagnostics about the room log, for the console. */
   trace?: (line: string) => void;

@@ -64,7 +64,7 @@ export function ownActsFor(deps: RoomDeps, context: Omit<OwnActsDeps, 'created' 
   return createOwnActs({ ...context, created: createdAs(deps), ...(deps.trace ? { trace: deps.trace } : {}) });
 }
 
-const createdAs = (deps: RoomDeps): CreatedAs => ({ ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}), ...deps.carried });
+const createdAs = (deps: RoomDeps): CreatedAs => ({ ...(deps.createdKind ? { kind: deps.createdKind } : {}), ...(deps.title ? { title: deps.title } : {}) });
 
 /** Connects to the room's server; its status shows on the view, and a full room or another tab ends the session. */
 export function connectSignaling(
@@ -123,7 +123,7 @@ export function newLinksFor(gate: RoomGate, send: NewLinksDeps['send']): NewLink
 }
 
 /** What we tell members about ourselves: inside, to anyone the room lets in; in the lobby, to staff only. */
-export function presenceFor(gate: RoomGate, context: Omit<RoomPresenceDeps, 'hears' | 'inside' | 'listed'>): RoomPresence {
+export function presenceFor(gate: RoomGate, context: Omit<RoomPresenceDeps, 'hears' | 'inside' | 'listed' | 'letsIn'>): RoomPresence {
   const letsIn = letsInBy(gate);
   const inside = insideBy(gate);
   const { room, rules, membership } = gate;
@@ -131,6 +131,7 @@ export function presenceFor(gate: RoomGate, context: Omit<RoomPresenceDeps, 'hea
     ...context,
     inside,
     hears: (peer) => (inside() ? letsIn(peer) : isStaff(roleOf(room(), rules, membership.keyOf(peer) ?? ''))),
+    letsIn: (peer) => letsIn(peer),
     listed: () => membership.reachable(),
   });
 }
