@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { err, ok, type Result } from './result.ts';
 import { CheckpointSchema } from './checkpoint.ts';
 import { Bytes32Schema, MAX_TITLE_LENGTH, SignedActSchema } from './room-acts.ts';
+import { LINK_PATTERN } from './room-link.ts';
 
 /**
  * What one room member says to another inside a `box`. The server never parses these;
@@ -80,7 +81,7 @@ const PeerMessageSchema = v.variant('kind', [
    */
   v.strictObject({
     kind: v.literal('new-link'),
-    link: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)),
+    link: v.pipe(v.string(), v.regex(LINK_PATTERN)),
     stage: v.boolean(),
     title: v.pipe(v.string(), v.trim(), v.maxLength(MAX_TITLE_LENGTH)),
   }),

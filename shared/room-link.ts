@@ -12,7 +12,8 @@ import { err, ok, type Result } from './result.ts';
 export const ROOM_SECRET_BYTES = 32;
 const KEY_TEXT_LENGTH = 43;
 const ROOM_ID_BYTES = 16;
-const LINK_PATTERN = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
+/** A link's fragment: the secret, then the host key. */
+export const LINK_PATTERN = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
 export interface RoomSecret {
   readonly bytes: Uint8Array;

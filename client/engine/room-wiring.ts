@@ -99,14 +99,19 @@ export const letsInBy =
 
 const insideBy = ({ room, rules, selfKey }: RoomGate) => (): boolean => mayEnter(room(), rules, selfKey);
 
+/** The members we can reach whom the log lets in, by peer id. */
+const letInBy = (gate: RoomGate) => {
+  const letsIn = letsInBy(gate);
+  return (): string[] => gate.membership.reachable().filter((peer) => letsIn(peer));
+};
+
 /** The keys of the room's broadcasts, handed only to members the log lets in. */
 export function epochsFor(deps: RoomDeps, gate: RoomGate, context: Pick<RoomEpochsDeps, 'send' | 'timers' | 'onHeld'>): RoomEpochs {
-  const letsIn = letsInBy(gate);
   return createRoomEpochs({
     ...context,
     room: gate.room,
-    letIn: () => gate.membership.reachable().filter((peer) => letsIn(peer)),
-    mayHold: (peer) => letsIn(peer),
+    letIn: letInBy(gate),
+    mayHold: letsInBy(gate),
     inside: insideBy(gate),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
@@ -114,12 +119,11 @@ export function epochsFor(deps: RoomDeps, gate: RoomGate, context: Pick<RoomEpoc
 
 /** Links everyone here may move to, handed only to members the log lets in. */
 export function newLinksFor(gate: RoomGate, send: NewLinksDeps['send']): NewLinks {
-  const letsIn = letsInBy(gate);
+  const letIn = letInBy(gate);
   const hostKey = fromBase64Url(gate.rules.hostKey);
   if (!hostKey) throw new Error('the room link names a host key that is not base64url');
   // Not whoever is only looking in: the person has not joined, and nothing moves them.
-  const joined = (peer: string): boolean => letsIn(peer) && !gate.membership.isLooking(peer);
-  return createNewLinks({ hostKey, send, letIn: () => gate.membership.reachable().filter(joined) });
+  return createNewLinks({ hostKey, send, letIn: () => letIn().filter((peer) => !gate.membership.isLooking(peer)) });
 }
 
 /** What we tell members about ourselves: inside, to anyone the room lets in; in the lobby, to staff only. */
@@ -131,7 +135,7 @@ export function presenceFor(gate: RoomGate, context: Omit<RoomPresenceDeps, 'hea
     ...context,
     inside,
     hears: (peer) => (inside() ? letsIn(peer) : isStaff(roleOf(room(), rules, membership.keyOf(peer) ?? ''))),
-    letsIn: (peer) => letsIn(peer),
+    letsIn,
     listed: () => membership.reachable(),
   });
 }

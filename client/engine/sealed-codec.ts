@@ -55,12 +55,6 @@ interface KnownPeer {
   confirmed: boolean;
 }
 
-/**
- * Presence travels as a signed introduction carrying our identity and session keys until the
- * recipient holds them, then pair-encrypted like every other message. An introduction to a
- * member whose session key we know is bound to it. A peer's keys are bound at its first
- * introduction and never silently replaced.
- */
 /** Members whose latest unopened broadcast is kept: more than a room holds (membership.ts, MAX_LISTED). */
 const MAX_UNOPENED = 100;
 /**
@@ -69,14 +63,19 @@ const MAX_UNOPENED = 100;
  */
 const UNOPENED_GRACE_MS = 10_000;
 
+/**
+ * Presence travels as a signed introduction carrying our identity and session keys until the
+ * recipient holds them, then pair-encrypted like every other message. An introduction to a
+ * member whose session key we know is bound to it. A peer's keys are bound at its first
+ * introduction and never silently replaced.
+ */
 export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
   const now = options.now ?? Date.now;
   const session = createSessionKeys();
   const peers = new Map<string, KnownPeer>();
   /** Members that hold (or are about to get) our keys, so a pair message reaches them. */
   const holdOurKeys = new Set<string>();
-  /** Each member's latest broadcast that none of our keys opened, by peer id (bounded as the room is). */
-  /** Each member's latest broadcast we could not open, and since when its broadcasts have not opened. */
+  /** Each member's latest broadcast none of our keys opened (bounded as the room is), and since when its broadcasts have not opened. */
   const unopened = new Map<string, { box: string; since: number }>();
   let seq = 0;
 

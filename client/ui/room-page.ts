@@ -147,7 +147,7 @@ export class RoomPage extends LitElement {
     this.previous = s;
     if (said.length > 0) this.announcement = { n: this.announcement.n + 1, text: said.join('. ') };
     // The app follows the room to its new link (app-shell.ts); an embedded room's page keeps its own link.
-    // Only someone who joined is taken along. Whoever listened goes on listening; the host sets the new room up as this one was.
+    // Only someone who joined is taken along. Whoever listened goes on listening; the host gives the new room this one's type and title.
     const seat = s.overview.role !== 'listener';
     if (wasJoined && s.phase === 'moved' && s.movedTo && !this.embedded) this.dispatchEvent(new CustomEvent('moved', { detail: { link: s.movedTo, name: s.name, seat } }));
   }

@@ -11,7 +11,7 @@ import type { ActBody } from '../../shared/room-acts.ts';
 import { lengthOf } from '../../shared/room-log.ts';
 import { initialRoomState, mayEnter, roleOf, type RoomRules } from '../../shared/room-state.ts';
 import { createLogSync, type LogSync } from '../../client/engine/log-sync.ts';
-import type { Timers } from '../../client/engine/timers.ts';
+import { createTimers } from '../../client/engine/timers.ts';
 import { createSignatureCheck } from '../../client/engine/signature-check.ts';
 
 export const ROOM_ID = 'roomid_0123456789abcd';
@@ -26,25 +26,19 @@ interface Queued {
 function fakeTimers() {
   const clock = { now: 1_000_000 };
   const pending: { due: number; fn: () => void }[] = [];
-  const timers: Timers = {
+  // The engine's own scheduling (after, every) over a clock that only moves when told.
+  const timers = createTimers({
     now: () => clock.now,
-    after(ms, fn) {
+    setTimeout(fn, ms) {
       const timer = { due: clock.now + ms, fn };
       pending.push(timer);
-      return () => {
-        const i = pending.indexOf(timer);
-        if (i >= 0) pending.splice(i, 1);
-      };
+      return timer;
     },
-    every(ms, fn) {
-      let cancel = timers.after(ms, function again() {
-        cancel = timers.after(ms, again);
-        fn();
-      });
-      return () => cancel();
+    clearTimeout(handle) {
+      const i = pending.indexOf(handle as (typeof pending)[number]);
+      if (i >= 0) pending.splice(i, 1);
     },
-    stop: () => {},
-  };
+  });
   /** Fires the earliest timer due by `until`, moving the clock to it; false when there is none. */
   const fireNext = (until: number): boolean => {
     const next = pending.reduce<(typeof pending)[number] | undefined>((a, b) => (a === undefined || b.due < a.due ? b : a), undefined);
@@ -67,8 +61,10 @@ function fakeTimers() {
   return { clock, timers, runTimers, advance };
 }
 
-/** `checkAhead`: members check acts' signatures ahead with WebCrypto (signature-check.ts), so acts are taken a moment after they arrive. */
-/** `remake`: how members ask afresh for a lost act of theirs (the room adds a fresh key, say); absent: signed again as it was. */
+/**
+ * `checkAhead`: members check acts' signatures ahead with WebCrypto (signature-check.ts), so acts are taken a moment after they arrive.
+ * `remake`: how members ask afresh for a lost act of theirs (the room adds a fresh key, say); absent: signed again as it was.
+ */
 export function logRoom(names: string[], options: { hostIndex?: number; maxEntries?: number; checkAhead?: boolean; remake?: (act: ActBody) => ActBody } = {}) {
   const identities = names.map(() => createIdentity());
   const key = (who: Identity): string => toBase64Url(who.publicKey);
