@@ -7,12 +7,12 @@ const PRESENCE: Introduction = { kind: 'presence', name: 'Ada', muted: false };
 const KEYS_ONLY: Introduction = { kind: 'looking-in' };
 
 /** Our presence in a room of Ann (staff), Ben and Rex; `letIn` says whom the room lets in. */
-function member() {
+function member(presence: Introduction = PRESENCE) {
   const sent: { to: string; message: PeerMessage }[] = [];
   const world = { joined: true, holdsLog: true, inside: true, holdsKey: true, letIn: new Set(['ann', 'ben']), listed: ['ann', 'ben', 'rex'] };
   const told = createRoomPresence({
     sendTo: (to, message) => sent.push({ to, message }),
-    presence: () => PRESENCE,
+    presence: () => presence,
     joined: () => world.joined,
     holdsLog: () => world.holdsLog,
     inside: () => world.inside,
@@ -42,7 +42,10 @@ test('until we hold the log, everyone gets our keys only: we cannot tell whom th
   assert.deepEqual(told.introductionFor('ben'), KEYS_ONLY);
   world.holdsLog = true;
   told.update();
-  assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }], 'once we hold it, what was held back goes out');
+  assert.deepEqual(drain(), [
+    { to: 'rex', message: KEYS_ONLY },
+    { to: '*', message: PRESENCE },
+  ], 'once we hold it, what was held back goes out; the one the room shuts out learns how long the log is');
 });
 
 test('inside, but lacking the epoch’s key, we broadcast nothing: the previous key may be the removed one’s', () => {
@@ -110,4 +113,16 @@ test('those we greeted with our keys only before we held the log hear our first 
   told.arrive();
   told.update();
   assert.deepEqual(drain(), [{ to: '*', message: PRESENCE }], 'one broadcast, whatever the size of the room');
+});
+
+test('one the room keeps out, whom we greeted before we held the log, learns its length from us pairwise once we do', () => {
+  const { told, world, drain } = member({ ...PRESENCE, log: 5 });
+  world.holdsLog = false;
+  told.introductionFor('rex');
+  told.introductionFor('ben');
+  world.holdsLog = true;
+  told.update();
+  assert.deepEqual(drain(), [{ to: 'rex', message: { kind: 'looking-in', log: 5 } }], 'Ben, let in, hears our broadcast instead');
+  told.update();
+  assert.deepEqual(drain(), [], 'once');
 });

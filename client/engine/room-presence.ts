@@ -50,6 +50,11 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
    * held no log yet, or waited in the lobby) hears our next broadcast like everyone.
    */
   const owed = new Set<string>();
+  /**
+   * Whom we gave our keys only before we held the log, so without its length: once we hold it,
+   * those the room keeps out learn the length from us pairwise, as our broadcast is not for them.
+   */
+  const unlogged = new Set<string>();
   let announcing = false;
   /** Let in when we last looked: one let in from the lobby tells everyone at once. */
   let wasInside = true;
@@ -73,10 +78,17 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
     deps.sendTo('*', deps.presence());
   }
 
+  function tellLength(): void {
+    const listed = new Set(deps.listed());
+    for (const peer of unlogged) if (listed.has(peer) && !deps.letsIn(peer)) deps.sendTo(peer, keysOnly(deps.presence()));
+    unlogged.clear();
+  }
+
   return {
     arrive() {
       if (mayTell() && !waitingForKey()) return announce();
       announcing = deps.joined();
+      if (!mayTell()) for (const peer of deps.listed()) unlogged.add(peer);
       deps.sendTo('*', keysOnly(deps.presence()));
     },
     announce,
@@ -86,6 +98,7 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
         return deps.presence();
       }
       if (mayTell() && !deps.letsIn(peerId)) owed.add(peerId);
+      if (!mayTell()) unlogged.add(peerId);
       return keysOnly(deps.presence());
     },
     update() {
@@ -93,6 +106,7 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
       if (inside && !wasInside) announcing = deps.joined();
       wasInside = inside;
       if (!mayTell()) return;
+      tellLength();
       if (announcing) announce();
       if (waitingForKey()) return;
       const listed = new Set(deps.listed());
