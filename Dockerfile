@@ -13,6 +13,10 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# DATA_DIR: where a single node keeps rooms' snapshots (unused with REDIS_URL); a volume keeps them
+# when the container is replaced.
+RUN mkdir data && chown node:node data
+VOLUME /app/data
 USER node
 EXPOSE 8080
 # SIGTERM tells clients to reconnect elsewhere and exits within 3 s.

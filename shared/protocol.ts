@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
+import { MAX_SNAPSHOT_CHARS, SnapshotSaveFields } from './room-snapshot.ts';
 
 /**
  * The frames between a browser and the signaling server. The server sees routing only:
@@ -45,7 +46,10 @@ const TreeFrame = v.strictObject({
   turnOnly: v.boolean(),
 });
 
-const ClientFrameSchema = v.variant('type', [HelloFrame, SendFrame, ByeFrame, PingFrame, TreeFrame]);
+/** The room's state, sealed, for the server to hand whoever arrives next (shared/room-snapshot.ts). */
+const SaveFrame = v.strictObject({ type: v.literal('save'), ...SnapshotSaveFields });
+
+const ClientFrameSchema = v.variant('type', [HelloFrame, SendFrame, ByeFrame, PingFrame, TreeFrame, SaveFrame]);
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
 
 /** One STUN/TURN server as RTCPeerConnection takes it; the server's config reuses this schema. */
@@ -66,6 +70,7 @@ export const ERROR_CODES = [
   'rate-limited',
   'room-full',
   'server-full',
+  'save-refused',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -101,6 +106,8 @@ export type SendLimits = v.InferOutput<typeof SendLimits>;
 const ServerFrameSchema = v.variant('type', [
   PlanFrame,
   v.strictObject({ type: v.literal('welcome'), peer: id, peers: v.array(id), ice: v.array(IceServer), limits: SendLimits }),
+  /** Just before the welcome, where the room has one: its state as its host last saved it, sealed (shared/room-snapshot.ts). */
+  v.strictObject({ type: v.literal('snapshot'), box: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_SNAPSHOT_CHARS)) }),
   v.strictObject({ type: v.literal('joined'), peer: id }),
   v.strictObject({ type: v.literal('left'), peer: id }),
   /** `all`: sent to everyone in the room, so perhaps under a key the recipient is not to hold (client/engine/room-epochs.ts). */

@@ -39,6 +39,8 @@ test('an empty environment gives the documented defaults', () => {
     metrics: true,
     tree: { fanout: 4, directMax: 12 },
     redisUrl: null,
+    dataDir: resolve(process.cwd(), 'data'),
+    snapshotTtlMs: 30 * 24 * 3600 * 1000,
   });
 });
 
@@ -67,6 +69,8 @@ test('every variable is read, and each burst is twice its rate', () => {
     PORCH_FANOUT: '2',
     PORCH_DIRECT_MAX: '1',
     REDIS_URL: 'redis://:pw@127.0.0.1:6390/2',
+    DATA_DIR: '/var/lib/porch',
+    SNAPSHOT_TTL: '3600',
   });
   assert.equal(config.port, 0, 'port 0 picks a free port');
   assert.equal(config.redisUrl, 'redis://:pw@127.0.0.1:6390/2');
@@ -94,6 +98,8 @@ test('every variable is read, and each burst is twice its rate', () => {
   assert.equal(config.logLevel, 'debug');
   assert.equal(config.metrics, false);
   assert.deepEqual(config.tree, { fanout: 2, directMax: 1 });
+  assert.equal(config.dataDir, '/var/lib/porch');
+  assert.equal(config.snapshotTtlMs, 3_600_000, 'SNAPSHOT_TTL is in seconds');
 });
 
 test('TURN credentials last a day unless TURN_TTL says otherwise', () => {
@@ -102,6 +108,10 @@ test('TURN credentials last a day unless TURN_TTL says otherwise', () => {
 
 test('a relative STATIC_DIR is resolved against the working directory', () => {
   assert.equal(accepted({ STATIC_DIR: 'build/web' }).staticDir, resolve(process.cwd(), 'build/web'));
+});
+
+test('a relative DATA_DIR is resolved against the working directory, so a later chdir cannot move the snapshots', () => {
+  assert.equal(accepted({ DATA_DIR: 'state/porch' }).dataDir, resolve(process.cwd(), 'state/porch'));
 });
 
 test('empty and blank variables mean the default', () => {
@@ -152,6 +162,9 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(16), TURN_TTL: '59' }, /^TURN_TTL: must be at least 60/],
   [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(16), TURN_TTL: '1h' }, /^TURN_TTL: must be a whole number/],
   [{ REDIS_URL: 'not-a-url' }, /^REDIS_URL: must be a URL like redis:\/\/host:6379/],
+  [{ SNAPSHOT_TTL: '59' }, /^SNAPSHOT_TTL: must be at least 60 \(got "59"\)$/],
+  [{ SNAPSHOT_TTL: '30d' }, /^SNAPSHOT_TTL: must be a whole number \(got "30d"\)$/],
+  [{ SNAPSHOT_TTL: '315360001' }, /^SNAPSHOT_TTL: must be at most 315360000/],
   [{ REDIS_URL: 'http://cache.example:6379' }, /^REDIS_URL: must be a URL like redis:\/\/host:6379/],
 ];
 

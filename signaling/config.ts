@@ -47,6 +47,10 @@ export interface Config {
   tree: { fanout: number; directMax: number };
   /** Where nodes that serve the same rooms meet (redis-bus.ts); null: this process serves its rooms alone. */
   redisUrl: string | null;
+  /** Absolute path where a single node keeps rooms' snapshots (file-snapshots.ts); unused with REDIS_URL. */
+  dataDir: string;
+  /** How long a room's snapshot is kept after its last save. */
+  snapshotTtlMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -108,6 +112,10 @@ const turnSecret = v.pipe(v.string(), v.minLength(MIN_SECRET_CHARS, `must be at 
 /** A day, the TURN REST draft's example: longer than most sessions, as links made later use the same credentials. */
 const DEFAULT_TURN_TTL_S = '86400';
 const WEEK_S = 7 * 24 * 3600;
+const DAY_S = 24 * 3600;
+/** Long enough for a weekly or monthly room to find its roles and lock again after a quiet spell. */
+const DEFAULT_SNAPSHOT_TTL_S = String(30 * DAY_S);
+const MAX_SNAPSHOT_TTL_S = 3650 * DAY_S;
 
 /** A URL ioredis can connect to; credentials may sit in it, so it is never echoed. */
 const redisUrl = v.pipe(
@@ -120,6 +128,8 @@ const EnvSchema = v.object({
   PORT: v.optional(integer(0, 65535), '8080'),
   HOST: v.optional(v.string(), '0.0.0.0'),
   STATIC_DIR: v.optional(v.pipe(v.string(), v.transform((dir) => resolve(dir))), 'dist/public'),
+  DATA_DIR: v.optional(v.pipe(v.string(), v.transform((dir) => resolve(dir))), 'data'),
+  SNAPSHOT_TTL: v.optional(integer(60, MAX_SNAPSHOT_TTL_S), DEFAULT_SNAPSHOT_TTL_S),
   ROOM_CAPACITY: v.optional(integer(1, 100_000), '50'),
   HEARTBEAT_MS: v.optional(integer(10, MAX_TIMER_MS), '15000'),
   LEAVE_GRACE_MS: v.optional(integer(0, MAX_TIMER_MS), '10000'),
@@ -192,5 +202,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     metrics: settings.METRICS === 'on',
     tree: { fanout: settings.PORCH_FANOUT, directMax: settings.PORCH_DIRECT_MAX },
     redisUrl: settings.REDIS_URL ?? null,
+    dataDir: settings.DATA_DIR,
+    snapshotTtlMs: settings.SNAPSHOT_TTL * 1000,
   });
 }

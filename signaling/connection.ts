@@ -2,6 +2,7 @@ import type { RawData, WebSocket } from 'ws';
 import { peerIdOf } from '../shared/peer-id.ts';
 import { CLOSE_CODES, parseClientFrame, type ClientFrame, type ErrorCode, type ServerFrame } from '../shared/protocol.ts';
 import { assertNever } from '../shared/result.ts';
+import { createConnectionSnapshots } from './connection-snapshots.ts';
 import type { ClientSocket, Hub } from './hub.ts';
 import {
   createRateLimiter,
@@ -13,6 +14,7 @@ import {
 } from './limits.ts';
 import type { Log } from './log.ts';
 import type { Counters, RejectReason } from './metrics.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
 
 export interface ConnectionOptions {
   hub: Hub;
@@ -25,6 +27,8 @@ export interface ConnectionOptions {
   helloTimeoutMs: number;
   log: Log;
   counters: Counters;
+  /** Where rooms' snapshots are kept: handed out with welcomes, replaced by saves. */
+  snapshots: SnapshotStore;
   /** Called once, when the socket has closed. */
   onClose: () => void;
 }
@@ -69,6 +73,44 @@ function createSender(ws: WebSocket, log: Log): ClientSocket['send'] {
   };
 }
 
+interface RefusalOptions {
+  counters: Counters;
+  log: Log;
+  sendFrame(frame: ServerFrame): void;
+  /** Closes the connection for abuse. */
+  close(reason: string): void;
+}
+
+/** How a connection answers the frames it does not act on, and when their number, or a flood, closes it. */
+function createRefusals({ counters, log, sendFrame, close }: RefusalOptions) {
+  let errorFrames = 0;
+
+  function closeForPolicy(why: 'errors' | 'flood'): void {
+    log.warn({ event: 'policy-close', why, errorFrames });
+    close(why === 'flood' ? 'rate limit exceeded' : 'too many bad frames');
+  }
+
+  return {
+    refuse(code: RefusalCode, message: string): void {
+      counters.frameRejected(code);
+      sendFrame({ type: 'error', code, message });
+      // unknown-peer can happen to a working client (the peer just left), so it is not held against it.
+      if (code === 'unknown-peer') return;
+      errorFrames += 1;
+      if (errorFrames > MAX_ERROR_FRAMES) closeForPolicy('errors');
+    },
+
+    /** True if a limiter let the frame through; a spell of drops is told once, abuse closes the connection. */
+    allowed(verdict: RateVerdict, limit: 'rate-limited' | 'fanout-limited'): boolean {
+      if (verdict === 'ok') return true;
+      counters.frameRejected(limit);
+      if (verdict === 'abusive') closeForPolicy('flood');
+      else if (verdict.first) sendFrame({ type: 'error', code: 'rate-limited', message: 'slow down; frames are being dropped' });
+      return false;
+    },
+  };
+}
+
 export function createConnection(ws: WebSocket, options: ConnectionOptions): Connection {
   const { hub, log, counters } = options;
   const nowMs = (): number => performance.now();
@@ -82,7 +124,6 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   let membership: Membership | null = null;
   /** False once we close (bye, refusal, replacement, abuse): nothing more is read. */
   let reading = true;
-  let errorFrames = 0;
   /** A hello is being acted on; a second one is refused. */
   let joining = false;
 
@@ -99,32 +140,13 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
   };
 
   const sendFrame = (frame: ServerFrame): void => connection.send(JSON.stringify(frame));
+  const { refuse, allowed } = createRefusals({ counters, log, sendFrame, close: (reason) => connection.close(CLOSE_CODES.policy, reason) });
+  // A refused save is not held against the connection: a host whose room's writer was taken would otherwise be cut.
+  const refuseSave = (message: string): void => sendFrame({ type: 'error', code: 'save-refused', message });
+  const snapshots = createConnectionSnapshots({ store: options.snapshots, log, counters, refuse: refuseSave, failed });
 
-  function refuse(code: RefusalCode, message: string): void {
-    counters.frameRejected(code);
-    sendFrame({ type: 'error', code, message });
-    // unknown-peer can happen to a working client (the peer just left), so it is not held against it.
-    if (code === 'unknown-peer') return;
-    errorFrames += 1;
-    if (errorFrames > MAX_ERROR_FRAMES) closeForPolicy('errors');
-  }
-
-  /** True if a limiter let the frame through; a spell of drops is told once, abuse closes the connection. */
-  function allowed(verdict: RateVerdict, limit: 'rate-limited' | 'fanout-limited'): boolean {
-    if (verdict === 'ok') return true;
-    counters.frameRejected(limit);
-    if (verdict === 'abusive') closeForPolicy('flood');
-    else if (verdict.first) sendFrame({ type: 'error', code: 'rate-limited', message: 'slow down; frames are being dropped' });
-    return false;
-  }
-
-  function closeForPolicy(why: 'errors' | 'flood'): void {
-    log.warn({ event: 'policy-close', why, errorFrames });
-    connection.close(CLOSE_CODES.policy, why === 'flood' ? 'rate limit exceeded' : 'too many bad frames');
-  }
-
-  function admit(room: string, peer: string): void {
-    const joined = hub.join(connection, room, peer);
+  function admit(room: string, peer: string, snapshot: string | null): void {
+    const joined = hub.join(connection, room, peer, snapshot);
     if (!joined.ok) {
       counters.frameRejected(joined.error.code);
       sendFrame({ type: 'error', code: joined.error.code, message: joined.error.message });
@@ -132,6 +154,7 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
     }
     membership = { room, peer };
     clearTimeout(helloTimer);
+    if (snapshot !== null) counters.snapshotHandedOut();
   }
 
   function handle(frame: ClientFrame): void {
@@ -139,18 +162,17 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
       case 'hello': {
         if (membership || joining) return refuse('already-joined', 'this connection has already joined a room');
         joining = true;
-        const admitThen = (release: () => void): void => {
-          try {
-            // The socket may have closed while the room was being got ready.
-            if (reading) admit(frame.room, peerIdOf(frame.resume));
-          } finally {
-            release();
-          }
-        };
-        const ready = hub.prepare(frame.room);
-        // A room ready here is joined at once, so frames that came with the hello find it joined.
-        if (typeof ready === 'function') return admitThen(ready);
-        ready.then(admitThen).catch(failed);
+        // The snapshot is read while the room is got ready; a client sends only pings until its welcome.
+        Promise.all([hub.prepare(frame.room), snapshots.load(frame.room)])
+          .then(([release, snapshot]) => {
+            try {
+              // The socket may have closed meanwhile.
+              if (reading) admit(frame.room, peerIdOf(frame.resume), snapshot);
+            } finally {
+              release();
+            }
+          })
+          .catch(failed);
         return;
       }
       case 'send': {
@@ -168,6 +190,10 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
         if (!membership) return refuse('not-joined', 'say hello before joining the tree');
         const { tier, uploadKbps, turnOnly } = frame;
         return hub.claim(membership.room, membership.peer, { tier, uploadKbps, turnOnly });
+      }
+      case 'save': {
+        if (!membership) return refuse('not-joined', 'say hello before saving');
+        return snapshots.save(membership.room, frame);
       }
       case 'bye': {
         if (membership) hub.leave(connection, membership.room, membership.peer);

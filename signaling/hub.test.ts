@@ -120,3 +120,18 @@ test('routed messages name their sender to the receiving socket; server frames d
   assert.deepEqual(watched.senders, [undefined, ALICE, BOB], 'welcome, then the two messages');
   assert.ok(bob.frames.some((f) => f.type === 'joined'));
 });
+
+test('a room\'s snapshot goes to the member admitted, just before its welcome, and to no one else', () => {
+  const timers = fakeTimers();
+  const hub = createHub({ roomCapacity: 2, leaveGraceMs: 0, iceServers: () => [], log: silentLog, tree: { fanout: 4, directMax: 12 }, limits: LIMITS, timers });
+  const alice = recordingSocket();
+  const bob = recordingSocket();
+  const carol = recordingSocket();
+  assert.ok(hub.join(alice, ROOM, ALICE).ok);
+  assert.ok(hub.join(bob, ROOM, BOB, 'sealed-state').ok);
+  assert.deepEqual(bob.frames.map((f) => f.type), ['snapshot', 'welcome']);
+  assert.deepEqual(bob.frames[0], { type: 'snapshot', box: 'sealed-state' });
+  assert.equal(alice.frames.some((f) => f.type === 'snapshot'), false, 'the others hear only that bob joined');
+  assert.equal(hub.join(carol, ROOM, 'carol-0123456789ab', 'sealed-state').ok, false);
+  assert.deepEqual(carol.frames, [], 'a member the room cannot take is sent nothing');
+});

@@ -2,7 +2,7 @@ import { CLOSE_CODES, type IceServer, type SendLimits, type ServerFrame } from '
 import { ok, type Result } from '../shared/result.ts';
 import { roomTag, type Log } from './log.ts';
 import { createTreePlanning, type TreeClaim, type TreePlanningOptions } from './tree-planning.ts';
-import { createGraceTimers } from './grace-timers.ts';
+import { createGraceTimers, type GraceTimers } from './grace-timers.ts';
 import { createRoomRegistry, type JoinOutcome, type RoomRegistry, type RoomsError } from './rooms.ts';
 import { createRoomCluster } from './room-cluster.ts';
 import type { RoomBus } from './room-bus.ts';
@@ -54,8 +54,11 @@ export interface Hub {
    * which keeps the room open meanwhile.
    */
   prepare(room: string): (() => void) | Promise<() => void>;
-  /** Admits `socket` to the room as `peer`, sends it `welcome` and tells the others `joined`. */
-  join(socket: ClientSocket, room: string, peer: string): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
+  /**
+   * Admits `socket` to the room as `peer`, sends it the room's `snapshot` if one is given, then
+   * `welcome`, and tells the others `joined`. Nothing is sent to a socket that is not admitted.
+   */
+  join(socket: ClientSocket, room: string, peer: string, snapshot?: string | null): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
   /** Routes a box from `from` to one present peer or, with '*', to every other present peer. */
   route(room: string, from: string, to: string, box: string): 'routed' | 'unknown-peer';
   /** The member says what the relay-tree planner needs (tree-planning.ts). */
@@ -90,6 +93,13 @@ function countLocal(local: ReadonlyMap<string, ReadonlySet<string>>, rooms: Room
     for (const peer of peers) if (rooms.handleOf(room, peer) === null) away += 1;
   }
   return { rooms: local.size, members, away };
+}
+
+/** A peer connected, here or on another node: its departure is off, and an older connection of ours is closed. */
+function connected(grace: GraceTimers, room: string, peer: string, outcome: JoinOutcome<ClientSocket>): void {
+  if (outcome.kind === 'resumed') grace.cancel(room, peer);
+  // The newer connection wins; the old one hears why and must not reconnect.
+  if (outcome.kind === 'replaced' && !isRemote(outcome.previous)) outcome.previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
 }
 
 export function createHub(options: HubOptions): Hub {
@@ -142,13 +152,6 @@ export function createHub(options: HubOptions): Hub {
     return true;
   }
 
-  /** A peer connected, here or on another node: its departure is off, and an older connection of ours is closed. */
-  function connected(room: string, peer: string, outcome: JoinOutcome<ClientSocket>): void {
-    if (outcome.kind === 'resumed') grace.cancel(room, peer);
-    // The newer connection wins; the old one hears why and must not reconnect.
-    if (outcome.kind === 'replaced' && !isRemote(outcome.previous)) outcome.previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
-  }
-
   const cluster = options.bus
     ? createRoomCluster({
         bus: options.bus,
@@ -158,7 +161,7 @@ export function createHub(options: HubOptions): Hub {
         log,
         local: (room) => local.get(room)?.size ?? 0,
         arrived(room, peer, outcome) {
-          connected(room, peer, outcome);
+          connected(grace, room, peer, outcome);
           if (local.get(room)?.has(peer)) setLocal(room, peer, false);
           broadcast(room, peer, encode({ type: 'joined', peer }));
         },
@@ -171,16 +174,18 @@ export function createHub(options: HubOptions): Hub {
   return {
     prepare: (room) => cluster?.prepare(room) ?? (() => {}),
 
-    join(socket, room, peer) {
+    join(socket, room, peer, snapshot = null) {
       const joined = rooms.join(room, peer, socket);
       if (!joined.ok) {
         log.info({ event: 'room-full', room: roomTag(room) });
         return joined;
       }
       const outcome = joined.value;
-      connected(room, peer, outcome);
+      connected(grace, room, peer, outcome);
       setLocal(room, peer, true);
       cluster?.present(room, peer);
+      // Before the welcome, so the client knows the room's state before it meets anyone in it.
+      if (snapshot !== null) socket.send(encode({ type: 'snapshot', box: snapshot }));
       socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers(), limits }));
       // Sent on resume and replace too: the peer's connections may be gone, and clients take `joined` idempotently.
       broadcast(room, peer, encode({ type: 'joined', peer }));

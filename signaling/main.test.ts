@@ -1,6 +1,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLOSE_CODES } from '../shared/protocol.ts';
 import { join, randomId, within } from '../test/helpers/signaling-kit.ts';
@@ -15,13 +18,17 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** Runs main.ts as the real process would run, through tsx; killed when the test ends. */
+/** Runs main.ts as the real process would run, through tsx, saving into a directory of its own; killed when the test ends. */
 function run(t: TestContext, env: Record<string, string>): Started {
+  const dataDir = mkdtempSync(joinPath(tmpdir(), 'porch-data-'));
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', STATIC_DIR: '/nonexistent/porch-client', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', STATIC_DIR: '/nonexistent/porch-client', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  t.after(() => void child.kill('SIGKILL'));
+  t.after(() => {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -75,6 +82,7 @@ const BAD_SETTINGS: [variable: string, value: string][] = [
   ['PUBLIC_URL', 'https://porch.example/rooms'],
   ['PUBLIC_URL', 'not a url'],
   ['REDIS_URL', 'not-a-url'],
+  ['SNAPSHOT_TTL', '59'],
   ['PORCH_ALLOWED_ORIGINS', '::bad::'],
 ];
 for (const [variable, value] of BAD_SETTINGS) {

@@ -4,12 +4,14 @@
  * Prints `{"event":"listening","port":<n>,...}` once ready (tests read the port from it when
  * PORT=0). SIGTERM or SIGINT: clients are told `closing` (reason "restart") and closed with
  * CLOSE_CODES.restart, then the process exits 0. A bad setting exits 1 with a message naming it,
- * as does a REDIS_URL that cannot be reached.
+ * as does a REDIS_URL that cannot be reached. Rooms' snapshots are kept under DATA_DIR, or in
+ * Redis with REDIS_URL.
  */
 import { parseConfig } from './config.ts';
+import { createFileSnapshots } from './file-snapshots.ts';
 import { createLogger } from './log.ts';
 import { createRedisBus } from './redis-bus.ts';
-import type { RoomBus } from './room-bus.ts';
+import { createRedisSnapshots } from './redis-snapshots.ts';
 import { createSignalingServer } from './server.ts';
 
 /** Past this, shutdown is stuck on something; exit anyway so a supervisor can restart us. */
@@ -22,13 +24,17 @@ if (!config.ok) {
 }
 
 const log = createLogger(config.value.logLevel);
-const bus = config.value.redisUrl === null ? undefined : await connectBus(config.value.redisUrl);
-const server = createSignalingServer(config.value, { log, bus });
+const { redisUrl, dataDir, snapshotTtlMs: ttlMs } = config.value;
+const [bus, snapshots] =
+  redisUrl === null
+    ? [undefined, await createFileSnapshots({ dataDir, ttlMs, log })]
+    : await reachRedis(() => Promise.all([createRedisBus({ url: redisUrl, log }), createRedisSnapshots({ url: redisUrl, ttlMs, log })]));
+const server = createSignalingServer(config.value, { log, bus, snapshots });
 
-/** Other nodes are met through Redis; a server that cannot reach it stops at once and says so. */
-async function connectBus(url: string): Promise<RoomBus> {
+/** Other nodes and the rooms' snapshots are met through Redis; a server that cannot reach it stops at once and says so. */
+async function reachRedis<T>(connect: () => Promise<T>): Promise<T> {
   try {
-    return await createRedisBus({ url, log });
+    return await connect();
   } catch (error) {
     console.error(`porch signaling: REDIS_URL: ${(error as Error).message}`);
     process.exit(1);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../shared/protocol.ts';
-import { createMetrics, REJECT_REASONS, UPGRADE_REFUSALS, type Levels } from './metrics.ts';
+import { createMetrics, REJECT_REASONS, SAVE_OUTCOMES, UPGRADE_REFUSALS, type Levels } from './metrics.ts';
 import { valueOf } from '../test/helpers/metrics-scrape.ts';
 import { connect, join, randomId, randomResume, refusedUpgrade, startTestServer } from '../test/helpers/signaling-kit.ts';
 
@@ -40,6 +40,21 @@ test('every reason and refusal code is a series from the start, and each count m
   assert.deepEqual(UPGRADE_REFUSALS.map((code) => refused(after, code)), UPGRADE_REFUSALS.map((code) => (code === 'bad-origin' ? 1 : 0)));
   assert.equal(valueOf(after, 'porch_envelopes_routed_total'), 1);
   assert.equal(valueOf(after, 'porch_plans_computed_total'), 1);
+});
+
+test('every save outcome is a series from the start, and each save moves only its own', async () => {
+  const metrics = createMetrics(() => ({ connections: 0, rooms: 0, members: 0, leading: 0 }));
+  const saves = (scrape: string) => SAVE_OUTCOMES.map((outcome) => valueOf(scrape, `porch_snapshot_saves_total{outcome="${outcome}"}`));
+  const before = (await metrics.scrape()).body;
+  assert.deepEqual(saves(before), [0, 0, 0, 0, 0]);
+  assert.equal(valueOf(before, 'porch_snapshots_handed_out_total'), 0);
+  metrics.counters.snapshotSaved('saved');
+  metrics.counters.snapshotSaved('not-writer');
+  metrics.counters.snapshotSaved('not-writer');
+  metrics.counters.snapshotHandedOut();
+  const after = (await metrics.scrape()).body;
+  assert.deepEqual(Object.fromEntries(SAVE_OUTCOMES.map((outcome, i) => [outcome, saves(after)[i]])), { saved: 1, stale: 0, 'not-writer': 2, forged: 0, failed: 0 });
+  assert.equal(valueOf(after, 'porch_snapshots_handed_out_total'), 1);
 });
 
 test('connections, rooms and members are read when scraped, and the process\'s own metrics come along', async () => {

@@ -32,6 +32,10 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export const UPGRADE_REFUSALS = ['not-found', 'shutting-down', 'bad-origin', 'too-many-connections', 'server-full'] as const;
 export type UpgradeRefusal = (typeof UPGRADE_REFUSALS)[number];
 
+/** What became of a room snapshot's save (snapshot-store.ts): kept, refused by the store's judgement, or not stored for a failure. */
+export const SAVE_OUTCOMES = ['saved', 'stale', 'not-writer', 'forged', 'failed'] as const;
+export type SaveOutcome = (typeof SAVE_OUTCOMES)[number];
+
 /** What the parts of the server count through; small, so they can be tested without a registry. */
 export interface Counters {
   /** A send frame was routed, to one peer or to the whole room. */
@@ -40,10 +44,13 @@ export interface Counters {
   upgradeRefused(code: UpgradeRefusal): void;
   /** A room's relay tree was planned. */
   planComputed(): void;
+  snapshotSaved(outcome: SaveOutcome): void;
+  /** A room's snapshot went out with a welcome. */
+  snapshotHandedOut(): void;
 }
 
 /** For parts under test that count nothing. */
-export const uncounted: Counters = { envelopeRouted() {}, frameRejected() {}, upgradeRefused() {}, planComputed() {} };
+export const uncounted: Counters = { envelopeRouted() {}, frameRejected() {}, upgradeRefused() {}, planComputed() {}, snapshotSaved() {}, snapshotHandedOut() {} };
 
 /** The figures read fresh at every scrape rather than kept in step by hand. */
 export interface Levels {
@@ -108,9 +115,17 @@ export function createMetrics(levels: () => Levels): Metrics {
     labelNames: ['code'] as const,
     registers,
   });
+  const saves = new Counter({
+    name: 'porch_snapshot_saves_total',
+    help: 'Saves of room snapshots, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const handedOut = new Counter({ name: 'porch_snapshots_handed_out_total', help: 'Room snapshots sent with a welcome.', registers });
   // Every series exists from the start, so a rate over a reason that has not happened yet reads 0, not nothing.
   for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
   for (const code of UPGRADE_REFUSALS) refused.inc({ code }, 0);
+  for (const outcome of SAVE_OUTCOMES) saves.inc({ outcome }, 0);
 
   const exposed = Registry.merge([processMetrics(), registry]);
   return {
@@ -119,6 +134,8 @@ export function createMetrics(levels: () => Levels): Metrics {
       frameRejected: (reason) => rejected.inc({ reason }),
       upgradeRefused: (code) => refused.inc({ code }),
       planComputed: () => plans.inc(),
+      snapshotSaved: (outcome) => saves.inc({ outcome }),
+      snapshotHandedOut: () => handedOut.inc(),
     },
     async scrape() {
       return { contentType: exposed.contentType, body: await exposed.metrics() };

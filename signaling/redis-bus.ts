@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Log } from './log.ts';
+import { connectRedis } from './redis-connection.ts';
 import { parseBusEvent, parseMemberRecord, type BusEvent, type MemberRecord, type RoomBus } from './room-bus.ts';
 
 /**
@@ -16,8 +17,6 @@ export interface RedisBusOptions {
 
 /** A room's record outlives a crashed node's members by this much at most. */
 const RECORD_TTL_S = 24 * 3600;
-/** Connecting at start gives up after this: a server that cannot reach its Redis should say so, not hang. */
-const CONNECT_TIMEOUT_MS = 3000;
 /** A node renews its key this often; past the TTL without renewal, others count it as down. */
 const NODE_BEAT_MS = 1000;
 export const NODE_TTL_MS = 4000;
@@ -67,30 +66,18 @@ function parseRecords(raw: Record<string, string>): Map<string, MemberRecord> {
   return members;
 }
 
-/** Both connections up, or an error saying why not; the URL is not repeated, as it may hold a password. */
+/** Both connections up, or the error of one that is not (the other is then closed). */
 async function connectBoth(url: string, log: Log): Promise<[Commands, Redis]> {
-  const redisOptions = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 3 };
-  const commands = new Redis(url, redisOptions) as Commands;
-  const events = new Redis(url, redisOptions);
-  commands.defineCommand('announce', { numberOfKeys: 2, lua: ANNOUNCE_SCRIPT });
-  commands.defineCommand('lease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
-  commands.defineCommand('release', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-  let lastError = 'no answer';
-  // Redis going away is reported, and ioredis reconnects; without listeners the errors would crash us.
-  for (const connection of [commands, events]) {
-    connection.on('error', (error: Error & { code?: string }) => {
-      lastError = error.code ?? error.name;
-      log.warn({ event: 'redis-error', code: lastError });
-    });
+  const [commands, events] = await Promise.allSettled([connectRedis(url, log), connectRedis(url, log)]);
+  if (commands.status === 'rejected' || events.status === 'rejected') {
+    for (const connection of [commands, events]) if (connection.status === 'fulfilled') connection.value.disconnect();
+    throw commands.status === 'rejected' ? commands.reason : (events as PromiseRejectedResult).reason;
   }
-  try {
-    await Promise.all([commands.connect(), events.connect()]);
-  } catch (error) {
-    commands.disconnect();
-    events.disconnect();
-    throw new Error(`cannot reach Redis (${lastError})`, { cause: error });
-  }
-  return [commands, events];
+  const defined = commands.value as Commands;
+  defined.defineCommand('announce', { numberOfKeys: 2, lua: ANNOUNCE_SCRIPT });
+  defined.defineCommand('lease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
+  defined.defineCommand('release', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+  return [defined, events.value];
 }
 
 export async function createRedisBus(options: RedisBusOptions): Promise<RoomBus> {

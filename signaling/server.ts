@@ -12,6 +12,7 @@ import type { Log } from './log.ts';
 import { createMetrics, type UpgradeRefusal } from './metrics.ts';
 import type { RoomBus } from './room-bus.ts';
 import { asOrigin } from './origin-check.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
 import { createIceServers, offersRelay } from './turn-credentials.ts';
 
 export interface SignalingServer {
@@ -26,10 +27,19 @@ export interface SignalingServer {
   stats(): { connections: number; rooms: number; members: number; away: number };
 }
 
+/** What the server is given rather than makes: each is connected (or read) before it starts, and closed when it stops. */
+export interface ServerDeps {
+  log: Log;
+  /** Other nodes serving the same rooms (REDIS_URL); absent: this process serves its rooms alone. */
+  bus?: RoomBus | undefined;
+  /** Where rooms' snapshots are kept: file-snapshots.ts, or redis-snapshots.ts with REDIS_URL. */
+  snapshots: SnapshotStore;
+}
+
 /** How long clients get to finish the close handshake on shutdown before their sockets are cut. */
 const SHUTDOWN_CLOSE_MS = 1000;
 
-function hubOf(config: Config, deps: { log: Log; bus?: RoomBus | undefined }, onPlan: () => void): Hub {
+function hubOf(config: Config, deps: ServerDeps, onPlan: () => void): Hub {
   return createHub({
     roomCapacity: config.roomCapacity,
     leaveGraceMs: config.leaveGraceMs,
@@ -42,7 +52,7 @@ function hubOf(config: Config, deps: { log: Log; bus?: RoomBus | undefined }, on
   });
 }
 
-export function createSignalingServer(config: Config, deps: { log: Log; bus?: RoomBus | undefined }): SignalingServer {
+export function createSignalingServer(config: Config, deps: ServerDeps): SignalingServer {
   const { log } = deps;
   // The metrics read the hub, and the hub counts its plans there: called only once both exist.
   const hub = hubOf(config, deps, () => metrics.counters.planComputed());
@@ -101,6 +111,7 @@ export function createSignalingServer(config: Config, deps: { log: Log; bus?: Ro
       helloTimeoutMs: config.helloTimeoutMs,
       log,
       counters,
+      snapshots: deps.snapshots,
       onClose: () => {
         connections.delete(connection);
         if (connections.size === 0) onAllClosed?.();
@@ -158,7 +169,8 @@ export function createSignalingServer(config: Config, deps: { log: Log; bus?: Ro
     await allClosed;
     http.closeAllConnections();
     await Promise.all([httpClosed, hubStopped]);
-    await deps.bus?.quit();
+    // Saves still under way finish first.
+    await Promise.all([deps.bus?.quit(), deps.snapshots.close()]);
     log.info({ event: 'stopped', reason });
   }
 

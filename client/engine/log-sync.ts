@@ -61,6 +61,8 @@ export interface LogSync {
   onActs(from: string, entries: readonly SignedAct[]): void;
   /** A member handed us the host's checkpoint that its copy starts from, with its acts to follow. */
   onCheckpoint(from: string, checkpoint: Checkpoint): void;
+  /** The room's snapshot, checked (room-snapshots.ts): our copy, while we hold nothing yet. */
+  restore(snapshot: RoomLog): void;
   onRequest(from: string, index: number): void;
   /** A member says a winning fork dropped these acts of ours from its copy (lost-acts.ts). */
   onLostActs(from: string, entries: readonly SignedAct[]): void;
@@ -260,6 +262,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     split: heads.split,
     onActs: (from, entries) => void arrive(from, worthChecking(log(), entries, (parting, length) => takes(from, parting, length)), () => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries))),
     onCheckpoint: (from, checkpoint) => void arrive(from, [], () => received(from, checkpoint.act.n + 1, () => takeCheckpoint(from, checkpoint))),
+    restore: (snapshot) => void (lengthOf(log()) === 0 && lengthOf(snapshot) > 0 && adopt(snapshot, 0)),
     onLostActs: (from, entries) =>
       void arrive(from, [], () => {
         lost.reported(from, entries);

@@ -9,13 +9,14 @@ import { createRoomEpochs } from './room-epochs.ts';
 import { createTimers } from './timers.ts';
 
 /** One member's epochs in a room where `inside` are let in and `outside` (removed, or in the lobby) are not. */
-function member({ inside = ['ann', 'ben'], outside = ['rex'] }: { inside?: string[]; outside?: string[] } = {}) {
+function member({ inside = ['ann', 'ben'], outside = ['rex'], kept = [] }: { inside?: string[]; outside?: string[]; kept?: Uint8Array[] } = {}) {
   const clock = createFakeTimers();
   let room: RoomState = initialRoomState;
   let letIn = new Set(inside);
   let selfInside = true;
   const sent: { to: string; message: PeerMessage }[] = [];
   let held = 0;
+  const keptNow: (readonly Uint8Array[])[] = [];
   const epochs = createRoomEpochs({
     room: () => room,
     send: (to, message) => sent.push({ to, message }),
@@ -24,9 +25,13 @@ function member({ inside = ['ann', 'ben'], outside = ['rex'] }: { inside?: strin
     inside: () => selfInside,
     timers: createTimers(clock),
     onHeld: () => void (held += 1),
+    kept,
+    onKept: (keys) => void keptNow.push(keys),
   });
   return {
     epochs,
+    /** What the shell was last asked to keep for the next visit. */
+    kept: () => keptNow.at(-1) ?? [],
     clock,
     sent,
     held: () => held,
@@ -159,4 +164,18 @@ test('a member handing one junk key after another crowds out nobody else’s key
   m.enter(epochIdOf(key));
   assert.equal(m.epochs.missing(), false);
   assert.deepEqual(m.epochs.current(), key);
+});
+
+test('keys kept from an earlier visit serve at once, and every key held from now on is handed to the shell to keep', () => {
+  const earlier = createEpochKey();
+  const m = member({ kept: [createEpochKey(), earlier] });
+  m.enter(epochIdOf(earlier));
+  assert.equal(m.epochs.missing(), false);
+  assert.deepEqual(m.asked(), [], 'nobody asked for a key we kept');
+  assert.deepEqual(m.epochs.current(), earlier);
+  const id = m.epochs.start();
+  m.enter(id);
+  m.epochs.handOut();
+  assert.equal(m.kept().length, 3);
+  assert.equal(epochIdOf(m.kept().at(-1)!), id, 'the newest last');
 });

@@ -21,6 +21,10 @@ export interface RoomEpochsDeps {
   timers: Timers;
   /** We hold the current epoch's key now, having lacked it. */
   onHeld(): void;
+  /** Keys this browser kept from earlier visits, oldest first (room-keys-store.ts). */
+  kept?: readonly Uint8Array[];
+  /** The keys we hold changed: the shell keeps them for the next visit. */
+  onKept?(keys: readonly Uint8Array[]): void;
   trace?: (line: string) => void;
 }
 
@@ -68,6 +72,7 @@ export function createRoomEpochs(deps: RoomEpochsDeps): RoomEpochs {
   let made: string | null = null;
   let asking: Cancel | null = null;
   let asked = 0;
+  for (const key of (deps.kept ?? []).slice(-(KEPT + 1))) if (key.length === EPOCH_KEY_BYTES) keys.set(epochIdOf(key), key);
 
   const wanted = (): string | null => deps.room().epoch;
   const missing = (): boolean => {
@@ -80,6 +85,7 @@ export function createRoomEpochs(deps: RoomEpochsDeps): RoomEpochs {
     keys.delete(id);
     keys.set(id, key);
     while (keys.size > KEPT + 1) keys.delete(keys.keys().next().value!);
+    deps.onKept?.([...keys.values()]);
     if (lacked && !missing()) {
       trace('epoch: holding the current key');
       deps.onHeld();

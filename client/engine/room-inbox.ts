@@ -2,6 +2,7 @@ import type { TreePart } from './tree-part.ts';
 import type { Introduction, PeerMessage } from '../../shared/peer-message.ts';
 import type { RoomEpochs } from './room-epochs.ts';
 import type { RoomPresence } from './room-presence.ts';
+import type { RoomSnapshots } from './room-snapshots.ts';
 import type { NewLinks } from './new-links.ts';
 import type { ServerFrame } from '../../shared/protocol.ts';
 import { assertNever } from '../../shared/result.ts';
@@ -41,6 +42,8 @@ export interface InboxDeps {
   links: NewLinks;
   /** What introduces us, to whom (room-presence.ts). */
   told: RoomPresence;
+  /** The room's snapshot, which the server hands us as we arrive (room-snapshots.ts). */
+  snapshots: RoomSnapshots;
   room(): RoomState;
   sendTo(to: string, message: PeerMessage): void;
   /** Brings everything that follows from the log and who is here up to date. */
@@ -164,6 +167,8 @@ export function createInbox(deps: InboxDeps): Inbox {
       case 'welcome':
         deps.tree.welcomed();
         membership.welcome(frame.peers);
+        // Nobody here to hand us the log: the room's snapshot is it, even before we join.
+        if (frame.peers.length === 0) deps.snapshots.restore();
         // Looking in, we stay at the join form until the person joins.
         state.update((s) => ({ ...s, phase: s.phase === 'joining' ? 'joined' : s.phase, selfId: frame.peer }));
         media.start(frame.peer, frame.ice);
@@ -195,14 +200,24 @@ export function createInbox(deps: InboxDeps): Inbox {
       case 'msg':
         onPeerMessage(frame.from, frame.box, frame.all === true);
         return;
+      case 'snapshot':
       case 'error':
+        return onSnapshot(deps, frame);
       case 'closing':
-        // Terminal errors arrive as close codes the signaling client turns into its status;
-        // the rest concern a single frame and need no action here.
+        // The signaling client sees the close that follows, and reconnects.
         return;
       default:
         assertNever(frame);
     }
   };
   return { onFrame, deliver };
+}
+
+/** The room's snapshot the server hands us, or its refusal of ours. */
+function onSnapshot({ snapshots, selfKey, rules, state }: InboxDeps, frame: Extract<ServerFrame, { type: 'snapshot' | 'error' }>): void {
+  // The host never waits for the room's snapshot: one it cannot open, its next save replaces.
+  // One we can open waits for the welcome: where members are here, theirs is the log.
+  if (frame.type === 'snapshot' && snapshots.arrived(frame.box) === 'sealed' && selfKey !== rules.hostKey) state.update((s) => ({ ...s, snapshot: 'sealed' }));
+  // Other errors concern a single frame and need no action; terminal ones arrive as close codes the signaling client shows.
+  if (frame.type === 'error' && frame.code === 'save-refused') state.update((s) => ({ ...s, snapshot: 'refused' }));
 }

@@ -78,11 +78,16 @@ export function overviewOf(
   state: RoomState,
   rules: RoomRules,
   selfKey: string,
-  { settled, refusedActs, actingHost = null, lostActs = [], splitWith = [] }: { settled: boolean; refusedActs: number; actingHost?: string | null; lostActs?: readonly Authored[]; splitWith?: readonly string[] },
+  options: { settled: boolean; refusedActs: number; actingHost?: string | null; lostActs?: readonly Authored[]; splitWith?: readonly string[]; sealedOut?: boolean },
 ): RoomOverview {
+  const { settled, refusedActs, actingHost = null, lostActs = [], splitWith = [] } = options;
+  // The room's snapshot is sealed for those who were in it: until one of them is here, we wait as in a lobby.
+  const shutOut = options.sealedOut === true && !settled;
+  const standing = standingFromLog(state, rules, selfKey);
   return {
-    ...standingFromLog(state, rules, selfKey),
-    permitted: permittedOwnActs(state, rules, selfKey),
+    ...standing,
+    waiting: standing.waiting || shutOut,
+    permitted: shutOut ? [] : permittedOwnActs(state, rules, selfKey),
     kind: state.kind,
     description: state.description,
     locked: state.locked,

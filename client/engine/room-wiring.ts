@@ -22,6 +22,8 @@ import { createSignalingClient, type SignalingClient, type SignalingClientOption
 import type { WritableStore } from './store.ts';
 import { createRoomEpochs, type RoomEpochs, type RoomEpochsDeps } from './room-epochs.ts';
 import { createRoomPresence, type RoomPresence, type RoomPresenceDeps } from './room-presence.ts';
+import { createRoomSnapshots, type RoomSnapshots, type RoomSnapshotsDeps } from './room-snapshots.ts';
+import { stateDigest } from '../../shared/checkpoint.ts';
 import type { Timers } from './timers.ts';
 
 export interface LogContext {
@@ -56,6 +58,24 @@ export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, 
     },
     ...(deps.trace ? { trace: deps.trace } : {}),
     ...(deps.signatures ? { signatures: deps.signatures } : {}),
+  });
+}
+
+/** The room's snapshot, saved by its host and opened with the keys this browser holds (room-snapshots.ts). */
+export function snapshotsFor(deps: RoomDeps, { rules, logSync, epochs, timers, holdsLog, save }: Pick<RoomSnapshotsDeps, 'rules' | 'timers' | 'holdsLog' | 'save'> & { logSync: LogSync; epochs: RoomEpochs }): RoomSnapshots {
+  return createRoomSnapshots({
+    roomId: deps.roomId,
+    rules,
+    identity: deps.identity,
+    log: logSync.log,
+    sealKey: () => (logSync.log().state.epoch === null ? deps.roomKey : epochs.current()),
+    keys: () => [deps.roomKey, ...epochs.held()],
+    holdsLog,
+    save,
+    restore: logSync.restore,
+    checkpoint: () => logSync.perform({ type: 'checkpoint', state: stateDigest(logSync.log().state) }),
+    timers,
+    ...(deps.trace ? { trace: deps.trace } : {}),
   });
 }
 
@@ -113,6 +133,8 @@ export function epochsFor(deps: RoomDeps, gate: RoomGate, context: Pick<RoomEpoc
     letIn: letInBy(gate),
     mayHold: letsInBy(gate),
     inside: insideBy(gate),
+    ...(deps.keptKeys ? { kept: deps.keptKeys } : {}),
+    ...(deps.onKeys ? { onKept: deps.onKeys } : {}),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
 }

@@ -15,7 +15,7 @@ import type { RoomMedia } from './room-media.ts';
 import type { ActRequest, Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import type { NewLinks } from './new-links.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
-import { askForRelay, connectSignaling, epochsFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, wireMedia, type MediaContext } from './room-wiring.ts';
+import { askForRelay, connectSignaling, epochsFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, snapshotsFor, wireMedia, type MediaContext } from './room-wiring.ts';
 import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
 import { createTreePart, type RouteView, type TreePart } from './tree-part.ts';
 import { withVerified } from './verification.ts';
@@ -65,7 +65,8 @@ export function createRoom(deps: RoomDeps): Room {
   });
   const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, letsIn, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined', remake: (act) => performKeyed(requestOf(act)) });
   const room = () => logSync.log().state;
-  const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, onSettled: refresh });
+  const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, sealedOut: () => state.get().snapshot === 'sealed', restore: () => snapshots.restore(), onSettled: refresh });
+  const snapshots = snapshotsFor(deps, { rules, logSync, epochs, timers, holdsLog: () => phase() === 'joined' && ownActs.settled(), save: (save) => signaling?.send({ type: 'save', ...save }) ?? false });
   const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh() });
   const media = wireMedia(deps, {
     ...logGates(membership, room, rules, selfKey),
@@ -89,11 +90,12 @@ export function createRoom(deps: RoomDeps): Room {
   /** Everything that follows from the room log and who is here: the view, the media, our own acts. */
   function refresh(): void {
     if (!inRoom() && !lookingIn()) return;
+    snapshots.update();
     const current = room();
     const ending = endingOf(current, selfKey);
     if (ending) return teardown(ending);
     const present = membership.presentedKeys(selfKey);
-    const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, lostActs: logSync.lostActs(), splitWith: logSync.split(), actingHost: actingHostOf(current, rules, present) });
+    const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, lostActs: logSync.lostActs(), splitWith: logSync.split(), actingHost: actingHostOf(current, rules, present), sealedOut: state.get().snapshot === 'sealed' });
     state.update((s) => viewOfLog(s, current, rules, overview));
     if (overview.hostMuted && !state.get().muted) applyMuted(true);
     const route = followTopology({ tree, media, rules, selfKey, joined: phase() === 'joined', looking: lookingIn(), hideAddress }, current, membership.candidates());
@@ -109,7 +111,7 @@ export function createRoom(deps: RoomDeps): Room {
     if (phase() === 'joined') told.announce();
   }
 
-  const inbox = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, epochs, told, links, room, sendTo, refresh, now: timers.now });
+  const inbox = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, epochs, told, links, snapshots, room, sendTo, refresh, now: timers.now });
 
   const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame: inbox.onFrame, timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
 
@@ -324,5 +326,6 @@ function initialView(deps: RoomDeps, selfKey: string, rules: RoomRules): RoomVie
     overview: overviewOf(initialRoomState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),
     reaction: null,
     route: { mode: 'mesh', via: 0, serving: 0 },
+    snapshot: 'none',
   };
 }

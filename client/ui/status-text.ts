@@ -57,9 +57,16 @@ export function statusLines(state: RoomView): StatusLine[] {
   if (state.relay === 'refused') lines.push({ tone: 'bad', text: RELAY_REFUSED });
   const stage = state.overview;
   if (state.phase === 'joined' && !stage.settled) {
-    lines.push({ tone: 'info', text: "Getting the room's state from the people here…" });
+    lines.push(
+      state.snapshot === 'sealed'
+        ? { tone: 'info', text: "This room's saved state is sealed for the people who were in it since a removal or lock. You're let in when one of them is back." }
+        : { tone: 'info', text: "Getting the room's state from the people here…" },
+    );
   }
-  if (stage.waiting) {
+  if (state.snapshot === 'refused') {
+    lines.push({ tone: 'warn', text: "The room server would not keep this room's state, so its roles, removals and lock last only while someone is here." });
+  }
+  if (stage.waiting && stage.locked) {
     lines.push({ tone: 'info', text: "The room is locked. You're waiting in the lobby until a host or moderator lets you in." });
   }
   if (stage.hostMuted) {
@@ -146,7 +153,7 @@ export const securityLabel: Record<'unsecured', string> = {
 };
 
 export interface Liveness {
-  text: 'Reconnecting' | 'In the lobby' | 'Listening' | 'Muted by host' | 'No microphone' | 'Muted' | 'Live';
+  text: 'Reconnecting' | 'In the lobby' | 'Waiting' | 'Listening' | 'Muted by host' | 'No microphone' | 'Muted' | 'Live';
   /** ok: others hear you; quiet: nobody expects to; warn: something stands between you and the room. */
   tone: 'ok' | 'quiet' | 'warn';
 }
@@ -154,7 +161,7 @@ export interface Liveness {
 /** The one-word answer to "am I on air?", always visible while in the room. */
 export function liveness(s: RoomView): Liveness {
   if (s.signaling.kind !== 'connected') return { text: 'Reconnecting', tone: 'warn' };
-  if (s.overview.waiting) return { text: 'In the lobby', tone: 'warn' };
+  if (s.overview.waiting) return { text: s.overview.locked ? 'In the lobby' : 'Waiting', tone: 'warn' };
   if (s.overview.role === 'listener') return { text: 'Listening', tone: 'quiet' };
   if (s.overview.hostMuted) return { text: 'Muted by host', tone: 'warn' };
   if (s.microphone !== 'live') return { text: 'No microphone', tone: 'warn' };

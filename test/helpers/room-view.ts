@@ -31,6 +31,7 @@ export function roomView(changes: Partial<RoomView> = {}, rules: RoomRules = RUL
     overview: overviewOf(initialRoomState, rules, SELF_KEY, { settled: true, refusedActs: 0, actingHost: null }),
     reaction: null,
     route: { mode: 'mesh', via: 0, serving: 0 },
+    snapshot: 'none',
     ...changes,
   };
 }

@@ -2,15 +2,18 @@
  * Starts the built signaling server (dist/server.js) as a child process for a test.
  *
  * Ready means: a JSON log line on stdout with "event":"listening" and its "port" (PORT=0 picks
- * a free one). Restarting on the same port is startServer({ port: previous.port }).
+ * a free one). Restarting on the same port is startServer({ port: previous.port }). Each server
+ * keeps snapshots in a fresh temporary DATA_DIR, removed once it has exited, unless `env` names
+ * one (to restart a server on what the one before it saved).
  * Everything started here is stopped by the test; as a last resort, leftovers are SIGKILLed
  * when the test process exits.
  */
 import { killAtExit } from './leftover-children.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { resolve as resolvePath } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,7 +23,7 @@ const MAX_OUTPUT_LINES = 2_000;
 export interface ServerOptions {
   /** Port to listen on; 0 or absent picks a free one. */
   port?: number;
-  /** Extra environment for the server (PORT is set from `port`). */
+  /** Extra environment for the server (PORT is set from `port`; DATA_DIR, unless given, is a fresh directory). */
   env?: Record<string, string>;
   /** Script to run, relative to the repo root (default dist/server.js); a .ts one runs through tsx. */
   script?: string;
@@ -31,6 +34,8 @@ export interface ServerOptions {
 export interface RunningServer {
   port: number;
   url: string;
+  /** Where it keeps snapshots (DATA_DIR). */
+  dataDir: string;
   /** SIGTERM, wait for exit; SIGKILL if still running after 5 s. Idempotent. */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit (a crash, not a shutdown). Idempotent. */
@@ -59,10 +64,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (!existsSync(resolvePath(REPO_ROOT, script))) {
     throw new Error(`server script ${script} not found; build it first (node build.mjs)`);
   }
+  // Never the repository's data/: each server saves into a directory of its own unless told otherwise.
+  const dataDir = options.env?.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'porch-data-'));
+  const ownDataDir = dataDir !== options.env?.DATA_DIR;
   // TypeScript runs through tsx, so unit tests can run the server before anything is built.
   const child = spawn(process.execPath, script.endsWith('.ts') ? ['--import', 'tsx', script] : [script], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...options.env, PORT: String(options.port ?? 0) },
+    env: { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(options.port ?? 0) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const leftover = killAtExit(child);
@@ -78,6 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
       leftover.forget();
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
       resolve();
     });
   });
@@ -128,6 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   return {
     port,
     url: `http://localhost:${port}`,
+    dataDir,
     async stop() {
       if (isRunning()) child.kill('SIGTERM');
       const escalate = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -11,6 +11,7 @@ import type { TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import { parseServerFrame, PROTOCOL_VERSION, type ServerFrame } from '../../shared/protocol.ts';
 import { parseConfig, type Config } from '../../signaling/config.ts';
+import { createFileSnapshots } from '../../signaling/file-snapshots.ts';
 import type { Log, LogEntry } from '../../signaling/log.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling/server.ts';
 
@@ -79,6 +80,8 @@ export interface TestServer {
   wsUrl: string;
   /** The directory the client is served from, removed when the test ends. */
   staticDir: string;
+  /** Where rooms' snapshots are kept: a fresh directory unless `overrides` named one, removed when the test ends. */
+  dataDir: string;
   log: CapturedLog;
 }
 
@@ -111,8 +114,9 @@ function teeLog(first: Log, second: Log): Log {
 
 /**
  * A server on 127.0.0.1 and a free port, serving a tiny client (`files` adds to it, by path
- * under the static directory), shut down when the test ends. Its entries are captured, and also
- * go to `alsoLogTo` (a real logger, to see what an operator would).
+ * under the static directory) and keeping snapshots in a directory of its own (or
+ * `overrides.dataDir`), shut down when the test ends. Its entries are captured, and also go to
+ * `alsoLogTo` (a real logger, to see what an operator would).
  */
 export async function startTestServer(
   t: TestContext,
@@ -127,14 +131,18 @@ export async function startTestServer(
   }
   const base = parseConfig({ PORT: '0', HOST: '127.0.0.1' });
   if (!base.ok) throw new Error(base.error.message);
+  const ownDataDir = mkdtempSync(joinPath(tmpdir(), 'porch-data-'));
+  const config = { ...base.value, staticDir, dataDir: ownDataDir, ...overrides };
   const log = createCapturedLog();
-  const server = createSignalingServer({ ...base.value, staticDir, ...overrides }, { log: alsoLogTo ? teeLog(log, alsoLogTo) : log });
+  const serverLog = alsoLogTo ? teeLog(log, alsoLogTo) : log;
+  const snapshots = await createFileSnapshots({ dataDir: config.dataDir, ttlMs: config.snapshotTtlMs, log: serverLog });
+  const server = createSignalingServer(config, { log: serverLog, snapshots });
   t.after(async () => {
     await server.shutdown('shutdown');
-    rmSync(staticDir, { recursive: true, force: true });
+    for (const dir of [staticDir, ownDataDir]) rmSync(dir, { recursive: true, force: true });
   });
   const { port } = await server.listen();
-  return { server, port, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, staticDir, log };
+  return { server, port, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, staticDir, dataDir: config.dataDir, log };
 }
 
 // ---- clients ----
