@@ -45,7 +45,7 @@ try {
   section(
     'Signaling server under load',
     await measureServerLoad(),
-    "One node on loopback, its limits on connections and rates lifted, beside a bare `ws` relay (bench/bare-relay-server.mjs: no validation, limits, crypto or logs) in the same run. Idle: the server's resident memory before and after 10,000 clients joined rooms of ten. Routing: 50 pairs of clients, each keeping 50 envelopes of 300 characters in flight to its partner for 5 s; latency includes that queue. The bench's clients share the machine's cores with the server, so both figures are floors.",
+    "One node on loopback, its limits on connections and rates lifted, beside a bare `ws` relay (bench/bare-relay-server.mjs: no validation, limits, crypto or logs) in the same run. Idle: the server's resident memory before and after 10,000 clients joined rooms of ten. Routing: 50 pairs of clients, each keeping 50 envelopes of 300 characters in flight to its partner for 5 s; latency includes that queue. The bench's clients share the machine's cores with the server, so both figures are floors. Per s of server CPU: envelopes routed per second of the server processes' own CPU time (user and system, read from /proc), which is what one core given to the server routes, whatever the clients took beside it; for two nodes, both nodes' time (Redis's not counted).",
   );
   const browser = await launchBrowser();
   try {

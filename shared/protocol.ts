@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
-import { MAX_SNAPSHOT_CHARS, SnapshotSaveFields } from './room-snapshot.ts';
+import { SnapshotSaveFields } from './room-snapshot.ts';
 
 /**
  * The frames between a browser and the signaling server. The server sees routing only:
@@ -106,8 +106,13 @@ export type SendLimits = v.InferOutput<typeof SendLimits>;
 const ServerFrameSchema = v.variant('type', [
   PlanFrame,
   v.strictObject({ type: v.literal('welcome'), peer: id, peers: v.array(id), ice: v.array(IceServer), limits: SendLimits }),
-  /** Just before the welcome, where the room has one: its state as its host last saved it, sealed (shared/room-snapshot.ts). */
-  v.strictObject({ type: v.literal('snapshot'), box: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_SNAPSHOT_CHARS)) }),
+  /**
+   * Just before the welcome, where the room has one: its state as its host last saved it, sealed,
+   * with the save's version and its writer's signature, which members check (shared/room-snapshot.ts).
+   */
+  v.strictObject({ type: v.literal('snapshot'), ...SnapshotSaveFields }),
+  /** The server kept our save. */
+  v.strictObject({ type: v.literal('saved'), version: SnapshotSaveFields.version }),
   v.strictObject({ type: v.literal('joined'), peer: id }),
   v.strictObject({ type: v.literal('left'), peer: id }),
   /** `all`: sent to everyone in the room, so perhaps under a key the recipient is not to hold (client/engine/room-epochs.ts). */

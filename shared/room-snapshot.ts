@@ -11,10 +11,13 @@ import { fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
  *
  * The writer is a key the host derives for this room alone from its identity, so the server
  * cannot tie two rooms to one host. The first save names it (the host saves as soon as it sets a
- * room up, before its link is out); from then on only saves it signs replace the snapshot.
+ * room up); from then on only saves it signs replace the snapshot. Members check more: the server
+ * hands them the save whole, and inside the box the host's identity certifies the writer, so a
+ * member takes only a save the host made (snapshot-content.ts).
  *
  *   writer seed = derive('porch room writer', sign(identity, 'porch room writer\n' ‖ roomId), 32)
  *   signature   = sign(writer, derive('porch room snapshot', JSON [roomId, version, box], 32))
+ *   certificate = sign(identity, derive('porch room writer cert', JSON [roomId, writer], 32))
  */
 export interface SnapshotSave {
   /** Strictly greater than the stored snapshot's. */
@@ -60,15 +63,29 @@ export function signSave(writer: Identity, roomId: string, version: number, box:
   return { version, writer: toBase64Url(writer.publicKey), box, sig: toBase64Url(sign(signedBytes(roomId, version, box), writer)) };
 }
 
+const certifiedBytes = (roomId: string, writer: string): Uint8Array => derive('porch room writer cert', utf8(JSON.stringify([roomId, writer])), 32);
+
+/** The host's word that `writer` saves this room: sealed inside the box, where the server cannot see whose it is. */
+export const certifyWriter = (identity: Identity, roomId: string, writer: string): string => toBase64Url(sign(certifiedBytes(roomId, writer), identity));
+
+export function verifyWriterCert(hostKey: string, roomId: string, writer: string, cert: string): boolean {
+  const key = fromBase64Url(hostKey);
+  const sig = fromBase64Url(cert);
+  return key !== null && sig !== null && verify(certifiedBytes(roomId, writer), sig, key);
+}
+
+/** Checks a signature; the server passes a native one (node:crypto), as tweetnacl's costs it far more. */
+export type VerifySignature = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => boolean;
+
 /**
  * Whether a store keeps `save` over what it holds: a first save names the writer; after that,
  * only a newer one signed by the same writer. Pure: a store applies it atomically.
  */
-export function judgeSave(roomId: string, stored: Pick<SnapshotSave, 'writer' | 'version'> | null, save: SnapshotSave): SaveVerdict {
+export function judgeSave(roomId: string, stored: Pick<SnapshotSave, 'writer' | 'version'> | null, save: SnapshotSave, check: VerifySignature = verify): SaveVerdict {
   if (stored && stored.writer !== save.writer) return 'not-writer';
   if (stored && save.version <= stored.version) return 'stale';
   const writer = fromBase64Url(save.writer);
   const sig = fromBase64Url(save.sig);
-  if (!writer || !sig || !verify(signedBytes(roomId, save.version, save.box), sig, writer)) return 'forged';
+  if (!writer || !sig || writer.length !== 32 || sig.length !== 64 || !check(signedBytes(roomId, save.version, save.box), sig, writer)) return 'forged';
   return 'saved';
 }

@@ -5,29 +5,44 @@ import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './encoding.ts';
 import { SignedActSchema, type SignedAct } from './room-acts.ts';
 import { createLog, entriesFrom, entryAt, fromCheckpoint, lengthOf, merge, stateAt, type RoomLog } from './room-log.ts';
 import type { RoomRules } from './room-state.ts';
+import { judgeSave, verifyWriterCert, type SnapshotSave } from './room-snapshot.ts';
 
 /**
  * What a room's snapshot holds (room-snapshot.ts is how the server keeps it): the log from its
- * latest checkpoint on, exactly what a member hands a newcomer. Whoever opens it checks it as a
- * newcomer would: the checkpoint against the host key from the link, every act after it by its
- * signature and its signer's right at its place. So a snapshot can only be the room's own history.
+ * latest checkpoint on, exactly what a member hands a newcomer, and the host's certificate for the
+ * writer that saved it. A member takes a snapshot only when every check holds: the writer signed
+ * this save, the host certified that writer, the checkpoint is the host's, every act after it is
+ * signed and was its signer's right, the key it opened under is the one its room names, and it is
+ * no older than one this browser saw. So it can only be a save the host made of its room.
  */
-export interface SnapshotContent {
+export interface SnapshotLog {
   /** The checkpoint it starts from; null: the log from its very start. */
   checkpoint: Checkpoint | null;
   entries: readonly SignedAct[];
+}
+
+export interface SnapshotContent extends SnapshotLog {
+  /** The host's certificate for the writer (certifyWriter). */
+  cert: string;
+}
+
+/** A key a snapshot may be sealed under, and the epoch it is the key of (null: the link's key). */
+export interface SnapshotKey {
+  key: Uint8Array;
+  epoch: string | null;
 }
 
 /** Acts after the checkpoint: the host checkpoints every 50 places, so this is only a bound. */
 const MAX_SNAPSHOT_ACTS = 200;
 
 const SnapshotContentSchema = v.strictObject({
+  cert: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86}$/)),
   checkpoint: v.nullable(CheckpointSchema),
   entries: v.pipe(v.array(SignedActSchema), v.maxLength(MAX_SNAPSHOT_ACTS)),
 });
 
 /** The log from its latest checkpoint on (or from its start, before the first). */
-export function snapshotOf(log: RoomLog): SnapshotContent {
+export function snapshotOf(log: RoomLog): SnapshotLog {
   for (let n = lengthOf(log) - 1; n >= log.base; n--) {
     const act = entryAt(log, n);
     const state = stateAt(log, n);
@@ -38,33 +53,59 @@ export function snapshotOf(log: RoomLog): SnapshotContent {
 
 export const sealSnapshot = (content: SnapshotContent, key: Uint8Array): string => toBase64Url(seal(utf8(JSON.stringify(content)), key));
 
-/** The snapshot opened under the first of `keys` that opens it, and parsed; null when none does or it is malformed. */
-export function openSnapshot(box: string, keys: readonly Uint8Array[]): SnapshotContent | null {
+type Opened = { content: SnapshotContent; key: SnapshotKey } | 'sealed' | 'malformed';
+
+/** The snapshot opened under the first of `keys` that opens it, and parsed. */
+function open(box: string, keys: readonly SnapshotKey[]): Opened {
   const sealed = fromBase64Url(box);
-  if (!sealed) return null;
+  if (!sealed) return 'malformed';
   for (const key of keys) {
-    const opened = unseal(sealed, key);
-    const text = opened && fromUtf8(opened);
-    if (text === null) continue;
+    const opened = unseal(sealed, key.key);
+    if (!opened) continue;
+    const text = fromUtf8(opened);
     try {
-      const parsed = v.safeParse(SnapshotContentSchema, JSON.parse(text));
-      return parsed.success ? parsed.output : null;
+      const parsed = text === null ? null : v.safeParse(SnapshotContentSchema, JSON.parse(text));
+      return parsed?.success ? { content: parsed.output, key } : 'malformed';
     } catch {
       // Not JSON: sealed under our key, but not a snapshot.
-      return null;
+      return 'malformed';
     }
   }
-  return null;
+  return 'sealed';
 }
 
 /**
  * The log a snapshot holds, checked as a newcomer checks what members hand it; null when its
- * checkpoint is not the host's word for this room. Acts after the first that fails its checks are dropped.
+ * checkpoint is not the host's word for this room. Acts from the first that fails its checks are dropped.
  */
-export function restoredLog(roomId: string, rules: RoomRules, content: SnapshotContent, maxEntries?: number): RoomLog | null {
+export function logOfSnapshot(roomId: string, rules: RoomRules, content: SnapshotLog, maxEntries?: number): RoomLog | null {
   const { checkpoint } = content;
   if (checkpoint && !verifyCheckpoint(checkpoint, roomId, rules)) return null;
   const start = checkpoint ? fromCheckpoint(roomId, rules, checkpoint, maxEntries) : createLog(roomId, rules, maxEntries);
   const merged = merge(start, content.entries);
   return merged.kind === 'extended' ? merged.log : start;
+}
+
+/** 'sealed': under a key we lack; 'refused': not a save the host made of this room, or older than one we saw. */
+export type CheckedSnapshot = { kind: 'log'; log: RoomLog; version: number } | { kind: 'sealed' } | { kind: 'refused'; why: string };
+
+export interface SnapshotRoom {
+  roomId: string;
+  rules: RoomRules;
+  maxEntries?: number;
+}
+
+/** Every check a member makes of the snapshot the server hands it (see SnapshotContent). */
+export function checkSnapshot(save: SnapshotSave, room: SnapshotRoom, keys: readonly SnapshotKey[], seenVersion: number): CheckedSnapshot {
+  const { roomId, rules } = room;
+  if (judgeSave(roomId, null, save) !== 'saved') return { kind: 'refused', why: 'not signed by its writer' };
+  if (save.version < seenVersion) return { kind: 'refused', why: 'older than one this browser saw' };
+  const opened = open(save.box, keys);
+  if (opened === 'sealed') return { kind: 'sealed' };
+  if (opened === 'malformed') return { kind: 'refused', why: 'not a snapshot' };
+  if (!verifyWriterCert(rules.hostKey, roomId, save.writer, opened.content.cert)) return { kind: 'refused', why: 'its writer is not certified by the host' };
+  const log = logOfSnapshot(roomId, rules, opened.content, room.maxEntries);
+  if (!log) return { kind: 'refused', why: "its checkpoint is not the host's" };
+  if (log.state.epoch !== opened.key.epoch) return { kind: 'refused', why: 'sealed under another key than its room names' };
+  return { kind: 'log', log, version: save.version };
 }

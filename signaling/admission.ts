@@ -11,13 +11,14 @@ export type AdmissionError =
 
 /**
  * The gate in front of the WebSocket endpoint: checks the page's origin and how many
- * connections the client's address already holds, before any WebSocket exists.
+ * connections the client's address already holds, before any WebSocket exists. An admitted
+ * upgrade is given its address (client-address.ts), for the limits kept per address beyond it.
  *
  * Invariant: an address's count is the number of admitted sockets from it not yet closed; it is
  * taken here and given back by the socket's own close event, so no path can leak or double it.
  */
 export interface Admission {
-  admit(req: IncomingMessage, socket: Duplex): Result<void, AdmissionError>;
+  admit(req: IncomingMessage, socket: Duplex): Result<string, AdmissionError>;
 }
 
 export function createAdmission(options: {
@@ -48,7 +49,7 @@ export function createAdmission(options: {
       if (count >= maxPerAddress) return err({ code: 'too-many-connections', status: '429 Too Many Requests' });
       open.set(address, count + 1);
       socket.once('close', () => release(address));
-      return ok(undefined);
+      return ok(address);
     },
   };
 }

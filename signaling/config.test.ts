@@ -41,6 +41,7 @@ test('an empty environment gives the documented defaults', () => {
     redisUrl: null,
     dataDir: resolve(process.cwd(), 'data'),
     snapshotTtlMs: 30 * 24 * 3600 * 1000,
+    snapshotMaxRooms: 100_000,
   });
 });
 
@@ -71,6 +72,7 @@ test('every variable is read, and each burst is twice its rate', () => {
     REDIS_URL: 'redis://:pw@127.0.0.1:6390/2',
     DATA_DIR: '/var/lib/porch',
     SNAPSHOT_TTL: '3600',
+    SNAPSHOT_MAX_ROOMS: '500',
   });
   assert.equal(config.port, 0, 'port 0 picks a free port');
   assert.equal(config.redisUrl, 'redis://:pw@127.0.0.1:6390/2');
@@ -100,6 +102,7 @@ test('every variable is read, and each burst is twice its rate', () => {
   assert.deepEqual(config.tree, { fanout: 2, directMax: 1 });
   assert.equal(config.dataDir, '/var/lib/porch');
   assert.equal(config.snapshotTtlMs, 3_600_000, 'SNAPSHOT_TTL is in seconds');
+  assert.equal(config.snapshotMaxRooms, 500);
 });
 
 test('TURN credentials last a day unless TURN_TTL says otherwise', () => {
@@ -165,6 +168,9 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ SNAPSHOT_TTL: '59' }, /^SNAPSHOT_TTL: must be at least 60 \(got "59"\)$/],
   [{ SNAPSHOT_TTL: '30d' }, /^SNAPSHOT_TTL: must be a whole number \(got "30d"\)$/],
   [{ SNAPSHOT_TTL: '315360001' }, /^SNAPSHOT_TTL: must be at most 315360000/],
+  [{ SNAPSHOT_MAX_ROOMS: '0' }, /^SNAPSHOT_MAX_ROOMS: must be at least 1 \(got "0"\)$/],
+  [{ SNAPSHOT_MAX_ROOMS: '1e5' }, /^SNAPSHOT_MAX_ROOMS: must be a whole number/],
+  [{ SNAPSHOT_MAX_ROOMS: '10000001' }, /^SNAPSHOT_MAX_ROOMS: must be at most 10000000/],
   [{ REDIS_URL: 'http://cache.example:6379' }, /^REDIS_URL: must be a URL like redis:\/\/host:6379/],
 ];
 

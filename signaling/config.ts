@@ -51,6 +51,8 @@ export interface Config {
   dataDir: string;
   /** How long a room's snapshot is kept after its last save. */
   snapshotTtlMs: number;
+  /** Rooms with a snapshot the store keeps at most (shared by every node on one Redis); past it, no new room is saved. */
+  snapshotMaxRooms: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -130,6 +132,7 @@ const EnvSchema = v.object({
   STATIC_DIR: v.optional(v.pipe(v.string(), v.transform((dir) => resolve(dir))), 'dist/public'),
   DATA_DIR: v.optional(v.pipe(v.string(), v.transform((dir) => resolve(dir))), 'data'),
   SNAPSHOT_TTL: v.optional(integer(60, MAX_SNAPSHOT_TTL_S), DEFAULT_SNAPSHOT_TTL_S),
+  SNAPSHOT_MAX_ROOMS: v.optional(integer(1, 10_000_000), '100000'),
   ROOM_CAPACITY: v.optional(integer(1, 100_000), '50'),
   HEARTBEAT_MS: v.optional(integer(10, MAX_TIMER_MS), '15000'),
   LEAVE_GRACE_MS: v.optional(integer(0, MAX_TIMER_MS), '10000'),
@@ -204,5 +207,6 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     redisUrl: settings.REDIS_URL ?? null,
     dataDir: settings.DATA_DIR,
     snapshotTtlMs: settings.SNAPSHOT_TTL * 1000,
+    snapshotMaxRooms: settings.SNAPSHOT_MAX_ROOMS,
   });
 }

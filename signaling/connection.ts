@@ -2,6 +2,7 @@ import type { RawData, WebSocket } from 'ws';
 import { peerIdOf } from '../shared/peer-id.ts';
 import { CLOSE_CODES, parseClientFrame, type ClientFrame, type ErrorCode, type ServerFrame } from '../shared/protocol.ts';
 import { assertNever } from '../shared/result.ts';
+import type { SnapshotSave } from '../shared/room-snapshot.ts';
 import { createConnectionSnapshots } from './connection-snapshots.ts';
 import type { ClientSocket, Hub } from './hub.ts';
 import {
@@ -14,6 +15,7 @@ import {
 } from './limits.ts';
 import type { Log } from './log.ts';
 import type { Counters, RejectReason } from './metrics.ts';
+import type { NewRoomQuota } from './new-room-quota.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 export interface ConnectionOptions {
@@ -29,6 +31,10 @@ export interface ConnectionOptions {
   counters: Counters;
   /** Where rooms' snapshots are kept: handed out with welcomes, replaced by saves. */
   snapshots: SnapshotStore;
+  /** The client's address, keyed as for the connection cap (client-address.ts). */
+  address: string;
+  /** The rooms' first snapshots each address may still make, shared by the node's connections. */
+  newRooms: NewRoomQuota;
   /** Called once, when the socket has closed. */
   onClose: () => void;
 }
@@ -141,11 +147,11 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
 
   const sendFrame = (frame: ServerFrame): void => connection.send(JSON.stringify(frame));
   const { refuse, allowed } = createRefusals({ counters, log, sendFrame, close: (reason) => connection.close(CLOSE_CODES.policy, reason) });
-  // A refused save is not held against the connection: a host whose room's writer was taken would otherwise be cut.
-  const refuseSave = (message: string): void => sendFrame({ type: 'error', code: 'save-refused', message });
-  const snapshots = createConnectionSnapshots({ store: options.snapshots, log, counters, refuse: refuseSave, failed });
+  // Saves are answered apart from `refuse`: a refused save is not held against the connection (connection-snapshots.ts).
+  const { address, newRooms } = options;
+  const snapshots = createConnectionSnapshots({ store: options.snapshots, log, counters, address, newRooms, nowMs, reply: sendFrame, failed });
 
-  function admit(room: string, peer: string, snapshot: string | null): void {
+  function admit(room: string, peer: string, snapshot: SnapshotSave | null): void {
     const joined = hub.join(connection, room, peer, snapshot);
     if (!joined.ok) {
       counters.frameRejected(joined.error.code);

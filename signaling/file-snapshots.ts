@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { judgeSave, type StoredSnapshot } from '../shared/room-snapshot.ts';
+import { judgeSave, type SnapshotSave, type StoredSnapshot } from '../shared/room-snapshot.ts';
 import { roomTag, type Log } from './log.ts';
-import { failureCode, isCurrent, parseStoredSnapshot, stamp, type SnapshotStore, type SnapshotStoreOptions } from './snapshot-store.ts';
+import { verifyNatively } from './native-verify.ts';
+import { failureCode, isCurrent, parseStoredSnapshot, stamp, type SnapshotStore, type SnapshotStoreOptions, type StoreVerdict } from './snapshot-store.ts';
 
 /**
  * Snapshots on a single node: `<dataDir>/snapshots/<room>.json`, one file per room. A file is
  * replaced whole: written beside it under a temporary name, then renamed over it, so a reader
  * or a crash finds the old file or the new one, never part of either. Room ids are
  * [A-Za-z0-9_-]{16,64} (the protocol checks them), so they are safe as file names.
+ *
+ * At most `maxRooms` files: they are counted at start, and then one more for each file a save
+ * makes and one fewer for each a sweep removes (a file removed by hand counts until a restart).
+ * A save over an expired file makes a new room but no new file, so a full store still takes it.
  */
 export interface FileSnapshotsOptions extends SnapshotStoreOptions {
   /** DATA_DIR, absolute. */
@@ -21,6 +26,8 @@ const ROOM_FILE = /^([A-Za-z0-9_-]{16,64})\.json$/;
 const TEMP_FILE = /^\.[A-Za-z0-9_-]{16,64}\.[0-9a-f]{12}\.tmp$/;
 /** Expired files only take disk (loads skip them already), so an hourly sweep is plenty. */
 const SWEEP_EVERY_MS = 3_600_000;
+/** A full store sweeps when it refuses a new room, so an expired file frees its place soon; but no more often than this. */
+const SWEEP_WHEN_FULL_EVERY_MS = 60_000;
 
 const isMissing = (error: unknown): boolean => (error as { code?: unknown }).code === 'ENOENT';
 
@@ -54,7 +61,7 @@ async function writeAtomically(dir: string, room: string, stored: StoredSnapshot
 }
 
 export async function createFileSnapshots(options: FileSnapshotsOptions): Promise<SnapshotStore> {
-  const { ttlMs, log } = options;
+  const { ttlMs, maxRooms, log } = options;
   const now = options.now ?? Date.now;
   const dir = join(options.dataDir, 'snapshots');
   const queue = createRoomQueue();
@@ -63,31 +70,44 @@ export async function createFileSnapshots(options: FileSnapshotsOptions): Promis
     if (!ROOM_FILE.test(`${room}.json`)) throw new Error('not a room id');
     return join(dir, `${room}.json`);
   };
+  /** Room files in the directory, written or being written. */
+  let files = 0;
+  let sweeping: Promise<void> | null = null;
+  let sweptAtMs = now();
 
-  async function read(room: string): Promise<StoredSnapshot | null> {
-    let text: string;
+  /** The room's file as it is on disk; null when there is none. */
+  async function readText(room: string): Promise<string | null> {
     try {
-      text = await readFile(fileOf(room), 'utf8');
+      return await readFile(fileOf(room), 'utf8');
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
     }
+  }
+
+  /** The current snapshot a file holds; null for none, an unreadable one, or an expired one. */
+  function currentOf(room: string, text: string | null): StoredSnapshot | null {
+    if (text === null) return null;
     const stored = parseStoredSnapshot(text);
     if (!stored) log.warn({ event: 'snapshot-unreadable', room: roomTag(room) });
     return stored && isCurrent(stored.savedAt, now(), ttlMs) ? stored : null;
   }
+
+  const read = async (room: string): Promise<StoredSnapshot | null> => currentOf(room, await readText(room));
 
   /** Removes the room's file if it holds no current snapshot; files written within the TTL are not even read. */
   async function dropIfStale(room: string): Promise<boolean> {
     const written = await stat(fileOf(room)).catch((error: unknown) => (isMissing(error) ? null : Promise.reject(error)));
     if (!written || isCurrent(written.mtimeMs, now(), ttlMs) || (await read(room)) !== null) return false;
     await rm(fileOf(room), { force: true });
+    files -= 1;
     return true;
   }
 
-  /** At start, also the temporary files of writes a crash cut short (no write is under way yet). */
+  /** At start, also counts the files and removes the temporary files of writes a crash cut short (no write is under way yet). */
   async function sweep(atStart: boolean): Promise<void> {
     const names = await readdir(dir).catch((error: unknown) => (isMissing(error) ? [] : Promise.reject(error)));
+    if (atStart) files = names.filter((name) => ROOM_FILE.test(name)).length;
     let removed = 0;
     for (const name of names) {
       const room = ROOM_FILE.exec(name)?.[1];
@@ -98,23 +118,49 @@ export async function createFileSnapshots(options: FileSnapshotsOptions): Promis
   }
 
   const sweepLogged = (atStart: boolean): Promise<void> => sweep(atStart).catch((error: unknown) => log.warn({ event: 'snapshot-sweep-failed', code: failureCode(error) }));
+  /** In the background, one at a time; not awaited by a save, whose own room's queue the sweep may wait on. */
+  function sweepLater(): void {
+    if (sweeping) return;
+    sweptAtMs = now();
+    sweeping = sweepLogged(false).finally(() => (sweeping = null));
+  }
   await sweepLogged(true);
-  const sweeping = setInterval(() => void sweepLogged(false), Math.min(ttlMs, SWEEP_EVERY_MS));
-  sweeping.unref();
+  const sweepTimer = setInterval(sweepLater, Math.min(ttlMs, SWEEP_EVERY_MS));
+  sweepTimer.unref();
+
+  /** Judges and writes in the room's queue: what is held, and whether a file is, cannot change meanwhile. */
+  async function judgeAndWrite(room: string, save: SnapshotSave, mayCreate: boolean): Promise<StoreVerdict> {
+    const text = await readText(room);
+    const held = currentOf(room, text);
+    if (held === null && !mayCreate) return 'too-many-rooms';
+    const newFile = text === null;
+    if (newFile && files >= maxRooms) {
+      if (now() - sweptAtMs >= SWEEP_WHEN_FULL_EVERY_MS) sweepLater();
+      return 'store-full';
+    }
+    const verdict = judgeSave(room, held, save, verifyNatively);
+    if (verdict !== 'saved') return verdict;
+    // Counted before the write, so new rooms written at once in other rooms' queues cannot pass the cap together.
+    if (newFile) files += 1;
+    try {
+      await writeAtomically(dir, room, stamp(save, now()));
+    } catch (error) {
+      if (newFile) files -= 1;
+      throw error;
+    }
+    return held === null ? 'created' : 'saved';
+  }
 
   return {
     load: (room) => read(room),
 
-    save: (room, save) =>
-      queue.run(room, async () => {
-        const verdict = judgeSave(room, await read(room), save);
-        if (verdict === 'saved') await writeAtomically(dir, room, stamp(save, now()));
-        return verdict;
-      }),
+    save: (room, save, { mayCreate }) => queue.run(room, () => judgeAndWrite(room, save, mayCreate)),
 
     async close() {
-      clearInterval(sweeping);
+      clearInterval(sweepTimer);
+      // Saves first: the last of them may start a sweep.
       await queue.idle();
+      await sweeping;
     },
   };
 }

@@ -121,17 +121,20 @@ test('routed messages name their sender to the receiving socket; server frames d
   assert.ok(bob.frames.some((f) => f.type === 'joined'));
 });
 
-test('a room\'s snapshot goes to the member admitted, just before its welcome, and to no one else', () => {
+test('a room\'s snapshot goes whole to the member admitted, just before its welcome, and to no one else', () => {
   const timers = fakeTimers();
   const hub = createHub({ roomCapacity: 2, leaveGraceMs: 0, iceServers: () => [], log: silentLog, tree: { fanout: 4, directMax: 12 }, limits: LIMITS, timers });
   const alice = recordingSocket();
   const bob = recordingSocket();
   const carol = recordingSocket();
+  const save = { version: 3, writer: 'w'.repeat(43), box: 'sealed-state', sig: 's'.repeat(86) };
   assert.ok(hub.join(alice, ROOM, ALICE).ok);
-  assert.ok(hub.join(bob, ROOM, BOB, 'sealed-state').ok);
+  // As a store hands it: when it was saved stays on the server.
+  const stored = { ...save, savedAt: 1_700_000_000_000 };
+  assert.ok(hub.join(bob, ROOM, BOB, stored).ok);
   assert.deepEqual(bob.frames.map((f) => f.type), ['snapshot', 'welcome']);
-  assert.deepEqual(bob.frames[0], { type: 'snapshot', box: 'sealed-state' });
+  assert.deepEqual(bob.frames[0], { type: 'snapshot', ...save });
   assert.equal(alice.frames.some((f) => f.type === 'snapshot'), false, 'the others hear only that bob joined');
-  assert.equal(hub.join(carol, ROOM, 'carol-0123456789ab', 'sealed-state').ok, false);
+  assert.equal(hub.join(carol, ROOM, 'carol-0123456789ab', save).ok, false);
   assert.deepEqual(carol.frames, [], 'a member the room cannot take is sent nothing');
 });

@@ -1,5 +1,6 @@
 import { CLOSE_CODES, type IceServer, type SendLimits, type ServerFrame } from '../shared/protocol.ts';
 import { ok, type Result } from '../shared/result.ts';
+import type { SnapshotSave } from '../shared/room-snapshot.ts';
 import { roomTag, type Log } from './log.ts';
 import { createTreePlanning, type TreeClaim, type TreePlanningOptions } from './tree-planning.ts';
 import { createGraceTimers, type GraceTimers } from './grace-timers.ts';
@@ -55,10 +56,11 @@ export interface Hub {
    */
   prepare(room: string): (() => void) | Promise<() => void>;
   /**
-   * Admits `socket` to the room as `peer`, sends it the room's `snapshot` if one is given, then
-   * `welcome`, and tells the others `joined`. Nothing is sent to a socket that is not admitted.
+   * Admits `socket` to the room as `peer`, sends it the room's `snapshot` if one is given (the
+   * save whole, so members can check its signature), then `welcome`, and tells the others
+   * `joined`. Nothing is sent to a socket that is not admitted.
    */
-  join(socket: ClientSocket, room: string, peer: string, snapshot?: string | null): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
+  join(socket: ClientSocket, room: string, peer: string, snapshot?: SnapshotSave | null): Result<JoinOutcome<ClientSocket>['kind'], RoomsError>;
   /** Routes a box from `from` to one present peer or, with '*', to every other present peer. */
   route(room: string, from: string, to: string, box: string): 'routed' | 'unknown-peer';
   /** The member says what the relay-tree planner needs (tree-planning.ts). */
@@ -84,6 +86,9 @@ const realTimers: Timers = {
 };
 
 const encode = (frame: ServerFrame): string => JSON.stringify(frame);
+
+/** The save's four fields, named one by one: what a store keeps beside them (when it was saved) stays on the server. */
+const snapshotFrame = ({ version, writer, box, sig }: SnapshotSave): ServerFrame => ({ type: 'snapshot', version, writer, box, sig });
 
 function countLocal(local: ReadonlyMap<string, ReadonlySet<string>>, rooms: RoomRegistry<ClientSocket>): { rooms: number; members: number; away: number } {
   let members = 0;
@@ -185,7 +190,7 @@ export function createHub(options: HubOptions): Hub {
       setLocal(room, peer, true);
       cluster?.present(room, peer);
       // Before the welcome, so the client knows the room's state before it meets anyone in it.
-      if (snapshot !== null) socket.send(encode({ type: 'snapshot', box: snapshot }));
+      if (snapshot !== null) socket.send(encode(snapshotFrame(snapshot)));
       socket.send(encode({ type: 'welcome', peer, peers: rooms.presentPeers(room, peer), ice: iceServers(), limits }));
       // Sent on resume and replace too: the peer's connections may be gone, and clients take `joined` idempotently.
       broadcast(room, peer, encode({ type: 'joined', peer }));

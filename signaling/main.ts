@@ -24,11 +24,11 @@ if (!config.ok) {
 }
 
 const log = createLogger(config.value.logLevel);
-const { redisUrl, dataDir, snapshotTtlMs: ttlMs } = config.value;
+const { redisUrl, dataDir, snapshotTtlMs: ttlMs, snapshotMaxRooms: maxRooms } = config.value;
 const [bus, snapshots] =
   redisUrl === null
-    ? [undefined, await createFileSnapshots({ dataDir, ttlMs, log })]
-    : await reachRedis(() => Promise.all([createRedisBus({ url: redisUrl, log }), createRedisSnapshots({ url: redisUrl, ttlMs, log })]));
+    ? [undefined, await createFileSnapshots({ dataDir, ttlMs, maxRooms, log })]
+    : await reachRedis(() => Promise.all([createRedisBus({ url: redisUrl, log }), createRedisSnapshots({ url: redisUrl, ttlMs, maxRooms, log })]));
 const server = createSignalingServer(config.value, { log, bus, snapshots });
 
 /** Other nodes and the rooms' snapshots are met through Redis; a server that cannot reach it stops at once and says so. */

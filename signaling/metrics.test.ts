@@ -46,14 +46,25 @@ test('every save outcome is a series from the start, and each save moves only it
   const metrics = createMetrics(() => ({ connections: 0, rooms: 0, members: 0, leading: 0 }));
   const saves = (scrape: string) => SAVE_OUTCOMES.map((outcome) => valueOf(scrape, `porch_snapshot_saves_total{outcome="${outcome}"}`));
   const before = (await metrics.scrape()).body;
-  assert.deepEqual(saves(before), [0, 0, 0, 0, 0]);
+  assert.deepEqual(saves(before), SAVE_OUTCOMES.map(() => 0));
   assert.equal(valueOf(before, 'porch_snapshots_handed_out_total'), 0);
   metrics.counters.snapshotSaved('saved');
   metrics.counters.snapshotSaved('not-writer');
   metrics.counters.snapshotSaved('not-writer');
+  metrics.counters.snapshotSaved('too-fast');
+  metrics.counters.snapshotSaved('store-full');
   metrics.counters.snapshotHandedOut();
   const after = (await metrics.scrape()).body;
-  assert.deepEqual(Object.fromEntries(SAVE_OUTCOMES.map((outcome, i) => [outcome, saves(after)[i]])), { saved: 1, stale: 0, 'not-writer': 2, forged: 0, failed: 0 });
+  assert.deepEqual(Object.fromEntries(SAVE_OUTCOMES.map((outcome, i) => [outcome, saves(after)[i]])), {
+    saved: 1,
+    stale: 0,
+    'not-writer': 2,
+    forged: 0,
+    failed: 0,
+    'too-fast': 1,
+    'too-many-rooms': 0,
+    'store-full': 1,
+  });
   assert.equal(valueOf(after, 'porch_snapshots_handed_out_total'), 1);
 });
 

@@ -32,8 +32,13 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export const UPGRADE_REFUSALS = ['not-found', 'shutting-down', 'bad-origin', 'too-many-connections', 'server-full'] as const;
 export type UpgradeRefusal = (typeof UPGRADE_REFUSALS)[number];
 
-/** What became of a room snapshot's save (snapshot-store.ts): kept, refused by the store's judgement, or not stored for a failure. */
-export const SAVE_OUTCOMES = ['saved', 'stale', 'not-writer', 'forged', 'failed'] as const;
+/**
+ * What became of a room snapshot's save (snapshot-store.ts): kept, refused by the store's
+ * judgement, not stored for a failure, or refused for a limit: `too-fast`, over the connection's
+ * saves per second; `too-many-rooms`, a new room past its address's allowance
+ * (new-room-quota.ts); `store-full`, a new room past SNAPSHOT_MAX_ROOMS.
+ */
+export const SAVE_OUTCOMES = ['saved', 'stale', 'not-writer', 'forged', 'failed', 'too-fast', 'too-many-rooms', 'store-full'] as const;
 export type SaveOutcome = (typeof SAVE_OUTCOMES)[number];
 
 /** What the parts of the server count through; small, so they can be tested without a registry. */

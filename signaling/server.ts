@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, MAX_FRAME_BYTES, type ServerFrame } from '../shared/protocol.ts';
-import { createAdmission } from './admission.ts';
+import { createAdmission, type Admission } from './admission.ts';
 import type { Config } from './config.ts';
 import { createConnection, type Connection } from './connection.ts';
 import { createHeartbeat } from './heartbeat.ts';
@@ -10,6 +10,7 @@ import { createHttpHandler, WS_PATH } from './http-routes.ts';
 import { createHub, type Hub } from './hub.ts';
 import type { Log } from './log.ts';
 import { createMetrics, type UpgradeRefusal } from './metrics.ts';
+import { createNewRoomQuota } from './new-room-quota.ts';
 import type { RoomBus } from './room-bus.ts';
 import { asOrigin } from './origin-check.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
@@ -52,17 +53,27 @@ function hubOf(config: Config, deps: ServerDeps, onPlan: () => void): Hub {
   });
 }
 
-export function createSignalingServer(config: Config, deps: ServerDeps): SignalingServer {
-  const { log } = deps;
-  // The metrics read the hub, and the hub counts its plans there: called only once both exist.
-  const hub = hubOf(config, deps, () => metrics.counters.planComputed());
-  const admission = createAdmission({
+/** The gate in front of /ws (admission.ts): it also names each admitted connection's client address. */
+function admissionOf(config: Config): Admission {
+  return createAdmission({
     allowedOrigins: config.allowedOrigins,
     publicOrigin: config.publicOrigin,
     trustedProxies: config.trustedProxies,
     maxPerAddress: config.maxConnectionsPerIp,
   });
+}
+
+function answerAndClose(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+export function createSignalingServer(config: Config, deps: ServerDeps): SignalingServer {
+  const { log } = deps;
+  // The metrics read the hub, and the hub counts its plans there: called only once both exist.
+  const hub = hubOf(config, deps, () => metrics.counters.planComputed());
+  const admission = admissionOf(config);
   const heartbeat = createHeartbeat({ intervalMs: config.heartbeatMs });
+  const newRooms = createNewRoomQuota({ nowMs: () => performance.now() });
   const connections = new Set<Connection>();
   const metrics = createMetrics(() => ({ connections: connections.size, ...hub.counts() }));
   const { counters } = metrics;
@@ -81,16 +92,12 @@ export function createSignalingServer(config: Config, deps: ServerDeps): Signali
     perMessageDeflate: false,
   });
 
-  function answerAndClose(socket: Duplex, status: string): void {
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  }
-
   function refuseUpgrade(socket: Duplex, code: UpgradeRefusal, status: string): void {
     counters.upgradeRefused(code);
     answerAndClose(socket, status);
   }
 
-  function accept(ws: WebSocket): void {
+  function accept(ws: WebSocket, address: string): void {
     // ws closes a socket after an error itself; without a listener the error would crash the process.
     ws.on('error', () => {});
     if (stopping) return void ws.terminate();
@@ -112,6 +119,8 @@ export function createSignalingServer(config: Config, deps: ServerDeps): Signali
       log,
       counters,
       snapshots: deps.snapshots,
+      address,
+      newRooms,
       onClose: () => {
         connections.delete(connection);
         if (connections.size === 0) onAllClosed?.();
@@ -139,7 +148,7 @@ export function createSignalingServer(config: Config, deps: ServerDeps): Signali
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.removeListener('error', onSocketError);
-      accept(ws);
+      accept(ws, admitted.value);
     });
   });
   // Malformed HTTP from a client: answer 400 rather than let the error surface.

@@ -8,22 +8,38 @@ import { StoredSnapshotSchema, type SaveVerdict, type SnapshotSave, type StoredS
  * Invariants, kept by both: a snapshot saved longer than the TTL ago (by its `savedAt`, this
  * server's clock) is absent, so it is handed to nobody and its writer no longer binds; a save
  * is judged by `judgeSave` against what is held and written in one step, so two saves to a room
- * never both win; a forged save changes nothing. A failed read or write rejects; the caller
- * refuses the save and logs it.
+ * never both win; a forged save changes nothing. A save where none is held (never saved,
+ * expired, unreadable) makes a new room: whether the room has one is decided in that same step,
+ * so two saves cannot both find a room empty and both count it new. The store holds at most
+ * `maxRooms` rooms. A failed read or write rejects; the caller refuses the save and logs it.
  */
 export interface SnapshotStore {
   /** The room's snapshot, or null when it has none (never saved, expired, or unreadable). */
   load(room: string): Promise<StoredSnapshot | null>;
   /** Judges the save against the room's snapshot and, if it wins, keeps it. */
-  save(room: string, save: SnapshotSave): Promise<SaveVerdict>;
+  save(room: string, save: SnapshotSave, options: SaveOptions): Promise<StoreVerdict>;
   /** Stops background work and waits for writes under way. Idempotent. */
   close(): Promise<void>;
 }
+
+export interface SaveOptions {
+  /** Whether the save may make a new room (new-room-quota.ts); saves to rooms held need no leave. */
+  mayCreate: boolean;
+}
+
+/**
+ * What a store did with a save: judgeSave's verdict; 'created': kept, and the room's first
+ * snapshot; refused as a new room the caller may not make ('too-many-rooms') or the store has
+ * no place for ('store-full').
+ */
+export type StoreVerdict = SaveVerdict | 'created' | 'too-many-rooms' | 'store-full';
 
 /** What both stores are made with. */
 export interface SnapshotStoreOptions {
   /** How long a snapshot is kept after its last save (SNAPSHOT_TTL). */
   ttlMs: number;
+  /** Rooms with a snapshot the store keeps at most (SNAPSHOT_MAX_ROOMS). */
+  maxRooms: number;
   /** The server's clock, injected so tests can pass the TTL without waiting. */
   now?: () => number;
 }

@@ -11,9 +11,9 @@ export const SETTLE_MS = 5_000;
  */
 export interface LogCopy {
   get(): RoomLog;
-  /** Takes `next`, which shares our first `keep` places. */
-  replace(next: RoomLog, keep: number): void;
-  /** When the act at place n joined our copy; 0 if it is not held. */
+  /** Takes `next`, which shares our first `keep` places; `settled`: its new places count as long held (a saved snapshot). */
+  replace(next: RoomLog, keep: number, settled?: boolean): void;
+  /** When the act at place n joined our copy; 0 if it is not held, -Infinity if it came settled. */
   joinedAt(n: number): number;
 }
 
@@ -35,9 +35,9 @@ export function createLogCopy(initial: RoomLog, timers: Timers, trace: (line: st
 
   return {
     get: () => log,
-    replace(next, keep) {
+    replace(next, keep, settled = false) {
       forget(next.base, keep);
-      for (let n = Math.max(keep, next.base); n < lengthOf(next); n++) joined.set(n, timers.now());
+      for (let n = Math.max(keep, next.base); n < lengthOf(next); n++) joined.set(n, settled ? -Infinity : timers.now());
       if (entriesFrom(next, keep).some((entry) => entry.act.type === 'checkpoint')) timers.after(SETTLE_MS, compactSettled);
       log = next;
     },

@@ -62,7 +62,7 @@ export interface LogSync {
   /** A member handed us the host's checkpoint that its copy starts from, with its acts to follow. */
   onCheckpoint(from: string, checkpoint: Checkpoint): void;
   /** The room's snapshot, checked (room-snapshots.ts): our copy, while we hold nothing yet. */
-  restore(snapshot: RoomLog): void;
+  adoptSnapshot(snapshot: RoomLog): void;
   onRequest(from: string, index: number): void;
   /** A member says a winning fork dropped these acts of ours from its copy (lost-acts.ts). */
   onLostActs(from: string, entries: readonly SignedAct[]): void;
@@ -88,9 +88,10 @@ const RECENT_OWN_MS = 30_000;
 
 /**
  * Whether we take a history that parts from ours with `theirs`, `length` acts long in all, sent by
- * the member whose key is `senderKey`; `age`: how long ago our act at that place joined our copy.
+ * the member whose key is `senderKey`; `age`: how long ago our act at that place joined our copy;
+ * `fromSnapshot`: our copy started from the room's snapshot, settled history whoever made it.
  */
-function takesFork(ours: RoomLog, theirs: SignedAct, length: number, { senderKey, selfKey, age }: { senderKey: string | null; selfKey: string; age: number }): boolean {
+function takesFork(ours: RoomLog, theirs: SignedAct, length: number, { senderKey, selfKey, age, fromSnapshot }: { senderKey: string | null; selfKey: string; age: number; fromSnapshot: boolean }): boolean {
   if (senderKey === ours.rules.hostKey) return true;
   // A history checkpointed is never left, the host's included: so every genuine checkpoint lies on
   // the one history, and none that a fork dropped can be handed round later to roll the room back.
@@ -98,7 +99,7 @@ function takesFork(ours: RoomLog, theirs: SignedAct, length: number, { senderKey
   // Where our copy holds nothing but our own acts from the very start (a newcomer that stopped
   // waiting for the log), a longer history wins: our acts are simply made again on top of it. A
   // member that holds others' acts, acting just as a flood's long batch lands, gets the fork rule.
-  const onlyOurs = ours.base === 0 && ours.entries.every((entry) => entry.by === selfKey);
+  const onlyOurs = !fromSnapshot && ours.base === 0 && ours.entries.every((entry) => entry.by === selfKey);
   if (onlyOurs && length > lengthOf(ours)) return true;
   return age < SETTLE_MS && prefersFork(ours, theirs);
 }
@@ -150,9 +151,9 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const lost = createLostActs({ ...deps, selfKey, log, perform: (act) => deps.mayAct() && (deps.remake ?? perform)(act), caughtUp: catchUp.caughtUp });
   const heads = headsFor(deps, log, catchUp, trace);
 
-  /** Takes `next`, which shares our first `keep` places; the host then checkpoints if it is time. */
-  function adopt(next: RoomLog, keep: number): void {
-    copy.replace(next, keep);
+  /** Takes `next`, which shares our first `keep` places (`settled`: history no fork may undo); the host then checkpoints if it is time. */
+  function adopt(next: RoomLog, keep: number, { settled = false } = {}): void {
+    copy.replace(next, keep, settled);
     lost.prune();
     deps.onChange(log());
     if (selfKey === deps.rules.hostKey && deps.mayAct() && !catchUp.behind() && checkpointDue(log())) perform({ type: 'checkpoint', state: stateDigest(log().state) });
@@ -196,8 +197,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   }
 
   const takes = (from: string, theirs: SignedAct, length: number): boolean =>
-    takesFork(log(), theirs, length, { senderKey: deps.keyOf(from), selfKey, age: deps.timers.now() - copy.joinedAt(theirs.n) });
-
+    takesFork(log(), theirs, length, { senderKey: deps.keyOf(from), selfKey, age: deps.timers.now() - copy.joinedAt(theirs.n), fromSnapshot: copy.joinedAt(log().base) === -Infinity });
 
   /** The fork rule keeps our history against theirs: shown to them, for the same rule to settle it on their side. */
   function keepOurs(from: string, at: number, unchecked?: SignedAct): false {
@@ -262,7 +262,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
     split: heads.split,
     onActs: (from, entries) => void arrive(from, worthChecking(log(), entries, (parting, length) => takes(from, parting, length)), () => received(from, (entries[entries.length - 1]?.n ?? -1) + 1, () => take(from, entries))),
     onCheckpoint: (from, checkpoint) => void arrive(from, [], () => received(from, checkpoint.act.n + 1, () => takeCheckpoint(from, checkpoint))),
-    restore: (snapshot) => void (lengthOf(log()) === 0 && lengthOf(snapshot) > 0 && adopt(snapshot, 0)),
+    adoptSnapshot: (snapshot) => void (lengthOf(log()) === 0 && adopt(snapshot, 0, { settled: true })),
     onLostActs: (from, entries) =>
       void arrive(from, [], () => {
         lost.reported(from, entries);

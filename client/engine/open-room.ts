@@ -10,7 +10,7 @@ import { fetchRelayOffer } from './relay-offer.ts';
 import { loadRoomDraft, saveRoomDraft, type RoomDraft } from './room-drafts.ts';
 import { createRoom } from './room.ts';
 import { loadVerified, saveVerified } from './verified-store.ts';
-import { loadRoomKeys, saveRoomKeys } from './room-keys-store.ts';
+import { loadRoomMemory, saveRoomKeys, saveSnapshotVersion } from './room-memory.ts';
 import type { Room } from './room-types.ts';
 import { createSignatureCheck } from './signature-check.ts';
 
@@ -41,7 +41,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
   if (!parsed.ok) return err(parsed.error);
   const secret = parsed.value;
   const roomId = roomIdOf(secret);
-  const [profile, draft, verified, keptKeys] = await Promise.all([loadProfile(), loadRoomDraft(roomId), loadVerified(), loadRoomKeys(roomId)]);
+  const [profile, draft, verified, memory] = await Promise.all([loadProfile(), loadRoomDraft(roomId), loadVerified(), loadRoomMemory(roomId)]);
   const signalingUrl = new URL('/ws', url.origin);
   signalingUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const room = createRoom({
@@ -57,8 +57,10 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     onHideAddress: (hideAddress) => void saveProfile({ ...profile, hideAddress }),
     verified,
     onVerified: (list) => void saveVerified(list),
-    keptKeys,
+    keptKeys: memory.keys,
     onKeys: (keys) => void saveRoomKeys(roomId, keys),
+    snapshotVersion: memory.snapshotVersion,
+    onSnapshotVersion: (version) => void saveSnapshotVersion(roomId, version),
     microphone: createMicrophone({
       mediaDevices: navigator.mediaDevices,
       createAudioContext: () => new AudioContext(),

@@ -35,8 +35,6 @@ export interface OwnActsDeps {
   takesSeat(): boolean;
   /** The room's snapshot is sealed under a key we lack: only a member here who holds the log settles us. */
   sealedOut(): boolean;
-  /** Takes the room's snapshot as our log, if the server handed us one and nobody here did (room-snapshots.ts). */
-  restore(): void;
   /** We have just settled: the room's view changes even where no act follows. */
   onSettled(): void;
   trace?: (line: string) => void;
@@ -59,11 +57,7 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
     const stillAlone = alone && membership.reachable().length === 0;
     const onOurOwn = !deps.sealedOut() && (stillAlone || everyoneNew || (waitedEnough && !logSync.behind()));
     if (!onOurOwn && !logSync.caughtUp()) return;
-    // Set first: restoring changes the log, and the change comes back here.
     settled = true;
-    if (onOurOwn) deps.restore();
-    // The room we restored may have removed us.
-    if (!deps.joined()) return;
     const how = logSync.caughtUp() ? 'caught up' : stillAlone ? 'alone' : everyoneNew ? 'everyone here as new' : 'waited';
     deps.trace?.(`log: settled with ${lengthOf(logSync.log())} acts (${how})`);
     for (const act of firstActs(logSync.log(), selfKey, deps.created, deps.takesSeat())) logSync.perform(act);

@@ -167,8 +167,6 @@ export function createInbox(deps: InboxDeps): Inbox {
       case 'welcome':
         deps.tree.welcomed();
         membership.welcome(frame.peers);
-        // Nobody here to hand us the log: the room's snapshot is it, even before we join.
-        if (frame.peers.length === 0) deps.snapshots.restore();
         // Looking in, we stay at the join form until the person joins.
         state.update((s) => ({ ...s, phase: s.phase === 'joining' ? 'joined' : s.phase, selfId: frame.peer }));
         media.start(frame.peer, frame.ice);
@@ -178,6 +176,7 @@ export function createInbox(deps: InboxDeps): Inbox {
         deps.codec.announced(frame.peers);
         for (const peer of frame.peers) applyEarly(peer);
         deps.ownActs.welcomed(frame.peers.length);
+        onWelcomeSnapshot(deps);
         deps.refresh();
         // Whoever left while we were away, and held no link with us, is gone.
         for (const p of state.get().participants) if (!membership.isListed(p.id) && !media.linked(p.id)) participants.remove(p.id);
@@ -201,8 +200,10 @@ export function createInbox(deps: InboxDeps): Inbox {
         onPeerMessage(frame.from, frame.box, frame.all === true);
         return;
       case 'snapshot':
+        return deps.snapshots.arrived(frame);
+      case 'saved':
       case 'error':
-        return onSnapshot(deps, frame);
+        return onSaveReply(deps, frame);
       case 'closing':
         // The signaling client sees the close that follows, and reconnects.
         return;
@@ -213,11 +214,20 @@ export function createInbox(deps: InboxDeps): Inbox {
   return { onFrame, deliver };
 }
 
-/** The room's snapshot the server hands us, or its refusal of ours. */
-function onSnapshot({ snapshots, selfKey, rules, state }: InboxDeps, frame: Extract<ServerFrame, { type: 'snapshot' | 'error' }>): void {
-  // The host never waits for the room's snapshot: one it cannot open, its next save replaces.
-  // One we can open waits for the welcome: where members are here, theirs is the log.
-  if (frame.type === 'snapshot' && snapshots.arrived(frame.box) === 'sealed' && selfKey !== rules.hostKey) state.update((s) => ({ ...s, snapshot: 'sealed' }));
-  // Other errors concern a single frame and need no action; terminal ones arrive as close codes the signaling client shows.
-  if (frame.type === 'error' && frame.code === 'save-refused') state.update((s) => ({ ...s, snapshot: 'refused' }));
+/**
+ * The room's snapshot that came just before the welcome is our log while we hold none. One sealed
+ * under a key we lack keeps us waiting for a member who holds the log; the host never waits, as
+ * its next save replaces it.
+ */
+function onWelcomeSnapshot({ snapshots, selfKey, rules, state }: InboxDeps): void {
+  const { sealed } = snapshots.welcomed();
+  state.update((s) => ({ ...s, sealedOut: sealed && selfKey !== rules.hostKey }));
+}
+
+/** The server's answer to our save, as host. Other errors concern a single frame and need no action; terminal ones arrive as close codes the signaling client shows. */
+function onSaveReply({ snapshots, state }: InboxDeps, frame: Extract<ServerFrame, { type: 'saved' | 'error' }>): void {
+  if (frame.type === 'saved') snapshots.saved(frame.version);
+  else if (frame.code === 'save-refused') snapshots.refused();
+  else return;
+  state.update((s) => ({ ...s, snapshotRefused: frame.type === 'error' }));
 }

@@ -79,8 +79,9 @@ export function createRoomPresence(deps: RoomPresenceDeps): RoomPresence {
   }
 
   function tellLength(): void {
+    const told = keysOnly(deps.presence());
     const listed = new Set(deps.listed());
-    for (const peer of unlogged) if (listed.has(peer) && !deps.letsIn(peer)) deps.sendTo(peer, keysOnly(deps.presence()));
+    if (told.log !== undefined) for (const peer of unlogged) if (listed.has(peer) && !deps.letsIn(peer)) deps.sendTo(peer, told);
     unlogged.clear();
   }
 

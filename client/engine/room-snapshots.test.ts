@@ -4,7 +4,7 @@ import { randomBytes, type Identity } from '../../shared/crypto.ts';
 import type { ActBody } from '../../shared/room-acts.ts';
 import { append, createLog, signNext, type RoomLog } from '../../shared/room-log.ts';
 import { judgeSave, type SnapshotSave } from '../../shared/room-snapshot.ts';
-import { openSnapshot, restoredLog } from '../../shared/snapshot-content.ts';
+import { checkSnapshot, type SnapshotKey } from '../../shared/snapshot-content.ts';
 import { createRoomSnapshots, type RoomSnapshotsDeps } from './room-snapshots.ts';
 import { createTimers } from './timers.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
@@ -16,13 +16,15 @@ function acted(log: RoomLog, who: Identity, act: ActBody): RoomLog {
   return result.log;
 }
 
+const ROOM = { roomId: ROOM_ID, rules: RULES };
+
 /** A member's snapshots over a log the test changes, a server that keeps every save it is sent, and a manual clock. */
 function member(who: Identity, options: Partial<RoomSnapshotsDeps> = {}) {
   const clock = createFakeTimers();
-  clock.advance(1_700_000_000_000);
-  const key = randomBytes(32);
+  const key: SnapshotKey = { key: randomBytes(32), epoch: null };
   const saves: SnapshotSave[] = [];
-  const restored: RoomLog[] = [];
+  const adopted: RoomLog[] = [];
+  const versions: number[] = [];
   let log = createLog(ROOM_ID, RULES);
   const snapshots = createRoomSnapshots({
     roomId: ROOM_ID,
@@ -33,50 +35,79 @@ function member(who: Identity, options: Partial<RoomSnapshotsDeps> = {}) {
     keys: () => [key],
     holdsLog: () => true,
     save: (save) => saves.push(save) > 0,
-    restore: (next) => void restored.push(next),
+    adopt: (next) => {
+      adopted.push(next);
+      log = next;
+    },
     checkpoint: () => false,
+    seenVersion: 0,
+    onVersion: (version) => void versions.push(version),
     timers: createTimers(clock),
     ...options,
   });
   return {
-    snapshots, saves, restored, key, clock,
+    snapshots, saves, adopted, versions, key, clock,
     act(by: Identity, act: ActBody): void {
       log = acted(log, by, act);
       snapshots.update();
     },
-    /** What the last save holds, opened and checked as whoever arrives next would. */
+    /** The last save, checked as whoever arrives next checks it. */
     lastSaved: (): RoomLog | null => {
-      const content = openSnapshot(saves.at(-1)!.box, [key]);
-      return content && restoredLog(ROOM_ID, RULES, content);
+      const checked = checkSnapshot(saves.at(-1)!, ROOM, [key], 0);
+      return checked.kind === 'log' ? checked.log : null;
     },
   };
 }
 
-test('the host saves the room a moment after it changes, once for changes close together, and only when it changed', () => {
+test('the host saves the room a moment after it changes, once for changes close together, each save newer than the last', () => {
   const room = member(host);
   room.act(host, { type: 'set-kind', kind: 'stage' });
   room.act(host, { type: 'make-moderator', target: MIA });
   assert.equal(room.saves.length, 0);
   room.clock.advance(1000);
   assert.equal(room.saves.length, 1);
-  assert.deepEqual(room.lastSaved()?.state.moderators, [MIA]);
+  assert.deepEqual(room.lastSaved()?.state.moderators, [MIA], 'a save anyone with the key takes as the host\'s');
   room.snapshots.update();
   room.clock.advance(5000);
   assert.equal(room.saves.length, 1, 'nothing new to save');
   room.act(mia, { type: 'remove', target: BEN });
   room.clock.advance(1000);
-  assert.equal(room.saves.length, 2);
   assert.deepEqual(room.lastSaved()?.state.banned, [BEN]);
   const [first, second] = room.saves as [SnapshotSave, SnapshotSave];
-  assert.equal(judgeSave(ROOM_ID, null, first), 'saved', "signed by the host's writer");
   assert.equal(judgeSave(ROOM_ID, first, second), 'saved', 'newer, by the same writer');
+  assert.deepEqual([first.version, second.version], [1, 2], 'a count, not a clock that would tell the server anything');
 });
 
-test('the room ending is saved at once, before the room closes', () => {
+test('the host saves above the version its room was handed with, and the browser keeps what the server acknowledged', () => {
+  const before = member(host);
+  before.act(host, { type: 'set-kind', kind: 'stage' });
+  before.clock.advance(1000);
+  const room = member(host, { seenVersion: 4 });
+  room.snapshots.arrived({ ...before.saves[0]!, version: 1 });
+  room.act(host, { type: 'set-kind', kind: 'stage' });
+  room.clock.advance(1000);
+  assert.equal(room.saves[0]?.version, 5);
+  room.snapshots.saved(5);
+  assert.deepEqual(room.versions, [5]);
+});
+
+test('a save the server refused goes again with the next change, even of the same room', () => {
+  const room = member(host);
+  room.act(host, { type: 'set-kind', kind: 'stage' });
+  room.clock.advance(1000);
+  room.snapshots.refused();
+  room.snapshots.update();
+  room.clock.advance(1000);
+  assert.equal(room.saves.length, 2);
+});
+
+test('the room ending is saved as the host leaves, not queued behind the ending', () => {
   const room = member(host);
   room.act(host, { type: 'end' });
-  assert.equal(room.saves.length, 1);
-  assert.equal(room.lastSaved()?.state.ended, true);
+  assert.equal(room.saves.length, 0, 'not through the paced queue');
+  const parting = room.snapshots.parting();
+  assert.equal(parting?.type, 'save');
+  assert.equal(checkSnapshot(parting!, ROOM, [room.key], 0).kind === 'log', true);
 });
 
 test('nobody but the host saves, and the host only while it holds the log and the key broadcasts go under', () => {
@@ -86,7 +117,7 @@ test('nobody but the host saves, and the host only while it holds the log and th
   moderator.clock.advance(10_000);
   assert.equal(moderator.saves.length, 0);
   let holds = false;
-  let key: Uint8Array | null = null;
+  let key: SnapshotKey | null = null;
   const room = member(host, { holdsLog: () => holds, sealKey: () => key });
   room.act(host, { type: 'set-kind', kind: 'stage' });
   room.clock.advance(2000);
@@ -100,7 +131,7 @@ test('nobody but the host saves, and the host only while it holds the log and th
   assert.equal(room.saves.length, 1);
 });
 
-test('a snapshot too large to save makes the host checkpoint first; a room that is only its checkpoint is not checkpointed again', () => {
+test('a snapshot too large to save makes the host checkpoint first', () => {
   let checkpoints = 0;
   const room = member(host, { checkpoint: () => ++checkpoints > 0 });
   const long = 'x'.repeat(280);
@@ -110,32 +141,33 @@ test('a snapshot too large to save makes the host checkpoint first; a room that 
   assert.equal(checkpoints, 1);
 });
 
-test('arriving, a member keeps the snapshot it can open to restore when asked, waits on one it cannot, and ignores it once it holds the log', () => {
+test('welcomed, a member takes the snapshot that came just before as its log while it holds none; one it cannot open, it waits on', () => {
   const hosting = member(host);
   hosting.act(host, { type: 'make-moderator', target: MIA });
   hosting.clock.advance(1000);
-  const box = hosting.saves[0]!.box;
+  const save = { ...hosting.saves[0]! };
 
-  const withKey = member(mia, { keys: () => [randomBytes(32), hosting.key] });
-  assert.equal(withKey.snapshots.arrived(box), 'kept');
-  assert.equal(withKey.restored.length, 0, 'not before it is asked to');
-  withKey.snapshots.restore();
-  assert.deepEqual(withKey.restored[0]?.state.moderators, [MIA]);
-  withKey.snapshots.restore();
-  assert.equal(withKey.restored.length, 1, 'once');
-
-  const caughtUp = member(mia, { keys: () => [hosting.key] });
-  assert.equal(caughtUp.snapshots.arrived(box), 'kept');
-  caughtUp.act(host, { type: 'set-kind', kind: 'stage' });
-  caughtUp.snapshots.restore();
-  assert.equal(caughtUp.restored.length, 0, 'members handed us the log meanwhile');
+  const withKey = member(mia, { keys: () => [{ key: randomBytes(32), epoch: null }, hosting.key] });
+  withKey.snapshots.arrived(save);
+  assert.equal(withKey.adopted.length, 0, 'not before the welcome');
+  assert.deepEqual(withKey.snapshots.welcomed(), { sealed: false });
+  assert.deepEqual(withKey.adopted[0]?.state.moderators, [MIA]);
+  assert.deepEqual(withKey.versions, [save.version], 'the version is kept, so an older one is refused next time');
+  assert.deepEqual(withKey.snapshots.welcomed(), { sealed: false }, 'a welcome with no snapshot before it');
 
   const without = member(mia);
-  assert.equal(without.snapshots.arrived(box), 'sealed');
-  assert.equal(without.restored.length, 0);
+  without.snapshots.arrived(save);
+  assert.deepEqual(without.snapshots.welcomed(), { sealed: true });
+  assert.equal(without.adopted.length, 0);
 
   const holding = member(mia, { keys: () => [hosting.key] });
   holding.act(host, { type: 'set-kind', kind: 'stage' });
-  assert.equal(holding.snapshots.arrived(box), 'held');
-  assert.equal(holding.restored.length, 0);
+  holding.snapshots.arrived(save);
+  holding.snapshots.welcomed();
+  assert.equal(holding.adopted.length, 0, 'we reconnected, holding the log');
+
+  const newer = member(mia, { keys: () => [hosting.key], seenVersion: save.version + 1 });
+  newer.snapshots.arrived(save);
+  assert.deepEqual(newer.snapshots.welcomed(), { sealed: false });
+  assert.equal(newer.adopted.length, 0, 'older than one this browser saw');
 });

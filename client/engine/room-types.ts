@@ -75,11 +75,12 @@ export interface RoomView {
   /** How the stage's audio reaches us (tree-part.ts). */
   route: RouteView;
   /**
-   * The room's snapshot (room-snapshots.ts). 'sealed': the server keeps one we cannot open (a removal
-   * or lock since we were here, or we never were), so we wait for a member who can let us in;
-   * 'refused': the server would not keep the one we saved as host.
+   * The server keeps a snapshot of the room we cannot open (a removal or lock since we were here,
+   * or we never were): we wait for a member who can let us in (room-snapshots.ts).
    */
-  snapshot: 'none' | 'sealed' | 'refused';
+  sealedOut: boolean;
+  /** As host: the server would not keep our last save of the room. */
+  snapshotRefused: boolean;
 }
 
 /** Linked with the room but not joined: someone who opened the link and has not clicked Join (see Room.lookIn). */
@@ -120,10 +121,13 @@ export interface RoomDeps {
   /** Whom the person verified before; the shell keeps the list when it changes. */
   verified?: readonly VerifiedPerson[];
   onVerified?: (verified: readonly VerifiedPerson[]) => void;
-  /** Keys of the room's broadcasts this browser kept from earlier visits, oldest first (room-keys-store.ts). */
+  /** Keys of the room's broadcasts this browser kept from earlier visits, oldest first (room-memory.ts). */
   keptKeys?: readonly Uint8Array[];
   /** The keys of the room's broadcasts we hold changed: the shell keeps them for the next visit. */
   onKeys?: (keys: readonly Uint8Array[]) => void;
+  /** The newest version of the room's snapshot this browser has seen (room-memory.ts); 0: none. */
+  snapshotVersion?: number;
+  onSnapshotVersion?: (version: number) => void;
   /** The link to open for a room everyone here moved to; the shell remembers what the room was, for its host. */
   linkOf: (handed: HandedLink) => string;
 }

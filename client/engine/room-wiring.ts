@@ -24,6 +24,7 @@ import { createRoomEpochs, type RoomEpochs, type RoomEpochsDeps } from './room-e
 import { createRoomPresence, type RoomPresence, type RoomPresenceDeps } from './room-presence.ts';
 import { createRoomSnapshots, type RoomSnapshots, type RoomSnapshotsDeps } from './room-snapshots.ts';
 import { stateDigest } from '../../shared/checkpoint.ts';
+import { epochIdOf } from '../../shared/epoch-key.ts';
 import type { Timers } from './timers.ts';
 
 export interface LogContext {
@@ -63,17 +64,24 @@ export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, 
 
 /** The room's snapshot, saved by its host and opened with the keys this browser holds (room-snapshots.ts). */
 export function snapshotsFor(deps: RoomDeps, { rules, logSync, epochs, timers, holdsLog, save }: Pick<RoomSnapshotsDeps, 'rules' | 'timers' | 'holdsLog' | 'save'> & { logSync: LogSync; epochs: RoomEpochs }): RoomSnapshots {
+  const linkKey = { key: deps.roomKey, epoch: null };
   return createRoomSnapshots({
     roomId: deps.roomId,
     rules,
     identity: deps.identity,
     log: logSync.log,
-    sealKey: () => (logSync.log().state.epoch === null ? deps.roomKey : epochs.current()),
-    keys: () => [deps.roomKey, ...epochs.held()],
+    sealKey() {
+      const epoch = logSync.log().state.epoch;
+      const key = epoch === null ? null : epochs.current();
+      return epoch === null ? linkKey : key && { key, epoch };
+    },
+    keys: () => [linkKey, ...epochs.held().map((key) => ({ key, epoch: epochIdOf(key) }))],
     holdsLog,
     save,
-    restore: logSync.restore,
+    adopt: logSync.adoptSnapshot,
     checkpoint: () => logSync.perform({ type: 'checkpoint', state: stateDigest(logSync.log().state) }),
+    seenVersion: deps.snapshotVersion ?? 0,
+    ...(deps.onSnapshotVersion ? { onVersion: deps.onSnapshotVersion } : {}),
     timers,
     ...(deps.trace ? { trace: deps.trace } : {}),
   });

@@ -65,7 +65,7 @@ export function createRoom(deps: RoomDeps): Room {
   });
   const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, letsIn, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined', remake: (act) => performKeyed(requestOf(act)) });
   const room = () => logSync.log().state;
-  const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, sealedOut: () => state.get().snapshot === 'sealed', restore: () => snapshots.restore(), onSettled: refresh });
+  const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, sealedOut: () => state.get().sealedOut, onSettled: refresh });
   const snapshots = snapshotsFor(deps, { rules, logSync, epochs, timers, holdsLog: () => phase() === 'joined' && ownActs.settled(), save: (save) => signaling?.send({ type: 'save', ...save }) ?? false });
   const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh() });
   const media = wireMedia(deps, {
@@ -95,7 +95,7 @@ export function createRoom(deps: RoomDeps): Room {
     const ending = endingOf(current, selfKey);
     if (ending) return teardown(ending);
     const present = membership.presentedKeys(selfKey);
-    const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, lostActs: logSync.lostActs(), splitWith: logSync.split(), actingHost: actingHostOf(current, rules, present), sealedOut: state.get().snapshot === 'sealed' });
+    const overview = overviewOf(current, rules, selfKey, { settled: ownActs.settled(), refusedActs, lostActs: logSync.lostActs(), splitWith: logSync.split(), actingHost: actingHostOf(current, rules, present), sealedOut: state.get().sealedOut });
     state.update((s) => viewOfLog(s, current, rules, overview));
     if (overview.hostMuted && !state.get().muted) applyMuted(true);
     const route = followTopology({ tree, media, rules, selfKey, joined: phase() === 'joined', looking: lookingIn(), hideAddress }, current, membership.candidates());
@@ -126,7 +126,7 @@ export function createRoom(deps: RoomDeps): Room {
   function teardown(next: RoomPhase): void {
     timers.stop();
     speaking.stop();
-    signaling?.close();
+    signaling?.close(snapshots.parting());
     stopMedia(media, next, deps.clock ?? systemClock);
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });
@@ -326,6 +326,7 @@ function initialView(deps: RoomDeps, selfKey: string, rules: RoomRules): RoomVie
     overview: overviewOf(initialRoomState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),
     reaction: null,
     route: { mode: 'mesh', via: 0, serving: 0 },
-    snapshot: 'none',
+    sealedOut: false,
+    snapshotRefused: false,
   };
 }

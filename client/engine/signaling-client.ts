@@ -43,8 +43,12 @@ export interface SignalingClient {
   readonly status: Store<SignalingStatus>;
   connect(): void;
   send(frame: Exclude<ClientFrame, { type: 'hello' }>): boolean;
-  /** Says goodbye so others see us leave at once, then closes for good. Idempotent. */
-  close(): void;
+  /**
+   * Says goodbye so others see us leave at once, then closes for good. Idempotent. What waits goes
+   * first as far as the budget allows, then `parting` (a frame that must not be dropped with the
+   * rest, like the room's last snapshot), then the goodbye.
+   */
+  close(parting?: Exclude<ClientFrame, { type: 'hello' }>): void;
 }
 
 const OPEN = 1;
@@ -180,11 +184,12 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
       pacer.send(JSON.stringify(frame), copies);
       return true;
     },
-    close() {
+    close(parting) {
       if (finished) return;
       if (socket?.readyState === OPEN && status.get().kind === 'connected') {
         // What we said last (a seat given up) goes before the goodbye, as far as the budget allows.
-        pacer?.flush();
+        pacer?.flush(parting ? 2 : 1);
+        if (parting) socket.send(JSON.stringify(parting));
         socket.send(JSON.stringify({ type: 'bye' }));
       }
       finish({ kind: 'closed' });

@@ -237,18 +237,18 @@ test('moved to a new link: said plainly, and one who was not handed it is told w
 
 test("a saved room sealed under a key we lack says who can let us in, until we hold the room's state", () => {
   const unsettled = { overview: overviewOf(initialRoomState, RULES, SELF_KEY, { settled: false, refusedActs: 0 }) };
-  const sealedOut = { overview: overviewOf(initialRoomState, RULES, SELF_KEY, { settled: false, refusedActs: 0, sealedOut: true }), snapshot: 'sealed' as const };
+  const sealedOut = { overview: overviewOf(initialRoomState, RULES, SELF_KEY, { settled: false, refusedActs: 0, sealedOut: true }), sealedOut: true };
   const waiting = statusLines(state(sealedOut));
   assert.equal(waiting.length, 1, 'not told of a lobby the room has not got');
   assert.match(waiting.map((line) => line.text).join(' '), /sealed for the people who were in it.*let in when one of them is back/);
   assert.deepEqual(liveness(state(sealedOut)), { text: 'Waiting', tone: 'warn' });
   assert.deepEqual(sealedOut.overview.permitted, [], 'nothing to do but wait');
   assert.doesNotMatch(statusLines(state(unsettled)).map((line) => line.text).join(' '), /sealed/);
-  assert.deepEqual(statusLines(state({ snapshot: 'sealed' })), [], 'settled: nothing left to wait for');
+  assert.deepEqual(statusLines(state({ sealedOut: true })), [], 'settled: nothing left to wait for');
 });
 
 test('a host whose saved room the server refused is told what is lost when everyone leaves', () => {
-  const [line] = statusLines(state({ snapshot: 'refused' }));
+  const [line] = statusLines(state({ snapshotRefused: true }));
   assert.equal(line?.tone, 'warn');
   assert.match(line?.text ?? '', /would not keep this room's state.*only while someone is here/);
 });

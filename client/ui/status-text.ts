@@ -58,12 +58,12 @@ export function statusLines(state: RoomView): StatusLine[] {
   const stage = state.overview;
   if (state.phase === 'joined' && !stage.settled) {
     lines.push(
-      state.snapshot === 'sealed'
+      state.sealedOut
         ? { tone: 'info', text: "This room's saved state is sealed for the people who were in it since a removal or lock. You're let in when one of them is back." }
         : { tone: 'info', text: "Getting the room's state from the people here…" },
     );
   }
-  if (state.snapshot === 'refused') {
+  if (state.snapshotRefused) {
     lines.push({ tone: 'warn', text: "The room server would not keep this room's state, so its roles, removals and lock last only while someone is here." });
   }
   if (stage.waiting && stage.locked) {

@@ -216,6 +216,7 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
       return socket;
     },
     ...(options.title !== undefined ? { title: options.title } : {}),
+    ...(process.env.TRACE ? { trace: (line: string) => console.log(line) } : {}),
   });
   t.after(() => session.leave());
   const socket = (): SessionSocket => {

@@ -31,7 +31,8 @@ export function roomView(changes: Partial<RoomView> = {}, rules: RoomRules = RUL
     overview: overviewOf(initialRoomState, rules, SELF_KEY, { settled: true, refusedActs: 0, actingHost: null }),
     reaction: null,
     route: { mode: 'mesh', via: 0, serving: 0 },
-    snapshot: 'none',
+    sealedOut: false,
+    snapshotRefused: false,
     ...changes,
   };
 }

@@ -135,7 +135,7 @@ export async function startTestServer(
   const config = { ...base.value, staticDir, dataDir: ownDataDir, ...overrides };
   const log = createCapturedLog();
   const serverLog = alsoLogTo ? teeLog(log, alsoLogTo) : log;
-  const snapshots = await createFileSnapshots({ dataDir: config.dataDir, ttlMs: config.snapshotTtlMs, log: serverLog });
+  const snapshots = await createFileSnapshots({ dataDir: config.dataDir, ttlMs: config.snapshotTtlMs, maxRooms: config.snapshotMaxRooms, log: serverLog });
   const server = createSignalingServer(config, { log: serverLog, snapshots });
   t.after(async () => {
     await server.shutdown('shutdown');
