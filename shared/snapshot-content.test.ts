@@ -18,9 +18,9 @@ function acted(log: RoomLog, acts: readonly [Identity, ActBody][]): RoomLog {
   }, log);
 }
 
-const linkKey: SnapshotKey = { key: randomBytes(32), epoch: null };
+const linkKey: SnapshotKey = { bytes: randomBytes(32), epoch: null };
 const epochBytes = randomBytes(32);
-const epochKey: SnapshotKey = { key: epochBytes, epoch: epochIdOf(epochBytes) };
+const epochKey: SnapshotKey = { bytes: epochBytes, epoch: epochIdOf(epochBytes) };
 /** Before anyone was removed: under the link's key. */
 const before = acted(createLog(ROOM_ID, RULES), [
   [host, { type: 'set-kind', kind: 'stage' }],
@@ -36,12 +36,13 @@ const kept = acted(before, [
 /** A save as `writer` makes it, its writer certified by `certifier` (the host, for a genuine one). */
 function saveOf(log: SnapshotLog, key: SnapshotKey, { version = 1, writer = writerFor(host, ROOM_ID), certifier = host } = {}): SnapshotSave {
   const cert = certifyWriter(certifier, ROOM_ID, toBase64Url(writer.publicKey));
-  return signSave(writer, ROOM_ID, version, sealSnapshot({ ...log, cert }, key.key));
+  return signSave(writer, ROOM_ID, version, sealSnapshot({ ...log, cert }, key.bytes));
 }
 const room = { roomId: ROOM_ID, rules: RULES };
-const check = (save: SnapshotSave, keys: readonly SnapshotKey[] = [linkKey, epochKey], seen = 0) => checkSnapshot(save, room, keys, seen);
-const refusal = (save: SnapshotSave, keys?: readonly SnapshotKey[], seen?: number): string => {
-  const checked = check(save, keys, seen);
+/** Checked by a member holding the epoch's key, the newest of the room, that saw no save yet (unless `floor`). */
+const check = (save: SnapshotSave, key: SnapshotKey = epochKey, floor = 0) => checkSnapshot(save, room, key, floor);
+const refusal = (save: SnapshotSave, key?: SnapshotKey, floor?: number): string => {
+  const checked = check(save, key, floor);
   return checked.kind === 'refused' ? checked.why : checked.kind;
 };
 
@@ -65,28 +66,31 @@ test('a snapshot starts at the latest checkpoint, and the acts after it follow',
 });
 
 test('without the key it was sealed under, a snapshot is sealed: for the removed, and for anyone holding only the link', () => {
-  assert.equal(check(saveOf(snapshotOf(kept), epochKey), [linkKey]).kind, 'sealed');
+  assert.equal(check(saveOf(snapshotOf(kept), epochKey), linkKey).kind, 'sealed');
 });
 
 test('a history the host did not save is refused, however genuine its acts: the server and anyone with the link cannot roll the room back', () => {
   // What a hostile server and a removed member could make: the room before the removal, under the link's key.
   const stranger = createIdentity();
-  assert.equal(refusal(saveOf(snapshotOf(before), linkKey, { version: 99, writer: writerFor(stranger, ROOM_ID), certifier: stranger })), 'its writer is not certified by the host');
-  assert.equal(refusal(saveOf(snapshotOf(before), linkKey, { writer: writerFor(mia, ROOM_ID), certifier: mia })), 'its writer is not certified by the host', "a moderator's own writer");
+  // Refused even by a browser that holds only the link's key (one that holds the epoch's finds it sealed).
+  assert.equal(refusal(saveOf(snapshotOf(before), linkKey, { version: 99, writer: writerFor(stranger, ROOM_ID), certifier: stranger }), linkKey), 'its writer is not certified by the host');
+  assert.equal(refusal(saveOf(snapshotOf(before), linkKey, { writer: writerFor(mia, ROOM_ID), certifier: mia }), linkKey), 'its writer is not certified by the host', "a moderator's own writer");
   const hostsCert = certifyWriter(host, ROOM_ID, toBase64Url(writerFor(host, ROOM_ID).publicKey));
-  const borrowed = signSave(writerFor(stranger, ROOM_ID), ROOM_ID, 99, sealSnapshot({ ...snapshotOf(before), cert: hostsCert }, linkKey.key));
-  assert.equal(refusal(borrowed), 'its writer is not certified by the host', "the host's certificate for its own writer, borrowed");
-  // An older save of the host's own, handed back: refused where this browser saw a newer one.
+  const borrowed = signSave(writerFor(stranger, ROOM_ID), ROOM_ID, 99, sealSnapshot({ ...snapshotOf(before), cert: hostsCert }, linkKey.bytes));
+  assert.equal(refusal(borrowed, linkKey), 'its writer is not certified by the host', "the host's certificate for its own writer, borrowed");
+  // An older save of the host's own, handed back: refused where this browser saw a newer one…
   const older = saveOf(snapshotOf(before), linkKey, { version: 3 });
-  assert.equal(check(older).kind, 'log');
-  assert.equal(refusal(older, undefined, 4), 'older than one this browser saw');
+  assert.equal(check(older, linkKey).kind, 'log', 'taken by a browser that knows no later one');
+  assert.equal(refusal(older, linkKey, 4), 'older than one this browser saw');
+  // …and one from before a removal or lock is sealed for a browser that holds the key it started.
+  assert.equal(check(older, epochKey).kind, 'sealed');
 });
 
 test("a save altered on its way is refused: its box, its version, or a key other than the one its room names", () => {
   const genuine = saveOf(snapshotOf(kept), epochKey, { version: 5 });
   assert.equal(refusal({ ...genuine, version: 6 }), 'not signed by its writer');
   assert.equal(refusal({ ...genuine, box: saveOf(snapshotOf(before), linkKey).box }), 'not signed by its writer');
-  assert.equal(refusal(saveOf(snapshotOf(kept), linkKey)), 'sealed under another key than its room names', 'the room after the removal, under the link key');
+  assert.equal(refusal(saveOf(snapshotOf(kept), linkKey), linkKey), 'sealed under another key than its room names', 'the room after the removal, under the link key');
   assert.equal(refusal(signSave(writerFor(host, ROOM_ID), ROOM_ID, 1, toBase64Url(randomBytes(40)))), 'sealed', 'noise');
 });
 
@@ -104,10 +108,10 @@ test('what a snapshot holds is checked as a newcomer checks the log: a forged ch
 
 test('a box that is not a snapshot, though sealed under our key and signed by the writer, is refused', () => {
   const writer = writerFor(host, ROOM_ID);
-  const sealedAs = (content: unknown): SnapshotSave => signSave(writer, ROOM_ID, 1, sealSnapshot(content as never, linkKey.key));
-  assert.equal(refusal(sealedAs({ checkpoint: null, entries: [] })), 'not a snapshot', 'no certificate');
+  const sealedAs = (content: unknown): SnapshotSave => signSave(writer, ROOM_ID, 1, sealSnapshot(content as never, linkKey.bytes));
+  assert.equal(refusal(sealedAs({ checkpoint: null, entries: [] }), linkKey), 'not a snapshot', 'no certificate');
   const cert = certifyWriter(host, ROOM_ID, toBase64Url(writer.publicKey));
-  assert.equal(check(sealedAs({ cert, checkpoint: null, entries: [] })).kind, 'log');
-  assert.equal(refusal(sealedAs({ cert, checkpoint: null, entries: [], extra: 1 })), 'not a snapshot');
-  assert.equal(refusal(sealedAs({ cert, checkpoint: null, entries: Array(201).fill(kept.entries[0]) })), 'not a snapshot', 'more acts than a snapshot holds');
+  assert.equal(check(sealedAs({ cert, checkpoint: null, entries: [] }), linkKey).kind, 'log');
+  assert.equal(refusal(sealedAs({ cert, checkpoint: null, entries: [], extra: 1 }), linkKey), 'not a snapshot');
+  assert.equal(refusal(sealedAs({ cert, checkpoint: null, entries: Array(201).fill(kept.entries[0]) }), linkKey), 'not a snapshot', 'more acts than a snapshot holds');
 });

@@ -12,8 +12,9 @@ import { judgeSave, verifyWriterCert, type SnapshotSave } from './room-snapshot.
  * latest checkpoint on, exactly what a member hands a newcomer, and the host's certificate for the
  * writer that saved it. A member takes a snapshot only when every check holds: the writer signed
  * this save, the host certified that writer, the checkpoint is the host's, every act after it is
- * signed and was its signer's right, the key it opened under is the one its room names, and it is
- * no older than one this browser saw. So it can only be a save the host made of its room.
+ * signed and was its signer's right, it opens under the newest key this browser holds of the room,
+ * which is the one its room names, and it is no older than one this browser saw. So it can only be
+ * a save the host made of its room, and not one from before a removal or lock this browser saw.
  */
 export interface SnapshotLog {
   /** The checkpoint it starts from; null: the log from its very start. */
@@ -28,7 +29,7 @@ export interface SnapshotContent extends SnapshotLog {
 
 /** A key a snapshot may be sealed under, and the epoch it is the key of (null: the link's key). */
 export interface SnapshotKey {
-  key: Uint8Array;
+  bytes: Uint8Array;
   epoch: string | null;
 }
 
@@ -53,25 +54,20 @@ export function snapshotOf(log: RoomLog): SnapshotLog {
 
 export const sealSnapshot = (content: SnapshotContent, key: Uint8Array): string => toBase64Url(seal(utf8(JSON.stringify(content)), key));
 
-type Opened = { content: SnapshotContent; key: SnapshotKey } | 'sealed' | 'malformed';
-
-/** The snapshot opened under the first of `keys` that opens it, and parsed. */
-function open(box: string, keys: readonly SnapshotKey[]): Opened {
+/** The snapshot opened under `key`, and parsed. */
+function open(box: string, key: SnapshotKey): SnapshotContent | 'sealed' | 'malformed' {
   const sealed = fromBase64Url(box);
   if (!sealed) return 'malformed';
-  for (const key of keys) {
-    const opened = unseal(sealed, key.key);
-    if (!opened) continue;
-    const text = fromUtf8(opened);
-    try {
-      const parsed = text === null ? null : v.safeParse(SnapshotContentSchema, JSON.parse(text));
-      return parsed?.success ? { content: parsed.output, key } : 'malformed';
-    } catch {
-      // Not JSON: sealed under our key, but not a snapshot.
-      return 'malformed';
-    }
+  const opened = unseal(sealed, key.bytes);
+  if (!opened) return 'sealed';
+  const text = fromUtf8(opened);
+  try {
+    const parsed = text === null ? null : v.safeParse(SnapshotContentSchema, JSON.parse(text));
+    return parsed?.success ? parsed.output : 'malformed';
+  } catch {
+    // Not JSON: sealed under our key, but not a snapshot.
+    return 'malformed';
   }
-  return 'sealed';
 }
 
 /**
@@ -95,17 +91,21 @@ export interface SnapshotRoom {
   maxEntries?: number;
 }
 
-/** Every check a member makes of the snapshot the server hands it (see SnapshotContent). */
-export function checkSnapshot(save: SnapshotSave, room: SnapshotRoom, keys: readonly SnapshotKey[], seenVersion: number): CheckedSnapshot {
+/**
+ * Every check a member makes of the snapshot the server hands it (see SnapshotContent). `key`: the
+ * newest key of the room's broadcasts this browser holds, as a snapshot under an older one is
+ * older than what it knows; `floor`: the newest version it saw or made.
+ */
+export function checkSnapshot(save: SnapshotSave, room: SnapshotRoom, key: SnapshotKey, floor: number): CheckedSnapshot {
   const { roomId, rules } = room;
   if (judgeSave(roomId, null, save) !== 'saved') return { kind: 'refused', why: 'not signed by its writer' };
-  if (save.version < seenVersion) return { kind: 'refused', why: 'older than one this browser saw' };
-  const opened = open(save.box, keys);
-  if (opened === 'sealed') return { kind: 'sealed' };
-  if (opened === 'malformed') return { kind: 'refused', why: 'not a snapshot' };
-  if (!verifyWriterCert(rules.hostKey, roomId, save.writer, opened.content.cert)) return { kind: 'refused', why: 'its writer is not certified by the host' };
-  const log = logOfSnapshot(roomId, rules, opened.content, room.maxEntries);
+  if (save.version < floor) return { kind: 'refused', why: 'older than one this browser saw' };
+  const content = open(save.box, key);
+  if (content === 'sealed') return { kind: 'sealed' };
+  if (content === 'malformed') return { kind: 'refused', why: 'not a snapshot' };
+  if (!verifyWriterCert(rules.hostKey, roomId, save.writer, content.cert)) return { kind: 'refused', why: 'its writer is not certified by the host' };
+  const log = logOfSnapshot(roomId, rules, content, room.maxEntries);
   if (!log) return { kind: 'refused', why: "its checkpoint is not the host's" };
-  if (log.state.epoch !== opened.key.epoch) return { kind: 'refused', why: 'sealed under another key than its room names' };
+  if (log.state.epoch !== key.epoch) return { kind: 'refused', why: 'sealed under another key than its room names' };
   return { kind: 'log', log, version: save.version };
 }

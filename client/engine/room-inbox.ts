@@ -174,9 +174,10 @@ export function createInbox(deps: InboxDeps): Inbox {
         // Links start only once a member has introduced itself with a valid, signed presence.
         deps.told.arrive();
         deps.codec.announced(frame.peers);
-        for (const peer of frame.peers) applyEarly(peer);
         deps.ownActs.welcomed(frame.peers.length);
+        // Before anyone's presence can settle us on an empty log.
         onWelcomeSnapshot(deps);
+        for (const peer of frame.peers) applyEarly(peer);
         deps.refresh();
         // Whoever left while we were away, and held no link with us, is gone.
         for (const p of state.get().participants) if (!membership.isListed(p.id) && !media.linked(p.id)) participants.remove(p.id);
@@ -226,8 +227,7 @@ function onWelcomeSnapshot({ snapshots, selfKey, rules, state }: InboxDeps): voi
 
 /** The server's answer to our save, as host. Other errors concern a single frame and need no action; terminal ones arrive as close codes the signaling client shows. */
 function onSaveReply({ snapshots, state }: InboxDeps, frame: Extract<ServerFrame, { type: 'saved' | 'error' }>): void {
-  if (frame.type === 'saved') snapshots.saved(frame.version);
-  else if (frame.code === 'save-refused') snapshots.refused();
-  else return;
+  if (frame.type === 'saved' ? !snapshots.saved(frame.version) : frame.code !== 'save-refused') return;
+  if (frame.type === 'error') snapshots.refused();
   state.update((s) => ({ ...s, snapshotRefused: frame.type === 'error' }));
 }

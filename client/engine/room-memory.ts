@@ -3,8 +3,8 @@ import { get, set } from 'idb-keyval';
 /**
  * What this browser keeps of a room between visits, for its snapshot (room-snapshots.ts): the keys
  * of the room's broadcasts it was handed (room-epochs.ts), with which it opens the snapshot when it
- * comes back to find nobody there, and the newest version of the snapshot it has seen, below which
- * it takes none (a server handing back an older save cannot roll the room back for it).
+ * comes back, and the newest version of the snapshot it has seen or made, below which it takes
+ * none (a server handing back an older save cannot roll the room back for it).
  */
 export interface RoomMemory {
   /** Oldest first; only the few latest, as the room keeps them. */

@@ -74,7 +74,7 @@ test('the host alone saves the room once it has set it up, signed by its writer 
   const saves = room.socket().frames().filter((frame) => frame.type === 'save') as unknown as SnapshotSave[];
   assert.equal(saves.length, 1);
   assert.equal(judgeSave(ROOM, null, saves[0]!), 'saved');
-  const checked = checkSnapshot(saves[0]!, { roomId: ROOM, rules: { hostKey: toBase64Url(room.identity.publicKey), stageMax: STAGE_MAX } }, [{ key: room.roomKey, epoch: null }], 0);
+  const checked = checkSnapshot(saves[0]!, { roomId: ROOM, rules: { hostKey: toBase64Url(room.identity.publicKey), stageMax: STAGE_MAX } }, { bytes: room.roomKey, epoch: null }, 0);
   assert.equal(checked.kind === 'log' && checked.log.state.kind, 'stage');
 });
 
@@ -146,4 +146,30 @@ test("the host's own saved acts are the room's history, not a newcomer's guess: 
   room.receive(HIGH, { kind: 'acts', entries: [...fork.entries] });
   assert.equal(room.overview().kind, 'stage', 'still the room the host saved');
   assert.equal(room.participant(HIGH)?.standing.role, 'listener', "Hugo's seat, taken on a history of his own, is not taken");
+});
+
+/** The log in the last save the session sent, as the host's room checks it. */
+function lastSaved(room: Awaited<ReturnType<typeof arrive>>): RoomLog | null {
+  const save = room.socket().frames().filter((frame) => frame.type === 'save').at(-1) as unknown as SnapshotSave | undefined;
+  const checked = save && checkSnapshot(save, { roomId: ROOM, rules: { hostKey: toBase64Url(room.identity.publicKey), stageMax: STAGE_MAX } }, { bytes: room.roomKey, epoch: null }, 0);
+  return checked?.kind === 'log' ? checked.log : null;
+}
+
+test('the host leaving a moment after a change saves it as it goes: after everything else, before the goodbye', async (t) => {
+  const room = await arrive(t, () => null, { createdKind: 'stage' });
+  t.mock.timers.tick(1000);
+  room.session.perform({ type: 'set-info', title: 'Late change', description: '' });
+  t.mock.timers.tick(200);
+  room.session.leave();
+  assert.deepEqual(room.socket().frames().map((frame) => frame.type).slice(-2), ['save', 'bye']);
+  assert.equal(lastSaved(room)?.state.title, 'Late change');
+});
+
+test('the host ending the room saves it ended, as it goes', async (t) => {
+  const room = await arrive(t, () => null, { createdKind: 'stage' });
+  t.mock.timers.tick(1000);
+  room.session.perform({ type: 'end' });
+  assert.equal(room.session.state.get().phase, 'ended');
+  assert.deepEqual(room.socket().frames().map((frame) => frame.type).slice(-2), ['save', 'bye']);
+  assert.equal(lastSaved(room)?.state.ended, true);
 });

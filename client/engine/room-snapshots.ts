@@ -1,7 +1,7 @@
 import type { Identity } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { headOf, lengthOf, type RoomLog } from '../../shared/room-log.ts';
-import { certifyWriter, MAX_SNAPSHOT_CHARS, signSave, writerFor, type SnapshotSave } from '../../shared/room-snapshot.ts';
+import { certifyWriter, judgeSave, MAX_SNAPSHOT_CHARS, signSave, writerFor, type SnapshotSave } from '../../shared/room-snapshot.ts';
 import { checkSnapshot, sealSnapshot, snapshotOf, type CheckedSnapshot, type SnapshotKey } from '../../shared/snapshot-content.ts';
 import type { ClientFrame } from '../../shared/protocol.ts';
 import type { RoomRules } from '../../shared/room-state.ts';
@@ -21,8 +21,8 @@ export interface RoomSnapshotsDeps {
   log(): RoomLog;
   /** The key the room's broadcasts go under now; null while we lack the epoch's. */
   sealKey(): SnapshotKey | null;
-  /** Every key a snapshot may be sealed under that this browser holds. */
-  keys(): readonly SnapshotKey[];
+  /** The newest key of the room's broadcasts this browser holds: a snapshot under an older one is older than what we know. */
+  newestKey(): SnapshotKey;
   /** Our copy is the room's as far as we can tell: we have joined and hold the log. */
   holdsLog(): boolean;
   /** Sends a save; false when it could not be sent (we are not connected). */
@@ -31,9 +31,9 @@ export interface RoomSnapshotsDeps {
   adopt(log: RoomLog): void;
   /** Checkpoints the log, for a snapshot too large to save; false when that cannot be done now. */
   checkpoint(): boolean;
-  /** The newest version of the room's snapshot this browser has seen, on any visit. */
+  /** The newest version of the room's snapshot this browser has seen or made, on any visit. */
   seenVersion: number;
-  /** A newer version seen, for the browser to keep. */
+  /** A newer version seen or made, for the browser to keep. */
   onVersion?(version: number): void;
   timers: Timers;
   trace?: (line: string) => void;
@@ -47,14 +47,14 @@ export interface RoomSnapshots {
    * log while we hold none. `sealed`: one came that is sealed under a key we lack.
    */
   welcomed(): { sealed: boolean };
-  /** The server kept our save. */
-  saved(version: number): void;
-  /** The server refused our save: it goes again with the room's next change. */
+  /** The server kept a save; true when it was the one we sent last. */
+  saved(version: number): boolean;
+  /** The server refused our last save: it goes again once the room changes, or we reconnect. */
   refused(): void;
-  /** The log changed: the host saves it once changes settle, and as it leaves when the room ends. */
+  /** The log changed: the host saves it once changes settle. */
   update(): void;
-  /** The save that goes as we leave, the room having ended here: after everything else, before the goodbye. */
-  parting(): Extract<ClientFrame, { type: 'save' }> | undefined;
+  /** As we leave: the host's save of what changed since its last, to go after everything else and before the goodbye. */
+  lastSave(): Extract<ClientFrame, { type: 'save' }> | undefined;
 }
 
 /** Changes within this long go in one save. */
@@ -62,78 +62,93 @@ const SAVE_AFTER_MS = 1000;
 
 export function createRoomSnapshots(deps: RoomSnapshotsDeps): RoomSnapshots {
   const trace = deps.trace ?? (() => {});
-  const isHost = toBase64Url(deps.identity.publicKey) === deps.rules.hostKey;
-  let writer: Identity | null = null;
-  let savedHead: string | null = null;
+  const { roomId } = deps;
+  const writer = toBase64Url(deps.identity.publicKey) === deps.rules.hostKey ? writerFor(deps.identity, roomId) : null;
+  const writerKey = writer && toBase64Url(writer.publicKey);
+  /** Our last save the server was sent, and the head of the log it holds. */
+  let sent: { version: number; head: string; acked: boolean } | null = null;
+  /** The head of a save the server refused: not sent again until the room changes. */
+  let refusedHead: string | null = null;
   /** The newest version seen, ours included: the next save goes above it. */
   let newest = deps.seenVersion;
-  /** The newest this browser keeps: a snapshot older than it is refused. */
-  let kept = deps.seenVersion;
+  /** A snapshot below this is older than one this browser saw or made, and refused. */
+  let floor = deps.seenVersion;
   let pending: Cancel | null = null;
   let checked: CheckedSnapshot | null = null;
-  let parting: SnapshotSave | null = null;
 
   function seen(version: number): void {
     newest = Math.max(newest, version);
-    if (version <= kept) return;
-    kept = version;
+    if (version <= floor) return;
+    floor = version;
     deps.onVersion?.(version);
   }
 
-  function save(): void {
-    pending = null;
+  /** The host's save of the room as it stands, if it changed since the last; `shrink`: checkpoint one too large. */
+  function nextSave(shrink: boolean): { save: SnapshotSave; head: string } | null {
     const log = deps.log();
     const key = deps.sealKey();
-    if (!deps.holdsLog() || key === null || headOf(log) === savedHead) return;
-    writer ??= writerFor(deps.identity, deps.roomId);
-    const content = { ...snapshotOf(log), cert: certifyWriter(deps.identity, deps.roomId, toBase64Url(writer.publicKey)) };
-    const box = sealSnapshot(content, key.key);
+    const head = headOf(log);
+    if (!writer || !writerKey || !deps.holdsLog() || key === null || head === sent?.head || head === refusedHead) return null;
+    const content = { ...snapshotOf(log), cert: certifyWriter(deps.identity, roomId, writerKey) };
+    const box = sealSnapshot(content, key.bytes);
     if (box.length > MAX_SNAPSHOT_CHARS) {
       // A checkpoint leaves only the room itself; a room too large even then is not saved.
-      const shrinks = content.entries.length > 0 && deps.checkpoint();
+      const shrinks = shrink && content.entries.length > 0 && deps.checkpoint();
       trace(`snapshot: ${box.length} characters is too large${shrinks ? '; checkpointing first' : ''}`);
-      return;
+      return null;
     }
     const version = newest + 1;
-    const signed = signSave(writer, deps.roomId, version, box);
-    // Sent with the room's end, it could wait behind the end's own messages and be dropped as we close.
-    if (log.state.ended) parting = signed;
-    const sent = parting !== null || deps.save(signed);
-    trace(`snapshot: version ${version} ${parting ? 'goes as we leave' : sent ? 'sent' : 'not sent'}`);
-    if (!sent) return;
-    savedHead = headOf(log);
-    newest = version;
+    // Kept as made: a server that withholds its acknowledgement cannot lower what we refuse below.
+    seen(version);
+    return { save: signSave(writer, roomId, version, box), head };
+  }
+
+  function send(): void {
+    pending = null;
+    const next = nextSave(true);
+    if (!next) return;
+    const delivered = deps.save(next.save);
+    trace(`snapshot: version ${next.save.version} ${delivered ? 'sent' : 'not sent'}`);
+    if (delivered) sent = { version: next.save.version, head: next.head, acked: false };
   }
 
   return {
     arrived(save) {
-      checked = checkSnapshot(save, { roomId: deps.roomId, rules: deps.rules, maxEntries: deps.log().maxEntries }, deps.keys(), kept);
+      checked = checkSnapshot(save, { roomId, rules: deps.rules, maxEntries: deps.log().maxEntries }, deps.newestKey(), floor);
       trace(`snapshot: version ${save.version} ${checked.kind === 'refused' ? `refused: ${checked.why}` : checked.kind}`);
-      // The host saves above whatever its writer last saved, even a save it cannot open.
-      if (isHost && checked.kind !== 'refused') newest = Math.max(newest, save.version);
+      // The host saves above what its own writer saved last, even a save it cannot open.
+      if (save.writer === writerKey && judgeSave(roomId, null, save) === 'saved') newest = Math.max(newest, save.version);
     },
     welcomed() {
       const arrival = checked;
       checked = null;
+      // A save not acknowledged may have been lost with the connection, and a refused one may be taken now.
+      if (sent && !sent.acked) sent = null;
+      refusedHead = null;
       if (arrival?.kind === 'log' && lengthOf(deps.log()) === 0) {
         seen(arrival.version);
         deps.adopt(arrival.log);
       }
       return { sealed: arrival?.kind === 'sealed' };
     },
-    saved: seen,
+    saved(version) {
+      if (sent?.version !== version) return false;
+      sent.acked = true;
+      return true;
+    },
     refused() {
-      savedHead = null;
+      refusedHead = sent?.head ?? null;
+      sent = null;
     },
     update() {
-      if (!isHost) return;
-      // The room closes on us as it ends: no waiting.
-      if (deps.log().state.ended) {
-        pending?.();
-        return save();
-      }
-      pending ??= deps.timers.after(SAVE_AFTER_MS, save);
+      if (writer) pending ??= deps.timers.after(SAVE_AFTER_MS, send);
     },
-    parting: () => (parting ? { type: 'save', ...parting } : undefined),
+    lastSave() {
+      pending?.();
+      pending = null;
+      const next = nextSave(false);
+      if (next) trace(`snapshot: version ${next.save.version} goes as we leave`);
+      return next ? { type: 'save', ...next.save } : undefined;
+    },
   };
 }

@@ -64,18 +64,21 @@ export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, 
 
 /** The room's snapshot, saved by its host and opened with the keys this browser holds (room-snapshots.ts). */
 export function snapshotsFor(deps: RoomDeps, { rules, logSync, epochs, timers, holdsLog, save }: Pick<RoomSnapshotsDeps, 'rules' | 'timers' | 'holdsLog' | 'save'> & { logSync: LogSync; epochs: RoomEpochs }): RoomSnapshots {
-  const linkKey = { key: deps.roomKey, epoch: null };
+  const linkKey = { bytes: deps.roomKey, epoch: null };
   return createRoomSnapshots({
     roomId: deps.roomId,
     rules,
     identity: deps.identity,
     log: logSync.log,
     sealKey() {
-      const epoch = logSync.log().state.epoch;
-      const key = epoch === null ? null : epochs.current();
-      return epoch === null ? linkKey : key && { key, epoch };
+      const { epoch } = logSync.log().state;
+      const bytes = epochs.current();
+      return epoch === null ? linkKey : bytes && { bytes, epoch };
     },
-    keys: () => [linkKey, ...epochs.held().map((key) => ({ key, epoch: epochIdOf(key) }))],
+    newestKey() {
+      const [bytes] = epochs.held();
+      return bytes ? { bytes, epoch: epochIdOf(bytes) } : linkKey;
+    },
     holdsLog,
     save,
     adopt: logSync.adoptSnapshot,

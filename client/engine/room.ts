@@ -126,7 +126,7 @@ export function createRoom(deps: RoomDeps): Room {
   function teardown(next: RoomPhase): void {
     timers.stop();
     speaking.stop();
-    signaling?.close(snapshots.parting());
+    signaling?.close(snapshots.lastSave());
     stopMedia(media, next, deps.clock ?? systemClock);
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });

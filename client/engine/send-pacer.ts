@@ -14,8 +14,8 @@ export interface SendPacer {
    * members it reaches, asked as it goes out (a broadcast reaches whoever is there then).
    */
   send(text: string, copies: () => number): void;
-  /** We are saying goodbye: sends what the budget allows now, keeping `kept` frames for what goes after (the goodbye), and drops the rest. */
-  flush(kept?: number): void;
+  /** We are saying goodbye: sends what the budget allows now, keeping `reserve` frames for what goes after (the goodbye), and drops the rest. */
+  flush(reserve?: number): void;
   /** The connection is gone: what waits is dropped. */
   stop(): void;
   waiting(): number;
@@ -98,9 +98,9 @@ export function createSendPacer(options: { limits: SendLimits; timers: Timers; w
       queue.push({ text, copies: n });
       if (!wake) drain();
     },
-    flush(kept = 1) {
+    flush(reserve = 1) {
       wake?.();
-      sendAffordable(kept);
+      sendAffordable(reserve);
       stop();
     },
     stop,

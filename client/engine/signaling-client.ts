@@ -45,10 +45,10 @@ export interface SignalingClient {
   send(frame: Exclude<ClientFrame, { type: 'hello' }>): boolean;
   /**
    * Says goodbye so others see us leave at once, then closes for good. Idempotent. What waits goes
-   * first as far as the budget allows, then `parting` (a frame that must not be dropped with the
+   * first as far as the budget allows, then `last` (a frame that must not be dropped with the
    * rest, like the room's last snapshot), then the goodbye.
    */
-  close(parting?: Exclude<ClientFrame, { type: 'hello' }>): void;
+  close(last?: Exclude<ClientFrame, { type: 'hello' }>): void;
 }
 
 const OPEN = 1;
@@ -184,12 +184,12 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
       pacer.send(JSON.stringify(frame), copies);
       return true;
     },
-    close(parting) {
+    close(last) {
       if (finished) return;
       if (socket?.readyState === OPEN && status.get().kind === 'connected') {
         // What we said last (a seat given up) goes before the goodbye, as far as the budget allows.
-        pacer?.flush(parting ? 2 : 1);
-        if (parting) socket.send(JSON.stringify(parting));
+        pacer?.flush(last ? 2 : 1);
+        if (last) socket.send(JSON.stringify(last));
         socket.send(JSON.stringify({ type: 'bye' }));
       }
       finish({ kind: 'closed' });

@@ -79,14 +79,16 @@ describe('a room outlives its members', () => {
       await (await personAction(hal.page, 'Ann', 'Make Ann a moderator')).click();
       await (await personAction(hal.page, 'Ben', 'Remove Ben')).click();
       await ben.page.getByText(/removed from this room/i).waitFor();
-      const locked = Date.now();
       await ownButton(hal.page, 'Lock room').click();
       await ownButton(ann.page, 'Unlock room').waitFor();
-      // The host saves a moment after the room changes.
-      await pollUntil('the lock to be saved', () => storedSnapshot(dataDir), (stored) => stored !== null && stored.savedAt > locked, { everyMs: 200 });
 
       await ownControl(ann.page, 'Leave').click();
+      // The host saves a moment after the room changes, and what changed since as it leaves.
       await ownControl(hal.page, 'Leave').click();
+      await hal.page.getByText(/You left the room/).waitFor();
+      const lastVersion = Math.max(...hal.logs.map((line) => Number(/snapshot: version (\d+) (sent|goes as we leave)/.exec(line)?.[1] ?? 0)));
+      assert.ok(lastVersion > 0, 'the host saved the room');
+      await pollUntil(`version ${lastVersion} to be stored`, () => storedSnapshot(dataDir), (stored) => (stored?.version ?? 0) >= lastVersion, { everyMs: 100 });
       await server.stop();
       // The store holds a box the link's key does not open (names never go in the log; the title and the host key do).
       const stored = await storeText(dataDir);
@@ -94,7 +96,7 @@ describe('a room outlives its members', () => {
       assert.ok(secret.ok);
       for (const text of [TITLE, 'porch night', toBase64Url(secret.value.hostKey)]) assert.ok(!stored.includes(text), `the store holds "${text}"`);
       const kept = (await storedSnapshot(dataDir))!;
-      const underLink = checkSnapshot(kept, { roomId: roomIdOf(secret.value), rules: { hostKey: toBase64Url(secret.value.hostKey), stageMax: 8 } }, [{ key: roomKeyOf(secret.value), epoch: null }], 0);
+      const underLink = checkSnapshot(kept, { roomId: roomIdOf(secret.value), rules: { hostKey: toBase64Url(secret.value.hostKey), stageMax: 8 } }, { bytes: roomKeyOf(secret.value), epoch: null }, 0);
       assert.equal(underLink.kind, 'sealed', 'sealed under the key of the lock’s epoch, which only those let in hold');
       server = await startServer({ port: server.port, env: { DATA_DIR: dataDir } });
 
