@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
-import { joinRoom, newRoomLink, waitForPeopleConnected } from '../test/helpers/room-page.ts';
+import { createRoomAs, joinRoom, waitForPeopleConnected } from '../test/helpers/room-page.ts';
 import { pollUntil } from '../test/helpers/poll.ts';
 import { serverMetric } from '../test/helpers/server.ts';
 import { resetOnsets, setTone, waitForOnset, waitUntilHears, waitUntilSilent } from '../test/helpers/tones.ts';
@@ -47,18 +47,22 @@ export interface PorchRoom {
   close(): Promise<void>;
 }
 
-/** A hangout of size − 1 people, joined and hearing each other, waiting for a newcomer. */
+/**
+ * A hangout of size − 1 people, joined and hearing each other, waiting for a newcomer. The first
+ * creates it and is its host, as a person would: the host's seat counts toward the stage's eight.
+ */
 export async function porchRoom(browser: Browser, serverUrl: string, size: number): Promise<PorchRoom> {
-  const link = newRoomLink(serverUrl);
   const early: Person[] = [];
   const watchHz = TONES.slice(0, size);
   const close = async (): Promise<void> => void (await Promise.all(early.map(closePerson)));
+  let link = '';
   // One at a time, each heard by all before the next: a hangout of seven tone pages is about all two cores carry.
   try {
     for (let i = 0; i < size - 1; i++) {
-      const person = await openPerson(browser, link, { toneHz: TONES[i]!, label: NAMES[i]!, watchHz });
+      const person = await openPerson(browser, i === 0 ? serverUrl : link, { toneHz: TONES[i]!, label: NAMES[i]!, watchHz });
       early.push(person);
-      await joinRoom(person.page, person.label);
+      if (i === 0) link = await createRoomAs(person.page, person.label, 'Hangout');
+      else await joinRoom(person.page, person.label);
       for (const p of early) await waitForPeopleConnected(p.page, early.filter((o) => o !== p).map((o) => o.label), { timeoutMs: 60_000 });
     }
   } catch (error) {

@@ -20,6 +20,7 @@ import { closeAll, closePerson, launchBrowser, openPerson, type Person, withLogs
 import { startCoturn, type RunningCoturn } from '../helpers/coturn.ts';
 import { candidateReport, RECORD_CANDIDATES, type CandidateReport } from '../helpers/ice-candidates.ts';
 import { joinRoom, newRoomLink, statusText, waitForPeopleConnected, waitForStatus, waitForTiles } from '../helpers/room-page.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { expectHearsExactly } from '../helpers/tones.ts';
 
@@ -30,6 +31,21 @@ const DAN = 1100;
 
 const hideAddress = (page: Page) => page.getByLabel('Hide my IP address');
 
+/** Whether the browser has stored the choice (idb-keyval's own store): a reload before that would lose it. */
+const storedHidden = (page: Page): Promise<boolean> =>
+  page.evaluate(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const open = indexedDB.open('keyval-store');
+        open.onerror = () => resolve(false);
+        open.onsuccess = () => {
+          const read = open.result.transaction('keyval', 'readonly').objectStore('keyval').get('porch:profile');
+          read.onerror = () => resolve(false);
+          read.onsuccess = () => resolve((read.result as { hideAddress?: boolean } | undefined)?.hideAddress === true);
+        };
+      }),
+  );
+
 /**
  * A person whose browser chose to hide its address (on another room's page of this server, where
  * nobody else is) opens the link with the page recording its candidates, and joins. The room
@@ -39,6 +55,7 @@ async function arriveHidden(browser: Browser, link: string, label: string, toneH
   const person = await openPerson(browser, newRoomLink(new URL(link).origin), { toneHz, label });
   // Enabled once the page has heard from /relay that the server offers a relay; remembered at once.
   await hideAddress(person.page).check({ timeout: 10_000 });
+  await pollUntil(`${label}'s browser to store the choice`, () => storedHidden(person.page), (stored) => stored, { everyMs: 50 });
   await person.page.reload();
   assert.equal(await hideAddress(person.page).isChecked(), true, `${label}'s browser remembers the choice`);
   await person.page.goto('about:blank');

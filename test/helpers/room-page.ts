@@ -26,8 +26,11 @@ export async function joinRoom(page: RoomSurface, name: string): Promise<void> {
 }
 
 /** On the landing page: creates a Stage room, joins it as `name`, and returns its link. */
-export async function createStageRoom(page: Page, name: string): Promise<string> {
-  await page.getByRole('radio', { name: 'Stage' }).check();
+export const createStageRoom = (page: Page, name: string): Promise<string> => createRoomAs(page, name, 'Stage');
+
+/** On the landing page: creates a room of this type, joins it as `name` (its host), and returns its link. */
+export async function createRoomAs(page: Page, name: string, kind: 'Hangout' | 'Stage'): Promise<string> {
+  await page.getByRole('radio', { name: kind }).check();
   await page.getByRole('button', { name: 'Create room' }).click();
   await page.waitForURL(/\/r\/#/);
   const link = page.url();
