@@ -35,7 +35,11 @@ export function renderRoomBody(s: RoomView, o: RoomBodyOptions): { view: Templat
         </div>`
       : html`<section class="card lobby" aria-labelledby="lobby-title">
           <h2 id="lobby-title">Waiting to be let in</h2>
-          <p class="hint">Until a host or moderator admits you, you don't hear the room and nobody hears you.</p>
+          <p class="hint">
+            ${s.sealedOut
+              ? "Until someone who was in this room is back, you don't hear the room and nobody hears you."
+              : "Until a host or moderator admits you, you don't hear the room and nobody hears you."}
+          </p>
         </section>`}
     <porch-verify-dialog
       .ownNumber=${s.safetyNumber}

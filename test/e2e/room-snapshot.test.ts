@@ -104,6 +104,7 @@ describe('a room outlives its members', () => {
       const cat = await arrive(link, 'Cat', 770);
       await joinRoom(cat.page, 'Cat');
       await waitForStatus(cat.page, /sealed for the people who were in it/);
+      await cat.page.getByText("Until someone who was in this room is back, you don't hear the room").waitFor();
 
       await hal.page.reload();
       await joinRoom(hal.page, 'Hal');
