@@ -1,6 +1,6 @@
 import type { ServerFrame } from '../shared/protocol.ts';
 import type { SnapshotSave, StoredSnapshot } from '../shared/room-snapshot.ts';
-import { createTokenBucket } from './limits.ts';
+import { createTokenBucket } from '../shared/token-bucket.ts';
 import { roomTag, type Log } from './log.ts';
 import type { Counters, SaveOutcome } from './metrics.ts';
 import type { NewRoomQuota } from './new-room-quota.ts';

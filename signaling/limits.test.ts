@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRateLimiter, createSenderShares, createTokenBucket, type RateVerdict } from './limits.ts';
+import { createRateLimiter, createSenderShares, type RateVerdict } from './limits.ts';
 
 function limiter(ratePerS: number, burst: number) {
   let now = 0;
@@ -76,27 +76,4 @@ test('one sender may queue up to its share in a receiver, and more once written 
   assert.equal(shares.take('carol', 900), true, 'another sender has its own share');
   shares.give('flooder', 600);
   assert.equal(shares.take('flooder', 1000), true);
-});
-
-test('a token bucket refuses past its burst without running into debt, and refills at its rate', () => {
-  let now = 0;
-  const bucket = createTokenBucket({ ratePerS: 1, burst: 2, nowMs: () => now });
-  assert.deepEqual([bucket.take(), bucket.take(), bucket.take(), bucket.take()], [true, true, false, false]);
-  now += 1000;
-  assert.equal(bucket.take(), true, 'refusals cost nothing: a second later one is back');
-  assert.equal(bucket.take(), false);
-  assert.equal(bucket.full(), false);
-  now += 10_000;
-  assert.equal(bucket.full(), true, 'it refills to its burst and no further');
-  assert.deepEqual([bucket.take(), bucket.take(), bucket.take()], [true, true, false]);
-});
-
-test('a token given back can be taken again, but never past the burst', () => {
-  const bucket = createTokenBucket({ ratePerS: 1, burst: 1, nowMs: () => 0 });
-  assert.equal(bucket.take(), true);
-  bucket.give();
-  assert.equal(bucket.take(), true);
-  bucket.give();
-  bucket.give();
-  assert.deepEqual([bucket.take(), bucket.take()], [true, false]);
 });

@@ -1,4 +1,4 @@
-import { createTokenBucket, type TokenBucket } from './limits.ts';
+import { createTokenBucket, type TokenBucket } from '../shared/token-bucket.ts';
 
 /**
  * How many rooms' first snapshots each client address may make, so that strangers cannot fill

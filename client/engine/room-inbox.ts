@@ -15,7 +15,7 @@ import type { RoomMedia } from './room-media.ts';
 import { standingOf } from './room-overview.ts';
 import type { RoomView } from './room-types.ts';
 import type { EnvelopeCodec } from './sealed-codec.ts';
-import { createTokenBucket } from './token-bucket.ts';
+import { createTokenBucket } from '../../shared/token-bucket.ts';
 import type { WritableStore } from './store.ts';
 
 /**
@@ -67,7 +67,7 @@ export interface Inbox {
 
 export function createInbox(deps: InboxDeps): Inbox {
   const { membership, media, logSync, participants, state } = deps;
-  const greetings = createTokenBucket({ burst: GREETINGS_BURST, perSecond: GREETINGS_PER_S, now: deps.now });
+  const greetings = createTokenBucket({ burst: GREETINGS_BURST, ratePerS: GREETINGS_PER_S, nowMs: deps.now });
 
   function onPeerMessage(from: string, box: string, broadcast: boolean): void {
     const message = deps.codec.open(from, box, broadcast);

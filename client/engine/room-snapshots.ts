@@ -76,6 +76,9 @@ export function createRoomSnapshots(deps: RoomSnapshotsDeps): RoomSnapshots {
   let pending: Cancel | null = null;
   let checked: CheckedSnapshot | null = null;
 
+  /** Whether the room changed since our last save, or the one the server refused. */
+  const changed = (head: string): boolean => head !== sent?.head && head !== refusedHead;
+
   function seen(version: number): void {
     newest = Math.max(newest, version);
     if (version <= floor) return;
@@ -88,7 +91,7 @@ export function createRoomSnapshots(deps: RoomSnapshotsDeps): RoomSnapshots {
     const log = deps.log();
     const key = deps.sealKey();
     const head = headOf(log);
-    if (!writer || !writerKey || !deps.holdsLog() || key === null || head === sent?.head || head === refusedHead) return null;
+    if (!writer || !writerKey || !deps.holdsLog() || key === null || !changed(head)) return null;
     const content = { ...snapshotOf(log), cert: certifyWriter(deps.identity, roomId, writerKey) };
     const box = sealSnapshot(content, key.bytes);
     if (box.length > MAX_SNAPSHOT_CHARS) {
@@ -141,7 +144,8 @@ export function createRoomSnapshots(deps: RoomSnapshotsDeps): RoomSnapshots {
       sent = null;
     },
     update() {
-      if (writer) pending ??= deps.timers.after(SAVE_AFTER_MS, send);
+      // Called on every refresh of the room: only a change of its log is worth a timer.
+      if (writer && changed(headOf(deps.log()))) pending ??= deps.timers.after(SAVE_AFTER_MS, send);
     },
     lastSave() {
       pending?.();
