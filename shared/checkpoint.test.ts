@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
-import { createIdentity, randomBytes } from './crypto.ts';
+import { createIdentity, randomBytes, sign } from './crypto.ts';
 import { toBase64Url, utf8 } from './encoding.ts';
 import { CheckpointSchema, MAX_CHECKPOINT_KEYS, stateDigest, verifyCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { sealPairMessage } from './envelope.ts';
@@ -10,6 +10,7 @@ import { MAX_BOX_CHARS } from './protocol.ts';
 import { signAct } from './room-acts.ts';
 import { createLog, headOf, signNext } from './room-log.ts';
 import { initialRoomState, type RoomState } from './room-state.ts';
+import { startVisit } from './visit-key.ts';
 import { HOST, MIA, RULES, ROOM_ID, host, mia } from '../test/helpers/log-cast.ts';
 
 const freshKey = (): string => toBase64Url(createIdentity().publicKey);
@@ -55,7 +56,8 @@ test('a checkpoint message is parsed strictly: a room naming too many people, or
   assert.equal(v.safeParse(CheckpointSchema, { act: genuine.act }).success, false);
 });
 
-test('the largest checkpoint a room can have fits one sealed message', () => {
+test('the largest checkpoint a room can have, signed under a visit key, fits one sealed message', async () => {
+  const hostsVisit = await startVisit(host.publicKey, async (message) => sign(message, host), ROOM_ID);
   const full: RoomState = {
     ...room,
     title: 'T'.repeat(80),
@@ -64,7 +66,7 @@ test('the largest checkpoint a room can have fits one sealed message', () => {
     banned: Array.from({ length: MAX_CHECKPOINT_KEYS }, freshKey),
     standIn: freshKey(),
   };
-  const act = signAct({ type: 'checkpoint', state: stateDigest(full) }, { n: 2 ** 31, prev: headOf(log) }, host, ROOM_ID);
+  const act = signAct({ type: 'checkpoint', state: stateDigest(full) }, { n: 2 ** 31, prev: headOf(log) }, hostsVisit, ROOM_ID);
   const message: PeerMessage = { kind: 'checkpoint', checkpoint: { act, state: full } };
   assert.equal(parsePeerMessage(message).ok, true);
   const box = sealPairMessage('bbbb_0123456789abcdef', { seq: 2 ** 31, ts: Date.now() }, utf8(JSON.stringify(message)), randomBytes(32));

@@ -16,10 +16,26 @@ export function derive(label: string, input: Uint8Array, lengthBytes: number): U
 
 export const randomBytes = (n: number): Uint8Array => nacl.randomBytes(n);
 
-/** A long-lived ed25519 identity: who a person is across rooms and reloads. */
+/**
+ * A long-lived ed25519 identity: who a person is across rooms and reloads. `publicKey` is the
+ * identity's; `secretKey` signs. Where the browser keeps the identity's own secret in WebCrypto,
+ * out of reach of scripts, `secretKey` is a visit key's, which `visit` shows the identity certified
+ * for one room (visit-key.ts).
+ */
 export interface Identity {
   publicKey: Uint8Array;
   secretKey: Uint8Array;
+  visit?: Visit;
+}
+
+/** A visit key's public half and the identity's certificate for it, with what else only the identity signs in that room. */
+export interface Visit {
+  publicKey: Uint8Array;
+  cert: Uint8Array;
+  /** The identity's signature that seeds the room's writer (room-snapshot.ts): the same on every visit. */
+  writerSeed: Uint8Array;
+  /** The identity's certificate for that writer. */
+  writerCert: Uint8Array;
 }
 
 export const IDENTITY_PUBLIC_KEY_BYTES = nacl.sign.publicKeyLength;

@@ -7,12 +7,12 @@ import {
   sharedSecret,
   sign,
   unseal,
-  verify,
   type Identity,
   type SessionKeys,
 } from './crypto.ts';
 import { concatBytes, equalBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
+import { verifySigned, visitProofOf } from './visit-key.ts';
 
 /**
  * The envelopes member-to-member messages travel in. The server routes them by peer id and
@@ -20,8 +20,9 @@ import { err, ok, type Result } from './result.ts';
  *
  * Introduction (presence; to everyone, or a knock on a member whose session key we lack):
  *   box   = base64url( nonce[24] ‖ secretbox(roomKey, inner) )                  (+16 MAC)
- *   inner = header[12] ‖ sig[64] ‖ identityKey[32] ‖ sessionKey[32] ‖ body
- *   sig   = ed25519(identity, DOMAIN ‖ roomId ‖ 0 ‖ from ‖ 0 ‖ to ‖ 0 ‖ [recipient's sessionKey] ‖ inner without sig)
+ *   inner = header[12] ‖ sig[64] ‖ identityKey[32] ‖ sessionKey[32] ‖ [visitKey[32] ‖ cert[64]] ‖ body
+ *   sig   = ed25519(identity or its visit key, DOMAIN ‖ roomId ‖ 0 ‖ from ‖ 0 ‖ to ‖ 0 ‖ [recipient's sessionKey] ‖ inner without sig)
+ *   With flag bit 2, a visit key signs, which the identity certified for this room (visit-key.ts).
  *   roomKey is the room's current broadcast key: the link's own, or an epoch's (epoch-key.ts).
  *
  * Bound introduction (flag bit 1), to one member whose session key we know:
@@ -34,7 +35,7 @@ import { err, ok, type Result } from './result.ts';
  *   box   = base64url( nonce[24] ‖ secretbox(pairKey(from → to), header[12] ‖ body) )  (+16 MAC)
  *   pairKey(a → b) = derive('porch pair key', X25519(a, b) ‖ roomId ‖ 0 ‖ a ‖ 0 ‖ b, 32)
  *
- *   header = version[1]=2 ‖ flags[1] (bit 0: to everyone, bit 1: bound) ‖ seq[4, BE] ‖ ts[6, BE ms]
+ *   header = version[1]=2 ‖ flags[1] (bit 0: to everyone, bit 1: bound, bit 2: visit key) ‖ seq[4, BE] ‖ ts[6, BE ms]
  *
  * `from` and `to` are never sent inside: the receiver takes `from` from the server's routing
  * and `to` from itself. An introduction re-routed or re-stamped fails its signature; a pair
@@ -50,6 +51,8 @@ const VERSION = 2;
 const DOMAIN = utf8('porch envelope v2');
 const FLAG_BROADCAST = 1;
 const FLAG_BOUND = 2;
+const FLAG_VISIT = 4;
+const VISIT_PROOF_BYTES = IDENTITY_PUBLIC_KEY_BYTES + SIGNATURE_BYTES;
 const HEADER_BYTES = 12;
 /** How far an envelope's timestamp may be from the receiver's clock. */
 export const MAX_CLOCK_SKEW_MS = 2 * 60_000;
@@ -70,25 +73,26 @@ export interface OpenedEnvelope extends EnvelopeHeader {
 
 const zero = Uint8Array.of(0);
 
-function writeHeader(to: string, { seq, ts }: EnvelopeHeader, bound = false): Uint8Array {
+function writeHeader(to: string, { seq, ts }: EnvelopeHeader, bound = false, visit = false): Uint8Array {
   const header = new Uint8Array(HEADER_BYTES);
   header[0] = VERSION;
-  header[1] = (to === '*' ? FLAG_BROADCAST : 0) | (bound ? FLAG_BOUND : 0);
+  header[1] = (to === '*' ? FLAG_BROADCAST : 0) | (bound ? FLAG_BOUND : 0) | (visit ? FLAG_VISIT : 0);
   for (let i = 5, v = seq; i >= 2; i--, v = Math.floor(v / 256)) header[i] = v % 256;
   for (let i = 11, v = ts; i >= 6; i--, v = Math.floor(v / 256)) header[i] = v % 256;
   return header;
 }
 
-function readHeader(inner: Uint8Array): (EnvelopeHeader & { broadcast: boolean; bound: boolean }) | null {
-  if (inner.length < HEADER_BYTES || inner[0] !== VERSION || inner[1]! & ~(FLAG_BROADCAST | FLAG_BOUND)) return null;
+function readHeader(inner: Uint8Array): (EnvelopeHeader & { broadcast: boolean; bound: boolean; visit: boolean }) | null {
+  if (inner.length < HEADER_BYTES || inner[0] !== VERSION || inner[1]! & ~(FLAG_BROADCAST | FLAG_BOUND | FLAG_VISIT)) return null;
   const broadcast = (inner[1]! & FLAG_BROADCAST) !== 0;
   const bound = (inner[1]! & FLAG_BOUND) !== 0;
+  const visit = (inner[1]! & FLAG_VISIT) !== 0;
   if (broadcast && bound) return null;
   let seq = 0;
   let ts = 0;
   for (let i = 2; i < 6; i++) seq = seq * 256 + inner[i]!;
   for (let i = 6; i < 12; i++) ts = ts * 256 + inner[i]!;
-  return { seq, ts, broadcast, bound };
+  return { seq, ts, broadcast, bound, visit };
 }
 
 /** The key for messages from `from` to `to`; each direction of each pair has its own. */
@@ -113,8 +117,9 @@ export interface IntroductionOptions {
 export function sealIntroduction(from: string, to: string, header: EnvelopeHeader, body: Uint8Array, options: IntroductionOptions): string {
   const boundTo = options.boundTo ?? null;
   if (boundTo && to === '*') throw new Error('a broadcast cannot be bound to one recipient');
-  const head = writeHeader(to, header, boundTo !== null);
-  const keys = concatBytes(options.identity.publicKey, options.session.publicKey);
+  const visit = visitProofOf(options.identity);
+  const head = writeHeader(to, header, boundTo !== null, visit !== null);
+  const keys = concatBytes(options.identity.publicKey, options.session.publicKey, ...(visit ? [visit.key, visit.cert] : []));
   const signature = sign(signedBytes(options.roomId, from, to, boundTo, concatBytes(head, keys, body)), options.identity);
   const inner = concatBytes(head, signature, keys, body);
   if (!boundTo) return toBase64Url(seal(inner, options.roomKey));
@@ -166,7 +171,7 @@ export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEn
   const pairInner = options.pairKey && unseal(sealed, options.pairKey);
   if (pairInner) {
     const header = readHeader(pairInner);
-    if (!header || header.broadcast || header.bound) return err('malformed');
+    if (!header || header.broadcast || header.bound || header.visit) return err('malformed');
     const stale = checkFresh(header, options);
     if (stale) return err(stale);
     return ok({ seq: header.seq, ts: header.ts, body: pairInner.slice(HEADER_BYTES), fresh: true, introduction: null });
@@ -175,7 +180,8 @@ export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEn
   if (!opened) return err('unreadable');
   const { inner } = opened;
   const header = readHeader(inner);
-  const keysEnd = HEADER_BYTES + SIGNATURE_BYTES + IDENTITY_PUBLIC_KEY_BYTES + SESSION_PUBLIC_KEY_BYTES;
+  const sessionEnd = HEADER_BYTES + SIGNATURE_BYTES + IDENTITY_PUBLIC_KEY_BYTES + SESSION_PUBLIC_KEY_BYTES;
+  const keysEnd = sessionEnd + (header?.visit ? VISIT_PROOF_BYTES : 0);
   // Bound exactly when sealed for our visit, under the session key it carries.
   if (!header || inner.length < keysEnd || header.bound !== (opened.sessionKey !== null)) return err('malformed');
   // Freshness first: a replay flood then costs a decryption, not a signature check each.
@@ -183,12 +189,14 @@ export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEn
   if (stale) return err(stale);
   const signature = inner.subarray(HEADER_BYTES, HEADER_BYTES + SIGNATURE_BYTES);
   const identityKey = inner.subarray(HEADER_BYTES + SIGNATURE_BYTES, HEADER_BYTES + SIGNATURE_BYTES + IDENTITY_PUBLIC_KEY_BYTES);
-  const sessionKey = inner.subarray(keysEnd - SESSION_PUBLIC_KEY_BYTES, keysEnd);
+  const sessionKey = inner.subarray(sessionEnd - SESSION_PUBLIC_KEY_BYTES, sessionEnd);
+  const visitKey = inner.subarray(sessionEnd, sessionEnd + IDENTITY_PUBLIC_KEY_BYTES);
+  const visit = header.visit ? { key: visitKey, cert: inner.subarray(sessionEnd + IDENTITY_PUBLIC_KEY_BYTES, keysEnd) } : null;
   if (opened.sessionKey && !equalBytes(opened.sessionKey, sessionKey)) return err('malformed');
   const unsigned = concatBytes(inner.subarray(0, HEADER_BYTES), inner.subarray(HEADER_BYTES + SIGNATURE_BYTES));
   const to = header.broadcast ? '*' : options.self;
   const boundTo = header.bound ? options.session.publicKey : null;
-  if (!verify(signedBytes(options.roomId, options.from, to, boundTo, unsigned), signature, identityKey)) return err('bad-signature');
+  if (!verifySigned(options.roomId, signedBytes(options.roomId, options.from, to, boundTo, unsigned), signature, identityKey, visit)) return err('bad-signature');
   return ok({
     seq: header.seq,
     ts: header.ts,

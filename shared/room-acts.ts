@@ -1,7 +1,8 @@
 import * as v from 'valibot';
-import { sign, verify, type Identity } from './crypto.ts';
+import { sign, type Identity } from './crypto.ts';
 import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
+import { verifySigned, visitProofFrom, visitProofOf } from './visit-key.ts';
 
 /**
  * Acts change the room: roles, hands, mutes, bans, lock. Each is signed by the identity that
@@ -10,6 +11,9 @@ import { err, ok, type Result } from './result.ts';
  * Whether the signer had the right is decided by the reducer (room-state.ts), not here.
  *
  *   signed bytes = DOMAIN ‖ roomId ‖ 0 ‖ canonical JSON of [by, n, prev, act]
+ *
+ * Signed under a visit key (visit-key.ts), an act carries that key (`vk`) and the identity's
+ * certificate for it (`cert`); `by` stays the identity, which roles and bans refer to.
  */
 export const MAX_TITLE_LENGTH = 80;
 export const MAX_DESCRIPTION_LENGTH = 280;
@@ -21,6 +25,7 @@ const DOMAIN = utf8('porch act v2');
 export const Bytes32Schema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
 const identityKey = Bytes32Schema;
 const hashText = Bytes32Schema;
+const signatureText = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86}$/));
 
 const ActBodySchema = v.variant('type', [
   v.strictObject({ type: v.literal('set-kind'), kind: v.picklist(['hangout', 'stage']) }),
@@ -68,7 +73,9 @@ export const SignedActSchema = v.strictObject({
   n: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31)),
   prev: hashText,
   act: ActBodySchema,
-  sig: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86}$/)),
+  sig: signatureText,
+  vk: v.optional(identityKey),
+  cert: v.optional(signatureText),
 });
 export type SignedAct = v.InferOutput<typeof SignedActSchema>;
 
@@ -97,14 +104,17 @@ export const signedBytesOf = (roomId: string, signed: Pick<SignedAct, 'by' | 'n'
 
 export function signAct(act: ActBody, position: LogPosition, identity: Identity, roomId: string): SignedAct {
   const unsigned = { by: toBase64Url(identity.publicKey), n: position.n, prev: position.prev, act };
-  return { ...unsigned, sig: toBase64Url(sign(signedBytesOf(roomId, unsigned), identity)) };
+  const signed = { ...unsigned, sig: toBase64Url(sign(signedBytesOf(roomId, unsigned), identity)) };
+  const visit = visitProofOf(identity);
+  return visit ? { ...signed, vk: toBase64Url(visit.key), cert: toBase64Url(visit.cert) } : signed;
 }
 
-/** Whether `by` signed exactly this act at exactly this position, in this room. */
+/** Whether `by` signed exactly this act at exactly this position, in this room: itself, or through a visit key it certified. */
 export function verifyAct(signed: SignedAct, roomId: string): boolean {
   const key = fromBase64Url(signed.by);
   const signature = fromBase64Url(signed.sig);
-  return key !== null && signature !== null && verify(signedBytesOf(roomId, signed), signature, key);
+  const visit = visitProofFrom(signed.vk, signed.cert);
+  return key !== null && signature !== null && visit !== 'bad' && verifySigned(roomId, signedBytesOf(roomId, signed), signature, key, visit);
 }
 
 /** Shape and signature, for acts that arrive on their own (a log batch parses its acts with SignedActSchema). */

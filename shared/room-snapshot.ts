@@ -52,26 +52,37 @@ export type SaveVerdict = 'saved' | 'stale' | 'not-writer' | 'forged';
 
 const signedBytes = (roomId: string, version: number, box: string): Uint8Array => derive('porch room snapshot', utf8(JSON.stringify([roomId, version, box])), 32);
 
-/** This room's writer: the same key every time this identity asks, and a different one for every room. */
-export function writerFor(identity: Identity, roomId: string): Identity {
-  const seed = derive('porch room writer', sign(utf8(`porch room writer\n${roomId}`), identity), 32);
-  const pair = nacl.sign.keyPair.fromSeed(seed);
+/** What the identity signs to seed its writer for this room. */
+export const writerSeedBytes = (roomId: string): Uint8Array => utf8(`porch room writer\n${roomId}`);
+
+/** The writer that the identity's signature over writerSeedBytes makes. */
+export function writerOfSeed(seedSignature: Uint8Array): Identity {
+  const pair = nacl.sign.keyPair.fromSeed(derive('porch room writer', seedSignature, 32));
   return { publicKey: pair.publicKey, secretKey: pair.secretKey };
 }
+
+/** This room's writer: the same key every time this identity asks, and a different one for every room. */
+export const writerFor = (identity: Identity, roomId: string): Identity => writerOfSeed(identity.visit?.writerSeed ?? sign(writerSeedBytes(roomId), identity));
 
 export function signSave(writer: Identity, roomId: string, version: number, box: string): SnapshotSave {
   return { version, writer: toBase64Url(writer.publicKey), box, sig: toBase64Url(sign(signedBytes(roomId, version, box), writer)) };
 }
 
-const certifiedBytes = (roomId: string, writer: string): Uint8Array => derive('porch room writer cert', utf8(JSON.stringify([roomId, writer])), 32);
+/** What the host's identity signs to certify a writer. */
+export const writerCertBytes = (roomId: string, writer: string): Uint8Array => derive('porch room writer cert', utf8(JSON.stringify([roomId, writer])), 32);
 
 /** The host's word that `writer` saves this room: sealed inside the box, where the server cannot see whose it is. */
-export const certifyWriter = (identity: Identity, roomId: string, writer: string): string => toBase64Url(sign(certifiedBytes(roomId, writer), identity));
+export function certifyWriter(identity: Identity, roomId: string, writer: string): string {
+  if (!identity.visit) return toBase64Url(sign(writerCertBytes(roomId, writer), identity));
+  // Under a visit key, the identity certified its own writer as the visit began, and nothing else.
+  if (writer !== toBase64Url(writerFor(identity, roomId).publicKey)) throw new Error('a visit certifies only its own writer');
+  return toBase64Url(identity.visit.writerCert);
+}
 
 export function verifyWriterCert(hostKey: string, roomId: string, writer: string, cert: string): boolean {
   const key = fromBase64Url(hostKey);
   const sig = fromBase64Url(cert);
-  return key !== null && sig !== null && verify(certifiedBytes(roomId, writer), sig, key);
+  return key !== null && sig !== null && verify(writerCertBytes(roomId, writer), sig, key);
 }
 
 /** Checks a signature; the server passes a native one (node:crypto), as tweetnacl's costs it far more. */

@@ -6,6 +6,7 @@ import { append, lengthOf, signNext, type RoomLog } from '../../shared/room-log.
 import { MAX_ACTS_PER_MESSAGE } from '../../shared/peer-message.ts';
 import { createRateLimiter } from '../../signaling/limits.ts';
 import { logRoom as room, type LogRoom } from '../../test/helpers/log-room.ts';
+import { pollUntil } from '../../test/helpers/poll.ts';
 
 test('an act is shared with every member as it happens and changes the room for all', () => {
   const r = room(['host', 'ann', 'ben']);
@@ -273,7 +274,8 @@ test('with signatures checked ahead, acts are taken in the order they came once 
   r.stage('ann').onActs('host', [second]);
   r.stage('ann').onActs('host', [forged]);
   assert.equal(lengthOf(r.stage('ann').log()), 0, 'nothing is taken before its check');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The forgery came last, so once it is refused, all three have been checked.
+  await pollUntil('the forgery refused', () => r.refused.length, (n) => n > 0, { timeoutMs: 10_000, everyMs: 10 });
   assert.equal(lengthOf(r.stage('ann').log()), 2);
   assert.equal(r.roleIn('ann', 'ann'), 'moderator');
   assert.equal(r.stage('ann').log().state.ended, false);

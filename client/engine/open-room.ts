@@ -5,6 +5,7 @@ import { err, ok, type ParseError, type Result } from '../../shared/result.ts';
 import { createMicrophone } from './audio/microphone.ts';
 import { createRemotePlayer } from './audio/remote-player.ts';
 import { createSimplePeerLink } from './peer-adapter.ts';
+import { identityInRoom } from './identity-key.ts';
 import { loadProfile, saveProfile } from './profile-store.ts';
 import { fetchRelayOffer } from './relay-offer.ts';
 import { loadRoomDraft, saveRoomDraft, type RoomDraft } from './room-drafts.ts';
@@ -42,6 +43,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
   const secret = parsed.value;
   const roomId = roomIdOf(secret);
   const [profile, draft, verified, memory] = await Promise.all([loadProfile(), loadRoomDraft(roomId), loadVerified(), loadRoomMemory(roomId)]);
+  const identity = await identityInRoom(profile.identity, roomId);
   const signalingUrl = new URL('/ws', url.origin);
   signalingUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const room = createRoom({
@@ -49,7 +51,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     roomId,
     roomKey: roomKeyOf(secret),
     hostKey: toBase64Url(secret.hostKey),
-    identity: profile.identity,
+    identity,
     name: options.name?.trim() || profile.name,
     hideAddress: profile.hideAddress,
     relayOffered: () => fetchRelayOffer(url.origin),

@@ -1,47 +1,74 @@
 import { get, set } from 'idb-keyval';
-import { createIdentity, identityFromSecretKey, type Identity } from '../../shared/crypto.ts';
+import { identityFromSecretKey } from '../../shared/crypto.ts';
+import { createIdentityKey, intoWebCrypto, type IdentityKey } from './identity-key.ts';
 
 /** What this browser remembers about its person between visits. */
 export interface Profile {
   name: string;
-  identity: Identity;
+  identity: IdentityKey;
   /** Whether the person last joined with their IP address hidden (relayed links only). */
   hideAddress: boolean;
 }
 
 const PROFILE_KEY = 'porch:profile';
 
+/**
+ * As IndexedDB keeps it: the identity as a non-extractable CryptoKey with its public key, or, in
+ * a browser without WebCrypto's Ed25519 (and in profiles from before), tweetnacl's secret bytes.
+ */
 interface StoredProfile {
   name: string;
-  identitySecretKey: Uint8Array;
+  identityKey?: CryptoKey;
+  identityPublicKey?: Uint8Array;
+  identitySecretKey?: Uint8Array;
   /** Absent in profiles stored before the choice existed. */
   hideAddress?: boolean;
 }
 
 function parseStored(stored: unknown): Profile | null {
   if (!stored || typeof stored !== 'object') return null;
-  const { name, identitySecretKey, hideAddress } = stored as Partial<StoredProfile>;
-  if (typeof name !== 'string' || !(identitySecretKey instanceof Uint8Array)) return null;
-  const identity = identityFromSecretKey(identitySecretKey);
-  return identity ? { name, identity, hideAddress: hideAddress === true } : null;
+  const { name, identityKey, identityPublicKey, identitySecretKey, hideAddress } = stored as Partial<StoredProfile>;
+  if (typeof name !== 'string') return null;
+  const profile = (identity: IdentityKey): Profile => ({ name, identity, hideAddress: hideAddress === true });
+  if (identityKey instanceof CryptoKey && identityPublicKey instanceof Uint8Array && identityPublicKey.length === 32) {
+    return profile({ publicKey: identityPublicKey, privateKey: identityKey });
+  }
+  const identity = identitySecretKey instanceof Uint8Array ? identityFromSecretKey(identitySecretKey) : null;
+  return identity && profile(identity);
 }
 
 /** The stored profile, or a new identity (saved at once, so it survives reloads). */
 export async function loadProfile(): Promise<Profile> {
+  let stored: Profile | null = null;
   try {
-    const stored = parseStored(await get(PROFILE_KEY));
-    if (stored) return stored;
+    stored = parseStored(await get(PROFILE_KEY));
   } catch {
     // Private windows may refuse IndexedDB: this visit gets a fresh identity that is not kept.
   }
-  const profile = { name: '', identity: createIdentity(), hideAddress: false };
+  if (stored) return intoWebCryptoKept(stored);
+  const profile = { name: '', identity: await createIdentityKey(), hideAddress: false };
   await saveProfile(profile);
   return profile;
 }
 
+/** A profile from before, or from a browser without Ed25519 then: its identity moved into WebCrypto where it can be now, the same key. */
+async function intoWebCryptoKept(profile: Profile): Promise<Profile> {
+  if (!('secretKey' in profile.identity)) return profile;
+  // Should the move fail, the identity stays as it was: never a new one, which would cost a host its rooms.
+  const moved = await intoWebCrypto(profile.identity).catch(() => null);
+  if (!moved) return profile;
+  const kept = { ...profile, identity: moved };
+  await saveProfile(kept);
+  return kept;
+}
+
 export async function saveProfile(profile: Profile): Promise<void> {
+  const { identity } = profile;
+  const stored: StoredProfile =
+    'privateKey' in identity
+      ? { name: profile.name, identityKey: identity.privateKey, identityPublicKey: identity.publicKey, hideAddress: profile.hideAddress }
+      : { name: profile.name, identitySecretKey: identity.secretKey, hideAddress: profile.hideAddress };
   try {
-    const stored: StoredProfile = { name: profile.name, identitySecretKey: profile.identity.secretKey, hideAddress: profile.hideAddress };
     await set(PROFILE_KEY, stored);
   } catch {
     // As above: not remembering must never stop anyone from joining.

@@ -4,6 +4,9 @@ import { signAct, type SignedAct } from '../../shared/room-acts.ts';
 import { append, createLog, merge, signNext } from '../../shared/room-log.ts';
 import { ROOM_ID, RULES, ann, host } from '../../test/helpers/log-cast.ts';
 import { createSignatureCheck, inArrivalOrder } from './signature-check.ts';
+import { sign } from '../../shared/crypto.ts';
+import { toBase64Url } from '../../shared/encoding.ts';
+import { startVisit } from '../../shared/visit-key.ts';
 
 const empty = createLog(ROOM_ID, RULES);
 const genuine = signNext(empty, { type: 'set-kind', kind: 'stage' }, host);
@@ -19,6 +22,19 @@ test('acts checked ahead with WebCrypto pass only as signed: not a forged signat
   assert.equal(check.passed(swapped), false);
   assert.equal(check.passed(badSignature), false);
   assert.equal(elsewhere.passed(genuine), false);
+});
+
+test("acts under a visit key pass ahead only with the identity's certificate for that key in this room", async () => {
+  const asHost = async (message: Uint8Array): Promise<Uint8Array> => sign(message, host);
+  const visit = await startVisit(host.publicKey, asHost, ROOM_ID);
+  const elsewhere = await startVisit(host.publicKey, asHost, 'roomid_0123456789abce');
+  const certified = signNext(empty, { type: 'set-kind', kind: 'stage' }, visit);
+  const otherRoomsCert = signNext(empty, { type: 'set-kind', kind: 'stage' }, elsewhere);
+  const borrowedCert: SignedAct = { ...certified, cert: otherRoomsCert.cert! };
+  const mallorysKey: SignedAct = { ...certified, vk: toBase64Url(ann.publicKey), sig: signNext(empty, { type: 'set-kind', kind: 'stage' }, ann).sig };
+  const check = createSignatureCheck(ROOM_ID);
+  await check.ahead([certified, otherRoomsCert, borrowedCert, mallorysKey]);
+  assert.deepEqual([certified, otherRoomsCert, borrowedCert, mallorysKey].map(check.passed), [true, false, false, false]);
 });
 
 test('the log takes an act checked ahead without checking it again, and still checks every act that did not pass', async () => {

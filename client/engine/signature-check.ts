@@ -1,5 +1,6 @@
 import { fromBase64Url } from '../../shared/encoding.ts';
 import { signedBytesOf, type SignedAct } from '../../shared/room-acts.ts';
+import { visitCertBytes, visitProofFrom } from '../../shared/visit-key.ts';
 
 /**
  * Checks acts' signatures ahead of the log, with WebCrypto's Ed25519 where the browser has it: off
@@ -25,16 +26,16 @@ export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null
   const genuine = new Set<string>();
   let supported = subtle !== null;
   const text = new TextDecoder();
-  const idOf = (act: SignedAct): string => `${act.sig} ${text.decode(signedBytesOf(roomId, act))}`;
+  const idOf = (act: SignedAct): string => `${act.sig} ${act.vk ?? ''} ${act.cert ?? ''} ${text.decode(signedBytesOf(roomId, act))}`;
   // WebCrypto takes bytes over a plain ArrayBuffer: Uint8Array.from makes one.
 
-  /** The identity's key, imported once; null where the key or Ed25519 itself is refused. */
-  function keyOf(by: string): Promise<CryptoKey | null> {
-    let key = keys.get(by);
+  /** A signer's key (an identity's or a visit key's), imported once; null where the key or Ed25519 itself is refused. */
+  function keyOf(signer: string): Promise<CryptoKey | null> {
+    let key = keys.get(signer);
     if (key === undefined) {
-      const raw = fromBase64Url(by);
+      const raw = fromBase64Url(signer);
       key = raw && subtle ? subtle.importKey('raw', Uint8Array.from(raw), { name: 'Ed25519' }, false, ['verify']).catch(noEd25519) : Promise.resolve(null);
-      keys.set(by, key);
+      keys.set(signer, key);
       // A flood under throwaway identities must not grow this for ever.
       if (keys.size > REMEMBERED) keys.delete(keys.keys().next().value as string);
     }
@@ -47,12 +48,21 @@ export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null
     return null;
   }
 
+  async function verifies(signer: string, signatureText: string, message: Uint8Array): Promise<boolean> {
+    const key = await keyOf(signer);
+    const signature = fromBase64Url(signatureText);
+    if (!key || !signature || !subtle) return false;
+    return subtle.verify({ name: 'Ed25519' }, key, Uint8Array.from(signature), Uint8Array.from(message)).catch(() => false);
+  }
+
+  /** Signed by `by`, or by a visit key `by` certified for this room (visit-key.ts). */
   async function check(act: SignedAct): Promise<void> {
-    const key = await keyOf(act.by);
-    const signature = fromBase64Url(act.sig);
-    if (!key || !signature || !subtle) return;
-    const ok = await subtle.verify({ name: 'Ed25519' }, key, Uint8Array.from(signature), Uint8Array.from(signedBytesOf(roomId, act))).catch(() => false);
-    if (!ok) return;
+    const bytes = signedBytesOf(roomId, act);
+    const visit = visitProofFrom(act.vk, act.cert);
+    if (visit === 'bad') return;
+    const signed = visit === null ? verifies(act.by, act.sig, bytes) : verifies(act.vk!, act.sig, bytes);
+    const certified = visit === null || verifies(act.by, act.cert!, visitCertBytes(roomId, visit.key));
+    if (!(await signed) || !(await certified)) return;
     genuine.add(idOf(act));
     if (genuine.size > REMEMBERED) genuine.delete(genuine.values().next().value as string);
   }

@@ -4,6 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { closeAll, launchBrowser, openPerson } from '../helpers/browser.ts';
 import { joinRoom, newRoomLink, waitForPeopleConnected, waitForStatus } from '../helpers/room-page.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { createIdentity } from '../../shared/crypto.ts';
+import { safetyNumberOf } from '../../shared/safety-number.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -79,4 +81,80 @@ test('a person marked verified stays verified on the next visit, and someone els
   await waitForStatus(ann.page, /Ben is not the Ben you verified/);
   await ann.page.getByRole('button', { name: 'Verify Ben (Not verified: key changed)' }).waitFor();
   await ann.page.getByRole('button', { name: 'Verify Ben (Verified)' }).waitFor();
+});
+
+/**
+ * Plays a script with the page's own powers (an injected one, or an extension): everything it
+ * finds of the stored profile, and whether it can get the identity's secret out of it.
+ */
+function lootProfile(page: Page): Promise<{ fields: string[]; secretBytes: number; key: { type: string; extractable: boolean; algorithm: string } | null; exported: string[] }> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('keyval-store');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const profile = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const read = db.transaction('keyval', 'readonly').objectStore('keyval').get('porch:profile');
+      read.onsuccess = () => resolve(read.result as Record<string, unknown>);
+      read.onerror = () => reject(read.error);
+    });
+    db.close();
+    const values = Object.values(profile);
+    // A secret as bytes: tweetnacl's 64 (seed and public key) or a bare 32-byte seed beside another 32.
+    const secretBytes = values.filter((value) => value instanceof Uint8Array && value.length === 64).length;
+    const found = values.find((value): value is CryptoKey => value instanceof CryptoKey) ?? null;
+    const exported: string[] = [];
+    for (const format of ['pkcs8', 'jwk', 'raw'] as const) {
+      if (found) await crypto.subtle.exportKey(format, found).then(() => exported.push(format), () => undefined);
+    }
+    const key = found && { type: found.type, extractable: found.extractable, algorithm: found.algorithm.name };
+    return { fields: Object.keys(profile).sort(), secretBytes, key, exported };
+  });
+}
+
+test("a script on the page finds the identity only as a key it cannot export, and a profile kept as bytes before moves into one, the same identity", async () => {
+  const link = newRoomLink(server.url);
+  const ann = await openPerson(browser, link, { toneHz: 440, label: 'Ann' });
+  const ben = await openPerson(browser, link, { toneHz: 660, label: 'Ben' });
+  await joinRoom(ann.page, 'Ann');
+  const loot = await lootProfile(ann.page);
+  assert.deepEqual(loot.key, { type: 'private', extractable: false, algorithm: 'Ed25519' });
+  assert.deepEqual(loot.exported, [], 'the identity key came out of WebCrypto');
+  assert.equal(loot.secretBytes, 0);
+  assert.ok(!loot.fields.includes('identitySecretKey'), loot.fields.join(', '));
+
+  // Ben's browser holds a profile from before WebCrypto kept identities: tweetnacl's secret bytes.
+  const before = createIdentity();
+  await ben.page.evaluate(async (secret) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('keyval-store');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    // The page keeps a new profile of its own as it opens: written over once it is there.
+    for (let waited = 0; waited < 10_000; waited += 50) {
+      const count = await new Promise<number>((resolve, reject) => {
+        const read = db.transaction('keyval', 'readonly').objectStore('keyval').count('porch:profile');
+        read.onsuccess = () => resolve(read.result);
+        read.onerror = () => reject(read.error);
+      });
+      if (count > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise<void>((resolve, reject) => {
+      const write = db.transaction('keyval', 'readwrite').objectStore('keyval').put({ name: 'Ben', identitySecretKey: Uint8Array.from(secret) }, 'porch:profile');
+      write.onsuccess = () => resolve();
+      write.onerror = () => reject(write.error);
+    });
+    db.close();
+  }, [...before.secretKey]);
+  await ben.page.reload();
+  await joinRoom(ben.page, 'Ben');
+  await waitForPeopleConnected(ann.page, ['Ben']);
+  assert.equal((await verifyNumbers(ann.page, 'Ben')).theirs, safetyNumberOf(before.publicKey), 'Ben came back as someone else');
+  const moved = await lootProfile(ben.page);
+  assert.deepEqual(moved.key, { type: 'private', extractable: false, algorithm: 'Ed25519' });
+  assert.equal(moved.secretBytes, 0, 'the old secret bytes are still kept');
+  assert.deepEqual(moved.exported, []);
 });
