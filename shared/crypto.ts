@@ -30,6 +30,7 @@ export interface Identity {
 
 /** A visit key's public half and the identity's certificate for it, with what else only the identity signs in that room. */
 export interface Visit {
+  roomId: string;
   publicKey: Uint8Array;
   cert: Uint8Array;
   /** The identity's signature that seeds the room's writer (room-snapshot.ts): the same on every visit. */

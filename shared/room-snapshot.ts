@@ -62,7 +62,10 @@ export function writerOfSeed(seedSignature: Uint8Array): Identity {
 }
 
 /** This room's writer: the same key every time this identity asks, and a different one for every room. */
-export const writerFor = (identity: Identity, roomId: string): Identity => writerOfSeed(identity.visit?.writerSeed ?? sign(writerSeedBytes(roomId), identity));
+export function writerFor(identity: Identity, roomId: string): Identity {
+  if (identity.visit && identity.visit.roomId !== roomId) throw new Error("a visit knows only its own room's writer");
+  return writerOfSeed(identity.visit?.writerSeed ?? sign(writerSeedBytes(roomId), identity));
+}
 
 export function signSave(writer: Identity, roomId: string, version: number, box: string): SnapshotSave {
   return { version, writer: toBase64Url(writer.publicKey), box, sig: toBase64Url(sign(signedBytes(roomId, version, box), writer)) };

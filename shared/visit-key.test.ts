@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIdentity, createSessionKeys, randomBytes, sign, type Identity } from './crypto.ts';
 import { toBase64Url, utf8 } from './encoding.ts';
-import { openEnvelope, sealIntroduction } from './envelope.ts';
+import { openEnvelope, sealIntroduction, sealPairMessage } from './envelope.ts';
+import { MAX_ACTS_PER_MESSAGE, parsePeerMessage, type PeerMessage } from './peer-message.ts';
+import { MAX_BOX_CHARS } from './protocol.ts';
 import { parseSignedAct, signAct, verifyAct, type SignedAct } from './room-acts.ts';
 import { certifyWriter, verifyWriterCert, writerFor } from './room-snapshot.ts';
 import { startVisit } from './visit-key.ts';
@@ -68,4 +70,13 @@ test("a visit's room writer is the identity's own, so a host keeps its room's sn
   assert.ok(verifyWriterCert(toBase64Url(ann.publicKey), ROOM_ID, writer, certifyWriter(annHere, ROOM_ID, writer)));
   const strangers = toBase64Url(writerFor(mallory, ROOM_ID).publicKey);
   assert.throws(() => certifyWriter(annHere, ROOM_ID, strangers), /only its own writer/);
+});
+
+test('a full batch of the largest staff acts, each signed under a visit key, fits one sealed message', () => {
+  const hash = () => toBase64Url(randomBytes(32));
+  const entries = Array.from({ length: MAX_ACTS_PER_MESSAGE }, (_, n) => signAct({ type: 'remove', target: hash(), epoch: hash() }, { n: 2 ** 31 - 40 + n, prev: hash() }, annHere, ROOM_ID));
+  const message: PeerMessage = { kind: 'acts', entries };
+  assert.equal(parsePeerMessage(message).ok, true);
+  const box = sealPairMessage('bbbb_0123456789abcdef', { seq: 2 ** 31, ts: Date.now() }, utf8(JSON.stringify(message)), randomBytes(32));
+  assert.ok(box.length <= MAX_BOX_CHARS, `${box.length} characters`);
 });

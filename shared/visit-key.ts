@@ -36,7 +36,7 @@ export async function startVisit(identityKey: Uint8Array, signAsIdentity: Identi
   const pair = nacl.sign.keyPair();
   const [cert, writerSeed] = await Promise.all([signAsIdentity(visitCertBytes(roomId, pair.publicKey)), signAsIdentity(writerSeedBytes(roomId))]);
   const writerCert = await signAsIdentity(writerCertBytes(roomId, toBase64Url(writerOfSeed(writerSeed).publicKey)));
-  return { publicKey: identityKey, secretKey: pair.secretKey, visit: { publicKey: pair.publicKey, cert, writerSeed, writerCert } };
+  return { publicKey: identityKey, secretKey: pair.secretKey, visit: { roomId, publicKey: pair.publicKey, cert, writerSeed, writerCert } };
 }
 
 /** Whether `signer` made `signature` over `message` in this room: itself, or through a visit key it certified for it. */

@@ -1,5 +1,5 @@
-import { createIdentity, type Identity } from '../../shared/crypto.ts';
-import { concatBytes } from '../../shared/encoding.ts';
+import { createIdentity, sign, type Identity } from '../../shared/crypto.ts';
+import { concatBytes, equalBytes } from '../../shared/encoding.ts';
 import { startVisit } from '../../shared/visit-key.ts';
 
 /**
@@ -16,11 +16,30 @@ const PKCS8_SEED_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05
 
 const inWebCrypto = (key: IdentityKey): key is { publicKey: Uint8Array; privateKey: CryptoKey } => 'privateKey' in key;
 
+/**
+ * Whether WebCrypto's key will do as the identity: it can be stored (Firefox before 136 cannot
+ * keep an Ed25519 key in IndexedDB) and signs as RFC 8032 does, deterministically, the same as
+ * tweetnacl (Safari's are randomised), since the room writer comes from a signature
+ * (room-snapshot.ts). `expected`: tweetnacl's signature of the probe with the same key, if known.
+ */
+async function usable(subtle: SubtleCrypto, privateKey: CryptoKey, expected?: Uint8Array): Promise<boolean> {
+  try {
+    structuredClone(privateKey);
+  } catch {
+    return false;
+  }
+  const [a, b] = await Promise.all([subtle.sign(ED25519, privateKey, PROBE), subtle.sign(ED25519, privateKey, PROBE)]);
+  return equalBytes(new Uint8Array(a), new Uint8Array(b)) && (expected === undefined || equalBytes(new Uint8Array(a), expected));
+}
+
+const PROBE = new TextEncoder().encode('porch identity probe');
+
 /** A new identity: in WebCrypto where it can be, else tweetnacl's. */
 export async function createIdentityKey(subtle: SubtleCrypto | null = globalThis.crypto?.subtle ?? null): Promise<IdentityKey> {
   try {
     if (!subtle) return createIdentity();
     const pair = (await subtle.generateKey(ED25519, false, ['sign', 'verify'])) as CryptoKeyPair;
+    if (!(await usable(subtle, pair.privateKey))) return createIdentity();
     return { publicKey: new Uint8Array(await subtle.exportKey('raw', pair.publicKey)), privateKey: pair.privateKey };
   } catch (error) {
     if (error instanceof DOMException && error.name === 'NotSupportedError') return createIdentity();
@@ -30,14 +49,15 @@ export async function createIdentityKey(subtle: SubtleCrypto | null = globalThis
 
 /**
  * A tweetnacl identity moved into WebCrypto, non-extractable, the same key; null where the
- * browser lacks Ed25519 (the identity then stays as it is).
+ * browser lacks Ed25519 or its key would not do (the identity then stays as it is).
  */
 export async function intoWebCrypto(identity: Identity, subtle: SubtleCrypto | null = globalThis.crypto?.subtle ?? null): Promise<IdentityKey | null> {
   if (!subtle) return null;
   try {
     const seed = identity.secretKey.subarray(0, 32);
     const privateKey = await subtle.importKey('pkcs8', Uint8Array.from(concatBytes(PKCS8_SEED_PREFIX, seed)), ED25519, false, ['sign']);
-    return { publicKey: identity.publicKey, privateKey };
+    // The bytes are dropped only for a key that signs exactly as they do.
+    return (await usable(subtle, privateKey, sign(PROBE, identity))) ? { publicKey: identity.publicKey, privateKey } : null;
   } catch (error) {
     if (error instanceof DOMException && error.name === 'NotSupportedError') return null;
     throw new Error('could not move the identity key into WebCrypto', { cause: error });

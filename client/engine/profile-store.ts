@@ -30,7 +30,8 @@ function parseStored(stored: unknown): Profile | null {
   const { name, identityKey, identityPublicKey, identitySecretKey, hideAddress } = stored as Partial<StoredProfile>;
   if (typeof name !== 'string') return null;
   const profile = (identity: IdentityKey): Profile => ({ name, identity, hideAddress: hideAddress === true });
-  if (identityKey instanceof CryptoKey && identityPublicKey instanceof Uint8Array && identityPublicKey.length === 32) {
+  // No CryptoKey at all outside a secure context (a plain-http server).
+  if (typeof CryptoKey !== 'undefined' && identityKey instanceof CryptoKey && identityPublicKey instanceof Uint8Array && identityPublicKey.length === 32) {
     return profile({ publicKey: identityPublicKey, privateKey: identityKey });
   }
   const identity = identitySecretKey instanceof Uint8Array ? identityFromSecretKey(identitySecretKey) : null;
@@ -39,20 +40,23 @@ function parseStored(stored: unknown): Profile | null {
 
 /** The stored profile, or a new identity (saved at once, so it survives reloads). */
 export async function loadProfile(): Promise<Profile> {
-  let stored: Profile | null = null;
+  let stored: unknown;
   try {
-    stored = parseStored(await get(PROFILE_KEY));
+    stored = await get(PROFILE_KEY);
   } catch {
     // Private windows may refuse IndexedDB: this visit gets a fresh identity that is not kept.
+    return { name: '', identity: await createIdentityKey(), hideAddress: false };
   }
-  if (stored) return intoWebCryptoKept(stored);
-  const profile = { name: '', identity: await createIdentityKey(), hideAddress: false };
-  await saveProfile(profile);
-  return profile;
+  const profile = parseStored(stored);
+  if (profile) return movedIntoWebCrypto(profile);
+  const fresh = { name: '', identity: await createIdentityKey(), hideAddress: false };
+  // Something this browser cannot read is never written over: it may be someone's identity.
+  if (stored === undefined) await saveProfile(fresh);
+  return fresh;
 }
 
 /** A profile from before, or from a browser without Ed25519 then: its identity moved into WebCrypto where it can be now, the same key. */
-async function intoWebCryptoKept(profile: Profile): Promise<Profile> {
+async function movedIntoWebCrypto(profile: Profile): Promise<Profile> {
   if (!('secretKey' in profile.identity)) return profile;
   // Should the move fail, the identity stays as it was: never a new one, which would cost a host its rooms.
   const moved = await intoWebCrypto(profile.identity).catch(() => null);
