@@ -228,3 +228,56 @@ test('a standby we feed whose link drops and comes back is told our slots again,
   const last = slots.at(-1);
   assert.ok(last?.t === 'slots' && last.slots.includes(SPEAKER_B), 'the slot map it missed while away');
 });
+
+test('moved by a plan to a parent whose link is up but that does not feed us yet, a member hears its old feed until the new one does', () => {
+  const NEW_PARENT = 'new-parent-00000';
+  const { clock, relay, linkUp } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
+  linkUp(PARENT);
+  linkUp(NEW_PARENT);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  relay.frame(PARENT, 0, frame('a'));
+  // The new plan reaches us before it reaches our new parent; the old one keeps feeding us meanwhile (LINGER_MS).
+  relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, feed('parent')]]));
+  assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the old parent went silent for us before the new one fed us');
+  for (let i = 0; i < 5; i += 1) {
+    clock.advance(20);
+    relay.frame(PARENT, 0, frame('a'));
+  }
+  assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A);
+  relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
+  relay.frame(NEW_PARENT, 1, frame('a'));
+  clock.advance(150);
+  assert.equal(relay.sourceOf(NEW_PARENT, 1), SPEAKER_A, 'fed by the new parent, the member moves to it');
+  assert.equal(relay.sourceOf(PARENT, 0), null);
+});
+
+test('moved by a plan while its old feed is silent, a member moves at once', () => {
+  const NEW_PARENT = 'new-parent-00000';
+  const { clock, relay, linkUp } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
+  linkUp(PARENT);
+  linkUp(NEW_PARENT);
+  clock.advance(STALL_MS);
+  relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, feed('parent')]]));
+  relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  assert.equal(relay.sourceOf(NEW_PARENT, 0), SPEAKER_A);
+});
+
+test('a member that has just asked its backup to feed it stays there while a plan moves it to the stage, until the stage feeds it', () => {
+  const { clock, relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
+  linkUp(PARENT);
+  linkUp(BACKUP);
+  relay.message(PARENT, JSON.stringify({ t: 'leaving' }));
+  assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }]);
+  relay.apply(new Map([[SPEAKER_A, plain()], [BACKUP, feed('backup')]]));
+  assert.equal(relay.status().upstream, 'backup', 'it turned to a stage that is not linked yet');
+  relay.message(BACKUP, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  clock.advance(20);
+  relay.frame(BACKUP, 0, frame('a'));
+  linkUp(SPEAKER_A);
+  relay.frame(SPEAKER_A, 0, frame('a'));
+  clock.advance(150);
+  assert.equal(relay.status().upstream, 'stage');
+});

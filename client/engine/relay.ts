@@ -55,6 +55,8 @@ export function createRelay(deps: RelayDeps): Relay {
   /** What each feed says its slots carry. */
   const inSlots = new Map<string, readonly (string | null)[]>();
   const lastHeard = new Map<string, number>();
+  /** When each link last brought us its frames or ticks, which a feed sends only to those it feeds; `null`: the stage's own links. */
+  const lastFed = new Map<string | null, number>();
   /** Which of our slots carries whom, the same towards every member we feed. */
   let outSlots: (string | null)[] = Array.from({ length: FEED_SLOTS }, () => null);
   /** Standbys that asked us to feed them. */
@@ -112,6 +114,17 @@ export function createRelay(deps: RelayDeps): Relay {
     if (spare !== null && spare !== active && deps.isUp(spare)) listenTo(spare, now);
   }
 
+  /** Whether a feed (or the stage, for null) is feeding us now: what a new plan's feed must do before we leave the one we hear. */
+  const feedsUs = (peer: string | null, now: number): boolean =>
+    (peer === null || deps.isUp(peer)) && now - (lastFed.get(peer) ?? -Infinity) <= STALL_MS / 2;
+
+  /** Make before break: moved by a plan, we go on hearing the feed we hear until the planned one feeds us. */
+  function moveWhenFed(planned: string | null, now: number): void {
+    // A feed we have just turned to (a backup we asked) counts as one we hear until it had time to start.
+    const hearing = active !== null && topology.has(active) && deps.isUp(active) && (feedsUs(active, now) || now - activeSince < STALL_MS);
+    if (!hearing || feedsUs(planned, now)) listenTo(planned, now);
+  }
+
   /** Heard from lately: its frames or ticks, or, for a link not up yet, the time we started on it. */
   const silentFor = (peer: string, now: number): number => now - Math.max(lastHeard.get(peer) ?? 0, activeSince);
 
@@ -120,6 +133,9 @@ export function createRelay(deps: RelayDeps): Relay {
     for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
     if (active === null) return;
     const planned = holder('parent');
+    // Still on a feed a plan moved us from: not a backup we failed over to, which RETURN_MS brings back to its
+    // parent, unless the plan has us hear the stage itself now.
+    if (planned !== active && (roleOf(active) !== 'backup' || planned === null)) return moveWhenFed(planned, now);
     const parentAlive = planned !== null && now - (lastHeard.get(planned) ?? 0) <= STALL_MS / 2;
     const wait = deps.isUp(active) || lastHeard.has(active) ? STALL_MS : FIRST_FEED_MS;
     const next = nextFeed(roleOf(active), silentFor(active, now) > wait, parentAlive, now - activeSince);
@@ -141,6 +157,7 @@ export function createRelay(deps: RelayDeps): Relay {
         refeed();
         return report();
       case 'tick':
+        lastFed.set(peer, deps.timers.now());
         return;
       case 'leaving':
         if (peer === active) failOver(deps.timers.now());
@@ -156,15 +173,14 @@ export function createRelay(deps: RelayDeps): Relay {
       for (const peer of [...asked]) if (!standsBy(topology, peer)) asked.delete(peer);
       refeed();
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
-      const planned = holder('parent');
-      // Make before break: a feed still in the plan keeps playing until the planned parent's link is up.
-      const keep = active !== null && topology.has(active) && deps.isUp(active) && planned !== null && !deps.isUp(planned);
-      if (!keep) listenTo(planned, deps.timers.now());
+      moveWhenFed(holder('parent'), deps.timers.now());
       assignSlots();
       report();
     },
     frame(peer, slot, frame) {
-      lastHeard.set(peer, deps.timers.now());
+      const now = deps.timers.now();
+      lastHeard.set(peer, now);
+      lastFed.set(roleOf(peer) === undefined ? null : peer, now);
       const source = sourceOf(peer, slot);
       if (source === null) return;
       const out = outSlots.indexOf(source);
@@ -182,7 +198,7 @@ export function createRelay(deps: RelayDeps): Relay {
       if (fed.includes(peer)) send(peer, { t: 'slots', slots: outSlots });
       if (role === undefined) assignSlots();
       if (peer === active && role === 'backup') send(peer, { t: 'feed', on: true });
-      if (role === 'parent' && peer !== active) listenTo(peer, deps.timers.now());
+      if (role === 'parent' && peer !== active) moveWhenFed(peer, deps.timers.now());
       report();
     },
     sourceOf,

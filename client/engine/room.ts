@@ -126,8 +126,9 @@ export function createRoom(deps: RoomDeps): Room {
   function teardown(next: RoomPhase): void {
     timers.stop();
     speaking.stop();
-    signaling?.close(snapshots.lastSave());
+    // Those we feed hear that we are leaving before the server does, whose next plan drops us from theirs.
     stopMedia(media, next, deps.clock ?? systemClock);
+    signaling?.close(snapshots.lastSave());
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });
   }
