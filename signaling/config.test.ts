@@ -130,6 +130,9 @@ const BAD: [Record<string, string>, RegExp][] = [
   [{ ROOM_CAPACITY: '0' }, /^ROOM_CAPACITY: must be at least 1/],
   [{ PORCH_FANOUT: '0' }, /^PORCH_FANOUT: must be at least 1/],
   [{ PORCH_DIRECT_MAX: 'many' }, /^PORCH_DIRECT_MAX: must be a whole number/],
+  // The stage would be told of only 64 of its listeners, and the rest would hear nothing.
+  [{ PORCH_DIRECT_MAX: '65' }, /^PORCH_DIRECT_MAX: must be at most 64/],
+  [{ PORCH_FANOUT: '65' }, /^PORCH_FANOUT: must be at most 64/],
   [{ HEARTBEAT_MS: '1e3' }, /^HEARTBEAT_MS: /],
   [{ HEARTBEAT_MS: '5' }, /^HEARTBEAT_MS: must be at least 10/],
   [{ LEAVE_GRACE_MS: '99999999999' }, /^LEAVE_GRACE_MS: must be at most/],

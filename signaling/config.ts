@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
-import { IceServer } from '../shared/protocol.ts';
+import { IceServer, MAX_PLAN_PEERS } from '../shared/protocol.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import { asOrigin } from './origin-check.ts';
 import type { TurnSettings } from './turn-credentials.ts';
@@ -150,8 +150,9 @@ const EnvSchema = v.object({
   TURN_TTL: v.optional(integer(60, WEEK_S), DEFAULT_TURN_TTL_S),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
   METRICS: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
-  PORCH_FANOUT: v.optional(integer(1, 64), '4'),
-  PORCH_DIRECT_MAX: v.optional(integer(1, 100_000), '12'),
+  // A plan tells a member at most MAX_PLAN_PEERS others to send to: the stage feeds every listener below PORCH_DIRECT_MAX.
+  PORCH_FANOUT: v.optional(integer(1, MAX_PLAN_PEERS), '4'),
+  PORCH_DIRECT_MAX: v.optional(integer(1, MAX_PLAN_PEERS), '12'),
   REDIS_URL: v.optional(redisUrl),
 });
 /** Errors echo the bad value, except where it may hold TURN credentials. */
