@@ -281,3 +281,17 @@ test('a member that has just asked its backup to feed it stays there while a pla
   clock.advance(150);
   assert.equal(relay.status().upstream, 'stage');
 });
+
+test('its parent silent, a member moved by a plan to a parent whose link is not up yet turns to its warm backup meanwhile', () => {
+  const NEW_PARENT = 'new-parent-00000';
+  const { clock, relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
+  linkUp(PARENT);
+  linkUp(BACKUP);
+  relay.frame(PARENT, 0, frame('a'));
+  // The parent's page crashed: its link still looks up, but nothing comes; the plan names another.
+  clock.advance(STALL_MS / 2 + 1);
+  relay.apply(new Map([[NEW_PARENT, feed('parent')], [BACKUP, feed('backup')], [PARENT, feed('parent')]]));
+  assert.equal(relay.status().upstream, 'backup');
+  assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }]);
+});

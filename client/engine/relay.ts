@@ -118,11 +118,21 @@ export function createRelay(deps: RelayDeps): Relay {
   const feedsUs = (peer: string | null, now: number): boolean =>
     (peer === null || deps.isUp(peer)) && now - (lastFed.get(peer) ?? -Infinity) <= STALL_MS / 2;
 
-  /** Make before break: moved by a plan, we go on hearing the feed we hear until the planned one feeds us. */
+  /** A feed we have just turned to (a backup we asked) and that has not fed us since: it counts as heard until it had time to start. */
+  const starting = (peer: string, now: number): boolean => now - activeSince < STALL_MS && (lastFed.get(peer) ?? -Infinity) < activeSince;
+
+  /**
+   * Make before break: moved by a plan, we go on hearing the feed we hear until the planned one
+   * feeds us. Should ours have gone silent meanwhile, we turn to the planned one if its link is up
+   * (it feeds us once its own plan arrives), else to our backup, whose link is warm.
+   */
   function moveWhenFed(planned: string | null, now: number): void {
-    // A feed we have just turned to (a backup we asked) counts as one we hear until it had time to start.
-    const hearing = active !== null && topology.has(active) && deps.isUp(active) && (feedsUs(active, now) || now - activeSince < STALL_MS);
-    if (!hearing || feedsUs(planned, now)) listenTo(planned, now);
+    if (feedsUs(planned, now)) return listenTo(planned, now);
+    const hearing = active !== null && topology.has(active) && deps.isUp(active) && (feedsUs(active, now) || starting(active, now));
+    if (hearing) return;
+    const spare = holder('backup');
+    if (planned !== null && !deps.isUp(planned) && spare !== null && spare !== planned && deps.isUp(spare)) return listenTo(spare, now);
+    listenTo(planned, now);
   }
 
   /** Heard from lately: its frames or ticks, or, for a link not up yet, the time we started on it. */
