@@ -36,6 +36,9 @@ class FakeLink implements PeerLink {
     this.messages.push(text);
   }
   forward(): void {}
+  sendStats(): Promise<null> {
+    return Promise.resolve(null);
+  }
   destroy(): void {
     this.destroyed = true;
   }

@@ -2,6 +2,7 @@ import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
 import type { LinkState, PeerLink, PeerLinkFactory } from './peer-adapter.ts';
 import type { Cancel, Timers } from './timers.ts';
+import type { SendSample } from './upload-capacity.ts';
 
 /**
  * One WebRTC link per remote member it is asked to connect to (which ones, and what each
@@ -99,6 +100,8 @@ export interface Mesh {
   peers(): string[];
   /** Levels on each slot of each link, 0..1. */
   audioLevels(): Map<string, number[]>;
+  /** What the link to a member has sent and lost (peer-adapter.ts); null without a link. */
+  sendStats(peerId: string): Promise<SendSample | null>;
   destroy(): void;
 }
 
@@ -281,6 +284,7 @@ export function createMesh(options: MeshOptions): Mesh {
       for (const [peerId, entry] of entries) levels.set(peerId, entry.link?.remoteAudioLevels() ?? []);
       return levels;
     },
+    sendStats: (peerId) => entries.get(peerId)?.link?.sendStats() ?? Promise.resolve(null),
     destroy() {
       for (const peerId of [...entries.keys()]) forget(peerId);
     },

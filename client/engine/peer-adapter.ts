@@ -2,6 +2,7 @@ import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
 import { createEncodedPipes, ENCODED_CONFIG, type EncodedPipes } from './audio/encoded-pipes.ts';
+import type { SendSample } from './upload-capacity.ts';
 
 /** The only module that knows simple-peer; the engine sees this interface. */
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -19,6 +20,8 @@ export interface PeerLink {
   forward(slot: number, frame: RTCEncodedAudioFrame): void;
   /** Sends a text on the link's data channel; dropped while it is not open. */
   message(text: string): void;
+  /** What the link has sent, and what the other end reports lost of it (upload-capacity.ts); null once closed. */
+  sendStats(): Promise<SendSample | null>;
   destroy(): void;
 }
 
@@ -177,6 +180,20 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
       } catch {
         // The channel closed between the check and the send; the link's close follows.
       }
+    },
+    async sendStats() {
+      // A link closing meanwhile has nothing more to say.
+      const report = closed ? null : await pc.getStats().catch(() => null);
+      if (!report) return null;
+      let bytesSent = 0;
+      let fractionLost: number | null = null;
+      // Summed over the link's slots; the worst loss any slot's receiver reports.
+      report.forEach((stat: { type: string; kind?: string; bytesSent?: number; fractionLost?: number }) => {
+        if (stat.kind !== 'audio') return;
+        if (stat.type === 'outbound-rtp') bytesSent += stat.bytesSent ?? 0;
+        if (stat.type === 'remote-inbound-rtp' && typeof stat.fractionLost === 'number') fractionLost = Math.max(fractionLost ?? 0, stat.fractionLost);
+      });
+      return closed ? null : { bytesSent, fractionLost };
     },
     destroy() {
       closed = true;

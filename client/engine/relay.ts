@@ -38,6 +38,8 @@ export interface Relay {
   /** Whose audio a slot of a member's link carries, if it is a feed we listen to now. */
   sourceOf(peer: string, slot: number): string | null;
   status(): RelayStatus;
+  /** Members we forward the stage to now. */
+  feeds(): readonly string[];
   /** Tells those we feed to switch to their backups; we keep forwarding until stopped. */
   leaving(): boolean;
   stop(): void;
@@ -213,6 +215,7 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     sourceOf,
     status: () => status,
+    feeds: () => fed,
     leaving() {
       for (const peer of fed) send(peer, { t: 'leaving' });
       return fed.length > 0;

@@ -10,6 +10,7 @@ import { createMicrophoneGate } from './microphone-gate.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
 import { createRelay, type RelayStatus } from './relay.ts';
 import type { Timers } from './timers.ts';
+import type { SendSample } from './upload-capacity.ts';
 
 /**
  * Makes the room's media follow its topology (shared/topology.ts): which links exist, what
@@ -70,6 +71,8 @@ export interface RoomMedia {
   /** Levels by whose audio it is, 0..1. */
   audioLevels(): Map<string, number>;
   relayStatus(): RelayStatus;
+  /** What our links to those we forward to have sent and lost, by member (upload-capacity.ts). */
+  feedStats(): Promise<Map<string, SendSample>>;
   /** Leaving on purpose: those we feed switch to their backups. True if anyone was told. */
   handOver(): boolean;
   stop(): void;
@@ -219,6 +222,11 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       return levels;
     },
     relayStatus: () => relay.status(),
+    async feedStats() {
+      const feeds = relay.feeds();
+      const stats = await Promise.all(feeds.map((peer) => mesh?.sendStats(peer) ?? Promise.resolve(null)));
+      return new Map(feeds.flatMap((peer, i) => (stats[i] ? [[peer, stats[i]] as const] : [])));
+    },
     handOver: () => relay.leaving(),
     stop() {
       topology = new Map();

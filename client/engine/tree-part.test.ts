@@ -5,7 +5,8 @@ import { initialRoomState, type RoomRules, type RoomState } from '../../shared/r
 import type { LinkCandidate } from '../../shared/topology.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
 import { createTimers } from './timers.ts';
-import { createTreePart, LINGER_MS, type Claim } from './tree-part.ts';
+import { createTreePart, LINGER_MS, SAMPLE_MS, type Claim } from './tree-part.ts';
+import { ASSUMED_UPLOAD_KBPS, RETRY_AFTER_MS, type SendSample } from './upload-capacity.ts';
 
 const HOST = 'H'.repeat(43);
 const SELF = 'S'.repeat(43);
@@ -19,12 +20,14 @@ const members: LinkCandidate[] = [
 const input = { room, rules: RULES, selfKey: SELF, members };
 const plan = (parent: string, backup: string | null = null): PlanFrame => ({ type: 'plan', mode: 'tree', parent, backup, children: [], standby: [], depth: 2 });
 
-function setup() {
+function setup({ canRelay = false } = {}) {
   const clock = createFakeTimers();
   const claims: Claim[] = [];
   let expired = 0;
-  const tree = createTreePart({ send: (frame) => claims.push(frame), timers: createTimers(clock), onExpired: () => void (expired += 1) });
-  return { clock, tree, claims, expired: () => expired };
+  /** What the links to those we feed report, as a test sets it. */
+  const feeds = new Map<string, SendSample>();
+  const tree = createTreePart({ send: (frame) => claims.push(frame), timers: createTimers(clock), onExpired: () => void (expired += 1), feedStats: async () => new Map(feeds), canRelay: () => canRelay });
+  return { clock, tree, claims, feeds, expired: () => expired };
 }
 
 test('until a plan says otherwise the room is a mesh: a listener links with the stage', () => {
@@ -83,4 +86,32 @@ test('claiming to feed nobody, we take no child or standby a plan names; claimin
   assert.deepEqual([...tree.topology(input)].map(([peer, link]) => [peer, link.feed]), [[P, 'parent']]);
   tree.claim('audience', { turnOnly: false, forwards: true });
   assert.deepEqual([...tree.topology(input)].map(([peer, link]) => [peer, link.feed]), [[P, 'parent'], [Q, 'child'], [R, 'standby']]);
+});
+
+test('a relay whose upload cannot keep up, as those it feeds report, claims less; after a while it offers its upload again', async () => {
+  const { clock, tree, claims, feeds } = setup({ canRelay: true });
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  tree.claim('audience', { turnOnly: false, forwards: true });
+  assert.equal(claims.at(-1)?.uploadKbps, ASSUMED_UPLOAD_KBPS);
+  for (const [seconds, lost] of [[0, 0.8], [2, 0.8], [4, 0.8]] as const) {
+    for (const peer of [P, Q]) feeds.set(peer, { bytesSent: seconds * 5000, fractionLost: lost });
+    clock.advance(SAMPLE_MS);
+    await settle();
+  }
+  // 40 kbps to each of two, four fifths of it lost: under one stream, so the planner makes it a leaf.
+  assert.equal(claims.at(-1)?.uploadKbps, 16);
+  feeds.clear();
+  for (let t = 0; t < RETRY_AFTER_MS; t += SAMPLE_MS) {
+    clock.advance(SAMPLE_MS);
+    await settle();
+  }
+  assert.equal(claims.at(-1)?.uploadKbps, ASSUMED_UPLOAD_KBPS);
+});
+
+test('a browser that cannot forward claims no upload, and reads no stats', async () => {
+  const { clock, tree, claims } = setup();
+  tree.claim('audience', { turnOnly: false, forwards: true });
+  clock.advance(SAMPLE_MS * 3);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(claims.map((c) => c.uploadKbps), [0]);
 });

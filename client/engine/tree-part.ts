@@ -4,6 +4,7 @@ import { treeTopology, type OwnPlan } from '../../shared/tree-topology.ts';
 import { canRelayFrames } from './audio/encoded-pipes.ts';
 import type { RelayStatus } from './relay.ts';
 import type { Timers } from './timers.ts';
+import { createUploadCapacity, type SendSample } from './upload-capacity.ts';
 
 /**
  * Our place in the room's relay tree: what we tell the server's planner about ourselves, the part
@@ -36,11 +37,8 @@ export interface RouteView {
   serving: number;
 }
 
-/**
- * The upload a browser that can forward offers the planner until it has measured better: enough
- * for a full fan-out of a small stage. Browsers that cannot forward offer none and stay leaves.
- */
-const ASSUMED_UPLOAD_KBPS = 1000;
+/** How often a relay reads its links to those it feeds, to offer the planner the upload it has (upload-capacity.ts). */
+export const SAMPLE_MS = 2000;
 /**
  * Make before break: a feed a new plan drops is kept this long on both ends, so a member goes on
  * hearing its old parent (or the backup it failed over to) until its new parent's link is up.
@@ -52,9 +50,13 @@ export interface TreePartDeps {
   timers: Timers;
   /** A lingering feed expired: the topology is smaller now. */
   onExpired(): void;
+  /** What our links to those we feed have sent and lost (room-media.ts). */
+  feedStats(): Promise<ReadonlyMap<string, SendSample>>;
+  /** Whether this browser can forward frames at all (audio/encoded-pipes.ts). */
+  canRelay?: () => boolean;
 }
 
-export function createTreePart({ send, timers, onExpired }: TreePartDeps): TreePart {
+export function createTreePart({ send, timers, onExpired, feedStats, canRelay = canRelayFrames }: TreePartDeps): TreePart {
   let plan: PlanFrame | null = null;
   let sent: string | null = null;
   /** What we last claimed: one that feeds nobody (only looking in) takes no child, whatever a plan says. */
@@ -62,6 +64,28 @@ export function createTreePart({ send, timers, onExpired }: TreePartDeps): TreeP
   /** What the plan itself gave last time, without lingering feeds. */
   let planned: Topology = new Map();
   const lingering = new Map<string, { link: PlannedLink; until: number }>();
+  /** Browsers that cannot forward offer no upload and stay leaves; the rest offer what they measure. */
+  const capacity = createUploadCapacity();
+  /** What we claimed last, to claim again when the upload we measure changes. */
+  let claimed: { tier: Claim['tier']; turnOnly: boolean } | null = null;
+
+  function sendClaim(tier: Claim['tier'], turnOnly: boolean): void {
+    const frame: Claim = { type: 'tree', tier, uploadKbps: forwarding && canRelay() && !turnOnly ? capacity.kbps() : 0, turnOnly };
+    const text = JSON.stringify(frame);
+    if (text === sent) return;
+    sent = text;
+    send(frame);
+  }
+
+  async function measure(): Promise<void> {
+    if (!forwarding || claimed === null || !canRelay()) return;
+    const stats = await feedStats();
+    // Claimed afresh meanwhile (or stopped forwarding): that claim already says what it should.
+    const current = claimed;
+    if (!forwarding || current === null) return;
+    if (capacity.sample(timers.now(), stats)) sendClaim(current.tier, current.turnOnly);
+  }
+  timers.every(SAMPLE_MS, () => void measure());
 
   function withLingering(input: TopologyInput, next: Map<string, PlannedLink>): Topology {
     const now = timers.now();
@@ -97,11 +121,8 @@ export function createTreePart({ send, timers, onExpired }: TreePartDeps): TreeP
     },
     claim(tier, { turnOnly, forwards }) {
       forwarding = forwards;
-      const frame: Claim = { type: 'tree', tier, uploadKbps: forwards && canRelayFrames() && !turnOnly ? ASSUMED_UPLOAD_KBPS : 0, turnOnly };
-      const text = JSON.stringify(frame);
-      if (text === sent) return;
-      sent = text;
-      send(frame);
+      claimed = { tier, turnOnly };
+      sendClaim(tier, turnOnly);
     },
     topology(input) {
       if (plan?.mode === 'tree') return withLingering(input, new Map(treeTopology(input, own(plan))));

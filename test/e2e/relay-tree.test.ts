@@ -140,6 +140,26 @@ describe('a relay tree', () => {
       people.splice(people.indexOf(leaver), 1);
     }));
 
+  test('a relay whose upload cannot keep up, as those it feeds report, is made a leaf, and everyone still hears', (t: TestContext) =>
+    withLogs(async () => {
+      const servesTwo = ([, route]: [string, string]): boolean => /passing it on to 2 people/.test(route);
+      const current = await waitForRoutes('a relay feeding two', (now) => now.some(servesTwo));
+      const slow = listener(current.find(servesTwo)![0]);
+      // Its page stands in for a congested upload: every receiver report on its links says four fifths got lost.
+      await slow.page.evaluate(() => {
+        const getStats = RTCPeerConnection.prototype.getStats;
+        RTCPeerConnection.prototype.getStats = async function (this: RTCPeerConnection, ...args: Parameters<typeof getStats>) {
+          const report = await getStats.apply(this, args);
+          const lossy = new Map<string, unknown>();
+          report.forEach((stat: { type: string }, id: string) => lossy.set(id, stat.type === 'remote-inbound-rtp' ? { ...stat, fractionLost: 0.8 } : stat));
+          return lossy as unknown as RTCStatsReport;
+        };
+      });
+      const after = await waitForRoutes(`${slow.label} feeding nobody`, (now) => now.some(([who, route]) => who === slow.label && !servesOthers(route)));
+      t.diagnostic(`routes once ${slow.label} could not keep up: ${JSON.stringify(after)}`);
+      for (const other of listeners()) await waitUntilHears(other, HOST, { timeoutMs: 15_000 });
+    }));
+
   test('a listener deep in the tree is invited to the stage, and every listener hears it', () =>
     withLogs(async () => {
       const current = Object.entries(await routes());

@@ -14,6 +14,7 @@ import { createRoom, type JoinOptions, type Participant, type RoomDeps } from '.
 import { createSealedCodec, type EnvelopeCodec } from '../../client/engine/sealed-codec.ts';
 import { FakeSocket } from './fake-socket.ts';
 import type { RoomKind } from '../../shared/room-state.ts';
+import type { SendSample } from '../../client/engine/upload-capacity.ts';
 
 export const ROOM = 'room_0123456789abcdef';
 export const URL = 'wss://porch.example/ws';
@@ -87,6 +88,11 @@ export class FakeLink implements PeerLink {
     this.messages.push(text);
   }
   forward(): void {}
+  /** What the link reports sent and lost (a test sets it). */
+  sent: SendSample = { bytesSent: 0, fractionLost: null };
+  sendStats(): Promise<SendSample | null> {
+    return Promise.resolve(this.destroyed ? null : { ...this.sent });
+  }
   destroy(): void {
     this.destroyed = true;
   }
