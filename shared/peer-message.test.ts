@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_NAME_LENGTH, MAX_TITLE_LENGTH, parsePeerMessage } from './peer-message.ts';
+import { batchesOf, MAX_NAME_LENGTH, MAX_TITLE_LENGTH, parsePeerMessage, type PeerMessage } from './peer-message.ts';
+import { createIdentity, randomBytes, sign } from './crypto.ts';
+import { toBase64Url, utf8 } from './encoding.ts';
+import { sealPairMessage } from './envelope.ts';
+import { MAX_BOX_CHARS } from './protocol.ts';
+import { MAX_DESCRIPTION_LENGTH, signAct } from './room-acts.ts';
+import { startVisit } from './visit-key.ts';
 import { accepted, refusal } from '../test/helpers/results.ts';
 
 const PRESENCE = { kind: 'presence', name: 'Ada', muted: false };
@@ -184,4 +190,24 @@ test('every well-formed message is accepted, and what is accepted survives a JSO
       assert.deepEqual(parsePeerMessage(JSON.parse(JSON.stringify(message))), r);
     }),
   );
+});
+
+test('acts travel in messages of at most forty, each sealing into one box even when every act is a title and description at full length', async () => {
+  const host = createIdentity();
+  const hostsVisit = await startVisit(host.publicKey, async (message) => sign(message, host), 'roomid_0123456789abcd');
+  const prev = toBase64Url(new Uint8Array(32));
+  const toggles = Array.from({ length: 100 }, (_, n) => signAct({ type: 'raise-hand' }, { n, prev }, host, 'roomid_0123456789abcd'));
+  assert.deepEqual(batchesOf(toggles).map((b) => b.length), [40, 40, 20]);
+  // Three bytes of UTF-8 for every character the limits count.
+  const info = { type: 'set-info', title: '語'.repeat(MAX_TITLE_LENGTH), description: '語'.repeat(MAX_DESCRIPTION_LENGTH) } as const;
+  const long = Array.from({ length: 40 }, (_, n) => signAct(info, { n: 2 ** 31 - 40 + n, prev }, hostsVisit, 'roomid_0123456789abcd'));
+  const batches = batchesOf(long);
+  assert.ok(batches.length > 1, 'forty such acts were sent as one message');
+  assert.deepEqual(batches.flat(), long);
+  for (const entries of batches) {
+    const message: PeerMessage = { kind: 'acts', entries };
+    assert.equal(parsePeerMessage(message).ok, true);
+    const box = sealPairMessage('bbbb_0123456789abcdef', { seq: 2 ** 31, ts: Date.now() }, utf8(JSON.stringify(message)), randomBytes(32));
+    assert.ok(box.length <= MAX_BOX_CHARS, `${box.length} characters`);
+  }
 });

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { err, ok, type Result } from './result.ts';
 import { CheckpointSchema } from './checkpoint.ts';
-import { Bytes32Schema, MAX_TITLE_LENGTH, SignedActSchema } from './room-acts.ts';
+import { Bytes32Schema, MAX_TITLE_LENGTH, SignedActSchema, type SignedAct } from './room-acts.ts';
 import { LINK_PATTERN } from './room-link.ts';
 
 /**
@@ -12,6 +12,31 @@ export const MAX_NAME_LENGTH = 40;
 export { MAX_TITLE_LENGTH };
 /** Acts per `acts` message: a long log travels in several, each well under the frame cap. */
 export const MAX_ACTS_PER_MESSAGE = 40;
+/**
+ * Bytes of JSON the acts of one message may take, so that sealed and in base64 it fits a box
+ * (protocol.ts MAX_BOX_CHARS): forty hand toggles do, forty long titles would not.
+ */
+export const MAX_ACTS_BYTES = 20 * 1024;
+
+/** `entries` in messages of at most MAX_ACTS_PER_MESSAGE acts and MAX_ACTS_BYTES (an act alone is always far smaller). */
+export function batchesOf(entries: readonly SignedAct[]): SignedAct[][] {
+  const batches: SignedAct[][] = [];
+  let batch: SignedAct[] = [];
+  let bytes = 0;
+  const encoder = new TextEncoder();
+  for (const entry of entries) {
+    const size = encoder.encode(JSON.stringify(entry)).length + 1;
+    if (batch.length === MAX_ACTS_PER_MESSAGE || (batch.length > 0 && bytes + size > MAX_ACTS_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
 /** The reactions a person can send; anything else is refused. */
 export const REACTIONS = ['👏', '😂', '❤️', '🙌', '🔥', '👍'] as const;
 export type Reaction = (typeof REACTIONS)[number];

@@ -1,4 +1,4 @@
-import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
+import { batchesOf, MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import { entriesFrom, headOf, lengthOf, type RoomLog } from '../../shared/room-log.ts';
 import { mayEnter } from '../../shared/room-state.ts';
 import type { Timers } from './timers.ts';
@@ -75,7 +75,7 @@ export function createLogServing(deps: LogServingDeps): LogServing {
       deps.send(peer, { kind: 'checkpoint', checkpoint });
       return;
     }
-    const entries = entriesFrom(log, from).slice(0, Math.max(0, Math.min(MAX_ACTS_PER_MESSAGE, end - from)));
+    const entries = batchesOf(entriesFrom(log, from).slice(0, Math.max(0, Math.min(MAX_ACTS_PER_MESSAGE, end - from))))[0] ?? [];
     const next = from + entries.length;
     if (next >= Math.min(end, lengthOf(log))) pending.delete(peer);
     else pending.set(peer, { from: next, end });

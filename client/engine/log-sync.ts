@@ -1,5 +1,5 @@
 import type { Identity } from '../../shared/crypto.ts';
-import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
+import { batchesOf, type PeerMessage } from '../../shared/peer-message.ts';
 import { verifyAct, type ActBody, type SignedAct } from '../../shared/room-acts.ts';
 import { prefersFork } from '../../shared/fork-rule.ts';
 import { append, createLog, entriesFrom, entryAt, entryHash, headAt, lengthOf, merge, partingOf, signNext, type RoomLog } from '../../shared/room-log.ts';
@@ -136,7 +136,7 @@ function headsFor(deps: LogSyncDeps, log: () => RoomLog, catchUp: CatchUp, trace
 /** A few of our own acts, straight away: one as it happens, or those a member missed. */
 function share(send: LogSyncDeps['send'], entries: readonly SignedAct[], to: Iterable<string>): void {
   for (const peer of to) {
-    for (let i = 0; i < entries.length; i += MAX_ACTS_PER_MESSAGE) send(peer, { kind: 'acts', entries: entries.slice(i, i + MAX_ACTS_PER_MESSAGE) });
+    for (const batch of batchesOf(entries)) send(peer, { kind: 'acts', entries: batch });
   }
 }
 

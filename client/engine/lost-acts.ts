@@ -1,5 +1,5 @@
 import { stillLost } from '../../shared/fork-rule.ts';
-import { MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
+import { batchesOf, MAX_ACTS_PER_MESSAGE, type PeerMessage } from '../../shared/peer-message.ts';
 import { verifyAct, type ActBody, type SignedAct } from '../../shared/room-acts.ts';
 import { headAt, type RoomLog } from '../../shared/room-log.ts';
 import { applyAct } from '../../shared/room-state.ts';
@@ -75,7 +75,7 @@ export function createLostActs(deps: LostActsDeps): LostActs {
     const key = deps.keyOf(peerId);
     if (key === null || key === deps.selfKey) return;
     const entries = lost.filter(({ entry }) => entry.by === key).map(({ entry }) => entry);
-    if (entries.length > 0) deps.send(peerId, { kind: 'lost-acts', entries });
+    for (const batch of batchesOf(entries)) deps.send(peerId, { kind: 'lost-acts', entries: batch });
   }
 
   /**
