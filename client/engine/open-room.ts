@@ -43,7 +43,11 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
   const secret = parsed.value;
   const roomId = roomIdOf(secret);
   const [profile, draft, verified, memory] = await Promise.all([loadProfile(), loadRoomDraft(roomId), loadVerified(), loadRoomMemory(roomId)]);
-  const identity = await identityInRoom(profile.identity, roomId);
+  const identity = await identityInRoom(profile.identity, roomId).catch((error: unknown) => {
+    console.error(error);
+    return null;
+  });
+  if (!identity) return err({ code: 'no-identity', message: 'This browser could not sign with its identity key. Reload the page to try again.' });
   const signalingUrl = new URL('/ws', url.origin);
   signalingUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const room = createRoom({
