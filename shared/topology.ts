@@ -28,6 +28,8 @@ export interface PlannedLink {
   standby?: true;
   /** What arrives on it may be forwarded: a feed, or a speaker's link with a member the stage feeds directly. */
   relays?: true;
+  /** A feed the latest plan dropped, kept a moment so that nothing breaks before its successor is made (client/engine/tree-part.ts). */
+  lingering?: true;
 }
 
 /**

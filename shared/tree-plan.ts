@@ -42,6 +42,9 @@ export interface TreeMember {
   since: number;
 }
 
+/** What one forwarded Opus stream costs a relay's upload, with headers: the planner's `streamKbps`. */
+export const STREAM_KBPS = 40;
+
 export interface TreeSettings {
   /** Children per relay (PORCH_FANOUT, default 4), an integer ≥ 1. */
   fanout: number;

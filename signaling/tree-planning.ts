@@ -1,5 +1,5 @@
 import { MAX_PLAN_PEERS, type PlanFrame } from '../shared/protocol.ts';
-import { planTree, type TreeMember, type TreePlan, type TreeSettings } from '../shared/tree-plan.ts';
+import { planTree, STREAM_KBPS, type TreeMember, type TreePlan, type TreeSettings } from '../shared/tree-plan.ts';
 import type { Timers } from './hub.ts';
 
 /**
@@ -34,8 +34,6 @@ export interface TreePlanningOptions {
   send(room: string, peer: string, frame: PlanFrame): void;
 }
 
-/** What one forwarded Opus stream costs a relay's upload, with headers. */
-const STREAM_KBPS = 40;
 /** Joins and leaves within this window are planned together; no member is sent two plans within it. */
 export const PLAN_DELAY_MS = 50;
 /**

@@ -185,15 +185,15 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
       // A link closing meanwhile has nothing more to say.
       const report = closed ? null : await pc.getStats().catch(() => null);
       if (!report) return null;
-      let bytesSent = 0;
       let fractionLost: number | null = null;
-      // Summed over the link's slots; the worst loss any slot's receiver reports.
-      report.forEach((stat: { type: string; kind?: string; bytesSent?: number; fractionLost?: number }) => {
-        if (stat.kind !== 'audio') return;
-        if (stat.type === 'outbound-rtp') bytesSent += stat.bytesSent ?? 0;
-        if (stat.type === 'remote-inbound-rtp' && typeof stat.fractionLost === 'number') fractionLost = Math.max(fractionLost ?? 0, stat.fractionLost);
+      let reports: number | null = null;
+      // The worst loss any slot's receiver reports, and how many reports have come on all of them.
+      report.forEach((stat: { type: string; kind?: string; fractionLost?: number; roundTripTimeMeasurements?: number }) => {
+        if (stat.type !== 'remote-inbound-rtp' || stat.kind !== 'audio' || typeof stat.fractionLost !== 'number') return;
+        fractionLost = Math.max(fractionLost ?? 0, stat.fractionLost);
+        if (typeof stat.roundTripTimeMeasurements === 'number') reports = (reports ?? 0) + stat.roundTripTimeMeasurements;
       });
-      return closed ? null : { bytesSent, fractionLost };
+      return closed ? null : { fractionLost, reports };
     },
     destroy() {
       closed = true;

@@ -290,8 +290,45 @@ test('its parent silent, a member moved by a plan to a parent whose link is not 
   linkUp(BACKUP);
   relay.frame(PARENT, 0, frame('a'));
   // The parent's page crashed: its link still looks up, but nothing comes; the plan names another.
-  clock.advance(STALL_MS / 2 + 1);
+  clock.advance(STALL_MS - 50);
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [BACKUP, feed('backup')], [PARENT, feed('parent')]]));
   assert.equal(relay.status().upstream, 'backup');
   assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }]);
+});
+
+test('a plan that makes the feed we hear our backup has us ask it to go on feeding us until the new parent does', () => {
+  const NEW_PARENT = 'new-parent-00000';
+  const { clock, relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
+  linkUp(PARENT);
+  linkUp(NEW_PARENT);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  relay.frame(PARENT, 0, frame('a'));
+  relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, feed('backup')]]));
+  assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'still heard');
+  // Otherwise its own plan has it stop feeding us, and we wait on a silent backup for good.
+  assert.deepEqual(saidTo(PARENT, 'feed'), [{ t: 'feed', on: true }]);
+  relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  for (let t = 0; t <= RETURN_MS; t += 100) {
+    clock.advance(100);
+    relay.frame(NEW_PARENT, 0, frame('a'));
+    relay.frame(PARENT, 0, frame('a'));
+  }
+  assert.equal(relay.sourceOf(NEW_PARENT, 0), SPEAKER_A, 'the new parent takes over once it has fed us a while');
+  assert.deepEqual(saidTo(PARENT, 'feed').at(-1), { t: 'feed', on: false });
+});
+
+test('moved to hear the stage directly, a listener leaves its lingering old parent once the stage feeds it, and never plays a speaker twice', () => {
+  const { relay, linkUp } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')]]));
+  linkUp(PARENT);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  relay.frame(PARENT, 0, frame('a'));
+  relay.apply(new Map([[SPEAKER_A, plain()], [PARENT, { ...feed('parent'), lingering: true }]]));
+  assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the old parent is heard until the stage is');
+  linkUp(SPEAKER_A);
+  relay.frame(SPEAKER_A, 0, frame('a'));
+  assert.equal(relay.status().upstream, 'stage', 'at its first frame');
+  assert.equal(relay.sourceOf(PARENT, 0), null, 'the speaker would play twice');
+  assert.equal(relay.sourceOf(SPEAKER_A, 0), SPEAKER_A);
 });

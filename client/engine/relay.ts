@@ -12,6 +12,9 @@ import type { Cancel, Timers } from './timers.ts';
  * STALL_MS without either, or when it says it is leaving, we ask the backup to feed us; the
  * backup's link is already up, so audio is back within a round trip. The server's next plan
  * then makes the tree whole again.
+ *
+ * Make before break: moved by a plan, we go on hearing the feed we hear (asking it to feed us on
+ * if the plan made it our backup) until the planned one feeds us.
  */
 export interface RelayDeps {
   timers: Timers;
@@ -40,6 +43,8 @@ export interface Relay {
   status(): RelayStatus;
   /** Members we forward the stage to now. */
   feeds(): readonly string[];
+  /** How many speakers' audio we forward to each of them. */
+  streams(): number;
   /** Tells those we feed to switch to their backups; we keep forwarding until stopped. */
   leaving(): boolean;
   stop(): void;
@@ -65,12 +70,17 @@ export function createRelay(deps: RelayDeps): Relay {
   const asked = new Set<string>();
   let active: string | null = null;
   let activeSince = 0;
+  /** The backup we asked to feed us, until we tell it to stop. */
+  let askedOf: string | null = null;
+  /** The parent whose silence sent us to the backup we listen to: the one that may take us back. */
+  let failedFrom: string | null = null;
   let status: RelayStatus = { upstream: 'stage', serving: 0 };
   const ticker: Cancel = deps.timers.every(TICK_MS, tick);
   const trace = deps.trace ?? (() => {});
 
   const roleOf = (peer: string) => topology.get(peer)?.feed;
-  const holder = (role: FeedRole): string | null => [...topology].find(([, link]) => link.feed === role)?.[0] ?? null;
+  /** Who the plan gives this role: not a feed it dropped that lingers on. */
+  const holder = (role: FeedRole): string | null => [...topology].find(([, link]) => link.feed === role && !link.lingering)?.[0] ?? null;
   /** Whom we forward to; kept up to date rather than derived per frame, as frames are the hot path. */
   let fed: string[] = [];
   const send = (peer: string, message: LinkMessage): void => deps.message(peer, encodeLinkMessage(message));
@@ -91,13 +101,22 @@ export function createRelay(deps: RelayDeps): Relay {
     for (const peer of fed) send(peer, { t: 'slots', slots: outSlots });
   }
 
+  /** A backup feeds us only once asked: asked whenever we listen to one, also one a plan made of the feed we hear. */
+  function askBackup(): void {
+    if (active === null || roleOf(active) !== 'backup' || askedOf === active) return;
+    send(active, { t: 'feed', on: true });
+    askedOf = active;
+  }
+
   function listenTo(peer: string | null, now: number): void {
     if (peer === active) return;
-    if (active !== null && roleOf(active) === 'backup') send(active, { t: 'feed', on: false });
+    if (askedOf !== null) send(askedOf, { t: 'feed', on: false });
+    askedOf = null;
+    failedFrom = null;
     trace(`relay: listening to ${peer === null ? 'the stage' : `${roleOf(peer)} ${peer}`}`);
     active = peer;
     activeSince = now;
-    if (peer !== null && roleOf(peer) === 'backup') send(peer, { t: 'feed', on: true });
+    askBackup();
     assignSlots();
     report(true);
   }
@@ -113,12 +132,15 @@ export function createRelay(deps: RelayDeps): Relay {
 
   function failOver(now: number): void {
     const spare = holder('backup');
-    if (spare !== null && spare !== active && deps.isUp(spare)) listenTo(spare, now);
+    if (spare === null || spare === active || !deps.isUp(spare)) return;
+    const from = active;
+    listenTo(spare, now);
+    failedFrom = from;
   }
 
   /** Whether a feed (or the stage, for null) is feeding us now: what a new plan's feed must do before we leave the one we hear. */
   const feedsUs = (peer: string | null, now: number): boolean =>
-    (peer === null || deps.isUp(peer)) && now - (lastFed.get(peer) ?? -Infinity) <= STALL_MS / 2;
+    (peer === null || deps.isUp(peer)) && now - (lastFed.get(peer) ?? -Infinity) <= 2 * TICK_MS;
 
   /** A feed we have just turned to (a backup we asked) and that has not fed us since: it counts as heard until it had time to start. */
   const starting = (peer: string, now: number): boolean => now - activeSince < STALL_MS && (lastFed.get(peer) ?? -Infinity) < activeSince;
@@ -145,9 +167,8 @@ export function createRelay(deps: RelayDeps): Relay {
     for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
     if (active === null) return;
     const planned = holder('parent');
-    // Still on a feed a plan moved us from: not a backup we failed over to, which RETURN_MS brings back to its
-    // parent, unless the plan has us hear the stage itself now.
-    if (planned !== active && (roleOf(active) !== 'backup' || planned === null)) return moveWhenFed(planned, now);
+    // Still on a feed a plan moved us from; a backup we failed over to goes back to the parent it stood in for after RETURN_MS.
+    if (planned !== active && (roleOf(active) !== 'backup' || planned !== failedFrom)) return moveWhenFed(planned, now);
     const parentAlive = planned !== null && now - (lastHeard.get(planned) ?? 0) <= STALL_MS / 2;
     const wait = deps.isUp(active) || lastHeard.has(active) ? STALL_MS : FIRST_FEED_MS;
     const next = nextFeed(roleOf(active), silentFor(active, now) > wait, parentAlive, now - activeSince);
@@ -186,13 +207,18 @@ export function createRelay(deps: RelayDeps): Relay {
       refeed();
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
       moveWhenFed(holder('parent'), deps.timers.now());
+      askBackup();
       assignSlots();
       report();
     },
     frame(peer, slot, frame) {
       const now = deps.timers.now();
       lastHeard.set(peer, now);
-      lastFed.set(roleOf(peer) === undefined ? null : peer, now);
+      const link = topology.get(peer);
+      const direct = link !== undefined && link.feed === undefined && link.play;
+      lastFed.set(direct ? null : peer, now);
+      // A speaker's frames while we still hear a feed the plan moved us from: the stage feeds us now.
+      if (direct && active !== null && holder('parent') === null) moveWhenFed(null, now);
       const source = sourceOf(peer, slot);
       if (source === null) return;
       const out = outSlots.indexOf(source);
@@ -209,13 +235,17 @@ export function createRelay(deps: RelayDeps): Relay {
       // A child, or a standby we already feed whose link came back: our slots may have changed meanwhile.
       if (fed.includes(peer)) send(peer, { t: 'slots', slots: outSlots });
       if (role === undefined) assignSlots();
-      if (peer === active && role === 'backup') send(peer, { t: 'feed', on: true });
+      if (peer === active && role === 'backup') {
+        send(peer, { t: 'feed', on: true });
+        askedOf = peer;
+      }
       if (role === 'parent' && peer !== active) moveWhenFed(peer, deps.timers.now());
       report();
     },
     sourceOf,
     status: () => status,
     feeds: () => fed,
+    streams: () => outSlots.filter((source) => source !== null).length,
     leaving() {
       for (const peer of fed) send(peer, { t: 'leaving' });
       return fed.length > 0;

@@ -10,7 +10,7 @@ import { createMicrophoneGate } from './microphone-gate.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
 import { createRelay, type RelayStatus } from './relay.ts';
 import type { Timers } from './timers.ts';
-import type { SendSample } from './upload-capacity.ts';
+import type { FeedReading } from './upload-capacity.ts';
 
 /**
  * Makes the room's media follow its topology (shared/topology.ts): which links exist, what
@@ -71,8 +71,8 @@ export interface RoomMedia {
   /** Levels by whose audio it is, 0..1. */
   audioLevels(): Map<string, number>;
   relayStatus(): RelayStatus;
-  /** What our links to those we forward to have sent and lost, by member (upload-capacity.ts). */
-  feedStats(): Promise<Map<string, SendSample>>;
+  /** What those we forward to report lost, by member, and how many speakers we forward (upload-capacity.ts). */
+  feedStats(): Promise<FeedReading>;
   /** Leaving on purpose: those we feed switch to their backups. True if anyone was told. */
   handOver(): boolean;
   stop(): void;
@@ -225,7 +225,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     async feedStats() {
       const feeds = relay.feeds();
       const stats = await Promise.all(feeds.map((peer) => mesh?.sendStats(peer) ?? Promise.resolve(null)));
-      return new Map(feeds.flatMap((peer, i) => (stats[i] ? [[peer, stats[i]] as const] : [])));
+      return { links: new Map(feeds.flatMap((peer, i) => (stats[i] ? [[peer, stats[i]] as const] : []))), streams: relay.streams() };
     },
     handOver: () => relay.leaving(),
     stop() {

@@ -127,8 +127,11 @@ export function createRoom(deps: RoomDeps): Room {
     timers.stop();
     speaking.stop();
     // Those we feed hear that we are leaving before the server does, whose next plan drops us from theirs.
-    stopMedia(media, next, deps.clock ?? systemClock);
-    signaling?.close(snapshots.lastSave());
+    try {
+      stopMedia(media, next, deps.clock ?? systemClock);
+    } finally {
+      signaling?.close(snapshots.lastSave());
+    }
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });
   }

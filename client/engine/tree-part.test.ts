@@ -24,9 +24,9 @@ function setup({ canRelay = false } = {}) {
   const clock = createFakeTimers();
   const claims: Claim[] = [];
   let expired = 0;
-  /** What the links to those we feed report, as a test sets it. */
+  /** What those we feed report, as a test sets it. */
   const feeds = new Map<string, SendSample>();
-  const tree = createTreePart({ send: (frame) => claims.push(frame), timers: createTimers(clock), onExpired: () => void (expired += 1), feedStats: async () => new Map(feeds), canRelay: () => canRelay });
+  const tree = createTreePart({ send: (frame) => claims.push(frame), timers: createTimers(clock), onExpired: () => void (expired += 1), feedStats: async () => ({ links: new Map(feeds), streams: 1 }), canRelay: () => canRelay });
   return { clock, tree, claims, feeds, expired: () => expired };
 }
 
@@ -93,13 +93,13 @@ test('a relay whose upload cannot keep up, as those it feeds report, claims less
   const settle = () => new Promise((resolve) => setImmediate(resolve));
   tree.claim('audience', { turnOnly: false, forwards: true });
   assert.equal(claims.at(-1)?.uploadKbps, ASSUMED_UPLOAD_KBPS);
-  for (const [seconds, lost] of [[0, 0.8], [2, 0.8], [4, 0.8]] as const) {
-    for (const peer of [P, Q]) feeds.set(peer, { bytesSent: seconds * 5000, fractionLost: lost });
+  for (const round of [1, 2, 3]) {
+    for (const peer of [P, Q]) feeds.set(peer, { fractionLost: 0.8, reports: round });
     clock.advance(SAMPLE_MS);
     await settle();
   }
-  // 40 kbps to each of two, four fifths of it lost: under one stream, so the planner makes it a leaf.
-  assert.equal(claims.at(-1)?.uploadKbps, 16);
+  // Four fifths lost to each of two: no member reached whole, so the planner makes it a leaf.
+  assert.equal(claims.at(-1)?.uploadKbps, 0);
   feeds.clear();
   for (let t = 0; t < RETRY_AFTER_MS; t += SAMPLE_MS) {
     clock.advance(SAMPLE_MS);

@@ -4,7 +4,7 @@ import { treeTopology, type OwnPlan } from '../../shared/tree-topology.ts';
 import { canRelayFrames } from './audio/encoded-pipes.ts';
 import type { RelayStatus } from './relay.ts';
 import type { Timers } from './timers.ts';
-import { createUploadCapacity, type SendSample } from './upload-capacity.ts';
+import { createUploadCapacity, type FeedReading } from './upload-capacity.ts';
 
 /**
  * Our place in the room's relay tree: what we tell the server's planner about ourselves, the part
@@ -50,8 +50,8 @@ export interface TreePartDeps {
   timers: Timers;
   /** A lingering feed expired: the topology is smaller now. */
   onExpired(): void;
-  /** What our links to those we feed have sent and lost (room-media.ts). */
-  feedStats(): Promise<ReadonlyMap<string, SendSample>>;
+  /** What those we feed report lost, and how many speakers we forward them (room-media.ts). */
+  feedStats(): Promise<FeedReading>;
   /** Whether this browser can forward frames at all (audio/encoded-pipes.ts). */
   canRelay?: () => boolean;
 }
@@ -99,7 +99,7 @@ export function createTreePart({ send, timers, onExpired, feedStats, canRelay = 
       const member = input.members.find((m) => m.peer === peer);
       const allowed = member !== undefined && mayLink(input.room, input.rules, input.selfKey, member.key);
       if (until <= now || next.has(peer) || !allowed) lingering.delete(peer);
-      else next.set(peer, link);
+      else next.set(peer, { ...link, lingering: true });
     }
     return next;
   }

@@ -1,53 +1,75 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ASSUMED_UPLOAD_KBPS, createUploadCapacity, RETRY_AFTER_MS, type SendSample } from './upload-capacity.ts';
+import { STREAM_KBPS } from '../../shared/tree-plan.ts';
+import { ASSUMED_UPLOAD_KBPS, createUploadCapacity, RETRY_AFTER_MS, type FeedReading } from './upload-capacity.ts';
 
-/** Two seconds of a 40 kbps stream to each member, with what each reports lost. */
-function readings(lost: Record<string, number | null>, seconds: number): Map<string, SendSample> {
-  return new Map(Object.entries(lost).map(([peer, fractionLost]) => [peer, { bytesSent: seconds * 5000, fractionLost }]));
+/** What those we feed report lost; `round`: how many reports each has sent so far. */
+function reading(lost: Record<string, number | null>, round: number | null, streams = 1): FeedReading {
+  return { links: new Map(Object.entries(lost).map(([peer, fractionLost]) => [peer, { fractionLost, reports: round }])), streams };
 }
 
-test('a relay whose upload cannot keep up, as most of those it feeds report, offers only what got through', () => {
+test('a relay whose upload cannot keep up, as most of those it feeds report, offers only what reached them whole', () => {
   const capacity = createUploadCapacity();
   assert.equal(capacity.kbps(), ASSUMED_UPLOAD_KBPS);
-  capacity.sample(0, readings({ ann: 0, ben: 0, cat: 0 }, 0));
-  assert.equal(capacity.sample(2000, readings({ ann: 0.5, ben: 0.5, cat: 0 }, 2)), false, 'one reading is a burst, not a verdict');
-  assert.equal(capacity.sample(4000, readings({ ann: 0.5, ben: 0.5, cat: 0 }, 4)), true);
-  // 40 kbps to each: 20 got through to Ann, 20 to Ben, 40 to Cat.
-  assert.equal(capacity.kbps(), 80);
+  capacity.sample(0, reading({ ann: 0, ben: 0, cat: 0 }, 1, 2));
+  assert.equal(capacity.sample(2000, reading({ ann: 0.5, ben: 0.5, cat: 0 }, 2, 2)), false, 'one round of reports is a burst, not a verdict');
+  assert.equal(capacity.sample(4000, reading({ ann: 0.5, ben: 0.5, cat: 0 }, 2, 2)), false, 'the same reports read again are no second round');
+  assert.equal(capacity.sample(6000, reading({ ann: 0.5, ben: 0.5, cat: 0 }, 3, 2)), false);
+  assert.equal(capacity.sample(8000, reading({ ann: 0.5, ben: 0.5, cat: 0 }, 4, 2)), true);
+  // Half of Ann, half of Ben and all of Cat: two members, two speakers each.
+  assert.equal(capacity.kbps(), 2 * 2 * STREAM_KBPS);
+});
+
+test('members report at their own times: their latest reports count together', () => {
+  const capacity = createUploadCapacity();
+  const links = (annReports: number, benReports: number): FeedReading => ({
+    links: new Map([
+      ['ann', { fractionLost: 0.9, reports: annReports }],
+      ['ben', { fractionLost: 0.9, reports: benReports }],
+    ]),
+    streams: 1,
+  });
+  capacity.sample(0, links(1, 1));
+  capacity.sample(2000, links(2, 1));
+  capacity.sample(4000, links(2, 2));
+  capacity.sample(6000, links(3, 2));
+  assert.equal(capacity.kbps(), 0);
 });
 
 test("one member's own loss, or a single member fed, demotes nobody: the upload is not what fails them", () => {
   const capacity = createUploadCapacity();
   const alone = createUploadCapacity();
-  for (let s = 0; s <= 10; s += 2) {
-    capacity.sample(s * 1000, readings({ ann: 0.9, ben: 0, cat: 0 }, s));
-    alone.sample(s * 1000, readings({ ann: 0.9 }, s));
+  for (let round = 1; round <= 6; round += 1) {
+    capacity.sample(round * 5000, reading({ ann: 0.9, ben: 0, cat: 0 }, round));
+    alone.sample(round * 5000, reading({ ann: 0.9 }, round));
   }
   assert.equal(capacity.kbps(), ASSUMED_UPLOAD_KBPS);
   assert.equal(alone.kbps(), ASSUMED_UPLOAD_KBPS);
 });
 
-test('heavy loss leaves less than one stream, so the planner makes the relay a leaf; after a while it offers its upload again', () => {
+test('heavy loss leaves less than one member reached whole, so the planner makes the relay a leaf; it offers its upload again after a while, later at each repeat', () => {
   const capacity = createUploadCapacity();
-  for (let s = 0; s <= 4; s += 2) capacity.sample(s * 1000, readings({ ann: 0.8, ben: 0.8 }, s));
-  assert.ok(capacity.kbps() < 40, `${capacity.kbps()} kbps`);
+  let at = 0;
+  const demote = (): void => {
+    for (let round = 1; round <= 4; round += 1) capacity.sample((at += 5000), reading({ ann: 0.8, ben: 0.8 }, at));
+  };
+  demote();
+  assert.equal(capacity.kbps(), 0);
   // A leaf feeds nobody: its readings are empty from then on.
-  capacity.sample(RETRY_AFTER_MS / 2, new Map());
-  assert.ok(capacity.kbps() < 40);
-  assert.equal(capacity.sample(4000 + RETRY_AFTER_MS, new Map()), true);
+  capacity.sample((at += RETRY_AFTER_MS / 2), reading({}, null));
+  assert.equal(capacity.kbps(), 0);
+  assert.equal(capacity.sample((at += RETRY_AFTER_MS / 2), reading({}, null)), true);
+  assert.equal(capacity.kbps(), ASSUMED_UPLOAD_KBPS);
+  demote();
+  assert.equal(capacity.kbps(), 0, 'demoted again');
+  capacity.sample((at += RETRY_AFTER_MS), reading({}, null));
+  assert.equal(capacity.kbps(), 0, 'a relay that failed again waits longer');
+  capacity.sample((at += RETRY_AFTER_MS), reading({}, null));
   assert.equal(capacity.kbps(), ASSUMED_UPLOAD_KBPS);
 });
 
-test('members whose counters went back (a new link) or are new since the last reading count for nothing sent', () => {
+test('where the browser does not count reports, every reading counts as a fresh round', () => {
   const capacity = createUploadCapacity();
-  capacity.sample(0, new Map([['ann', { bytesSent: 50_000, fractionLost: 0.5 }], ['ben', { bytesSent: 0, fractionLost: 0.5 }]]));
-  const now = new Map([
-    ['ann', { bytesSent: 10, fractionLost: 0.5 }],
-    ['ben', { bytesSent: 10_000, fractionLost: 0.5 }],
-    ['cat', { bytesSent: 10_000, fractionLost: 0.5 }],
-  ]);
-  assert.equal(capacity.sample(2000, now), true);
-  // Only Ben's 40 kbps counts, half of it lost.
-  assert.equal(capacity.kbps(), 20);
+  for (let at = 0; at <= 4000; at += 2000) capacity.sample(at, reading({ ann: 0.5, ben: 0.5 }, null));
+  assert.equal(capacity.kbps(), STREAM_KBPS);
 });

@@ -37,8 +37,8 @@ describe('a relay tree', () => {
   /** What each listener's page says, by name. */
   const routes = async (): Promise<Record<string, string>> => Object.fromEntries(await Promise.all(listeners().map(async (p) => [p.label, await routeOf(p.page)])));
   /** Polls the routes until `accept` holds: a busy page may not answer one poll in time. */
-  const waitForRoutes = (what: string, accept: (routes: [string, string][]) => boolean): Promise<[string, string][]> =>
-    pollUntil(what, async () => Object.entries(await routes()), accept, { timeoutMs: 20_000, everyMs: 200 });
+  const waitForRoutes = (what: string, accept: (routes: [string, string][]) => boolean, timeoutMs = 20_000): Promise<[string, string][]> =>
+    pollUntil(what, async () => Object.entries(await routes()), accept, { timeoutMs, everyMs: 200 });
 
   const withLogs = withLogsOf(people, () => server.output());
 
@@ -155,7 +155,8 @@ describe('a relay tree', () => {
           return lossy as unknown as RTCStatsReport;
         };
       });
-      const after = await waitForRoutes(`${slow.label} feeding nobody`, (now) => now.some(([who, route]) => who === slow.label && !servesOthers(route)));
+      // Receiver reports come every few seconds, and it takes two fresh rounds of them.
+      const after = await waitForRoutes(`${slow.label} feeding nobody`, (now) => now.some(([who, route]) => who === slow.label && !servesOthers(route)), 45_000);
       t.diagnostic(`routes once ${slow.label} could not keep up: ${JSON.stringify(after)}`);
       for (const other of listeners()) await waitUntilHears(other, HOST, { timeoutMs: 15_000 });
     }));

@@ -88,10 +88,8 @@ export class FakeLink implements PeerLink {
     this.messages.push(text);
   }
   forward(): void {}
-  /** What the link reports sent and lost (a test sets it). */
-  sent: SendSample = { bytesSent: 0, fractionLost: null };
   sendStats(): Promise<SendSample | null> {
-    return Promise.resolve(this.destroyed ? null : { ...this.sent });
+    return Promise.resolve(null);
   }
   destroy(): void {
     this.destroyed = true;
