@@ -1,6 +1,7 @@
 import { encodeLinkMessage, FEED_SLOTS, parseLinkMessage, type LinkMessage } from '../../shared/link-message.ts';
 import { assertNever } from '../../shared/result.ts';
-import type { FeedRole, Topology } from '../../shared/topology.ts';
+import type { Topology } from '../../shared/topology.ts';
+import { createFeedChoice, TICK_MS } from './feed-choice.ts';
 import type { Cancel, Timers } from './timers.ts';
 
 /**
@@ -8,13 +9,7 @@ import type { Cancel, Timers } from './timers.ts';
  * members it feeds. Frames go on unchanged (audio/encoded-pipes.ts), each speaker on a slot of
  * its own, and a `slots` message tells the other end whose audio each slot carries.
  *
- * Failover: the parent's frames, or its ticks while the stage is silent, show it alive. After
- * STALL_MS without either, or when it says it is leaving, we ask the backup to feed us; the
- * backup's link is already up, so audio is back within a round trip. The server's next plan
- * then makes the tree whole again.
- *
- * Make before break: moved by a plan, we go on hearing the feed we hear (asking it to feed us on
- * if the plan made it our backup) until the planned one feeds us.
+ * Which feed we listen to, failover and make before break included, is feed-choice.ts's.
  */
 export interface RelayDeps {
   timers: Timers;
@@ -50,42 +45,39 @@ export interface Relay {
   stop(): void;
 }
 
-export const STALL_MS = 400;
-/** After a failover, a parent heard again for this long takes us back (the backup's fan-out is spare, not ours). */
-export const RETURN_MS = 3000;
-const TICK_MS = 150;
-/** A parent whose link never comes up is given up on after this long. */
-const FIRST_FEED_MS = 4000;
+export { RETURN_MS, STALL_MS } from './feed-choice.ts';
 
 export function createRelay(deps: RelayDeps): Relay {
   let topology: Topology = new Map();
   /** What each feed says its slots carry. */
   const inSlots = new Map<string, readonly (string | null)[]>();
-  const lastHeard = new Map<string, number>();
-  /** When each link last brought us its frames or ticks, which a feed sends only to those it feeds; `null`: the stage's own links. */
-  const lastFed = new Map<string | null, number>();
   /** Which of our slots carries whom, the same towards every member we feed. */
   let outSlots: (string | null)[] = Array.from({ length: FEED_SLOTS }, () => null);
   /** Standbys that asked us to feed them. */
   const asked = new Set<string>();
-  let active: string | null = null;
-  let activeSince = 0;
-  /** The backup we asked to feed us, until we tell it to stop. */
-  let askedOf: string | null = null;
-  /** The parent whose silence sent us to the backup we listen to: the one that may take us back. */
-  let failedFrom: string | null = null;
   let status: RelayStatus = { upstream: 'stage', serving: 0 };
-  const ticker: Cancel = deps.timers.every(TICK_MS, tick);
   const trace = deps.trace ?? (() => {});
-
+  const send = (peer: string, message: LinkMessage): void => deps.message(peer, encodeLinkMessage(message));
   const roleOf = (peer: string) => topology.get(peer)?.feed;
-  /** Who the plan gives this role: not a feed it dropped that lingers on. */
-  const holder = (role: FeedRole): string | null => [...topology].find(([, link]) => link.feed === role && !link.lingering)?.[0] ?? null;
+  const choice = createFeedChoice({
+    now: () => deps.timers.now(),
+    topology: () => topology,
+    isUp: deps.isUp,
+    send,
+    onListen(peer) {
+      trace(`relay: listening to ${peer === null ? 'the stage' : `${roleOf(peer)} ${peer}`}`);
+      assignSlots();
+      report(true);
+    },
+  });
+  const ticker: Cancel = deps.timers.every(TICK_MS, () => {
+    for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
+    choice.tick();
+  });
   /** Whom we forward to; kept up to date rather than derived per frame, as frames are the hot path. */
   let fed: string[] = [];
-  const send = (peer: string, message: LinkMessage): void => deps.message(peer, encodeLinkMessage(message));
 
-  const sourceOf = (peer: string, slot: number): string | null => (peer === active ? fedBy(inSlots.get(peer), slot) : directly(topology, peer, slot));
+  const sourceOf = (peer: string, slot: number): string | null => (peer === choice.active() ? fedBy(inSlots.get(peer), slot) : directly(topology, peer, slot));
 
   /** Whom we forward to changed: a member new among them learns our slots, or it could place none of our frames. */
   function refeed(): void {
@@ -95,34 +87,16 @@ export function createRelay(deps: RelayDeps): Relay {
   }
 
   function assignSlots(): void {
+    const active = choice.active();
     const next = nextSlots(outSlots, sourcesOf(topology, deps.isUp, active === null ? [] : (inSlots.get(active) ?? [])));
     if (next.every((source, slot) => source === outSlots[slot])) return;
     outSlots = next;
     for (const peer of fed) send(peer, { t: 'slots', slots: outSlots });
   }
 
-  /** A backup feeds us only once asked: asked whenever we listen to one, also one a plan made of the feed we hear. */
-  function askBackup(): void {
-    if (active === null || roleOf(active) !== 'backup' || askedOf === active) return;
-    send(active, { t: 'feed', on: true });
-    askedOf = active;
-  }
-
-  function listenTo(peer: string | null, now: number): void {
-    if (peer === active) return;
-    if (askedOf !== null) send(askedOf, { t: 'feed', on: false });
-    askedOf = null;
-    failedFrom = null;
-    trace(`relay: listening to ${peer === null ? 'the stage' : `${roleOf(peer)} ${peer}`}`);
-    active = peer;
-    activeSince = now;
-    askBackup();
-    assignSlots();
-    report(true);
-  }
-
   /** `heard`: what we play may have changed though the status did not. */
   function report(heard = false): void {
+    const active = choice.active();
     const upstream = active === null ? 'stage' : roleOf(active) === 'backup' ? 'backup' : 'parent';
     const next: RelayStatus = { upstream, serving: fed.length };
     if (!heard && next.upstream === status.upstream && next.serving === status.serving) return;
@@ -130,57 +104,11 @@ export function createRelay(deps: RelayDeps): Relay {
     deps.onChange();
   }
 
-  function failOver(now: number): void {
-    const spare = holder('backup');
-    if (spare === null || spare === active || !deps.isUp(spare)) return;
-    const from = active;
-    listenTo(spare, now);
-    failedFrom = from;
-  }
-
-  /** Whether a feed (or the stage, for null) is feeding us now: what a new plan's feed must do before we leave the one we hear. */
-  const feedsUs = (peer: string | null, now: number): boolean =>
-    (peer === null || deps.isUp(peer)) && now - (lastFed.get(peer) ?? -Infinity) <= 2 * TICK_MS;
-
-  /** A feed we have just turned to (a backup we asked) and that has not fed us since: it counts as heard until it had time to start. */
-  const starting = (peer: string, now: number): boolean => now - activeSince < STALL_MS && (lastFed.get(peer) ?? -Infinity) < activeSince;
-
-  /**
-   * Make before break: moved by a plan, we go on hearing the feed we hear until the planned one
-   * feeds us. Should ours have gone silent meanwhile, we turn to the planned one if its link is up
-   * (it feeds us once its own plan arrives), else to our backup, whose link is warm.
-   */
-  function moveWhenFed(planned: string | null, now: number): void {
-    if (feedsUs(planned, now)) return listenTo(planned, now);
-    const hearing = active !== null && topology.has(active) && deps.isUp(active) && (feedsUs(active, now) || starting(active, now));
-    if (hearing) return;
-    const spare = holder('backup');
-    if (planned !== null && !deps.isUp(planned) && spare !== null && spare !== planned && deps.isUp(spare)) return listenTo(spare, now);
-    listenTo(planned, now);
-  }
-
-  /** Heard from lately: its frames or ticks, or, for a link not up yet, the time we started on it. */
-  const silentFor = (peer: string, now: number): number => now - Math.max(lastHeard.get(peer) ?? 0, activeSince);
-
-  function tick(): void {
-    const now = deps.timers.now();
-    for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
-    if (active === null) return;
-    const planned = holder('parent');
-    // Still on a feed a plan moved us from; a backup we failed over to goes back to the parent it stood in for after RETURN_MS.
-    if (planned !== active && (roleOf(active) !== 'backup' || planned !== failedFrom)) return moveWhenFed(planned, now);
-    const parentAlive = planned !== null && now - (lastHeard.get(planned) ?? 0) <= STALL_MS / 2;
-    const wait = deps.isUp(active) || lastHeard.has(active) ? STALL_MS : FIRST_FEED_MS;
-    const next = nextFeed(roleOf(active), silentFor(active, now) > wait, parentAlive, now - activeSince);
-    if (next === 'backup') failOver(now);
-    else if (next === 'parent') listenTo(planned, now);
-  }
-
   function onMessage(peer: string, message: LinkMessage): void {
     switch (message.t) {
       case 'slots':
         inSlots.set(peer, message.slots);
-        if (peer !== active) return;
+        if (peer !== choice.active()) return;
         assignSlots();
         return report(true);
       case 'feed':
@@ -190,11 +118,9 @@ export function createRelay(deps: RelayDeps): Relay {
         refeed();
         return report();
       case 'tick':
-        lastFed.set(peer, deps.timers.now());
-        return;
+        return choice.fed(peer);
       case 'leaving':
-        if (peer === active) failOver(deps.timers.now());
-        return;
+        return choice.leaving(peer);
       default:
         return assertNever(message);
     }
@@ -206,19 +132,14 @@ export function createRelay(deps: RelayDeps): Relay {
       for (const peer of [...asked]) if (!standsBy(topology, peer)) asked.delete(peer);
       refeed();
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
-      moveWhenFed(holder('parent'), deps.timers.now());
-      askBackup();
+      choice.planned();
       assignSlots();
       report();
     },
     frame(peer, slot, frame) {
-      const now = deps.timers.now();
-      lastHeard.set(peer, now);
+      choice.heard(peer);
       const link = topology.get(peer);
-      const direct = link !== undefined && link.feed === undefined && link.play;
-      lastFed.set(direct ? null : peer, now);
-      // A speaker's frames while we still hear a feed the plan moved us from: the stage feeds us now.
-      if (direct && active !== null && holder('parent') === null) moveWhenFed(null, now);
+      choice.fed(link !== undefined && link.feed === undefined && link.play ? null : peer);
       const source = sourceOf(peer, slot);
       if (source === null) return;
       const out = outSlots.indexOf(source);
@@ -226,20 +147,15 @@ export function createRelay(deps: RelayDeps): Relay {
       for (const target of fed) deps.forward(target, out, frame);
     },
     message(peer, text) {
-      lastHeard.set(peer, deps.timers.now());
+      choice.heard(peer);
       const parsed = parseLinkMessage(text);
       if (parsed.ok && topology.has(peer)) onMessage(peer, parsed.value);
     },
     linkUp(peer) {
-      const role = roleOf(peer);
       // A child, or a standby we already feed whose link came back: our slots may have changed meanwhile.
       if (fed.includes(peer)) send(peer, { t: 'slots', slots: outSlots });
-      if (role === undefined) assignSlots();
-      if (peer === active && role === 'backup') {
-        send(peer, { t: 'feed', on: true });
-        askedOf = peer;
-      }
-      if (role === 'parent' && peer !== active) moveWhenFed(peer, deps.timers.now());
+      if (roleOf(peer) === undefined) assignSlots();
+      choice.linkUp(peer);
       report();
     },
     sourceOf,
@@ -257,17 +173,6 @@ export function createRelay(deps: RelayDeps): Relay {
       fed = [];
     },
   };
-}
-
-/** After a check of the feed we listen to: fail over to the backup, go back to the planned parent, or stay. */
-function nextFeed(role: FeedRole | undefined, stalled: boolean, parentAlive: boolean, listeningMs: number): 'backup' | 'parent' | null {
-  if (stalled) {
-    if (role === 'parent') return 'backup';
-    // A backup that does not feed us (it has not learned of us yet) is no use: back to a parent that still is.
-    return parentAlive ? 'parent' : null;
-  }
-  // A parent that only hiccuped (a busy page) takes us back once it has kept sending a while.
-  return role === 'backup' && parentAlive && listeningMs > RETURN_MS ? 'parent' : null;
 }
 
 /** Whom we receive: speakers linked with us directly, and whoever the feed we listen to carries. */

@@ -8,7 +8,7 @@ import type { RemotePlayer } from './audio/remote-player.ts';
 import { createMesh, type LinkShape, type Mesh, type PeerConnectionState, type RemoteTrack } from './mesh.ts';
 import { createMicrophoneGate } from './microphone-gate.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
-import { createRelay, type RelayStatus } from './relay.ts';
+import { createRelay, type Relay, type RelayStatus } from './relay.ts';
 import type { Timers } from './timers.ts';
 import type { FeedReading } from './upload-capacity.ts';
 
@@ -222,11 +222,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       return levels;
     },
     relayStatus: () => relay.status(),
-    async feedStats() {
-      const feeds = relay.feeds();
-      const stats = await Promise.all(feeds.map((peer) => mesh?.sendStats(peer) ?? Promise.resolve(null)));
-      return { links: new Map(feeds.flatMap((peer, i) => (stats[i] ? [[peer, stats[i]] as const] : []))), streams: relay.streams() };
-    },
+    feedStats: () => readFeeds(relay, mesh),
     handOver: () => relay.leaving(),
     stop() {
       topology = new Map();
@@ -237,4 +233,11 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       void microphone.set(false);
     },
   };
+}
+
+/** What those we forward to report lost, by member, and how many speakers we forward each. */
+async function readFeeds(relay: Relay, mesh: Mesh | null): Promise<FeedReading> {
+  const feeds = relay.feeds();
+  const stats = await Promise.all(feeds.map((peer) => mesh?.sendStats(peer) ?? Promise.resolve(null)));
+  return { links: new Map(feeds.flatMap((peer, i) => (stats[i] ? [[peer, stats[i]] as const] : []))), streams: relay.streams() };
 }

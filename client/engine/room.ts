@@ -127,11 +127,7 @@ export function createRoom(deps: RoomDeps): Room {
     timers.stop();
     speaking.stop();
     // Those we feed hear that we are leaving before the server does, whose next plan drops us from theirs.
-    try {
-      stopMedia(media, next, deps.clock ?? systemClock);
-    } finally {
-      signaling?.close(snapshots.lastSave());
-    }
+    stopMedia(media, next, deps.clock ?? systemClock, () => signaling?.close(snapshots.lastSave()));
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });
   }
@@ -188,10 +184,14 @@ export function createRoom(deps: RoomDeps): Room {
   };
 }
 
-/** Leaving on purpose, a relay keeps forwarding a moment while those it feeds switch to their backups. */
-function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock): void {
-  if (next === 'left' && media.handOver()) clock.setTimeout(() => media.stop(), HANDOVER_MS);
-  else media.stop();
+/** Leaving on purpose, a relay keeps forwarding a moment while those it feeds switch to their backups; then `close`, come what may. */
+function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock, close: () => void): void {
+  try {
+    if (next === 'left' && media.handOver()) clock.setTimeout(() => media.stop(), HANDOVER_MS);
+    else media.stop();
+  } finally {
+    close();
+  }
 }
 
 /** What came under a key we lacked, opened now that we hold it, goes where it would have gone. */

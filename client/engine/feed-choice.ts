@@ -1,0 +1,157 @@
+import type { LinkMessage } from '../../shared/link-message.ts';
+import type { FeedRole, Topology } from '../../shared/topology.ts';
+
+/**
+ * Which feed a listener in the relay tree hears: the stage itself, its parent or its backup
+ * (relay.ts forwards whatever that is).
+ *
+ * Failover: the parent's frames, or its ticks while the stage is silent, show it alive. After
+ * STALL_MS without either, or when it says it is leaving, we ask the backup to feed us; the
+ * backup's link is already up, so audio is back within a round trip. The server's next plan
+ * then makes the tree whole again.
+ *
+ * Make before break: moved by a plan, we go on hearing the feed we hear (asking it to feed us on
+ * if the plan made it our backup) until the planned one feeds us.
+ */
+export const STALL_MS = 400;
+/** After a failover, a parent heard again for this long takes us back (the backup's fan-out is spare, not ours). */
+export const RETURN_MS = 3000;
+/** How often a feed tells those it feeds that it is there, and we check ours. */
+export const TICK_MS = 150;
+/** A parent whose link never comes up is given up on after this long. */
+const FIRST_FEED_MS = 4000;
+
+export interface FeedChoiceDeps {
+  now(): number;
+  topology(): Topology;
+  isUp(peer: string): boolean;
+  send(peer: string, message: LinkMessage): void;
+  /** We listen to another feed now (null: the stage). */
+  onListen(peer: string | null): void;
+}
+
+export interface FeedChoice {
+  /** The feed we listen to; null: the stage's own links. */
+  active(): string | null;
+  /** Anything from a member: it is there. */
+  heard(peer: string): void;
+  /** A feed's frames or ticks reached us (null: a speaker's own link). */
+  fed(peer: string | null): void;
+  planned(): void;
+  linkUp(peer: string): void;
+  leaving(peer: string): void;
+  tick(): void;
+}
+
+export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
+  const lastHeard = new Map<string, number>();
+  /** When each link last brought us its frames or ticks, which a feed sends only to those it feeds; `null`: the stage's own links. */
+  const lastFed = new Map<string | null, number>();
+  let active: string | null = null;
+  let activeSince = 0;
+  /** The backup we asked to feed us, until we tell it to stop. */
+  let askedOf: string | null = null;
+  /** The parent whose silence sent us to the backup we listen to: the one that may take us back. */
+  let failedFrom: string | null = null;
+
+  const roleOf = (peer: string) => deps.topology().get(peer)?.feed;
+  /** Who the plan gives this role: not a feed it dropped that lingers on. */
+  const holder = (role: FeedRole): string | null => [...deps.topology()].find(([, link]) => link.feed === role && !link.lingering)?.[0] ?? null;
+
+  /** A backup feeds us only once asked: asked whenever we listen to one, also one a plan made of the feed we hear. */
+  function askBackup(): void {
+    if (active === null || roleOf(active) !== 'backup' || askedOf === active) return;
+    deps.send(active, { t: 'feed', on: true });
+    askedOf = active;
+  }
+
+  function listenTo(peer: string | null, now: number): void {
+    if (peer === active) return;
+    if (askedOf !== null) deps.send(askedOf, { t: 'feed', on: false });
+    askedOf = null;
+    failedFrom = null;
+    active = peer;
+    activeSince = now;
+    askBackup();
+    deps.onListen(peer);
+  }
+
+  function failOver(now: number): void {
+    const spare = holder('backup');
+    if (spare === null || spare === active || !deps.isUp(spare)) return;
+    const from = active;
+    listenTo(spare, now);
+    failedFrom = from;
+  }
+
+  /** Whether a feed (or the stage, for null) is feeding us now: what a new plan's feed must do before we leave the one we hear. */
+  const feedsUs = (peer: string | null, now: number): boolean => (peer === null || deps.isUp(peer)) && now - (lastFed.get(peer) ?? -Infinity) <= 2 * TICK_MS;
+
+  /** A feed we have just turned to (a backup we asked) and that has not fed us since: it counts as heard until it had time to start. */
+  const starting = (peer: string, now: number): boolean => now - activeSince < STALL_MS && (lastFed.get(peer) ?? -Infinity) < activeSince;
+
+  /**
+   * Make before break. Should the feed we hear have gone silent meanwhile, we turn to the planned
+   * one if its link is up (it feeds us once its own plan arrives), else to our backup, whose link is warm.
+   */
+  function moveWhenFed(planned: string | null, now: number): void {
+    if (feedsUs(planned, now)) return listenTo(planned, now);
+    const hearing = active !== null && deps.topology().has(active) && deps.isUp(active) && (feedsUs(active, now) || starting(active, now));
+    if (hearing) return;
+    const spare = holder('backup');
+    if (planned !== null && !deps.isUp(planned) && spare !== null && spare !== planned && deps.isUp(spare)) return listenTo(spare, now);
+    listenTo(planned, now);
+  }
+
+  /** Heard from lately: its frames or ticks, or, for a link not up yet, the time we started on it. */
+  const silentFor = (peer: string, now: number): number => now - Math.max(lastHeard.get(peer) ?? 0, activeSince);
+
+  return {
+    active: () => active,
+    heard: (peer) => void lastHeard.set(peer, deps.now()),
+    fed(peer) {
+      const now = deps.now();
+      lastFed.set(peer, now);
+      // A speaker's frames while we still hear a feed the plan moved us from: the stage feeds us now.
+      if (peer === null && active !== null && holder('parent') === null) moveWhenFed(null, now);
+    },
+    planned() {
+      moveWhenFed(holder('parent'), deps.now());
+      askBackup();
+    },
+    linkUp(peer) {
+      const role = roleOf(peer);
+      if (peer === active && role === 'backup') {
+        deps.send(peer, { t: 'feed', on: true });
+        askedOf = peer;
+      }
+      if (role === 'parent' && peer !== active) moveWhenFed(peer, deps.now());
+    },
+    leaving(peer) {
+      if (peer === active) failOver(deps.now());
+    },
+    tick() {
+      const now = deps.now();
+      if (active === null) return;
+      const planned = holder('parent');
+      // Still on a feed a plan moved us from; a backup we failed over to goes back to the parent it stood in for after RETURN_MS.
+      if (planned !== active && (roleOf(active) !== 'backup' || planned !== failedFrom)) return moveWhenFed(planned, now);
+      const parentAlive = planned !== null && now - (lastHeard.get(planned) ?? 0) <= STALL_MS / 2;
+      const wait = deps.isUp(active) || lastHeard.has(active) ? STALL_MS : FIRST_FEED_MS;
+      const next = nextFeed(roleOf(active), silentFor(active, now) > wait, parentAlive, now - activeSince);
+      if (next === 'backup') failOver(now);
+      else if (next === 'parent') listenTo(planned, now);
+    },
+  };
+}
+
+/** After a check of the feed we listen to: fail over to the backup, go back to the planned parent, or stay. */
+function nextFeed(role: FeedRole | undefined, stalled: boolean, parentAlive: boolean, listeningMs: number): 'backup' | 'parent' | null {
+  if (stalled) {
+    if (role === 'parent') return 'backup';
+    // A backup that does not feed us (it has not learned of us yet) is no use: back to a parent that still is.
+    return parentAlive ? 'parent' : null;
+  }
+  // A parent that only hiccuped (a busy page) takes us back once it has kept sending a while.
+  return role === 'backup' && parentAlive && listeningMs > RETURN_MS ? 'parent' : null;
+}
