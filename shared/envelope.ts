@@ -190,8 +190,7 @@ export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEn
   const signature = inner.subarray(HEADER_BYTES, HEADER_BYTES + SIGNATURE_BYTES);
   const identityKey = inner.subarray(HEADER_BYTES + SIGNATURE_BYTES, HEADER_BYTES + SIGNATURE_BYTES + IDENTITY_PUBLIC_KEY_BYTES);
   const sessionKey = inner.subarray(sessionEnd - SESSION_PUBLIC_KEY_BYTES, sessionEnd);
-  const visitKey = inner.subarray(sessionEnd, sessionEnd + IDENTITY_PUBLIC_KEY_BYTES);
-  const visit = header.visit ? { key: visitKey, cert: inner.subarray(sessionEnd + IDENTITY_PUBLIC_KEY_BYTES, keysEnd) } : null;
+  const visit = header.visit ? { key: inner.subarray(sessionEnd, sessionEnd + IDENTITY_PUBLIC_KEY_BYTES), cert: inner.subarray(sessionEnd + IDENTITY_PUBLIC_KEY_BYTES, keysEnd) } : null;
   if (opened.sessionKey && !equalBytes(opened.sessionKey, sessionKey)) return err('malformed');
   const unsigned = concatBytes(inner.subarray(0, HEADER_BYTES), inner.subarray(HEADER_BYTES + SIGNATURE_BYTES));
   const to = header.broadcast ? '*' : options.self;

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
 import { CheckpointSchema } from './checkpoint.ts';
 import { Bytes32Schema, MAX_TITLE_LENGTH, SignedActSchema, type SignedAct } from './room-acts.ts';
@@ -23,9 +24,8 @@ export function batchesOf(entries: readonly SignedAct[]): SignedAct[][] {
   const batches: SignedAct[][] = [];
   let batch: SignedAct[] = [];
   let bytes = 0;
-  const encoder = new TextEncoder();
   for (const entry of entries) {
-    const size = encoder.encode(JSON.stringify(entry)).length + 1;
+    const size = utf8(JSON.stringify(entry)).length + 1;
     if (batch.length === MAX_ACTS_PER_MESSAGE || (batch.length > 0 && bytes + size > MAX_ACTS_BYTES)) {
       batches.push(batch);
       batch = [];

@@ -1,5 +1,5 @@
 import { createIdentity, sign, type Identity } from '../../shared/crypto.ts';
-import { concatBytes, equalBytes } from '../../shared/encoding.ts';
+import { concatBytes, equalBytes, utf8 } from '../../shared/encoding.ts';
 import { startVisit } from '../../shared/visit-key.ts';
 
 /**
@@ -14,7 +14,7 @@ const ED25519 = { name: 'Ed25519' } as const;
 /** PKCS #8 for an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
 const PKCS8_SEED_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 
-const inWebCrypto = (key: IdentityKey): key is { publicKey: Uint8Array; privateKey: CryptoKey } => 'privateKey' in key;
+export const inWebCrypto = (key: IdentityKey): key is { publicKey: Uint8Array; privateKey: CryptoKey } => 'privateKey' in key;
 
 /**
  * Whether WebCrypto's key will do as the identity: it can be stored (Firefox before 136 cannot
@@ -32,7 +32,8 @@ async function usable(subtle: SubtleCrypto, privateKey: CryptoKey, expected?: Ui
   return equalBytes(new Uint8Array(a), new Uint8Array(b)) && (expected === undefined || equalBytes(new Uint8Array(a), expected));
 }
 
-const PROBE = new TextEncoder().encode('porch identity probe');
+// WebCrypto takes bytes over a plain ArrayBuffer: Uint8Array.from makes one.
+const PROBE = Uint8Array.from(utf8('porch identity probe'));
 
 /** A new identity: in WebCrypto where it can be, else tweetnacl's. */
 export async function createIdentityKey(subtle: SubtleCrypto | null = globalThis.crypto?.subtle ?? null): Promise<IdentityKey> {

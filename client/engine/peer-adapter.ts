@@ -20,7 +20,7 @@ export interface PeerLink {
   forward(slot: number, frame: RTCEncodedAudioFrame): void;
   /** Sends a text on the link's data channel; dropped while it is not open. */
   message(text: string): void;
-  /** What the link has sent, and what the other end reports lost of it (upload-capacity.ts); null once closed. */
+  /** What the other end reports lost of what the link sends, and how many reports came (upload-capacity.ts); null once closed. */
   sendStats(): Promise<SendSample | null>;
   destroy(): void;
 }

@@ -1,6 +1,6 @@
 import { get, set } from 'idb-keyval';
 import { identityFromSecretKey } from '../../shared/crypto.ts';
-import { createIdentityKey, intoWebCrypto, type IdentityKey } from './identity-key.ts';
+import { createIdentityKey, inWebCrypto, intoWebCrypto, type IdentityKey } from './identity-key.ts';
 
 /** What this browser remembers about its person between visits. */
 export interface Profile {
@@ -57,7 +57,7 @@ export async function loadProfile(): Promise<Profile> {
 
 /** A profile from before, or from a browser without Ed25519 then: its identity moved into WebCrypto where it can be now, the same key. */
 async function movedIntoWebCrypto(profile: Profile): Promise<Profile> {
-  if (!('secretKey' in profile.identity)) return profile;
+  if (inWebCrypto(profile.identity)) return profile;
   // Should the move fail, the identity stays as it was: never a new one, which would cost a host its rooms.
   const moved = await intoWebCrypto(profile.identity).catch(() => null);
   if (!moved) return profile;
@@ -68,9 +68,8 @@ async function movedIntoWebCrypto(profile: Profile): Promise<Profile> {
 
 export async function saveProfile(profile: Profile): Promise<void> {
   const { identity } = profile;
-  const stored: StoredProfile =
-    'privateKey' in identity
-      ? { name: profile.name, identityKey: identity.privateKey, identityPublicKey: identity.publicKey, hideAddress: profile.hideAddress }
+  const stored: StoredProfile = inWebCrypto(identity)
+    ? { name: profile.name, identityKey: identity.privateKey, identityPublicKey: identity.publicKey, hideAddress: profile.hideAddress }
       : { name: profile.name, identitySecretKey: identity.secretKey, hideAddress: profile.hideAddress };
   try {
     await set(PROFILE_KEY, stored);

@@ -27,8 +27,6 @@ export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null
   let supported = subtle !== null;
   const text = new TextDecoder();
   const idOf = (act: SignedAct): string => `${act.sig} ${act.vk ?? ''} ${act.cert ?? ''} ${text.decode(signedBytesOf(roomId, act))}`;
-  // WebCrypto takes bytes over a plain ArrayBuffer: Uint8Array.from makes one.
-
   /** A signer's key (an identity's or a visit key's), imported once; null where the key or Ed25519 itself is refused. */
   function keyOf(signer: string): Promise<CryptoKey | null> {
     let key = keys.get(signer);
@@ -52,6 +50,7 @@ export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null
     const key = await keyOf(signer);
     const signature = fromBase64Url(signatureText);
     if (!key || !signature || !subtle) return false;
+    // WebCrypto takes bytes over a plain ArrayBuffer: Uint8Array.from makes one.
     return subtle.verify({ name: 'Ed25519' }, key, Uint8Array.from(signature), Uint8Array.from(message)).catch(() => false);
   }
 

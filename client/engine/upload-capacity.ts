@@ -3,11 +3,11 @@ import { STREAM_KBPS } from '../../shared/tree-plan.ts';
 /**
  * How much upload we offer the server's planner (shared/tree-plan.ts turns it into a number of
  * children), measured while we relay. A browser that can forward offers ASSUMED_UPLOAD_KBPS until
- * it knows better. While it forwards, it reads its links to those it feeds: what it sent, and
- * what their receiver reports (RTCP, every few seconds) say got lost. When half of them or more,
- * two at least, report losing more than LOSS_LIMIT, at STRUGGLING_REPORTS readings in a row that
- * brought fresh reports, our upload is what cannot keep up (one member's own poor link would not show on the
- * others), and we offer what got through: for as many members as it reached whole, the planner's
+ * it knows better. While it forwards, it reads what the receiver reports (RTCP, every few seconds)
+ * of those it feeds say got lost. When half of them or more, two at least, report losing more
+ * than LOSS_LIMIT, at STRUGGLING_REPORTS readings in a row that brought fresh reports, our upload
+ * is what cannot keep up (one member's own poor link would not show on the others), and we offer
+ * what got through: for as many members as it reached whole, the planner's
  * cost of the streams we carry. The planner then gives us fewer members to feed, or none, which
  * makes us a leaf. We offer the assumed upload again after a minute, then after twice as long at
  * each repeat: links change, and a relay that keeps failing should not keep moving its members.
