@@ -39,6 +39,17 @@ const client = await build({
   metafile: true,
 });
 
+// The frame worker (client/engine/audio/frame-worker.ts) runs on its own, so it is built whole, and loaded only by a page that relays.
+await build({
+  entryPoints: { 'frame-worker': 'client/engine/audio/frame-worker.ts' },
+  outdir: pub,
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome110'],
+  legalComments: 'none',
+});
+
 /** An entry and every chunk it imports before it runs, as paths under the site root. */
 function loads(entry) {
   const seen = new Set();

@@ -11,7 +11,9 @@ import type { FeedRole, Topology } from '../../shared/topology.ts';
  * then makes the tree whole again.
  *
  * Make before break: moved by a plan, we go on hearing the feed we hear (asking it to feed us on
- * if the plan made it our backup) until the planned one feeds us.
+ * if the plan made it our backup) until the planned one feeds us. A parent that says it is
+ * leaving goes on forwarding a moment (client/engine/room.ts), so we hear it until the backup
+ * has fed us WARM_MS.
  */
 export const STALL_MS = 400;
 /** After a failover, a parent heard again for this long takes us back (the backup's fan-out is spare, not ours). */
@@ -20,6 +22,8 @@ export const RETURN_MS = 3000;
 export const TICK_MS = 150;
 /** A parent whose link never comes up is given up on after this long. */
 const FIRST_FEED_MS = 4000;
+/** A leaving parent is left once its successor has fed us this long: that link's decoder has started, so no audio is missed. */
+export const WARM_MS = 100;
 
 export interface FeedChoiceDeps {
   now(): number;
@@ -28,6 +32,7 @@ export interface FeedChoiceDeps {
   send(peer: string, message: LinkMessage): void;
   /** We listen to another feed now (null: the stage). */
   onListen(peer: string | null): void;
+  trace(line: string): void;
 }
 
 export interface FeedChoice {
@@ -47,12 +52,16 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
   const lastHeard = new Map<string, number>();
   /** When each link last brought us its frames or ticks, which a feed sends only to those it feeds; `null`: the stage's own links. */
   const lastFed = new Map<string | null, number>();
+  /** Since when each link has fed us without a break. */
+  const fedSince = new Map<string | null, number>();
   let active: string | null = null;
   let activeSince = 0;
   /** The backup we asked to feed us, until we tell it to stop. */
   let askedOf: string | null = null;
   /** The parent whose silence sent us to the backup we listen to: the one that may take us back. */
   let failedFrom: string | null = null;
+  /** The backup we asked to take over from a leaving parent we still hear. */
+  let handover: { to: string; from: string } | null = null;
 
   const roleOf = (peer: string) => deps.topology().get(peer)?.feed;
   /** Who the plan gives this role: not a feed it dropped that lingers on. */
@@ -67,13 +76,21 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
 
   function listenTo(peer: string | null, now: number): void {
     if (peer === active) return;
-    if (askedOf !== null) deps.send(askedOf, { t: 'feed', on: false });
-    askedOf = null;
+    // A backup asked ahead (a leaving parent's successor) goes on feeding us; any other we asked stops.
+    const keepAsked = askedOf !== null && askedOf === peer && roleOf(peer) === 'backup';
+    if (askedOf !== null && !keepAsked) deps.send(askedOf, { t: 'feed', on: false });
+    askedOf = keepAsked ? peer : null;
+    handover = null;
     failedFrom = null;
     active = peer;
     activeSince = now;
     askBackup();
     deps.onListen(peer);
+  }
+
+  function handOver({ to, from }: { to: string; from: string }, now: number): void {
+    listenTo(to, now);
+    failedFrom = from;
   }
 
   function failOver(now: number): void {
@@ -84,8 +101,11 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
     failedFrom = from;
   }
 
-  /** Whether a feed (or the stage, for null) is feeding us now: what a new plan's feed must do before we leave the one we hear. */
+  /** Whether a feed (or the stage, for null) is feeding us now. */
   const feedsUs = (peer: string | null, now: number): boolean => (peer === null || deps.isUp(peer)) && now - (lastFed.get(peer) ?? -Infinity) <= 2 * TICK_MS;
+
+  /** What a feed must be before we leave the one we hear for it: feeding us for WARM_MS, so that its audio already plays. */
+  const warm = (peer: string | null, now: number): boolean => feedsUs(peer, now) && now - (fedSince.get(peer) ?? now) >= WARM_MS;
 
   /** A feed we have just turned to (a backup we asked) and that has not fed us since: it counts as heard until it had time to start. */
   const starting = (peer: string, now: number): boolean => now - activeSince < STALL_MS && (lastFed.get(peer) ?? -Infinity) < activeSince;
@@ -95,9 +115,10 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
    * one if its link is up (it feeds us once its own plan arrives), else to our backup, whose link is warm.
    */
   function moveWhenFed(planned: string | null, now: number): void {
-    if (feedsUs(planned, now)) return listenTo(planned, now);
+    if (warm(planned, now)) return listenTo(planned, now);
     const hearing = active !== null && deps.topology().has(active) && deps.isUp(active) && (feedsUs(active, now) || starting(active, now));
     if (hearing) return;
+    if (handover !== null && deps.isUp(handover.to)) return handOver(handover, now);
     const spare = holder('backup');
     if (planned !== null && !deps.isUp(planned) && spare !== null && spare !== planned && deps.isUp(spare)) return listenTo(spare, now);
     listenTo(planned, now);
@@ -111,7 +132,12 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
     heard: (peer) => void lastHeard.set(peer, deps.now()),
     fed(peer) {
       const now = deps.now();
+      if (!feedsUs(peer, now)) fedSince.set(peer, now);
       lastFed.set(peer, now);
+      if (handover !== null && peer === handover.to) {
+        if (warm(peer, now)) handOver(handover, now);
+        return;
+      }
       // A speaker's frames while we still hear a feed the plan moved us from: the stage feeds us now.
       if (peer === null && active !== null && holder('parent') === null) moveWhenFed(null, now);
     },
@@ -128,7 +154,13 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
       if (role === 'parent' && peer !== active) moveWhenFed(peer, deps.now());
     },
     leaving(peer) {
-      if (peer === active) failOver(deps.now());
+      const spare = holder('backup');
+      if (peer !== active || handover !== null || spare === null || spare === active || !deps.isUp(spare)) return;
+      // It keeps forwarding a moment: we hear it until the backup has taken over.
+      deps.send(spare, { t: 'feed', on: true });
+      askedOf = spare;
+      handover = { to: spare, from: peer };
+      deps.trace(`relay: ${peer} is leaving; asked backup ${spare} to take over`);
     },
     tick() {
       const now = deps.now();

@@ -1,5 +1,6 @@
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
+import type { FrameRouter } from './audio/encoded-pipes.ts';
 import type { LinkState, PeerLink, PeerLinkFactory } from './peer-adapter.ts';
 import type { Cancel, Timers } from './timers.ts';
 import type { SendSample } from './upload-capacity.ts';
@@ -24,8 +25,8 @@ export interface MeshOptions {
   isMember: (peerId: string) => boolean;
   /** The audio arriving on one slot of a member's link; null for every slot once the link closes. */
   onRemoteTrack: (peerId: string, track: RemoteTrack | null) => void;
-  /** Given: links are opened for relaying, and every frame that arrives passes here (peer-adapter.ts). */
-  onFrame?: (peerId: string, slot: number, frame: RTCEncodedAudioFrame) => void;
+  /** Given: links shaped for relaying pipe their frames through it (audio/encoded-pipes.ts). */
+  frames?: FrameRouter;
   onMessage: (peerId: string, text: string) => void;
   onState: (peerId: string, state: PeerConnectionState) => void;
   onGone: (peerId: string) => void;
@@ -34,9 +35,8 @@ export interface MeshOptions {
 }
 
 /**
- * slots: audio transceivers (peer-adapter.ts); relay: opened for relaying, its frames passing
- * through `onFrame`. Only links that may carry what we forward are: piping every frame through
- * the page costs little, but a busy page then delays the audio too.
+ * slots: audio transceivers (peer-adapter.ts); relay: opened for relaying, its frames piped
+ * through the frame worker. Only links that may carry what we forward are.
  */
 export interface LinkShape {
   slots: number;
@@ -88,8 +88,6 @@ export interface Mesh {
    * changed without renegotiating.
    */
   send(peerId: string, track: MediaStreamTrack | null): void;
-  /** Sends a copy of an encoded frame on a slot of a member's link (links opened for relaying only). */
-  forward(peerId: string, slot: number, frame: RTCEncodedAudioFrame): void;
   /** Sends a text on a member's link (dropped while it is not up). */
   message(peerId: string, text: string): void;
   /** Whether the link to a member is up right now. */
@@ -126,7 +124,8 @@ function openLink(
   attempt: { peerId: string; entry: LinkEntry; conn: string; initiator: boolean; track: MediaStreamTrack | null },
   onLinkState: (state: LinkState) => void,
 ): PeerLink {
-  const { peerId, entry, conn, onFrame } = { ...attempt, onFrame: options.onFrame };
+  const { peerId, entry, conn } = attempt;
+  const { frames } = options;
   const current = (): boolean => entry.link === link;
   const link: PeerLink = options.createLink({
     initiator: attempt.initiator,
@@ -137,7 +136,7 @@ function openLink(
     onRemoteTrack: (slot, stream) => current() && options.onRemoteTrack(peerId, { slot, stream }),
     onMessage: (text) => current() && options.onMessage(peerId, text),
     onState: (state) => current() && onLinkState(state),
-    ...(onFrame && entry.shape.relay ? { onFrame: (slot: number, frame: RTCEncodedAudioFrame) => current() && onFrame(peerId, slot, frame) } : {}),
+    ...(frames && entry.shape.relay ? { pipes: frames.link(peerId) } : {}),
   });
   return link;
 }
@@ -274,7 +273,6 @@ export function createMesh(options: MeshOptions): Mesh {
       sending.set(peerId, track);
       void entries.get(peerId)?.link?.setAudioTrack(track);
     },
-    forward: (peerId, slot, frame) => entries.get(peerId)?.link?.forward(slot, frame),
     message: (peerId, text) => entries.get(peerId)?.link?.message(text),
     isConnected: (peerId) => entries.get(peerId)?.connected === true,
     holdsLink: (peerId) => (entries.get(peerId)?.link ?? null) !== null,

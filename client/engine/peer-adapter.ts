@@ -1,7 +1,7 @@
 import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
-import { createEncodedPipes, ENCODED_CONFIG, type EncodedPipes } from './audio/encoded-pipes.ts';
+import { ENCODED_CONFIG, type EncodedPipes } from './audio/encoded-pipes.ts';
 import type { SendSample } from './upload-capacity.ts';
 
 /** The only module that knows simple-peer; the engine sees this interface. */
@@ -16,8 +16,6 @@ export interface PeerLink {
   setAudioTrack(track: MediaStreamTrack | null): Promise<void>;
   /** Current level on each slot, 0..1, from RTP audio-level headers (no decoding needed). */
   remoteAudioLevels(): number[];
-  /** Sends a copy of an encoded frame on a slot; only a link opened with `onFrame` can. */
-  forward(slot: number, frame: RTCEncodedAudioFrame): void;
   /** Sends a text on the link's data channel; dropped while it is not open. */
   message(text: string): void;
   /** What the other end reports lost of what the link sends, and how many reports came (upload-capacity.ts); null once closed. */
@@ -41,8 +39,8 @@ export interface PeerLinkOptions {
    * relay feed (shared/link-message.ts). The answering side takes however many are offered.
    */
   slots?: number;
-  /** Opens the link for relaying (audio/encoded-pipes.ts): every frame that arrives passes here first. */
-  onFrame?: (slot: number, frame: RTCEncodedAudioFrame) => void;
+  /** Opens the link for relaying (audio/encoded-pipes.ts): every frame, both ways, goes through these pipes. */
+  pipes?: EncodedPipes;
   onMessage?: (text: string) => void;
   /** A TURN server refused the credentials the room server gave us, so relayed paths cannot work. */
   onRelayRefused?: () => void;
@@ -74,11 +72,10 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
   const peer = new SimplePeer({
     initiator: options.initiator,
     trickle: true,
-    config: options.onFrame ? { ...config, ...ENCODED_CONFIG } : config,
+    config: options.pipes ? { ...config, ...ENCODED_CONFIG } : config,
   });
   const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
-  const { onFrame } = options;
-  const pipes: EncodedPipes | null = onFrame ? createEncodedPipes(onFrame) : null;
+  const { pipes } = options;
   let closed = false;
   let wanted = options.track;
   /** Slot 0: the one that carries our microphone. */
@@ -172,7 +169,6 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
         receiver.getSynchronizationSources().reduce((level, source) => Math.max(level, source.audioLevel ?? 0), 0),
       );
     },
-    forward: (slot, frame) => pipes?.send(slot, frame),
     message(text) {
       if (closed || !peer.connected) return;
       try {

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FEED_SLOTS, parseLinkMessage, type LinkMessage } from '../../shared/link-message.ts';
 import type { PlannedLink } from '../../shared/topology.ts';
+import type { FrameRoute } from './audio/frame-switch.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
-import { createRelay, RETURN_MS, STALL_MS } from './relay.ts';
+import { createRelay, RETURN_MS, STALL_MS, WARM_MS } from './relay.ts';
 import { createTimers } from './timers.ts';
 
 const SPEAKER_A = 'speaker-a-0000000';
@@ -13,7 +14,6 @@ const BACKUP = 'backup-000000000';
 const CHILD = 'child-0000000000';
 const STANDBY = 'standby-00000000';
 
-const frame = (label: string) => ({ label }) as unknown as RTCEncodedAudioFrame;
 const plain = (play = true): PlannedLink => ({ make: true, send: false, play });
 const feed = (role: NonNullable<PlannedLink['feed']>): PlannedLink => ({ make: true, send: false, play: false, feed: role });
 
@@ -29,9 +29,14 @@ function setup() {
   const forwarded: Forwarded[] = [];
   const said: { to: string; message: LinkMessage }[] = [];
   const changes = { count: 0 };
+  let routes: readonly FrameRoute[] = [];
+  let targets: readonly string[] = [];
   const relay = createRelay({
     timers: createTimers(clock),
-    forward: (to, slot, f) => forwarded.push({ to, slot, label: (f as unknown as { label: string }).label }),
+    route: (nextRoutes, nextTargets) => {
+      routes = nextRoutes;
+      targets = nextTargets;
+    },
     message: (to, text) => {
       const parsed = parseLinkMessage(text);
       assert.ok(parsed.ok, `the relay sent a message its peers refuse: ${text}`);
@@ -44,12 +49,18 @@ function setup() {
     up.add(peer);
     relay.linkUp(peer);
   };
+  /** A frame arrives: the worker forwards it as the routes say (audio/frame-switch.ts), then the relay hears of it. */
+  const arrive = (peer: string, slot: number, label: string): void => {
+    const route = routes.find((r) => r.peer === peer && r.slot === slot);
+    if (route) for (const to of targets) forwarded.push({ to, slot: route.out, label });
+    relay.arrived([[peer, slot]]);
+  };
   const saidTo = (peer: string, t: LinkMessage['t']) => said.filter((s) => s.to === peer && s.message.t === t).map((s) => s.message);
-  return { clock, relay, up, forwarded, said, linkUp, saidTo, changes };
+  return { clock, relay, up, forwarded, said, linkUp, saidTo, changes, arrive };
 }
 
 test('a relay fed by the stage forwards each speaker on a slot of its own, and tells its children which', () => {
-  const { relay, forwarded, linkUp, saidTo } = setup();
+  const { relay, forwarded, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[SPEAKER_A, plain()], [SPEAKER_B, plain()], [CHILD, feed('child')]]));
   linkUp(SPEAKER_A);
   linkUp(SPEAKER_B);
@@ -58,8 +69,8 @@ test('a relay fed by the stage forwards each speaker on a slot of its own, and t
   assert.ok(slots?.t === 'slots');
   assert.deepEqual(slots.slots.slice(0, 2).sort(), [SPEAKER_A, SPEAKER_B].sort());
   assert.equal(slots.slots.length, FEED_SLOTS);
-  relay.frame(SPEAKER_A, 0, frame('a1'));
-  relay.frame(SPEAKER_B, 0, frame('b1'));
+  arrive(SPEAKER_A, 0, 'a1');
+  arrive(SPEAKER_B, 0, 'b1');
   assert.deepEqual(forwarded, [
     { to: CHILD, slot: slots.slots.indexOf(SPEAKER_A), label: 'a1' },
     { to: CHILD, slot: slots.slots.indexOf(SPEAKER_B), label: 'b1' },
@@ -67,7 +78,7 @@ test('a relay fed by the stage forwards each speaker on a slot of its own, and t
 });
 
 test('a relay forwards what its parent sends, slot by slot as the parent names them, and nothing from its backup', () => {
-  const { relay, forwarded, linkUp, saidTo } = setup();
+  const { relay, forwarded, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')], [CHILD, feed('child')]]));
   [PARENT, BACKUP, CHILD].forEach(linkUp);
   relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [null, null, SPEAKER_A] }));
@@ -75,20 +86,20 @@ test('a relay forwards what its parent sends, slot by slot as the parent names t
   assert.equal(relay.sourceOf(BACKUP, 2), null, 'the backup is not listened to');
   const out = saidTo(CHILD, 'slots').at(-1);
   assert.ok(out?.t === 'slots' && out.slots.includes(SPEAKER_A));
-  relay.frame(PARENT, 2, frame('from parent'));
-  relay.frame(BACKUP, 0, frame('stray'));
+  arrive(PARENT, 2, 'from parent');
+  arrive(BACKUP, 0, 'stray');
   assert.deepEqual(forwarded, [{ to: CHILD, slot: out.slots.indexOf(SPEAKER_A), label: 'from parent' }]);
 });
 
 test('when the parent falls silent, the member asks its backup to feed it and listens there', () => {
-  const { clock, relay, linkUp, saidTo } = setup();
+  const { clock, relay, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
   linkUp(PARENT);
   linkUp(BACKUP);
   relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
   for (let i = 0; i < 10; i += 1) {
     clock.advance(100);
-    relay.frame(PARENT, 0, frame('a'));
+    arrive(PARENT, 0, 'a');
   }
   assert.equal(relay.status().upstream, 'parent', 'a parent that keeps sending is kept');
   assert.deepEqual(saidTo(BACKUP, 'feed'), [], 'and the backup stays silent');
@@ -112,49 +123,74 @@ test('ticks keep a parent whose stage is silent', () => {
   assert.equal(relay.status().upstream, 'parent');
 });
 
-test('a parent that says it is leaving is replaced by the backup at once', () => {
-  const { relay, linkUp, saidTo } = setup();
+test('a parent that says it is leaving is heard until the backup has fed us a moment, so nothing is missed', () => {
+  const { clock, relay, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
   linkUp(PARENT);
   linkUp(BACKUP);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
   relay.message(PARENT, JSON.stringify({ t: 'leaving' }));
+  assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }], 'the backup is asked at once');
+  relay.message(BACKUP, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  for (let ms = 0; ms < WARM_MS; ms += 20) {
+    arrive(PARENT, 0, 'a');
+    arrive(BACKUP, 0, 'a');
+    assert.equal(relay.status().upstream, 'parent', `${ms} ms after the backup started, the leaving parent is still the one heard`);
+    assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A);
+    clock.advance(20);
+  }
+  arrive(BACKUP, 0, 'a');
+  assert.equal(relay.status().upstream, 'backup');
+  assert.equal(relay.sourceOf(BACKUP, 0), SPEAKER_A);
+  assert.equal(relay.sourceOf(PARENT, 0), null, 'and the leaving parent no longer');
+  assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }], 'the backup, asked once, is not told to stop');
+});
+
+test('a leaving parent that falls silent before the backup feeds us is left for the backup', () => {
+  const { clock, relay, linkUp, saidTo, arrive } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
+  linkUp(PARENT);
+  linkUp(BACKUP);
+  arrive(PARENT, 0, 'a');
+  relay.message(PARENT, JSON.stringify({ t: 'leaving' }));
+  clock.advance(STALL_MS + 200);
   assert.equal(relay.status().upstream, 'backup');
   assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }]);
 });
 
 test('a standby is fed only once it asks, and until it says stop', () => {
-  const { relay, forwarded, linkUp, saidTo } = setup();
+  const { relay, forwarded, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, feed('standby')]]));
   linkUp(SPEAKER_A);
   linkUp(STANDBY);
-  relay.frame(SPEAKER_A, 0, frame('before'));
+  arrive(SPEAKER_A, 0, 'before');
   assert.equal(forwarded.length, 0, 'a warm standby link carries no audio');
   relay.message(STANDBY, JSON.stringify({ t: 'feed', on: true }));
   assert.equal(saidTo(STANDBY, 'slots').length, 1, 'it learns our slots as it asks');
-  relay.frame(SPEAKER_A, 0, frame('during'));
+  arrive(SPEAKER_A, 0, 'during');
   relay.message(STANDBY, JSON.stringify({ t: 'feed', on: false }));
-  relay.frame(SPEAKER_A, 0, frame('after'));
+  arrive(SPEAKER_A, 0, 'after');
   assert.deepEqual(forwarded.map((f) => f.label), ['during']);
   assert.equal(relay.status().serving, 0);
 });
 
 test('a member that is not our standby cannot make us feed it, and bad messages change nothing', () => {
-  const { relay, forwarded, linkUp } = setup();
+  const { relay, forwarded, linkUp, arrive } = setup();
   relay.apply(new Map([[SPEAKER_A, plain()], [CHILD, feed('child')], [STANDBY, feed('backup')]]));
   linkUp(SPEAKER_A);
   relay.message(STANDBY, JSON.stringify({ t: 'feed', on: true }));
   relay.message('stranger-00000000', JSON.stringify({ t: 'feed', on: true }));
   relay.message(CHILD, '{"t":"slots","slots":"everything"}');
   relay.message(CHILD, 'not json');
-  relay.frame(SPEAKER_A, 0, frame('a'));
+  arrive(SPEAKER_A, 0, 'a');
   assert.deepEqual(forwarded.map((f) => f.to), [CHILD], 'only the child is fed');
 });
 
 test('a listener fed by no one forwards no listener: only links that play are sources', () => {
-  const { relay, forwarded, linkUp } = setup();
+  const { relay, forwarded, linkUp, arrive } = setup();
   relay.apply(new Map([[SPEAKER_A, plain(false)], [CHILD, feed('child')]]));
   linkUp(SPEAKER_A);
-  relay.frame(SPEAKER_A, 0, frame('muted by the host'));
+  arrive(SPEAKER_A, 0, 'muted by the host');
   assert.deepEqual(forwarded, []);
 });
 
@@ -176,17 +212,17 @@ test('a new slot map from the feed we listen to is reported, so what plays follo
 });
 
 test('two members that back each other up each feed the other when asked', () => {
-  const { relay, forwarded, linkUp } = setup();
+  const { relay, forwarded, linkUp, arrive } = setup();
   relay.apply(new Map([[SPEAKER_A, plain()], [BACKUP, { ...feed('backup'), standby: true }]]));
   linkUp(SPEAKER_A);
   linkUp(BACKUP);
   relay.message(BACKUP, JSON.stringify({ t: 'feed', on: true }));
-  relay.frame(SPEAKER_A, 0, frame('a'));
+  arrive(SPEAKER_A, 0, 'a');
   assert.deepEqual(forwarded.map((f) => f.to), [BACKUP]);
 });
 
 test('a parent that only hiccuped takes the member back from its backup once it has kept sending a while', () => {
-  const { clock, relay, linkUp, saidTo } = setup();
+  const { clock, relay, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
   linkUp(PARENT);
   linkUp(BACKUP);
@@ -194,7 +230,7 @@ test('a parent that only hiccuped takes the member back from its backup once it 
   assert.equal(relay.status().upstream, 'backup');
   for (let t = 0; t < RETURN_MS + 500; t += 100) {
     clock.advance(100);
-    relay.frame(PARENT, 0, frame('parent again'));
+    arrive(PARENT, 0, 'parent again');
     relay.message(BACKUP, JSON.stringify({ t: 'tick' }));
   }
   assert.equal(relay.status().upstream, 'parent');
@@ -231,24 +267,28 @@ test('a standby we feed whose link drops and comes back is told our slots again,
 
 test('moved by a plan to a parent whose link is up but that does not feed us yet, a member hears its old feed until the new one does', () => {
   const NEW_PARENT = 'new-parent-00000';
-  const { clock, relay, linkUp } = setup();
+  const { clock, relay, linkUp, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
   linkUp(PARENT);
   linkUp(NEW_PARENT);
   relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
-  relay.frame(PARENT, 0, frame('a'));
+  arrive(PARENT, 0, 'a');
   // The new plan reaches us before it reaches our new parent; the old one keeps feeding us meanwhile (LINGER_MS).
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, feed('parent')]]));
   assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the old parent went silent for us before the new one fed us');
   for (let i = 0; i < 5; i += 1) {
     clock.advance(20);
-    relay.frame(PARENT, 0, frame('a'));
+    arrive(PARENT, 0, 'a');
   }
   assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A);
   relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
-  relay.frame(NEW_PARENT, 1, frame('a'));
-  clock.advance(150);
-  assert.equal(relay.sourceOf(NEW_PARENT, 1), SPEAKER_A, 'fed by the new parent, the member moves to it');
+  arrive(NEW_PARENT, 1, 'a');
+  assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the new parent’s first frame is not yet playing');
+  for (let ms = 0; ms <= WARM_MS + 150; ms += 20) {
+    clock.advance(20);
+    arrive(NEW_PARENT, 1, 'a');
+  }
+  assert.equal(relay.sourceOf(NEW_PARENT, 1), SPEAKER_A, 'fed by the new parent a while, the member moves to it');
   assert.equal(relay.sourceOf(PARENT, 0), null);
 });
 
@@ -265,7 +305,7 @@ test('moved by a plan while its old feed is silent, a member moves at once', () 
 });
 
 test('a member that has just asked its backup to feed it stays there while a plan moves it to the stage, until the stage feeds it', () => {
-  const { clock, relay, linkUp, saidTo } = setup();
+  const { clock, relay, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
   linkUp(PARENT);
   linkUp(BACKUP);
@@ -275,20 +315,20 @@ test('a member that has just asked its backup to feed it stays there while a pla
   assert.equal(relay.status().upstream, 'backup', 'it turned to a stage that is not linked yet');
   relay.message(BACKUP, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
   clock.advance(20);
-  relay.frame(BACKUP, 0, frame('a'));
+  arrive(BACKUP, 0, 'a');
   linkUp(SPEAKER_A);
-  relay.frame(SPEAKER_A, 0, frame('a'));
+  arrive(SPEAKER_A, 0, 'a');
   clock.advance(150);
   assert.equal(relay.status().upstream, 'stage');
 });
 
 test('its parent silent, a member moved by a plan to a parent whose link is not up yet turns to its warm backup meanwhile', () => {
   const NEW_PARENT = 'new-parent-00000';
-  const { clock, relay, linkUp, saidTo } = setup();
+  const { clock, relay, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')], [BACKUP, feed('backup')]]));
   linkUp(PARENT);
   linkUp(BACKUP);
-  relay.frame(PARENT, 0, frame('a'));
+  arrive(PARENT, 0, 'a');
   // The parent's page crashed: its link still looks up, but nothing comes; the plan names another.
   clock.advance(STALL_MS - 50);
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [BACKUP, feed('backup')], [PARENT, feed('parent')]]));
@@ -298,12 +338,12 @@ test('its parent silent, a member moved by a plan to a parent whose link is not 
 
 test('a plan that makes the feed we hear our backup has us ask it to go on feeding us until the new parent does', () => {
   const NEW_PARENT = 'new-parent-00000';
-  const { clock, relay, linkUp, saidTo } = setup();
+  const { clock, relay, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
   linkUp(PARENT);
   linkUp(NEW_PARENT);
   relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
-  relay.frame(PARENT, 0, frame('a'));
+  arrive(PARENT, 0, 'a');
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, feed('backup')]]));
   assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'still heard');
   // Otherwise its own plan has it stop feeding us, and we wait on a silent backup for good.
@@ -311,24 +351,31 @@ test('a plan that makes the feed we hear our backup has us ask it to go on feedi
   relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
   for (let t = 0; t <= RETURN_MS; t += 100) {
     clock.advance(100);
-    relay.frame(NEW_PARENT, 0, frame('a'));
-    relay.frame(PARENT, 0, frame('a'));
+    arrive(NEW_PARENT, 0, 'a');
+    arrive(PARENT, 0, 'a');
   }
   assert.equal(relay.sourceOf(NEW_PARENT, 0), SPEAKER_A, 'the new parent takes over once it has fed us a while');
   assert.deepEqual(saidTo(PARENT, 'feed').at(-1), { t: 'feed', on: false });
 });
 
 test('moved to hear the stage directly, a listener leaves its lingering old parent once the stage feeds it, and never plays a speaker twice', () => {
-  const { relay, linkUp } = setup();
+  const { clock, relay, linkUp, arrive } = setup();
   relay.apply(new Map([[PARENT, feed('parent')]]));
   linkUp(PARENT);
   relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
-  relay.frame(PARENT, 0, frame('a'));
+  arrive(PARENT, 0, 'a');
   relay.apply(new Map([[SPEAKER_A, plain()], [PARENT, { ...feed('parent'), lingering: true }]]));
   assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the old parent is heard until the stage is');
   linkUp(SPEAKER_A);
-  relay.frame(SPEAKER_A, 0, frame('a'));
-  assert.equal(relay.status().upstream, 'stage', 'at its first frame');
+  arrive(SPEAKER_A, 0, 'a');
+  assert.equal(relay.status().upstream, 'parent', 'the stage’s first frame is not yet playing');
+  assert.equal(relay.sourceOf(SPEAKER_A, 0), null, 'and meanwhile its speaker plays through the parent only, not twice');
+  for (let ms = 0; ms <= WARM_MS; ms += 20) {
+    clock.advance(20);
+    arrive(PARENT, 0, 'a');
+    arrive(SPEAKER_A, 0, 'a');
+  }
+  assert.equal(relay.status().upstream, 'stage', 'once the stage has fed us a while');
   assert.equal(relay.sourceOf(PARENT, 0), null, 'the speaker would play twice');
   assert.equal(relay.sourceOf(SPEAKER_A, 0), SPEAKER_A);
 });

@@ -1,19 +1,22 @@
 import { encodeLinkMessage, FEED_SLOTS, parseLinkMessage, type LinkMessage } from '../../shared/link-message.ts';
 import { assertNever } from '../../shared/result.ts';
 import type { Topology } from '../../shared/topology.ts';
+import type { FrameRoute } from './audio/frame-switch.ts';
 import { createFeedChoice, TICK_MS } from './feed-choice.ts';
 import type { Cancel, Timers } from './timers.ts';
 
 /**
  * A listener's part in the relay tree: which feed it listens to, and what it forwards to the
- * members it feeds. Frames go on unchanged (audio/encoded-pipes.ts), each speaker on a slot of
- * its own, and a `slots` message tells the other end whose audio each slot carries.
+ * members it feeds. It routes, the frame worker forwards (audio/encoded-pipes.ts): frames go on
+ * unchanged, each speaker on a slot of its own, and a `slots` message tells the other end whose
+ * audio each slot carries.
  *
  * Which feed we listen to, failover and make before break included, is feed-choice.ts's.
  */
 export interface RelayDeps {
   timers: Timers;
-  forward(peer: string, slot: number, frame: RTCEncodedAudioFrame): void;
+  /** Where frames go now: from whom on which slot, onto which of our slots, to whom. */
+  route(routes: readonly FrameRoute[], targets: readonly string[]): void;
   message(peer: string, text: string): void;
   isUp(peer: string): boolean;
   /** Where we listen from, whom that feed carries on which slot, or how many we serve changed. */
@@ -30,7 +33,8 @@ export interface RelayStatus {
 
 export interface Relay {
   apply(topology: Topology): void;
-  frame(peer: string, slot: number, frame: RTCEncodedAudioFrame): void;
+  /** Frames came from these members, on these slots, a moment ago. */
+  arrived(from: readonly (readonly [peer: string, slot: number])[]): void;
   message(peer: string, text: string): void;
   linkUp(peer: string): void;
   /** Whose audio a slot of a member's link carries, if it is a feed we listen to now. */
@@ -45,7 +49,7 @@ export interface Relay {
   stop(): void;
 }
 
-export { RETURN_MS, STALL_MS } from './feed-choice.ts';
+export { RETURN_MS, STALL_MS, WARM_MS } from './feed-choice.ts';
 
 export function createRelay(deps: RelayDeps): Relay {
   let topology: Topology = new Map();
@@ -64,6 +68,7 @@ export function createRelay(deps: RelayDeps): Relay {
     topology: () => topology,
     isUp: deps.isUp,
     send,
+    trace,
     onListen(peer) {
       trace(`relay: listening to ${peer === null ? 'the stage' : `${roleOf(peer)} ${peer}`}`);
       assignSlots();
@@ -73,11 +78,29 @@ export function createRelay(deps: RelayDeps): Relay {
   const ticker: Cancel = deps.timers.every(TICK_MS, () => {
     for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
     choice.tick();
+    publish();
   });
-  /** Whom we forward to; kept up to date rather than derived per frame, as frames are the hot path. */
+  /** Whom we forward to. */
   let fed: string[] = [];
+  /** The routes the worker has, to tell it only of changes. */
+  let published = '';
 
-  const sourceOf = (peer: string, slot: number): string | null => (peer === choice.active() ? fedBy(inSlots.get(peer), slot) : directly(topology, peer, slot));
+  function sourceOf(peer: string, slot: number): string | null {
+    const active = choice.active();
+    if (peer === active) return fedBy(inSlots.get(peer), slot);
+    const speaker = directly(topology, peer, slot);
+    // Moving to the stage, we hear a speaker through our feed until the stage's own link has warmed up: never twice.
+    return speaker !== null && active !== null && inSlots.get(active)?.includes(speaker) === true ? null : speaker;
+  }
+
+  /** Tells the worker where frames go, after anything that may have changed it. */
+  function publish(): void {
+    const routes = routesOf(topology, sourceOf, outSlots);
+    const text = JSON.stringify([routes, fed]);
+    if (text === published) return;
+    published = text;
+    deps.route(routes, fed);
+  }
 
   /** Whom we forward to changed: a member new among them learns our slots, or it could place none of our frames. */
   function refeed(): void {
@@ -135,21 +158,21 @@ export function createRelay(deps: RelayDeps): Relay {
       choice.planned();
       assignSlots();
       report();
+      publish();
     },
-    frame(peer, slot, frame) {
-      choice.heard(peer);
-      const link = topology.get(peer);
-      choice.fed(link !== undefined && link.feed === undefined && link.play ? null : peer);
-      const source = sourceOf(peer, slot);
-      if (source === null) return;
-      const out = outSlots.indexOf(source);
-      if (out < 0) return;
-      for (const target of fed) deps.forward(target, out, frame);
+    arrived(from) {
+      for (const [peer, slot] of from) {
+        choice.heard(peer);
+        const link = topology.get(peer);
+        choice.fed(link !== undefined && link.feed === undefined && link.play && slot === 0 ? null : peer);
+      }
+      publish();
     },
     message(peer, text) {
       choice.heard(peer);
       const parsed = parseLinkMessage(text);
       if (parsed.ok && topology.has(peer)) onMessage(peer, parsed.value);
+      publish();
     },
     linkUp(peer) {
       // A child, or a standby we already feed whose link came back: our slots may have changed meanwhile.
@@ -157,12 +180,14 @@ export function createRelay(deps: RelayDeps): Relay {
       if (roleOf(peer) === undefined) assignSlots();
       choice.linkUp(peer);
       report();
+      publish();
     },
     sourceOf,
     status: () => status,
     feeds: () => fed,
     streams: () => outSlots.filter((source) => source !== null).length,
     leaving() {
+      trace(`relay: leaving; handing ${fed.length} over`);
       for (const peer of fed) send(peer, { t: 'leaving' });
       return fed.length > 0;
     },
@@ -171,8 +196,22 @@ export function createRelay(deps: RelayDeps): Relay {
       topology = new Map();
       asked.clear();
       fed = [];
+      publish();
     },
   };
+}
+
+/** Each slot of each link whose frames we forward, onto the slot that carries its speaker to those we feed. */
+function routesOf(topology: Topology, sourceOf: (peer: string, slot: number) => string | null, outSlots: readonly (string | null)[]): FrameRoute[] {
+  const routes: FrameRoute[] = [];
+  for (const [peer, link] of topology) {
+    for (let slot = 0; slot < (link.feed ? FEED_SLOTS : 1); slot += 1) {
+      const source = sourceOf(peer, slot);
+      const out = source === null ? -1 : outSlots.indexOf(source);
+      if (out >= 0) routes.push({ peer, slot, out });
+    }
+  }
+  return routes;
 }
 
 /** Whom we receive: speakers linked with us directly, and whoever the feed we listen to carries. */

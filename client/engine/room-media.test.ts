@@ -158,3 +158,16 @@ test('a member whose offer we only awaited is forgotten when the topology drops 
   assert.deepEqual(unlinked, [LOW], 'shown as no link, not as connecting for ever');
   assert.equal(media.linked(LOW), false);
 });
+
+test('leaving on purpose, a member falls silent at once, though its links go on a moment for those it feeds', async () => {
+  const { media, links, microphone, player } = setup();
+  media.apply(plan([[HIGH, speaking]]), true);
+  await media.captured();
+  links[0]?.options.onRemoteTrack(0, { id: 'stream' } as unknown as MediaStream);
+  assert.equal(player.audible.get(HIGH), true);
+  media.handOver();
+  await media.captured();
+  assert.equal(player.audible.get(HIGH), false, 'nothing plays once they have left');
+  assert.equal(microphone.status, 'off', 'and their microphone is released');
+  assert.equal(links[0]?.destroyed, false, 'the link itself stays until stopped');
+});

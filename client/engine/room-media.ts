@@ -2,7 +2,7 @@ import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
 import { FEED_SLOTS } from '../../shared/link-message.ts';
 import type { PlannedLink, Topology } from '../../shared/topology.ts';
-import { canRelayFrames } from './audio/encoded-pipes.ts';
+import { canRelayFrames, createFrameRouter, type FrameRouter } from './audio/encoded-pipes.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
 import { createMesh, type LinkShape, type Mesh, type PeerConnectionState, type RemoteTrack } from './mesh.ts';
@@ -73,7 +73,7 @@ export interface RoomMedia {
   relayStatus(): RelayStatus;
   /** What those we forward to report lost, by member, and how many speakers we forward (upload-capacity.ts). */
   feedStats(): Promise<FeedReading>;
-  /** Leaving on purpose: those we feed switch to their backups. True if anyone was told. */
+  /** Leaving on purpose: we fall silent, and those we feed switch to their backups. True if anyone was told. */
   handOver(): boolean;
   stop(): void;
 }
@@ -95,6 +95,8 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   let capture: Promise<void> = Promise.resolve();
   let wantsMicrophone = false;
   let selfId: string | null = null;
+  /** Left on purpose, still forwarding a moment: we hear nothing and send nothing of our own. */
+  let handingOver = false;
   /** The lower id offers (mesh.ts): a link with a lower id is one they made. */
   const theirsToEnd = (peer: string): boolean => selfId !== null && peer < selfId && deps.mayLink(peer);
 
@@ -112,9 +114,11 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     for (const [peer, link] of topology) mesh?.send(peer, link.send ? microphone.track() : null);
   }
 
+  /** Where relayed frames are piped: a worker, started with the first link that relays. */
+  const frames: FrameRouter | null = canRelay ? createFrameRouter((from) => relay.arrived(from)) : null;
   const relay = createRelay({
     timers: deps.timers,
-    forward: (peer, slot, frame) => mesh?.forward(peer, slot, frame),
+    route: (routes, targets) => frames?.route(routes, targets),
     message: (peer, text) => mesh?.message(peer, text),
     isUp: (peer) => mesh?.isConnected(peer) === true,
     onChange: () => {
@@ -129,7 +133,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   /** Nothing plays unless the topology says so, and a relay's slot only as the log allows whom it carries. */
   function audible(peer: string, slot: number): boolean {
     const link = topology.get(peer);
-    if (!link || !deps.listening()) return false;
+    if (!link || !deps.listening() || handingOver) return false;
     if (link.feed === undefined) return slot === 0 && link.play;
     const source = relay.sourceOf(peer, slot);
     return source !== null && deps.mayHear(source);
@@ -167,7 +171,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
         isMember: (peer) => topology.has(peer),
         onRemoteTrack,
         onMessage: relay.message,
-        onFrame: relay.frame,
+        ...(frames ? { frames } : {}),
         onState: (peer, state) => {
           if (state === 'connected') relay.linkUp(peer);
           deps.onConnection(peer, state);
@@ -179,18 +183,8 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     },
     prune: (isListed) => mesh?.prune(isListed),
     apply(next, onStage) {
-      const kept = new Map(next);
-      for (const peer of mesh?.peers() ?? []) {
-        if (next.has(peer)) continue;
-        const survivor = !deps.isListed(peer) && mesh?.isConnected(peer) === true;
-        const plan = topology.get(peer);
-        if (survivor && plan) kept.set(peer, plan);
-        // Only a link they made: one we merely awaited is forgotten, and shown as no link at all.
-        else if (theirsToEnd(peer) && mesh?.holdsLink(peer)) kept.set(peer, SILENT);
-        else if (!survivor) mesh?.drop(peer);
-      }
       const before = topology.keys();
-      topology = kept;
+      topology = mesh ? keptLinks(mesh, next, topology, deps.isListed, theirsToEnd) : new Map(next);
       relay.apply(topology);
       applySends();
       applyPlayback(before);
@@ -223,16 +217,38 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     },
     relayStatus: () => relay.status(),
     feedStats: () => readFeeds(relay, mesh),
-    handOver: () => relay.leaving(),
+    handOver() {
+      handingOver = true;
+      applyPlayback();
+      if (wantsMicrophone) capture = microphone.set(false);
+      wantsMicrophone = false;
+      return relay.leaving();
+    },
     stop() {
       topology = new Map();
       relay.stop();
       mesh?.destroy();
+      frames?.close();
       deps.player.destroy();
       wantsMicrophone = false;
       void microphone.set(false);
     },
   };
+}
+
+/** The topology's links, and those outside it that are kept (RoomMedia.apply); the rest are dropped. */
+function keptLinks(mesh: Mesh, next: Topology, current: Topology, isListed: (peer: string) => boolean, theirsToEnd: (peer: string) => boolean): Map<string, PlannedLink> {
+  const kept = new Map(next);
+  for (const peer of mesh.peers()) {
+    if (next.has(peer)) continue;
+    const survivor = !isListed(peer) && mesh.isConnected(peer);
+    const plan = current.get(peer);
+    if (survivor && plan) kept.set(peer, plan);
+    // Only a link they made: one we merely awaited is forgotten, and shown as no link at all.
+    else if (theirsToEnd(peer) && mesh.holdsLink(peer)) kept.set(peer, SILENT);
+    else if (!survivor) mesh.drop(peer);
+  }
+  return kept;
 }
 
 /** What those we forward to report lost, by member, and how many speakers we forward each. */

@@ -140,6 +140,24 @@ describe('a relay tree', () => {
       people.splice(people.indexOf(leaver), 1);
     }));
 
+  test('a relay whose page is busy goes on forwarding, so those it feeds never turn to their backups', (t: TestContext) =>
+    withLogs(async () => {
+      const current = await waitForRoutes('a relay feeding others', (now) => now.some(([, route]) => servesOthers(route) && relaysBetween(route) !== null));
+      const busy = listener(current.find(([, route]) => servesOthers(route))![0]);
+      const others = listeners().filter((p) => p !== busy);
+      for (const other of others) await watchGaps(other.page, HOST);
+      // Its main thread does nothing else for two seconds, five times what failover waits (feed-choice.ts STALL_MS).
+      await busy.page.evaluate(() => {
+        const end = Date.now() + 2000;
+        while (Date.now() < end);
+      });
+      const after = Object.entries(await routes());
+      const gaps = await Promise.all(others.map(async (p) => [p.label, await longestGap(p.page)] as const));
+      t.diagnostic(`longest gap while ${busy.label}'s page was busy: ${gaps.map(([who, ms]) => `${who} ${ms} ms`).join(', ')}`);
+      const onBackup = after.filter(([, route]) => route.startsWith('Hearing the stage through a backup relay'));
+      assert.deepEqual(onBackup, [], `listeners turned to their backups while ${busy.label}'s page was busy: its frames stopped`);
+    }));
+
   test('a relay whose upload cannot keep up, as those it feeds report, is made a leaf, and everyone still hears', (t: TestContext) =>
     withLogs(async () => {
       const servesTwo = ([, route]: [string, string]): boolean => /passing it on to 2 people/.test(route);

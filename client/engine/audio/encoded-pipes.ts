@@ -1,87 +1,96 @@
+import type { Arrivals, EncodedStreams, FrameRoute, ToWorker } from './frame-switch.ts';
+
 /**
- * The encoded audio frames of one connection, for relaying: what arrives on each slot can be
- * copied onward, unchanged, and frames from elsewhere can be sent on a slot. No decoding and no
- * re-encoding, so a hop adds next to no delay and the speaker's bytes arrive intact.
+ * The encoded audio frames of the links we relay on, handed to the frame worker
+ * (frame-worker.ts): what arrives on each slot is copied onward there, unchanged, as the relay
+ * routes it. No decoding and no re-encoding, so a hop adds next to no delay and the speaker's
+ * bytes arrive intact; and none of it waits on the page's main thread, which a plan's new links,
+ * sealing and rendering keep busy just when audio must not stop.
  *
  * Chromium's `encodedInsertableStreams` (DESIGN.md, "Testing recipe"): a connection opened with it
- * must pipe every sender and receiver, or nothing flows at all. Each receiver's frames go to a
- * hook and then to the connection's own decoder; each sender writes both its own track's frames
- * and whatever is forwarded to it.
+ * must pipe every sender and receiver, or nothing flows at all. Its streams can be transferred to
+ * a worker; the standard RTCRtpScriptTransform cannot relay between connections in every browser.
  */
-
-/** Chromium's non-standard half of the API; the standard one (RTCRtpScriptTransform) cannot relay between connections. */
-interface EncodedStreams {
-  readable: ReadableStream<RTCEncodedAudioFrame>;
-  writable: WritableStream<RTCEncodedAudioFrame>;
-}
 type WithEncodedStreams = { createEncodedStreams(): EncodedStreams };
 
 /** Whether this browser can relay: it can take a connection's frames out and put others in. */
 export const canRelayFrames = (): boolean =>
   typeof RTCRtpSender !== 'undefined' &&
   'createEncodedStreams' in RTCRtpSender.prototype &&
-  typeof (globalThis as { RTCEncodedAudioFrame?: unknown }).RTCEncodedAudioFrame === 'function';
+  typeof (globalThis as { RTCEncodedAudioFrame?: unknown }).RTCEncodedAudioFrame === 'function' &&
+  typeof Worker === 'function';
 
 /** The configuration a connection needs before it can be piped. */
 export const ENCODED_CONFIG = { encodedInsertableStreams: true } as const;
 
+/** One link's pipes. */
 export interface EncodedPipes {
   /** Pipes every transceiver not piped yet; call whenever transceivers may have been added. */
   adopt(transceivers: readonly RTCRtpTransceiver[]): void;
-  /** Sends a copy of `frame` on `slot` (no-op while that slot is not piped). */
-  send(slot: number, frame: RTCEncodedAudioFrame): void;
   close(): void;
 }
 
-type FrameCopy = new (frame: RTCEncodedAudioFrame) => RTCEncodedAudioFrame;
+export interface FrameRouter {
+  /** The pipes of a link with a member, opened with ENCODED_CONFIG. */
+  link(peer: string): EncodedPipes;
+  /** Where frames go from now on (relay.ts decides). */
+  route(routes: readonly FrameRoute[], targets: readonly string[]): void;
+  close(): void;
+}
 
-export function createEncodedPipes(onFrame: (slot: number, frame: RTCEncodedAudioFrame) => void): EncodedPipes {
-  const piped = new WeakSet<RTCRtpTransceiver>();
-  const writers: WritableStreamDefaultWriter<RTCEncodedAudioFrame>[] = [];
-  const Copy = (globalThis as unknown as { RTCEncodedAudioFrame: FrameCopy }).RTCEncodedAudioFrame;
+/** Built beside the app (build.mjs); same origin, as the page's content policy requires. */
+const WORKER_URL = '/frame-worker.js';
+
+/** `onArrivals`: which members' links brought frames, on which slots, in the last moment. */
+export function createFrameRouter(onArrivals: (from: Arrivals['from']) => void, spawn = (): Worker => new Worker(WORKER_URL)): FrameRouter {
+  let worker: Worker | null = null;
+  let lastRoutes: Extract<ToWorker, { t: 'routes' }> = { t: 'routes', routes: [], targets: [] };
+  let links = 0;
   let closed = false;
 
-  // A write fails only once the connection is closing; the frame is then not wanted anywhere.
-  const write = (writer: WritableStreamDefaultWriter<RTCEncodedAudioFrame>, frame: RTCEncodedAudioFrame): void => {
-    writer.write(frame).catch(() => {});
-  };
-
-  function pipeSender(slot: number, sender: RTCRtpSender): void {
-    const streams = (sender as unknown as WithEncodedStreams).createEncodedStreams();
-    const writer = streams.writable.getWriter();
-    writers[slot] = writer;
-    void streams.readable.pipeTo(new WritableStream({ write: (frame) => write(writer, frame) })).catch(() => {});
-  }
-
-  function pipeReceiver(slot: number, receiver: RTCRtpReceiver): void {
-    const streams = (receiver as unknown as WithEncodedStreams).createEncodedStreams();
-    const decoder = streams.writable.getWriter();
-    const sink = new WritableStream<RTCEncodedAudioFrame>({
-      write(frame) {
-        if (closed) return;
-        onFrame(slot, frame);
-        write(decoder, frame);
-      },
-    });
-    void streams.readable.pipeTo(sink).catch(() => {});
+  /** Started with the first link that needs it, and told the routes so far. */
+  function started(): Worker {
+    if (worker) return worker;
+    const spawned = spawn();
+    spawned.onmessage = (event: MessageEvent<Arrivals>) => {
+      if (!closed) onArrivals(event.data.from);
+    };
+    spawned.postMessage(lastRoutes);
+    worker = spawned;
+    return spawned;
   }
 
   return {
-    adopt(transceivers) {
-      transceivers.forEach((transceiver, slot) => {
-        if (closed || piped.has(transceiver) || transceiver.receiver.track.kind !== 'audio') return;
-        piped.add(transceiver);
-        pipeSender(slot, transceiver.sender);
-        pipeReceiver(slot, transceiver.receiver);
-      });
+    link(peer) {
+      const link = (links += 1);
+      const piped = new WeakSet<RTCRtpTransceiver>();
+      let open = true;
+      return {
+        adopt(transceivers) {
+          transceivers.forEach((transceiver, slot) => {
+            if (closed || !open || piped.has(transceiver) || transceiver.receiver.track.kind !== 'audio') return;
+            piped.add(transceiver);
+            const sent = (transceiver.sender as unknown as WithEncodedStreams).createEncodedStreams();
+            const received = (transceiver.receiver as unknown as WithEncodedStreams).createEncodedStreams();
+            const message: ToWorker = { t: 'pipe', peer, link, slot, received, sent };
+            started().postMessage(message, [received.readable, received.writable, sent.readable, sent.writable] as unknown as Transferable[]);
+          });
+        },
+        close() {
+          if (!open) return;
+          open = false;
+          if (!closed) worker?.postMessage({ t: 'unpipe', link } satisfies ToWorker);
+        },
+      };
     },
-    send(slot, frame) {
-      const writer = writers[slot];
-      if (!closed && writer) write(writer, new Copy(frame));
+    route(routes, targets) {
+      lastRoutes = { t: 'routes', routes, targets };
+      worker?.postMessage(lastRoutes);
     },
     close() {
       closed = true;
-      writers.length = 0;
+      worker?.terminate();
+      worker = null;
     },
   };
 }
