@@ -39,7 +39,7 @@ const client = await build({
   metafile: true,
 });
 
-// The frame worker (client/engine/audio/frame-worker.ts) runs on its own, so it is built whole, and loaded only by a page that relays.
+// The frame worker (client/engine/audio/frame-worker.ts) runs on its own, so it is built whole; a page loads it with its first relaying link.
 await build({
   entryPoints: { 'frame-worker': 'client/engine/audio/frame-worker.ts' },
   outdir: pub,

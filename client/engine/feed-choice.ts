@@ -118,7 +118,7 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
     if (warm(planned, now)) return listenTo(planned, now);
     const hearing = active !== null && deps.topology().has(active) && deps.isUp(active) && (feedsUs(active, now) || starting(active, now));
     if (hearing) return;
-    if (handover !== null && deps.isUp(handover.to)) return handOver(handover, now);
+    if (handover !== null && roleOf(handover.to) === 'backup' && deps.isUp(handover.to)) return handOver(handover, now);
     const spare = holder('backup');
     if (planned !== null && !deps.isUp(planned) && spare !== null && spare !== planned && deps.isUp(spare)) return listenTo(spare, now);
     listenTo(planned, now);

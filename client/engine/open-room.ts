@@ -74,6 +74,8 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     }),
     player: createRemotePlayer(),
     createLink: createSimplePeerLink,
+    // Built beside the app (build.mjs); a worker must be of the page's origin, which a widget on another site is not.
+    frameWorker: () => (location.origin === url.origin ? new Worker(new URL('/frame-worker.js', url.origin)) : null),
     randomBytes,
     trace: (line) => console.debug(line),
     signatures: createSignatureCheck(roomId),

@@ -85,6 +85,7 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
   const close = (error?: string): void => {
     if (closed) return;
     closed = true;
+    pipes?.close();
     options.onState('closed', error);
   };
 

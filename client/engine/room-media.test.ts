@@ -28,6 +28,7 @@ function setup() {
     },
     player,
     microphone,
+    frameWorker: () => null,
     muted: () => false,
     active: () => true,
     listening: () => joined.value,
@@ -170,4 +171,22 @@ test('leaving on purpose, a member falls silent at once, though its links go on 
   assert.equal(player.audible.get(HIGH), false, 'nothing plays once they have left');
   assert.equal(microphone.status, 'off', 'and their microphone is released');
   assert.equal(links[0]?.destroyed, false, 'the link itself stays until stopped');
+});
+
+test('moved to the stage, a listener hears a speaker through its old feed until the stage’s own link takes over, never on both', () => {
+  // Slot maps name members by their full ids.
+  const PARENT = 'dddd000000000000';
+  const SPEAKER = 'cccc000000000000';
+  const { media, links, player } = setup();
+  const parent: PlannedLink = { make: true, send: false, play: false, feed: 'parent', relays: true };
+  media.apply(plan([[PARENT, parent]]), false);
+  links[0]?.emitState('connected');
+  links[0]?.options.onMessage?.(JSON.stringify({ t: 'slots', slots: [SPEAKER] }));
+  links[0]?.options.onRemoteTrack(0, { id: 'via-parent' } as unknown as MediaStream);
+  assert.equal(player.audible.get(PARENT), true, 'the parent carries the speaker');
+  media.apply(plan([[SPEAKER, listening], [PARENT, { ...parent, lingering: true }]]), false);
+  links[1]?.emitState('connected');
+  links[1]?.options.onRemoteTrack(0, { id: 'direct' } as unknown as MediaStream);
+  assert.equal(player.audible.get(PARENT), true, 'the old feed plays on while the stage’s link warms up');
+  assert.equal(player.audible.get(SPEAKER), false, 'and the speaker’s own link stays silent meanwhile');
 });

@@ -21,6 +21,8 @@ export interface RoomMediaDeps {
   createLink: PeerLinkFactory;
   player: RemotePlayer;
   microphone: Microphone;
+  /** The frame worker, or null where the page cannot load it (audio/encoded-pipes.ts). */
+  frameWorker(): Worker | null;
   muted(): boolean;
   /** Still in the room: a room that is over must not start capturing. */
   active(): boolean;
@@ -81,7 +83,7 @@ export interface RoomMedia {
 /** A member's own microphone is its link's slot 0 and keyed by its id alone, as before relaying. */
 const playerKey = (peer: string, slot: number): string => (slot === 0 ? peer : `${peer}#${slot}`);
 
-/** Feeds carry a slot per stage seat; what may be forwarded is piped through the page where the browser can. */
+/** Feeds carry a slot per stage seat; what may be forwarded is piped through the frame worker where the browser can. */
 const shapeOf = (link: PlannedLink): LinkShape => ({ slots: link.feed ? FEED_SLOTS : 1, relay: link.relays === true && canRelay });
 const canRelay = canRelayFrames();
 
@@ -115,7 +117,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   }
 
   /** Where relayed frames are piped: a worker, started with the first link that relays. */
-  const frames: FrameRouter | null = canRelay ? createFrameRouter((from) => relay.arrived(from)) : null;
+  const frames: FrameRouter | null = canRelay ? createFrameRouter((from) => relay.arrived(from), deps.frameWorker) : null;
   const relay = createRelay({
     timers: deps.timers,
     route: (routes, targets) => frames?.route(routes, targets),
@@ -134,7 +136,8 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   function audible(peer: string, slot: number): boolean {
     const link = topology.get(peer);
     if (!link || !deps.listening() || handingOver) return false;
-    if (link.feed === undefined) return slot === 0 && link.play;
+    // A speaker's own link is silent while the feed we still hear carries them (relay.ts sourceOf): never twice.
+    if (link.feed === undefined) return slot === 0 && link.play && relay.sourceOf(peer, 0) !== null;
     const source = relay.sourceOf(peer, slot);
     return source !== null && deps.mayHear(source);
   }

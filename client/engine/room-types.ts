@@ -94,6 +94,8 @@ export interface RoomDeps {
   roomKey: Uint8Array;
   identity: Identity;
   createLink: PeerLinkFactory;
+  /** The frame worker relaying links use (audio/encoded-pipes.ts); absent or null: frames are switched on the page. */
+  frameWorker?: () => Worker | null;
   randomBytes: (n: number) => Uint8Array;
   /** The host's identity key, bound by the room link. */
   hostKey: string;

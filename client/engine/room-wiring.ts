@@ -231,6 +231,7 @@ export function wireMedia(deps: RoomDeps, { timers, state, membership, participa
       deps.createLink({ ...options, relayOnly: relayOnly(), onRelayRefused: () => state.update((s) => (s.relay === 'refused' ? s : { ...s, relay: 'refused' })) }),
     player: deps.player,
     microphone: deps.microphone,
+    frameWorker: deps.frameWorker ?? (() => null),
     muted: () => state.get().muted,
     active,
     listening,

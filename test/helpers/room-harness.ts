@@ -87,7 +87,6 @@ export class FakeLink implements PeerLink {
   message(text: string): void {
     this.messages.push(text);
   }
-  forward(): void {}
   sendStats(): Promise<SendSample | null> {
     return Promise.resolve(null);
   }

@@ -1,4 +1,4 @@
-import type { Arrivals, EncodedStreams, FrameRoute, ToWorker } from './frame-switch.ts';
+import { createFrameSwitch, type Arrivals, type EncodedStreams, type FrameRoute, type ToWorker } from './frame-switch.ts';
 
 /**
  * The encoded audio frames of the links we relay on, handed to the frame worker
@@ -10,6 +10,8 @@ import type { Arrivals, EncodedStreams, FrameRoute, ToWorker } from './frame-swi
  * Chromium's `encodedInsertableStreams` (DESIGN.md, "Testing recipe"): a connection opened with it
  * must pipe every sender and receiver, or nothing flows at all. Its streams can be transferred to
  * a worker; the standard RTCRtpScriptTransform cannot relay between connections in every browser.
+ * A worker must come from the page's own origin, so a widget on another site's page (client/embed)
+ * runs the same switch on its own thread.
  */
 type WithEncodedStreams = { createEncodedStreams(): EncodedStreams };
 
@@ -17,8 +19,7 @@ type WithEncodedStreams = { createEncodedStreams(): EncodedStreams };
 export const canRelayFrames = (): boolean =>
   typeof RTCRtpSender !== 'undefined' &&
   'createEncodedStreams' in RTCRtpSender.prototype &&
-  typeof (globalThis as { RTCEncodedAudioFrame?: unknown }).RTCEncodedAudioFrame === 'function' &&
-  typeof Worker === 'function';
+  typeof (globalThis as { RTCEncodedAudioFrame?: unknown }).RTCEncodedAudioFrame === 'function';
 
 /** The configuration a connection needs before it can be piped. */
 export const ENCODED_CONFIG = { encodedInsertableStreams: true } as const;
@@ -38,26 +39,39 @@ export interface FrameRouter {
   close(): void;
 }
 
-/** Built beside the app (build.mjs); same origin, as the page's content policy requires. */
-const WORKER_URL = '/frame-worker.js';
+/** Where the frame switch runs: the frame worker, or the page itself. */
+type SwitchPort = Pick<Worker, 'postMessage' | 'terminate'>;
 
-/** `onArrivals`: which members' links brought frames, on which slots, in the last moment. */
-export function createFrameRouter(onArrivals: (from: Arrivals['from']) => void, spawn = (): Worker => new Worker(WORKER_URL)): FrameRouter {
-  let worker: Worker | null = null;
+type FrameCopy = new (frame: RTCEncodedAudioFrame) => RTCEncodedAudioFrame;
+
+/** The switch on the page's own thread, as before there was a worker: where none can be had (a widget on another site's page). */
+function inPage(onArrivals: (from: Arrivals['from']) => void): SwitchPort {
+  const Copy = (globalThis as unknown as { RTCEncodedAudioFrame: FrameCopy }).RTCEncodedAudioFrame;
+  const handle = createFrameSwitch({ copy: (frame) => new Copy(frame), post: (message) => onArrivals(message.from), later: (ms, run) => void setTimeout(run, ms) });
+  return { postMessage: (message: ToWorker) => handle(message), terminate() {} };
+}
+
+/**
+ * `onArrivals`: which members' links brought frames, on which slots, in the last moment.
+ * `spawn`: the frame worker, or null where this page cannot load it; the page then switches frames itself.
+ */
+export function createFrameRouter(onArrivals: (from: Arrivals['from']) => void, spawn: () => Worker | null): FrameRouter {
+  let worker: SwitchPort | null = null;
   let lastRoutes: Extract<ToWorker, { t: 'routes' }> = { t: 'routes', routes: [], targets: [] };
   let links = 0;
   let closed = false;
 
   /** Started with the first link that needs it, and told the routes so far. */
-  function started(): Worker {
+  function started(): SwitchPort {
     if (worker) return worker;
-    const spawned = spawn();
-    spawned.onmessage = (event: MessageEvent<Arrivals>) => {
-      if (!closed) onArrivals(event.data.from);
+    const arrived = (from: Arrivals['from']): void => {
+      if (!closed) onArrivals(from);
     };
-    spawned.postMessage(lastRoutes);
-    worker = spawned;
-    return spawned;
+    const spawned = spawnOrNull(spawn);
+    if (spawned) spawned.onmessage = (event: MessageEvent<Arrivals>) => arrived(event.data.from);
+    worker = spawned ?? inPage(arrived);
+    worker.postMessage(lastRoutes);
+    return worker;
   }
 
   return {
@@ -93,4 +107,13 @@ export function createFrameRouter(onArrivals: (from: Arrivals['from']) => void, 
       worker = null;
     },
   };
+}
+
+/** A worker the page's content policy refuses throws as it is made: the page switches frames itself then. */
+function spawnOrNull(spawn: () => Worker | null): Worker | null {
+  try {
+    return spawn();
+  } catch {
+    return null;
+  }
 }
