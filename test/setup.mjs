@@ -1,5 +1,5 @@
-// Makes sure what the tests and benchmarks run against is installed: Debian's Chromium, coturn's
-// turnserver for the TURN tests, and redis-server for the tests of several nodes. Fast and silent
+// Makes sure what the tests and benchmarks run against is installed: Debian's Chromium and
+// Firefox ESR, coturn's turnserver for the TURN tests, and redis-server for the tests of several nodes. Fast and silent
 // when all are present. CI runs as root and gets what is missing from apt (~1 min); anyone else
 // is told what to install.
 import { existsSync } from 'node:fs';
@@ -10,6 +10,7 @@ const NEEDS = [
   { tool: '/usr/bin/chromium', packages: ['chromium', 'fonts-noto-color-emoji'] },
   { tool: '/usr/bin/turnserver', packages: ['coturn'] },
   { tool: '/usr/bin/redis-server', packages: ['redis-server'] },
+  { tool: '/usr/bin/firefox-esr', packages: ['firefox-esr'] },
 ];
 
 const missing = NEEDS.filter((need) => !existsSync(need.tool));
