@@ -2,6 +2,7 @@ import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
 import { ENCODED_CONFIG, type EncodedPipes } from './audio/encoded-pipes.ts';
+import { opusAs109 } from './opus-payload.ts';
 import type { SendSample } from './upload-capacity.ts';
 
 /** The only module that knows simple-peer; the engine sees this interface. */
@@ -73,6 +74,7 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
     initiator: options.initiator,
     trickle: true,
     config: options.pipes ? { ...config, ...ENCODED_CONFIG } : config,
+    sdpTransform: opusAs109,
   });
   const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
   const { pipes } = options;

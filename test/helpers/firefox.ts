@@ -70,3 +70,20 @@ export async function firefoxHears(person: FirefoxPerson, hz: number, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+// A string, not a function: tsx would wrap the inner function in a __name() the page lacks.
+const ROUTE = `(() => {
+  const find = (root) => {
+    const hit = root.querySelector('.route');
+    if (hit) return hit.textContent;
+    for (const el of root.querySelectorAll('*')) {
+      const inner = el.shadowRoot ? find(el.shadowRoot) : null;
+      if (inner !== null) return inner;
+    }
+    return null;
+  };
+  return (find(document) ?? '').trim();
+})()`;
+
+/** What the person's page says of how the stage's audio reaches them (the room page renders inside shadow roots). */
+export const firefoxRoute = (person: FirefoxPerson): Promise<string> => person.page.evaluate(ROUTE) as Promise<string>;
