@@ -136,3 +136,20 @@ test('joining without saying keeps the address choice this browser remembers, an
   assert.equal(links.length, 1);
   assert.equal(links[0]?.destroyed, false);
 });
+
+test('a relay that leaves hands over before it says goodbye: those it feeds hear first, the server a moment later', async (t) => {
+  const { session, socket, links, introduce, receive } = lookingIn(t, [HIGH, LATE]);
+  introduce(HIGH, 'Grace');
+  await session.join('Ada', { seat: false });
+  receive(LATE, { kind: 'looking-in' });
+  socket().serverSends({ type: 'plan', mode: 'tree', parent: null, backup: null, children: [LATE], standby: [], depth: 1 });
+  const child = links.at(-1)!;
+  child.emitState('connected');
+  session.leave();
+  assert.equal(session.state.get().phase, 'left');
+  assert.ok(child.messages.some((text) => text.includes('"leaving"')), 'those it feeds are told');
+  assert.notEqual(socket().frames().at(-1)?.type, 'bye', 'while the server still lists it');
+  t.mock.timers.tick(800);
+  assert.equal(socket().frames().at(-1)?.type, 'bye');
+  assert.equal(child.destroyed, true);
+});

@@ -25,7 +25,7 @@ export type { JoinOptions, Participant, RoomPhase, Room, RoomDeps, RoomView } fr
 const UNKNOWN_NAME = 'Someone';
 /** The stage's default size, host included (DESIGN: a small full-mesh stage). */
 export const STAGE_MAX = 8;
-/** How long a relay that leaves keeps forwarding while those it feeds switch to their backups. */
+/** How long a relay that leaves keeps forwarding, still listed, while those it feeds switch to their backups. */
 const HANDOVER_MS = 800;
 
 /**
@@ -113,7 +113,8 @@ export function createRoom(deps: RoomDeps): Room {
 
   const inbox = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, epochs, told, links, snapshots, room, sendTo, refresh, now: timers.now });
 
-  const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame: inbox.onFrame, timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
+  // Once we have left, what the server still says (while a relay hands over) is not ours to act on.
+  const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame: (frame) => void ((inRoom() || lookingIn()) && inbox.onFrame(frame)), timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
 
   /** Links made while looking in follow the choice: hidden, they may have gone direct; shown, the relay may be absent. */
   function hide(hidden: boolean): void {
@@ -126,7 +127,6 @@ export function createRoom(deps: RoomDeps): Room {
   function teardown(next: RoomPhase): void {
     timers.stop();
     speaking.stop();
-    // Those we feed hear that we are leaving before the server does, whose next plan drops us from theirs.
     stopMedia(media, next, deps.clock ?? systemClock, () => signaling?.close(snapshots.lastSave()));
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });
@@ -184,14 +184,21 @@ export function createRoom(deps: RoomDeps): Room {
   };
 }
 
-/** Leaving on purpose, a relay keeps forwarding a moment while those it feeds switch to their backups; then `close`, come what may. */
+/**
+ * Leaving on purpose, a relay hands over before it closes: those it feeds switch to their backups
+ * while it forwards a moment longer, and only then does the server learn that it left, whose next
+ * plan would otherwise drop it from theirs before their backups fed them. Then `close`, come what may.
+ */
 function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock, close: () => void): void {
-  try {
-    if (next === 'left' && media.handOver()) clock.setTimeout(() => media.stop(), HANDOVER_MS);
-    else media.stop();
-  } finally {
-    close();
-  }
+  const stop = (): void => {
+    try {
+      media.stop();
+    } finally {
+      close();
+    }
+  };
+  if (next === 'left' && media.handOver()) clock.setTimeout(stop, HANDOVER_MS);
+  else stop();
 }
 
 /** What came under a key we lacked, opened now that we hold it, goes where it would have gone. */
