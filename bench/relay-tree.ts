@@ -7,13 +7,14 @@
  * - upload per relay: the audio bytes each relay sends per second, and on how many links;
  * - the gap after a relay dies: the relay one hop down that feeds the listener two hops down
  *   crashes (its renderer killed); the longest silence that listener hears. A newcomer then
- *   joins, the tree takes its shape again, and the next round begins.
+ *   joins, the tree takes its shape again, and the next round begins;
+ * - the gap after a relay leaves: the same, but the relay clicks Leave, and hands over first.
  */
 import type { Browser } from 'playwright-core';
 import { longestGap, watchGaps } from '../test/helpers/audio-gaps.ts';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
 import { pollUntil } from '../test/helpers/poll.ts';
-import { createStageRoom, joinRoom, relaysBetween, routeOf, servesOthers } from '../test/helpers/room-page.ts';
+import { createStageRoom, joinRoom, ownControl, relaysBetween, routeOf, servesOthers } from '../test/helpers/room-page.ts';
 import { COLLECT_CONNECTIONS, sentDuring } from '../test/helpers/rtp-stats.ts';
 import { resetOnsets, setTone, waitForOnset, waitUntilHears, waitUntilSilent } from '../test/helpers/tones.ts';
 import { percentile, type Row } from './stats.ts';
@@ -28,9 +29,8 @@ export interface TreeFigures {
   byDepth: Map<number, number[]>;
   /** Audio each page that forwards sends: kbps in all, and on how many links. */
   uploads: { who: string; depth: number; links: number; kbps: number }[];
-  /** The longest silence under a crashed relay, per round; failed rounds counted apart. */
-  gapsMs: number[];
-  failedRounds: number;
+  /** The longest silence under a relay that crashed, or left, per round; failed rounds counted apart. */
+  gaps: Record<Loss, { ms: number[]; failed: number }>;
 }
 
 interface Tree {
@@ -76,19 +76,22 @@ async function upload(person: Person, ms: number): Promise<{ links: number; kbps
   return { links: sent.filter((bytes) => bytes > 0).length, kbps: Math.round((sent.reduce((a, b) => a + b, 0) * 8) / ms) };
 }
 
+type Loss = 'crash' | 'leave';
+
 /**
- * Crashes the relay that feeds the listener two hops down; its longest silence, null if it did not
- * hear again within 10 s, or the routes shown when the tree had no such relay (nothing crashed).
+ * The relay that feeds the listener two hops down crashes, or leaves; that listener's longest
+ * silence, null if it did not hear again within 10 s, or the routes shown when the tree had no
+ * such relay (nothing happened).
  */
-async function gapAfterCrash(tree: Tree): Promise<number | null | { noVictim: string }> {
+async function gapAfter(loss: Loss, tree: Tree): Promise<number | null | { noVictim: string }> {
   const routes = await settledRoutes(tree);
   const victim = [...routes].find(([, r]) => relaysBetween(r) === 1 && servesOthers(r))?.[0];
   const below = [...routes].filter(([, r]) => relaysBetween(r) === 2).map(([p]) => p);
   if (!victim || below.length === 0) return { noVictim: [...routes.values()].join(' | ') };
   await Promise.all(below.map((p) => watchGaps(p.page, HOST)));
-  const cdp = await victim.page.context().newCDPSession(victim.page);
+  if (loss === 'leave') await ownControl(victim.page, 'Leave').click();
   // The renderer dies mid-call, so the command never answers.
-  void cdp.send('Page.crash').catch(() => undefined);
+  else void (await victim.page.context().newCDPSession(victim.page)).send('Page.crash').catch(() => undefined);
   tree.listeners.splice(tree.listeners.indexOf(victim), 1);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   try {
@@ -116,21 +119,22 @@ export async function measureTree(browser: Browser, serverUrl: string, rounds: n
     const uploads = [];
     for (const [p, route] of routes) if (servesOthers(route)) uploads.push({ who: p.label, depth: relaysBetween(route)!, ...(await upload(p, 3000)) });
     uploads.push({ who: 'host (the stage)', depth: -1, ...(await upload(host, 3000)) });
-    const gapsMs: number[] = [];
-    let failedRounds = 0;
-    for (let round = 0; round < rounds; round++) {
-      log(`relay tree: crash ${round + 1} of ${rounds}`);
-      const gap = await gapAfterCrash(tree);
-      // The pages show a shape the plan has already left (a busy page lags): nobody crashed, so the round is not counted.
+    const gaps: TreeFigures['gaps'] = { crash: { ms: [], failed: 0 }, leave: { ms: [], failed: 0 } };
+    let newcomers = 0;
+    for (let round = 0; round < 2 * rounds; round++) {
+      const loss: Loss = round % 2 === 0 ? 'crash' : 'leave';
+      log(`relay tree: ${loss} ${Math.floor(round / 2) + 1} of ${rounds}`);
+      const gap = await gapAfter(loss, tree);
+      // The pages show a shape the plan has already left (a busy page lags): nothing happened, so the round is not counted.
       if (gap !== null && typeof gap === 'object') {
         log(`relay tree: no relay one hop down above a listener, round skipped: ${gap.noVictim}`);
         continue;
       }
-      if (gap === null) failedRounds += 1;
-      else gapsMs.push(gap);
-      await addListener(browser, link, tree, `New${round + 1}`);
+      if (gap === null) gaps[loss].failed += 1;
+      else gaps[loss].ms.push(gap);
+      await addListener(browser, link, tree, `New${(newcomers += 1)}`);
     }
-    return { byDepth, uploads, gapsMs, failedRounds };
+    return { byDepth, uploads, gaps };
   } finally {
     await Promise.all([host, ...tree.listeners].map(closePerson));
   }
@@ -155,15 +159,17 @@ export function treeRows(figures: TreeFigures, plainEarP50: number): { ear: Row[
     'kbps sent': kbps,
     'kbps per link': links ? Math.round(kbps / links) : '—',
   }));
-  const gap = [
-    {
-      rounds: figures.gapsMs.length + figures.failedRounds,
-      'not heard again in 12 s': figures.failedRounds,
-      'p50 ms': figures.gapsMs.length ? percentile(figures.gapsMs, 50) : '—',
-      'p95 ms': figures.gapsMs.length ? percentile(figures.gapsMs, 95) : '—',
-      'min ms': figures.gapsMs.length ? Math.min(...figures.gapsMs) : '—',
-      target: '≤ 1000 (p95)',
-    },
-  ];
+  const gap = (['crash', 'leave'] as const).map((loss) => {
+    const { ms, failed } = figures.gaps[loss];
+    return {
+      'the relay': loss === 'crash' ? 'crashes' : 'leaves (Leave)',
+      rounds: ms.length + failed,
+      'not heard again in 12 s': failed,
+      'p50 ms': ms.length ? percentile(ms, 50) : '—',
+      'p95 ms': ms.length ? percentile(ms, 95) : '—',
+      'max ms': ms.length ? Math.max(...ms) : '—',
+      target: loss === 'crash' ? '≤ 1000 (p95)' : 'no audio missed',
+    };
+  });
   return { ear, upload, gap };
 }

@@ -111,9 +111,9 @@ try {
       "Audio bytes (payload and headers) each page that forwards sent over 3 s on its links, while the host's tone plays: one Opus stream per speaker and link. The host's row is what the stage uploads to the whole audience.",
     );
     section(
-      'Relay tree: the gap after a relay dies',
+      'Relay tree: the gap after a relay crashes or leaves',
       tree.gap,
-      "The relay one hop down that feeds the listener two hops down crashes (its renderer killed, no goodbye); the longest silence that listener hears before its backup, then its new parent, carry the stage again. A newcomer then restores the tree for the next round. The machine's two cores carry all six pages.",
+      "The relay one hop down that feeds the listener two hops down crashes (its renderer killed, no goodbye), or, in alternate rounds, clicks Leave (it tells those it feeds, forwards 800 ms more, then says goodbye); the longest silence that listener hears before its backup, then its new parent, carry the stage again. A newcomer then restores the tree for the next round. The machine's two cores carry all six pages.",
     );
   } finally {
     await closeAll(browser);

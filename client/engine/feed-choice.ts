@@ -24,6 +24,8 @@ export const TICK_MS = 150;
 const FIRST_FEED_MS = 4000;
 /** A leaving parent is left once its successor has fed us this long: that link's decoder has started, so no audio is missed. */
 export const WARM_MS = 100;
+/** A feed the plan dropped that brought nothing for this long has fallen silent: the next one is taken at its first frame, as waiting only lengthens the gap. */
+const FLOWING_MS = 100;
 
 export interface FeedChoiceDeps {
   now(): number;
@@ -40,8 +42,8 @@ export interface FeedChoice {
   active(): string | null;
   /** Anything from a member: it is there. */
   heard(peer: string): void;
-  /** A feed's frames or ticks reached us (null: a speaker's own link). */
-  fed(peer: string | null): void;
+  /** Feeds' frames or ticks reached us (null: a speaker's own link); one batch, all noted before anything is decided. */
+  fed(peers: Iterable<string | null>): void;
   planned(): void;
   linkUp(peer: string): void;
   leaving(peer: string): void;
@@ -62,10 +64,12 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
   let failedFrom: string | null = null;
   /** The backup we asked to take over from a leaving parent we still hear. */
   let handover: { to: string; from: string } | null = null;
-
+  /** Feeds that said they are leaving: never turned to, though a plan sent before they said it may name them. */
+  const leavers = new Set<string>();
   const roleOf = (peer: string) => deps.topology().get(peer)?.feed;
   /** Who the plan gives this role: not a feed it dropped that lingers on. */
-  const holder = (role: FeedRole): string | null => [...deps.topology()].find(([, link]) => link.feed === role && !link.lingering)?.[0] ?? null;
+  const holder = (role: FeedRole): string | null =>
+    [...deps.topology()].find(([peer, link]) => link.feed === role && !link.lingering && (role !== 'backup' || !leavers.has(peer)))?.[0] ?? null;
 
   /** A backup feeds us only once asked: asked whenever we listen to one, also one a plan made of the feed we hear. */
   function askBackup(): void {
@@ -88,24 +92,33 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
     deps.onListen(peer);
   }
 
-  function handOver({ to, from }: { to: string; from: string }, now: number): void {
+  /** To a backup, standing in for `from`: the parent that may take us back. */
+  function standIn(to: string, from: string | null, now: number): void {
     listenTo(to, now);
     failedFrom = from;
   }
 
   function failOver(now: number): void {
     const spare = holder('backup');
-    if (spare === null || spare === active || !deps.isUp(spare)) return;
-    const from = active;
-    listenTo(spare, now);
-    failedFrom = from;
+    if (spare !== null && spare !== active && deps.isUp(spare)) standIn(spare, active, now);
   }
 
   /** Whether a feed (or the stage, for null) is feeding us now. */
   const feedsUs = (peer: string | null, now: number): boolean => (peer === null || deps.isUp(peer)) && now - (lastFed.get(peer) ?? -Infinity) <= 2 * TICK_MS;
 
-  /** What a feed must be before we leave the one we hear for it: feeding us for WARM_MS, so that its audio already plays. */
-  const warm = (peer: string | null, now: number): boolean => feedsUs(peer, now) && now - (fedSince.get(peer) ?? now) >= WARM_MS;
+  /**
+   * What a feed must be before we leave the one we hear for it: while ours still brings audio,
+   * feeding us for WARM_MS, so that its audio already plays; once ours fell silent, feeding us at all.
+   */
+  const ready = (peer: string | null, now: number): boolean =>
+    (peer === null || !leavers.has(peer)) && feedsUs(peer, now) && (!stillHeard(now) || now - (fedSince.get(peer) ?? now) >= WARM_MS);
+
+  /** Whether the feed we hear still brings audio: within two ticks (a busy page sees frames late); one the plan dropped (crashed, as the server saw), just now. */
+  function stillHeard(now: number): boolean {
+    const link = active === null ? null : deps.topology().get(active);
+    if (active !== null && (link === undefined || !deps.isUp(active))) return false;
+    return now - (lastFed.get(active) ?? -Infinity) <= (link?.lingering ? FLOWING_MS : 2 * TICK_MS);
+  }
 
   /** A feed we have just turned to (a backup we asked) and that has not fed us since: it counts as heard until it had time to start. */
   const starting = (peer: string, now: number): boolean => now - activeSince < STALL_MS && (lastFed.get(peer) ?? -Infinity) < activeSince;
@@ -115,12 +128,13 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
    * one if its link is up (it feeds us once its own plan arrives), else to our backup, whose link is warm.
    */
   function moveWhenFed(planned: string | null, now: number): void {
-    if (warm(planned, now)) return listenTo(planned, now);
-    const hearing = active !== null && deps.topology().has(active) && deps.isUp(active) && (feedsUs(active, now) || starting(active, now));
+    if (ready(planned, now)) return listenTo(planned, now);
+    // Moved by a plan, we wait for the planned feed only while ours still brings audio (or has just been asked to).
+    const hearing = active !== null && (stillHeard(now) || (deps.topology().has(active) && deps.isUp(active) && starting(active, now)));
     if (hearing) return;
-    if (handover !== null && roleOf(handover.to) === 'backup' && deps.isUp(handover.to)) return handOver(handover, now);
+    if (handover !== null && roleOf(handover.to) === 'backup' && deps.isUp(handover.to)) return standIn(handover.to, handover.from, now);
     const spare = holder('backup');
-    if (planned !== null && !deps.isUp(planned) && spare !== null && spare !== planned && deps.isUp(spare)) return listenTo(spare, now);
+    if (planned !== null && (!deps.isUp(planned) || leavers.has(planned)) && spare !== null && spare !== planned && deps.isUp(spare)) return listenTo(spare, now);
     listenTo(planned, now);
   }
 
@@ -130,18 +144,23 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
   return {
     active: () => active,
     heard: (peer) => void lastHeard.set(peer, deps.now()),
-    fed(peer) {
+    fed(peers) {
       const now = deps.now();
-      if (!feedsUs(peer, now)) fedSince.set(peer, now);
-      lastFed.set(peer, now);
-      if (handover !== null && peer === handover.to) {
-        if (warm(peer, now)) handOver(handover, now);
+      const batch = new Set(peers);
+      for (const peer of batch) {
+        if (!feedsUs(peer, now)) fedSince.set(peer, now);
+        lastFed.set(peer, now);
+      }
+      if (handover !== null && batch.has(handover.to)) {
+        if (ready(handover.to, now)) standIn(handover.to, handover.from, now);
         return;
       }
-      // A speaker's frames while we still hear a feed the plan moved us from: the stage feeds us now.
-      if (peer === null && active !== null && holder('parent') === null) moveWhenFed(null, now);
+      // The planned parent (or, planned none, the stage) feeding us while we still hear another: it may take over now.
+      const planned = holder('parent');
+      if (planned !== active && batch.has(planned)) moveWhenFed(planned, now);
     },
     planned() {
+      for (const peer of leavers) if (!deps.topology().has(peer)) leavers.delete(peer);
       moveWhenFed(holder('parent'), deps.now());
       askBackup();
     },
@@ -154,6 +173,7 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
       if (role === 'parent' && peer !== active) moveWhenFed(peer, deps.now());
     },
     leaving(peer) {
+      leavers.add(peer);
       const spare = holder('backup');
       if (peer !== active || handover !== null || spare === null || spare === active || !deps.isUp(spare)) return;
       // It keeps forwarding a moment: we hear it until the backup has taken over.

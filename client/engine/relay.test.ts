@@ -158,6 +158,29 @@ test('a leaving parent that falls silent before the backup feeds us is left for 
   assert.deepEqual(saidTo(BACKUP, 'feed'), [{ t: 'feed', on: true }]);
 });
 
+test('a planned parent that said it is leaving before we turned to it is never turned to: we stay, or take our backup', () => {
+  const NEW_PARENT = 'new-parent-00000';
+  const { clock, relay, linkUp, arrive } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)], [BACKUP, feed('backup')]]));
+  linkUp(PARENT);
+  linkUp(NEW_PARENT);
+  linkUp(BACKUP);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  arrive(PARENT, 0, 'a');
+  relay.apply(new Map([[NEW_PARENT, feed('parent')], [BACKUP, feed('backup')], [PARENT, { ...feed('parent'), lingering: true }]]));
+  relay.message(NEW_PARENT, JSON.stringify({ t: 'leaving' }));
+  relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  for (let ms = 0; ms <= WARM_MS + 150; ms += 20) {
+    clock.advance(20);
+    arrive(PARENT, 0, 'a');
+    arrive(NEW_PARENT, 0, 'a');
+  }
+  assert.equal(relay.status().upstream, 'parent');
+  assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the old parent is heard on: the new one is about to go');
+  clock.advance(STALL_MS + 150);
+  assert.equal(relay.status().upstream, 'backup', 'the old parent silent, the backup takes over, not the leaver');
+});
+
 test('a standby is fed only once it asks, and until it says stop', () => {
   const { relay, forwarded, linkUp, saidTo, arrive } = setup();
   relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, feed('standby')]]));
@@ -172,6 +195,26 @@ test('a standby is fed only once it asks, and until it says stop', () => {
   arrive(SPEAKER_A, 0, 'after');
   assert.deepEqual(forwarded.map((f) => f.label), ['during']);
   assert.equal(relay.status().serving, 0);
+});
+
+test('a standby we feed is fed on when a plan no longer makes it ours, until it says stop or its link goes', () => {
+  const { relay, forwarded, linkUp, arrive } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, feed('standby')]]));
+  linkUp(SPEAKER_A);
+  linkUp(STANDBY);
+  relay.message(STANDBY, JSON.stringify({ t: 'feed', on: true }));
+  // Its new parent does not feed it yet: it hears us until it does, and then says stop.
+  relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, { ...feed('standby'), lingering: true }]]));
+  arrive(SPEAKER_A, 0, 'lingering');
+  relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, plain(false)]]));
+  arrive(SPEAKER_A, 0, 'no longer our standby');
+  relay.message(STANDBY, JSON.stringify({ t: 'feed', on: false }));
+  arrive(SPEAKER_A, 0, 'stopped');
+  relay.message(STANDBY, JSON.stringify({ t: 'feed', on: true }));
+  arrive(SPEAKER_A, 0, 'asked again, no longer our standby');
+  relay.apply(new Map([[SPEAKER_A, plain()]]));
+  arrive(SPEAKER_A, 0, 'link gone');
+  assert.deepEqual(forwarded.map((f) => f.label), ['lingering', 'no longer our standby']);
 });
 
 test('a member that is not our standby cannot make us feed it, and bad messages change nothing', () => {
@@ -302,6 +345,39 @@ test('moved by a plan while its old feed is silent, a member moves at once', () 
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, feed('parent')]]));
   relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
   assert.equal(relay.sourceOf(NEW_PARENT, 0), SPEAKER_A);
+});
+
+test('moved by a plan just after its parent fell silent (a crash), a member turns to the new parent at once and hears its first frame', () => {
+  const NEW_PARENT = 'new-parent-00000';
+  const { clock, relay, linkUp, arrive } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
+  linkUp(PARENT);
+  linkUp(NEW_PARENT);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  arrive(PARENT, 0, 'a');
+  // The server saw the crash at once; the old parent's link still looks up, and it was heard 120 ms ago.
+  clock.advance(120);
+  relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
+  assert.equal(relay.sourceOf(PARENT, 0), null, 'the old parent, silent, is not waited on');
+  relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
+  arrive(NEW_PARENT, 1, 'a');
+  assert.equal(relay.sourceOf(NEW_PARENT, 1), SPEAKER_A, 'the new parent is heard from its first frame: waiting for it to warm up would only lengthen the silence');
+});
+
+test('frames that reach the page late, all at once, count together: the feed we hear, in the same batch, is not taken for silent', () => {
+  const NEW_PARENT = 'new-parent-00000';
+  const { clock, relay, linkUp, arrive } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
+  linkUp(PARENT);
+  linkUp(NEW_PARENT);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  arrive(PARENT, 0, 'a');
+  relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
+  relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
+  // The page was busy for 130 ms; the worker's batch names the new parent before the old.
+  clock.advance(130);
+  relay.arrived([[NEW_PARENT, 1], [PARENT, 0]]);
+  assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the old parent still brings audio: the new one must warm up first');
 });
 
 test('a member that has just asked its backup to feed it stays there while a plan moves it to the stage, until the stage feeds it', () => {

@@ -57,7 +57,7 @@ export function createRelay(deps: RelayDeps): Relay {
   const inSlots = new Map<string, readonly (string | null)[]>();
   /** Which of our slots carries whom, the same towards every member we feed. */
   let outSlots: (string | null)[] = Array.from({ length: FEED_SLOTS }, () => null);
-  /** Standbys that asked us to feed them. */
+  /** Standbys that asked us to feed them: fed until they say stop (anyone we feed may) or their link goes, whatever later plans say. */
   const asked = new Set<string>();
   let status: RelayStatus = { upstream: 'stage', serving: 0 };
   const trace = deps.trace ?? (() => {});
@@ -135,13 +135,13 @@ export function createRelay(deps: RelayDeps): Relay {
         assignSlots();
         return report(true);
       case 'feed':
-        trace(`relay: ${peer} asks to be fed ${message.on ? 'now' : 'no more'}${standsBy(topology, peer) ? '' : ', but is not our standby'}`);
-        if (!standsBy(topology, peer)) return;
+        trace(`relay: ${peer} asks to be fed ${message.on ? 'now' : 'no more'}${!message.on || standsBy(topology, peer) ? '' : ', but is not our standby'}`);
+        if (message.on && !standsBy(topology, peer)) return;
         asked[message.on ? 'add' : 'delete'](peer);
         refeed();
         return report();
       case 'tick':
-        return choice.fed(peer);
+        return choice.fed([peer]);
       case 'leaving':
         return choice.leaving(peer);
       default:
@@ -152,7 +152,7 @@ export function createRelay(deps: RelayDeps): Relay {
   return {
     apply(next) {
       topology = next;
-      for (const peer of [...asked]) if (!standsBy(topology, peer)) asked.delete(peer);
+      for (const peer of [...asked]) if (!topology.has(peer)) asked.delete(peer);
       refeed();
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
       choice.planned();
@@ -161,11 +161,9 @@ export function createRelay(deps: RelayDeps): Relay {
       publish();
     },
     arrived(from) {
-      for (const [peer, slot] of from) {
-        choice.heard(peer);
-        const link = topology.get(peer);
-        choice.fed(link !== undefined && link.feed === undefined && link.play && slot === 0 ? null : peer);
-      }
+      for (const [peer] of from) choice.heard(peer);
+      // A speaker's own link is the stage feeding us (null).
+      choice.fed(from.map(([peer, slot]) => (topology.get(peer)?.feed === undefined && topology.get(peer)?.play && slot === 0 ? null : peer)));
       publish();
     },
     message(peer, text) {
@@ -244,4 +242,4 @@ const standsBy = (topology: Topology, peer: string): boolean => topology.get(pee
 
 /** Whom we forward to: our children, and the standbys that asked us to. */
 const feeding = (topology: Topology, asked: ReadonlySet<string>): string[] =>
-  [...topology].filter(([peer, link]) => link.feed === 'child' || (standsBy(topology, peer) && asked.has(peer))).map(([peer]) => peer);
+  [...topology].filter(([peer, link]) => link.feed === 'child' || asked.has(peer)).map(([peer]) => peer);
