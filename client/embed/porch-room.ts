@@ -124,7 +124,7 @@ export class PorchRoomElement extends LitElement {
     this.joinWanted = false;
     if (this.opened.kind !== 'open') return;
     this.hiddenLookingIn = isLookingIn(this.lastView);
-    this.opened.room.leave();
+    this.opened.room.leave({ unloading: true });
   };
 
   /** Back from the back/forward cache: a reader who had only looked in finds the join form, not "Rejoin". */

@@ -24,8 +24,12 @@ export const TICK_MS = 150;
 const FIRST_FEED_MS = 4000;
 /** A leaving parent is left once its successor has fed us this long: that link's decoder has started, so no audio is missed. */
 export const WARM_MS = 100;
-/** A feed the plan dropped that brought nothing for this long has fallen silent: the next one is taken at its first frame, as waiting only lengthens the gap. */
-const FLOWING_MS = 100;
+/**
+ * A feed the plan dropped that brought nothing for this long has fallen silent: the next one is
+ * taken at its first frame, as waiting only lengthens the gap. Longer than a tick, so that a feed
+ * ticking through a silent stage still counts.
+ */
+const FLOWING_MS = 200;
 
 export interface FeedChoiceDeps {
   now(): number;

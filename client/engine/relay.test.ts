@@ -217,6 +217,18 @@ test('a standby we feed is fed on when a plan no longer makes it ours, until it 
   assert.deepEqual(forwarded.map((f) => f.label), ['lingering', 'no longer our standby']);
 });
 
+test('a standby we feed that a plan makes our parent is fed no more: the two would feed each other, and nobody the stage', () => {
+  const { relay, linkUp, arrive, forwarded } = setup();
+  relay.apply(new Map([[SPEAKER_A, plain()], [STANDBY, feed('standby')]]));
+  linkUp(SPEAKER_A);
+  linkUp(STANDBY);
+  relay.message(STANDBY, JSON.stringify({ t: 'feed', on: true }));
+  relay.apply(new Map([[STANDBY, feed('parent')], [SPEAKER_A, plain()]]));
+  arrive(SPEAKER_A, 0, 'a');
+  assert.deepEqual(relay.feeds(), []);
+  assert.deepEqual(forwarded, []);
+});
+
 test('a member that is not our standby cannot make us feed it, and bad messages change nothing', () => {
   const { relay, forwarded, linkUp, arrive } = setup();
   relay.apply(new Map([[SPEAKER_A, plain()], [CHILD, feed('child')], [STANDBY, feed('backup')]]));
@@ -355,8 +367,8 @@ test('moved by a plan just after its parent fell silent (a crash), a member turn
   linkUp(NEW_PARENT);
   relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
   arrive(PARENT, 0, 'a');
-  // The server saw the crash at once; the old parent's link still looks up, and it was heard 120 ms ago.
-  clock.advance(120);
+  // The server saw the crash at once; the old parent's link still looks up, and it was heard 220 ms ago.
+  clock.advance(220);
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
   assert.equal(relay.sourceOf(PARENT, 0), null, 'the old parent, silent, is not waited on');
   relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
@@ -374,8 +386,8 @@ test('frames that reach the page late, all at once, count together: the feed we 
   arrive(PARENT, 0, 'a');
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
   relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
-  // The page was busy for 130 ms; the worker's batch names the new parent before the old.
-  clock.advance(130);
+  // The page was busy for 220 ms; the worker's batch names the new parent before the old.
+  clock.advance(220);
   relay.arrived([[NEW_PARENT, 1], [PARENT, 0]]);
   assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the old parent still brings audio: the new one must warm up first');
 });

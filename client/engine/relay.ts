@@ -57,7 +57,7 @@ export function createRelay(deps: RelayDeps): Relay {
   const inSlots = new Map<string, readonly (string | null)[]>();
   /** Which of our slots carries whom, the same towards every member we feed. */
   let outSlots: (string | null)[] = Array.from({ length: FEED_SLOTS }, () => null);
-  /** Standbys that asked us to feed them: fed until they say stop (anyone we feed may) or their link goes, whatever later plans say. */
+  /** Standbys that asked us to feed them: fed until they say stop (anyone we feed may), their link goes, or a plan has them feed us. */
   const asked = new Set<string>();
   let status: RelayStatus = { upstream: 'stage', serving: 0 };
   const trace = deps.trace ?? (() => {});
@@ -152,7 +152,7 @@ export function createRelay(deps: RelayDeps): Relay {
   return {
     apply(next) {
       topology = next;
-      for (const peer of [...asked]) if (!topology.has(peer)) asked.delete(peer);
+      for (const peer of [...asked]) if (!topology.has(peer) || feedsUs(topology, peer)) asked.delete(peer);
       refeed();
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
       choice.planned();
@@ -239,6 +239,12 @@ const directly = (topology: Topology, peer: string, slot: number): string | null
 
 /** A member that fails over to us: our standby, or our backup that backs us as we back it. */
 const standsBy = (topology: Topology, peer: string): boolean => topology.get(peer)?.feed === 'standby' || topology.get(peer)?.standby === true;
+
+/** A member the plan makes our parent, or our backup alone: feeding it as well would make a loop. */
+const feedsUs = (topology: Topology, peer: string): boolean => {
+  const link = topology.get(peer);
+  return link?.feed === 'parent' || (link?.feed === 'backup' && link.standby !== true);
+};
 
 /** Whom we forward to: our children, and the standbys that asked us to. */
 const feeding = (topology: Topology, asked: ReadonlySet<string>): string[] =>

@@ -137,14 +137,20 @@ test('joining without saying keeps the address choice this browser remembers, an
   assert.equal(links[0]?.destroyed, false);
 });
 
-test('a relay that leaves hands over before it says goodbye: those it feeds hear first, the server a moment later', async (t) => {
-  const { session, socket, links, introduce, receive } = lookingIn(t, [HIGH, LATE]);
-  introduce(HIGH, 'Grace');
-  await session.join('Ada', { seat: false });
-  receive(LATE, { kind: 'looking-in' });
-  socket().serverSends({ type: 'plan', mode: 'tree', parent: null, backup: null, children: [LATE], standby: [], depth: 1 });
-  const child = links.at(-1)!;
+/** Joined, and a relay the plan has feed LATE over a link that is up. */
+async function relayFeedingLate(t: TestContext) {
+  const harness = lookingIn(t, [HIGH, LATE]);
+  harness.introduce(HIGH, 'Grace');
+  await harness.session.join('Ada', { seat: false });
+  harness.receive(LATE, { kind: 'looking-in' });
+  harness.socket().serverSends({ type: 'plan', mode: 'tree', parent: null, backup: null, children: [LATE], standby: [], depth: 1 });
+  const child = harness.links.at(-1)!;
   child.emitState('connected');
+  return { ...harness, child };
+}
+
+test('a relay that leaves hands over before it says goodbye: those it feeds hear first, the server a moment later', async (t) => {
+  const { session, socket, child } = await relayFeedingLate(t);
   session.leave();
   assert.equal(session.state.get().phase, 'left');
   assert.ok(child.messages.some((text) => text.includes('"leaving"')), 'those it feeds are told');
@@ -152,4 +158,15 @@ test('a relay that leaves hands over before it says goodbye: those it feeds hear
   t.mock.timers.tick(800);
   assert.equal(socket().frames().at(-1)?.type, 'bye');
   assert.equal(child.destroyed, true);
+});
+
+test('a relay whose page goes away while it hands over says goodbye at once, not after the page is gone', async (t) => {
+  const { session, socket, child } = await relayFeedingLate(t);
+  session.leave();
+  assert.notEqual(socket().frames().at(-1)?.type, 'bye');
+  session.leave({ unloading: true });
+  assert.equal(socket().frames().at(-1)?.type, 'bye');
+  assert.equal(child.destroyed, true);
+  t.mock.timers.tick(800);
+  assert.equal(socket().frames().filter((frame) => frame.type === 'bye').length, 1, 'and only once');
 });

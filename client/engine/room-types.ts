@@ -167,5 +167,6 @@ export interface Room {
   react(emoji: Reaction): void;
   /** The person compared safety numbers with this member and they matched. */
   markVerified(peerId: string): void;
-  leave(): void;
+  /** `unloading`: the page is going away, so what leaving would put off (a relay's handover) happens now. */
+  leave(options?: { unloading?: boolean }): void;
 }

@@ -51,6 +51,7 @@ export function createRoom(deps: RoomDeps): Room {
   let takesSeat = true;
   let hideAddress = deps.hideAddress ?? false;
   let refusedActs = 0;
+  let finishLeaving = (): void => {};
 
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
   const gate = { room: () => room(), rules, selfKey, membership };
@@ -127,16 +128,14 @@ export function createRoom(deps: RoomDeps): Room {
   function teardown(next: RoomPhase): void {
     timers.stop();
     speaking.stop();
-    stopMedia(media, next, deps.clock ?? systemClock, () => signaling?.close(snapshots.lastSave()));
+    finishLeaving = stopMedia(media, next, deps.clock ?? systemClock, () => signaling?.close(snapshots.lastSave()));
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });
   }
 
   return {
     state,
-    lookIn() {
-      if (phase() === 'ready' && !signaling) connect();
-    },
+    lookIn: () => phase() === 'ready' && !signaling && connect(),
     setHideAddress(hidden) {
       if (phase() !== 'ready') return;
       patch({ hideAddress: hidden });
@@ -176,10 +175,11 @@ export function createRoom(deps: RoomDeps): Room {
       await media.selectInput(deviceId);
       if (inRoom()) patch({ inputId: deps.microphone.deviceId });
     },
-    leave() {
+    leave(options = {}) {
       // A hangout's seat is for whoever is here: ours goes with us, and comes back when we do.
       if (ownActs.settled() && phase() === 'joined' && room().kind === 'hangout' && roleOf(room(), rules, selfKey) === 'speaker') logSync.perform({ type: 'leave-stage' });
       if (inRoom() || lookingIn()) teardown('left');
+      if (options.unloading) finishLeaving();
     },
   };
 }
@@ -188,17 +188,27 @@ export function createRoom(deps: RoomDeps): Room {
  * Leaving on purpose, a relay hands over before it closes: those it feeds switch to their backups
  * while it forwards a moment longer, and only then does the server learn that it left, whose next
  * plan would otherwise drop it from theirs before their backups fed them. Then `close`, come what may.
+ * Returns what ends it all at once (idempotent).
  */
-function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock, close: () => void): void {
+function stopMedia(media: RoomMedia, next: RoomPhase, clock: Clock, close: () => void): () => void {
+  let stopped = false;
   const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
     try {
       media.stop();
     } finally {
       close();
     }
   };
-  if (next === 'left' && media.handOver()) clock.setTimeout(stop, HANDOVER_MS);
-  else stop();
+  let handing = false;
+  try {
+    handing = next === 'left' && media.handOver();
+  } finally {
+    if (handing) clock.setTimeout(stop, HANDOVER_MS);
+    else stop();
+  }
+  return stop;
 }
 
 /** What came under a key we lacked, opened now that we hold it, goes where it would have gone. */

@@ -88,7 +88,7 @@ export class AppShell extends LitElement {
   private readonly onPageHide = (): void => {
     if (this.route.kind !== 'room') return;
     this.hiddenLookingIn = isLookingIn(this.route.room.state.get());
-    this.route.room.leave();
+    this.route.room.leave({ unloading: true });
   };
 
   /** Back from the back/forward cache: someone who had only looked in finds the join form, not "Rejoin". */
