@@ -25,11 +25,11 @@ const FIRST_FEED_MS = 4000;
 /** A leaving parent is left once its successor has fed us this long: that link's decoder has started, so no audio is missed. */
 export const WARM_MS = 100;
 /**
- * A feed the plan dropped that brought nothing for this long has fallen silent: the next one is
- * taken at its first frame, as waiting only lengthens the gap. Longer than a tick, so that a feed
- * ticking through a silent stage still counts.
+ * A feed the plan dropped that was sending frames and brought nothing for this long has fallen
+ * silent: the next one is taken at its first frame, as waiting only lengthens the gap. One that
+ * only ticks (a silent stage) is given two ticks, as any feed is.
  */
-const FLOWING_MS = 200;
+const FLOWING_MS = 100;
 
 export interface FeedChoiceDeps {
   now(): number;
@@ -46,8 +46,8 @@ export interface FeedChoice {
   active(): string | null;
   /** Anything from a member: it is there. */
   heard(peer: string): void;
-  /** Feeds' frames or ticks reached us (null: a speaker's own link); one batch, all noted before anything is decided. */
-  fed(peers: Iterable<string | null>): void;
+  /** Feeds' frames (or, `ticks`, their ticks) reached us (null: a speaker's own link); one batch, all noted before anything is decided. */
+  fed(peers: Iterable<string | null>, ticks?: boolean): void;
   planned(): void;
   linkUp(peer: string): void;
   leaving(peer: string): void;
@@ -58,6 +58,7 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
   const lastHeard = new Map<string, number>();
   /** When each link last brought us its frames or ticks, which a feed sends only to those it feeds; `null`: the stage's own links. */
   const lastFed = new Map<string | null, number>();
+  const lastFrame = new Map<string | null, number>();
   /** Since when each link has fed us without a break. */
   const fedSince = new Map<string | null, number>();
   let active: string | null = null;
@@ -117,11 +118,12 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
   const ready = (peer: string | null, now: number): boolean =>
     (peer === null || !leavers.has(peer)) && feedsUs(peer, now) && (!stillHeard(now) || now - (fedSince.get(peer) ?? now) >= WARM_MS);
 
-  /** Whether the feed we hear still brings audio: within two ticks (a busy page sees frames late); one the plan dropped (crashed, as the server saw), just now. */
+  /** Whether the feed we hear still brings audio: within two ticks (a busy page sees frames late); one the plan dropped (crashed, as the server saw) that was sending frames, just now. */
   function stillHeard(now: number): boolean {
     const link = active === null ? null : deps.topology().get(active);
     if (active !== null && (link === undefined || !deps.isUp(active))) return false;
-    return now - (lastFed.get(active) ?? -Infinity) <= (link?.lingering ? FLOWING_MS : 2 * TICK_MS);
+    const framing = now - (lastFrame.get(active) ?? -Infinity) <= 2 * TICK_MS;
+    return now - (lastFed.get(active) ?? -Infinity) <= (link?.lingering && framing ? FLOWING_MS : 2 * TICK_MS);
   }
 
   /** A feed we have just turned to (a backup we asked) and that has not fed us since: it counts as heard until it had time to start. */
@@ -148,12 +150,13 @@ export function createFeedChoice(deps: FeedChoiceDeps): FeedChoice {
   return {
     active: () => active,
     heard: (peer) => void lastHeard.set(peer, deps.now()),
-    fed(peers) {
+    fed(peers, ticks = false) {
       const now = deps.now();
       const batch = new Set(peers);
       for (const peer of batch) {
         if (!feedsUs(peer, now)) fedSince.set(peer, now);
         lastFed.set(peer, now);
+        if (!ticks) lastFrame.set(peer, now);
       }
       if (handover !== null && batch.has(handover.to)) {
         if (ready(handover.to, now)) standIn(handover.to, handover.from, now);

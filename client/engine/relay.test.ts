@@ -367,13 +367,26 @@ test('moved by a plan just after its parent fell silent (a crash), a member turn
   linkUp(NEW_PARENT);
   relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
   arrive(PARENT, 0, 'a');
-  // The server saw the crash at once; the old parent's link still looks up, and it was heard 220 ms ago.
-  clock.advance(220);
+  // The server saw the crash at once; the old parent's link still looks up, and it was heard 120 ms ago.
+  clock.advance(120);
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
   assert.equal(relay.sourceOf(PARENT, 0), null, 'the old parent, silent, is not waited on');
   relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
   arrive(NEW_PARENT, 1, 'a');
   assert.equal(relay.sourceOf(NEW_PARENT, 1), SPEAKER_A, 'the new parent is heard from its first frame: waiting for it to warm up would only lengthen the silence');
+});
+
+test('a dropped feed that only ticks, the stage being silent, is heard on for two ticks: it is alive', () => {
+  const NEW_PARENT = 'new-parent-00000';
+  const { clock, relay, linkUp } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
+  linkUp(PARENT);
+  linkUp(NEW_PARENT);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  relay.message(PARENT, JSON.stringify({ t: 'tick' }));
+  clock.advance(140);
+  relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
+  assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'not yet left for a new parent that does not feed us');
 });
 
 test('frames that reach the page late, all at once, count together: the feed we hear, in the same batch, is not taken for silent', () => {
@@ -386,8 +399,8 @@ test('frames that reach the page late, all at once, count together: the feed we 
   arrive(PARENT, 0, 'a');
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
   relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
-  // The page was busy for 220 ms; the worker's batch names the new parent before the old.
-  clock.advance(220);
+  // The page was busy for 130 ms; the worker's batch names the new parent before the old.
+  clock.advance(130);
   relay.arrived([[NEW_PARENT, 1], [PARENT, 0]]);
   assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'the old parent still brings audio: the new one must warm up first');
 });

@@ -141,7 +141,7 @@ export function createRelay(deps: RelayDeps): Relay {
         refeed();
         return report();
       case 'tick':
-        return choice.fed([peer]);
+        return choice.fed([peer], true);
       case 'leaving':
         return choice.leaving(peer);
       default:
