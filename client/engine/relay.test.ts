@@ -55,8 +55,15 @@ function setup() {
     if (route) for (const to of targets) forwarded.push({ to, slot: route.out, label });
     relay.arrived([[peer, slot]]);
   };
+  /** Listening to PARENT, which carries SPEAKER_A on slot 0, with a link up to `other` that carries nothing yet. */
+  const hearParentBeside = (other: string): void => {
+    relay.apply(new Map([[PARENT, feed('parent')], [other, plain(false)]]));
+    linkUp(PARENT);
+    linkUp(other);
+    relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  };
   const saidTo = (peer: string, t: LinkMessage['t']) => said.filter((s) => s.to === peer && s.message.t === t).map((s) => s.message);
-  return { clock, relay, up, forwarded, said, linkUp, saidTo, changes, arrive };
+  return { clock, relay, up, forwarded, said, linkUp, saidTo, changes, arrive, hearParentBeside };
 }
 
 test('a relay fed by the stage forwards each speaker on a slot of its own, and tells its children which', () => {
@@ -322,11 +329,8 @@ test('a standby we feed whose link drops and comes back is told our slots again,
 
 test('moved by a plan to a parent whose link is up but that does not feed us yet, a member hears its old feed until the new one does', () => {
   const NEW_PARENT = 'new-parent-00000';
-  const { clock, relay, linkUp, arrive } = setup();
-  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
-  linkUp(PARENT);
-  linkUp(NEW_PARENT);
-  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  const { clock, relay, arrive, hearParentBeside } = setup();
+  hearParentBeside(NEW_PARENT);
   arrive(PARENT, 0, 'a');
   // The new plan reaches us before it reaches our new parent; the old one keeps feeding us meanwhile (LINGER_MS).
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, feed('parent')]]));
@@ -361,11 +365,8 @@ test('moved by a plan while its old feed is silent, a member moves at once', () 
 
 test('moved by a plan just after its parent fell silent (a crash), a member turns to the new parent at once and hears its first frame', () => {
   const NEW_PARENT = 'new-parent-00000';
-  const { clock, relay, linkUp, arrive } = setup();
-  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
-  linkUp(PARENT);
-  linkUp(NEW_PARENT);
-  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  const { clock, relay, arrive, hearParentBeside } = setup();
+  hearParentBeside(NEW_PARENT);
   arrive(PARENT, 0, 'a');
   // The server saw the crash at once; the old parent's link still looks up, and it was heard 120 ms ago.
   clock.advance(120);
@@ -378,11 +379,8 @@ test('moved by a plan just after its parent fell silent (a crash), a member turn
 
 test('a dropped feed that only ticks, the stage being silent, is heard on for two ticks: it is alive', () => {
   const NEW_PARENT = 'new-parent-00000';
-  const { clock, relay, linkUp } = setup();
-  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
-  linkUp(PARENT);
-  linkUp(NEW_PARENT);
-  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  const { clock, relay, hearParentBeside } = setup();
+  hearParentBeside(NEW_PARENT);
   relay.message(PARENT, JSON.stringify({ t: 'tick' }));
   clock.advance(140);
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
@@ -391,11 +389,8 @@ test('a dropped feed that only ticks, the stage being silent, is heard on for tw
 
 test('frames that reach the page late, all at once, count together: the feed we hear, in the same batch, is not taken for silent', () => {
   const NEW_PARENT = 'new-parent-00000';
-  const { clock, relay, linkUp, arrive } = setup();
-  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
-  linkUp(PARENT);
-  linkUp(NEW_PARENT);
-  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  const { clock, relay, arrive, hearParentBeside } = setup();
+  hearParentBeside(NEW_PARENT);
   arrive(PARENT, 0, 'a');
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, { ...feed('parent'), lingering: true }]]));
   relay.message(NEW_PARENT, JSON.stringify({ t: 'slots', slots: [null, SPEAKER_A] }));
@@ -439,11 +434,8 @@ test('its parent silent, a member moved by a plan to a parent whose link is not 
 
 test('a plan that makes the feed we hear our backup has us ask it to go on feeding us until the new parent does', () => {
   const NEW_PARENT = 'new-parent-00000';
-  const { clock, relay, linkUp, saidTo, arrive } = setup();
-  relay.apply(new Map([[PARENT, feed('parent')], [NEW_PARENT, plain(false)]]));
-  linkUp(PARENT);
-  linkUp(NEW_PARENT);
-  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
+  const { clock, relay, saidTo, arrive, hearParentBeside } = setup();
+  hearParentBeside(NEW_PARENT);
   arrive(PARENT, 0, 'a');
   relay.apply(new Map([[NEW_PARENT, feed('parent')], [PARENT, feed('backup')]]));
   assert.equal(relay.sourceOf(PARENT, 0), SPEAKER_A, 'still heard');
