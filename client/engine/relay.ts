@@ -1,6 +1,6 @@
 import { encodeLinkMessage, FEED_SLOTS, parseLinkMessage, type LinkMessage } from '../../shared/link-message.ts';
 import { assertNever } from '../../shared/result.ts';
-import type { Topology } from '../../shared/topology.ts';
+import type { PlannedLink, Topology } from '../../shared/topology.ts';
 import type { FrameRoute } from './audio/frame-switch.ts';
 import { createFeedChoice, TICK_MS } from './feed-choice.ts';
 import type { Cancel, Timers } from './timers.ts';
@@ -73,12 +73,13 @@ export function createRelay(deps: RelayDeps): Relay {
       trace(`relay: listening to ${peer === null ? 'the stage' : `${roleOf(peer)} ${peer}`}`);
       assignSlots();
       report(true);
+      // Frames and ticks change where frames go only through here.
+      publish();
     },
   });
   const ticker: Cancel = deps.timers.every(TICK_MS, () => {
     for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
     choice.tick();
-    publish();
   });
   /** Whom we forward to. */
   let fed: string[] = [];
@@ -152,7 +153,7 @@ export function createRelay(deps: RelayDeps): Relay {
   return {
     apply(next) {
       topology = next;
-      for (const peer of [...asked]) if (!topology.has(peer) || feedsUs(topology, peer)) asked.delete(peer);
+      for (const peer of [...asked]) if (!topology.has(peer) || plannedToFeedUs(topology, peer)) asked.delete(peer);
       refeed();
       for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
       choice.planned();
@@ -163,8 +164,7 @@ export function createRelay(deps: RelayDeps): Relay {
     arrived(from) {
       for (const [peer] of from) choice.heard(peer);
       // A speaker's own link is the stage feeding us (null).
-      choice.fed(from.map(([peer, slot]) => (topology.get(peer)?.feed === undefined && topology.get(peer)?.play && slot === 0 ? null : peer)));
-      publish();
+      choice.fed(from.map(([peer, slot]) => (ownMicrophone(topology.get(peer)) && slot === 0 ? null : peer)));
     },
     message(peer, text) {
       choice.heard(peer);
@@ -215,7 +215,7 @@ function routesOf(topology: Topology, sourceOf: (peer: string, slot: number) => 
 /** Whom we receive: speakers linked with us directly, and whoever the feed we listen to carries. */
 function sourcesOf(topology: Topology, isUp: (peer: string) => boolean, carried: readonly (string | null)[]): Set<string> {
   const sources = new Set<string>();
-  for (const [peer, link] of topology) if (link.feed === undefined && link.play && isUp(peer)) sources.add(peer);
+  for (const [peer, link] of topology) if (ownMicrophone(link) && isUp(peer)) sources.add(peer);
   for (const source of carried) if (source !== null) sources.add(source);
   return sources;
 }
@@ -233,6 +233,9 @@ function nextSlots(current: readonly (string | null)[], sources: ReadonlySet<str
 /** A slot of the feed we listen to carries whom its sender says. */
 const fedBy = (slots: readonly (string | null)[] | undefined, slot: number): string | null => slots?.[slot] ?? null;
 
+/** A link that is not a feed, and that we play, brings its member's own microphone (on slot 0): the stage. */
+const ownMicrophone = (link: PlannedLink | undefined): boolean => link !== undefined && link.feed === undefined && link.play;
+
 /** A link that is not a feed carries its member's own microphone, on slot 0. */
 const directly = (topology: Topology, peer: string, slot: number): string | null =>
   topology.has(peer) && topology.get(peer)?.feed === undefined && slot === 0 ? peer : null;
@@ -241,7 +244,7 @@ const directly = (topology: Topology, peer: string, slot: number): string | null
 const standsBy = (topology: Topology, peer: string): boolean => topology.get(peer)?.feed === 'standby' || topology.get(peer)?.standby === true;
 
 /** A member the plan makes our parent, or our backup alone: feeding it as well would make a loop. */
-const feedsUs = (topology: Topology, peer: string): boolean => {
+const plannedToFeedUs = (topology: Topology, peer: string): boolean => {
   const link = topology.get(peer);
   return link?.feed === 'parent' || (link?.feed === 'backup' && link.standby !== true);
 };

@@ -1,4 +1,4 @@
-import { createFrameSwitch, type Arrivals, type EncodedStreams, type FrameRoute, type ToWorker } from './frame-switch.ts';
+import { frameSwitchHere, type Arrivals, type EncodedStreams, type FrameRoute, type ToWorker } from './frame-switch.ts';
 
 /**
  * The encoded audio frames of the links we relay on, handed to the frame worker
@@ -42,12 +42,9 @@ export interface FrameRouter {
 /** Where the frame switch runs: the frame worker, or the page itself. */
 type SwitchPort = Pick<Worker, 'postMessage' | 'terminate'>;
 
-type FrameCopy = new (frame: RTCEncodedAudioFrame) => RTCEncodedAudioFrame;
-
-/** The switch on the page's own thread, as before there was a worker: where none can be had (a widget on another site's page). */
+/** The switch on the page's own thread, where no worker can be had (a widget on another site's page). */
 function inPage(onArrivals: (from: Arrivals['from']) => void): SwitchPort {
-  const Copy = (globalThis as unknown as { RTCEncodedAudioFrame: FrameCopy }).RTCEncodedAudioFrame;
-  const handle = createFrameSwitch({ copy: (frame) => new Copy(frame), post: (message) => onArrivals(message.from), later: (ms, run) => void setTimeout(run, ms) });
+  const handle = frameSwitchHere((message) => onArrivals(message.from));
   return { postMessage: (message: ToWorker) => handle(message), terminate() {} };
 }
 

@@ -121,3 +121,11 @@ export function createFrameSwitch({ copy, post, later }: FrameSwitchDeps): (mess
     }
   };
 }
+
+type FrameCopy = new (frame: RTCEncodedAudioFrame) => RTCEncodedAudioFrame;
+
+/** The switch wired to where it runs (the frame worker, or a page that has none): the browser's frame copy and timers. */
+export function frameSwitchHere(post: FrameSwitchDeps['post']): (message: ToWorker) => void {
+  const Copy = (globalThis as unknown as { RTCEncodedAudioFrame: FrameCopy }).RTCEncodedAudioFrame;
+  return createFrameSwitch({ copy: (frame) => new Copy(frame), post, later: (ms, run) => void setTimeout(run, ms) });
+}
