@@ -1,9 +1,10 @@
 /**
- * The floor for "join → first audio" on this machine: two pages of the same browser that connect
- * a plain RTCPeerConnection through a bare WebSocket relay at the click, with no crypto and no
- * room logic. The socket opens with the page (as any app's would); the microphone, the
- * connection, the offer and the answer all wait for the click. The tone tooling hears it exactly
- * as it hears Porch: it taps every remote WebRTC track.
+ * The floor for "join → first audio" on this machine: pages of the same browser that connect
+ * plain RTCPeerConnections through a bare WebSocket relay at the click, with no crypto and no
+ * room logic. The socket opens with the page (as any app's would) and the relay keeps every page
+ * told who has joined; the microphone, the connections, the offers and the answers all wait for
+ * the click, and the newcomer offers to everyone already joined (a full mesh, so a room of any
+ * size). The tone tooling hears it exactly as it hears Porch: it taps every remote WebRTC track.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,12 +17,14 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>Plain WebRTC</title>
 const ws = new WebSocket('ws://' + location.host + '/relay' + location.search);
 const send = (message) => ws.send(JSON.stringify(message));
 let stream = null;
-let pc = null;
+let joined = [];
+const links = new Map();
 const players = [];
-async function connection() {
-  pc = new RTCPeerConnection();
+function connection(peer) {
+  const pc = new RTCPeerConnection();
+  links.set(peer, pc);
   for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
-  pc.onicecandidate = (e) => e.candidate && send({ candidate: e.candidate });
+  pc.onicecandidate = (e) => e.candidate && send({ to: peer, candidate: e.candidate });
   pc.ontrack = (e) => {
     const audio = new Audio();
     audio.srcObject = e.streams[0];
@@ -31,11 +34,14 @@ async function connection() {
   return pc;
 }
 async function handle(message) {
-  if (message.offer && stream) {
-    await connection();
-    await pc.setRemoteDescription(message.offer);
-    await pc.setLocalDescription(await pc.createAnswer());
-    send({ answer: pc.localDescription });
+  const pc = links.get(message.from);
+  if (message.joined) {
+    joined = message.joined;
+  } else if (message.offer && stream) {
+    const answering = connection(message.from);
+    await answering.setRemoteDescription(message.offer);
+    await answering.setLocalDescription(await answering.createAnswer());
+    send({ to: message.from, answer: answering.localDescription });
   } else if (message.answer && pc) {
     await pc.setRemoteDescription(message.answer);
   } else if (message.candidate && pc) {
@@ -46,14 +52,16 @@ let queue = Promise.resolve();
 ws.onmessage = (e) => (queue = queue.then(() => handle(JSON.parse(e.data))).catch((error) => console.error(error)));
 document.querySelector('button').onclick = async () => {
   stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-  await connection();
-  await pc.setLocalDescription(await pc.createOffer());
-  send({ offer: pc.localDescription });
+  send({ join: true });
+  for (const peer of joined) {
+    const pc = connection(peer);
+    pc.setLocalDescription(await pc.createOffer()).then(() => send({ to: peer, offer: pc.localDescription }));
+  }
 };
 </script>`;
 
 export interface PlainWebRtc {
-  /** A page for a pair of its own: pages opened with the same `room` relay to each other. */
+  /** A page of a room of its own: pages opened with the same `room` relay to each other. */
   url(room: string): string;
   stop(): Promise<void>;
 }
@@ -64,17 +72,29 @@ export async function startPlainWebRtc(): Promise<PlainWebRtc> {
     res.end(PAGE);
   });
   const wss = new WebSocketServer({ server: http, path: '/relay' });
-  const rooms = new Map<string, Set<WebSocket>>();
+  // Each page is known by a number; a message goes to the page it names, from the page that sent it.
+  const rooms = new Map<string, Map<number, WebSocket>>();
+  const joined = new Map<string, number[]>();
+  let next = 0;
   wss.on('connection', (socket, req) => {
     const room = new URL(req.url ?? '/', 'http://localhost').searchParams.get('room') ?? '';
-    const members = rooms.get(room) ?? new Set();
-    rooms.set(room, members.add(socket));
+    const id = next++;
+    const members = rooms.get(room) ?? new Map<number, WebSocket>();
+    rooms.set(room, members.set(id, socket));
+    socket.send(JSON.stringify({ joined: joined.get(room) ?? [] }));
     socket.on('message', (data) => {
-      for (const other of members) if (other !== socket) other.send(data.toString());
+      const message = JSON.parse(data.toString()) as { to?: number; join?: true };
+      if (message.join) {
+        joined.set(room, [...(joined.get(room) ?? []), id]);
+        for (const other of members.values()) other.send(JSON.stringify({ joined: joined.get(room) }));
+      } else {
+        members.get(message.to ?? -1)?.send(JSON.stringify({ ...message, from: id }));
+      }
     });
     socket.on('close', () => {
-      members.delete(socket);
-      if (members.size === 0) rooms.delete(room);
+      members.delete(id);
+      joined.set(room, (joined.get(room) ?? []).filter((other) => other !== id));
+      if (members.size === 0) [rooms, joined].forEach((map) => map.delete(room));
     });
   });
   await new Promise<void>((resolve) => http.listen(0, 'localhost', resolve));
