@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createIdentity, createSessionKeys, randomBytes, seal, unseal, type Identity, type SessionKeys } from './crypto.ts';
+import { createIdentity, createSessionKeys, randomBytes, seal, sign, unseal, type Identity, type SessionKeys } from './crypto.ts';
+import type { SignatureClaim } from './visit-key.ts';
 import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 import {
+  introductionClaims,
   MAX_CLOCK_SKEW_MS,
   openEnvelope,
   pairKey,
@@ -64,8 +66,8 @@ function pairFromAnn({ to = BEN, seq = 1, ts = NOW, body = utf8('hello Ben') }: 
 }
 
 /** Opens as Ben, who already shares a pair key with Ann, unless told otherwise. */
-const openAsBen = (box: string, options: Partial<OpenOptions> = {}): Result<OpenedEnvelope, string> =>
-  openEnvelope(box, { roomId: ROOM_ID, roomKeys: [ROOM_KEY], from: ANN, self: BEN, session: benSession, pairKey: BEN_FROM_ANN, lastSeq: 0, now: NOW, ...options });
+const asBen: OpenOptions = { roomId: ROOM_ID, roomKeys: [ROOM_KEY], from: ANN, self: BEN, session: benSession, pairKey: BEN_FROM_ANN, lastSeq: 0, now: NOW };
+const openAsBen = (box: string, options: Partial<OpenOptions> = {}): Result<OpenedEnvelope, string> => openEnvelope(box, { ...asBen, ...options });
 
 function opened(r: Result<OpenedEnvelope, string>): OpenedEnvelope {
   if (!r.ok) assert.fail(`refused: ${r.error}`);
@@ -559,4 +561,29 @@ test('an introduction is checked for freshness before its signature', () => {
   // ... but a stale or replayed one is turned away before any signature check.
   assert.equal(refusal(openAsBen(forged({ seq: 9, ts: NOW - MAX_CLOCK_SKEW_MS - 1 }), { pairKey: null })), 'stale');
   assert.equal(refusal(openAsBen(forged({ seq: 9, ts: NOW }), { pairKey: null, lastSeq: 9 })), 'replayed');
+});
+
+test("an introduction's signatures can be checked ahead: opening then trusts exactly those claims, and checks the rest itself", () => {
+  const genuine = introFromAnn({ to: '*' });
+  const claims = introductionClaims(genuine, { ...asBen, pairKey: null });
+  assert.equal(claims.length, 1);
+  assert.deepEqual(claims[0]!.signer, ann.publicKey);
+  // Mallory's signature in place of Ann's (a holder of the room key can do that): a checker that vouches for Ann's claim lets nothing else through.
+  const forged = resealed(genuine, (inner) => {
+    const copy = inner.slice();
+    copy.set(sign(utf8('anything'), mallory), 12);
+    return copy;
+  });
+  const vouched = (claim: SignatureClaim): boolean => claims.some((c) => hex(c.signature) === hex(claim.signature) && hex(c.message) === hex(claim.message));
+  assert.equal(refusal(openAsBen(forged, { pairKey: null, checked: vouched })), 'bad-signature');
+  // What opening leans on: a checker that vouches for everything lets a forgery in, which is why only WebCrypto's verdicts feed it.
+  assert.equal(openAsBen(forged, { pairKey: null, checked: () => true }).ok, true);
+  assert.equal(opened(openAsBen(genuine, { pairKey: null, checked: vouched })).introduction?.identityKey.length, 32);
+});
+
+test('a pair message, a replay and what does not open carry no claims to check ahead', () => {
+  assert.deepEqual(introductionClaims(pairFromAnn(), asBen), []);
+  assert.deepEqual(introductionClaims(introFromAnn({ to: '*', seq: 3 }), { ...asBen, pairKey: null, lastSeq: 5 }), []);
+  assert.deepEqual(introductionClaims('not an envelope', asBen), []);
+  assert.deepEqual(introductionClaims(introFromAnn({ to: '*' }, { roomKey: randomBytes(32) }), { ...asBen, pairKey: null }), []);
 });

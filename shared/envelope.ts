@@ -12,7 +12,7 @@ import {
 } from './crypto.ts';
 import { concatBytes, equalBytes, fromBase64Url, toBase64Url, utf8 } from './encoding.ts';
 import { err, ok, type Result } from './result.ts';
-import { verifySigned, visitProofOf } from './visit-key.ts';
+import { claimsHold, signatureClaims, visitProofOf, type SignatureClaim } from './visit-key.ts';
 
 /**
  * The envelopes member-to-member messages travel in. The server routes them by peer id and
@@ -145,6 +145,8 @@ export interface OpenOptions {
   /** Highest sequence number accepted from `from` so far. */
   lastSeq: number;
   now: number;
+  /** A signature already found genuine, off the main thread (see introductionClaims): not checked again. */
+  checked?: (claim: SignatureClaim) => boolean;
 }
 
 function checkFresh(header: EnvelopeHeader, options: OpenOptions): EnvelopeRejection | null {
@@ -165,17 +167,16 @@ function openIntroduction(sealed: Uint8Array, options: OpenOptions): { inner: Ui
   return inner && { inner, sessionKey };
 }
 
-export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEnvelope, EnvelopeRejection> {
-  const sealed = fromBase64Url(box);
-  if (!sealed) return err('unreadable');
-  const pairInner = options.pairKey && unseal(sealed, options.pairKey);
-  if (pairInner) {
-    const header = readHeader(pairInner);
-    if (!header || header.broadcast || header.bound || header.visit) return err('malformed');
-    const stale = checkFresh(header, options);
-    if (stale) return err(stale);
-    return ok({ seq: header.seq, ts: header.ts, body: pairInner.slice(HEADER_BYTES), fresh: true, introduction: null });
-  }
+/** An introduction opened but not yet believed: what it says, and the signatures that would make it so. */
+interface UncheckedIntroduction {
+  header: EnvelopeHeader & { bound: boolean };
+  body: Uint8Array;
+  identityKey: Uint8Array;
+  sessionKey: Uint8Array;
+  claims: SignatureClaim[];
+}
+
+function readIntroduction(sealed: Uint8Array, options: OpenOptions): Result<UncheckedIntroduction, EnvelopeRejection> {
   const opened = openIntroduction(sealed, options);
   if (!opened) return err('unreadable');
   const { inner } = opened;
@@ -195,11 +196,40 @@ export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEn
   const unsigned = concatBytes(inner.subarray(0, HEADER_BYTES), inner.subarray(HEADER_BYTES + SIGNATURE_BYTES));
   const to = header.broadcast ? '*' : options.self;
   const boundTo = header.bound ? options.session.publicKey : null;
-  if (!verifySigned(options.roomId, signedBytes(options.roomId, options.from, to, boundTo, unsigned), signature, identityKey, visit)) return err('bad-signature');
+  const claims = signatureClaims(options.roomId, signedBytes(options.roomId, options.from, to, boundTo, unsigned), signature, identityKey, visit);
+  return ok({ header, body: inner.slice(keysEnd), identityKey, sessionKey, claims });
+}
+
+/**
+ * The signatures that opening `box` would check, to check them ahead, off the main thread: none
+ * for a pair message, nor for what would be refused before any check.
+ */
+export function introductionClaims(box: string, options: OpenOptions): SignatureClaim[] {
+  const sealed = fromBase64Url(box);
+  if (!sealed || (options.pairKey && unseal(sealed, options.pairKey))) return [];
+  const read = readIntroduction(sealed, options);
+  return read.ok ? read.value.claims : [];
+}
+
+export function openEnvelope(box: string, options: OpenOptions): Result<OpenedEnvelope, EnvelopeRejection> {
+  const sealed = fromBase64Url(box);
+  if (!sealed) return err('unreadable');
+  const pairInner = options.pairKey && unseal(sealed, options.pairKey);
+  if (pairInner) {
+    const header = readHeader(pairInner);
+    if (!header || header.broadcast || header.bound || header.visit) return err('malformed');
+    const stale = checkFresh(header, options);
+    if (stale) return err(stale);
+    return ok({ seq: header.seq, ts: header.ts, body: pairInner.slice(HEADER_BYTES), fresh: true, introduction: null });
+  }
+  const read = readIntroduction(sealed, options);
+  if (!read.ok) return read;
+  const { header, body, identityKey, sessionKey, claims } = read.value;
+  if (!claimsHold(claims, options.checked)) return err('bad-signature');
   return ok({
     seq: header.seq,
     ts: header.ts,
-    body: inner.slice(keysEnd),
+    body,
     fresh: header.bound,
     introduction: { identityKey: identityKey.slice(), sessionKey: sessionKey.slice() },
   });

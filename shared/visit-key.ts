@@ -39,11 +39,33 @@ export async function startVisit(identityKey: Uint8Array, signAsIdentity: Identi
   return { publicKey: identityKey, secretKey: pair.secretKey, visit: { roomId, publicKey: pair.publicKey, cert, writerSeed, writerCert } };
 }
 
-/** Whether `signer` made `signature` over `message` in this room: itself, or through a visit key it certified for it. */
-export function verifySigned(roomId: string, message: Uint8Array, signature: Uint8Array, signer: Uint8Array, visit: VisitProof | null): boolean {
-  if (!visit) return verify(message, signature, signer);
-  return verify(visitCertBytes(roomId, visit.key), visit.cert, signer) && verify(message, signature, visit.key);
+/** One Ed25519 signature to check: `signer`'s over `message`. */
+export interface SignatureClaim {
+  message: Uint8Array;
+  signature: Uint8Array;
+  signer: Uint8Array;
 }
+
+/** What makes `signature` over `message` `signer`'s in this room: its own signature, or a visit key's it certified for it. */
+export function signatureClaims(roomId: string, message: Uint8Array, signature: Uint8Array, signer: Uint8Array, visit: VisitProof | null): SignatureClaim[] {
+  if (!visit) return [{ message, signature, signer }];
+  return [
+    { message: visitCertBytes(roomId, visit.key), signature: visit.cert, signer },
+    { message, signature, signer: visit.key },
+  ];
+}
+
+/**
+ * Whether `signer` made `signature` over `message` in this room: itself, or through a visit key it
+ * certified for it. `checked`: a claim already found genuine elsewhere (off the main thread) is not checked again.
+ */
+export function verifySigned(roomId: string, message: Uint8Array, signature: Uint8Array, signer: Uint8Array, visit: VisitProof | null, checked?: (claim: SignatureClaim) => boolean): boolean {
+  return claimsHold(signatureClaims(roomId, message, signature, signer, visit), checked);
+}
+
+/** Whether every claim holds: found genuine already (`checked`), or checked here. */
+export const claimsHold = (claims: readonly SignatureClaim[], checked?: (claim: SignatureClaim) => boolean): boolean =>
+  claims.every((claim) => checked?.(claim) === true || verify(claim.message, claim.signature, claim.signer));
 
 /** The proof to attach to what `identity` signs; null when it signs as itself. */
 export const visitProofOf = (identity: Identity): VisitProof | null => (identity.visit ? { key: identity.visit.publicKey, cert: identity.visit.cert } : null);

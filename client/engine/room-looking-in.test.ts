@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { HIGH, ICE, LATE, LIMITS, LOW, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
+import { HIGH, ICE, LATE, LIMITS, LOW, ROOM, SELF, setup, type SetupOptions } from '../../test/helpers/room-harness.ts';
+import { createSignatureCheck, type SignatureCheck } from './signature-check.ts';
 
 /** Ada opens the link of a room HIGH hosts, and the server welcomes her among `peers`; she has not joined. */
 function lookingIn(t: TestContext, peers: string[] = [HIGH], options: SetupOptions = {}) {
@@ -169,4 +170,23 @@ test('a relay whose page goes away while it hands over says goodbye at once, not
   assert.equal(child.destroyed, true);
   t.mock.timers.tick(800);
   assert.equal(socket().frames().filter((frame) => frame.type === 'bye').length, 1, 'and only once');
+});
+
+test("with WebCrypto at hand, a member's introduction is checked off the main thread before it is handled, and not checked again there", async (t) => {
+  const webCrypto = createSignatureCheck(ROOM);
+  const checkedAhead: number[] = [];
+  let trusted = 0;
+  const signatures: SignatureCheck = {
+    ...webCrypto,
+    claimsAhead: (claims) => (checkedAhead.push(claims.length), webCrypto.claimsAhead(claims)),
+    checked: (claim) => webCrypto.checked(claim) && ++trusted > 0,
+  };
+  const { introduce, participant } = lookingIn(t, [HIGH], { signatures });
+  introduce(HIGH, 'Grace');
+  assert.equal(participant(HIGH), undefined, 'not shown before its signature is checked');
+  assert.deepEqual(checkedAhead, [1], 'its one signature is being checked');
+  // WebCrypto answers from another thread; the mocked timers do not hold it up.
+  for (let turns = 0; participant(HIGH) === undefined && turns < 1000; turns++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(participant(HIGH)?.name, 'Grace');
+  assert.equal(trusted, 1, 'opening took the checked signature as checked');
 });

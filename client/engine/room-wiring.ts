@@ -26,6 +26,11 @@ import { createRoomSnapshots, type RoomSnapshots, type RoomSnapshotsDeps } from 
 import { stateDigest } from '../../shared/checkpoint.ts';
 import { epochIdOf } from '../../shared/epoch-key.ts';
 import type { Timers } from './timers.ts';
+import type { ServerFrame } from '../../shared/protocol.ts';
+import { inFrameOrder } from './signature-check.ts';
+import type { Inbox } from './room-inbox.ts';
+
+type Frame = Exclude<ServerFrame, { type: 'pong' }>;
 
 export interface LogContext {
   rules: RoomRules;
@@ -198,12 +203,22 @@ export function sealedCodecFor(deps: RoomDeps, { room, rules, selfKey, membershi
       answer(peerId);
     },
     onConfirmed: (peerId) => membership.confirm(peerId),
+    ...(deps.signatures ? { checked: deps.signatures.checked } : {}),
     onRejected: (peerId, reason) => {
       const blame = membership.reject(peerId, reason);
       if (blame === 'server') state.update((s) => ({ ...s, tampered: s.tampered + 1 }));
       else if (blame === 'unsecured' && membership.isListed(peerId)) participants.patch(peerId, { security: blame });
     },
   });
+}
+
+/**
+ * The server's frames to the inbox in the order they came, each introduction once its signatures
+ * were checked ahead (signature-check.ts). Only while `active`: once we have left, what the server
+ * still says (while a relay hands over) is not ours to act on.
+ */
+export function framesFor(deps: RoomDeps, codec: EnvelopeCodec, inbox: Inbox, active: () => boolean): (frame: Frame) => void {
+  return inFrameOrder(deps.signatures, (frame) => (frame.type === 'msg' ? codec.claims(frame.from, frame.box) : []), (frame) => void (active() && inbox.onFrame(frame)));
 }
 
 export interface MediaContext {

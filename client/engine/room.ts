@@ -15,7 +15,7 @@ import type { RoomMedia } from './room-media.ts';
 import type { ActRequest, Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import type { NewLinks } from './new-links.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
-import { askForRelay, connectSignaling, epochsFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, snapshotsFor, wireMedia, type MediaContext } from './room-wiring.ts';
+import { askForRelay, connectSignaling, epochsFor, framesFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, snapshotsFor, wireMedia, type MediaContext } from './room-wiring.ts';
 import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
 import { createTreePart, type RouteView, type TreePart } from './tree-part.ts';
 import { withVerified } from './verification.ts';
@@ -114,15 +114,14 @@ export function createRoom(deps: RoomDeps): Room {
 
   const inbox = createInbox({ rules, selfKey, state, membership, codec, logSync, media, tree, ownActs, participants, epochs, told, links, snapshots, room, sendTo, refresh, now: timers.now });
 
-  // Once we have left, what the server still says (while a relay hands over) is not ours to act on.
-  const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame: (frame) => void ((inRoom() || lookingIn()) && inbox.onFrame(frame)), timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
+  const onFrame = framesFor(deps, codec, inbox, () => inRoom() || lookingIn());
+  const connect = (): void => void (signaling = connectSignaling(deps, { resume, onFrame, timers }, { show: (status) => patch({ signaling: status }), end: teardown }));
 
   /** Links made while looking in follow the choice: hidden, they may have gone direct; shown, the relay may be absent. */
-  function hide(hidden: boolean): void {
+  function setHidden(hidden: boolean): void {
     const relink = hidden !== hideAddress && signaling !== null;
     hideAddress = hidden;
     if (relink) media.relink();
-    refresh();
   }
 
   function teardown(next: RoomPhase): void {
@@ -139,7 +138,8 @@ export function createRoom(deps: RoomDeps): Room {
     setHideAddress(hidden) {
       if (phase() !== 'ready') return;
       patch({ hideAddress: hidden });
-      hide(hidden);
+      setHidden(hidden);
+      refresh();
       deps.onHideAddress?.(hidden);
     },
     async join(name, options = {}) {
@@ -148,14 +148,14 @@ export function createRoom(deps: RoomDeps): Room {
       const welcomed = signaling !== null && state.get().selfId !== null;
       const hidden = options.hideAddress ?? hideAddress;
       patch({ phase: welcomed ? 'joined' : 'joining', name, hideAddress: hidden });
-      // Looked in already: the seat (what lets others hear us) and the microphone come first, then our name.
-      hide(hidden);
-      if (welcomed) told.announce();
-      deps.onJoin?.(name, { hideAddress });
+      setHidden(hidden);
       if (!signaling) connect();
-      speaking.start();
+      // Looked in already: the seat (what lets others hear us) and the microphone come first, then our name.
       // The host is on stage from the start; everyone else is asked for the microphone on going up.
       refresh();
+      if (welcomed) told.announce();
+      deps.onJoin?.(name, { hideAddress });
+      speaking.start();
       await media.captured();
     },
     setMuted(muted) {

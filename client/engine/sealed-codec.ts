@@ -1,7 +1,8 @@
 import { createSessionKeys, type Identity } from '../../shared/crypto.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../shared/encoding.ts';
-import { openEnvelope, pairKey, sealIntroduction, sealPairMessage, type EnvelopeRejection } from '../../shared/envelope.ts';
+import { introductionClaims, openEnvelope, pairKey, sealIntroduction, sealPairMessage, type EnvelopeRejection, type OpenOptions } from '../../shared/envelope.ts';
 import { isIntroduction, parsePeerMessage, type PeerMessage } from '../../shared/peer-message.ts';
+import type { SignatureClaim } from '../../shared/visit-key.ts';
 
 /** Turns peer messages into the opaque `box` strings the server routes, and back. */
 export interface EnvelopeCodec {
@@ -11,6 +12,8 @@ export interface EnvelopeCodec {
    * may be under an epoch's we lack yet: the latest such from each member is kept for `reopen`.
    */
   open(from: string, box: string, broadcast?: boolean): PeerMessage | null;
+  /** The signatures opening this would check (an introduction's), to check them ahead; none for the rest. */
+  claims(from: string, box: string): SignatureClaim[];
   /** Opens again what was kept, now that we hold another key; what opens, in the order it came. */
   reopen(): { from: string; message: PeerMessage }[];
   /** Our broadcast introduction went out while these members were listed: it reaches them first. */
@@ -42,6 +45,8 @@ export interface SealedCodecOptions {
   onConfirmed: (peerId: string) => void;
   /** An envelope was dropped; it never reached the engine. */
   onRejected: (peerId: string, reason: Rejection) => void;
+  /** A signature found genuine ahead (signature-check.ts), which opening need not check again. */
+  checked?: (claim: SignatureClaim) => boolean;
 }
 
 interface KnownPeer {
@@ -134,6 +139,10 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
       if (!peer) throw new Error('cannot send to a member that has not introduced itself');
       return sealPairMessage(to, header, body, peer.outKey);
     },
+    claims(from, box) {
+      const self = options.selfId();
+      return self ? introductionClaims(box, openOptions(from, self)) : [];
+    },
     reopen() {
       const kept = [...unopened];
       unopened.clear();
@@ -152,12 +161,9 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     },
   };
 
-  /** Opens a member's envelope; what fails the envelope's own checks goes to `failed`, the rest to onRejected. */
-  function openFrom(from: string, box: string, failed: (reason: EnvelopeRejection) => void): PeerMessage | null {
-    const self = options.selfId();
-    if (!self) return null;
+  function openOptions(from: string, self: string): OpenOptions {
     const known = peers.get(from);
-    const opened = openEnvelope(box, {
+    return {
       roomId: options.roomId,
       roomKeys: [...(options.epochs?.held() ?? []), options.roomKey],
       from,
@@ -166,7 +172,16 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
       pairKey: known?.inKey ?? null,
       lastSeq: known?.lastSeq ?? 0,
       now: now(),
-    });
+      ...(options.checked ? { checked: options.checked } : {}),
+    };
+  }
+
+  /** Opens a member's envelope; what fails the envelope's own checks goes to `failed`, the rest to onRejected. */
+  function openFrom(from: string, box: string, failed: (reason: EnvelopeRejection) => void): PeerMessage | null {
+    const self = options.selfId();
+    if (!self) return null;
+    const known = peers.get(from);
+    const opened = openEnvelope(box, openOptions(from, self));
     if (!opened.ok) {
       failed(opened.error);
       return null;

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { signAct, type SignedAct } from '../../shared/room-acts.ts';
 import { append, createLog, merge, signNext } from '../../shared/room-log.ts';
 import { ROOM_ID, RULES, ann, host } from '../../test/helpers/log-cast.ts';
-import { createSignatureCheck, inArrivalOrder } from './signature-check.ts';
+import { createSignatureCheck, inArrivalOrder, inFrameOrder } from './signature-check.ts';
 import { sign } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
-import { startVisit } from '../../shared/visit-key.ts';
+import { signatureClaims, startVisit, type SignatureClaim } from '../../shared/visit-key.ts';
+import { utf8 } from '../../shared/encoding.ts';
 
 const empty = createLog(ROOM_ID, RULES);
 const genuine = signNext(empty, { type: 'set-kind', kind: 'stage' }, host);
@@ -83,4 +84,38 @@ test('messages are handled in the order they came, each once its acts are checke
   let atOnce = false;
   void direct('ann', [genuine], () => (atOnce = true));
   assert.equal(atOnce, true, 'without a checker, at once');
+});
+
+test("an introduction's signatures checked ahead pass only as signed: not another's signature, nor the same one over other bytes", async () => {
+  const asHost = async (message: Uint8Array): Promise<Uint8Array> => sign(message, host);
+  const visit = await startVisit(host.publicKey, asHost, ROOM_ID);
+  const message = utf8('an introduction, signed by the visit key');
+  const [cert, signed] = signatureClaims(ROOM_ID, message, sign(message, visit), host.publicKey, { key: visit.visit!.publicKey, cert: visit.visit!.cert });
+  assert.ok(cert && signed);
+  const otherBytes: SignatureClaim = { ...signed, message: utf8('another introduction') };
+  const annsSignature: SignatureClaim = { ...signed, signature: sign(message, ann) };
+  const check = createSignatureCheck(ROOM_ID);
+  await check.claimsAhead([cert, signed, otherBytes, annsSignature]);
+  assert.deepEqual([cert, signed, otherBytes, annsSignature].map(check.checked), [true, true, false, false]);
+  assert.equal(check.checked(signed), false, 'each is wanted once, by the frame it came in: then forgotten');
+});
+
+test('frames are handled in the order they came: one carrying signatures once they are checked, and every one after it behind it', async () => {
+  const check = createSignatureCheck(ROOM_ID);
+  const message = utf8('an introduction');
+  const claim: SignatureClaim = { message, signature: sign(message, ann), signer: ann.publicKey };
+  const handled: string[] = [];
+  const take = inFrameOrder(check, (frame: string) => (frame === 'introduction' ? [claim] : []), (frame) => handled.push(`${frame}${frame === 'introduction' ? `: ${check.checked(claim)}` : ''}`));
+  take('welcome');
+  assert.deepEqual(handled, ['welcome'], 'with nothing to check and nothing waiting, at once');
+  take('introduction');
+  take('left');
+  assert.deepEqual(handled, ['welcome'], 'nothing overtakes a frame whose signatures are being checked');
+  for (let waited = 0; handled.length < 3 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(handled, ['welcome', 'introduction: true', 'left']);
+  take('joined');
+  assert.deepEqual(handled.at(-1), 'joined', 'once none waits, at once again');
+  const direct = inFrameOrder(undefined, () => [claim], (frame: string) => handled.push(frame));
+  direct('without a checker');
+  assert.equal(handled.at(-1), 'without a checker');
 });

@@ -1,6 +1,6 @@
-import { fromBase64Url } from '../../shared/encoding.ts';
+import { equalBytes, fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
 import { signedBytesOf, type SignedAct } from '../../shared/room-acts.ts';
-import { visitCertBytes, visitProofFrom } from '../../shared/visit-key.ts';
+import { visitCertBytes, visitProofFrom, type SignatureClaim } from '../../shared/visit-key.ts';
 
 /**
  * Checks acts' signatures ahead of the log, with WebCrypto's Ed25519 where the browser has it: off
@@ -8,22 +8,36 @@ import { visitCertBytes, visitProofFrom } from '../../shared/visit-key.ts';
  * skips its own (tweetnacl, synchronous) check for acts found genuine here. Where WebCrypto lacks
  * Ed25519, nothing is checked ahead and the log checks every act itself, as before.
  * An act is remembered by its signature together with the exact bytes it signs, so another act
- * under a signature checked here is still checked by the log.
+ * under a signature checked here is still checked by the log. Introductions' signatures
+ * (envelope.ts) are checked ahead the same way.
  */
 export interface SignatureCheck {
   /** Checks these acts' signatures; resolves once done, whatever it found (it never rejects). */
   ahead(acts: readonly SignedAct[]): Promise<void>;
   /** Whether this exact act was found genuine ahead. */
   passed(act: SignedAct): boolean;
+  /** Checks these signatures (an introduction's); resolves once done, whatever it found. */
+  claimsAhead(claims: readonly SignatureClaim[]): Promise<void>;
+  /** Whether this exact signature, over these exact bytes, was found genuine ahead. */
+  checked(claim: SignatureClaim): boolean;
 }
 
 /** Acts remembered as genuine, and signers' keys, the oldest forgotten first: more than a log's worth of catching up. */
 const REMEMBERED = 4096;
+/** Introductions' signatures checked and not yet asked for: more than a room sends at once (membership.ts, MAX_LISTED). */
+const CLAIMS_ON_THEIR_WAY = 256;
 
 /** `subtle`: WebCrypto, null where there is none (the checker then checks nothing). */
 export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null = globalThis.crypto?.subtle ?? null): SignatureCheck {
   const keys = new Map<string, Promise<CryptoKey | null>>();
   const genuine = new Set<string>();
+  /**
+   * Genuine claims: by signature and signer, the bytes signed. Each is wanted once, by the frame it
+   * came in, which is handled right after its check: forgotten once asked for, so the map holds
+   * only what is on its way, and a room's worth at most.
+   */
+  const genuineClaims = new Map<string, Uint8Array>();
+  const claimId = (claim: SignatureClaim): string => `${toBase64Url(claim.signature)} ${toBase64Url(claim.signer)}`;
   let supported = subtle !== null;
   const text = new TextDecoder();
   const idOf = (act: SignedAct): string => `${act.sig} ${act.vk ?? ''} ${act.cert ?? ''} ${text.decode(signedBytesOf(roomId, act))}`;
@@ -66,11 +80,26 @@ export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null
     if (genuine.size > REMEMBERED) genuine.delete(genuine.values().next().value as string);
   }
 
+  async function checkClaim(claim: SignatureClaim): Promise<void> {
+    if (!(await verifies(toBase64Url(claim.signer), toBase64Url(claim.signature), claim.message))) return;
+    genuineClaims.set(claimId(claim), claim.message);
+    if (genuineClaims.size > CLAIMS_ON_THEIR_WAY) genuineClaims.delete(genuineClaims.keys().next().value as string);
+  }
+
   return {
     async ahead(acts) {
       if (supported) await Promise.all(acts.map(check));
     },
     passed: (act) => genuine.has(idOf(act)),
+    async claimsAhead(claims) {
+      if (supported) await Promise.all(claims.map(checkClaim));
+    },
+    checked(claim) {
+      const id = claimId(claim);
+      const signed = genuineClaims.get(id);
+      genuineClaims.delete(id);
+      return signed !== undefined && equalBytes(signed, claim.message);
+    },
   };
 }
 
@@ -90,5 +119,31 @@ export function inArrivalOrder(check: SignatureCheck | undefined, stillHere: (pe
     // One whose handling threw must not hold up those after it: its error is the caller's, through `done`.
     arrivals = done.catch(() => {});
     return done;
+  };
+}
+
+/**
+ * Takes the server's frames in the order they came, each once the signatures it carries (an
+ * introduction's) have been checked ahead, off the main thread; at once when it carries none and
+ * none waits before it. Without a checker, each at once.
+ */
+export function inFrameOrder<F>(check: SignatureCheck | undefined, claimsOf: (frame: F) => readonly SignatureClaim[], handle: (frame: F) => void): (frame: F) => void {
+  let waiting = 0;
+  let arrivals: Promise<void> = Promise.resolve();
+  return (frame) => {
+    const claims = check ? claimsOf(frame) : [];
+    if (!check || (waiting === 0 && claims.length === 0)) return handle(frame);
+    waiting += 1;
+    // Checked at once, side by side with those before it; handled only after them.
+    const checking = claims.length > 0 ? check.claimsAhead(claims) : Promise.resolve();
+    const done = arrivals.then(() => checking).then(() => handle(frame));
+    arrivals = done
+      .catch((error: unknown) => {
+        // Thrown where nobody awaits it, as from a frame handled at once; those after it still come.
+        queueMicrotask(() => {
+          throw new Error('a frame taken after its signatures were checked ahead failed', { cause: error });
+        });
+      })
+      .finally(() => void (waiting -= 1));
   };
 }

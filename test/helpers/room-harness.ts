@@ -168,6 +168,8 @@ export interface SetupOptions {
   hideAddress?: boolean;
   /** The server's answer to whether it offers a relay; absent: the room is not told of one. */
   relayOffered?: () => Promise<boolean>;
+  /** Signatures checked ahead, as the browser's WebCrypto does; absent: everything is checked where it is handled, at once. */
+  signatures?: RoomDeps['signatures'];
 }
 
 export function setup(t: TestContext, options: SetupOptions = {}) {
@@ -204,6 +206,7 @@ export function setup(t: TestContext, options: SetupOptions = {}) {
     ...(options.onVerified ? { onVerified: options.onVerified } : {}),
     ...(options.hideAddress !== undefined ? { hideAddress: options.hideAddress } : {}),
     ...(options.relayOffered ? { relayOffered: options.relayOffered } : {}),
+    ...(options.signatures ? { signatures: options.signatures } : {}),
     onJoin: (name, { hideAddress }) => void remembered.push({ name, hideAddress }),
     onHideAddress: (hidden) => void rememberedHidden.push(hidden),
     createLink: (linkOptions) => {
