@@ -61,12 +61,12 @@ const MIC: AudioInput = { id: 'mic-1', label: 'Built-in microphone' };
 
 function setup() {
   const microphone = new SlowMicrophone();
-  const reports: { status: MicrophoneStatus; track: string | null }[] = [];
+  const reports: { status: MicrophoneStatus; track: string | null; inputs?: number }[] = [];
   const gate = createMicrophoneGate({
     microphone,
     muted: () => false,
     active: () => true,
-    onChange: ({ status, track }) => reports.push({ status, track: track?.id ?? null }),
+    onChange: ({ status, track, inputs }) => reports.push({ status, track: track?.id ?? null, ...(inputs.length ? { inputs: inputs.length } : {}) }),
   });
   return { gate, microphone, reports };
 }
@@ -82,7 +82,18 @@ test('going off stage while the microphone opens reports it off, and nothing lat
   assert.equal(gate.track(), null);
 });
 
-test('going off stage while the inputs are listed is not followed by a live report', async () => {
+test('the track is reported live as soon as the microphone opens, and the inputs once listed: sending waits for no list', async () => {
+  const { gate, microphone, reports } = setup();
+  const up = gate.set(true);
+  microphone.starts[0]?.resolve('live');
+  await settle();
+  assert.deepEqual(reports, [{ status: 'live', track: 'track-1' }]);
+  microphone.listings[0]?.resolve([MIC]);
+  await up;
+  assert.deepEqual(reports.at(-1), { status: 'live', track: 'track-1', inputs: 1 });
+});
+
+test('going off stage while the inputs are listed is not followed by another live report', async () => {
   const { gate, microphone, reports } = setup();
   const up = gate.set(true);
   microphone.starts[0]?.resolve('live');
@@ -91,7 +102,10 @@ test('going off stage while the inputs are listed is not followed by a live repo
   await gate.set(false);
   microphone.listings[0]?.resolve([MIC]);
   await up;
-  assert.deepEqual(reports, [{ status: 'off', track: null }]);
+  assert.deepEqual(reports, [
+    { status: 'live', track: 'track-1' },
+    { status: 'off', track: null },
+  ]);
   assert.equal(gate.track(), null);
 });
 
@@ -110,6 +124,7 @@ test('off and on again while the first start is pending: the latest wish alone r
   assert.deepEqual(reports, [
     { status: 'off', track: null },
     { status: 'live', track: 'track-2' },
+    { status: 'live', track: 'track-2', inputs: 1 },
   ]);
   assert.equal(gate.track()?.id, 'track-2');
 });

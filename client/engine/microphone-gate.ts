@@ -41,10 +41,13 @@ export function createMicrophoneGate(deps: MicrophoneGateDeps): MicrophoneGate {
       }
       const status = await deps.microphone.start();
       if (mine !== turn) return;
-      const inputs = status === 'live' ? await deps.microphone.inputs() : [];
-      if (mine !== turn) return;
       deps.microphone.setMuted(deps.muted());
-      deps.onChange({ status, inputs, inputId: deps.microphone.deviceId, track: track() });
+      const change = { status, inputs: [], inputId: deps.microphone.deviceId, track: track() };
+      // The track goes out first: listing the inputs is another round trip to the browser.
+      deps.onChange(change);
+      if (status !== 'live') return;
+      const inputs = await deps.microphone.inputs();
+      if (mine === turn) deps.onChange({ ...change, inputs, inputId: deps.microphone.deviceId });
     },
   };
 }

@@ -253,11 +253,20 @@ test('a refused microphone reads denied, a missing or broken one unavailable, an
   }
 });
 
+test('the level meter starts at the first reading, not while the track is on its way out', async () => {
+  const { microphone, contexts, startLive } = setup();
+  await startLive();
+  assert.equal(contexts.length, 0);
+  microphone.level();
+  assert.equal(contexts.length, 1);
+});
+
 test('stopping releases the track and the level meter, and starting while live asks nothing new', async () => {
   const { microphone, devices, contexts, startLive } = setup();
   const track = await startLive();
   assert.equal(await microphone.start(), 'live');
   assert.equal(devices.waiting(), 0);
+  microphone.level();
   microphone.stop();
   assert.equal(track.readyState, 'ended');
   assert.deepEqual(

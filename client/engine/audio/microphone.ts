@@ -37,6 +37,8 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
   let muted = false;
   let meter: { ctx: AudioContext; analyser: AnalyserNode } | null = null;
   let meterSource: MediaStreamAudioSourceNode | null = null;
+  /** A track the meter has yet to hear: it starts on the first reading, as building an audio graph is no reason to send later. */
+  let unmetered: MediaStreamTrack | null = null;
   const samples = new Float32Array(1024);
   // Every capture and every stop() takes the next generation. A capture that resolves under a
   // newer one lost a race (Leave while the browser was still asking, or a newer device choice):
@@ -89,7 +91,7 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
         const track = await capture(mine);
         if (!track) return status;
         stream = deps.createStream([track]);
-        meterTrack(track);
+        unmetered = track;
         status = 'live';
       } catch (error) {
         // Failing after stop() changes nothing: the microphone is off, as asked.
@@ -112,7 +114,7 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
         old.stop();
       }
       target.addTrack(track);
-      meterTrack(track);
+      unmetered = track;
       return track;
     },
     setMuted(next) {
@@ -121,6 +123,8 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
       if (track) track.enabled = !next;
     },
     level() {
+      if (unmetered) meterTrack(unmetered);
+      unmetered = null;
       if (!meter || muted) return 0;
       meter.analyser.getFloatTimeDomainData(samples);
       let sum = 0;
@@ -141,6 +145,7 @@ export function createMicrophone(deps: MicrophoneDeps): Microphone {
       if (meter) void meter.ctx.close();
       meter = null;
       meterSource = null;
+      unmetered = null;
     },
   };
 }
