@@ -39,7 +39,7 @@ const client = await build({
   metafile: true,
 });
 
-// The frame worker (client/engine/audio/frame-worker.ts) runs on its own, so it is built whole; a page loads it with its first relaying link.
+// The frame worker (client/engine/audio/frame-worker.ts) runs on its own, so it is built whole; Chromium loads it with a page's first relaying link, Firefox as the room opens (its transforms need it).
 await build({
   entryPoints: { 'frame-worker': 'client/engine/audio/frame-worker.ts' },
   outdir: pub,

@@ -80,6 +80,8 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
   const { pipes } = options;
   let closed = false;
   let wanted = options.track;
+  /** What we put on slot 0 last (undefined: unknown): a slot we never gave our microphone is left to whoever else sends on it (a relay's carrier, transform-pipes.ts). */
+  let applied: MediaStreamTrack | null | undefined = null;
   /** Slot 0: the one that carries our microphone. */
   let transceiver: RTCRtpTransceiver | null = null;
   const remote = new Map<number, MediaStream>();
@@ -94,10 +96,13 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
   // Reads `wanted` when called; replaceTrack calls run in order on the connection's operation
   // chain, so the last one called wins.
   const applyTrack = async (): Promise<void> => {
-    if (!transceiver || closed) return;
+    if (!transceiver || closed || wanted === applied) return;
+    applied = wanted;
     try {
       await transceiver.sender.replaceTrack(wanted);
     } catch (error) {
+      // What the slot holds now is not known: the next call puts what it wants, whatever it is.
+      applied = undefined;
       if (!closed) throw error;
     }
   };

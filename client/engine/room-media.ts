@@ -2,7 +2,8 @@ import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
 import { FEED_SLOTS } from '../../shared/link-message.ts';
 import type { PlannedLink, Topology } from '../../shared/topology.ts';
-import { canRelayFrames, createFrameRouter, type FrameRouter } from './audio/encoded-pipes.ts';
+import { createFrameRouter, type FrameRouter } from './audio/encoded-pipes.ts';
+import type { SilentTrack } from './audio/silent-track.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
 import { createMesh, type LinkShape, type Mesh, type PeerConnectionState, type RemoteTrack } from './mesh.ts';
@@ -23,6 +24,8 @@ export interface RoomMediaDeps {
   microphone: Microphone;
   /** The frame worker, or null where the page cannot load it (audio/encoded-pipes.ts). */
   frameWorker(): Worker | null;
+  /** A silent track of our own for forwarded frames to ride in, where the browser needs one (Firefox); absent: no such forwarding. */
+  carrierTrack?: () => SilentTrack;
   muted(): boolean;
   /** Still in the room: a room that is over must not start capturing. */
   active(): boolean;
@@ -75,6 +78,8 @@ export interface RoomMedia {
   relayStatus(): RelayStatus;
   /** What those we forward to report lost, by member, and how many speakers we forward (upload-capacity.ts). */
   feedStats(): Promise<FeedReading>;
+  /** Whether this page can forward frames at all (audio/encoded-pipes.ts). */
+  canRelay(): boolean;
   /** Leaving on purpose: we fall silent, and those we feed switch to their backups. True if anyone was told. */
   handOver(): boolean;
   stop(): void;
@@ -84,8 +89,7 @@ export interface RoomMedia {
 const playerKey = (peer: string, slot: number): string => (slot === 0 ? peer : `${peer}#${slot}`);
 
 /** Feeds carry a slot per stage seat; what may be forwarded is piped through the frame worker where the browser can. */
-const shapeOf = (link: PlannedLink): LinkShape => ({ slots: link.feed ? FEED_SLOTS : 1, relay: link.relays === true && canRelay });
-const canRelay = canRelayFrames();
+const shapeOf = (link: PlannedLink, canRelay: boolean): LinkShape => ({ slots: link.feed ? FEED_SLOTS : 1, relay: link.relays === true && canRelay });
 
 /** A link kept outside the topology: it carries nothing either way until the topology has it. */
 const SILENT = { make: false, send: false, play: false } as const;
@@ -116,8 +120,8 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     for (const [peer, link] of topology) mesh?.send(peer, link.send ? microphone.track() : null);
   }
 
-  /** Where relayed frames are piped: a worker, started with the first link that relays. */
-  const frames: FrameRouter | null = canRelay ? createFrameRouter((from) => relay.arrived(from), deps.frameWorker) : null;
+  /** Where relayed frames are piped (a worker, started with the first link that relays); null where we cannot relay. */
+  const frames: FrameRouter | null = createFrameRouter({ onArrivals: (from) => relay.arrived(from), spawn: deps.frameWorker, ...(deps.carrierTrack ? { carrier: deps.carrierTrack } : {}) });
   const relay = createRelay({
     timers: deps.timers,
     route: (routes, targets) => frames?.route(routes, targets),
@@ -191,7 +195,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       relay.apply(topology);
       applySends();
       applyPlayback(before);
-      for (const [peer, link] of topology) if (link.make) mesh?.connect(peer, shapeOf(link));
+      for (const [peer, link] of topology) if (link.make) mesh?.connect(peer, shapeOf(link, frames?.relays() === true));
       if (onStage !== wantsMicrophone) capture = microphone.set(onStage);
       wantsMicrophone = onStage;
     },
@@ -220,6 +224,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     },
     relayStatus: () => relay.status(),
     feedStats: () => readFeeds(relay, mesh),
+    canRelay: () => frames?.relays() === true,
     handOver() {
       handingOver = true;
       applyPlayback();

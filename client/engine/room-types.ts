@@ -5,6 +5,7 @@ import type { ActBody } from '../../shared/room-acts.ts';
 import type { RoomKind } from '../../shared/room-state.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
+import type { SilentTrack } from './audio/silent-track.ts';
 import type { PeerConnectionState } from './mesh.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
 import type { SignalingStatus, SocketLike } from './signaling-client.ts';
@@ -96,6 +97,8 @@ export interface RoomDeps {
   createLink: PeerLinkFactory;
   /** The frame worker relaying links use (audio/encoded-pipes.ts); absent or null: frames are switched on the page. */
   frameWorker?: () => Worker | null;
+  /** A silent track of our own, for forwarded frames to ride in where the browser needs one (Firefox; audio/encoded-pipes.ts). */
+  carrierTrack?: () => SilentTrack;
   randomBytes: (n: number) => Uint8Array;
   /** The host's identity key, bound by the room link. */
   hostKey: string;

@@ -247,6 +247,7 @@ export function wireMedia(deps: RoomDeps, { timers, state, membership, participa
     player: deps.player,
     microphone: deps.microphone,
     frameWorker: deps.frameWorker ?? (() => null),
+    ...(deps.carrierTrack ? { carrierTrack: deps.carrierTrack } : {}),
     muted: () => state.get().muted,
     active,
     listening,

@@ -1,7 +1,6 @@
 import type { ClientFrame, PlanFrame } from '../../shared/protocol.ts';
 import { mayLink, meshTopology, type PlannedLink, type Topology, type TopologyInput } from '../../shared/topology.ts';
 import { treeTopology, type OwnPlan } from '../../shared/tree-topology.ts';
-import { canRelayFrames } from './audio/encoded-pipes.ts';
 import type { RelayStatus } from './relay.ts';
 import type { Timers } from './timers.ts';
 import { createUploadCapacity, type FeedReading } from './upload-capacity.ts';
@@ -53,10 +52,10 @@ export interface TreePartDeps {
   /** What those we feed report lost, and how many speakers we forward them (room-media.ts). */
   feedStats(): Promise<FeedReading>;
   /** Whether this browser can forward frames at all (audio/encoded-pipes.ts). */
-  canRelay?: () => boolean;
+  canRelay: () => boolean;
 }
 
-export function createTreePart({ send, timers, onExpired, feedStats, canRelay = canRelayFrames }: TreePartDeps): TreePart {
+export function createTreePart({ send, timers, onExpired, feedStats, canRelay }: TreePartDeps): TreePart {
   let plan: PlanFrame | null = null;
   let sent: string | null = null;
   /** What we last claimed: one that feeds nobody (only looking in) takes no child, whatever a plan says. */

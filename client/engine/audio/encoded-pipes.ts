@@ -1,4 +1,6 @@
+import type { SilentTrack } from './silent-track.ts';
 import { frameSwitchHere, type Arrivals, type EncodedStreams, type FrameRoute, type ToWorker } from './frame-switch.ts';
+import { transformsRouter } from './transform-pipes.ts';
 
 /**
  * The encoded audio frames of the links we relay on, handed to the frame worker
@@ -9,17 +11,25 @@ import { frameSwitchHere, type Arrivals, type EncodedStreams, type FrameRoute, t
  *
  * Chromium's `encodedInsertableStreams` (DESIGN.md, "Testing recipe"): a connection opened with it
  * must pipe every sender and receiver, or nothing flows at all. Its streams can be transferred to
- * a worker; the standard RTCRtpScriptTransform cannot relay between connections in every browser.
- * A worker must come from the page's own origin, so a widget on another site's page (client/embed)
- * runs the same switch on its own thread.
+ * a worker. A worker must come from the page's own origin, so a widget on another site's page
+ * (client/embed) runs the same switch on its own thread. Firefox has only RTCRtpScriptTransform,
+ * which runs in a worker or not at all: a Firefox page without one does not relay.
  */
 type WithEncodedStreams = { createEncodedStreams(): EncodedStreams };
 
-/** Whether this browser can relay: it can take a connection's frames out and put others in. */
-export const canRelayFrames = (): boolean =>
-  typeof RTCRtpSender !== 'undefined' &&
-  'createEncodedStreams' in RTCRtpSender.prototype &&
-  typeof (globalThis as { RTCEncodedAudioFrame?: unknown }).RTCEncodedAudioFrame === 'function';
+/**
+ * How this browser relays: by moving a connection's encoded streams to the switch (Chromium), or
+ * through script transforms in the frame worker, forwarded frames riding in a carrier's own (Firefox,
+ * whose senders take no frame but their own); or not at all.
+ */
+export type RelayPath = 'streams' | 'transforms' | null;
+
+export function relayPath(): RelayPath {
+  if (typeof RTCRtpSender === 'undefined') return null;
+  const global = globalThis as { RTCEncodedAudioFrame?: unknown; RTCRtpScriptTransform?: unknown };
+  if ('createEncodedStreams' in RTCRtpSender.prototype && typeof global.RTCEncodedAudioFrame === 'function') return 'streams';
+  return typeof global.RTCRtpScriptTransform === 'function' ? 'transforms' : null;
+}
 
 /** The configuration a connection needs before it can be piped. */
 export const ENCODED_CONFIG = { encodedInsertableStreams: true } as const;
@@ -32,6 +42,8 @@ export interface EncodedPipes {
 }
 
 export interface FrameRouter {
+  /** Whether frames can be forwarded here (a router whose worker failed cannot). */
+  relays(): boolean;
   /** The pipes of a link with a member, opened with ENCODED_CONFIG. */
   link(peer: string): EncodedPipes;
   /** Where frames go from now on (relay.ts decides). */
@@ -48,11 +60,31 @@ function inPage(onArrivals: (from: Arrivals['from']) => void): SwitchPort {
   return { postMessage: (message: ToWorker) => handle(message), terminate() {} };
 }
 
+export interface FrameRouterDeps {
+  /** Which members' links brought frames, on which slots, in the last moment. */
+  onArrivals(from: Arrivals['from']): void;
+  /** The frame worker, or null where this page cannot load it. */
+  spawn(): Worker | null;
+  /** A silent track of our own, for carriers: transforms relay only where there is one. */
+  carrier?: () => SilentTrack;
+  path?: RelayPath;
+}
+
 /**
- * `onArrivals`: which members' links brought frames, on which slots, in the last moment.
- * `spawn`: the frame worker, or null where this page cannot load it; the page then switches frames itself.
+ * A router for the frames of the links we relay on; null where this browser cannot relay here:
+ * it has no way to, or only transforms, which need the frame worker this page cannot load.
+ * Moving streams, a page without the worker switches frames itself.
  */
-export function createFrameRouter(onArrivals: (from: Arrivals['from']) => void, spawn: () => Worker | null): FrameRouter {
+export function createFrameRouter(deps: FrameRouterDeps): FrameRouter | null {
+  const path = deps.path ?? relayPath();
+  if (path === 'streams') return streamsRouter(deps);
+  if (path !== 'transforms' || !deps.carrier) return null;
+  const worker = spawnOrNull(deps.spawn);
+  return worker && transformsRouter(deps.onArrivals, deps.carrier, worker);
+}
+
+/** Chromium: each relaying link's encoded streams, moved to the switch. */
+function streamsRouter({ onArrivals, spawn }: FrameRouterDeps): FrameRouter {
   let worker: SwitchPort | null = null;
   let lastRoutes: Extract<ToWorker, { t: 'routes' }> = { t: 'routes', routes: [], targets: [] };
   let links = 0;
@@ -72,6 +104,7 @@ export function createFrameRouter(onArrivals: (from: Arrivals['from']) => void, 
   }
 
   return {
+    relays: () => true,
     link(peer) {
       const link = (links += 1);
       const piped = new WeakSet<RTCRtpTransceiver>();
@@ -83,8 +116,10 @@ export function createFrameRouter(onArrivals: (from: Arrivals['from']) => void, 
             piped.add(transceiver);
             const sent = (transceiver.sender as unknown as WithEncodedStreams).createEncodedStreams();
             const received = (transceiver.receiver as unknown as WithEncodedStreams).createEncodedStreams();
-            const message: ToWorker = { t: 'pipe', peer, link, slot, received, sent };
-            started().postMessage(message, [received.readable, received.writable, sent.readable, sent.writable] as unknown as Transferable[]);
+            const port = started();
+            const moved = (streams: EncodedStreams): Transferable[] => [streams.readable, streams.writable] as unknown as Transferable[];
+            port.postMessage({ t: 'pipe', peer, link, slot, side: 'received', streams: received } satisfies ToWorker, moved(received));
+            port.postMessage({ t: 'pipe', peer, link, slot, side: 'sent', streams: sent } satisfies ToWorker, moved(sent));
           });
         },
         close() {

@@ -7,10 +7,22 @@ import { assertNever } from '../../../shared/result.ts';
  * learns only which links and slots brought frames (for failover), a batch at a time.
  */
 
+/** One side of one slot of a link: what arrives (and its way on to the decoder), or what we send. */
+export interface SlotSide {
+  peer: string;
+  link: number;
+  slot: number;
+  side: 'received' | 'sent';
+  /**
+   * What we send rides in the frames of a carrier, the sender's own track (Firefox, DESIGN.md): it
+   * takes no frame written into it but its own, so forwarded frames go out as their payload.
+   */
+  carried?: boolean;
+}
+
 /** What the page tells the worker. */
 export type ToWorker =
-  /** One slot of a link: what arrives (and its way on to the decoder), and what we send. */
-  | { t: 'pipe'; peer: string; link: number; slot: number; received: EncodedStreams; sent: EncodedStreams }
+  | (SlotSide & { t: 'pipe'; streams: EncodedStreams })
   /** A link closed: its pipes are forgotten. */
   | { t: 'unpipe'; link: number }
   /** From whom, on which slot, a frame goes out on which of our slots; and to whom it goes. */
@@ -35,6 +47,10 @@ export interface FrameRoute {
 
 /** How long arrivals gather before the page hears of them: well under failover's tick (feed-choice.ts). */
 export const ARRIVALS_MS = 20;
+/** Forwarded payloads a carrier holds for its next frames: more would only delay them (one frame each is 20 ms). */
+const CARRIED_MAX = 3;
+/** A carrier's own frames go out as they are once this many passed with nothing to carry (100 ms): it has stopped forwarding. */
+const CARRIER_IDLE_FRAMES = 5;
 
 export interface FrameSwitchDeps {
   /** A copy of a frame, to write it to several links. */
@@ -45,11 +61,20 @@ export interface FrameSwitchDeps {
 
 type Writer = WritableStreamDefaultWriter<RTCEncodedAudioFrame>;
 
+/** Where we send on one slot; a carrier keeps what it is to carry, and how many of its own frames had nothing to. */
+interface Sender {
+  writer: Writer;
+  carried: ArrayBuffer[] | null;
+  idle: number;
+}
+
 export function createFrameSwitch({ copy, post, later }: FrameSwitchDeps): (message: ToWorker) => void {
   /** Each link's senders by slot, and whose link it is. */
-  const links = new Map<number, { peer: string; senders: Writer[] }>();
+  const links = new Map<number, { peer: string; senders: Sender[] }>();
   /** Each member's newest link: an older one still closing neither routes nor is routed to. */
   const current = new Map<string, number>();
+  /** Links unpiped: a side of one that comes late (a transform made as it closed) is not taken up again. */
+  const closed = new Set<number>();
   let routes = new Map<string, Map<number, number>>();
   let targets: readonly string[] = [];
   const arrived = new Map<string, [string, number]>();
@@ -76,19 +101,42 @@ export function createFrameSwitch({ copy, post, later }: FrameSwitchDeps): (mess
     if (out === undefined) return;
     for (const target of targets) {
       const sender = links.get(current.get(target) ?? -1)?.senders[out];
-      if (sender) write(sender, copy(frame));
+      if (!sender) continue;
+      if (!sender.carried) {
+        write(sender.writer, copy(frame));
+        continue;
+      }
+      // Ours to keep: the frame goes on to our own decoder, which may take its bytes.
+      sender.carried.push(frame.data.slice(0));
+      if (sender.carried.length > CARRIED_MAX) sender.carried.shift();
     }
   }
 
-  function pipe({ peer, link, slot, received, sent }: Extract<ToWorker, { t: 'pipe' }>): void {
+  /** One of our own frames: a carrier's carries what waits, if anything does; a frame of our microphone goes as it is. */
+  function sendOwn(sender: Sender, frame: RTCEncodedAudioFrame): void {
+    const payload = sender.carried?.shift();
+    if (payload) frame.data = payload;
+    sender.idle = payload ? 0 : sender.idle + 1;
+    // Between forwarded frames a carrier's own silence would push them back: dropped, as a late packet is.
+    if (payload || !sender.carried || sender.idle > CARRIER_IDLE_FRAMES) write(sender.writer, frame);
+  }
+
+  function linkOf(peer: string, link: number): { peer: string; senders: Sender[] } {
     const entry = links.get(link) ?? { peer, senders: [] };
     links.set(link, entry);
     if ((current.get(peer) ?? -1) < link) current.set(peer, link);
-    const sender = sent.writable.getWriter();
-    entry.senders[slot] = sender;
-    // Our own microphone's frames, where this slot carries it.
-    void sent.readable.pipeTo(new WritableStream({ write: (frame) => write(sender, frame) })).catch(() => {});
-    const decoder = received.writable.getWriter();
+    return entry;
+  }
+
+  function pipeSent({ peer, link, slot, streams, carried }: Extract<ToWorker, { t: 'pipe' }>): void {
+    const sender: Sender = { writer: streams.writable.getWriter(), carried: carried ? [] : null, idle: CARRIER_IDLE_FRAMES + 1 };
+    linkOf(peer, link).senders[slot] = sender;
+    void streams.readable.pipeTo(new WritableStream({ write: (frame) => sendOwn(sender, frame) })).catch(() => {});
+  }
+
+  function pipeReceived({ peer, link, slot, streams }: Extract<ToWorker, { t: 'pipe' }>): void {
+    linkOf(peer, link);
+    const decoder = streams.writable.getWriter();
     const sink = new WritableStream<RTCEncodedAudioFrame>({
       write(frame) {
         if (current.get(peer) === link) {
@@ -98,14 +146,16 @@ export function createFrameSwitch({ copy, post, later }: FrameSwitchDeps): (mess
         write(decoder, frame);
       },
     });
-    void received.readable.pipeTo(sink).catch(() => {});
+    void streams.readable.pipeTo(sink).catch(() => {});
   }
 
   return (message) => {
     switch (message.t) {
       case 'pipe':
-        return pipe(message);
+        if (closed.has(message.link)) return;
+        return message.side === 'sent' ? pipeSent(message) : pipeReceived(message);
       case 'unpipe': {
+        closed.add(message.link);
         const entry = links.get(message.link);
         links.delete(message.link);
         if (entry && current.get(entry.peer) === message.link) current.delete(entry.peer);

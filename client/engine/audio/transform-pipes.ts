@@ -1,0 +1,99 @@
+import type { FrameRouter } from './encoded-pipes.ts';
+import type { Arrivals, SlotSide, ToWorker } from './frame-switch.ts';
+import type { SilentTrack } from './silent-track.ts';
+
+type ScriptTransform = new (worker: Worker, options: SlotSide) => unknown;
+type WithTransform = { transform: unknown };
+
+interface Adopted {
+  peer: string;
+  transceivers: RTCRtpTransceiver[];
+}
+
+/**
+ * Firefox's way to relay (encoded-pipes.ts): a script transform on each slot side of a relaying
+ * link, in the frame worker, where frame-switch.ts routes frames. Firefox's senders take no frame
+ * but their own, so a sender that forwards carries a silent track of ours, and its frames carry the
+ * forwarded payloads; it does so exactly while its slot forwards to a member we feed, so no
+ * sender of ours sends anything otherwise, and our microphone, where a slot has it, stays. A
+ * worker that fails to load takes every transform off again: links then carry what they would
+ * without us relaying, and `relays()` says no more.
+ */
+export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, carrier: () => SilentTrack, worker: Worker): FrameRouter {
+  const Transform = (globalThis as unknown as { RTCRtpScriptTransform: ScriptTransform }).RTCRtpScriptTransform;
+  const adopted = new Map<number, Adopted>();
+  /** Senders we gave our silence, by what we asked last: a replacement may still be under way. */
+  const carrying = new WeakSet<RTCRtpSender>();
+  let silence: SilentTrack | null = null;
+  let forwarding = { slots: new Set<number>(), targets: [] as readonly string[] };
+  let links = 0;
+  let usable = true;
+  worker.onmessage = (event: MessageEvent<Arrivals>) => void (usable && onArrivals(event.data.from));
+  worker.onerror = () => stop();
+
+  function carry(sender: RTCRtpSender, wanted: boolean): void {
+    // A track not ours (our microphone) is never displaced, nor taken off.
+    if (sender.track !== null && sender.track !== silence?.track) {
+      carrying.delete(sender);
+      return;
+    }
+    if (wanted === carrying.has(sender)) return;
+    if (wanted) carrying.add(sender);
+    else carrying.delete(sender);
+    if (wanted) silence ??= carrier();
+    // A link closing meanwhile refuses it, and is gone anyway.
+    sender.replaceTrack(wanted ? silence!.track : null).catch(() => {});
+  }
+
+  function carryAsRouted({ peer, transceivers }: Adopted): void {
+    transceivers.forEach((transceiver, slot) => carry(transceiver.sender, forwarding.targets.includes(peer) && forwarding.slots.has(slot)));
+  }
+
+  function stop(): void {
+    if (!usable) return;
+    usable = false;
+    for (const { transceivers } of adopted.values()) {
+      for (const { sender, receiver } of transceivers) {
+        carry(sender, false);
+        (sender as unknown as WithTransform).transform = null;
+        (receiver as unknown as WithTransform).transform = null;
+      }
+    }
+    adopted.clear();
+    worker.terminate();
+    silence?.stop();
+    silence = null;
+  }
+
+  return {
+    relays: () => usable,
+    link(peer) {
+      const link = (links += 1);
+      const entry: Adopted = { peer, transceivers: [] };
+      if (usable) adopted.set(link, entry);
+      return {
+        adopt(transceivers) {
+          if (!adopted.has(link)) return;
+          transceivers.forEach((transceiver, slot) => {
+            if (entry.transceivers.includes(transceiver) || transceiver.receiver.track.kind !== 'audio') return;
+            entry.transceivers[slot] = transceiver;
+            (transceiver.receiver as unknown as WithTransform).transform = new Transform(worker, { peer, link, slot, side: 'received' });
+            (transceiver.sender as unknown as WithTransform).transform = new Transform(worker, { peer, link, slot, side: 'sent', carried: true });
+          });
+          // A link made after the routes that name it carries from its first frame.
+          carryAsRouted(entry);
+        },
+        close() {
+          if (adopted.delete(link)) worker.postMessage({ t: 'unpipe', link } satisfies ToWorker);
+        },
+      };
+    },
+    route(routes, targets) {
+      if (!usable) return;
+      worker.postMessage({ t: 'routes', routes, targets } satisfies ToWorker);
+      forwarding = { slots: new Set(routes.map((route) => route.out)), targets };
+      for (const entry of adopted.values()) carryAsRouted(entry);
+    },
+    close: stop,
+  };
+}
