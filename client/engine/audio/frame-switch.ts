@@ -47,8 +47,12 @@ export interface FrameRoute {
 
 /** How long arrivals gather before the page hears of them: well under failover's tick (feed-choice.ts). */
 export const ARRIVALS_MS = 20;
-/** Forwarded payloads a carrier holds for its next frames: more would only delay them (one frame each is 20 ms). */
-const CARRIED_MAX = 3;
+/**
+ * Forwarded payloads a carrier holds for its next frames, and its own frames held for the next
+ * payloads: each pairs with the other's oldest, so neither cadence's jitter costs a frame; more
+ * would only delay them (a frame is 20 ms).
+ */
+const CARRIER_WAITING_MAX = 2;
 /** A carrier's own frames go out as they are once this many passed with nothing to carry (100 ms): it has stopped forwarding. */
 const CARRIER_IDLE_FRAMES = 5;
 
@@ -61,11 +65,18 @@ export interface FrameSwitchDeps {
 
 type Writer = WritableStreamDefaultWriter<RTCEncodedAudioFrame>;
 
-/** Where we send on one slot; a carrier keeps what it is to carry, and how many of its own frames had nothing to. */
+/** Where we send on one slot; a carrier keeps what it is to carry, its own frames waiting for it, and how many of those had nothing to. */
 interface Sender {
   writer: Writer;
   carried: ArrayBuffer[] | null;
+  waiting: RTCEncodedAudioFrame[];
   idle: number;
+}
+
+/** Adds to a queue of a carrier's, the oldest going past its bound. */
+function enqueue<T>(queue: T[], item: T): void {
+  queue.push(item);
+  if (queue.length > CARRIER_WAITING_MAX) queue.shift();
 }
 
 export function createFrameSwitch({ copy, post, later }: FrameSwitchDeps): (message: ToWorker) => void {
@@ -107,18 +118,30 @@ export function createFrameSwitch({ copy, post, later }: FrameSwitchDeps): (mess
         continue;
       }
       // Ours to keep: the frame goes on to our own decoder, which may take its bytes.
-      sender.carried.push(frame.data.slice(0));
-      if (sender.carried.length > CARRIED_MAX) sender.carried.shift();
+      const payload = frame.data.slice(0);
+      const own = sender.waiting.shift();
+      if (own) carry(sender, own, payload);
+      else enqueue(sender.carried, payload);
     }
   }
 
-  /** One of our own frames: a carrier's carries what waits, if anything does; a frame of our microphone goes as it is. */
+  function carry(sender: Sender, own: RTCEncodedAudioFrame, payload: ArrayBuffer): void {
+    own.data = payload;
+    sender.idle = 0;
+    write(sender.writer, own);
+  }
+
+  /** One of our own frames: a carrier's carries the oldest payload waiting, or waits for the next; a frame of our microphone goes as it is. */
   function sendOwn(sender: Sender, frame: RTCEncodedAudioFrame): void {
     const payload = sender.carried?.shift();
-    if (payload) frame.data = payload;
-    sender.idle = payload ? 0 : sender.idle + 1;
-    // Between forwarded frames a carrier's own silence would push them back: dropped, as a late packet is.
-    if (payload || !sender.carried || sender.idle > CARRIER_IDLE_FRAMES) write(sender.writer, frame);
+    if (payload) return carry(sender, frame, payload);
+    sender.idle += 1;
+    // A carrier that has long had nothing to carry has stopped forwarding: its own frames go as they are.
+    if (!sender.carried || sender.idle > CARRIER_IDLE_FRAMES) {
+      sender.waiting = [];
+      return write(sender.writer, frame);
+    }
+    enqueue(sender.waiting, frame);
   }
 
   function linkOf(peer: string, link: number): { peer: string; senders: Sender[] } {
@@ -129,7 +152,7 @@ export function createFrameSwitch({ copy, post, later }: FrameSwitchDeps): (mess
   }
 
   function pipeSent({ peer, link, slot, streams, carried }: Extract<ToWorker, { t: 'pipe' }>): void {
-    const sender: Sender = { writer: streams.writable.getWriter(), carried: carried ? [] : null, idle: CARRIER_IDLE_FRAMES + 1 };
+    const sender: Sender = { writer: streams.writable.getWriter(), carried: carried ? [] : null, waiting: [], idle: CARRIER_IDLE_FRAMES + 1 };
     linkOf(peer, link).senders[slot] = sender;
     void streams.readable.pipeTo(new WritableStream({ write: (frame) => sendOwn(sender, frame) })).catch(() => {});
   }
