@@ -13,6 +13,7 @@ import { measureJoins } from './join-latency.ts';
 import { FLOOD_ACTS, measureLongLog } from './long-log.ts';
 import { startPlainWebRtc } from './plain-webrtc.ts';
 import { measureTree, treeRows, TREE_SETTINGS } from './relay-tree.ts';
+import { FIREFOX_HOP_SETTINGS, measureFirefoxHop } from './firefox-hop.ts';
 import { measureServerLoad } from './server-load.ts';
 import { measureStage } from './stage-latency.ts';
 import { measureWidget } from './widget-ready.ts';
@@ -28,6 +29,7 @@ async function planTimes(): Promise<string> {
 
 const server = await startServer();
 const treeServer = await startServer({ env: TREE_SETTINGS });
+const firefoxServer = await startServer({ env: FIREFOX_HOP_SETTINGS });
 const plain = await startPlainWebRtc();
 const sections: string[] = [];
 const section = (title: string, rows: Row[] | string, note = ''): void => {
@@ -115,12 +117,17 @@ try {
       tree.gap,
       "The relay one hop down that feeds the listener two hops down crashes (its renderer killed, no goodbye), or, in alternate rounds, clicks Leave (it tells those it feeds, forwards 800 ms more, then says goodbye); the longest silence that listener hears before its backup, then its new parent, carry the stage again. A newcomer then restores the tree for the next round. The machine's two cores carry all six pages.",
     );
+    section(
+      'Relay tree: a hop through Firefox',
+      await measureFirefoxHop(browser, firefoxServer.url, JOINS),
+      "A host on the stage (Chromium); a listener in Firefox who came first, so the planner makes it the relay; a Chromium listener the stage feeds directly and one fed through Firefox (PORCH_DIRECT_MAX=2, PORCH_FANOUT=2), in one room. Firefox takes no frame into a sender but its own, so it forwards each frame as the payload of one of its silent carrier's. Tone on → heard, alternating between the two listeners; audio concealed: the share of what each played out over those rounds that its receiver made up for frames lost or late.",
+    );
   } finally {
     await closeAll(browser);
   }
   section('Relay-tree planner: plan time', await planTimes(), 'From `npm run sim -- --sizes 10000,100000` (the planner alone, under churn; see its own notes). Target: plan ≤ 50 ms at 10,000 members.');
 } finally {
-  await Promise.all([server.stop(), treeServer.stop(), plain.stop()]);
+  await Promise.all([server.stop(), treeServer.stop(), firefoxServer.stop(), plain.stop()]);
 }
 
 const header = `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. The machine is shared and noisy; compare runs, not single numbers.\n`;

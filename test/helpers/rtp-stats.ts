@@ -19,6 +19,9 @@ export interface LinkReport {
   /** Audio payload and headers sent, for upload figures. */
   bytesSent: number;
   packetsReceived: number;
+  /** Audio samples played out on this link, and how many of them the receiver made up for lost or late frames. */
+  samplesReceived: number;
+  concealedSamples: number;
   /** The m-lines this side gathered ICE candidates for: one when bundled, one per m-line when not. */
   candidateMids: number;
 }
@@ -51,11 +54,15 @@ export const COLLECT_CONNECTIONS = `(() => {
       let packetsSent = 0;
       let bytesSent = 0;
       let packetsReceived = 0;
+      let samplesReceived = 0;
+      let concealedSamples = 0;
       (await pc.getStats()).forEach((s) => {
         if (s.kind !== 'audio') return;
         if (s.type === 'outbound-rtp') packetsSent += s.packetsSent ?? 0;
         if (s.type === 'outbound-rtp') bytesSent += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
         if (s.type === 'inbound-rtp') packetsReceived += s.packetsReceived ?? 0;
+        if (s.type === 'inbound-rtp') samplesReceived += s.totalSamplesReceived ?? 0;
+        if (s.type === 'inbound-rtp') concealedSamples += s.concealedSamples ?? 0;
       });
       reports.push({
         id: connections.indexOf(pc),
@@ -66,6 +73,8 @@ export const COLLECT_CONNECTIONS = `(() => {
         packetsSent,
         bytesSent,
         packetsReceived,
+        samplesReceived,
+        concealedSamples,
         candidateMids: pc.__mids.size,
       });
     }

@@ -1,0 +1,76 @@
+/**
+ * A hop through a Firefox relay, beside a direct link in the same room and run: a host (Chromium)
+ * on the stage; a listener in Firefox who came first, so the planner makes it the relay; a
+ * Chromium listener the stage feeds directly; and one fed through Firefox (PORCH_DIRECT_MAX=2,
+ * PORCH_FANOUT=2). Firefox forwards each frame as the payload of one of its own carrier's frames
+ * (client/engine/audio/frame-switch.ts). Mouth-to-ear for both, in alternating rounds, and how
+ * much of what each played out the receiver had to make up (concealed), over those rounds.
+ */
+import type { Browser } from 'playwright-core';
+import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
+import { firefoxHears, firefoxRoute, joinInFirefox, launchFirefox, openFirefoxPerson } from '../test/helpers/firefox.ts';
+import { pollUntil } from '../test/helpers/poll.ts';
+import { createStageRoom, joinRoom, relaysBetween, routeOf, servesOthers } from '../test/helpers/room-page.ts';
+import { COLLECT_CONNECTIONS, rtpReport } from '../test/helpers/rtp-stats.ts';
+import { mouthToEar } from './join-latency.ts';
+import { percentile, type Row } from './stats.ts';
+
+export const FIREFOX_HOP_SETTINGS = { PORCH_DIRECT_MAX: '2', PORCH_FANOUT: '2' };
+const HOST = 440;
+
+async function listener(browser: Browser, link: string, label: string, hz: number): Promise<Person> {
+  const person = await openPerson(browser, 'about:blank', { toneHz: hz, toneOn: false, label, watchHz: [HOST] });
+  await person.context.addInitScript({ content: COLLECT_CONNECTIONS });
+  await person.page.goto(link);
+  await joinRoom(person.page, label);
+  return person;
+}
+
+/** Audio samples a page played out on all its links, and how many of them were made up. */
+async function played(person: Person): Promise<{ samples: number; concealed: number }> {
+  const links = await rtpReport(person.page);
+  return { samples: links.reduce((sum, l) => sum + l.samplesReceived, 0), concealed: links.reduce((sum, l) => sum + l.concealedSamples, 0) };
+}
+
+/** The share of what a page played out since `before` that was made up. */
+async function concealedSince(person: Person, before: { samples: number; concealed: number }): Promise<number> {
+  const now = await played(person);
+  return (now.concealed - before.concealed) / Math.max(1, now.samples - before.samples);
+}
+
+export async function measureFirefoxHop(chromium: Browser, serverUrl: string, rounds: number): Promise<Row[]> {
+  const firefox = await launchFirefox();
+  const people: Person[] = [];
+  try {
+    const host = await openPerson(chromium, serverUrl, { toneHz: HOST, label: 'Hal', watchHz: [] });
+    people.push(host);
+    const link = await createStageRoom(host.page, 'Hal');
+    const fox = await openFirefoxPerson(firefox, link, { label: 'Fox', toneHz: 660, watchHz: [HOST] });
+    await joinInFirefox(fox, 'Fox');
+    await firefoxHears(fox, HOST);
+    const direct = await listener(chromium, link, 'Dee', 880);
+    const through = await listener(chromium, link, 'Ann', 990);
+    people.push(direct, through);
+    await pollUntil('Firefox to relay to Ann', async () => [await firefoxRoute(fox), await routeOf(direct.page), await routeOf(through.page)], ([f, d, a]) => servesOthers(f!) && relaysBetween(d!) === 0 && !servesOthers(d!) && relaysBetween(a!) === 1, { timeoutMs: 30_000, everyMs: 250 });
+    const samples = { direct: [] as number[], through: [] as number[] };
+    const before = { direct: await played(direct), through: await played(through) };
+    for (let round = 0; round < rounds; round++) {
+      samples.direct.push(...(await mouthToEar(host, direct, 1)));
+      samples.through.push(...(await mouthToEar(host, through, 1)));
+    }
+    const concealed = { direct: await concealedSince(direct, before.direct), through: await concealedSince(through, before.through) };
+    const row = (what: string, ms: number[], made: number): Row => ({
+      listener: what,
+      rounds: ms.length,
+      'p50 ms': percentile(ms, 50),
+      'p95 ms': percentile(ms, 95),
+      'p50 − direct ms': percentile(ms, 50) - percentile(samples.direct, 50),
+      'audio concealed': `${(made * 100).toFixed(1)} %`,
+      'target p50 added': what.includes('Firefox') ? '≤ 15 ms' : '',
+    });
+    return [row('Chromium, fed by the stage directly', samples.direct, concealed.direct), row('Chromium, fed through a Firefox relay', samples.through, concealed.through)];
+  } finally {
+    await Promise.all(people.map(closePerson));
+    await firefox.close().catch(() => undefined);
+  }
+}
