@@ -53,11 +53,11 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
     if (!usable) return;
     usable = false;
     for (const { transceivers } of adopted.values()) {
-      for (const { sender, receiver } of transceivers) {
+      transceivers.forEach(({ sender, receiver }) => {
         carry(sender, false);
         (sender as unknown as WithTransform).transform = null;
         (receiver as unknown as WithTransform).transform = null;
-      }
+      });
     }
     adopted.clear();
     worker.terminate();
