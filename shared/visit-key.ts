@@ -55,12 +55,9 @@ export function signatureClaims(roomId: string, message: Uint8Array, signature: 
   ];
 }
 
-/**
- * Whether `signer` made `signature` over `message` in this room: itself, or through a visit key it
- * certified for it. `checked`: a claim already found genuine elsewhere (off the main thread) is not checked again.
- */
-export function verifySigned(roomId: string, message: Uint8Array, signature: Uint8Array, signer: Uint8Array, visit: VisitProof | null, checked?: (claim: SignatureClaim) => boolean): boolean {
-  return claimsHold(signatureClaims(roomId, message, signature, signer, visit), checked);
+/** Whether `signer` made `signature` over `message` in this room: itself, or through a visit key it certified for it. */
+export function verifySigned(roomId: string, message: Uint8Array, signature: Uint8Array, signer: Uint8Array, visit: VisitProof | null): boolean {
+  return claimsHold(signatureClaims(roomId, message, signature, signer, visit));
 }
 
 /** Whether every claim holds: found genuine already (`checked`), or checked here. */

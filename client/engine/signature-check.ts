@@ -1,6 +1,6 @@
 import { equalBytes, fromBase64Url, toBase64Url } from '../../shared/encoding.ts';
 import { signedBytesOf, type SignedAct } from '../../shared/room-acts.ts';
-import { visitCertBytes, visitProofFrom, type SignatureClaim } from '../../shared/visit-key.ts';
+import { signatureClaims, visitProofFrom, type SignatureClaim } from '../../shared/visit-key.ts';
 
 /**
  * Checks acts' signatures ahead of the log, with WebCrypto's Ed25519 where the browser has it: off
@@ -60,28 +60,29 @@ export function createSignatureCheck(roomId: string, subtle: SubtleCrypto | null
     return null;
   }
 
-  async function verifies(signer: string, signatureText: string, message: Uint8Array): Promise<boolean> {
-    const key = await keyOf(signer);
-    const signature = fromBase64Url(signatureText);
-    if (!key || !signature || !subtle) return false;
+  async function verifies({ signer, signature, message }: SignatureClaim): Promise<boolean> {
+    const key = await keyOf(toBase64Url(signer));
+    if (!key || !subtle) return false;
     // WebCrypto takes bytes over a plain ArrayBuffer: Uint8Array.from makes one.
     return subtle.verify({ name: 'Ed25519' }, key, Uint8Array.from(signature), Uint8Array.from(message)).catch(() => false);
   }
 
+  /** Whether every claim is genuine, checked side by side. */
+  const allVerify = async (claims: readonly SignatureClaim[]): Promise<boolean> => (await Promise.all(claims.map(verifies))).every(Boolean);
+
   /** Signed by `by`, or by a visit key `by` certified for this room (visit-key.ts). */
   async function check(act: SignedAct): Promise<void> {
-    const bytes = signedBytesOf(roomId, act);
     const visit = visitProofFrom(act.vk, act.cert);
-    if (visit === 'bad') return;
-    const signed = visit === null ? verifies(act.by, act.sig, bytes) : verifies(act.vk!, act.sig, bytes);
-    const certified = visit === null || verifies(act.by, act.cert!, visitCertBytes(roomId, visit.key));
-    if (!(await signed) || !(await certified)) return;
+    const signer = fromBase64Url(act.by);
+    const signature = fromBase64Url(act.sig);
+    if (visit === 'bad' || !signer || !signature) return;
+    if (!(await allVerify(signatureClaims(roomId, signedBytesOf(roomId, act), signature, signer, visit)))) return;
     genuine.add(idOf(act));
     if (genuine.size > REMEMBERED) genuine.delete(genuine.values().next().value as string);
   }
 
   async function checkClaim(claim: SignatureClaim): Promise<void> {
-    if (!(await verifies(toBase64Url(claim.signer), toBase64Url(claim.signature), claim.message))) return;
+    if (!(await verifies(claim))) return;
     genuineClaims.set(claimId(claim), claim.message);
     if (genuineClaims.size > CLAIMS_ON_THEIR_WAY) genuineClaims.delete(genuineClaims.keys().next().value as string);
   }
