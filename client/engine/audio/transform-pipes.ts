@@ -31,7 +31,7 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
   worker.onmessage = (event: MessageEvent<Arrivals>) => void (usable && onArrivals(event.data.from));
   worker.onerror = () => stop();
 
-  function carry(sender: RTCRtpSender, wanted: boolean): void {
+  function giveCarrier(sender: RTCRtpSender, wanted: boolean): void {
     // A track not ours (our microphone) is never displaced, nor taken off.
     if (sender.track !== null && sender.track !== silence?.track) {
       carrying.delete(sender);
@@ -45,8 +45,8 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
     sender.replaceTrack(wanted ? silence!.track : null).catch(() => {});
   }
 
-  function carryAsRouted({ peer, transceivers }: Adopted): void {
-    transceivers.forEach((transceiver, slot) => carry(transceiver.sender, forwarding.targets.includes(peer) && forwarding.slots.has(slot)));
+  function carriersAsRouted({ peer, transceivers }: Adopted): void {
+    transceivers.forEach((transceiver, slot) => giveCarrier(transceiver.sender, forwarding.targets.includes(peer) && forwarding.slots.has(slot)));
   }
 
   function stop(): void {
@@ -54,7 +54,7 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
     usable = false;
     for (const { transceivers } of adopted.values()) {
       transceivers.forEach(({ sender, receiver }) => {
-        carry(sender, false);
+        giveCarrier(sender, false);
         (sender as unknown as WithTransform).transform = null;
         (receiver as unknown as WithTransform).transform = null;
       });
@@ -81,7 +81,7 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
             (transceiver.sender as unknown as WithTransform).transform = new Transform(worker, { peer, link, slot, side: 'sent', carried: true });
           });
           // A link made after the routes that name it carries from its first frame.
-          carryAsRouted(entry);
+          carriersAsRouted(entry);
         },
         close() {
           if (adopted.delete(link)) worker.postMessage({ t: 'unpipe', link } satisfies ToWorker);
@@ -92,7 +92,7 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
       if (!usable) return;
       worker.postMessage({ t: 'routes', routes, targets } satisfies ToWorker);
       forwarding = { slots: new Set(routes.map((route) => route.out)), targets };
-      for (const entry of adopted.values()) carryAsRouted(entry);
+      for (const entry of adopted.values()) carriersAsRouted(entry);
     },
     close: stop,
   };
