@@ -11,17 +11,16 @@ import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts
 import { firefoxHears, firefoxRoute, joinInFirefox, launchFirefox, openFirefoxPerson } from '../test/helpers/firefox.ts';
 import { pollUntil } from '../test/helpers/poll.ts';
 import { createStageRoom, joinRoom, relaysBetween, routeOf, servesOthers } from '../test/helpers/room-page.ts';
-import { COLLECT_CONNECTIONS, rtpReport } from '../test/helpers/rtp-stats.ts';
+import { rtpReport } from '../test/helpers/rtp-stats.ts';
+import { HOST, openListener } from './relay-tree.ts';
 import { mouthToEar } from './join-latency.ts';
 import { percentile, type Row } from './stats.ts';
 
 export const FIREFOX_HOP_SETTINGS = { PORCH_DIRECT_MAX: '2', PORCH_FANOUT: '2' };
-const HOST = 440;
 
-async function listener(browser: Browser, link: string, label: string, hz: number): Promise<Person> {
-  const person = await openPerson(browser, 'about:blank', { toneHz: hz, toneOn: false, label, watchHz: [HOST] });
-  await person.context.addInitScript({ content: COLLECT_CONNECTIONS });
-  await person.page.goto(link);
+async function listener(browser: Browser, link: string, label: string, hz: number, people: Person[]): Promise<Person> {
+  const person = await openListener(browser, link, label, hz);
+  people.push(person);
   await joinRoom(person.page, label);
   return person;
 }
@@ -48,9 +47,8 @@ export async function measureFirefoxHop(chromium: Browser, serverUrl: string, ro
     const fox = await openFirefoxPerson(firefox, link, { label: 'Fox', toneHz: 660, watchHz: [HOST] });
     await joinInFirefox(fox, 'Fox');
     await firefoxHears(fox, HOST);
-    const direct = await listener(chromium, link, 'Dee', 880);
-    const through = await listener(chromium, link, 'Ann', 990);
-    people.push(direct, through);
+    const direct = await listener(chromium, link, 'Dee', 880, people);
+    const through = await listener(chromium, link, 'Ann', 990, people);
     await pollUntil('Firefox to relay to Ann', async () => [await firefoxRoute(fox), await routeOf(direct.page), await routeOf(through.page)], ([f, d, a]) => servesOthers(f!) && relaysBetween(d!) === 0 && !servesOthers(d!) && relaysBetween(a!) === 1, { timeoutMs: 30_000, everyMs: 250 });
     const samples = { direct: [] as number[], through: [] as number[] };
     const before = { direct: await played(direct), through: await played(through) };

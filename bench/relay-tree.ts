@@ -19,7 +19,7 @@ import { COLLECT_CONNECTIONS, sentDuring } from '../test/helpers/rtp-stats.ts';
 import { resetOnsets, setTone, waitForOnset, waitUntilHears, waitUntilSilent } from '../test/helpers/tones.ts';
 import { percentile, type Row } from './stats.ts';
 
-const HOST = 440;
+export const HOST = 440;
 const LISTENER_TONE = 660;
 export const TREE_SETTINGS = { PORCH_DIRECT_MAX: '1', PORCH_FANOUT: '2' };
 const LISTENERS = ['Ann', 'Ben', 'Cat', 'Dan'];
@@ -47,11 +47,17 @@ async function settledRoutes(tree: Tree): Promise<Map<Person, string>> {
   });
 }
 
-async function addListener(browser: Browser, link: string, tree: Tree, label: string): Promise<void> {
-  const person = await openPerson(browser, 'about:blank', { toneHz: LISTENER_TONE, toneOn: false, label, watchHz: [HOST] });
-  tree.listeners.push(person);
+/** A listener of the host's tone, silent itself, whose links' RTP statistics can be read, at the room's join form. */
+export async function openListener(browser: Browser, link: string, label: string, toneHz = LISTENER_TONE): Promise<Person> {
+  const person = await openPerson(browser, 'about:blank', { toneHz, toneOn: false, label, watchHz: [HOST] });
   await person.context.addInitScript({ content: COLLECT_CONNECTIONS });
   await person.page.goto(link);
+  return person;
+}
+
+async function addListener(browser: Browser, link: string, tree: Tree, label: string): Promise<void> {
+  const person = await openListener(browser, link, label);
+  tree.listeners.push(person);
   await joinRoom(person.page, label);
 }
 
