@@ -92,6 +92,8 @@ const PlanFrame = v.strictObject({
   children: planPeers,
   standby: planPeers,
   depth: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1024)),
+  /** Feed our children the stage mixed into one stream: every speaker's would exceed our upload. */
+  mixes: v.boolean(),
 });
 export type PlanFrame = v.InferOutput<typeof PlanFrame>;
 

@@ -33,11 +33,20 @@ function checkPlan(plan: TreePlan, members: readonly TreeMember[], settings: Tre
   assert.equal(plan.mode, audience.length <= settings.directMax ? 'direct' : 'tree');
   assert.deepEqual(plan.roots, [...plan.audience].filter(([, p]) => p.parent === null).map(([peer]) => peer).sort(), 'roots are who the stage feeds');
   if (plan.mode === 'direct') {
-    for (const p of plan.audience.values()) assert.deepEqual(p, { parent: null, backup: null, children: [], depth: 1, relays: false });
+    for (const p of plan.audience.values()) assert.deepEqual(p, { parent: null, backup: null, children: [], depth: 1, relays: false, mixes: false });
     return;
   }
   const stageSize = Math.max(1, members.length - audience.length);
-  const capacity = new Map(audience.map((m) => [m.peer, m.turnOnly ? 0 : Math.min(settings.fanout, Math.floor(m.uploadKbps / (settings.streamKbps * stageSize)))]));
+  // Every speaker's stream to each child; where that fits no child, one mixed stream to each.
+  const whole = (m: TreeMember): number => Math.floor(m.uploadKbps / (settings.streamKbps * stageSize));
+  const mixed = (m: TreeMember): number => (stageSize > 1 && whole(m) === 0 ? Math.floor(m.uploadKbps / settings.streamKbps) : 0);
+  const capacity = new Map(audience.map((m) => [m.peer, m.turnOnly ? 0 : Math.min(settings.fanout, whole(m) || mixed(m))]));
+  for (const m of audience) {
+    const p = at(plan, m.peer);
+    assert.equal(p.mixes, capacity.get(m.peer)! > 0 && mixed(m) > 0, `${m.peer} mixes exactly where every speaker's stream would exceed its upload and one would not`);
+    if (p.mixes) assert.ok(p.children.length * settings.streamKbps <= m.uploadKbps, `${m.peer}'s mixed streams fit its upload`);
+    else assert.ok(p.children.length * settings.streamKbps * stageSize <= m.uploadKbps, `${m.peer}'s forwarded streams fit its upload`);
+  }
   for (const [peer, p] of plan.audience) {
     const parent = p.parent === null ? undefined : at(plan, p.parent);
     assert.equal(p.depth, parent ? parent.depth + 1 : 1, `${peer} sits one level below its parent, so there is no cycle`);
@@ -132,6 +141,21 @@ test("a relay feeds at most what its upload carries of every speaker's stream, a
   const plan = planTree(members, { ...SETTINGS, directMax: 2 });
   assert.equal(at(plan, 'big').children.length, 4, 'capped at fanout');
   assert.equal(at(plan, 'small').children.length, 2, '170 kbit/s carries two children of two 40 kbit/s streams');
+});
+
+test("a relay whose upload cannot carry every speaker's stream to one child feeds the stage mixed, and sits below those that forward unchanged", () => {
+  const stage = ['s1', 's2', 's3'].map(speaker);
+  // Three streams cost 120 kbit/s a child: 100 carries none of them, but two mixed streams.
+  const members = [...stage, listener('weak', { uploadKbps: 100, since: -1 }), ...listeners(20, { uploadKbps: 500 })];
+  const plan = planTree(members, SETTINGS);
+  assert.equal(at(plan, 'weak').mixes, true);
+  assert.ok(at(plan, 'weak').depth > 1, 'older than everyone, but below those who forward unchanged');
+  assert.ok([...plan.audience].every(([peer, p]) => p.mixes === (peer === 'weak')), 'nobody else mixes: 500 carries four children of three streams');
+  checkPlan(plan, members, SETTINGS);
+  const alone = planTree([...stage, listener('weak', { uploadKbps: 100 }), ...listeners(14, { uploadKbps: 0 })], SETTINGS);
+  assert.deepEqual([at(alone, 'weak').mixes, at(alone, 'weak').children.length], [true, 2], 'the only relay: it mixes for as many as its upload carries');
+  const solo = planTree([speaker('s1'), listener('weak', { uploadKbps: 30 }), ...listeners(14, { uploadKbps: 0 })], SETTINGS);
+  assert.equal(at(solo, 'weak').relays, false, 'with one speaker there is nothing to mix: 30 kbit/s carries nobody');
 });
 
 test('a TURN-only listener, or one that cannot upload, is a leaf wherever it sits', () => {

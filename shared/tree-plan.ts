@@ -14,6 +14,10 @@ import { createWorkTree, settleTree, type RankedMember, type TreeNode, type Work
  *   roots, but see below), no cycles, and `children` mirrors `parent`;
  * - a member feeds at most its capacity, min(fanout, ⌊upload / (streamKbps × stage size)⌋); a
  *   TURN-only member or one with no capacity is a leaf (`relays: false`) and feeds nobody;
+ * - mixing: a member whose upload cannot carry every speaker's stream to even one child, but can
+ *   carry one stream, feeds its children the stage mixed into one (`mixes`), as many as that
+ *   upload carries (up to fanout). Mixing costs a decode and an encode, so mixers rank below every
+ *   member that forwards unchanged and sit deeper in the tree, where fewer listen below them;
  * - when the relays cannot hold everyone, the rest are fed by the stage beyond its root slots
  *   (never by an overloaded relay), and only while no relay has a free slot;
  * - a member below the roots has a backup whenever a relay other than its parent exists outside
@@ -65,6 +69,8 @@ export interface Placement {
   depth: number;
   /** It may have children: it can relay (not TURN-only, capacity ≥ 1). Always false in direct mode. */
   relays: boolean;
+  /** It relays, and feeds its children the stage mixed into one stream: forwarding each speaker's would exceed its upload. */
+  mixes: boolean;
 }
 
 export interface TreePlan {
@@ -101,24 +107,29 @@ function check({ fanout, directMax, streamKbps }: TreeSettings): void {
 }
 
 /**
- * Relay preference: capacity first (a shallow relay with fewer slots deepens the tree), then the
- * oldest, then the peer id. Capacity tops out at fanout, so among relays most tie there and
- * the most stable go first; TURN-only members have no capacity and come last.
+ * Relay preference: members that forward unchanged before those that must mix; then capacity (a
+ * shallow relay with fewer slots deepens the tree), then the oldest, then the peer id. Capacity
+ * tops out at fanout, so among relays most tie there and the most stable go first; TURN-only
+ * members have no capacity and come last.
  */
 function rank(audience: readonly TreeMember[], { fanout, streamKbps }: TreeSettings, stageSize: number): RankedMember[] {
-  const perChild = streamKbps * Math.max(1, stageSize);
+  const streams = Math.max(1, stageSize);
   const capacity = new Float64Array(audience.length);
+  const mixes = new Uint8Array(audience.length);
   const since = new Float64Array(audience.length);
   audience.forEach((m, i) => {
-    const streams = Math.floor(m.uploadKbps / perChild);
-    capacity[i] = m.turnOnly || !(streams > 0) ? 0 : Math.min(fanout, streams);
+    const whole = Math.floor(m.uploadKbps / (streamKbps * streams));
+    const mixed = streams > 1 && !(whole > 0) ? Math.floor(m.uploadKbps / streamKbps) : 0;
+    const children = whole > 0 ? whole : mixed;
+    capacity[i] = m.turnOnly || !(children > 0) ? 0 : Math.min(fanout, children);
+    mixes[i] = capacity[i]! > 0 && mixed > 0 ? 1 : 0;
     since[i] = m.since;
   });
   // Indices over typed arrays: at 100,000 members a third faster than sorting objects.
   const order = Uint32Array.from(audience.keys()).sort(
-    (i, j) => capacity[j]! - capacity[i]! || since[i]! - since[j]! || (audience[i]!.peer < audience[j]!.peer ? -1 : 1),
+    (i, j) => mixes[i]! - mixes[j]! || capacity[j]! - capacity[i]! || since[i]! - since[j]! || (audience[i]!.peer < audience[j]!.peer ? -1 : 1),
   );
-  return Array.from(order, (i) => ({ peer: audience[i]!.peer, capacity: capacity[i]! }));
+  return Array.from(order, (i) => ({ peer: audience[i]!.peer, capacity: capacity[i]!, mixes: mixes[i] === 1 }));
 }
 
 function directPlan(audience: readonly TreeMember[], previous: TreePlan | undefined): TreePlan {
@@ -126,8 +137,8 @@ function directPlan(audience: readonly TreeMember[], previous: TreePlan | undefi
   const placements = new Map<string, Placement>();
   for (const peer of roots) {
     const before = previous?.audience.get(peer);
-    const same = before && before.parent === null && before.backup === null && before.children.length === 0 && before.depth === 1 && !before.relays;
-    placements.set(peer, same ? before : { parent: null, backup: null, children: [], depth: 1, relays: false });
+    const same = before && before.parent === null && before.backup === null && before.children.length === 0 && before.depth === 1 && !before.relays && !before.mixes;
+    placements.set(peer, same ? before : { parent: null, backup: null, children: [], depth: 1, relays: false, mixes: false });
   }
   if (placements.size < audience.length) throw new RangeError('a listener is listed twice');
   return { mode: 'direct', audience: placements, roots };
@@ -141,11 +152,11 @@ function treePlan(tree: WorkTree, backups: readonly (TreeNode | null)[]): TreePl
     const parent = node.parent === tree.stage ? null : node.parent.peer;
     const backup = backups[node.rank]?.peer ?? null;
     const relays = node.capacity > 0;
-    const { was } = node;
+    const { was, mixes } = node;
     // Equal lengths, and every child now was a child then (plans keep parent and children consistent).
-    const same = was && was.parent === parent && was.backup === backup && was.depth === node.depth && was.relays === relays &&
+    const same = was && was.parent === parent && was.backup === backup && was.depth === node.depth && was.relays === relays && was.mixes === mixes &&
       was.children.length === node.children.length && node.children.every((c) => c.was?.parent === node.peer);
-    audience.set(node.peer, same ? was : { parent, backup, children: node.children.map((c) => c.peer).sort(), depth: node.depth, relays });
+    audience.set(node.peer, same ? was : { parent, backup, children: node.children.map((c) => c.peer).sort(), depth: node.depth, relays, mixes });
   }
   return { mode: 'tree', audience, roots: tree.stage.children.map((c) => c.peer).sort() };
 }

@@ -22,6 +22,8 @@ export interface TreeNode {
   readonly rank: number;
   /** Children it may feed; for the stage, the root slots. */
   readonly capacity: number;
+  /** It feeds them the stage mixed into one stream (tree-plan.ts). */
+  readonly mixes: boolean;
   /** Left the audience: it keeps its place until its children have been repaired around it. */
   readonly gone: boolean;
   /** Places freed below it while it waits to be removed itself; its heir fills them (see fillHole). */
@@ -55,6 +57,7 @@ export interface WorkTree {
 export interface RankedMember {
   peer: string;
   capacity: number;
+  mixes: boolean;
 }
 
 /**
@@ -62,20 +65,20 @@ export interface RankedMember {
  * none), every member starts out of the tree. Throws RangeError on a listener listed twice.
  */
 export function createWorkTree(ranked: readonly RankedMember[], rootSlots: number, compaction: number, previous?: TreePlan): WorkTree {
-  const stage: TreeNode = { peer: '', rank: 0, capacity: rootSlots, gone: false, holes: 0, was: undefined, parent: null, children: [], depth: 0 };
+  const stage: TreeNode = { peer: '', rank: 0, capacity: rootSlots, mixes: false, gone: false, holes: 0, was: undefined, parent: null, children: [], depth: 0 };
   const byRank = [stage];
   const byPeer = new Map<string, TreeNode>();
-  const add = (peer: string, capacity: number, gone: boolean): void => {
-    const node: TreeNode = { peer, rank: byRank.length, capacity, gone, holes: 0, was: previous?.audience.get(peer), parent: undefined, children: [], depth: -1 };
+  const add = (peer: string, capacity: number, mixes: boolean, gone: boolean): void => {
+    const node: TreeNode = { peer, rank: byRank.length, capacity, mixes, gone, holes: 0, was: previous?.audience.get(peer), parent: undefined, children: [], depth: -1 };
     byRank.push(node);
     byPeer.set(peer, node);
   };
-  for (const { peer, capacity } of ranked) add(peer, capacity, false);
+  for (const { peer, capacity, mixes } of ranked) add(peer, capacity, mixes, false);
   if (byPeer.size < ranked.length) throw new RangeError('a listener is listed twice');
   if (previous?.mode !== 'tree') return { stage, byRank, byPeer, compaction, slots: undefined, leaves: undefined, heirs: undefined };
   const left: string[] = [];
   for (const peer of previous.audience.keys()) if (!byPeer.has(peer)) left.push(peer);
-  for (const peer of left.sort()) add(peer, 0, true);
+  for (const peer of left.sort()) add(peer, 0, false, true);
   // Linked in rank order, so that children lists do not depend on how `previous` was built.
   for (const node of byRank) {
     const parent = node.was && (node.was.parent === null ? stage : byPeer.get(node.was.parent));

@@ -37,7 +37,7 @@ test('an empty environment gives the documented defaults', () => {
     turn: null,
     logLevel: 'info',
     metrics: true,
-    tree: { fanout: 4, directMax: 12 },
+    tree: { fanout: 4, directMax: 12, streamKbps: 40 },
     redisUrl: null,
     dataDir: resolve(process.cwd(), 'data'),
     snapshotTtlMs: 30 * 24 * 3600 * 1000,
@@ -69,6 +69,7 @@ test('every variable is read, and each burst is twice its rate', () => {
     METRICS: 'off',
     PORCH_FANOUT: '2',
     PORCH_DIRECT_MAX: '1',
+    PORCH_STREAM_KBPS: '600',
     REDIS_URL: 'redis://:pw@127.0.0.1:6390/2',
     DATA_DIR: '/var/lib/porch',
     SNAPSHOT_TTL: '3600',
@@ -99,7 +100,7 @@ test('every variable is read, and each burst is twice its rate', () => {
   });
   assert.equal(config.logLevel, 'debug');
   assert.equal(config.metrics, false);
-  assert.deepEqual(config.tree, { fanout: 2, directMax: 1 });
+  assert.deepEqual(config.tree, { fanout: 2, directMax: 1, streamKbps: 600 });
   assert.equal(config.dataDir, '/var/lib/porch');
   assert.equal(config.snapshotTtlMs, 3_600_000, 'SNAPSHOT_TTL is in seconds');
   assert.equal(config.snapshotMaxRooms, 500);
@@ -133,6 +134,7 @@ const BAD: [Record<string, string>, RegExp][] = [
   // The stage would be told of only 64 of its listeners, and the rest would hear nothing.
   [{ PORCH_DIRECT_MAX: '65' }, /^PORCH_DIRECT_MAX: must be at most 64/],
   [{ PORCH_FANOUT: '65' }, /^PORCH_FANOUT: must be at most 64/],
+  [{ PORCH_STREAM_KBPS: '4' }, /^PORCH_STREAM_KBPS: must be at least 8/],
   [{ HEARTBEAT_MS: '1e3' }, /^HEARTBEAT_MS: /],
   [{ HEARTBEAT_MS: '5' }, /^HEARTBEAT_MS: must be at least 10/],
   [{ LEAVE_GRACE_MS: '99999999999' }, /^LEAVE_GRACE_MS: must be at most/],

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { IceServer, MAX_PLAN_PEERS } from '../shared/protocol.ts';
+import { STREAM_KBPS } from '../shared/tree-plan.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import { asOrigin } from './origin-check.ts';
 import type { TurnSettings } from './turn-credentials.ts';
@@ -43,8 +44,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Whether /metrics answers (METRICS=on), or is not found (off). */
   metrics: boolean;
-  /** The relay tree: children per relay, and the audience size above which the tree feeds it. */
-  tree: { fanout: number; directMax: number };
+  /** The relay tree: children per relay, the audience size above which the tree feeds it, and the upload a relay sets aside per forwarded stream. */
+  tree: { fanout: number; directMax: number; streamKbps: number };
   /** Where nodes that serve the same rooms meet (redis-bus.ts); null: this process serves its rooms alone. */
   redisUrl: string | null;
   /** Absolute path where a single node keeps rooms' snapshots (file-snapshots.ts); unused with REDIS_URL. */
@@ -153,6 +154,7 @@ const EnvSchema = v.object({
   // A plan tells a member at most MAX_PLAN_PEERS others to send to: the stage feeds every listener below PORCH_DIRECT_MAX.
   PORCH_FANOUT: v.optional(integer(1, MAX_PLAN_PEERS), '4'),
   PORCH_DIRECT_MAX: v.optional(integer(1, MAX_PLAN_PEERS), '12'),
+  PORCH_STREAM_KBPS: v.optional(integer(8, 100_000), String(STREAM_KBPS)),
   REDIS_URL: v.optional(redisUrl),
 });
 /** Errors echo the bad value, except where it may hold TURN credentials. */
@@ -204,7 +206,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     turn,
     logLevel: settings.LOG_LEVEL,
     metrics: settings.METRICS === 'on',
-    tree: { fanout: settings.PORCH_FANOUT, directMax: settings.PORCH_DIRECT_MAX },
+    tree: { fanout: settings.PORCH_FANOUT, directMax: settings.PORCH_DIRECT_MAX, streamKbps: settings.PORCH_STREAM_KBPS },
     redisUrl: settings.REDIS_URL ?? null,
     dataDir: settings.DATA_DIR,
     snapshotTtlMs: settings.SNAPSHOT_TTL * 1000,

@@ -5,7 +5,7 @@ import { PLAN_DELAY_MS } from './tree-planning.ts';
 import { connect, join, randomId, randomResume, withBystanders, type TestClient } from '../test/helpers/signaling-kit.ts';
 
 /** More than two listeners puts a room in tree mode, at most two in direct mode. */
-const SMALL_TREE = { tree: { fanout: 2, directMax: 2 } };
+const SMALL_TREE = { tree: { fanout: 2, directMax: 2, streamKbps: 40 } };
 const stageClaim = { type: 'tree', tier: 'stage', uploadKbps: 1000, turnOnly: false } as const;
 const audienceClaim = { type: 'tree', tier: 'audience', uploadKbps: 1000, turnOnly: false } as const;
 

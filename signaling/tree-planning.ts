@@ -25,7 +25,8 @@ export interface TreePlanning {
 }
 
 export interface TreePlanningOptions {
-  settings: Omit<TreeSettings, 'streamKbps'>;
+  /** streamKbps: STREAM_KBPS unless the operator sets PORCH_STREAM_KBPS. */
+  settings: Omit<TreeSettings, 'streamKbps'> & { streamKbps?: number };
   timers: Timers;
   now(): number;
   /** Whether this node plans the room (with several nodes, only the lease holder does). */
@@ -56,7 +57,7 @@ interface RoomTree {
 }
 
 export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
-  const settings: TreeSettings = { ...options.settings, streamKbps: STREAM_KBPS };
+  const settings: TreeSettings = { ...options.settings, streamKbps: options.settings.streamKbps ?? STREAM_KBPS };
   const rooms = new Map<string, RoomTree>();
 
   function schedule(room: string, tree: RoomTree): void {
@@ -165,7 +166,7 @@ function partsOf(plan: TreePlan, members: ReadonlyMap<string, TreeMember>): Map<
   for (const [peer, member] of members) {
     const placement = plan.audience.get(peer);
     if (member.tier === 'stage' || !placement) {
-      parts.set(peer, { type: 'plan', mode: plan.mode, parent: null, backup: null, children: cap(plan.mode === 'tree' ? plan.roots : []), standby: [], depth: 0 });
+      parts.set(peer, { type: 'plan', mode: plan.mode, parent: null, backup: null, children: cap(plan.mode === 'tree' ? plan.roots : []), standby: [], depth: 0, mixes: false });
       continue;
     }
     parts.set(peer, {
@@ -176,6 +177,7 @@ function partsOf(plan: TreePlan, members: ReadonlyMap<string, TreeMember>): Map<
       children: cap(placement.children),
       standby: cap(standby.get(peer) ?? []),
       depth: placement.depth,
+      mixes: placement.mixes,
     });
   }
   return parts;
