@@ -14,14 +14,25 @@ export const FEED_SLOTS = 8;
 const MAX_LINK_MESSAGE_CHARS = 2048;
 
 const peer = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,64}$/));
+/**
+ * What a slot carries when a relay mixed the stage into one stream (shared/tree-plan.ts `mixes`):
+ * no peer id is this short, so it names nobody.
+ */
+export const STAGE_MIX = 'stage';
+const slotSource = v.nullable(v.union([peer, v.literal(STAGE_MIX)]));
+const level = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 
 const LinkMessageSchema = v.variant('t', [
   /** Whose audio each of my sending slots carries to you (null: none). */
-  v.strictObject({ t: v.literal('slots'), slots: v.pipe(v.array(v.nullable(peer)), v.maxLength(FEED_SLOTS)) }),
+  v.strictObject({ t: v.literal('slots'), slots: v.pipe(v.array(slotSource), v.maxLength(FEED_SLOTS)) }),
+
   /** From a member to its standby relay: start (or stop) forwarding the stage to me. */
   v.strictObject({ t: v.literal('feed'), on: v.boolean() }),
-  /** A feeding relay is alive even while the stage is silent. */
-  v.strictObject({ t: v.literal('tick') }),
+  /**
+   * A feeding relay is alive even while the stage is silent; beside a mixed stage, which a
+   * listener cannot tell speakers apart in, it says how loud each speaker is now, 0..1.
+   */
+  v.strictObject({ t: v.literal('tick'), levels: v.optional(v.pipe(v.array(v.tuple([peer, level])), v.maxLength(FEED_SLOTS))) }),
   /** A relay is leaving on purpose: switch to your backup now, I keep forwarding a moment longer. */
   v.strictObject({ t: v.literal('leaving') }),
 ]);

@@ -5,6 +5,7 @@ import { err, ok, type ParseError, type Result } from '../../shared/result.ts';
 import { createMicrophone } from './audio/microphone.ts';
 import { createRemotePlayer } from './audio/remote-player.ts';
 import { createSilentTrack } from './audio/silent-track.ts';
+import { createStageMix } from './audio/stage-mix.ts';
 import { createSimplePeerLink } from './peer-adapter.ts';
 import { identityInRoom } from './identity-key.ts';
 import { loadProfile, saveProfile } from './profile-store.ts';
@@ -78,6 +79,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     // Built beside the app (build.mjs); a worker must be of the page's origin, which a widget on another site is not.
     frameWorker: () => (location.origin === url.origin ? new Worker(new URL('/frame-worker.js', url.origin)) : null),
     carrierTrack: () => createSilentTrack(),
+    stageMix: () => createStageMix(),
     randomBytes,
     trace: (line) => console.debug(line),
     signatures: createSignatureCheck(roomId),

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FEED_SLOTS, parseLinkMessage, type LinkMessage } from '../../shared/link-message.ts';
+import { FEED_SLOTS, parseLinkMessage, STAGE_MIX, type LinkMessage } from '../../shared/link-message.ts';
 import type { PlannedLink } from '../../shared/topology.ts';
 import type { FrameRoute } from './audio/frame-switch.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { TICK_MS } from './feed-choice.ts';
 import { createRelay, RETURN_MS, STALL_MS, WARM_MS } from './relay.ts';
 import { createTimers } from './timers.ts';
 
@@ -31,7 +32,11 @@ function setup() {
   const changes = { count: 0 };
   let routes: readonly FrameRoute[] = [];
   let targets: readonly string[] = [];
+  /** What the plan says of mixing, and how loud the speakers we hear are. */
+  const plan = { mixes: false, levels: new Map<string, number>() };
   const relay = createRelay({
+    mixes: () => plan.mixes,
+    levels: () => plan.levels,
     timers: createTimers(clock),
     route: (nextRoutes, nextTargets) => {
       routes = nextRoutes;
@@ -63,7 +68,7 @@ function setup() {
     relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [SPEAKER_A] }));
   };
   const saidTo = (peer: string, t: LinkMessage['t']) => said.filter((s) => s.to === peer && s.message.t === t).map((s) => s.message);
-  return { clock, relay, up, forwarded, said, linkUp, saidTo, changes, arrive, hearParentBeside };
+  return { clock, relay, up, forwarded, said, linkUp, saidTo, changes, arrive, hearParentBeside, plan };
 }
 
 test('a relay fed by the stage forwards each speaker on a slot of its own, and tells its children which', () => {
@@ -96,6 +101,40 @@ test('a relay forwards what its parent sends, slot by slot as the parent names t
   arrive(PARENT, 2, 'from parent');
   arrive(BACKUP, 0, 'stray');
   assert.deepEqual(forwarded, [{ to: CHILD, slot: out.slots.indexOf(SPEAKER_A), label: 'from parent' }]);
+});
+
+test('fed a mix, a relay forwards it unchanged on one slot, passes on how loud each speaker is, and never mixes it again', () => {
+  const { clock, relay, forwarded, linkUp, saidTo, arrive, plan } = setup();
+  plan.mixes = true;
+  relay.apply(new Map([[PARENT, feed('parent')], [CHILD, feed('child')]]));
+  [PARENT, CHILD].forEach(linkUp);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [STAGE_MIX] }));
+  relay.message(PARENT, JSON.stringify({ t: 'tick', levels: [[SPEAKER_A, 0.5]] }));
+  assert.deepEqual([relay.status().mixed, relay.status().mixing], [true, false]);
+  const out = saidTo(CHILD, 'slots').at(-1);
+  assert.ok(out?.t === 'slots');
+  assert.deepEqual(out.slots.filter((x) => x !== null), [STAGE_MIX]);
+  arrive(PARENT, 0, 'mixed');
+  assert.deepEqual(forwarded, [{ to: CHILD, slot: out.slots.indexOf(STAGE_MIX), label: 'mixed' }]);
+  clock.advance(TICK_MS);
+  assert.deepEqual(saidTo(CHILD, 'tick').at(-1), { t: 'tick', levels: [[SPEAKER_A, 0.5]] });
+});
+
+test('a relay the plan has mix offers one slot carrying the stage mixed, forwards no speaker, and says how loud each is', () => {
+  const { clock, relay, forwarded, linkUp, saidTo, arrive, plan } = setup();
+  plan.mixes = true;
+  plan.levels = new Map([[SPEAKER_A, 0.123], [SPEAKER_B, 0]]);
+  relay.apply(new Map([[SPEAKER_A, plain()], [SPEAKER_B, plain()], [CHILD, feed('child')]]));
+  [SPEAKER_A, SPEAKER_B, CHILD].forEach(linkUp);
+  assert.deepEqual([relay.status().mixed, relay.status().mixing, relay.streams()], [false, true, 1]);
+  assert.deepEqual(saidTo(CHILD, 'slots').at(-1), { t: 'slots', slots: [STAGE_MIX, ...Array(FEED_SLOTS - 1).fill(null)] });
+  arrive(SPEAKER_A, 0, 'a1');
+  assert.deepEqual(forwarded, [], 'the mix is made on the page, not forwarded');
+  clock.advance(TICK_MS);
+  assert.deepEqual(saidTo(CHILD, 'tick').at(-1), { t: 'tick', levels: [[SPEAKER_A, 0.12], [SPEAKER_B, 0]] });
+  plan.mixes = false;
+  relay.apply(new Map([[SPEAKER_A, plain()], [SPEAKER_B, plain()], [CHILD, feed('child')]]));
+  assert.equal(relay.status().mixing, false, 'a new plan without mixing: each speaker is forwarded again');
 });
 
 test('when the parent falls silent, the member asks its backup to feed it and listens there', () => {

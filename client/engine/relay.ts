@@ -1,4 +1,4 @@
-import { encodeLinkMessage, FEED_SLOTS, parseLinkMessage, type LinkMessage } from '../../shared/link-message.ts';
+import { encodeLinkMessage, FEED_SLOTS, parseLinkMessage, STAGE_MIX, type LinkMessage } from '../../shared/link-message.ts';
 import { assertNever } from '../../shared/result.ts';
 import type { PlannedLink, Topology } from '../../shared/topology.ts';
 import type { FrameRoute } from './audio/frame-switch.ts';
@@ -11,6 +11,11 @@ import type { Cancel, Timers } from './timers.ts';
  * unchanged, each speaker on a slot of its own, and a `slots` message tells the other end whose
  * audio each slot carries.
  *
+ * A relay the plan has mix (shared/tree-plan.ts `mixes`) sends those it feeds one slot instead,
+ * the stage as it plays here mixed into one stream (room-media.ts makes it), and beside it how
+ * loud each speaker is, since a mix cannot tell them apart; a relay fed a mix forwards it as it
+ * does any slot, levels included.
+ *
  * Which feed we listen to, failover and make before break included, is feed-choice.ts's.
  */
 export interface RelayDeps {
@@ -19,8 +24,12 @@ export interface RelayDeps {
   route(routes: readonly FrameRoute[], targets: readonly string[]): void;
   message(peer: string, text: string): void;
   isUp(peer: string): boolean;
-  /** Where we listen from, whom that feed carries on which slot, or how many we serve changed. */
+  /** Where we listen from, whom that feed carries on which slot, how many we serve, or whether we mix changed. */
   onChange(): void;
+  /** The plan has us feed the stage mixed into one stream. */
+  mixes(): boolean;
+  /** How loud each speaker we hear on a slot of their own is now, 0..1: what a mix we make carries beside it. */
+  levels(): ReadonlyMap<string, number>;
   trace?: (line: string) => void;
 }
 
@@ -29,6 +38,10 @@ export interface RelayStatus {
   upstream: 'stage' | 'parent' | 'backup';
   /** Members we forward the stage to now. */
   serving: number;
+  /** The stage reaches us mixed into one stream by a relay above us. */
+  mixed: boolean;
+  /** We feed those we serve the stage mixed into one stream, made here. */
+  mixing: boolean;
 }
 
 export interface Relay {
@@ -37,8 +50,10 @@ export interface Relay {
   arrived(from: readonly (readonly [peer: string, slot: number])[]): void;
   message(peer: string, text: string): void;
   linkUp(peer: string): void;
-  /** Whose audio a slot of a member's link carries, if it is a feed we listen to now. */
+  /** Whose audio a slot of a member's link carries (STAGE_MIX: the stage, mixed), if it is a feed we listen to now. */
   sourceOf(peer: string, slot: number): string | null;
+  /** How loud each speaker is in the mix we hear, as the relay that made it says. */
+  mixLevels(): ReadonlyMap<string, number>;
   status(): RelayStatus;
   /** Members we forward the stage to now. */
   feeds(): readonly string[];
@@ -59,7 +74,11 @@ export function createRelay(deps: RelayDeps): Relay {
   let outSlots: (string | null)[] = Array.from({ length: FEED_SLOTS }, () => null);
   /** Standbys that asked us to feed them: fed until they say stop (anyone we feed may), their link goes, or a plan has them feed us. */
   const asked = new Set<string>();
-  let status: RelayStatus = { upstream: 'stage', serving: 0 };
+  let status: RelayStatus = { upstream: 'stage', serving: 0, mixed: false, mixing: false };
+  /** We make the mix we feed (outSlots carries STAGE_MIX, and no feed brings us one). */
+  let mixing = false;
+  /** What the feed we listen to says of the speakers in the mix it sends us. */
+  let mixLevels: ReadonlyMap<string, number> = new Map();
   const trace = deps.trace ?? (() => {});
   const send = (peer: string, message: LinkMessage): void => deps.message(peer, encodeLinkMessage(message));
   const roleOf = (peer: string) => topology.get(peer)?.feed;
@@ -71,6 +90,7 @@ export function createRelay(deps: RelayDeps): Relay {
     trace,
     onListen(peer) {
       trace(`relay: listening to ${peer === null ? 'the stage' : `${roleOf(peer)} ${peer}`}`);
+      mixLevels = new Map();
       assignSlots();
       report(true);
       // Frames and ticks change where frames go only through here.
@@ -78,30 +98,18 @@ export function createRelay(deps: RelayDeps): Relay {
     },
   });
   const ticker: Cancel = deps.timers.every(TICK_MS, () => {
-    for (const peer of fed) if (deps.isUp(peer)) send(peer, { t: 'tick' });
+    const tick = outSlots.includes(STAGE_MIX) ? tickWith(mixing ? deps.levels() : mixLevels) : ({ t: 'tick' } as const);
+    for (const peer of fed) if (deps.isUp(peer)) send(peer, tick);
     choice.tick();
   });
   /** Whom we forward to. */
   let fed: string[] = [];
-  /** The routes the worker has, to tell it only of changes. */
-  let published = '';
+  const toWorker = changesOnly(deps.route);
 
-  function sourceOf(peer: string, slot: number): string | null {
-    const active = choice.active();
-    if (peer === active) return fedBy(inSlots.get(peer), slot);
-    const speaker = directly(topology, peer, slot);
-    // Moving to the stage, we hear a speaker through our feed until the stage's own link has warmed up: never twice.
-    return speaker !== null && active !== null && inSlots.get(active)?.includes(speaker) === true ? null : speaker;
-  }
+  const sourceOf = (peer: string, slot: number): string | null => slotSource(topology, inSlots, choice.active(), peer, slot);
 
   /** Tells the worker where frames go, after anything that may have changed it. */
-  function publish(): void {
-    const routes = routesOf(topology, sourceOf, outSlots);
-    const text = JSON.stringify([routes, fed]);
-    if (text === published) return;
-    published = text;
-    deps.route(routes, fed);
-  }
+  const publish = (): void => toWorker(routesOf(topology, sourceOf, outSlots), fed);
 
   /** Whom we forward to changed: a member new among them learns our slots, or it could place none of our frames. */
   function refeed(): void {
@@ -112,7 +120,10 @@ export function createRelay(deps: RelayDeps): Relay {
 
   function assignSlots(): void {
     const active = choice.active();
-    const next = nextSlots(outSlots, sourcesOf(topology, deps.isUp, active === null ? [] : (inSlots.get(active) ?? [])));
+    const sources = sourcesOf(topology, deps.isUp, active === null ? [] : (inSlots.get(active) ?? []));
+    // A mix that reaches us goes on as any slot does: mixing it again would only add delay.
+    mixing = deps.mixes() && fed.length > 0 && !sources.has(STAGE_MIX);
+    const next = mixing ? [STAGE_MIX, ...outSlots.slice(1).fill(null)] : nextSlots(outSlots, sources);
     if (next.every((source, slot) => source === outSlots[slot])) return;
     outSlots = next;
     for (const peer of fed) send(peer, { t: 'slots', slots: outSlots });
@@ -120,10 +131,8 @@ export function createRelay(deps: RelayDeps): Relay {
 
   /** `heard`: what we play may have changed though the status did not. */
   function report(heard = false): void {
-    const active = choice.active();
-    const upstream = active === null ? 'stage' : roleOf(active) === 'backup' ? 'backup' : 'parent';
-    const next: RelayStatus = { upstream, serving: fed.length };
-    if (!heard && next.upstream === status.upstream && next.serving === status.serving) return;
+    const next = statusOf(topology, inSlots, choice.active(), fed.length, mixing);
+    if (!heard && (Object.keys(next) as (keyof RelayStatus)[]).every((key) => next[key] === status[key])) return;
     status = next;
     deps.onChange();
   }
@@ -140,8 +149,10 @@ export function createRelay(deps: RelayDeps): Relay {
         if (message.on && !standsBy(topology, peer)) return;
         asked[message.on ? 'add' : 'delete'](peer);
         refeed();
+        assignSlots();
         return report();
       case 'tick':
+        if (message.levels && peer === choice.active()) mixLevels = new Map(message.levels);
         return choice.fed([peer], true);
       case 'leaving':
         return choice.leaving(peer);
@@ -153,9 +164,8 @@ export function createRelay(deps: RelayDeps): Relay {
   return {
     apply(next) {
       topology = next;
-      for (const peer of [...asked]) if (!topology.has(peer) || plannedToFeedUs(topology, peer)) asked.delete(peer);
+      forgetOutside(topology, asked, inSlots);
       refeed();
-      for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
       choice.planned();
       assignSlots();
       report();
@@ -181,6 +191,7 @@ export function createRelay(deps: RelayDeps): Relay {
       publish();
     },
     sourceOf,
+    mixLevels: () => mixLevels,
     status: () => status,
     feeds: () => fed,
     streams: () => outSlots.filter((source) => source !== null).length,
@@ -196,6 +207,17 @@ export function createRelay(deps: RelayDeps): Relay {
       fed = [];
       publish();
     },
+  };
+}
+
+/** Passes routes on only when they changed: the worker hears of every change, and of nothing else. */
+function changesOnly(route: RelayDeps['route']): RelayDeps['route'] {
+  let published = '';
+  return (routes, targets) => {
+    const text = JSON.stringify([routes, targets]);
+    if (text === published) return;
+    published = text;
+    route(routes, targets);
   };
 }
 
@@ -230,6 +252,29 @@ function nextSlots(current: readonly (string | null)[], sources: ReadonlySet<str
   return next;
 }
 
+function statusOf(topology: Topology, inSlots: ReadonlyMap<string, readonly (string | null)[]>, active: string | null, serving: number, mixing: boolean): RelayStatus {
+  const upstream = active === null ? 'stage' : topology.get(active)?.feed === 'backup' ? 'backup' : 'parent';
+  return { upstream, serving, mixed: active !== null && inSlots.get(active)?.includes(STAGE_MIX) === true, mixing };
+}
+
+/** A tick beside a mix, with how loud each speaker is: two decimals say enough for a speaking indicator. */
+const tickWith = (levels: ReadonlyMap<string, number>): LinkMessage => ({
+  t: 'tick',
+  levels: [...levels].slice(0, FEED_SLOTS).map(([peer, level]) => [peer, Math.round(Math.min(1, Math.max(0, level)) * 100) / 100]),
+});
+
+/**
+ * Whose audio a slot of a member's link carries: the feed we listen to carries whom it says; a
+ * speaker's own link, its microphone on slot 0, except while the feed we still listen to carries
+ * them (moving to the stage, until the stage's own link has warmed up): never twice.
+ */
+function slotSource(topology: Topology, inSlots: ReadonlyMap<string, readonly (string | null)[]>, active: string | null, peer: string, slot: number): string | null {
+  if (peer === active) return fedBy(inSlots.get(peer), slot);
+  const speaker = directly(topology, peer, slot);
+  const carried = active === null ? undefined : inSlots.get(active);
+  return speaker !== null && (carried?.includes(speaker) === true || carried?.includes(STAGE_MIX) === true) ? null : speaker;
+}
+
 /** A slot of the feed we listen to carries whom its sender says. */
 const fedBy = (slots: readonly (string | null)[] | undefined, slot: number): string | null => slots?.[slot] ?? null;
 
@@ -242,6 +287,12 @@ const directly = (topology: Topology, peer: string, slot: number): string | null
 
 /** A member that fails over to us: our standby, or our backup that backs us as we back it. */
 const standsBy = (topology: Topology, peer: string): boolean => topology.get(peer)?.feed === 'standby' || topology.get(peer)?.standby === true;
+
+/** A plan has come: standbys it has feed us no longer ask us, and members it dropped have no slots. */
+function forgetOutside(topology: Topology, asked: Set<string>, inSlots: Map<string, unknown>): void {
+  for (const peer of [...asked]) if (!topology.has(peer) || plannedToFeedUs(topology, peer)) asked.delete(peer);
+  for (const peer of [...inSlots.keys()]) if (!topology.has(peer)) inSlots.delete(peer);
+}
 
 /** A member the plan makes our parent, or our backup alone: feeding it as well would make a loop. */
 const plannedToFeedUs = (topology: Topology, peer: string): boolean => {

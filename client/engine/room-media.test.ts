@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import type { PlannedLink, Topology } from '../../shared/topology.ts';
 import { FakeLink, FakeMicrophone, FakePlayer, OFFER } from '../../test/helpers/room-harness.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
+import { parseLinkMessage, STAGE_MIX, type LinkMessage } from '../../shared/link-message.ts';
+import type { StageMix } from './audio/stage-mix.ts';
+import { TICK_MS } from './feed-choice.ts';
 import { createRoomMedia } from './room-media.ts';
 import { createTimers } from './timers.ts';
 
@@ -11,7 +14,20 @@ const LOW = 'aaaa';
 const SELF = 'bbbb';
 const HIGH = 'cccc';
 
-function setup() {
+/** A mix that records what goes into it. */
+function fakeMix() {
+  const inputs = new Map<string, MediaStream>();
+  const mix = { stopped: false, track: { id: 'stage-mix' } as unknown as MediaStreamTrack };
+  const make = (): StageMix => ({
+    track: mix.track,
+    set: (key, stream) => void (stream ? inputs.set(key, stream) : inputs.delete(key)),
+    stop: () => void (mix.stopped = true),
+  });
+  return { inputs, mix, make };
+}
+
+function setup({ mixes = false, stageMix, mayHear = () => true }: { mixes?: boolean; stageMix?: () => StageMix; mayHear?: (peer: string) => boolean } = {}) {
+  const clock = createFakeTimers();
   const links: FakeLink[] = [];
   const microphone = new FakeMicrophone('live');
   const player = new FakePlayer();
@@ -20,7 +36,9 @@ function setup() {
   const allowed = new Set([LOW]);
   const joined = { value: true };
   const media = createRoomMedia({
-    timers: createTimers(createFakeTimers()),
+    timers: createTimers(clock),
+    ...(stageMix ? { stageMix } : {}),
+    mixes: () => mixes,
     createLink: (options) => {
       const link = new FakeLink(options);
       links.push(link);
@@ -34,7 +52,7 @@ function setup() {
     listening: () => joined.value,
     isListed: (peer) => listed.has(peer),
     mayLink: (peer) => allowed.has(peer),
-    mayHear: () => true,
+    mayHear,
     onRelay: () => {},
     sendSignal: () => {},
     newConnId: () => 'conn',
@@ -43,7 +61,7 @@ function setup() {
     onUnlinked: (peer) => unlinked.push(peer),
   });
   media.start(SELF, []);
-  return { media, links, microphone, player, unlinked, listed, allowed, joined };
+  return { media, links, microphone, player, unlinked, listed, allowed, joined, clock };
 }
 
 const plan = (entries: [string, PlannedLink][]): Topology => new Map(entries);
@@ -189,4 +207,65 @@ test('moved to the stage, a listener hears a speaker through its old feed until 
   links[1]?.options.onRemoteTrack(0, { id: 'direct' } as unknown as MediaStream);
   assert.equal(player.audible.get(PARENT), true, 'the old feed plays on while the stage’s link warms up');
   assert.equal(player.audible.get(SPEAKER), false, 'and the speaker’s own link stays silent meanwhile');
+});
+
+// Slot maps and levels name members by their full ids; all above SELF's, so it offers to each.
+const SPEAKER_A = 'cccc00000000000a';
+const SPEAKER_B = 'cccc00000000000b';
+const CHILD = 'eeee000000000000';
+const fromStage: PlannedLink = { make: true, send: false, play: true, relays: true };
+const child: PlannedLink = { make: true, send: false, play: false, feed: 'child', relays: true };
+/** What a link sends now: the last track handed to it, else the one it was made with. */
+const sending = (link: FakeLink | undefined): MediaStreamTrack | null | undefined => (link?.tracks.length ? link.tracks.at(-1) : link?.options.track);
+const said = (link: FakeLink | undefined): LinkMessage[] =>
+  (link?.messages ?? []).map((text) => parseLinkMessage(text)).flatMap((m) => (m.ok ? [m.value] : []));
+
+/** A relay fed by two speakers directly, feeding one child: every link up, each speaker's audio arrived. */
+function relayOfTwo(options: Parameters<typeof setup>[0]) {
+  const harness = setup(options);
+  harness.listed.add(SPEAKER_A).add(SPEAKER_B).add(CHILD);
+  harness.media.apply(plan([[SPEAKER_A, fromStage], [SPEAKER_B, fromStage], [CHILD, child]]), false);
+  for (const link of harness.links) link.emitState('connected');
+  harness.links[0]?.options.onRemoteTrack(0, { id: 'a' } as unknown as MediaStream);
+  harness.links[1]?.options.onRemoteTrack(0, { id: 'b' } as unknown as MediaStream);
+  return { ...harness, toChild: harness.links[2] };
+}
+
+test('a relay the plan has mix sends the one it feeds a mix of what it plays, on one slot, with how loud each speaker is', () => {
+  const fake = fakeMix();
+  const { toChild, clock, media } = relayOfTwo({ mixes: true, stageMix: fake.make });
+  assert.equal(sending(toChild), fake.mix.track, 'the mix goes out as our own track');
+  assert.deepEqual([...fake.inputs.keys()].sort(), [SPEAKER_A, SPEAKER_B], 'made of both speakers, as played here');
+  const slots = said(toChild).filter((m) => m.t === 'slots').at(-1);
+  assert.deepEqual(slots?.t === 'slots' && slots.slots.filter((x) => x !== null), [STAGE_MIX], 'one slot, carrying the stage mixed');
+  clock.advance(TICK_MS);
+  const tick = said(toChild).find((m) => m.t === 'tick');
+  assert.deepEqual(tick?.t === 'tick' && tick.levels?.map(([peer]) => peer).sort(), [SPEAKER_A, SPEAKER_B]);
+  assert.equal(media.relayStatus().mixing, true);
+  media.stop();
+  assert.equal(fake.mix.stopped, true, 'stopping the room stops the mix');
+});
+
+test('without a plan to mix, or a page that can make a mix, a relay forwards each speaker on a slot of its own and sends no track', () => {
+  for (const options of [{ mixes: false, stageMix: fakeMix().make }, { mixes: true }]) {
+    const { toChild, media } = relayOfTwo(options);
+    assert.equal(sending(toChild), null, 'nothing of ours goes to the child');
+    const slots = said(toChild).filter((m) => m.t === 'slots').at(-1);
+    assert.deepEqual(slots?.t === 'slots' && slots.slots.filter((x) => x !== null).sort(), [SPEAKER_A, SPEAKER_B]);
+    assert.equal(media.relayStatus().mixing, false);
+  }
+});
+
+test('fed a mix, a listener plays it and shows each speaker as loud as its relay says, but nobody the log keeps silent', () => {
+  const PARENT = 'dddd000000000000';
+  const LISTENER = 'ffff000000000000';
+  const { media, links, player } = setup({ mayHear: (peer) => peer !== LISTENER });
+  media.apply(plan([[PARENT, { make: true, send: false, play: false, feed: 'parent', relays: true }]]), false);
+  links[0]?.emitState('connected');
+  links[0]?.options.onMessage?.(JSON.stringify({ t: 'slots', slots: [STAGE_MIX] }));
+  links[0]?.options.onMessage?.(JSON.stringify({ t: 'tick', levels: [[SPEAKER_A, 0.4], [SPEAKER_B, 0], [LISTENER, 0.9]] }));
+  links[0]?.options.onRemoteTrack(0, { id: 'mix' } as unknown as MediaStream);
+  assert.equal(player.audible.get(PARENT), true);
+  assert.deepEqual(media.relayStatus().mixed, true);
+  assert.deepEqual(Object.fromEntries(media.audioLevels()), { [SPEAKER_A]: 0.4, [SPEAKER_B]: 0 });
 });

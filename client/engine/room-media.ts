@@ -1,15 +1,17 @@
 import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
-import { FEED_SLOTS } from '../../shared/link-message.ts';
+import { FEED_SLOTS, STAGE_MIX } from '../../shared/link-message.ts';
 import type { PlannedLink, Topology } from '../../shared/topology.ts';
 import { createFrameRouter, type FrameRouter } from './audio/encoded-pipes.ts';
 import type { SilentTrack } from './audio/silent-track.ts';
+import type { StageMix } from './audio/stage-mix.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
 import { createMesh, type LinkShape, type Mesh, type PeerConnectionState, type RemoteTrack } from './mesh.ts';
 import { createMicrophoneGate } from './microphone-gate.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
 import { createRelay, type Relay, type RelayStatus } from './relay.ts';
+import { createStageMixing } from './stage-mixing.ts';
 import type { Timers } from './timers.ts';
 import type { FeedReading } from './upload-capacity.ts';
 
@@ -26,6 +28,10 @@ export interface RoomMediaDeps {
   frameWorker(): Worker | null;
   /** A silent track of our own for forwarded frames to ride in, where the browser needs one (Firefox); absent: no such forwarding. */
   carrierTrack?: () => SilentTrack;
+  /** A mix of the stage to feed others, where the page can make one (audio/stage-mix.ts); absent: we forward each speaker even where the plan asks for a mix. */
+  stageMix?: () => StageMix;
+  /** The plan has us feed the stage mixed into one stream (shared/tree-plan.ts). */
+  mixes(): boolean;
   muted(): boolean;
   /** Still in the room: a room that is over must not start capturing. */
   active(): boolean;
@@ -116,8 +122,15 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     },
   });
 
+  /** The stage mixed for those we feed, where the plan asks for it and the page can make it: what plays, mixed. */
+  const mixing = deps.stageMix ? createStageMixing(deps.player, deps.stageMix) : null;
+  const player: RemotePlayer = mixing ?? deps.player;
+
+  /** Our microphone where the link carries it; the mix we make to those we feed while we mix. */
   function applySends(): void {
-    for (const [peer, link] of topology) mesh?.send(peer, link.send ? microphone.track() : null);
+    const mix = mixing?.track() ?? null;
+    const fed = mix ? new Set(relay.feeds()) : null;
+    for (const [peer, link] of topology) mesh?.send(peer, link.send ? microphone.track() : fed?.has(peer) ? mix : null);
   }
 
   /** Where relayed frames are piped (a worker, started with the first link that relays); null where we cannot relay. */
@@ -128,42 +141,39 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     message: (peer, text) => mesh?.message(peer, text),
     isUp: (peer) => mesh?.isConnected(peer) === true,
     onChange: () => {
+      mixing?.follow(relay.status().mixing);
+      applySends();
       applyPlayback();
       deps.onRelay(relay.status());
     },
+    mixes: () => mixing !== null && deps.mixes(),
+    levels: () => levelsOf(mesh, relay, null),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
   /** The slots on which each member's link brought us audio. */
   const slotsHeard = new Map<string, Set<number>>();
 
-  /** Nothing plays unless the topology says so, and a relay's slot only as the log allows whom it carries. */
-  function audible(peer: string, slot: number): boolean {
-    const link = topology.get(peer);
-    if (!link || !deps.listening() || handingOver) return false;
-    // A speaker's own link is silent while the feed we still hear carries them (relay.ts sourceOf): never twice.
-    if (link.feed === undefined) return slot === 0 && link.play && relay.sourceOf(peer, 0) !== null;
-    const source = relay.sourceOf(peer, slot);
-    return source !== null && deps.mayHear(source);
-  }
+  /** Nothing plays before the person joins, nor once they are leaving. */
+  const audible = (peer: string, slot: number): boolean => deps.listening() && !handingOver && slotAudible(topology.get(peer), relay, peer, slot, deps.mayHear);
 
   /** The player remembers each choice, for audio that arrives later too; `gone` are members just unlinked. */
   function applyPlayback(gone: Iterable<string> = []): void {
     for (const peer of new Set([...gone, ...topology.keys(), ...slotsHeard.keys()])) {
-      for (const slot of new Set([0, ...(slotsHeard.get(peer) ?? [])])) deps.player.setAudible(playerKey(peer, slot), audible(peer, slot));
+      for (const slot of new Set([0, ...(slotsHeard.get(peer) ?? [])])) player.setAudible(playerKey(peer, slot), audible(peer, slot));
     }
   }
 
   function onRemoteTrack(peer: string, track: RemoteTrack | null): void {
     if (track === null) {
-      for (const slot of slotsHeard.get(peer) ?? []) deps.player.play(playerKey(peer, slot), null);
+      for (const slot of slotsHeard.get(peer) ?? []) player.play(playerKey(peer, slot), null);
       slotsHeard.delete(peer);
       return;
     }
     const slots = slotsHeard.get(peer) ?? new Set();
     slotsHeard.set(peer, slots.add(track.slot));
     const key = playerKey(peer, track.slot);
-    deps.player.setAudible(key, audible(peer, track.slot));
-    deps.player.play(key, track.stream);
+    player.setAudible(key, audible(peer, track.slot));
+    player.play(key, track.stream);
   }
 
   return {
@@ -212,16 +222,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       await deps.microphone.switchTo(deviceId);
       applySends();
     },
-    audioLevels() {
-      const levels = new Map<string, number>();
-      for (const [peer, slots] of mesh?.audioLevels() ?? []) {
-        slots.forEach((level, slot) => {
-          const source = relay.sourceOf(peer, slot);
-          if (source !== null) levels.set(source, Math.max(level, levels.get(source) ?? 0));
-        });
-      }
-      return levels;
-    },
+    audioLevels: () => levelsOf(mesh, relay, deps.mayHear),
     relayStatus: () => relay.status(),
     feedStats: () => readFeeds(relay, mesh),
     canRelay: () => frames?.relays() === true,
@@ -237,7 +238,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       relay.stop();
       mesh?.destroy();
       frames?.close();
-      deps.player.destroy();
+      player.destroy();
       wantsMicrophone = false;
       void microphone.set(false);
     },
@@ -257,6 +258,34 @@ function keptLinks(mesh: Mesh, next: Topology, current: Topology, isListed: (pee
     else if (!survivor) mesh.drop(peer);
   }
   return kept;
+}
+
+/** Nothing plays unless the topology says so, and a relay's slot only as the log allows whom it carries. */
+function slotAudible(link: PlannedLink | undefined, relay: Relay, peer: string, slot: number, mayHear: (peer: string) => boolean): boolean {
+  if (!link) return false;
+  // A speaker's own link is silent while the feed we still hear carries them (relay.ts sourceOf): never twice.
+  if (link.feed === undefined) return slot === 0 && link.play && relay.sourceOf(peer, 0) !== null;
+  const source = relay.sourceOf(peer, slot);
+  // A mix carries the stage: which of it the log lets be heard, the relay that made it decided.
+  return source === STAGE_MIX || (source !== null && mayHear(source));
+}
+
+/**
+ * How loud each speaker we hear is, 0..1, by whose audio it is. A mix carries them all, so its
+ * slot counts as what the relay that made it says of each, for those the log lets be heard
+ * (`mixed`); a relay making a mix of its own reads only the speakers it hears apart (null).
+ */
+function levelsOf(mesh: Mesh | null, relay: Relay, mixed: ((peer: string) => boolean) | null): Map<string, number> {
+  const levels = new Map<string, number>();
+  const add = (source: string, level: number): void => void levels.set(source, Math.max(level, levels.get(source) ?? 0));
+  for (const [peer, slots] of mesh?.audioLevels() ?? []) {
+    slots.forEach((level, slot) => {
+      const source = relay.sourceOf(peer, slot);
+      if (source !== STAGE_MIX && source !== null) add(source, level);
+      else if (source === STAGE_MIX && mixed) for (const [speaker, said] of relay.mixLevels()) if (mixed(speaker)) add(speaker, said);
+    });
+  }
+  return levels;
 }
 
 /** What those we forward to report lost, by member, and how many speakers we forward each. */

@@ -6,6 +6,7 @@ import type { RoomKind } from '../../shared/room-state.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
 import type { RemotePlayer } from './audio/remote-player.ts';
 import type { SilentTrack } from './audio/silent-track.ts';
+import type { StageMix } from './audio/stage-mix.ts';
 import type { PeerConnectionState } from './mesh.ts';
 import type { PeerLinkFactory } from './peer-adapter.ts';
 import type { SignalingStatus, SocketLike } from './signaling-client.ts';
@@ -99,6 +100,8 @@ export interface RoomDeps {
   frameWorker?: () => Worker | null;
   /** A silent track of our own, for forwarded frames to ride in where the browser needs one (Firefox; audio/encoded-pipes.ts). */
   carrierTrack?: () => SilentTrack;
+  /** A mix of the stage, for a relay whose upload cannot carry every speaker (audio/stage-mix.ts); absent: it forwards each. */
+  stageMix?: () => StageMix;
   randomBytes: (n: number) => Uint8Array;
   /** The host's identity key, bound by the room link. */
   hostKey: string;

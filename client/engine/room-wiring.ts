@@ -13,7 +13,7 @@ import { createLogSync, type LogSync } from './log-sync.ts';
 import type { Membership } from './membership.ts';
 import { createOwnActs, type OwnActs, type OwnActsDeps } from './own-acts.ts';
 import type { ParticipantList } from './participant-list.ts';
-import type { RelayStatus } from './relay.ts';
+import type { TreePart } from './tree-part.ts';
 import { createRoomMedia, type RoomMedia } from './room-media.ts';
 import { standingOf } from './room-overview.ts';
 import type { RoomDeps, RoomView } from './room-types.ts';
@@ -224,7 +224,8 @@ export function framesFor(deps: RoomDeps, codec: EnvelopeCodec, inbox: Inbox, ac
 export interface MediaContext {
   timers: Timers;
   mayHear(peerId: string): boolean;
-  onRelay(status: RelayStatus): void;
+  /** Our place in the relay tree: how the stage reaches us, for the view, and whether we mix for those we feed. */
+  tree: Pick<TreePart, 'route' | 'mixes'>;
   state: WritableStore<RoomView>;
   membership: Membership;
   participants: ParticipantList;
@@ -238,7 +239,7 @@ export interface MediaContext {
 }
 
 /** The room's media, wired to the real (or fake) devices and to the view. */
-export function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink, mayHear, onRelay, relayOnly, listening }: MediaContext): RoomMedia {
+export function wireMedia(deps: RoomDeps, { timers, state, membership, participants, sendTo, active, mayLink, mayHear, tree, relayOnly, listening }: MediaContext): RoomMedia {
   return createRoomMedia({
     timers,
     // Read per link: the choice is made on joining, after the media is wired.
@@ -248,13 +249,15 @@ export function wireMedia(deps: RoomDeps, { timers, state, membership, participa
     microphone: deps.microphone,
     frameWorker: deps.frameWorker ?? (() => null),
     ...(deps.carrierTrack ? { carrierTrack: deps.carrierTrack } : {}),
+    ...(deps.stageMix ? { stageMix: deps.stageMix } : {}),
+    mixes: tree.mixes,
     muted: () => state.get().muted,
     active,
     listening,
     isListed: membership.isListed,
     mayLink,
     mayHear,
-    onRelay,
+    onRelay: (relay) => state.update((s) => ({ ...s, route: tree.route(relay) })),
     ...(deps.trace ? { trace: deps.trace } : {}),
     sendSignal: (to, conn, data) => sendTo(to, { kind: 'signal', conn, data }),
     newConnId: () => toBase64Url(deps.randomBytes(12)),

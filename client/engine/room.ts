@@ -72,7 +72,7 @@ export function createRoom(deps: RoomDeps): Room {
   const media = wireMedia(deps, {
     ...logGates(membership, room, rules, selfKey),
     timers, state, membership, participants, sendTo, active: inRoom, relayOnly: () => hideAddress, listening: () => phase() === 'joined',
-    onRelay: (relay) => patch({ route: tree.route(relay) }),
+    tree,
   });
   void askForRelay(deps, state);
   const speaking = showSpeaking(state, timers, () => ({ self: deps.microphone.level(), remote: media.audioLevels() }));
@@ -346,7 +346,7 @@ function initialView(deps: RoomDeps, selfKey: string, rules: RoomRules): RoomVie
     verified: deps.verified ?? [],
     overview: overviewOf(initialRoomState, rules, selfKey, { settled: false, refusedActs: 0, actingHost: null }),
     reaction: null,
-    route: { mode: 'mesh', via: 0, serving: 0 },
+    route: { mode: 'mesh', via: 0, serving: 0, mixed: false, mixing: false },
     sealedOut: false,
     snapshotRefused: false,
   };

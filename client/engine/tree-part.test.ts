@@ -33,7 +33,7 @@ function setup({ canRelay = false } = {}) {
 test('until a plan says otherwise the room is a mesh: a listener links with the stage', () => {
   const { tree } = setup();
   assert.deepEqual([...tree.topology(input).keys()], [members[0]!.peer]);
-  assert.deepEqual(tree.route({ upstream: 'stage', serving: 0 }), { mode: 'mesh', via: 0, serving: 0 });
+  assert.deepEqual(tree.route({ upstream: 'stage', serving: 0, mixed: false, mixing: false }), { mode: 'mesh', via: 0, serving: 0, mixed: false, mixing: false });
 });
 
 test('a new parent does not cut the old one off: it lingers until the new link has had time to come up', () => {
@@ -75,8 +75,19 @@ test('what the planner is told changes only when we change, and a new server ses
 test('a listener hears how the stage reaches it, and whom it passes it on to', () => {
   const { tree } = setup();
   tree.planned({ ...plan(P), depth: 3 });
-  assert.deepEqual(tree.route({ upstream: 'parent', serving: 2 }), { mode: 'tree', via: 2, serving: 2 });
-  assert.deepEqual(tree.route({ upstream: 'backup', serving: 0 }), { mode: 'tree', via: null, serving: 0 });
+  assert.deepEqual(tree.route({ upstream: 'parent', serving: 2, mixed: false, mixing: false }), { mode: 'tree', via: 2, serving: 2, mixed: false, mixing: false });
+  assert.deepEqual(tree.route({ upstream: 'backup', serving: 0, mixed: true, mixing: false }), { mode: 'tree', via: null, serving: 0, mixed: true, mixing: false });
+  assert.deepEqual(tree.route({ upstream: 'parent', serving: 1, mixed: false, mixing: true }).mixing, true);
+});
+
+test('the plan says whether we mix what we feed, unless we claimed to feed nobody', () => {
+  const { tree } = setup();
+  assert.equal(tree.mixes(), false, 'no plan yet');
+  tree.planned({ ...plan(P), children: [Q], mixes: true });
+  tree.claim('audience', { turnOnly: false, forwards: true });
+  assert.equal(tree.mixes(), true);
+  tree.claim('audience', { turnOnly: false, forwards: false });
+  assert.equal(tree.mixes(), false);
 });
 
 test('claiming to feed nobody, we take no child or standby a plan names; claiming to forward, we do', () => {

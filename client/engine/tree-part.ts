@@ -23,6 +23,8 @@ export interface TreePart {
    */
   claim(tier: Claim['tier'], options: { turnOnly: boolean; forwards: boolean }): void;
   topology(input: TopologyInput): Topology;
+  /** Our part of the plan has us feed the stage mixed into one stream (shared/tree-plan.ts). */
+  mixes(): boolean;
   /** How the stage's audio reaches us, for the view. */
   route(relay: RelayStatus): RouteView;
 }
@@ -34,6 +36,10 @@ export interface RouteView {
   via: number | null;
   /** Members we forward the stage to. */
   serving: number;
+  /** The stage reaches us mixed into one stream by a relay above us. */
+  mixed: boolean;
+  /** We feed those we serve the stage mixed into one stream. */
+  mixing: boolean;
 }
 
 /** How often a relay reads its links to those it feeds, to offer the planner the upload it has (upload-capacity.ts). */
@@ -129,10 +135,11 @@ export function createTreePart({ send, timers, onExpired, feedStats, canRelay }:
       lingering.clear();
       return meshTopology(input);
     },
+    mixes: () => forwarding && plan?.mode === 'tree' && plan.mixes,
     route(relay) {
-      if (plan?.mode !== 'tree') return { mode: 'mesh', via: 0, serving: 0 };
+      if (plan?.mode !== 'tree') return { mode: 'mesh', via: 0, serving: 0, mixed: false, mixing: false };
       const via = relay.upstream === 'backup' ? null : relay.upstream === 'stage' ? 0 : Math.max(0, plan.depth - 1);
-      return { mode: 'tree', via, serving: relay.serving };
+      return { mode: 'tree', via, serving: relay.serving, mixed: relay.mixed, mixing: relay.mixing && relay.serving > 0 };
     },
   };
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Participant, RoomView } from '../engine/room.ts';
 import { participant, roomView, SELF_KEY } from '../../test/helpers/room-view.ts';
-import { connectionLabel, hereNowText, hideAddressHint, liveness, statusLines } from './status-text.ts';
+import { connectionLabel, hereNowText, hideAddressHint, liveness, routeText, statusLines } from './status-text.ts';
 import { initialRoomState } from '../../shared/room-state.ts';
 import { overviewOf } from '../engine/room-overview.ts';
 
@@ -251,4 +251,16 @@ test('a host whose saved room the server refused is told what is lost when every
   const [line] = statusLines(state({ snapshotRefused: true }));
   assert.equal(line?.tone, 'warn');
   assert.match(line?.text ?? '', /would not keep this room's state.*only while someone is here/);
+});
+
+test('a listener in the tree reads how the stage reaches it, whether mixed, and whom it passes it on to', () => {
+  const listener = roomView({}); // the host is someone else: we are a listener
+  const route = (changes: Partial<RoomView['route']>): string | null =>
+    routeText({ ...listener, route: { mode: 'tree', via: 2, serving: 0, mixed: false, mixing: false, ...changes } });
+  assert.equal(route({}), 'Hearing the stage via 2 relays');
+  assert.equal(route({ via: 0, serving: 1 }), 'Hearing the stage directly · passing it on to 1 person');
+  assert.equal(route({ mixed: true, serving: 2 }), 'Hearing the stage via 2 relays, mixed into one stream · passing it on to 2 people');
+  assert.equal(route({ via: 0, serving: 3, mixing: true }), 'Hearing the stage directly · passing it on to 3 people, mixed into one stream');
+  assert.equal(route({ via: null }), 'Hearing the stage through a backup relay');
+  assert.equal(routeText({ ...listener, route: { mode: 'mesh', via: 0, serving: 0, mixed: false, mixing: false } }), null, 'a mesh says nothing of it');
 });

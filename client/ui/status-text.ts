@@ -188,8 +188,11 @@ export function hereNowText(s: RoomView): string | null {
 /** How the stage reaches a listener fed through the relay tree, and whom they pass it on to; null otherwise. */
 export function routeText(s: RoomView): string | null {
   if (s.phase !== 'joined' || s.route.mode !== 'tree' || s.overview.role !== 'listener' || s.overview.waiting) return null;
-  const { via, serving } = s.route;
-  const heard =
+  const { via, serving, mixed, mixing } = s.route;
+  const from =
     via === null ? 'Hearing the stage through a backup relay' : via === 0 ? 'Hearing the stage directly' : `Hearing the stage via ${count(via, 'relay', 'relays')}`;
-  return serving > 0 ? `${heard} · passing it on to ${count(serving, 'person', 'people')}` : heard;
+  // A mix is worth saying: its speakers cannot be told apart by volume, and it comes a little later.
+  const heard = mixed ? `${from}, mixed into one stream` : from;
+  if (serving === 0) return heard;
+  return `${heard} · passing it on to ${count(serving, 'person', 'people')}${mixing ? ', mixed into one stream' : ''}`;
 }

@@ -30,7 +30,7 @@ export function roomView(changes: Partial<RoomView> = {}, rules: RoomRules = RUL
     verified: [],
     overview: overviewOf(initialRoomState, rules, SELF_KEY, { settled: true, refusedActs: 0, actingHost: null }),
     reaction: null,
-    route: { mode: 'mesh', via: 0, serving: 0 },
+    route: { mode: 'mesh', via: 0, serving: 0, mixed: false, mixing: false },
     sealedOut: false,
     snapshotRefused: false,
     ...changes,

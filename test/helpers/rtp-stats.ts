@@ -16,6 +16,8 @@ export interface LinkReport {
   /** Audio m-lines in the negotiated SDP. */
   audioMLines: number;
   packetsSent: number;
+  /** Packets sent so far by each audio stream (outbound-rtp), by its stats id. */
+  packetsByStream: Record<string, number>;
   /** Audio payload and headers sent, for upload figures. */
   bytesSent: number;
   packetsReceived: number;
@@ -52,6 +54,7 @@ export const COLLECT_CONNECTIONS = `(() => {
     for (const pc of connections) {
       if (pc.connectionState === 'closed') continue;
       let packetsSent = 0;
+      const packetsByStream = {};
       let bytesSent = 0;
       let packetsReceived = 0;
       let samplesReceived = 0;
@@ -59,6 +62,7 @@ export const COLLECT_CONNECTIONS = `(() => {
       (await pc.getStats()).forEach((s) => {
         if (s.kind !== 'audio') return;
         if (s.type === 'outbound-rtp') packetsSent += s.packetsSent ?? 0;
+        if (s.type === 'outbound-rtp') packetsByStream[s.id] = s.packetsSent ?? 0;
         if (s.type === 'outbound-rtp') bytesSent += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
         if (s.type === 'inbound-rtp') packetsReceived += s.packetsReceived ?? 0;
         if (s.type === 'inbound-rtp') samplesReceived += s.totalSamplesReceived ?? 0;
@@ -71,6 +75,7 @@ export const COLLECT_CONNECTIONS = `(() => {
         audioTransceivers: pc.getTransceivers().filter((t) => t.receiver.track.kind === 'audio').map((t) => t.currentDirection),
         audioMLines: ((pc.remoteDescription && pc.remoteDescription.sdp) || '').split('\\r\\n').filter((l) => l.startsWith('m=audio')).length,
         packetsSent,
+        packetsByStream,
         bytesSent,
         packetsReceived,
         samplesReceived,
@@ -84,8 +89,8 @@ export const COLLECT_CONNECTIONS = `(() => {
 
 export const rtpReport = (page: Page): Promise<LinkReport[]> => page.evaluate(() => window.__rtpReport!());
 
-/** What each connected link of a page sent over the next `ms`: audio packets and bytes. */
-export async function sentDuring(page: Page, ms: number): Promise<{ packets: number; bytes: number }[]> {
+/** What each connected link of a page sent over the next `ms`: audio packets and bytes, and on how many streams (slots). */
+export async function sentDuring(page: Page, ms: number): Promise<{ packets: number; bytes: number; streams: number }[]> {
   const before = await rtpReport(page);
   await new Promise((resolve) => setTimeout(resolve, ms));
   const after = await rtpReport(page);
@@ -93,6 +98,7 @@ export async function sentDuring(page: Page, ms: number): Promise<{ packets: num
     .filter((link) => link.connection === 'connected')
     .map((link) => {
       const earlier = before.find((b) => b.id === link.id);
-      return { packets: link.packetsSent - (earlier?.packetsSent ?? 0), bytes: link.bytesSent - (earlier?.bytesSent ?? 0) };
+      const streams = Object.entries(link.packetsByStream).filter(([id, sent]) => sent > (earlier?.packetsByStream[id] ?? 0)).length;
+      return { packets: link.packetsSent - (earlier?.packetsSent ?? 0), bytes: link.bytesSent - (earlier?.bytesSent ?? 0), streams };
     });
 }
