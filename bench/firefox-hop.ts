@@ -11,7 +11,7 @@ import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts
 import { firefoxHears, firefoxRoute, joinInFirefox, launchFirefox, openFirefoxPerson } from '../test/helpers/firefox.ts';
 import { pollUntil } from '../test/helpers/poll.ts';
 import { createStageRoom, joinRoom, relaysBetween, routeOf, servesOthers } from '../test/helpers/room-page.ts';
-import { rtpReport } from '../test/helpers/rtp-stats.ts';
+import { concealedSince, played } from './playout.ts';
 import { HOST, openListener } from './relay-tree.ts';
 import { mouthToEar } from './join-latency.ts';
 import { percentile, type Row } from './stats.ts';
@@ -23,18 +23,6 @@ async function listener(browser: Browser, link: string, label: string, hz: numbe
   people.push(person);
   await joinRoom(person.page, label);
   return person;
-}
-
-/** Audio samples a page played out on all its links, and how many of them were made up. */
-async function played(person: Person): Promise<{ samples: number; concealed: number }> {
-  const links = await rtpReport(person.page);
-  return { samples: links.reduce((sum, l) => sum + l.samplesReceived, 0), concealed: links.reduce((sum, l) => sum + l.concealedSamples, 0) };
-}
-
-/** The share of what a page played out since `before` that was made up. */
-async function concealedSince(person: Person, before: { samples: number; concealed: number }): Promise<number> {
-  const now = await played(person);
-  return (now.concealed - before.concealed) / Math.max(1, now.samples - before.samples);
 }
 
 export async function measureFirefoxHop(chromium: Browser, serverUrl: string, rounds: number): Promise<Row[]> {

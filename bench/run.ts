@@ -14,6 +14,7 @@ import { FLOOD_ACTS, measureLongLog } from './long-log.ts';
 import { startPlainWebRtc } from './plain-webrtc.ts';
 import { measureTree, treeRows, TREE_SETTINGS } from './relay-tree.ts';
 import { FIREFOX_HOP_SETTINGS, measureFirefoxHop } from './firefox-hop.ts';
+import { measureMixingHop, MIXING_HOP_SETTINGS } from './mixing-hop.ts';
 import { measureServerLoad } from './server-load.ts';
 import { measureStage } from './stage-latency.ts';
 import { measureWidget } from './widget-ready.ts';
@@ -30,6 +31,7 @@ async function planTimes(): Promise<string> {
 const server = await startServer();
 const treeServer = await startServer({ env: TREE_SETTINGS });
 const firefoxServer = await startServer({ env: FIREFOX_HOP_SETTINGS });
+const mixingServer = await startServer({ env: MIXING_HOP_SETTINGS });
 const plain = await startPlainWebRtc();
 const sections: string[] = [];
 const section = (title: string, rows: Row[] | string, note = ''): void => {
@@ -122,12 +124,17 @@ try {
       await measureFirefoxHop(browser, firefoxServer.url, JOINS),
       "A host on the stage (Chromium); a listener in Firefox who came first, so the planner makes it the relay; a Chromium listener the stage feeds directly and one fed through Firefox (PORCH_DIRECT_MAX=2, PORCH_FANOUT=2), in one room. Firefox takes no frame into a sender but its own, so it forwards each frame as the payload of one of its silent carrier's. Tone on → heard, alternating between the two listeners; audio concealed: the share of what each played out over those rounds that its receiver made up for frames lost or late.",
     );
+    section(
+      'Relay tree: a hop through a relay that mixes',
+      await measureMixingHop(browser, mixingServer.url, JOINS),
+      "A host and a second speaker (silent) on the stage, two Chromium listeners, PORCH_STREAM_KBPS=600 (no listener's upload carries both speakers' streams to anyone, but one mixed stream to one), PORCH_DIRECT_MAX=1, PORCH_FANOUT=2. The stage feeds the first listener, which mixes what it plays into one stream its browser encodes for the second. Tone on → heard, alternating between the two; audio concealed as above. Target: none beyond the ≤ 15 ms per forwarding hop; mixing is the fallback where forwarding does not fit.",
+    );
   } finally {
     await closeAll(browser);
   }
   section('Relay-tree planner: plan time', await planTimes(), 'From `npm run sim -- --sizes 10000,100000` (the planner alone, under churn; see its own notes). Target: plan ≤ 50 ms at 10,000 members.');
 } finally {
-  await Promise.all([server.stop(), treeServer.stop(), firefoxServer.stop(), plain.stop()]);
+  await Promise.all([server.stop(), treeServer.stop(), firefoxServer.stop(), mixingServer.stop(), plain.stop()]);
 }
 
 const header = `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}. The machine is shared and noisy; compare runs, not single numbers.\n`;
