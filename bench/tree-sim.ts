@@ -162,7 +162,7 @@ function simulate(size: number, events: number, seed: number): Row {
     'told per event (mean / max)': `${fixed(mean(told), 2)} / ${max(told)}`,
     'children per relay (mean / max)': `${fixed(mean(relays), 2)} / ${max(relays)}`,
     relaying: `${fixed((100 * relays.length) / plan.audience.size)} %`,
-    'mixing (of relaying)': `${fixed((100 * [...plan.audience.values()].filter((p) => p.mixes && p.children.length > 0).length) / Math.max(1, relays.length))} %`,
+    'planned to mix (of relaying)': `${fixed((100 * [...plan.audience.values()].filter((p) => p.mixes && p.children.length > 0).length) / Math.max(1, relays.length))} %`,
     'failover pile-up (max)': piles.length ? max(piles) : '–',
     'control per member per s': `${messagesPerMemberPerS.toExponential(1)} msgs (${fixed(messagesPerMemberPerS * MESSAGE_BYTES * 8)} bit)`,
     'plan CPU ms (p50 / p95)': `${fixed(planP50)} / ${fixed(percentile(times, 95))}`,

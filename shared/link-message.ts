@@ -18,13 +18,22 @@ const peer = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,64}$/));
  * What a slot carries when a relay mixed the stage into one stream (shared/tree-plan.ts `mixes`):
  * no peer id is this short, so it names nobody.
  */
-export const STAGE_MIX = 'stage';
+export const STAGE_MIX = 'mix';
 const slotSource = v.nullable(v.union([peer, v.literal(STAGE_MIX)]));
+/** Each source on one slot at most, and a mix alone: two slots routed onto one would interleave two streams below us. */
+const slotMap = v.pipe(
+  v.array(slotSource),
+  v.maxLength(FEED_SLOTS),
+  v.check((slots) => {
+    const named = slots.filter((source) => source !== null);
+    return new Set(named).size === named.length && (!named.includes(STAGE_MIX) || named.length === 1);
+  }, 'a slot map names each source once, and a mix alone'),
+);
 const level = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 
 const LinkMessageSchema = v.variant('t', [
   /** Whose audio each of my sending slots carries to you (null: none). */
-  v.strictObject({ t: v.literal('slots'), slots: v.pipe(v.array(slotSource), v.maxLength(FEED_SLOTS)) }),
+  v.strictObject({ t: v.literal('slots'), slots: slotMap }),
 
   /** From a member to its standby relay: start (or stop) forwarding the stage to me. */
   v.strictObject({ t: v.literal('feed'), on: v.boolean() }),

@@ -94,6 +94,8 @@ const PlanFrame = v.strictObject({
   depth: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1024)),
   /** Feed our children the stage mixed into one stream: every speaker's would exceed our upload. */
   mixes: v.boolean(),
+  /** The upload the planner counts per forwarded stream (PORCH_STREAM_KBPS): a relay offers what it measured in these terms. */
+  streamKbps: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)),
 });
 export type PlanFrame = v.InferOutput<typeof PlanFrame>;
 

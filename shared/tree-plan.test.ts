@@ -371,6 +371,19 @@ test('after any joins, leaves and tier changes, one at a time or several at once
   fc.assert(fc.property(room(anyShape), batches, anySettings(), (shapes, changes, settings) => replay(named(shapes), changes, settings, 'anyone', () => {})), SEQUENCES);
 });
 
+test('in a fresh plan no member that forwards unchanged sits deeper than one that mixes', () => {
+  fc.assert(
+    fc.property(room(anyShape), anySettings(), (shapes, settings) => {
+      const plan = planTree(named(shapes), settings);
+      const depths = (which: (p: Placement) => boolean): number[] => [...plan.audience.values()].filter(which).map((p) => p.depth);
+      const forwarders = depths((p) => p.relays && !p.mixes);
+      const mixers = depths((p) => p.mixes);
+      if (forwarders.length > 0 && mixers.length > 0) assert.ok(Math.max(...forwarders) <= Math.min(...mixers), 'a forwarder below a mixer');
+    }),
+    SEQUENCES,
+  );
+});
+
 test('one join or one leave moves at most fanout + 2 of the members who stay', () => {
   const audienceShape = anyShape.map((m): Shape => ({ ...m, tier: 'audience' }));
   const changes = single(anyChange(audienceShape, ['join', 'leave']));

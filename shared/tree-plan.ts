@@ -107,10 +107,10 @@ function check({ fanout, directMax, streamKbps }: TreeSettings): void {
 }
 
 /**
- * Relay preference: members that forward unchanged before those that must mix; then capacity (a
- * shallow relay with fewer slots deepens the tree), then the oldest, then the peer id. Capacity
- * tops out at fanout, so among relays most tie there and the most stable go first; TURN-only
- * members have no capacity and come last.
+ * Relay preference: members that relay before those that cannot (TURN-only, or no capacity), and
+ * among relays those that forward unchanged before those that must mix; then capacity (a shallow
+ * relay with fewer slots deepens the tree), then the oldest, then the peer id. Capacity tops out
+ * at fanout, so among relays most tie there and the most stable go first.
  */
 function rank(audience: readonly TreeMember[], { fanout, streamKbps }: TreeSettings, stageSize: number): RankedMember[] {
   const streams = Math.max(1, stageSize);
@@ -127,7 +127,7 @@ function rank(audience: readonly TreeMember[], { fanout, streamKbps }: TreeSetti
   });
   // Indices over typed arrays: at 100,000 members a third faster than sorting objects.
   const order = Uint32Array.from(audience.keys()).sort(
-    (i, j) => mixes[i]! - mixes[j]! || capacity[j]! - capacity[i]! || since[i]! - since[j]! || (audience[i]!.peer < audience[j]!.peer ? -1 : 1),
+    (i, j) => Number(capacity[i] === 0) - Number(capacity[j] === 0) || mixes[i]! - mixes[j]! || capacity[j]! - capacity[i]! || since[i]! - since[j]! || (audience[i]!.peer < audience[j]!.peer ? -1 : 1),
   );
   return Array.from(order, (i) => ({ peer: audience[i]!.peer, capacity: capacity[i]!, mixes: mixes[i] === 1 }));
 }

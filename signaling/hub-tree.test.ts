@@ -55,7 +55,7 @@ test('tree claims lead to one plan on each member\'s own socket, each with its o
   const { socketOf, planOf } = setup();
   for (const peer of [STAGE, ...LISTENERS]) assert.equal(socketOf(peer).plans().length, 1, `${peer} got no plan, or more than one`);
   const roots = LISTENERS.filter((peer) => planOf(peer)?.parent === null);
-  assert.deepEqual(planOf(STAGE), { type: 'plan', mode: 'tree', parent: null, backup: null, children: roots.sort(), standby: [], depth: 0, mixes: false });
+  assert.deepEqual(planOf(STAGE), { type: 'plan', mode: 'tree', parent: null, backup: null, children: roots.sort(), standby: [], depth: 0, mixes: false, streamKbps: 40 });
   for (const peer of LISTENERS) {
     const parent = planOf(peer)?.parent;
     if (parent) assert.ok(planOf(parent)?.children.includes(peer), `${peer}'s parent does not list it`);

@@ -116,11 +116,11 @@ test('in tree mode the stage is sent the roots as its children; in direct mode, 
   const tree = room(6).latest();
   const roots = [...tree].filter(([peer, plan]) => peer !== STAGE && plan.parent === null).map(([peer]) => peer).sort();
   assert.ok(roots.length > 0);
-  assert.deepEqual(tree.get(STAGE), { type: 'plan', mode: 'tree', parent: null, backup: null, children: roots, standby: [], depth: 0, mixes: false });
+  assert.deepEqual(tree.get(STAGE), { type: 'plan', mode: 'tree', parent: null, backup: null, children: roots, standby: [], depth: 0, mixes: false, streamKbps: 40 });
 
   const direct = room(2).latest();
-  assert.deepEqual(direct.get(STAGE), { type: 'plan', mode: 'direct', parent: null, backup: null, children: [], standby: [], depth: 0, mixes: false });
-  assert.deepEqual(direct.get(listener(0)), { type: 'plan', mode: 'direct', parent: null, backup: null, children: [], standby: [], depth: 1, mixes: false });
+  assert.deepEqual(direct.get(STAGE), { type: 'plan', mode: 'direct', parent: null, backup: null, children: [], standby: [], depth: 0, mixes: false, streamKbps: 40 });
+  assert.deepEqual(direct.get(listener(0)), { type: 'plan', mode: 'direct', parent: null, backup: null, children: [], standby: [], depth: 1, mixes: false, streamKbps: 40 });
 });
 
 test('a member\'s standby list names exactly the members that have it as their backup', () => {

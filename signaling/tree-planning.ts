@@ -95,7 +95,7 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
   function replan(room: string, tree: RoomTree): void {
     tree.plan = planTree([...tree.members.values()], settings, tree.plan);
     options.onPlan?.();
-    const parts = partsOf(tree.plan, tree.members);
+    const parts = partsOf(tree.plan, tree.members, settings.streamKbps);
     for (const [peer, frame] of parts) {
       const text = JSON.stringify(frame);
       if (tree.sent.get(peer) === text) continue;
@@ -156,7 +156,7 @@ export function createTreePlanning(options: TreePlanningOptions): TreePlanning {
 }
 
 /** Each member's own part of a plan: whom it hears from, whom it feeds, who fails over to it. */
-function partsOf(plan: TreePlan, members: ReadonlyMap<string, TreeMember>): Map<string, PlanFrame> {
+function partsOf(plan: TreePlan, members: ReadonlyMap<string, TreeMember>, streamKbps: number): Map<string, PlanFrame> {
   const standby = new Map<string, string[]>();
   for (const [peer, placement] of plan.audience) {
     if (placement.backup !== null) standby.set(placement.backup, [...(standby.get(placement.backup) ?? []), peer]);
@@ -166,7 +166,7 @@ function partsOf(plan: TreePlan, members: ReadonlyMap<string, TreeMember>): Map<
   for (const [peer, member] of members) {
     const placement = plan.audience.get(peer);
     if (member.tier === 'stage' || !placement) {
-      parts.set(peer, { type: 'plan', mode: plan.mode, parent: null, backup: null, children: cap(plan.mode === 'tree' ? plan.roots : []), standby: [], depth: 0, mixes: false });
+      parts.set(peer, { type: 'plan', mode: plan.mode, parent: null, backup: null, children: cap(plan.mode === 'tree' ? plan.roots : []), standby: [], depth: 0, mixes: false, streamKbps });
       continue;
     }
     parts.set(peer, {
@@ -178,6 +178,7 @@ function partsOf(plan: TreePlan, members: ReadonlyMap<string, TreeMember>): Map<
       standby: cap(standby.get(peer) ?? []),
       depth: placement.depth,
       mixes: placement.mixes,
+      streamKbps,
     });
   }
   return parts;

@@ -80,7 +80,7 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
   const { pipes } = options;
   let closed = false;
   let wanted = options.track;
-  /** What we put on slot 0 last (undefined: unknown): a slot we never gave our microphone is left to whoever else sends on it (a relay's carrier, transform-pipes.ts). */
+  /** What we put on slot 0 last (undefined: unknown): a slot we never gave a track of ours is left to whoever else sends on it (a relay's carrier, transform-pipes.ts). */
   let applied: MediaStreamTrack | null | undefined = null;
   /** Slot 0: the one that carries our microphone. */
   let transceiver: RTCRtpTransceiver | null = null;
@@ -99,7 +99,10 @@ export const createSimplePeerLink: PeerLinkFactory = (options) => {
     if (!transceiver || closed || wanted === applied) return;
     applied = wanted;
     try {
-      await transceiver.sender.replaceTrack(wanted);
+      const replaced = transceiver.sender.replaceTrack(wanted);
+      // Told after asking, so that a carrier the pipes ask for in turn comes after it (transform-pipes.ts).
+      pipes?.sending(wanted);
+      await replaced;
     } catch (error) {
       // What the slot holds now is not known: the next call puts what it wants, whatever it is.
       applied = undefined;

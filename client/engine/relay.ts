@@ -26,7 +26,7 @@ export interface RelayDeps {
   isUp(peer: string): boolean;
   /** Where we listen from, whom that feed carries on which slot, how many we serve, or whether we mix changed. */
   onChange(): void;
-  /** The plan has us feed the stage mixed into one stream. */
+  /** The plan has us feed the stage mixed into one stream, and the page can: asked only when we would mix now. */
   mixes(): boolean;
   /** How loud each speaker we hear on a slot of their own is now, 0..1: what a mix we make carries beside it. */
   levels(): ReadonlyMap<string, number>;
@@ -122,7 +122,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const active = choice.active();
     const sources = sourcesOf(topology, deps.isUp, active === null ? [] : (inSlots.get(active) ?? []));
     // A mix that reaches us goes on as any slot does: mixing it again would only add delay.
-    mixing = deps.mixes() && fed.length > 0 && !sources.has(STAGE_MIX);
+    mixing = fed.length > 0 && !sources.has(STAGE_MIX) && deps.mixes();
     const next = mixing ? [STAGE_MIX, ...outSlots.slice(1).fill(null)] : nextSlots(outSlots, sources);
     if (next.every((source, slot) => source === outSlots[slot])) return;
     outSlots = next;

@@ -125,7 +125,7 @@ test('a plan that would have someone only looking in feed others is not followed
   introduce(HIGH, 'Grace');
   receive(LATE, { kind: 'looking-in' });
   const before = links.length;
-  socket().serverSends({ type: 'plan', mode: 'tree', parent: null, backup: null, children: [LATE], standby: [], depth: 1, mixes: false });
+  socket().serverSends({ type: 'plan', mode: 'tree', parent: null, backup: null, children: [LATE], standby: [], depth: 1, mixes: false, streamKbps: 40 });
   assert.equal(links.length, before, 'no link to feed LATE');
 });
 
@@ -144,7 +144,7 @@ async function relayFeedingLate(t: TestContext) {
   harness.introduce(HIGH, 'Grace');
   await harness.session.join('Ada', { seat: false });
   harness.receive(LATE, { kind: 'looking-in' });
-  harness.socket().serverSends({ type: 'plan', mode: 'tree', parent: null, backup: null, children: [LATE], standby: [], depth: 1, mixes: false });
+  harness.socket().serverSends({ type: 'plan', mode: 'tree', parent: null, backup: null, children: [LATE], standby: [], depth: 1, mixes: false, streamKbps: 40 });
   const child = harness.links.at(-1)!;
   child.emitState('connected');
   return { ...harness, child };

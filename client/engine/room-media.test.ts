@@ -246,8 +246,11 @@ test('a relay the plan has mix sends the one it feeds a mix of what it plays, on
   assert.equal(fake.mix.stopped, true, 'stopping the room stops the mix');
 });
 
-test('without a plan to mix, or a page that can make a mix, a relay forwards each speaker on a slot of its own and sends no track', () => {
-  for (const options of [{ mixes: false, stageMix: fakeMix().make }, { mixes: true }]) {
+test('without a plan to mix, or a page that can make a mix (none at all, or one that fails), a relay forwards each speaker on a slot of its own and sends no track', () => {
+  const noAudioGraph = (): StageMix => {
+    throw new Error('no AudioContext here');
+  };
+  for (const options of [{ mixes: false, stageMix: fakeMix().make }, { mixes: true }, { mixes: true, stageMix: noAudioGraph }]) {
     const { toChild, media } = relayOfTwo(options);
     assert.equal(sending(toChild), null, 'nothing of ours goes to the child');
     const slots = said(toChild).filter((m) => m.t === 'slots').at(-1);
@@ -268,4 +271,17 @@ test('fed a mix, a listener plays it and shows each speaker as loud as its relay
   assert.equal(player.audible.get(PARENT), true);
   assert.deepEqual(media.relayStatus().mixed, true);
   assert.deepEqual(Object.fromEntries(media.audioLevels()), { [SPEAKER_A]: 0.4, [SPEAKER_B]: 0 });
+});
+
+test('just invited to the stage, a listener no longer plays the mix its old feed still sends: it would carry its own voice back', () => {
+  const PARENT = 'dddd000000000000';
+  const { media, links, player } = setup();
+  const parent: PlannedLink = { make: true, send: false, play: false, feed: 'parent', relays: true };
+  media.apply(plan([[PARENT, parent]]), false);
+  links[0]?.emitState('connected');
+  links[0]?.options.onMessage?.(JSON.stringify({ t: 'slots', slots: [STAGE_MIX] }));
+  links[0]?.options.onRemoteTrack(0, { id: 'mix' } as unknown as MediaStream);
+  assert.equal(player.audible.get(PARENT), true);
+  media.apply(plan([[PARENT, { ...parent, lingering: true }]]), true);
+  assert.equal(player.audible.get(PARENT), false);
 });

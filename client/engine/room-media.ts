@@ -43,7 +43,7 @@ export interface RoomMediaDeps {
   mayLink(peerId: string): boolean;
   /** Whether the room log lets us hear them (a relay's slot may carry anyone). */
   mayHear(peerId: string): boolean;
-  /** Where the stage's audio reaches us from, and how many we forward it to, changed. */
+  /** Where the stage's audio reaches us from, whether mixed, how many we forward it to, or whether we mix for them, changed. */
   onRelay(status: RelayStatus): void;
   trace?: (line: string) => void;
   sendSignal(to: string, conn: string, data: SignalData): void;
@@ -123,12 +123,12 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
   });
 
   /** The stage mixed for those we feed, where the plan asks for it and the page can make it: what plays, mixed. */
-  const mixing = deps.stageMix ? createStageMixing(deps.player, deps.stageMix) : null;
-  const player: RemotePlayer = mixing ?? deps.player;
+  const mixer = deps.stageMix ? createStageMixing(deps.player, deps.stageMix) : null;
+  const player: RemotePlayer = mixer ?? deps.player;
 
   /** Our microphone where the link carries it; the mix we make to those we feed while we mix. */
   function applySends(): void {
-    const mix = mixing?.track() ?? null;
+    const mix = mixer?.track() ?? null;
     const fed = mix ? new Set(relay.feeds()) : null;
     for (const [peer, link] of topology) mesh?.send(peer, link.send ? microphone.track() : fed?.has(peer) ? mix : null);
   }
@@ -141,20 +141,20 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     message: (peer, text) => mesh?.message(peer, text),
     isUp: (peer) => mesh?.isConnected(peer) === true,
     onChange: () => {
-      mixing?.follow(relay.status().mixing);
+      if (!relay.status().mixing) mixer?.stop();
       applySends();
       applyPlayback();
       deps.onRelay(relay.status());
     },
-    mixes: () => mixing !== null && deps.mixes(),
-    levels: () => levelsOf(mesh, relay, null),
+    mixes: () => deps.mixes() && mixer?.start() === true,
+    levels: () => levelsOf(mesh, relay, deps.mayHear, false),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
   /** The slots on which each member's link brought us audio. */
   const slotsHeard = new Map<string, Set<number>>();
 
   /** Nothing plays before the person joins, nor once they are leaving. */
-  const audible = (peer: string, slot: number): boolean => deps.listening() && !handingOver && slotAudible(topology.get(peer), relay, peer, slot, deps.mayHear);
+  const audible = (peer: string, slot: number): boolean => deps.listening() && !handingOver && slotAudible(topology.get(peer), relay, { peer, slot, onStage: wantsMicrophone }, deps.mayHear);
 
   /** The player remembers each choice, for audio that arrives later too; `gone` are members just unlinked. */
   function applyPlayback(gone: Iterable<string> = []): void {
@@ -201,13 +201,15 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     prune: (isListed) => mesh?.prune(isListed),
     apply(next, onStage) {
       const before = topology.keys();
+      // Before playback is applied: a mix is silent to us on stage.
+      const wasOnStage = wantsMicrophone;
+      wantsMicrophone = onStage;
       topology = mesh ? keptLinks(mesh, next, topology, deps.isListed, theirsToEnd) : new Map(next);
       relay.apply(topology);
       applySends();
       applyPlayback(before);
       for (const [peer, link] of topology) if (link.make) mesh?.connect(peer, shapeOf(link, frames?.relays() === true));
-      if (onStage !== wantsMicrophone) capture = microphone.set(onStage);
-      wantsMicrophone = onStage;
+      if (onStage !== wasOnStage) capture = microphone.set(onStage);
     },
     captured: () => capture,
     signal(from, conn, data) {
@@ -222,12 +224,13 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       await deps.microphone.switchTo(deviceId);
       applySends();
     },
-    audioLevels: () => levelsOf(mesh, relay, deps.mayHear),
+    audioLevels: () => levelsOf(mesh, relay, deps.mayHear, true),
     relayStatus: () => relay.status(),
     feedStats: () => readFeeds(relay, mesh),
     canRelay: () => frames?.relays() === true,
     handOver() {
       handingOver = true;
+      mixer?.handOver();
       applyPlayback();
       if (wantsMicrophone) capture = microphone.set(false);
       wantsMicrophone = false;
@@ -261,28 +264,30 @@ function keptLinks(mesh: Mesh, next: Topology, current: Topology, isListed: (pee
 }
 
 /** Nothing plays unless the topology says so, and a relay's slot only as the log allows whom it carries. */
-function slotAudible(link: PlannedLink | undefined, relay: Relay, peer: string, slot: number, mayHear: (peer: string) => boolean): boolean {
+function slotAudible(link: PlannedLink | undefined, relay: Relay, { peer, slot, onStage }: { peer: string; slot: number; onStage: boolean }, mayHear: (peer: string) => boolean): boolean {
   if (!link) return false;
   // A speaker's own link is silent while the feed we still hear carries them (relay.ts sourceOf): never twice.
   if (link.feed === undefined) return slot === 0 && link.play && relay.sourceOf(peer, 0) !== null;
   const source = relay.sourceOf(peer, slot);
-  // A mix carries the stage: which of it the log lets be heard, the relay that made it decided.
-  return source === STAGE_MIX || (source !== null && mayHear(source));
+  // A mix carries the stage: which of it the log lets be heard, the relay that made it decided. On
+  // stage ourselves (just invited, the old feed still lingering), it would carry our own voice back.
+  if (source === STAGE_MIX) return !onStage;
+  return source !== null && mayHear(source);
 }
 
 /**
- * How loud each speaker we hear is, 0..1, by whose audio it is. A mix carries them all, so its
- * slot counts as what the relay that made it says of each, for those the log lets be heard
- * (`mixed`); a relay making a mix of its own reads only the speakers it hears apart (null).
+ * How loud each speaker the log lets us hear is, 0..1. A mix carries them all, so its slot counts
+ * as what the relay that made it says of each (`mixed`); a relay making a mix of its own reads only
+ * the speakers it hears apart.
  */
-function levelsOf(mesh: Mesh | null, relay: Relay, mixed: ((peer: string) => boolean) | null): Map<string, number> {
+function levelsOf(mesh: Mesh | null, relay: Relay, mayHear: (peer: string) => boolean, mixed: boolean): Map<string, number> {
   const levels = new Map<string, number>();
-  const add = (source: string, level: number): void => void levels.set(source, Math.max(level, levels.get(source) ?? 0));
+  const add = (source: string, level: number): void => void (mayHear(source) && levels.set(source, Math.max(level, levels.get(source) ?? 0)));
   for (const [peer, slots] of mesh?.audioLevels() ?? []) {
     slots.forEach((level, slot) => {
       const source = relay.sourceOf(peer, slot);
       if (source !== STAGE_MIX && source !== null) add(source, level);
-      else if (source === STAGE_MIX && mixed) for (const [speaker, said] of relay.mixLevels()) if (mixed(speaker)) add(speaker, said);
+      else if (source === STAGE_MIX && mixed) for (const [speaker, said] of relay.mixLevels()) add(speaker, said);
     });
   }
   return levels;

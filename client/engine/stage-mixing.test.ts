@@ -36,7 +36,7 @@ test('a mix takes what plays and leaves out what is silent, from the start and a
   mixing.play('ann', stream('a'));
   mixing.setAudible('ben', false);
   mixing.play('ben', stream('b'));
-  mixing.follow(true);
+  assert.equal(mixing.start(), true);
   const [mix] = mixes;
   assert.equal(mixing.track(), mix?.track);
   assert.deepEqual([...(mix?.inputs.keys() ?? [])], ['ann'], 'ben is silent here, so he is silent in the mix');
@@ -49,12 +49,37 @@ test('a mix takes what plays and leaves out what is silent, from the start and a
 
 test('no longer mixing stops the mix; destroying the player stops it too', () => {
   const { mixing, mixes, told } = setup();
-  mixing.follow(true);
-  mixing.follow(false);
+  mixing.start();
+  mixing.start();
+  assert.equal(mixes.length, 1, 'started once');
+  mixing.stop();
   assert.equal(mixes[0]?.stopped, true);
   assert.equal(mixing.track(), null);
-  mixing.follow(true);
+  mixing.start();
   mixing.destroy();
   assert.equal(mixes[1]?.stopped, true);
   assert.equal(told.at(-1), 'destroy');
+});
+
+test('leaving on purpose, the player falls silent but the mix goes on with what it had', () => {
+  const { mixing, mixes, told } = setup();
+  mixing.play('ann', stream('a'));
+  mixing.start();
+  mixing.handOver();
+  mixing.setAudible('ann', false);
+  assert.equal(told.at(-1), 'ann silent');
+  assert.deepEqual([...(mixes[0]?.inputs.keys() ?? [])], ['ann'], 'those we feed hear the stage until their backups do');
+});
+
+test('a page that cannot make an audio graph cannot mix, and does not try again', () => {
+  let tries = 0;
+  const player: RemotePlayer = { play() {}, setAudible() {}, destroy() {} };
+  const mixing = createStageMixing(player, () => {
+    tries += 1;
+    throw new Error('no AudioContext here');
+  });
+  assert.equal(mixing.start(), false);
+  assert.equal(mixing.start(), false);
+  assert.equal(tries, 1);
+  assert.equal(mixing.track(), null);
 });

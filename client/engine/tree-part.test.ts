@@ -18,7 +18,7 @@ const members: LinkCandidate[] = [
   ...[P, Q, R].map((peer) => ({ peer, key: peer[0]!.toUpperCase().repeat(43), presented: true })),
 ];
 const input = { room, rules: RULES, selfKey: SELF, members };
-const plan = (parent: string, backup: string | null = null): PlanFrame => ({ type: 'plan', mode: 'tree', parent, backup, children: [], standby: [], depth: 2, mixes: false });
+const plan = (parent: string, backup: string | null = null): PlanFrame => ({ type: 'plan', mode: 'tree', parent, backup, children: [], standby: [], depth: 2, mixes: false, streamKbps: 40 });
 
 function setup({ canRelay = false } = {}) {
   const clock = createFakeTimers();

@@ -88,7 +88,7 @@ export function createTreePart({ send, timers, onExpired, feedStats, canRelay }:
     // Claimed afresh meanwhile (or stopped forwarding): that claim already says what it should.
     const current = claimed;
     if (!forwarding || current === null) return;
-    if (capacity.sample(timers.now(), stats)) sendClaim(current.tier, current.turnOnly);
+    if (capacity.sample(timers.now(), stats, plan?.streamKbps)) sendClaim(current.tier, current.turnOnly);
   }
   timers.every(SAMPLE_MS, () => void measure());
 
@@ -139,7 +139,7 @@ export function createTreePart({ send, timers, onExpired, feedStats, canRelay }:
     route(relay) {
       if (plan?.mode !== 'tree') return { mode: 'mesh', via: 0, serving: 0, mixed: false, mixing: false };
       const via = relay.upstream === 'backup' ? null : relay.upstream === 'stage' ? 0 : Math.max(0, plan.depth - 1);
-      return { mode: 'tree', via, serving: relay.serving, mixed: relay.mixed, mixing: relay.mixing && relay.serving > 0 };
+      return { mode: 'tree', via, serving: relay.serving, mixed: relay.mixed, mixing: relay.mixing };
     },
   };
 }

@@ -20,6 +20,12 @@ test('a relay whose upload cannot keep up, as most of those it feeds report, off
   assert.equal(capacity.kbps(), 2 * 2 * STREAM_KBPS);
 });
 
+test('what reached them is offered at what the planner counts per stream, so the planner gives back as many members', () => {
+  const capacity = createUploadCapacity();
+  for (let round = 1; round <= 4; round += 1) capacity.sample(round * 2000, reading({ ann: 0, ben: 0.9, cat: 0.9 }, round, 3), 200);
+  assert.equal(capacity.kbps(), 1 * 3 * 200, 'one member reached whole, three streams of 200 kbit/s');
+});
+
 test('members report at their own times: their latest reports count together', () => {
   const capacity = createUploadCapacity();
   const links = (annReports: number, benReports: number): FeedReading => ({

@@ -28,8 +28,8 @@ export interface FeedReading {
 export interface UploadCapacity {
   /** The upload to claim now, in kbps. */
   kbps(): number;
-  /** A reading of the links we forward on; true when what to claim changed. */
-  sample(now: number, reading: FeedReading): boolean;
+  /** A reading of the links we forward on, with what the planner counts per stream; true when what to claim changed. */
+  sample(now: number, reading: FeedReading, streamKbps?: number): boolean;
 }
 
 /** Enough for a full fan-out of a small stage. */
@@ -63,20 +63,20 @@ export function createUploadCapacity(): UploadCapacity {
   }
 
   /** Members reached whole, by what they report lost, times what each costs. */
-  function reached({ links, streams }: FeedReading): number {
+  function reached({ links, streams }: FeedReading, streamKbps: number): number {
     const whole = [...links.values()].reduce((sum, l) => sum + (1 - (l.fractionLost ?? 0)), 0);
-    return Math.floor(whole + 1e-9) * STREAM_KBPS * Math.max(1, streams);
+    return Math.floor(whole + 1e-9) * streamKbps * Math.max(1, streams);
   }
 
   return {
     kbps: () => claimed,
-    sample(now, reading) {
+    sample(now, reading, streamKbps = STREAM_KBPS) {
       const verdict = struggling(reading.links);
       previous = reading.links;
       if (verdict !== null) streak = verdict ? streak + 1 : 0;
       const before = claimed;
       if (streak >= STRUGGLING_REPORTS) {
-        claimed = Math.min(claimed, reached(reading));
+        claimed = Math.min(claimed, reached(reading, streamKbps));
         if (demotedAt === null) demotions += 1;
         demotedAt = now;
         streak = 0;

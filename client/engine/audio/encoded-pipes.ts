@@ -38,6 +38,12 @@ export const ENCODED_CONFIG = { encodedInsertableStreams: true } as const;
 export interface EncodedPipes {
   /** Pipes every transceiver not piped yet; call whenever transceivers may have been added. */
   adopt(transceivers: readonly RTCRtpTransceiver[]): void;
+  /**
+   * What the page has just asked slot 0's sender to send (our microphone, a mix we make, or null),
+   * told right after asking: where the router puts a track of its own on a sender (a Firefox
+   * carrier), it leaves the page's alone and asks for its own only after the page's request.
+   */
+  sending(track: MediaStreamTrack | null): void;
   close(): void;
 }
 
@@ -122,6 +128,8 @@ function streamsRouter({ onArrivals, spawn }: FrameRouterDeps): FrameRouter {
             port.postMessage({ t: 'pipe', peer, link, slot, side: 'sent', streams: sent } satisfies ToWorker, moved(sent));
           });
         },
+        // Chromium's senders take forwarded frames beside their own: nothing of ours goes on a sender.
+        sending() {},
         close() {
           if (!open) return;
           open = false;

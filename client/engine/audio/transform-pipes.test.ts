@@ -57,7 +57,10 @@ test('our senders carry our silence exactly while their slot forwards to a membe
   const parent = transceiver();
   const child = [transceiver(microphone), transceiver(), transceiver()];
   router.link('parent').adopt([parent.value]);
-  router.link('child').adopt(child.map((t) => t.value));
+  const toChild = router.link('child');
+  toChild.adopt(child.map((t) => t.value));
+  // As the peer adapter does: it asks its sender for the track, then tells the pipes.
+  toChild.sending(microphone);
   assert.equal(made(), 0, 'no silence is made before anything forwards');
   router.route([{ peer: 'parent', slot: 0, out: 0 }, { peer: 'parent', slot: 1, out: 1 }], ['child']);
   await Promise.all(child.map((t) => t.settled()));
@@ -113,4 +116,32 @@ test('a frame worker that fails to load takes every transform off again, and the
   const next = transceiver();
   router.link('child').adopt([next.value]);
   assert.equal(next.receiver.transform, null, 'and later links are left alone');
+});
+
+test('what the page sends on slot 0 comes and goes as it asks, however routes and replacements interleave: the carrier fills in only while the page sends nothing', async () => {
+  const { router } = setup();
+  const mix = { kind: 'audio', id: 'mix' } as MediaStreamTrack;
+  const slot = transceiver();
+  const pipes = router.link('child');
+  pipes.adopt([slot.value]);
+  /** As the peer adapter asks: its sender first, then the pipes. */
+  const pageSends = (track: MediaStreamTrack | null): void => {
+    void slot.sender.replaceTrack(track);
+    pipes.sending(track);
+  };
+  router.route([{ peer: 'parent', slot: 0, out: 0 }], ['child']);
+  pageSends(mix);
+  await slot.settled();
+  assert.equal(slot.sender.track?.id, 'mix', 'forwarding, then mixing: the mix, not the carrier');
+  pageSends(null);
+  await slot.settled();
+  assert.equal(slot.sender.track?.id, 'silence', 'mixing, then forwarding a mix: the carrier again');
+  pageSends(mix);
+  router.route([{ peer: 'parent', slot: 0, out: 0 }], ['child']);
+  await slot.settled();
+  assert.equal(slot.sender.track?.id, 'mix', 'routes that come after the page asked leave its track');
+  router.route([], []);
+  pageSends(null);
+  await slot.settled();
+  assert.equal(slot.sender.track, null, 'nothing forwarded and nothing of the page: nothing at all');
 });

@@ -8,6 +8,8 @@ type WithTransform = { transform: unknown };
 interface Adopted {
   peer: string;
   transceivers: RTCRtpTransceiver[];
+  /** What the page sends on slot 0 (our microphone, or a mix we make): never displaced. */
+  own: MediaStreamTrack | null;
 }
 
 /**
@@ -15,7 +17,8 @@ interface Adopted {
  * link, in the frame worker, where frame-switch.ts routes frames. Firefox's senders take no frame
  * but their own, so a sender that forwards carries a silent track of ours, and its frames carry the
  * forwarded payloads; it does so exactly while its slot forwards to a member we feed, so no
- * sender of ours sends anything otherwise, and our microphone, where a slot has it, stays. A
+ * sender of ours sends anything otherwise, and what the page sends on slot 0 (our microphone, or a
+ * mix we make), as the link tells us, stays: a carrier goes on that slot only while it sends nothing. A
  * worker that fails to load takes every transform off again: links then carry what they would
  * without us relaying, and `relays()` says no more.
  */
@@ -31,9 +34,9 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
   worker.onmessage = (event: MessageEvent<Arrivals>) => void (usable && onArrivals(event.data.from));
   worker.onerror = () => stop();
 
-  function giveCarrier(sender: RTCRtpSender, wanted: boolean): void {
-    // A track not ours (our microphone) is never displaced, nor taken off.
-    if (sender.track !== null && sender.track !== silence?.track) {
+  function giveCarrier(sender: RTCRtpSender, wanted: boolean, own: MediaStreamTrack | null): void {
+    // What the page sends is never displaced, nor taken off: its replacement is already asked for.
+    if (own !== null) {
       carrying.delete(sender);
       return;
     }
@@ -45,16 +48,16 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
     sender.replaceTrack(wanted ? silence!.track : null).catch(() => {});
   }
 
-  function carriersAsRouted({ peer, transceivers }: Adopted): void {
-    transceivers.forEach((transceiver, slot) => giveCarrier(transceiver.sender, forwarding.targets.includes(peer) && forwarding.slots.has(slot)));
+  function carriersAsRouted({ peer, transceivers, own }: Adopted): void {
+    transceivers.forEach((transceiver, slot) => giveCarrier(transceiver.sender, forwarding.targets.includes(peer) && forwarding.slots.has(slot), slot === 0 ? own : null));
   }
 
   function stop(): void {
     if (!usable) return;
     usable = false;
-    for (const { transceivers } of adopted.values()) {
-      transceivers.forEach(({ sender, receiver }) => {
-        giveCarrier(sender, false);
+    for (const { transceivers, own } of adopted.values()) {
+      transceivers.forEach(({ sender, receiver }, slot) => {
+        giveCarrier(sender, false, slot === 0 ? own : null);
         (sender as unknown as WithTransform).transform = null;
         (receiver as unknown as WithTransform).transform = null;
       });
@@ -69,7 +72,7 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
     relays: () => usable,
     link(peer) {
       const link = (links += 1);
-      const entry: Adopted = { peer, transceivers: [] };
+      const entry: Adopted = { peer, transceivers: [], own: null };
       if (usable) adopted.set(link, entry);
       return {
         adopt(transceivers) {
@@ -82,6 +85,10 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
           });
           // A link made after the routes that name it carries from its first frame.
           carriersAsRouted(entry);
+        },
+        sending(track) {
+          entry.own = track;
+          if (adopted.has(link)) carriersAsRouted(entry);
         },
         close() {
           if (adopted.delete(link)) worker.postMessage({ t: 'unpipe', link } satisfies ToWorker);
