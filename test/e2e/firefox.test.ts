@@ -2,7 +2,8 @@
  * Firefox beside Chromium: a person in Firefox (firefox-esr, driven over WebDriver BiDi) and a
  * person in Chromium meet in one room and hear each other. In a relay tree Firefox forwards the
  * stage through script transforms, each forwarded frame riding in one of its own (it takes no
- * other into a sender), and Chromium listeners fed by it hear the stage.
+ * other into a sender), and Chromium listeners fed by it hear the stage; where its upload carries
+ * only one stream, it mixes the stage for them instead.
  */
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -11,12 +12,13 @@ import assert from 'node:assert/strict';
 import { closeAll, launchBrowser, openPerson, type Person, withLogsOf } from '../helpers/browser.ts';
 import { firefoxHears, firefoxRoute, joinInFirefox, launchFirefox, openFirefoxPerson, type FirefoxPerson } from '../helpers/firefox.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { createStageRoom, joinRoom, newRoomLink, relaysBetween, routeOf, servesOthers } from '../helpers/room-page.ts';
+import { createStageRoom, joinRoom, newRoomLink, personAction, relaysBetween, routeOf, servesOthers } from '../helpers/room-page.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { resetOnsets, waitUntilHears } from '../helpers/tones.ts';
 
 const CHROMIUM_TONE = 440;
 const FIREFOX_TONE = 660;
+const SECOND_SPEAKER = 880;
 
 describe('Firefox beside Chromium', () => {
   let chromium: Browser;
@@ -85,5 +87,32 @@ describe('Firefox beside Chromium', () => {
         await resetOnsets(listener);
         await waitUntilHears(listener, CHROMIUM_TONE, { timeoutMs: 20_000 });
       }
+    }));
+
+  test('in a relay tree a listener in Firefox whose upload carries one stream but not two mixes the stage, and a listener in Chromium hears both speakers in the mix', () =>
+    withLogs(async () => {
+      // 1,000 kbit/s carries no listener two streams of 600, but one.
+      const host = await openPerson(chromium, await freshServer({ PORCH_DIRECT_MAX: '1', PORCH_FANOUT: '2', PORCH_STREAM_KBPS: '600' }), { toneHz: CHROMIUM_TONE, label: 'Hal', watchHz: [SECOND_SPEAKER] });
+      people.push(host);
+      const link = await createStageRoom(host.page, 'Hal');
+      const sam = await openPerson(chromium, link, { toneHz: SECOND_SPEAKER, label: 'Sam', watchHz: [] });
+      people.push(sam);
+      await joinRoom(sam.page, 'Sam');
+      await (await personAction(host.page, 'Sam', 'Invite Sam to speak')).click();
+      await sam.page.getByRole('button', { name: 'Accept', exact: true }).click();
+      await waitUntilHears(host, SECOND_SPEAKER, { timeoutMs: 15_000 });
+      const fox = await openFirefoxPerson(firefox, link, { label: 'Fox', toneHz: FIREFOX_TONE, watchHz: [CHROMIUM_TONE, SECOND_SPEAKER] });
+      foxes.push(fox);
+      await joinInFirefox(fox, 'Fox');
+      await firefoxHears(fox, CHROMIUM_TONE);
+      const ann = await openPerson(chromium, link, { toneHz: 990, toneOn: false, label: 'Ann', watchHz: [CHROMIUM_TONE, SECOND_SPEAKER] });
+      people.push(ann);
+      await joinRoom(ann.page, 'Ann');
+      await pollUntil('Firefox mixing for Ann', () => firefoxRoute(fox), (route) => servesOthers(route) && /mixed into one stream/.test(route), { timeoutMs: 20_000, everyMs: 250 });
+      await pollUntil('Ann hearing the mix through Firefox', () => routeOf(ann.page), (route) => relaysBetween(route) === 1 && /mixed into one stream/.test(route), { timeoutMs: 20_000, everyMs: 250 });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await resetOnsets(ann);
+      await waitUntilHears(ann, CHROMIUM_TONE, { timeoutMs: 20_000 });
+      await waitUntilHears(ann, SECOND_SPEAKER, { timeoutMs: 20_000 });
     }));
 });
