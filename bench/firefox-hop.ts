@@ -1,7 +1,8 @@
 /**
  * A hop through a Firefox relay, beside a direct link in the same room and run: a host (Chromium)
- * on the stage; a listener in Firefox who came first, so the planner makes it the relay; a
- * Chromium listener the stage feeds directly; and one fed through Firefox (PORCH_DIRECT_MAX=2,
+ * on the stage; a listener in Firefox, the one relay (the Chromium listeners' pages cannot relay,
+ * or the planner would prefer them); a Chromium listener the stage feeds directly; and one fed
+ * through Firefox (PORCH_DIRECT_MAX=2,
  * PORCH_FANOUT=2). Firefox forwards each frame as the payload of one of its own carrier's frames
  * (client/engine/audio/frame-switch.ts). Mouth-to-ear for both, in alternating rounds, and how
  * much of what each played out the receiver had to make up (concealed), over those rounds.
@@ -19,7 +20,8 @@ import { percentile, type Row } from './stats.ts';
 export const FIREFOX_HOP_SETTINGS = { PORCH_DIRECT_MAX: '2', PORCH_FANOUT: '2' };
 
 async function listener(browser: Browser, link: string, label: string, hz: number, people: Person[]): Promise<Person> {
-  const person = await openListener(browser, link, label, hz);
+  // Chromium listeners would relay first, forwarding unchanged: these cannot, so Firefox must.
+  const person = await openListener(browser, link, label, hz, { cannotRelay: true });
   people.push(person);
   await joinRoom(person.page, label);
   return person;

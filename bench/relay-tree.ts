@@ -48,8 +48,8 @@ async function settledRoutes(tree: Tree): Promise<Map<Person, string>> {
 }
 
 /** A listener of the host's tone, silent itself, whose links' RTP statistics can be read, at the room's join form. */
-export async function openListener(browser: Browser, link: string, label: string, toneHz = LISTENER_TONE): Promise<Person> {
-  const person = await openPerson(browser, 'about:blank', { toneHz, toneOn: false, label, watchHz: [HOST] });
+export async function openListener(browser: Browser, link: string, label: string, toneHz = LISTENER_TONE, { cannotRelay = false } = {}): Promise<Person> {
+  const person = await openPerson(browser, 'about:blank', { toneHz, toneOn: false, label, watchHz: [HOST], cannotRelay });
   await person.context.addInitScript({ content: COLLECT_CONNECTIONS });
   await person.page.goto(link);
   return person;

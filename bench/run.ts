@@ -122,7 +122,7 @@ try {
     section(
       'Relay tree: a hop through Firefox',
       await measureFirefoxHop(browser, firefoxServer.url, JOINS),
-      "A host on the stage (Chromium); a listener in Firefox who came first, so the planner makes it the relay; a Chromium listener the stage feeds directly and one fed through Firefox (PORCH_DIRECT_MAX=2, PORCH_FANOUT=2), in one room. Firefox takes no frame into a sender but its own, so it forwards each frame as the payload of one of its silent carrier's. Tone on → heard, alternating between the two listeners; audio concealed: the share of what each played out over those rounds that its receiver made up for frames lost or late.",
+      "A host on the stage (Chromium); a listener in Firefox, the one relay (the Chromium listeners' pages are made unable to relay: the planner prefers relays that forward unchanged); a Chromium listener the stage feeds directly and one fed through Firefox (PORCH_DIRECT_MAX=2, PORCH_FANOUT=2), in one room. Firefox takes no frame into a sender but its own, so it forwards each frame as the payload of one of its silent carrier's. Tone on → heard, alternating between the two listeners; audio concealed: the share of what each played out over those rounds that its receiver made up for frames lost or late.",
     );
     section(
       'Relay tree: a hop through a relay that mixes',

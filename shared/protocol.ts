@@ -45,6 +45,8 @@ const TreeFrame = v.strictObject({
   uploadKbps: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)),
   /** It reaches others only through TURN ("Hide my IP address"): never asked to relay. */
   turnOnly: v.boolean(),
+  /** Its browser forwards each frame inside one of its own (Firefox), which costs delay: relays that forward unchanged go first. */
+  repacks: v.optional(v.boolean(), false),
 });
 
 /** The room's state, sealed, for the server to hand whoever arrives next (shared/room-snapshot.ts). */

@@ -304,6 +304,7 @@ const anyShape: fc.Arbitrary<Shape> = fc.record({
   tier: fc.constantFrom('audience', 'audience', 'audience', 'audience', 'stage'),
   uploadKbps: fc.constantFrom(0, 30, 45, 90, 130, 170, 1000, 100_000),
   turnOnly: fc.boolean(),
+  repacks: fc.boolean(),
   since: fc.integer({ min: 0, max: 20 }),
 });
 /** Everyone can relay at full fanout, whatever the stage size. */
@@ -371,14 +372,20 @@ test('after any joins, leaves and tier changes, one at a time or several at once
   fc.assert(fc.property(room(anyShape), batches, anySettings(), (shapes, changes, settings) => replay(named(shapes), changes, settings, 'anyone', () => {})), SEQUENCES);
 });
 
-test('in a fresh plan no member that forwards unchanged sits deeper than one that mixes', () => {
+test('in a fresh plan the costlier a hop through a relay, the deeper it sits: forwarding unchanged, then repacking, then mixing', () => {
   fc.assert(
     fc.property(room(anyShape), anySettings(), (shapes, settings) => {
-      const plan = planTree(named(shapes), settings);
-      const depths = (which: (p: Placement) => boolean): number[] => [...plan.audience.values()].filter(which).map((p) => p.depth);
-      const forwarders = depths((p) => p.relays && !p.mixes);
-      const mixers = depths((p) => p.mixes);
-      if (forwarders.length > 0 && mixers.length > 0) assert.ok(Math.max(...forwarders) <= Math.min(...mixers), 'a forwarder below a mixer');
+      const members = named(shapes);
+      const plan = planTree(members, settings);
+      const repacks = new Set(members.filter((m) => m.repacks).map((m) => m.peer));
+      const depths = (which: (peer: string, p: Placement) => boolean): number[] => [...plan.audience].filter(([peer, p]) => p.relays && which(peer, p)).map(([, p]) => p.depth);
+      const classes = [depths((peer, p) => !p.mixes && !repacks.has(peer)), depths((peer, p) => !p.mixes && repacks.has(peer)), depths((_, p) => p.mixes)];
+      for (let cheaper = 0; cheaper < classes.length; cheaper += 1) {
+        for (let costlier = cheaper + 1; costlier < classes.length; costlier += 1) {
+          const [a, b] = [classes[cheaper]!, classes[costlier]!];
+          if (a.length > 0 && b.length > 0) assert.ok(Math.max(...a) <= Math.min(...b), `a relay of cost ${cheaper} below one of cost ${costlier}`);
+        }
+      }
     }),
     SEQUENCES,
   );

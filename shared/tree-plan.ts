@@ -17,7 +17,8 @@ import { createWorkTree, settleTree, type RankedMember, type TreeNode, type Work
  * - mixing: a member whose upload cannot carry every speaker's stream to even one child, but can
  *   carry one stream, feeds its children the stage mixed into one (`mixes`), as many as that
  *   upload carries (up to fanout). Mixing costs a decode and an encode, so mixers rank below every
- *   member that forwards unchanged and sit deeper in the tree, where fewer listen below them;
+ *   member that forwards, and those that repack each frame (`repacks`) below those that forward it
+ *   unchanged: the costlier a hop, the deeper it sits, where fewer listen below it;
  * - when the relays cannot hold everyone, the rest are fed by the stage beyond its root slots
  *   (never by an overloaded relay), and only while no relay has a free slot;
  * - a member below the roots has a backup whenever a relay other than its parent exists outside
@@ -42,6 +43,8 @@ export interface TreeMember {
   uploadKbps: number;
   /** It can only connect through TURN: never a relay. */
   turnOnly: boolean;
+  /** Its browser forwards each frame inside one of its own (Firefox's carrier), which adds delay; absent: false. */
+  repacks?: boolean;
   /** When it joined (ms, server clock); the older, the more stable a relay. */
   since: number;
 }
@@ -108,14 +111,16 @@ function check({ fanout, directMax, streamKbps }: TreeSettings): void {
 
 /**
  * Relay preference: members that relay before those that cannot (TURN-only, or no capacity), and
- * among relays those that forward unchanged before those that must mix; then capacity (a shallow
- * relay with fewer slots deepens the tree), then the oldest, then the peer id. Capacity tops out
- * at fanout, so among relays most tie there and the most stable go first.
+ * among relays the cheapest hop first (forwarding unchanged, then repacking, then mixing); then
+ * capacity (a shallow relay with fewer slots deepens the tree), then the oldest, then the peer id.
+ * Capacity tops out at fanout, so among relays most tie there and the most stable go first.
  */
 function rank(audience: readonly TreeMember[], { fanout, streamKbps }: TreeSettings, stageSize: number): RankedMember[] {
   const streams = Math.max(1, stageSize);
   const capacity = new Float64Array(audience.length);
   const mixes = new Uint8Array(audience.length);
+  /** What a hop through it costs: 0 forwarding unchanged, 1 repacking, 2 mixing. */
+  const cost = new Uint8Array(audience.length);
   const since = new Float64Array(audience.length);
   audience.forEach((m, i) => {
     const whole = Math.floor(m.uploadKbps / (streamKbps * streams));
@@ -123,11 +128,12 @@ function rank(audience: readonly TreeMember[], { fanout, streamKbps }: TreeSetti
     const children = whole > 0 ? whole : mixed;
     capacity[i] = m.turnOnly || !(children > 0) ? 0 : Math.min(fanout, children);
     mixes[i] = capacity[i]! > 0 && mixed > 0 ? 1 : 0;
+    cost[i] = mixes[i] ? 2 : m.repacks === true ? 1 : 0;
     since[i] = m.since;
   });
   // Indices over typed arrays: at 100,000 members a third faster than sorting objects.
   const order = Uint32Array.from(audience.keys()).sort(
-    (i, j) => Number(capacity[i] === 0) - Number(capacity[j] === 0) || mixes[i]! - mixes[j]! || capacity[j]! - capacity[i]! || since[i]! - since[j]! || (audience[i]!.peer < audience[j]!.peer ? -1 : 1),
+    (i, j) => Number(capacity[i] === 0) - Number(capacity[j] === 0) || cost[i]! - cost[j]! || capacity[j]! - capacity[i]! || since[i]! - since[j]! || (audience[i]!.peer < audience[j]!.peer ? -1 : 1),
   );
   return Array.from(order, (i) => ({ peer: audience[i]!.peer, capacity: capacity[i]!, mixes: mixes[i] === 1 }));
 }

@@ -201,7 +201,8 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
     },
 
     claimed(room, peer, claim) {
-      announce(room, peer, { kind: 'update', entry: { node: bus.node, away: false, claim } }, { type: 'claim', node: bus.node, peer, claim });
+      const entry = { ...claim, repacks: claim.repacks === true };
+      announce(room, peer, { kind: 'update', entry: { node: bus.node, away: false, claim: entry } }, { type: 'claim', node: bus.node, peer, claim: entry });
     },
 
     spread(room, from, text) {

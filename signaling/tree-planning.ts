@@ -7,7 +7,7 @@ import type { Timers } from './hub.ts';
  * part, only when that part changed or it has just claimed. What it plans from is what members claim (tier, upload,
  * TURN only): metadata, listed in SECURITY.md. A burst of joins and leaves is planned once.
  */
-export type TreeClaim = Pick<TreeMember, 'tier' | 'uploadKbps' | 'turnOnly'>;
+export type TreeClaim = Pick<TreeMember, 'tier' | 'uploadKbps' | 'turnOnly' | 'repacks'>;
 
 export interface TreePlanning {
   /**

@@ -2,7 +2,7 @@ import type { SignalData } from '../../shared/peer-message.ts';
 import type { IceServer } from '../../shared/protocol.ts';
 import { FEED_SLOTS, STAGE_MIX } from '../../shared/link-message.ts';
 import type { PlannedLink, Topology } from '../../shared/topology.ts';
-import { createFrameRouter, type FrameRouter } from './audio/encoded-pipes.ts';
+import { createFrameRouter, type FrameRouter, type RelayPath } from './audio/encoded-pipes.ts';
 import type { SilentTrack } from './audio/silent-track.ts';
 import type { StageMix } from './audio/stage-mix.ts';
 import type { AudioInput, Microphone, MicrophoneStatus } from './audio/microphone.ts';
@@ -84,8 +84,8 @@ export interface RoomMedia {
   relayStatus(): RelayStatus;
   /** What those we forward to report lost, by member, and how many speakers we forward (upload-capacity.ts). */
   feedStats(): Promise<FeedReading>;
-  /** Whether this page can forward frames at all (audio/encoded-pipes.ts). */
-  canRelay(): boolean;
+  /** How this page forwards frames, if at all (audio/encoded-pipes.ts). */
+  relayPath(): RelayPath;
   /** Leaving on purpose: we fall silent, and those we feed switch to their backups. True if anyone was told. */
   handOver(): boolean;
   stop(): void;
@@ -227,7 +227,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     audioLevels: () => levelsOf(mesh, relay, deps.mayHear, true),
     relayStatus: () => relay.status(),
     feedStats: () => readFeeds(relay, mesh),
-    canRelay: () => frames?.relays() === true,
+    relayPath: () => (frames?.relays() ? frames.path : null),
     handOver() {
       handingOver = true;
       mixer?.handOver();

@@ -68,7 +68,7 @@ export function createRoom(deps: RoomDeps): Room {
   const room = () => logSync.log().state;
   const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, sealedOut: () => state.get().sealedOut, onSettled: refresh });
   const snapshots = snapshotsFor(deps, { rules, logSync, epochs, timers, holdsLog: () => phase() === 'joined' && ownActs.settled(), save: (save) => signaling?.send({ type: 'save', ...save }) ?? false });
-  const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh(), feedStats: () => media.feedStats(), canRelay: () => media.canRelay() });
+  const tree = createTreePart({ send: (frame) => signaling?.send(frame), timers, onExpired: () => refresh(), feedStats: () => media.feedStats(), relayPath: () => media.relayPath() });
   const media = wireMedia(deps, {
     ...logGates(membership, room, rules, selfKey),
     timers, state, membership, participants, sendTo, active: inRoom, relayOnly: () => hideAddress, listening: () => phase() === 'joined',

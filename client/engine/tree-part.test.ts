@@ -5,6 +5,7 @@ import { initialRoomState, type RoomRules, type RoomState } from '../../shared/r
 import type { LinkCandidate } from '../../shared/topology.ts';
 import { createFakeTimers } from '../../test/helpers/fake-timers.ts';
 import { createTimers } from './timers.ts';
+import type { RelayPath } from './audio/encoded-pipes.ts';
 import { createTreePart, LINGER_MS, SAMPLE_MS, type Claim } from './tree-part.ts';
 import { ASSUMED_UPLOAD_KBPS, RETRY_AFTER_MS, type SendSample } from './upload-capacity.ts';
 
@@ -20,13 +21,13 @@ const members: LinkCandidate[] = [
 const input = { room, rules: RULES, selfKey: SELF, members };
 const plan = (parent: string, backup: string | null = null): PlanFrame => ({ type: 'plan', mode: 'tree', parent, backup, children: [], standby: [], depth: 2, mixes: false, streamKbps: 40 });
 
-function setup({ canRelay = false } = {}) {
+function setup({ path = null as RelayPath } = {}) {
   const clock = createFakeTimers();
   const claims: Claim[] = [];
   let expired = 0;
   /** What those we feed report, as a test sets it. */
   const feeds = new Map<string, SendSample>();
-  const tree = createTreePart({ send: (frame) => claims.push(frame), timers: createTimers(clock), onExpired: () => void (expired += 1), feedStats: async () => ({ links: new Map(feeds), streams: 1 }), canRelay: () => canRelay });
+  const tree = createTreePart({ send: (frame) => claims.push(frame), timers: createTimers(clock), onExpired: () => void (expired += 1), feedStats: async () => ({ links: new Map(feeds), streams: 1 }), relayPath: () => path });
   return { clock, tree, claims, feeds, expired: () => expired };
 }
 
@@ -54,6 +55,14 @@ test('a lingering feed goes at once if the log no longer allows the link', () =>
   tree.planned(plan(Q));
   const banned = { ...input, room: { ...room, banned: ['P'.repeat(43)] } };
   assert.deepEqual([...tree.topology(banned).keys()], [Q]);
+});
+
+test('the planner hears whether our browser repacks each frame it forwards (Firefox) or forwards it unchanged', () => {
+  for (const [path, repacks] of [['streams', false], ['transforms', true], [null, false]] as const) {
+    const { tree, claims } = setup({ path });
+    tree.claim('audience', { turnOnly: false, forwards: true });
+    assert.deepEqual([claims.at(-1)?.repacks, claims.at(-1)?.uploadKbps], [repacks, path === null ? 0 : ASSUMED_UPLOAD_KBPS], `relaying by ${path}`);
+  }
 });
 
 test('what the planner is told changes only when we change, and a new server session hears it again', () => {
@@ -100,7 +109,7 @@ test('claiming to feed nobody, we take no child or standby a plan names; claimin
 });
 
 test('a relay whose upload cannot keep up, as those it feeds report, claims less; after a while it offers its upload again', async () => {
-  const { clock, tree, claims, feeds } = setup({ canRelay: true });
+  const { clock, tree, claims, feeds } = setup({ path: 'streams' });
   const settle = () => new Promise((resolve) => setImmediate(resolve));
   tree.claim('audience', { turnOnly: false, forwards: true });
   assert.equal(claims.at(-1)?.uploadKbps, ASSUMED_UPLOAD_KBPS);

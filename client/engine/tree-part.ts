@@ -1,6 +1,7 @@
 import type { ClientFrame, PlanFrame } from '../../shared/protocol.ts';
 import { mayLink, meshTopology, type PlannedLink, type Topology, type TopologyInput } from '../../shared/topology.ts';
 import { treeTopology, type OwnPlan } from '../../shared/tree-topology.ts';
+import type { RelayPath } from './audio/encoded-pipes.ts';
 import type { RelayStatus } from './relay.ts';
 import type { Timers } from './timers.ts';
 import { createUploadCapacity, type FeedReading } from './upload-capacity.ts';
@@ -57,11 +58,12 @@ export interface TreePartDeps {
   onExpired(): void;
   /** What those we feed report lost, and how many speakers we forward them (room-media.ts). */
   feedStats(): Promise<FeedReading>;
-  /** Whether this browser can forward frames at all (audio/encoded-pipes.ts). */
-  canRelay: () => boolean;
+  /** How this browser forwards frames, if at all (audio/encoded-pipes.ts). */
+  relayPath: () => RelayPath;
 }
 
-export function createTreePart({ send, timers, onExpired, feedStats, canRelay }: TreePartDeps): TreePart {
+export function createTreePart({ send, timers, onExpired, feedStats, relayPath }: TreePartDeps): TreePart {
+  const canRelay = (): boolean => relayPath() !== null;
   let plan: PlanFrame | null = null;
   let sent: string | null = null;
   /** What we last claimed: one that feeds nobody (only looking in) takes no child, whatever a plan says. */
@@ -75,7 +77,7 @@ export function createTreePart({ send, timers, onExpired, feedStats, canRelay }:
   let claimed: { tier: Claim['tier']; turnOnly: boolean } | null = null;
 
   function sendClaim(tier: Claim['tier'], turnOnly: boolean): void {
-    const frame: Claim = { type: 'tree', tier, uploadKbps: forwarding && canRelay() && !turnOnly ? capacity.kbps() : 0, turnOnly };
+    const frame: Claim = { type: 'tree', tier, uploadKbps: forwarding && canRelay() && !turnOnly ? capacity.kbps() : 0, turnOnly, repacks: relayPath() === 'transforms' };
     const text = JSON.stringify(frame);
     if (text === sent) return;
     sent = text;

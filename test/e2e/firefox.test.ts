@@ -61,19 +61,20 @@ describe('Firefox beside Chromium', () => {
       await firefoxHears(fox, CHROMIUM_TONE);
     }));
 
-  test('in a relay tree a listener in Firefox who came first relays the stage, its own frames carrying it, and listeners in Chromium hear it through Firefox', () =>
+  test('in a relay tree where no Chromium listener can relay, a listener in Firefox relays the stage, its own frames carrying it, and listeners in Chromium hear it through Firefox', () =>
     withLogs(async () => {
       const host = await openPerson(chromium, await freshServer({ PORCH_DIRECT_MAX: '1', PORCH_FANOUT: '2' }), { toneHz: CHROMIUM_TONE, label: 'Hal', watchHz: [] });
       people.push(host);
       const link = await createStageRoom(host.page, 'Hal');
-      // Firefox comes first: claiming upload, time in the room makes it the one root the stage feeds.
+      // The one listener that can relay: the planner makes it the one root the stage feeds.
       const fox = await openFirefoxPerson(firefox, link, { label: 'Fox', toneHz: FIREFOX_TONE, watchHz: [CHROMIUM_TONE] });
       foxes.push(fox);
       await joinInFirefox(fox, 'Fox');
       await firefoxHears(fox, CHROMIUM_TONE);
       const listeners: Person[] = [];
       for (const label of ['Ann', 'Ben']) {
-        const listener = await openPerson(chromium, link, { toneHz: 880, toneOn: false, label, watchHz: [CHROMIUM_TONE] });
+        // Chromium listeners would relay first, forwarding unchanged: these cannot, so Firefox must.
+        const listener = await openPerson(chromium, link, { toneHz: 880, toneOn: false, label, watchHz: [CHROMIUM_TONE], cannotRelay: true });
         people.push(listener);
         listeners.push(listener);
         await joinRoom(listener.page, label);

@@ -53,7 +53,11 @@ export interface PersonOptions {
   toneOn?: boolean;
   /** What the detector watches from page load (default every tone in TEST_TONES_HZ). */
   watchHz?: number[];
+  /** The page lacks what forwarding needs (encoded streams, script transforms), as browsers without them do: a leaf in any tree. */
+  cannotRelay?: boolean;
 }
+
+const WITHOUT_RELAYING = `delete RTCRtpSender.prototype.createEncodedStreams; delete RTCRtpReceiver.prototype.createEncodedStreams; delete window.RTCRtpScriptTransform;`;
 
 const MAX_LOG_LINES = 500;
 
@@ -63,6 +67,7 @@ export async function openPerson(browser: Browser, url: string, options: PersonO
   const context = await browser.newContext(options.viewport ? { viewport: options.viewport } : {});
   try {
     await context.grantPermissions(['microphone']);
+    if (options.cannotRelay) await context.addInitScript({ content: WITHOUT_RELAYING });
     await context.addInitScript({
       content: toneInitScript({
         toneHz: options.toneHz,

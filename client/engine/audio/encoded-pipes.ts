@@ -50,6 +50,8 @@ export interface EncodedPipes {
 export interface FrameRouter {
   /** Whether frames can be forwarded here (a router whose worker failed cannot). */
   relays(): boolean;
+  /** How: moving encoded streams (unchanged), or through transforms (each frame repacked in a carrier's). */
+  readonly path: NonNullable<RelayPath>;
   /** The pipes of a link with a member, opened with ENCODED_CONFIG. */
   link(peer: string): EncodedPipes;
   /** Where frames go from now on (relay.ts decides). */
@@ -111,6 +113,7 @@ function streamsRouter({ onArrivals, spawn }: FrameRouterDeps): FrameRouter {
 
   return {
     relays: () => true,
+    path: 'streams',
     link(peer) {
       const link = (links += 1);
       const piped = new WeakSet<RTCRtpTransceiver>();

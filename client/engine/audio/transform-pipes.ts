@@ -70,6 +70,7 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
 
   return {
     relays: () => usable,
+    path: 'transforms',
     link(peer) {
       const link = (links += 1);
       const entry: Adopted = { peer, transceivers: [], own: null };
