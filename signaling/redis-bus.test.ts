@@ -53,7 +53,7 @@ test('an event reaches every node that has the room open, its publisher included
 test('a member\'s record changes with its announcement; a node that no longer holds a member can change neither', async (t) => {
   const { one, two, heardByTwo } = await twoNodes(t);
   await two.open(ROOM);
-  const claim = { tier: 'audience' as const, uploadKbps: 500, turnOnly: false, repacks: false, since: 1234 };
+  const claim = { tier: 'audience' as const, uploadKbps: 500, turnOnly: false, since: 1234 };
   assert.equal(await one.announce(ROOM, ALICE, { kind: 'take', entry: { node: one.node, away: false, claim: null } }, { type: 'present', node: one.node, peer: ALICE }), true);
   assert.equal(await one.announce(ROOM, ALICE, { kind: 'update', entry: { node: one.node, away: false, claim } }, null), true);
   assert.deepEqual(Object.fromEntries(await two.read(ROOM)), { [ALICE]: { node: one.node, away: false, claim } });

@@ -68,7 +68,7 @@ const Claim = v.strictObject({
   tier: v.picklist(['stage', 'audience']),
   uploadKbps: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)),
   turnOnly: v.boolean(),
-  repacks: v.optional(v.boolean(), false),
+  repacks: v.exactOptional(v.boolean()),
   since: v.pipe(v.number(), v.finite()),
 });
 

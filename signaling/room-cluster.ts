@@ -201,8 +201,7 @@ export function createRoomCluster(options: RoomClusterOptions): RoomCluster {
     },
 
     claimed(room, peer, claim) {
-      const entry = { ...claim, repacks: claim.repacks === true };
-      announce(room, peer, { kind: 'update', entry: { node: bus.node, away: false, claim: entry } }, { type: 'claim', node: bus.node, peer, claim: entry });
+      announce(room, peer, { kind: 'update', entry: { node: bus.node, away: false, claim } }, { type: 'claim', node: bus.node, peer, claim });
     },
 
     spread(room, from, text) {
