@@ -46,7 +46,7 @@ const TreeFrame = v.strictObject({
   /** It reaches others only through TURN ("Hide my IP address"): never asked to relay. */
   turnOnly: v.boolean(),
   /** Its browser forwards each frame inside one of its own (Firefox), which costs delay: relays that forward unchanged go first. */
-  repacks: v.optional(v.boolean(), false),
+  repacks: v.exactOptional(v.boolean()),
 });
 
 /** The room's state, sealed, for the server to hand whoever arrives next (shared/room-snapshot.ts). */

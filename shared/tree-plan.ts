@@ -18,7 +18,8 @@ import { createWorkTree, settleTree, type RankedMember, type TreeNode, type Work
  *   carry one stream, feeds its children the stage mixed into one (`mixes`), as many as that
  *   upload carries (up to fanout). Mixing costs a decode and an encode, so mixers rank below every
  *   member that forwards, and those that repack each frame (`repacks`) below those that forward it
- *   unchanged: the costlier a hop, the deeper it sits, where fewer listen below it;
+ *   unchanged: in a fresh plan, the costlier a hop, the deeper it sits, where fewer listen below
+ *   it (repairs then move as few as they can, and leave relays where they are);
  * - when the relays cannot hold everyone, the rest are fed by the stage beyond its root slots
  *   (never by an overloaded relay), and only while no relay has a free slot;
  * - a member below the roots has a backup whenever a relay other than its parent exists outside

@@ -194,8 +194,8 @@ export function createConnection(ws: WebSocket, options: ConnectionOptions): Con
         return sendFrame({ type: 'pong' });
       case 'tree': {
         if (!membership) return refuse('not-joined', 'say hello before joining the tree');
-        const { tier, uploadKbps, turnOnly, repacks } = frame;
-        return hub.claim(membership.room, membership.peer, { tier, uploadKbps, turnOnly, repacks });
+        const { type: _, ...claim } = frame;
+        return hub.claim(membership.room, membership.peer, claim);
       }
       case 'save': {
         if (!membership) return refuse('not-joined', 'say hello before saving');

@@ -17,7 +17,7 @@ const onStage: TreeClaim = { tier: 'stage', uploadKbps: 1000, turnOnly: false };
 const inAudience: TreeClaim = { tier: 'audience', uploadKbps: 1000, turnOnly: false };
 
 /** A stage member and six listeners joined and claimed; with two listeners fed directly at most, some relay. */
-function setup() {
+function setup(claimOf: (peer: string) => TreeClaim = (peer) => (peer === STAGE ? onStage : inAudience)) {
   const clock = createFakeTimers();
   const hub = createHub({
     roomCapacity: 10,
@@ -33,7 +33,7 @@ function setup() {
     const socket = recordingSocket();
     sockets.set(peer, socket);
     assert.ok(hub.join(socket, ROOM, peer).ok);
-    hub.claim(ROOM, peer, peer === STAGE ? onStage : inAudience);
+    hub.claim(ROOM, peer, claimOf(peer));
   }
   clock.advance(PLAN_DELAY_MS);
   const socketOf = (peer: string): RecordingSocket => {
@@ -60,6 +60,16 @@ test('tree claims lead to one plan on each member\'s own socket, each with its o
     const parent = planOf(peer)?.parent;
     if (parent) assert.ok(planOf(parent)?.children.includes(peer), `${peer}'s parent does not list it`);
   }
+});
+
+test('a listener whose browser repacks what it forwards is planned below those that forward unchanged, though it came first', () => {
+  const firefox = LISTENERS[0]!;
+  const { planOf } = setup((peer) => (peer === STAGE ? onStage : peer === firefox ? { ...inAudience, repacks: true } : inAudience));
+  const roots = LISTENERS.filter((peer) => planOf(peer)?.parent === null);
+  assert.equal(roots.length, 2);
+  assert.ok(!roots.includes(firefox), `the stage feeds ${roots}, the repacking listener among them`);
+  const { planOf: unchanged } = setup();
+  assert.ok(LISTENERS.filter((peer) => unchanged(peer)?.parent === null).includes(firefox), 'claiming like the others, the first to come is a root');
 });
 
 test('a claim for a peer not in the room, or for a room the peer is not in, is ignored', () => {

@@ -5,7 +5,7 @@ import type { Timers } from './hub.ts';
 /**
  * Runs the relay-tree planner (shared/tree-plan.ts) for each room and tells each member its own
  * part, only when that part changed or it has just claimed. What it plans from is what members claim (tier, upload,
- * TURN only): metadata, listed in SECURITY.md. A burst of joins and leaves is planned once.
+ * TURN only, whether its browser repacks what it forwards): metadata, listed in SECURITY.md. A burst of joins and leaves is planned once.
  */
 export type TreeClaim = Pick<TreeMember, 'tier' | 'uploadKbps' | 'turnOnly' | 'repacks'>;
 

@@ -35,7 +35,7 @@ function setup() {
   /** What the plan says of mixing, and how loud the speakers we hear are. */
   const plan = { mixes: false, levels: new Map<string, number>() };
   const relay = createRelay({
-    mixes: () => plan.mixes,
+    mixReady: () => plan.mixes,
     levels: () => plan.levels,
     timers: createTimers(clock),
     route: (nextRoutes, nextTargets) => {
@@ -118,6 +118,15 @@ test('fed a mix, a relay forwards it unchanged on one slot, passes on how loud e
   assert.deepEqual(forwarded, [{ to: CHILD, slot: out.slots.indexOf(STAGE_MIX), label: 'mixed' }]);
   clock.advance(TICK_MS);
   assert.deepEqual(saidTo(CHILD, 'tick').at(-1), { t: 'tick', levels: [[SPEAKER_A, 0.5]] });
+});
+
+test('fed a mix while a speaker’s own link is up too (moving nearer the stage), a relay still offers the mix alone', () => {
+  const { relay, linkUp, saidTo } = setup();
+  relay.apply(new Map([[PARENT, feed('parent')], [SPEAKER_A, plain()], [CHILD, feed('child')]]));
+  [PARENT, SPEAKER_A, CHILD].forEach(linkUp);
+  relay.message(PARENT, JSON.stringify({ t: 'slots', slots: [STAGE_MIX] }));
+  // Every message the relay sends is parsed as its peers would (setup): a mix beside a speaker is refused.
+  assert.deepEqual(saidTo(CHILD, 'slots').at(-1), { t: 'slots', slots: [STAGE_MIX, ...Array(FEED_SLOTS - 1).fill(null)] });
 });
 
 test('a relay the plan has mix offers one slot carrying the stage mixed, forwards no speaker, and says how loud each is', () => {

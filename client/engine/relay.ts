@@ -26,8 +26,8 @@ export interface RelayDeps {
   isUp(peer: string): boolean;
   /** Where we listen from, whom that feed carries on which slot, how many we serve, or whether we mix changed. */
   onChange(): void;
-  /** The plan has us feed the stage mixed into one stream, and the page can: asked only when we would mix now. */
-  mixes(): boolean;
+  /** Whether the plan has us feed the stage mixed into one stream, and the page has made the mix: asked only when we would mix now. */
+  mixReady(): boolean;
   /** How loud each speaker we hear on a slot of their own is now, 0..1: what a mix we make carries beside it. */
   levels(): ReadonlyMap<string, number>;
   trace?: (line: string) => void;
@@ -122,7 +122,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const active = choice.active();
     const sources = sourcesOf(topology, deps.isUp, active === null ? [] : (inSlots.get(active) ?? []));
     // A mix that reaches us goes on as any slot does: mixing it again would only add delay.
-    mixing = fed.length > 0 && !sources.has(STAGE_MIX) && deps.mixes();
+    mixing = fed.length > 0 && !sources.has(STAGE_MIX) && deps.mixReady();
     const next = mixing ? [STAGE_MIX, ...outSlots.slice(1).fill(null)] : nextSlots(outSlots, sources);
     if (next.every((source, slot) => source === outSlots[slot])) return;
     outSlots = next;
@@ -234,8 +234,12 @@ function routesOf(topology: Topology, sourceOf: (peer: string, slot: number) => 
   return routes;
 }
 
-/** Whom we receive: speakers linked with us directly, and whoever the feed we listen to carries. */
+/**
+ * Whom we receive: speakers linked with us directly, and whoever the feed we listen to carries; a
+ * mix alone while the feed carries one (the speakers' own links are silent then, slotSource).
+ */
 function sourcesOf(topology: Topology, isUp: (peer: string) => boolean, carried: readonly (string | null)[]): Set<string> {
+  if (carried.includes(STAGE_MIX)) return new Set([STAGE_MIX]);
   const sources = new Set<string>();
   for (const [peer, link] of topology) if (ownMicrophone(link) && isUp(peer)) sources.add(peer);
   for (const source of carried) if (source !== null) sources.add(source);

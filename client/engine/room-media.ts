@@ -146,7 +146,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       applyPlayback();
       deps.onRelay(relay.status());
     },
-    mixes: () => deps.mixes() && mixer?.start() === true,
+    mixReady: () => deps.mixes() && mixer?.start() === true,
     levels: () => levelsOf(mesh, relay, deps.mayHear, false),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
@@ -202,14 +202,13 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
     apply(next, onStage) {
       const before = topology.keys();
       // Before playback is applied: a mix is silent to us on stage.
-      const wasOnStage = wantsMicrophone;
+      if (onStage !== wantsMicrophone) capture = microphone.set(onStage);
       wantsMicrophone = onStage;
       topology = mesh ? keptLinks(mesh, next, topology, deps.isListed, theirsToEnd) : new Map(next);
       relay.apply(topology);
       applySends();
       applyPlayback(before);
       for (const [peer, link] of topology) if (link.make) mesh?.connect(peer, shapeOf(link, frames?.relays() === true));
-      if (onStage !== wasOnStage) capture = microphone.set(onStage);
     },
     captured: () => capture,
     signal(from, conn, data) {

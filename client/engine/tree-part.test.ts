@@ -61,8 +61,21 @@ test('the planner hears whether our browser repacks each frame it forwards (Fire
   for (const [path, repacks] of [['streams', false], ['transforms', true], [null, false]] as const) {
     const { tree, claims } = setup({ path });
     tree.claim('audience', { turnOnly: false, forwards: true });
-    assert.deepEqual([claims.at(-1)?.repacks, claims.at(-1)?.uploadKbps], [repacks, path === null ? 0 : ASSUMED_UPLOAD_KBPS], `relaying by ${path}`);
+    assert.deepEqual([claims.at(-1)?.repacks === true, claims.at(-1)?.uploadKbps], [repacks, path === null ? 0 : ASSUMED_UPLOAD_KBPS], `relaying by ${path}`);
   }
+});
+
+test('a page that can no longer relay (its frame worker failed) tells the planner at its next reading, unasked', async () => {
+  let path: RelayPath = 'transforms';
+  const clock = createFakeTimers();
+  const claims: Claim[] = [];
+  const tree = createTreePart({ send: (frame) => claims.push(frame), timers: createTimers(clock), onExpired: () => {}, feedStats: async () => ({ links: new Map(), streams: 1 }), relayPath: () => path });
+  tree.claim('audience', { turnOnly: false, forwards: true });
+  assert.deepEqual([claims.at(-1)?.uploadKbps, claims.at(-1)?.repacks], [ASSUMED_UPLOAD_KBPS, true]);
+  path = null;
+  clock.advance(SAMPLE_MS);
+  await Promise.resolve();
+  assert.deepEqual([claims.length, claims.at(-1)?.uploadKbps, claims.at(-1)?.repacks], [2, 0, undefined]);
 });
 
 test('what the planner is told changes only when we change, and a new server session hears it again', () => {

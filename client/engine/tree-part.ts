@@ -77,7 +77,7 @@ export function createTreePart({ send, timers, onExpired, feedStats, relayPath }
   let claimed: { tier: Claim['tier']; turnOnly: boolean } | null = null;
 
   function sendClaim(tier: Claim['tier'], turnOnly: boolean): void {
-    const frame: Claim = { type: 'tree', tier, uploadKbps: forwarding && canRelay() && !turnOnly ? capacity.kbps() : 0, turnOnly, repacks: relayPath() === 'transforms' };
+    const frame: Claim = { type: 'tree', tier, uploadKbps: forwarding && canRelay() && !turnOnly ? capacity.kbps() : 0, turnOnly, ...(relayPath() === 'transforms' ? { repacks: true } : {}) };
     const text = JSON.stringify(frame);
     if (text === sent) return;
     sent = text;
@@ -85,7 +85,9 @@ export function createTreePart({ send, timers, onExpired, feedStats, relayPath }
   }
 
   async function measure(): Promise<void> {
-    if (!forwarding || claimed === null || !canRelay()) return;
+    if (!forwarding || claimed === null) return;
+    // Relaying lost (a frame worker that failed): the planner hears we feed nobody, with no wait for a refresh.
+    if (!canRelay()) return sendClaim(claimed.tier, claimed.turnOnly);
     const stats = await feedStats();
     // Claimed afresh meanwhile (or stopped forwarding): that claim already says what it should.
     const current = claimed;

@@ -111,6 +111,7 @@ describe('Firefox beside Chromium', () => {
       await joinRoom(ann.page, 'Ann');
       await pollUntil('Firefox mixing for Ann', () => firefoxRoute(fox), (route) => servesOthers(route) && /mixed into one stream/.test(route), { timeoutMs: 20_000, everyMs: 250 });
       await pollUntil('Ann hearing the mix through Firefox', () => routeOf(ann.page), (route) => relaysBetween(route) === 1 && /mixed into one stream/.test(route), { timeoutMs: 20_000, everyMs: 250 });
+      // Once whatever the stage sent Ann directly, before the tree formed, has long played out, she hears the mix.
       await new Promise((resolve) => setTimeout(resolve, 2000));
       await resetOnsets(ann);
       await waitUntilHears(ann, CHROMIUM_TONE, { timeoutMs: 20_000 });

@@ -9,7 +9,7 @@ interface Adopted {
   peer: string;
   transceivers: RTCRtpTransceiver[];
   /** What the page sends on slot 0 (our microphone, or a mix we make): never displaced. */
-  own: MediaStreamTrack | null;
+  pageTrack: MediaStreamTrack | null;
 }
 
 /**
@@ -34,9 +34,9 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
   worker.onmessage = (event: MessageEvent<Arrivals>) => void (usable && onArrivals(event.data.from));
   worker.onerror = () => stop();
 
-  function giveCarrier(sender: RTCRtpSender, wanted: boolean, own: MediaStreamTrack | null): void {
+  function giveCarrier(sender: RTCRtpSender, wanted: boolean, pageTrack: MediaStreamTrack | null): void {
     // What the page sends is never displaced, nor taken off: its replacement is already asked for.
-    if (own !== null) {
+    if (pageTrack !== null) {
       carrying.delete(sender);
       return;
     }
@@ -48,16 +48,16 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
     sender.replaceTrack(wanted ? silence!.track : null).catch(() => {});
   }
 
-  function carriersAsRouted({ peer, transceivers, own }: Adopted): void {
-    transceivers.forEach((transceiver, slot) => giveCarrier(transceiver.sender, forwarding.targets.includes(peer) && forwarding.slots.has(slot), slot === 0 ? own : null));
+  function carriersAsRouted({ peer, transceivers, pageTrack }: Adopted): void {
+    transceivers.forEach((transceiver, slot) => giveCarrier(transceiver.sender, forwarding.targets.includes(peer) && forwarding.slots.has(slot), slot === 0 ? pageTrack : null));
   }
 
   function stop(): void {
     if (!usable) return;
     usable = false;
-    for (const { transceivers, own } of adopted.values()) {
+    for (const { transceivers, pageTrack } of adopted.values()) {
       transceivers.forEach(({ sender, receiver }, slot) => {
-        giveCarrier(sender, false, slot === 0 ? own : null);
+        giveCarrier(sender, false, slot === 0 ? pageTrack : null);
         (sender as unknown as WithTransform).transform = null;
         (receiver as unknown as WithTransform).transform = null;
       });
@@ -73,7 +73,7 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
     path: 'transforms',
     link(peer) {
       const link = (links += 1);
-      const entry: Adopted = { peer, transceivers: [], own: null };
+      const entry: Adopted = { peer, transceivers: [], pageTrack: null };
       if (usable) adopted.set(link, entry);
       return {
         adopt(transceivers) {
@@ -88,7 +88,7 @@ export function transformsRouter(onArrivals: (from: Arrivals['from']) => void, c
           carriersAsRouted(entry);
         },
         sending(track) {
-          entry.own = track;
+          entry.pageTrack = track;
           if (adopted.has(link)) carriersAsRouted(entry);
         },
         close() {
