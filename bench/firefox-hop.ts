@@ -12,10 +12,9 @@ import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts
 import { firefoxHears, firefoxRoute, joinInFirefox, launchFirefox, openFirefoxPerson } from '../test/helpers/firefox.ts';
 import { pollUntil } from '../test/helpers/poll.ts';
 import { createStageRoom, joinRoom, relaysBetween, routeOf, servesOthers } from '../test/helpers/room-page.ts';
-import { concealedSince, played } from './playout.ts';
+import { compareHop } from './hop-compare.ts';
 import { HOST, openListener } from './relay-tree.ts';
-import { mouthToEar } from './join-latency.ts';
-import { percentile, type Row } from './stats.ts';
+import type { Row } from './stats.ts';
 
 export const FIREFOX_HOP_SETTINGS = { PORCH_DIRECT_MAX: '2', PORCH_FANOUT: '2' };
 
@@ -40,23 +39,7 @@ export async function measureFirefoxHop(chromium: Browser, serverUrl: string, ro
     const direct = await listener(chromium, link, 'Dee', 880, people);
     const through = await listener(chromium, link, 'Ann', 990, people);
     await pollUntil('Firefox to relay to Ann', async () => [await firefoxRoute(fox), await routeOf(direct.page), await routeOf(through.page)], ([f, d, a]) => servesOthers(f!) && relaysBetween(d!) === 0 && !servesOthers(d!) && relaysBetween(a!) === 1, { timeoutMs: 30_000, everyMs: 250 });
-    const samples = { direct: [] as number[], through: [] as number[] };
-    const before = { direct: await played(direct), through: await played(through) };
-    for (let round = 0; round < rounds; round++) {
-      samples.direct.push(...(await mouthToEar(host, direct, 1)));
-      samples.through.push(...(await mouthToEar(host, through, 1)));
-    }
-    const concealed = { direct: await concealedSince(direct, before.direct), through: await concealedSince(through, before.through) };
-    const row = (what: string, ms: number[], made: number): Row => ({
-      listener: what,
-      rounds: ms.length,
-      'p50 ms': percentile(ms, 50),
-      'p95 ms': percentile(ms, 95),
-      'p50 − direct ms': percentile(ms, 50) - percentile(samples.direct, 50),
-      'audio concealed': `${(made * 100).toFixed(1)} %`,
-      'target p50 added': what.includes('Firefox') ? '≤ 15 ms' : '',
-    });
-    return [row('Chromium, fed by the stage directly', samples.direct, concealed.direct), row('Chromium, fed through a Firefox relay', samples.through, concealed.through)];
+    return await compareHop(host, { person: direct, what: 'Chromium, fed by the stage directly' }, { person: through, what: 'Chromium, fed through a Firefox relay' }, rounds, '≤ 15 ms');
   } finally {
     await Promise.all(people.map(closePerson));
     await firefox.close().catch(() => undefined);

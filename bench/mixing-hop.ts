@@ -11,10 +11,9 @@ import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts
 import { pollUntil } from '../test/helpers/poll.ts';
 import { createStageRoom, joinRoom, personAction, relaysBetween, routeOf, servesOthers } from '../test/helpers/room-page.ts';
 import { setTone, waitUntilHears } from '../test/helpers/tones.ts';
-import { mouthToEar } from './join-latency.ts';
-import { concealedSince, played } from './playout.ts';
+import { compareHop } from './hop-compare.ts';
 import { HOST, openListener } from './relay-tree.ts';
-import { percentile, type Row } from './stats.ts';
+import type { Row } from './stats.ts';
 
 export const MIXING_HOP_SETTINGS = { PORCH_DIRECT_MAX: '1', PORCH_FANOUT: '2', PORCH_STREAM_KBPS: '600' };
 const SECOND_SPEAKER = 660;
@@ -41,22 +40,7 @@ export async function measureMixingHop(browser: Browser, serverUrl: string, roun
     people.push(mixed);
     await joinRoom(mixed.page, 'Ben');
     await pollUntil('Ann mixing for Ben', async () => [await routeOf(direct.page), await routeOf(mixed.page)], ([a, b]) => relaysBetween(a!) === 0 && servesOthers(a!) && /mixed/.test(a!) && relaysBetween(b!) === 1 && /mixed/.test(b!), { timeoutMs: 30_000, everyMs: 250 });
-    const samples = { direct: [] as number[], mixed: [] as number[] };
-    const before = { direct: await played(direct), mixed: await played(mixed) };
-    for (let round = 0; round < rounds; round++) {
-      samples.direct.push(...(await mouthToEar(host, direct, 1)));
-      samples.mixed.push(...(await mouthToEar(host, mixed, 1)));
-    }
-    const concealed = { direct: await concealedSince(direct, before.direct), mixed: await concealedSince(mixed, before.mixed) };
-    const row = (what: string, ms: number[], made: number): Row => ({
-      listener: what,
-      rounds: ms.length,
-      'p50 ms': percentile(ms, 50),
-      'p95 ms': percentile(ms, 95),
-      'p50 − direct ms': percentile(ms, 50) - percentile(samples.direct, 50),
-      'audio concealed': `${(made * 100).toFixed(1)} %`,
-    });
-    return [row('fed by the stage directly (and mixing)', samples.direct, concealed.direct), row('fed the mix, one relay down', samples.mixed, concealed.mixed)];
+    return await compareHop(host, { person: direct, what: 'fed by the stage directly (and mixing)' }, { person: mixed, what: 'fed the mix, one relay down' }, rounds);
   } finally {
     await Promise.all(people.map(closePerson));
   }
