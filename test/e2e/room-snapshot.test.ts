@@ -26,16 +26,16 @@ const TITLE = 'Thursday porch night';
 
 const ownButton = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
 
-/** Every file the server's store holds, read as text. */
-async function storeText(dir: string): Promise<string> {
+/** Every file the server's store holds (or only those `kept`), read as text. */
+async function storeText(dir: string, kept: (name: string) => boolean = () => true): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  const files = entries.filter((entry) => entry.isFile() && kept(entry.name)).map((entry) => join(entry.parentPath, entry.name));
   return (await Promise.all(files.map((file) => readFile(file, 'utf8')))).join('\n');
 }
 
-/** The one snapshot the store holds, as the server keeps it; null while it holds none. */
+/** The one snapshot the store holds, as the server keeps it; null while it holds none. A save being written (a dot file beside it) is not it yet. */
 async function storedSnapshot(dir: string): Promise<StoredSnapshot | null> {
-  const text = await storeText(dir).catch(() => '');
+  const text = await storeText(dir, (name) => !name.startsWith('.')).catch(() => '');
   return text === '' ? null : (JSON.parse(text) as StoredSnapshot);
 }
 
