@@ -110,6 +110,9 @@ function check({ fanout, directMax, streamKbps }: TreeSettings): void {
   }
 }
 
+/** What a hop through a relay costs those below it, in rank order. */
+const HOP_COST = { unchanged: 0, repacked: 1, mixed: 2 } as const;
+
 /**
  * Relay preference: members that relay before those that cannot (TURN-only, or no capacity), and
  * among relays the cheapest hop first (forwarding unchanged, then repacking, then mixing); then
@@ -119,8 +122,6 @@ function check({ fanout, directMax, streamKbps }: TreeSettings): void {
 function rank(audience: readonly TreeMember[], { fanout, streamKbps }: TreeSettings, stageSize: number): RankedMember[] {
   const streams = Math.max(1, stageSize);
   const capacity = new Float64Array(audience.length);
-  const mixes = new Uint8Array(audience.length);
-  /** What a hop through it costs: 0 forwarding unchanged, 1 repacking, 2 mixing. */
   const cost = new Uint8Array(audience.length);
   const since = new Float64Array(audience.length);
   audience.forEach((m, i) => {
@@ -128,15 +129,14 @@ function rank(audience: readonly TreeMember[], { fanout, streamKbps }: TreeSetti
     const mixed = streams > 1 && !(whole > 0) ? Math.floor(m.uploadKbps / streamKbps) : 0;
     const children = whole > 0 ? whole : mixed;
     capacity[i] = m.turnOnly || !(children > 0) ? 0 : Math.min(fanout, children);
-    mixes[i] = capacity[i]! > 0 && mixed > 0 ? 1 : 0;
-    cost[i] = mixes[i] ? 2 : m.repacks === true ? 1 : 0;
+    cost[i] = capacity[i]! > 0 && mixed > 0 ? HOP_COST.mixed : m.repacks === true ? HOP_COST.repacked : HOP_COST.unchanged;
     since[i] = m.since;
   });
   // Indices over typed arrays: at 100,000 members a third faster than sorting objects.
   const order = Uint32Array.from(audience.keys()).sort(
     (i, j) => Number(capacity[i] === 0) - Number(capacity[j] === 0) || cost[i]! - cost[j]! || capacity[j]! - capacity[i]! || since[i]! - since[j]! || (audience[i]!.peer < audience[j]!.peer ? -1 : 1),
   );
-  return Array.from(order, (i) => ({ peer: audience[i]!.peer, capacity: capacity[i]!, mixes: mixes[i] === 1 }));
+  return Array.from(order, (i) => ({ peer: audience[i]!.peer, capacity: capacity[i]!, mixes: cost[i] === HOP_COST.mixed }));
 }
 
 function directPlan(audience: readonly TreeMember[], previous: TreePlan | undefined): TreePlan {

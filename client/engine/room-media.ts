@@ -147,7 +147,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       deps.onRelay(relay.status());
     },
     mixReady: () => deps.mixes() && mixer?.start() === true,
-    levels: () => levelsOf(mesh, relay, deps.mayHear, false),
+    levels: () => levelsOf(mesh, relay, deps.mayHear),
     ...(deps.trace ? { trace: deps.trace } : {}),
   });
   /** The slots on which each member's link brought us audio. */
@@ -223,7 +223,7 @@ export function createRoomMedia(deps: RoomMediaDeps): RoomMedia {
       await deps.microphone.switchTo(deviceId);
       applySends();
     },
-    audioLevels: () => levelsOf(mesh, relay, deps.mayHear, true),
+    audioLevels: () => levelsOf(mesh, relay, deps.mayHear),
     relayStatus: () => relay.status(),
     feedStats: () => readFeeds(relay, mesh),
     relayPath: () => (frames?.relays() ? frames.path : null),
@@ -276,17 +276,17 @@ function slotAudible(link: PlannedLink | undefined, relay: Relay, { peer, slot, 
 
 /**
  * How loud each speaker the log lets us hear is, 0..1. A mix carries them all, so its slot counts
- * as what the relay that made it says of each (`mixed`); a relay making a mix of its own reads only
- * the speakers it hears apart.
+ * as what the relay that made it says of each. (A relay that mixes hears no mix: it reads only the
+ * speakers it hears apart, which is what its own mix carries beside it.)
  */
-function levelsOf(mesh: Mesh | null, relay: Relay, mayHear: (peer: string) => boolean, mixed: boolean): Map<string, number> {
+function levelsOf(mesh: Mesh | null, relay: Relay, mayHear: (peer: string) => boolean): Map<string, number> {
   const levels = new Map<string, number>();
   const add = (source: string, level: number): void => void (mayHear(source) && levels.set(source, Math.max(level, levels.get(source) ?? 0)));
   for (const [peer, slots] of mesh?.audioLevels() ?? []) {
     slots.forEach((level, slot) => {
       const source = relay.sourceOf(peer, slot);
-      if (source !== STAGE_MIX && source !== null) add(source, level);
-      else if (source === STAGE_MIX && mixed) for (const [speaker, said] of relay.mixLevels()) add(speaker, said);
+      if (source === STAGE_MIX) for (const [speaker, said] of relay.mixLevels()) add(speaker, said);
+      else if (source !== null) add(source, level);
     });
   }
   return levels;

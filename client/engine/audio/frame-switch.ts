@@ -131,7 +131,7 @@ export function createFrameSwitch({ copy, post, later }: FrameSwitchDeps): (mess
     write(sender.writer, own);
   }
 
-  /** One of our own frames: a carrier's carries the oldest payload waiting, or waits for the next; a frame of our microphone goes as it is. */
+  /** One of our own frames: a carrier's carries the oldest payload waiting, or waits for the next; a frame of ours (our microphone, our mix) goes as it is. */
   function sendOwn(sender: Sender, frame: RTCEncodedAudioFrame): void {
     const payload = sender.carried?.shift();
     if (payload) return carry(sender, frame, payload);
