@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
 import { createRoomAs, joinRoom, waitForPeopleConnected } from '../test/helpers/room-page.ts';
 import { pollUntil } from '../test/helpers/poll.ts';
+import { timedClick } from '../test/helpers/timed-click.ts';
 import { serverMetric } from '../test/helpers/server.ts';
 import { resetOnsets, setTone, waitForOnset, waitUntilHears, waitUntilSilent } from '../test/helpers/tones.ts';
 import type { PlainWebRtc } from './plain-webrtc.ts';
@@ -27,12 +28,8 @@ async function typeName(page: Page, name: string): Promise<void> {
   await field.pressSequentially(name, { delay: TYPING_MS / name.length });
 }
 
-/** Clicks Join; resolves to the page's clock at the click. */
-async function clickJoin(page: Page): Promise<number> {
-  const at = await page.evaluate(() => Date.now());
-  await page.getByRole('button', { name: 'Join', exact: true }).click();
-  return at;
-}
+/** Clicks Join; resolves to the click's own moment in the page's clock. */
+const clickJoin = (page: Page): Promise<number> => timedClick(page.getByRole('button', { name: 'Join', exact: true }));
 
 /** How long until the newcomer hears everyone and everyone hears the newcomer. */
 async function heardBothWays(newcomer: Person, early: readonly Person[], clickedAt: number): Promise<number> {

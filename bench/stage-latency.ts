@@ -13,13 +13,12 @@ import type { Browser } from 'playwright-core';
 import { closePerson, openPerson, type Person } from '../test/helpers/browser.ts';
 import { joinRoom, ownControl, personAction } from '../test/helpers/room-page.ts';
 import { resetOnsets, toneState, waitForOnset, waitUntilSilent } from '../test/helpers/tones.ts';
+import { timedClick } from '../test/helpers/timed-click.ts';
 import { joinAsRogue, type RogueMember } from '../test/helpers/rogue-member.ts';
 
 const HOST = 440;
 const LEE = 660;
 const LIZ = 880;
-
-const now = (person: Person): Promise<number> => person.page.evaluate(() => Date.now());
 
 export interface StageFigures {
   upMs: number[];
@@ -63,15 +62,13 @@ export async function measureStage(browser: Browser, serverUrl: string, rounds: 
       const accept = lee.page.getByRole('button', { name: 'Accept', exact: true });
       await accept.waitFor();
       await Promise.all(audience.map(resetOnsets));
-      const acceptedAt = await now(lee);
-      await accept.click();
+      const acceptedAt = await timedClick(accept);
       const onsets = await Promise.all(audience.map((p) => waitForOnset(p, LEE)));
       upMs.push(Math.max(...onsets) - acceptedAt);
 
       // The menu opens before the clock starts: the figure is the mute's, not the menu's.
       const mute = await personAction(host.page, 'Lee', 'Mute Lee');
-      const mutedAt = await now(host);
-      await mute.click();
+      const mutedAt = await timedClick(mute);
       await Promise.all(audience.map((p) => waitUntilSilent(p, LEE, { forMs: 500 })));
       const lastHeard = await Promise.all(audience.map(async (p) => (await toneState(p)).tones.find((t) => t.hz === LEE)?.lastHeardAt ?? mutedAt));
       muteMs.push(Math.max(0, Math.max(...lastHeard) - mutedAt));

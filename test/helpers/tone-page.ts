@@ -74,6 +74,8 @@ export interface PorchTestApi {
   pendingCaptures(): number;
   /** The readyState of every audio track getUserMedia handed to the page, in order. */
   capturedTracks(): MediaStreamTrackState[];
+  /** Date.now() terms of the latest click's own moment (its event's timestamp), or null: when the person clicked, not when a harness asked. */
+  lastClickAt(): number | null;
 }
 
 declare global {
@@ -109,6 +111,8 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
   let tappedTracks = 0;
   const captured: MediaStreamTrack[] = [];
   let held: (() => void)[] | null = null;
+  let lastClickAt: number | null = null;
+  window.addEventListener('click', (event) => (lastClickAt = performance.timeOrigin + event.timeStamp), { capture: true });
 
   interface Watched {
     hz: number;
@@ -368,6 +372,7 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
     },
     pendingCaptures: () => held?.length ?? 0,
     capturedTracks: () => captured.map((track) => track.readyState),
+    lastClickAt: () => lastClickAt,
   };
   window.__porchTest = api;
   // Only the top frame listens from the start; an iframe can still be asked to watch.
