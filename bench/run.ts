@@ -68,7 +68,7 @@ try {
     section(
       'Join → first audio heard',
       joins.joins,
-      "Timed as a person uses the page, in real Chromium on loopback: open the link, take 1.5 s to type a name, click Join. Everyone else is already in the hangout; from the newcomer's click until every pair involving them hears each other (tone onset). The floor is plain WebRTC: two pages connecting an RTCPeerConnection through a bare WebSocket relay at the click, with no crypto and no room logic, timed the same way; its trials alternate with Porch's pair in the same run. Beside the hangout of eight, the same plain pages in a full mesh of eight through the same relay, joined the same way: no target, it shows whether this machine carries eight pages at all. Porch does its work before the click (it looks in while the name is typed), so it can beat the floor. Jam, measured this way earlier: ~220 ms pair, ~0.66 s three; plain WebRTC then ~260 ms.",
+      "Timed as a person uses the page, in real Chromium on loopback: open the link, take 1.5 s to type a name, click Join. Everyone else is already in the hangout; from the newcomer's click (the click event's own timestamp, so the harness's time to find the button and send the click counts for no one) until every pair involving them hears each other (tone onset, dated by the waveform each page heard: a page busy joining does not delay it, as it does not delay the sound). The floor is plain WebRTC: two pages connecting an RTCPeerConnection through a bare WebSocket relay at the click, with no crypto and no room logic, timed the same way; its trials alternate with Porch's pair in the same run. Beside the hangout of eight, the same plain pages in a full mesh of eight through the same relay, joined the same way: no target, it shows whether this machine carries eight pages at all. Porch does its work before the click (it looks in while the name is typed), so it can beat the floor. Jam, measured this way earlier: ~220 ms pair, ~0.66 s three; plain WebRTC then ~260 ms.",
     );
     section(
       'Join into a room with a long history',
@@ -78,7 +78,7 @@ try {
     section(
       'Mouth-to-ear on a live link',
       joins.mouthToEar,
-      "The speaker's tone switched on → the listener's detector hears it (its onset), two people already in; includes the detector's own ~30 ms.",
+      "The speaker's tone switched on → the listener hears it, two people already in. The onset is dated by the waveform the listener's page heard, where the tone began, not by when its detector noticed (test/helpers/tone-page.ts).",
     );
 
     const stage = await measureStage(browser, server.url, JOINS);

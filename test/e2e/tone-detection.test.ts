@@ -80,7 +80,24 @@ test('switching the tone off falls silent, and on again gives an onset after the
   const switchedOnAt = await setTone(person, true);
   const onset = await waitForOnset(person, 440);
   assert.ok(onset >= switchedOnAt, `onset ${onset} precedes switching on at ${switchedOnAt}`);
-  t.diagnostic(`tone on → detection began after ${onset - switchedOnAt} ms (loopback, one hop)`);
+  t.diagnostic(`tone on → onset after ${onset - switchedOnAt} ms (loopback, one hop)`);
+});
+
+test('a page too busy to look when the tone comes still dates its onset by the sound, not by when it looked', async (t) => {
+  await waitUntilHears(person, 440);
+  await setTone(person, false);
+  await waitUntilSilent(person, 440, { forMs: 1_500 });
+  await resetOnsets(person);
+  // The tone goes on and the page's main thread stays busy 250 ms: no poll can see it before then.
+  const { switchedOnAt, busyUntil } = await person.page.evaluate((busyMs) => {
+    const on = window.__porchTest!.setTone(true);
+    while (Date.now() < on + busyMs);
+    return { switchedOnAt: on, busyUntil: Date.now() };
+  }, 250);
+  const onset = await waitForOnset(person, 440);
+  t.diagnostic(`tone on → onset ${onset - switchedOnAt} ms, the page busy for ${busyUntil - switchedOnAt} ms`);
+  assert.ok(onset >= switchedOnAt, `onset ${onset} precedes switching on at ${switchedOnAt}`);
+  assert.ok(onset <= busyUntil - 50, `onset ${onset - switchedOnAt} ms after switching on: dated by the poll, ${busyUntil - switchedOnAt} ms, not by the sound`);
 });
 
 test('a tone that is not there fails with the page, the tone and what the detector saw', async () => {

@@ -9,5 +9,5 @@ export async function timedClick(control: Locator): Promise<number> {
   await control.click();
   const at = await control.page().evaluate(() => window.__porchTest!.lastClickAt());
   if (at === null) throw new Error('the page saw no click');
-  return at;
+  return Math.round(at);
 }

@@ -11,6 +11,9 @@
  * - Detection: fftSize 4096, every 10 ms; "hears f" = the peak within ±1.5 bins of f is above
  *   −50 dB and ≥ 50 dB above the spectrum's median, sustained 250 ms (garbled decodes make
  *   short tonal bursts). Bin width comes from ctx.sampleRate, never an assumed 48000.
+ * - Onset: dated by the sound, not by the poll that found it. The poll runs on the page's main
+ *   thread, which a busy page holds up while the audio plays on regardless; so the waveform heard
+ *   (the last 16384 samples, ~0.35 s, kept by a second analyser) is searched for where it began.
  *
  * `installTonePage` runs inside the browser, so it must be self-contained: no imports, no
  * closures over Node values. tsx (esbuild keepNames) wraps inner functions in `__name(...)`,
@@ -32,9 +35,10 @@ export interface ToneSnapshot {
   hz: number;
   heard: boolean;
   /**
-   * Date.now() when the first sustained detection began (its 250 ms window opened). It lags
-   * the sound itself by the detector's own delay: ~30 ms measured in headless Chromium
-   * (oscillator straight into the analyser), mostly the 4096-sample window filling.
+   * Date.now() when the tone began to sound, for the first sustained detection since the last
+   * reset: found in the analyser's waveform at the poll that first saw it (see `began`), so
+   * neither the detector's window filling nor a late poll delays it. A tone the poll found only
+   * after more than the waveform kept (~0.35 s) is dated at its start. Never before the reset.
    */
   onsetAt: number | null;
   /** Date.now() of the last poll at which the tone counted as heard. */
@@ -91,6 +95,10 @@ export const DETECTOR = {
   minAboveMedianDb: 50,
   sustainMs: 250,
   halfWidthBins: 1.5,
+  /** Where a tone began: the waveform kept, and the tone's level in windows of this many samples, this many apart (~6 ms). */
+  waveformSamples: 16384,
+  onsetWindow: 1024,
+  onsetHop: 256,
 } as const;
 
 /** Runs in the page. Self-contained: see the note at the top of the file. */
@@ -102,8 +110,11 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
   let ctx: AudioContext | null = null;
   let gain: GainNode | null = null;
   let analyser: AnalyserNode | null = null;
+  /** Keeps the waveform heard, for dating onsets; computes no spectrum. */
+  let recorder: AnalyserNode | null = null;
   let spectrum: Float32Array<ArrayBuffer> | null = null;
   let sorted: Float32Array<ArrayBuffer> | null = null;
+  let waveform: Float32Array<ArrayBuffer> | null = null;
   let toneOn = options.toneOn;
   let toneOnAt: number | null = toneOn ? Date.now() : null;
   // Keeps each tap (element + source node) referenced for as long as its track lives.
@@ -117,6 +128,8 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
   interface Watched {
     hz: number;
     candidateSince: number | null;
+    /** When the sound of the current candidate began, by its waveform. */
+    candidateBegan: number | null;
     heard: boolean;
     onsetAt: number | null;
     /** Detections whose window opened before this (Date.now()) give no onset. */
@@ -146,10 +159,14 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
       // Pulled through a silent gain so the analyser is processed on every render quantum.
       const sink = ctx.createGain();
       sink.gain.value = 0;
-      analyser.connect(sink);
+      recorder = ctx.createAnalyser();
+      recorder.fftSize = detector.waveformSamples;
+      analyser.connect(recorder);
+      recorder.connect(sink);
       sink.connect(ctx.destination);
       spectrum = new Float32Array(analyser.frequencyBinCount);
       sorted = new Float32Array(analyser.frequencyBinCount);
+      waveform = new Float32Array(recorder.fftSize);
       void ctx.resume();
     }
     if (ctx.state === 'suspended') void ctx.resume();
@@ -249,6 +266,37 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
     return values[k] ?? -Infinity;
   }
 
+  /** How loud `hz` is in `size` samples from `start`: a Hann-windowed Goertzel filter. */
+  function levelAt(samples: Float32Array, start: number, size: number, hz: number, sampleRate: number): number {
+    const coeff = 2 * Math.cos((2 * Math.PI * hz) / sampleRate);
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < size; i++) {
+      const s0 = samples[start + i]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (size - 1))) + coeff * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    return Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - coeff * s1 * s2));
+  }
+
+  /**
+   * When `hz` began to sound, in Date.now() terms, the newest sample kept being `now`: the
+   * middle of the earliest window from which its level stays at least half its latest. Dated at
+   * the waveform's start where it sounds throughout.
+   */
+  function began(hz: number, now: number): number {
+    if (!recorder || !waveform || !ctx) return now;
+    recorder.getFloatTimeDomainData(waveform);
+    const { onsetWindow: size, onsetHop: hop } = detector;
+    const levels: number[] = [];
+    for (let start = 0; start + size <= waveform.length; start += hop) levels.push(levelAt(waveform, start, size, hz, ctx.sampleRate));
+    const latest = levels[levels.length - 1] ?? 0;
+    let first = levels.length - 1;
+    while (first > 0 && levels[first - 1]! >= latest / 2) first -= 1;
+    const sample = first === 0 ? 0 : first * hop + size / 2;
+    return Math.round(now - ((waveform.length - sample) / ctx.sampleRate) * 1000);
+  }
+
   function poll(): void {
     if (!analyser || !spectrum || !sorted || !ctx) return;
     analyser.getFloatFrequencyData(spectrum);
@@ -268,14 +316,18 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
       const present = peak > detector.minPeakDb && peak - median >= detector.minAboveMedianDb;
       if (!present) {
         w.candidateSince = null;
+        w.candidateBegan = null;
         w.heard = false;
         continue;
       }
-      w.candidateSince ??= now;
+      if (w.candidateSince === null) {
+        w.candidateSince = now;
+        w.candidateBegan = began(w.hz, now);
+      }
       if (now - w.candidateSince >= detector.sustainMs) {
         w.heard = true;
         w.lastHeardAt = now;
-        if (w.onsetAt === null && w.candidateSince >= w.onsetAfter) w.onsetAt = w.candidateSince;
+        if (w.onsetAt === null && w.candidateSince >= w.onsetAfter) w.onsetAt = Math.max(w.candidateBegan ?? w.candidateSince, w.onsetAfter);
       }
     }
   }
@@ -300,6 +352,7 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
       watched.set(hz, {
         hz,
         candidateSince: null,
+        candidateBegan: null,
         heard: false,
         onsetAt: null,
         onsetAfter: 0,
