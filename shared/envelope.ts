@@ -114,16 +114,34 @@ export interface IntroductionOptions {
   boundTo?: Uint8Array;
 }
 
-export function sealIntroduction(from: string, to: string, header: EnvelopeHeader, body: Uint8Array, options: IntroductionOptions): string {
+/** An introduction up to its signature: the bytes to sign, and what seals it once they are signed. */
+export interface IntroductionDraft {
+  toSign: Uint8Array;
+  seal(signature: Uint8Array): string;
+}
+
+/** An introduction to sign elsewhere (off the main thread, client/engine/background-signer.ts) and seal after. */
+export function draftIntroduction(from: string, to: string, header: EnvelopeHeader, body: Uint8Array, options: IntroductionOptions): IntroductionDraft {
   const boundTo = options.boundTo ?? null;
   if (boundTo && to === '*') throw new Error('a broadcast cannot be bound to one recipient');
   const visit = visitProofOf(options.identity);
   const head = writeHeader(to, header, boundTo !== null, visit !== null);
   const keys = concatBytes(options.identity.publicKey, options.session.publicKey, ...(visit ? [visit.key, visit.cert] : []));
-  const signature = sign(signedBytes(options.roomId, from, to, boundTo, concatBytes(head, keys, body)), options.identity);
-  const inner = concatBytes(head, signature, keys, body);
-  if (!boundTo) return toBase64Url(seal(inner, options.roomKey));
-  return toBase64Url(concatBytes(options.session.publicKey, seal(inner, pairKey(options.session, boundTo, options.roomId, from, to))));
+  return {
+    toSign: signedBytes(options.roomId, from, to, boundTo, concatBytes(head, keys, body)),
+    seal(signature) {
+      if (signature.length !== SIGNATURE_BYTES) throw new Error(`an introduction's signature is ${SIGNATURE_BYTES} bytes, not ${signature.length}`);
+      const inner = concatBytes(head, signature, keys, body);
+      if (!boundTo) return toBase64Url(seal(inner, options.roomKey));
+      return toBase64Url(concatBytes(options.session.publicKey, seal(inner, pairKey(options.session, boundTo, options.roomId, from, to))));
+    },
+  };
+}
+
+/** An introduction signed here and now. */
+export function sealIntroduction(from: string, to: string, header: EnvelopeHeader, body: Uint8Array, options: IntroductionOptions): string {
+  const draft = draftIntroduction(from, to, header, body, options);
+  return draft.seal(sign(draft.toSign, options.identity));
 }
 
 export function sealPairMessage(to: string, header: EnvelopeHeader, body: Uint8Array, key: Uint8Array): string {

@@ -10,9 +10,12 @@ import { startVisit } from '../../shared/visit-key.ts';
  */
 export type IdentityKey = { publicKey: Uint8Array; privateKey: CryptoKey } | Identity;
 
-const ED25519 = { name: 'Ed25519' } as const;
+export const ED25519 = { name: 'Ed25519' } as const;
 /** PKCS #8 for an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
 const PKCS8_SEED_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
+
+/** A tweetnacl identity's secret as WebCrypto imports it: PKCS #8 around its seed. */
+export const pkcs8Of = (identity: Identity): Uint8Array<ArrayBuffer> => Uint8Array.from(concatBytes(PKCS8_SEED_PREFIX, identity.secretKey.subarray(0, 32)));
 
 export const inWebCrypto = (key: IdentityKey): key is { publicKey: Uint8Array; privateKey: CryptoKey } => 'privateKey' in key;
 
@@ -55,8 +58,7 @@ export async function createIdentityKey(subtle: SubtleCrypto | null = globalThis
 export async function intoWebCrypto(identity: Identity, subtle: SubtleCrypto | null = globalThis.crypto?.subtle ?? null): Promise<IdentityKey | null> {
   if (!subtle) return null;
   try {
-    const seed = identity.secretKey.subarray(0, 32);
-    const privateKey = await subtle.importKey('pkcs8', Uint8Array.from(concatBytes(PKCS8_SEED_PREFIX, seed)), ED25519, false, ['sign']);
+    const privateKey = await subtle.importKey('pkcs8', pkcs8Of(identity), ED25519, false, ['sign']);
     // The bytes are dropped only for a key that signs exactly as they do.
     return (await usable(subtle, privateKey, sign(PROBE, identity))) ? { publicKey: identity.publicKey, privateKey } : null;
   } catch (error) {

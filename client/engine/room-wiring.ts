@@ -204,6 +204,7 @@ export function sealedCodecFor(deps: RoomDeps, { room, rules, selfKey, membershi
     },
     onConfirmed: (peerId) => membership.confirm(peerId),
     ...(deps.signatures ? { checked: deps.signatures.checked } : {}),
+    ...(deps.signInBackground ? { signInBackground: deps.signInBackground } : {}),
     onRejected: (peerId, reason) => {
       const blame = membership.reject(peerId, reason);
       if (blame === 'server') state.update((s) => ({ ...s, tampered: s.tampered + 1 }));

@@ -14,6 +14,7 @@ import { performWithKeys, requestOf } from './keyed-acts.ts';
 import type { RoomMedia } from './room-media.ts';
 import type { ActRequest, Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import type { NewLinks } from './new-links.ts';
+import { createOutbox } from './outbox.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
 import { askForRelay, connectSignaling, epochsFor, framesFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, snapshotsFor, wireMedia, type MediaContext } from './room-wiring.ts';
 import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
@@ -81,8 +82,13 @@ export function createRoom(deps: RoomDeps): Room {
   const performKeyed = (act: ActRequest): boolean =>
     performWithKeys(act, { admit: [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey), logSync, epochs, links, rules, selfKey });
 
+  const outbox = createOutbox((error) => console.warn('porch: a message could not be sealed', error));
   function sendTo(to: string, message: PeerMessage): void {
-    signaling?.send({ type: 'send', to, box: codec.seal(to, message) });
+    const [via, by] = [signaling, state.get().selfId];
+    // A box signed for one connection is no good on the next: it names our id on the one it was made for.
+    outbox.send(codec.sealInBackground(to, message), (box) => {
+      if (signaling === via && state.get().selfId === by) via?.send({ type: 'send', to, box });
+    });
   }
 
   /** Nobody learns our name before the person joins, nor anyone the room does not let in (room-presence.ts). */

@@ -4,6 +4,7 @@ import { createIdentity, createSessionKeys, randomBytes, type Identity, type Ses
 import { fromBase64Url, toBase64Url, utf8 } from '../../shared/encoding.ts';
 import { MAX_CLOCK_SKEW_MS, openEnvelope, pairKey, sealIntroduction, sealPairMessage } from '../../shared/envelope.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
+import { createBackgroundSigner } from './background-signer.ts';
 import { createSealedCodec, type EnvelopeCodec, type Rejection } from './sealed-codec.ts';
 
 const ROOM_ID = 'roomid_0123456789abcd';
@@ -436,4 +437,36 @@ test('a member whose broadcasts stay unreadable for ten seconds while we hold th
   ben.clock.now += 6_000;
   assert.equal(ben.codec.open(ANN, ann.codec.seal('*', PRESENCE), true), null);
   assert.deepEqual(ben.rejected.at(-1), [ANN, 'unreadable']);
+});
+
+test('with a background signer, an introduction comes once signed and opens like one signed at once; pair messages are sealed at once', async () => {
+  const roomKey = randomBytes(32);
+  const ben = member(BEN, roomKey);
+  const identity = createIdentity();
+  const signed: Uint8Array[] = [];
+  const ann = createSealedCodec({
+    roomId: ROOM_ID,
+    roomKey,
+    identity,
+    selfId: () => ANN,
+    now: () => NOW,
+    onIntroduced: () => {},
+    onConfirmed: () => {},
+    onRejected: () => {},
+    signInBackground: async (message) => {
+      signed.push(message);
+      return createBackgroundSigner(identity)(message);
+    },
+  });
+  const introduction = ann.sealInBackground('*', PRESENCE);
+  assert.ok(introduction instanceof Promise, 'an introduction is signed in the background');
+  assert.deepEqual(ben.codec.open(ANN, await introduction), PRESENCE);
+  assert.deepEqual(ben.introduced, [[ANN, identity.publicKey]]);
+  assert.equal(signed.length, 1);
+  ann.open(BEN, ben.codec.seal(ANN, { kind: 'presence', name: 'Ben', muted: false }));
+  const offer = ann.sealInBackground(BEN, OFFER);
+  assert.equal(typeof offer, 'string', 'a pair message needs no signature');
+  assert.deepEqual(ben.codec.open(ANN, offer as string), OFFER);
+  assert.equal(signed.length, 1);
+  assert.deepEqual(ben.rejected, []);
 });

@@ -1,12 +1,20 @@
-import { createSessionKeys, type Identity } from '../../shared/crypto.ts';
+import { createSessionKeys, sign, type Identity } from '../../shared/crypto.ts';
 import { equalBytes, fromUtf8, utf8 } from '../../shared/encoding.ts';
-import { introductionClaims, openEnvelope, pairKey, sealIntroduction, sealPairMessage, type EnvelopeRejection, type OpenOptions } from '../../shared/envelope.ts';
+import { draftIntroduction, introductionClaims, openEnvelope, pairKey, sealPairMessage, type IntroductionDraft, type EnvelopeRejection, type OpenOptions } from '../../shared/envelope.ts';
 import { isIntroduction, parsePeerMessage, type PeerMessage } from '../../shared/peer-message.ts';
 import type { SignatureClaim } from '../../shared/visit-key.ts';
+import type { BackgroundSign } from './background-signer.ts';
+import type { Box } from './outbox.ts';
 
 /** Turns peer messages into the opaque `box` strings the server routes, and back. */
 export interface EnvelopeCodec {
+  /** Sealed here and now, an introduction signed on this thread. */
   seal(to: string, message: PeerMessage): string;
+  /**
+   * The same, but an introduction is signed off the main thread where a background signer is given:
+   * its box comes once signed, and outbox.ts keeps what is sealed after it behind it.
+   */
+  sealInBackground(to: string, message: PeerMessage): Box;
   /**
    * Null for anything that must not reach the engine. A broadcast that opens under none of our keys
    * may be under an epoch's we lack yet: the latest such from each member is kept for `reopen`.
@@ -47,6 +55,8 @@ export interface SealedCodecOptions {
   onRejected: (peerId: string, reason: Rejection) => void;
   /** A signature found genuine ahead (signature-check.ts), which opening need not check again. */
   checked?: (claim: SignatureClaim) => boolean;
+  /** Signs introductions off the main thread (background-signer.ts); absent: signed here, at once. */
+  signInBackground?: BackgroundSign;
 }
 
 interface KnownPeer {
@@ -115,29 +125,42 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     return !(options.epochs?.lacking() ?? false) && now() - since > UNOPENED_GRACE_MS;
   }
 
+  /** A pair message's box, or an introduction's draft, still to be signed. */
+  function prepare(to: string, message: PeerMessage): string | IntroductionDraft {
+    const from = options.selfId();
+    if (!from) throw new Error('cannot seal before the server assigned our peer id');
+    seq += 1;
+    const header = { seq, ts: now() };
+    const body = utf8(JSON.stringify(message));
+    const peer = peers.get(to);
+    if (isIntroduction(message) && (!peer || !holdOurKeys.has(to))) {
+      if (to !== '*') holdOurKeys.add(to);
+      return draftIntroduction(from, to, header, body, {
+        roomId: options.roomId,
+        roomKey: (to === '*' && options.epochs?.current()) || options.roomKey,
+        identity: options.identity,
+        session,
+        ...(peer ? { boundTo: peer.sessionKey } : {}),
+      });
+    }
+    if (!peer) throw new Error('cannot send to a member that has not introduced itself');
+    return sealPairMessage(to, header, body, peer.outKey);
+  }
+
+  const signHere = (draft: IntroductionDraft): string => draft.seal(sign(draft.toSign, options.identity));
+
   return {
     announced(members) {
       for (const member of members) holdOurKeys.add(member);
     },
     seal(to, message) {
-      const from = options.selfId();
-      if (!from) throw new Error('cannot seal before the server assigned our peer id');
-      seq += 1;
-      const header = { seq, ts: now() };
-      const body = utf8(JSON.stringify(message));
-      const peer = peers.get(to);
-      if (isIntroduction(message) && (!peer || !holdOurKeys.has(to))) {
-        if (to !== '*') holdOurKeys.add(to);
-        return sealIntroduction(from, to, header, body, {
-          roomId: options.roomId,
-          roomKey: (to === '*' && options.epochs?.current()) || options.roomKey,
-          identity: options.identity,
-          session,
-          ...(peer ? { boundTo: peer.sessionKey } : {}),
-        });
-      }
-      if (!peer) throw new Error('cannot send to a member that has not introduced itself');
-      return sealPairMessage(to, header, body, peer.outKey);
+      const box = prepare(to, message);
+      return typeof box === 'string' ? box : signHere(box);
+    },
+    sealInBackground(to, message) {
+      const box = prepare(to, message);
+      if (typeof box === 'string') return box;
+      return options.signInBackground ? options.signInBackground(box.toSign).then(box.seal) : signHere(box);
     },
     claims(from, box) {
       const self = options.selfId();
