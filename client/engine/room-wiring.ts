@@ -18,6 +18,7 @@ import { createRoomMedia, type RoomMedia } from './room-media.ts';
 import { standingOf } from './room-overview.ts';
 import type { RoomDeps, RoomView } from './room-types.ts';
 import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
+import { createOutbox } from './outbox.ts';
 import { createSignalingClient, type SignalingClient, type SignalingClientOptions, type SignalingStatus } from './signaling-client.ts';
 import type { WritableStore } from './store.ts';
 import { createRoomEpochs, type RoomEpochs, type RoomEpochsDeps } from './room-epochs.ts';
@@ -211,6 +212,20 @@ export function sealedCodecFor(deps: RoomDeps, { room, rules, selfKey, membershi
       else if (blame === 'unsecured' && membership.isListed(peerId)) participants.patch(peerId, { security: blame });
     },
   });
+}
+
+/**
+ * Sends peer messages sealed, in the order they were sealed (outbox.ts), on the connection they
+ * were sealed for: a box signed for one connection names our id on it, and is no good on the next.
+ */
+export function sealedSender(codec: () => EnvelopeCodec, connection: () => SignalingClient | null, selfId: () => string | null): (to: string, message: PeerMessage) => void {
+  const outbox = createOutbox((error) => console.warn('porch: a message could not be sealed', error));
+  return (to, message) => {
+    const [via, by] = [connection(), selfId()];
+    outbox.send(codec().sealInBackground(to, message), (box) => {
+      if (connection() === via && selfId() === by) via?.send({ type: 'send', to, box });
+    });
+  };
 }
 
 /**

@@ -14,9 +14,8 @@ import { performWithKeys, requestOf } from './keyed-acts.ts';
 import type { RoomMedia } from './room-media.ts';
 import type { ActRequest, Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import type { NewLinks } from './new-links.ts';
-import { createOutbox } from './outbox.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
-import { askForRelay, connectSignaling, epochsFor, framesFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, snapshotsFor, wireMedia, type MediaContext } from './room-wiring.ts';
+import { askForRelay, connectSignaling, epochsFor, framesFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, sealedSender, snapshotsFor, wireMedia, type MediaContext } from './room-wiring.ts';
 import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
 import { createTreePart, type RouteView, type TreePart } from './tree-part.ts';
 import { withVerified } from './verification.ts';
@@ -57,6 +56,7 @@ export function createRoom(deps: RoomDeps): Room {
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
   const gate = { room: () => room(), rules, selfKey, membership };
   const letsIn = letsInBy(gate);
+  const sendTo = sealedSender(() => codec, () => signaling, () => state.get().selfId);
   // Holding the epoch's key at last, we open what came under it meanwhile.
   const epochs = epochsFor(deps, gate, { send: sendTo, timers, onHeld: () => deliverAll(codec.reopen(), inbox, refresh) });
   const links = newLinksFor(gate, sendTo);
@@ -81,15 +81,6 @@ export function createRoom(deps: RoomDeps): Room {
   /** Our acts, with the keys only we hold: locking keeps everyone already here in, only newcomers wait in the lobby. */
   const performKeyed = (act: ActRequest): boolean =>
     performWithKeys(act, { admit: [...membership.presentedKeys(selfKey)].filter((key) => key !== selfKey), logSync, epochs, links, rules, selfKey });
-
-  const outbox = createOutbox((error) => console.warn('porch: a message could not be sealed', error));
-  function sendTo(to: string, message: PeerMessage): void {
-    const [via, by] = [signaling, state.get().selfId];
-    // A box signed for one connection is no good on the next: it names our id on the one it was made for.
-    outbox.send(codec.sealInBackground(to, message), (box) => {
-      if (signaling === via && state.get().selfId === by) via?.send({ type: 'send', to, box });
-    });
-  }
 
   /** Nobody learns our name before the person joins, nor anyone the room does not let in (room-presence.ts). */
   const told = presenceFor(gate, { sendTo, presence: () => presenceOf(state.get(), ownActs.settled() ? lengthOf(logSync.log()) : null), joined: () => phase() === 'joined', holdsLog: () => ownActs.settled(), holdsKey: () => !epochs.missing() });

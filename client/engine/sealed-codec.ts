@@ -147,20 +147,16 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     return sealPairMessage(to, header, body, peer.outKey);
   }
 
-  const signHere = (draft: IntroductionDraft): string => draft.seal(sign(draft.toSign, options.identity));
+  const signedHere = (box: string | IntroductionDraft): string => (typeof box === 'string' ? box : box.seal(sign(box.toSign, options.identity)));
 
   return {
     announced(members) {
       for (const member of members) holdOurKeys.add(member);
     },
-    seal(to, message) {
-      const box = prepare(to, message);
-      return typeof box === 'string' ? box : signHere(box);
-    },
+    seal: (to, message) => signedHere(prepare(to, message)),
     sealInBackground(to, message) {
       const box = prepare(to, message);
-      if (typeof box === 'string') return box;
-      return options.signInBackground ? options.signInBackground(box.toSign).then(box.seal) : signHere(box);
+      return typeof box !== 'string' && options.signInBackground ? options.signInBackground(box.toSign).then(box.seal) : signedHere(box);
     },
     claims(from, box) {
       const self = options.selfId();
