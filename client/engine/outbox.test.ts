@@ -2,52 +2,67 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOutbox } from './outbox.ts';
 
-/** A box being signed, settled by the test. */
-function signing(): { box: Promise<string>; done(box: string): void; fail(error: Error): void } {
-  let done!: (box: string) => void;
+/** A box being signed in the background, settled by the test; signed here, it reads `${name} (signed here)`. */
+function signing(name: string) {
+  let done!: () => void;
   let fail!: (error: Error) => void;
-  const box = new Promise<string>((resolve, reject) => ((done = resolve), (fail = reject)));
-  return { box, done, fail };
+  const signed = new Promise<string>((resolve, reject) => ((done = () => resolve(name)), (fail = reject)));
+  return { box: { signed, signHere: () => `${name} (signed here)` }, done, fail };
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-test('a box ready at once goes out at once', () => {
+function outbox() {
   const sent: string[] = [];
-  createOutbox(() => assert.fail('nothing is dropped')).send('a', (box) => sent.push(box));
+  const dropped: unknown[] = [];
+  const box = createOutbox((error) => dropped.push(error));
+  return { sent, dropped, box, write: (sealed: string): void => void sent.push(sealed) };
+}
+
+test('a box ready at once goes out at once', () => {
+  const { sent, box, write } = outbox();
+  box.send('a', write);
   assert.deepEqual(sent, ['a']);
 });
 
 test('a box still being signed holds back every box sealed after it, and all go out in order', async () => {
-  const sent: string[] = [];
-  const outbox = createOutbox(() => assert.fail('nothing is dropped'));
-  const write = (box: string): void => void sent.push(box);
-  const first = signing();
-  const third = signing();
-  outbox.send(first.box, write);
-  outbox.send('second', write);
-  outbox.send(third.box, write);
-  outbox.send('fourth', write);
-  third.done('third');
+  const { sent, dropped, box, write } = outbox();
+  const first = signing('first');
+  const third = signing('third');
+  box.send(first.box, write);
+  box.send('second', write);
+  box.send(third.box, write);
+  box.send('fourth', write);
+  third.done();
   await settle();
   assert.deepEqual(sent, [], 'nothing overtakes the introduction still being signed');
-  first.done('first');
+  first.done();
   await settle();
   assert.deepEqual(sent, ['first', 'second', 'third', 'fourth']);
-  outbox.send('fifth', write);
-  assert.deepEqual(sent.at(-1), 'fifth', 'with nothing waiting, a ready box goes at once again');
+  box.send('fifth', write);
+  assert.equal(sent.at(-1), 'fifth', 'with nothing waiting, a ready box goes at once again');
+  assert.deepEqual(dropped, []);
 });
 
-test('a box whose sealing failed is dropped and said, and those after it still go', async () => {
-  const sent: string[] = [];
-  const dropped: unknown[] = [];
-  const outbox = createOutbox((error) => dropped.push(error));
-  const write = (box: string): void => void sent.push(box);
-  const failing = signing();
-  outbox.send(failing.box, write);
-  outbox.send('after', write);
+test('a box whose signing failed is dropped and said, and those after it still go', async () => {
+  const { sent, dropped, box, write } = outbox();
+  const failing = signing('failing');
+  box.send(failing.box, write);
+  box.send('after', write);
   failing.fail(new Error('no signature'));
   await settle();
   assert.deepEqual(sent, ['after']);
   assert.equal((dropped[0] as Error).message, 'no signature');
+});
+
+test('finishing before the connection closes signs here what is still being signed, and sends everything in order at once', async () => {
+  const { sent, box, write } = outbox();
+  const slow = signing('introduction');
+  box.send(slow.box, write);
+  box.send('seat given up', write);
+  box.finish();
+  assert.deepEqual(sent, ['introduction (signed here)', 'seat given up']);
+  slow.done();
+  await settle();
+  assert.equal(sent.length, 2, 'the background signature, come late, sends nothing twice');
 });

@@ -65,6 +65,7 @@ export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, 
     },
     ...(deps.trace ? { trace: deps.trace } : {}),
     ...(deps.signatures ? { signatures: deps.signatures } : {}),
+    ...(deps.signInBackground ? { signInBackground: deps.signInBackground } : {}),
   });
 }
 
@@ -214,17 +215,27 @@ export function sealedCodecFor(deps: RoomDeps, { room, rules, selfKey, membershi
   });
 }
 
-/**
- * Sends peer messages sealed, in the order they were sealed (outbox.ts), on the connection they
- * were sealed for: a box signed for one connection names our id on it, and is no good on the next.
- */
-export function sealedSender(codec: () => EnvelopeCodec, connection: () => SignalingClient | null, selfId: () => string | null): (to: string, message: PeerMessage) => void {
+/** Sends peer messages sealed, in the order they were sealed (outbox.ts). */
+export interface SealedSender {
+  send(to: string, message: PeerMessage): void;
+  /** Closes the connection, after everything still being signed (our seat given up, the room ended). */
+  close(last?: Parameters<SignalingClient['close']>[0]): void;
+}
+
+/** A box names the peer id we were given when it was sealed: one the server has since replaced it with would not accept it. */
+export function sealedSender(codec: () => EnvelopeCodec, connection: () => SignalingClient | null, selfId: () => string | null): SealedSender {
   const outbox = createOutbox((error) => console.warn('porch: a message could not be sealed', error));
-  return (to, message) => {
-    const [via, by] = [connection(), selfId()];
-    outbox.send(codec().sealInBackground(to, message), (box) => {
-      if (connection() === via && selfId() === by) via?.send({ type: 'send', to, box });
-    });
+  return {
+    send(to, message) {
+      const by = selfId();
+      outbox.send(codec().sealInBackground(to, message), (box) => {
+        if (selfId() === by) connection()?.send({ type: 'send', to, box });
+      });
+    },
+    close(last) {
+      outbox.finish();
+      connection()?.close(last);
+    },
   };
 }
 

@@ -56,7 +56,8 @@ export function createRoom(deps: RoomDeps): Room {
   const participants = createParticipantList(state, (id) => blankParticipant(id, standingOf(room(), rules, null, selfKey)), timers);
   const gate = { room: () => room(), rules, selfKey, membership };
   const letsIn = letsInBy(gate);
-  const sendTo = sealedSender(() => codec, () => signaling, () => state.get().selfId);
+  const sender = sealedSender(() => codec, () => signaling, () => state.get().selfId);
+  const sendTo = sender.send;
   // Holding the epoch's key at last, we open what came under it meanwhile.
   const epochs = epochsFor(deps, gate, { send: sendTo, timers, onHeld: () => deliverAll(codec.reopen(), inbox, refresh) });
   const links = newLinksFor(gate, sendTo);
@@ -124,7 +125,7 @@ export function createRoom(deps: RoomDeps): Room {
   function teardown(next: RoomPhase): void {
     timers.stop();
     speaking.stop();
-    finishLeaving = stopMedia(media, next, deps.clock ?? systemClock, () => signaling?.close(snapshots.lastSave()));
+    finishLeaving = stopMedia(media, next, deps.clock ?? systemClock, () => sender.close(snapshots.lastSave()));
     membership.clear();
     patch({ phase: next, participants: [], selfSpeaking: false, microphone: 'off', reaction: null, movedTo: next === 'moved' ? linkMovedTo(room(), links, deps) : null });
   }

@@ -459,8 +459,10 @@ test('with a background signer, an introduction comes once signed and opens like
     },
   });
   const introduction = ann.sealInBackground('*', PRESENCE);
-  assert.ok(introduction instanceof Promise, 'an introduction is signed in the background');
-  assert.deepEqual(ben.codec.open(ANN, await introduction), PRESENCE);
+  assert.ok(typeof introduction !== 'string', 'an introduction is signed in the background');
+  assert.deepEqual(ben.codec.open(ANN, await introduction.signed), PRESENCE);
+  // The same box signed here instead, as when the connection closes first: opened by another visit of Ben's (to Ben it is a replay).
+  assert.deepEqual(member(BEN, roomKey).codec.open(ANN, introduction.signHere()), PRESENCE);
   assert.deepEqual(ben.introduced, [[ANN, identity.publicKey]]);
   assert.equal(signed.length, 1);
   ann.open(BEN, ben.codec.seal(ANN, { kind: 'presence', name: 'Ben', muted: false }));

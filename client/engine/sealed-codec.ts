@@ -4,7 +4,9 @@ import { draftIntroduction, introductionClaims, openEnvelope, pairKey, sealPairM
 import { isIntroduction, parsePeerMessage, type PeerMessage } from '../../shared/peer-message.ts';
 import type { SignatureClaim } from '../../shared/visit-key.ts';
 import type { BackgroundSign } from './background-signer.ts';
-import type { Box } from './outbox.ts';
+
+/** A sealed box, ready now, or an introduction still being signed off the main thread, which can be signed here at once instead. */
+export type Box = string | { signed: Promise<string>; signHere(): string };
 
 /** Turns peer messages into the opaque `box` strings the server routes, and back. */
 export interface EnvelopeCodec {
@@ -147,17 +149,12 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     return sealPairMessage(to, header, body, peer.outKey);
   }
 
-  const signedHere = (box: string | IntroductionDraft): string => (typeof box === 'string' ? box : box.seal(sign(box.toSign, options.identity)));
-
   return {
     announced(members) {
       for (const member of members) holdOurKeys.add(member);
     },
-    seal: (to, message) => signedHere(prepare(to, message)),
-    sealInBackground(to, message) {
-      const box = prepare(to, message);
-      return typeof box !== 'string' && options.signInBackground ? options.signInBackground(box.toSign).then(box.seal) : signedHere(box);
-    },
+    seal: (to, message) => signedHere(prepare(to, message), options.identity),
+    sealInBackground: (to, message) => signedBy(options.signInBackground, prepare(to, message), options.identity),
     claims(from, box) {
       const self = options.selfId();
       return self ? introductionClaims(box, openOptions(from, self)) : [];
@@ -232,4 +229,13 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     if (confirms) options.onConfirmed(from);
     return message;
   }
+}
+
+/** A pair message as it is; an introduction signed here and now. */
+const signedHere = (box: string | IntroductionDraft, identity: Identity): string => (typeof box === 'string' ? box : box.seal(sign(box.toSign, identity)));
+
+/** An introduction left to `signer`, off the main thread, and still signable here if the connection closes first. */
+function signedBy(signer: BackgroundSign | undefined, box: string | IntroductionDraft, identity: Identity): Box {
+  if (typeof box === 'string' || !signer) return signedHere(box, identity);
+  return { signed: signer(box.toSign).then(box.seal), signHere: () => signedHere(box, identity) };
 }
