@@ -13,7 +13,7 @@
  *   short tonal bursts). Bin width comes from ctx.sampleRate, never an assumed 48000.
  * - Onset: dated by the sound, not by the poll that found it. The poll runs on the page's main
  *   thread, which a busy page holds up while the audio plays on regardless; so the waveform heard
- *   (the last 16384 samples, ~0.35 s, kept by a second analyser) is searched for where it began.
+ *   (at least the last 0.34 s, kept by a second analyser) is searched for where it began.
  *
  * `installTonePage` runs inside the browser, so it must be self-contained: no imports, no
  * closures over Node values. tsx (esbuild keepNames) wraps inner functions in `__name(...)`,
@@ -38,7 +38,8 @@ export interface ToneSnapshot {
    * Date.now() when the tone began to sound, for the first sustained detection since the last
    * reset: found in the analyser's waveform at the poll that first saw it (see `began`), so
    * neither the detector's window filling nor a late poll delays it. A tone the poll found only
-   * after more than the waveform kept (~0.35 s) is dated at its start. Never before the reset.
+   * after more than the waveform kept (~0.34 s) is dated at its start. A tone that began before
+   * the last reset gives none.
    */
   onsetAt: number | null;
   /** Date.now() of the last poll at which the tone counted as heard. */
@@ -95,8 +96,8 @@ export const DETECTOR = {
   minAboveMedianDb: 50,
   sustainMs: 250,
   halfWidthBins: 1.5,
-  /** Where a tone began: the waveform kept, and the tone's level in windows of this many samples, this many apart (~6 ms). */
-  waveformSamples: 16384,
+  /** Where a tone began: the waveform kept (at least this long, in a power of two of samples), and the tone's level in windows of this many samples, this many apart (~6 ms). */
+  waveformMs: 340,
   onsetWindow: 1024,
   onsetHop: 256,
 } as const;
@@ -123,13 +124,16 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
   const captured: MediaStreamTrack[] = [];
   let held: (() => void)[] | null = null;
   let lastClickAt: number | null = null;
-  window.addEventListener('click', (event) => (lastClickAt = performance.timeOrigin + event.timeStamp), { capture: true });
+  // In Date.now() terms, as onsets are: the event's timestamp is on the page's monotonic clock.
+  window.addEventListener('click', (event) => event.isTrusted && (lastClickAt = Date.now() - (performance.now() - event.timeStamp)), { capture: true });
 
   interface Watched {
     hz: number;
     candidateSince: number | null;
     /** When the sound of the current candidate began, by its waveform. */
     candidateBegan: number | null;
+    /** The last poll that found the tone absent. */
+    absentAt: number | null;
     heard: boolean;
     onsetAt: number | null;
     /** Detections whose window opened before this (Date.now()) give no onset. */
@@ -160,7 +164,7 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
       const sink = ctx.createGain();
       sink.gain.value = 0;
       recorder = ctx.createAnalyser();
-      recorder.fftSize = detector.waveformSamples;
+      recorder.fftSize = Math.min(32768, 2 ** Math.ceil(Math.log2((ctx.sampleRate * detector.waveformMs) / 1000)));
       analyser.connect(recorder);
       recorder.connect(sink);
       sink.connect(ctx.destination);
@@ -317,17 +321,22 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
       if (!present) {
         w.candidateSince = null;
         w.candidateBegan = null;
+        w.absentAt = now;
         w.heard = false;
         continue;
       }
       if (w.candidateSince === null) {
         w.candidateSince = now;
-        w.candidateBegan = began(w.hz, now);
+        // No earlier than the detector's own window at the last poll that found it absent.
+        const notBefore = w.absentAt === null ? -Infinity : w.absentAt - (detector.fftSize / ctx.sampleRate) * 1000;
+        w.candidateBegan = Math.max(began(w.hz, now), Math.round(notBefore));
       }
       if (now - w.candidateSince >= detector.sustainMs) {
         w.heard = true;
         w.lastHeardAt = now;
-        if (w.onsetAt === null && w.candidateSince >= w.onsetAfter) w.onsetAt = Math.max(w.candidateBegan ?? w.candidateSince, w.onsetAfter);
+        // A tone that began before the reset gives no onset, however late it was found.
+        const beganAt = w.candidateBegan ?? w.candidateSince;
+        if (w.onsetAt === null && beganAt >= w.onsetAfter) w.onsetAt = beganAt;
       }
     }
   }
@@ -353,6 +362,7 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
         hz,
         candidateSince: null,
         candidateBegan: null,
+        absentAt: null,
         heard: false,
         onsetAt: null,
         onsetAfter: 0,
