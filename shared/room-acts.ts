@@ -102,11 +102,28 @@ export const sameAct = (a: ActBody, b: ActBody): boolean => JSON.stringify(field
 export const signedBytesOf = (roomId: string, signed: Pick<SignedAct, 'by' | 'n' | 'prev' | 'act'>): Uint8Array =>
   concatBytes(DOMAIN, utf8(roomId), Uint8Array.of(0), canonical(signed.by, signed, signed.act));
 
-export function signAct(act: ActBody, position: LogPosition, identity: Identity, roomId: string): SignedAct {
+/** An act up to its signature: the bytes to sign, and the signed act once they are. */
+export interface ActDraft {
+  toSign: Uint8Array;
+  signed(signature: Uint8Array): SignedAct;
+}
+
+/** An act to sign elsewhere (off the main thread, client/engine/acts-ahead.ts), at this exact place. */
+export function draftAct(act: ActBody, position: LogPosition, identity: Identity, roomId: string): ActDraft {
   const unsigned = { by: toBase64Url(identity.publicKey), n: position.n, prev: position.prev, act };
-  const signed = { ...unsigned, sig: toBase64Url(sign(signedBytesOf(roomId, unsigned), identity)) };
   const visit = visitProofOf(identity);
-  return visit ? { ...signed, vk: toBase64Url(visit.key), cert: toBase64Url(visit.cert) } : signed;
+  return {
+    toSign: signedBytesOf(roomId, unsigned),
+    signed(signature) {
+      const signed = { ...unsigned, sig: toBase64Url(signature) };
+      return visit ? { ...signed, vk: toBase64Url(visit.key), cert: toBase64Url(visit.cert) } : signed;
+    },
+  };
+}
+
+export function signAct(act: ActBody, position: LogPosition, identity: Identity, roomId: string): SignedAct {
+  const draft = draftAct(act, position, identity, roomId);
+  return draft.signed(sign(draft.toSign, identity));
 }
 
 /** Whether `by` signed exactly this act at exactly this position, in this room: itself, or through a visit key it certified. */

@@ -15,6 +15,8 @@ import { checkpointDue, handedCheckpoint } from './log-checkpoints.ts';
 import { createLogCopy, SETTLE_MS } from './log-copy.ts';
 import { inArrivalOrder, type SignatureCheck } from './signature-check.ts';
 import type { Timers } from './timers.ts';
+import { createActsAhead } from './acts-ahead.ts';
+import type { BackgroundSign } from './background-signer.ts';
 
 /**
  * Keeps this member's copy of the room log (shared/room-log.ts) in step with the others'.
@@ -48,6 +50,8 @@ export interface LogSyncDeps {
   trace?: (line: string) => void;
   /** Checks acts' signatures ahead, off the main thread (signature-check.ts); absent: the log checks each act itself. */
   signatures?: SignatureCheck;
+  /** Signs acts ahead, off the main thread (acts-ahead.ts); absent: each act is signed when made. */
+  signInBackground?: BackgroundSign;
   /** How many acts the log holds (tests use a small log). */
   maxEntries?: number;
 }
@@ -56,6 +60,8 @@ export interface LogSync {
   readonly log: () => RoomLog;
   /** Signs and shares an act; false when it would change nothing (no right, or nothing to do). */
   perform(act: ActBody): boolean;
+  /** Signs `act` for the log's next place in the background, so that performing it there signs nothing then. */
+  signAhead(act: ActBody): void;
   /** A member's presence said how long its log is. */
   onLength(peerId: string, length: number): void;
   onActs(from: string, entries: readonly SignedAct[]): void;
@@ -150,6 +156,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   const catchUp = createCatchUp({ send: deps.send, timers: deps.timers, held: () => lengthOf(log()), capacity: () => log().maxEntries, trace, onCaughtUp: () => lost.remake() });
   const lost = createLostActs({ ...deps, selfKey, log, perform: (act) => deps.mayAct() && (deps.remake ?? perform)(act), caughtUp: catchUp.caughtUp });
   const heads = headsFor(deps, log, catchUp, trace);
+  const ahead = deps.signInBackground ? createActsAhead(deps.identity, deps.signInBackground) : null;
 
   /** Takes `next`, which shares our first `keep` places (`settled`: history no fork may undo); the host then checkpoints if it is time. */
   function adopt(next: RoomLog, keep: number, { settled = false } = {}): void {
@@ -184,7 +191,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   }
 
   function perform(act: ActBody): boolean {
-    const signed = signNext(log(), act, deps.identity);
+    const signed = ahead?.take(log(), act) ?? signNext(log(), act, deps.identity);
     const result = append(log(), signed, { signedHere: true });
     trace(`log: ${act.type} at ${signed.n} ${result.ok ? 'made' : `refused (${result.reason})`}`);
     if (!result.ok) return false;
@@ -251,6 +258,7 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   return {
     log,
     perform,
+    signAhead: (act) => ahead?.prepare(log(), act),
     onLength: catchUp.claim,
     onIntroduced(peerId) {
       departed.delete(peerId);

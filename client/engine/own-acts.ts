@@ -64,6 +64,12 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
     deps.onSettled();
   }
 
+  /** Looking in, holding the room's log: the first act Join would make (a hangout's seat) is signed ahead, off the main thread. */
+  function signFirstAhead(): void {
+    const first = logSync.caughtUp() ? firstActs(logSync.log(), selfKey, deps.created, deps.takesSeat())[0] : undefined;
+    if (first) logSync.signAhead(first);
+  }
+
   /** Someone keeps order while the host is away; the returning host takes over again. */
   function keepOrder(): void {
     const room = logSync.log().state;
@@ -86,6 +92,7 @@ export function createOwnActs(deps: OwnActsDeps): OwnActs {
     update() {
       settle();
       if (settled) keepOrder();
+      else if (!deps.joined()) signFirstAhead();
     },
   };
 }
