@@ -43,14 +43,29 @@ test('an act signed ahead is taken for exactly the place it was signed for, once
   assert.equal(ahead.take(log, SEAT), null, 'taken once');
 });
 
-test('nothing is taken before its signature came, for another act, or once the log moved on', async () => {
+test('another act, or the log moved on, takes nothing, and leaves the act signed ahead for its own place', async () => {
   const { log, ahead, movedOn } = setup();
   ahead.prepare(log, SEAT);
-  assert.equal(ahead.take(log, SEAT), null, 'still being signed');
   await settle();
   assert.equal(ahead.take(log, HAND), null, 'another act');
   assert.equal(ahead.take(movedOn(log), SEAT), null, 'another place');
   assert.ok(ahead.take(log, SEAT), 'still there for its own place');
+});
+
+test('taken before its signature came, the act is signed when made, and the signature coming later is for a place used now', async () => {
+  const { log, ahead } = setup();
+  ahead.prepare(log, SEAT);
+  assert.equal(ahead.take(log, SEAT), null, 'still being signed');
+  await settle();
+  assert.equal(ahead.take(log, SEAT), null);
+});
+
+test('where the page cannot sign off the main thread, nothing is signed ahead', async () => {
+  const { log, newcomer } = setup();
+  const ahead = createActsAhead(newcomer, async () => null);
+  ahead.prepare(log, SEAT);
+  await settle();
+  assert.equal(ahead.take(log, SEAT), null);
 });
 
 test('a newer wish makes an older signature useless, even one that comes after it', async () => {

@@ -4,9 +4,9 @@ import { headOf, lengthOf, type RoomLog } from '../../shared/room-log.ts';
 import type { BackgroundSign } from './background-signer.ts';
 
 /**
- * An act signed ahead, off the main thread, for the place in the log it would take: the seat a
- * person's Join takes in a hangout is signed while they type their name, so the click only adds
- * it. One act and one place at a time: the log moving on, or another act, makes it useless, and
+ * An act signed ahead, off the main thread, for the place in the log it would take: the first act
+ * a person's Join makes (a hangout's seat; the host's room type) is signed while they type their
+ * name, so the click only adds it. One act and one place at a time: the log moving on, or another act, makes it useless, and
  * the act is then signed when made, as any other.
  */
 export interface ActsAhead {
@@ -38,15 +38,17 @@ export function createActsAhead(identity: Identity, signInBackground: Background
       signInBackground(draft.toSign).then(
         (signature) => {
           // Still the place wanted: a newer wish or a take since makes this signature useless.
-          if (wanted === place) ready = draft.signed(signature);
+          if (signature && wanted === place) ready = draft.signed(signature);
         },
         // Nothing ready: the act is signed when made, as any other.
         () => undefined,
       );
     },
     take(log, act) {
-      const signed = ready && same(wanted, placeOf(log, act)) ? ready : null;
-      if (signed) [wanted, ready] = [null, null];
+      if (!same(wanted, placeOf(log, act))) return null;
+      // Taken, ready or not: a signature still on its way is for a place used now.
+      const signed = ready;
+      [wanted, ready] = [null, null];
       return signed;
     },
   };

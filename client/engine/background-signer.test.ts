@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIdentity, sign, verify } from '../../shared/crypto.ts';
 import { utf8 } from '../../shared/encoding.ts';
-import { createBackgroundSigner } from './background-signer.ts';
+import { webCryptoSigner } from './background-signer.ts';
 
 const MESSAGE = utf8('porch introduction');
 
@@ -14,30 +14,26 @@ test("WebCrypto's Ed25519 signs, once its key is found to sign exactly as tweetn
     importKey: (...args: Parameters<SubtleCrypto['importKey']>) => (calls.push('import'), subtle.importKey(...args)),
     sign: (...args: Parameters<SubtleCrypto['sign']>) => (calls.push('sign'), subtle.sign(...args)),
   } as unknown as SubtleCrypto;
-  const signature = await createBackgroundSigner(identity, watched)(MESSAGE);
+  const signature = await webCryptoSigner(watched)(identity)(MESSAGE);
   assert.equal(calls[0], 'import');
   assert.equal(calls.at(-1), 'sign', 'the message itself is signed by WebCrypto');
   assert.deepEqual(signature, sign(MESSAGE, identity));
+  assert.ok(verify(MESSAGE, signature!, identity.publicKey));
 });
 
-test('without WebCrypto, where it refuses the key or the signature, or signs otherwise than tweetnacl, tweetnacl signs', async () => {
-  const identity = createIdentity();
+test('without WebCrypto, where it refuses the key or the signature, or signs otherwise than tweetnacl, nothing is signed: the page signs instead', async () => {
   const refusesKey = { importKey: () => Promise.reject(new DOMException('no Ed25519', 'NotSupportedError')) } as unknown as SubtleCrypto;
-  const refusesSigning = {
-    importKey: (...args: Parameters<SubtleCrypto['importKey']>) => globalThis.crypto.subtle.importKey(...args),
-    sign: () => Promise.reject(new DOMException('busy', 'OperationError')),
-  } as unknown as SubtleCrypto;
-  const signsWrongly = {
-    importKey: (...args: Parameters<SubtleCrypto['importKey']>) => globalThis.crypto.subtle.importKey(...args),
-    sign: () => Promise.resolve(new Uint8Array(64).buffer),
-  } as unknown as SubtleCrypto;
+  const realImport = (...args: Parameters<SubtleCrypto['importKey']>) => globalThis.crypto.subtle.importKey(...args);
+  const refusesSigning = { importKey: realImport, sign: () => Promise.reject(new DOMException('busy', 'OperationError')) } as unknown as SubtleCrypto;
+  const signsWrongly = { importKey: realImport, sign: () => Promise.resolve(new Uint8Array(64).buffer) } as unknown as SubtleCrypto;
   for (const subtle of [null, refusesKey, refusesSigning, signsWrongly]) {
-    const signature = await createBackgroundSigner(identity, subtle)(MESSAGE);
-    assert.ok(verify(MESSAGE, signature, identity.publicKey));
+    assert.equal(await webCryptoSigner(subtle)(createIdentity())(MESSAGE), null);
   }
 });
 
-test("a signature under another key is not the identity's", async () => {
-  const signature = await createBackgroundSigner(createIdentity())(MESSAGE);
-  assert.equal(verify(MESSAGE, signature, createIdentity().publicKey), false);
+test("each signer signs for the identity it was made for, and no other's key", async () => {
+  const [ann, ben] = [createIdentity(), createIdentity()];
+  const signature = await webCryptoSigner()(ann)(MESSAGE);
+  assert.ok(verify(MESSAGE, signature!, ann.publicKey));
+  assert.equal(verify(MESSAGE, signature!, ben.publicKey), false);
 });

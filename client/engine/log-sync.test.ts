@@ -21,6 +21,25 @@ test('an act is shared with every member as it happens and changes the room for 
   }
 });
 
+test('an act signed ahead for the next place is made with that signature; once the log has moved on, it is signed when made', async () => {
+  const r = room(['host', 'ann'], { signAhead: true });
+  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  r.stage('ann').signAhead({ type: 'take-seat' });
+  await settle();
+  assert.equal(r.stage('ann').perform({ type: 'take-seat' }), true);
+  assert.equal(r.traces.at(-1), 'ann: log: take-seat at 0 made (signed ahead)');
+  r.flush();
+  r.stage('ann').signAhead({ type: 'leave-stage' });
+  await settle();
+  assert.equal(r.stage('host').perform({ type: 'set-info', title: 'Friday', description: '' }), true);
+  r.flush();
+  assert.equal(r.stage('ann').perform({ type: 'leave-stage' }), true);
+  assert.equal(r.traces.filter((line) => line.startsWith('ann: log: leave-stage')).at(-1), 'ann: log: leave-stage at 2 made');
+  r.flush();
+  assert.deepEqual(r.stage('host').log().entries.map((e) => e.act.type), ['take-seat', 'set-info', 'leave-stage'], 'the host takes both, signatures checked');
+  assert.deepEqual(r.refused, []);
+});
+
 test('an act we have no right to is not signed into the log nor sent', () => {
   const r = room(['host', 'ann']);
   assert.equal(r.stage('ann').perform({ type: 'make-moderator', target: r.keyOf('ann') }), false);

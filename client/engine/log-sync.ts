@@ -7,6 +7,8 @@ import { stateDigest, type Checkpoint } from '../../shared/checkpoint.ts';
 import type { RoomRules, RoomState } from '../../shared/room-state.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import { assertNever } from '../../shared/result.ts';
+import { createActsAhead } from './acts-ahead.ts';
+import type { BackgroundSign } from './background-signer.ts';
 import { createCatchUp, type CatchUp } from './log-catch-up.ts';
 import { createLogHeads, type LogHeads } from './log-heads.ts';
 import { createLogServing } from './log-serving.ts';
@@ -15,8 +17,6 @@ import { checkpointDue, handedCheckpoint } from './log-checkpoints.ts';
 import { createLogCopy, SETTLE_MS } from './log-copy.ts';
 import { inArrivalOrder, type SignatureCheck } from './signature-check.ts';
 import type { Timers } from './timers.ts';
-import { createActsAhead } from './acts-ahead.ts';
-import type { BackgroundSign } from './background-signer.ts';
 
 /**
  * Keeps this member's copy of the room log (shared/room-log.ts) in step with the others'.
@@ -191,9 +191,10 @@ export function createLogSync(deps: LogSyncDeps): LogSync {
   }
 
   function perform(act: ActBody): boolean {
-    const signed = ahead?.take(log(), act) ?? signNext(log(), act, deps.identity);
+    const signedAhead = ahead?.take(log(), act) ?? null;
+    const signed = signedAhead ?? signNext(log(), act, deps.identity);
     const result = append(log(), signed, { signedHere: true });
-    trace(`log: ${act.type} at ${signed.n} ${result.ok ? 'made' : `refused (${result.reason})`}`);
+    trace(`log: ${act.type} at ${signed.n} ${result.ok ? 'made' : `refused (${result.reason})`}${signedAhead ? ' (signed ahead)' : ''}`);
     if (!result.ok) return false;
     // Shared before it takes effect here: an act that ends our session (ending the room) must still go out.
     // To those the room lets in before or after it: the one removed learns it, the one admitted too.

@@ -15,7 +15,7 @@ import { createRoom } from './room.ts';
 import { loadVerified, saveVerified } from './verified-store.ts';
 import { loadRoomMemory, saveRoomKeys, saveSnapshotVersion } from './room-memory.ts';
 import type { Room } from './room-types.ts';
-import { createBackgroundSigner } from './background-signer.ts';
+import { webCryptoSigner } from './background-signer.ts';
 import { createSignatureCheck } from './signature-check.ts';
 
 /**
@@ -84,7 +84,7 @@ export async function openRoom(href: string, options: OpenOptions = {}): Promise
     randomBytes,
     trace: (line) => console.debug(line),
     signatures: createSignatureCheck(roomId),
-    signInBackground: createBackgroundSigner(identity),
+    signerFor: webCryptoSigner(),
     linkOf: ({ secret, room: moved }) => {
       void saveRoomDraft(roomIdOf(secret), moved);
       return roomLink(url.origin, secret);

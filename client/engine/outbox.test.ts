@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOutbox } from './outbox.ts';
 
-/** A box being signed in the background, settled by the test; signed here, it reads `${name} (signed here)`. */
+/** A box being signed in the background, settled by the test; sealed on the page instead, it reads `${name} (sealed now)`. */
 function signing(name: string) {
   let done!: () => void;
   let fail!: (error: Error) => void;
   const signed = new Promise<string>((resolve, reject) => ((done = () => resolve(name)), (fail = reject)));
-  return { box: { signed, signHere: () => `${name} (signed here)` }, done, fail };
+  return { box: { signed, sealNow: () => `${name} (sealed now)` }, done, fail };
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -55,14 +55,15 @@ test('a box whose signing failed is dropped and said, and those after it still g
   assert.equal((dropped[0] as Error).message, 'no signature');
 });
 
-test('finishing before the connection closes signs here what is still being signed, and sends everything in order at once', async () => {
-  const { sent, box, write } = outbox();
+test('finishing before the connection closes seals on the page what is still being signed, and sends everything in order at once', async () => {
+  const { sent, dropped, box, write } = outbox();
   const slow = signing('introduction');
   box.send(slow.box, write);
   box.send('seat given up', write);
   box.finish();
-  assert.deepEqual(sent, ['introduction (signed here)', 'seat given up']);
-  slow.done();
+  assert.deepEqual(sent, ['introduction (sealed now)', 'seat given up']);
+  slow.fail(new Error('too late anyway'));
   await settle();
   assert.equal(sent.length, 2, 'the background signature, come late, sends nothing twice');
+  assert.deepEqual(dropped, [], 'nor is it said to be lost');
 });

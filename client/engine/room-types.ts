@@ -14,7 +14,7 @@ import type { RoomOverview, StandingView } from './room-overview.ts';
 import type { Store } from './store.ts';
 import type { VerifiedPerson } from './verification.ts';
 import type { Clock } from './timers.ts';
-import type { BackgroundSign } from './background-signer.ts';
+import type { BackgroundSigner } from './background-signer.ts';
 import type { SignatureCheck } from './signature-check.ts';
 import type { HandedLink } from './new-links.ts';
 
@@ -127,8 +127,8 @@ export interface RoomDeps {
   trace?: (line: string) => void;
   /** Checks acts' signatures ahead of the log (signature-check.ts); absent: the log checks each itself. */
   signatures?: SignatureCheck;
-  /** Signs our introductions off the main thread (background-signer.ts); absent: each is signed at once. */
-  signInBackground?: BackgroundSign;
+  /** Makes what signs as us off the main thread (background-signer.ts): introductions, and the seat Join takes, signed ahead; absent: all is signed on the page. */
+  signerFor?: BackgroundSigner;
   /** Whom the person verified before; the shell keeps the list when it changes. */
   verified?: readonly VerifiedPerson[];
   onVerified?: (verified: readonly VerifiedPerson[]) => void;

@@ -17,8 +17,8 @@ import type { TreePart } from './tree-part.ts';
 import { createRoomMedia, type RoomMedia } from './room-media.ts';
 import { standingOf } from './room-overview.ts';
 import type { RoomDeps, RoomView } from './room-types.ts';
+import type { BackgroundSign } from './background-signer.ts';
 import { createSealedCodec, type EnvelopeCodec } from './sealed-codec.ts';
-import { createOutbox } from './outbox.ts';
 import { createSignalingClient, type SignalingClient, type SignalingClientOptions, type SignalingStatus } from './signaling-client.ts';
 import type { WritableStore } from './store.ts';
 import { createRoomEpochs, type RoomEpochs, type RoomEpochsDeps } from './room-epochs.ts';
@@ -42,11 +42,13 @@ export interface LogContext {
   onRefused(): void;
   mayAct(): boolean;
   letsIn(peerId: string, room?: RoomState): boolean;
+  /** Signs as us off the main thread (background-signer.ts), where the shell gave a way to. */
+  signInBackground: BackgroundSign | null;
   remake(act: ActBody): boolean;
 }
 
 /** The room's signed log as this member keeps it, shared with everyone it can reach. */
-export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused, mayAct, letsIn, remake }: LogContext): LogSync {
+export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, refresh, onRefused, mayAct, letsIn, remake, signInBackground }: LogContext): LogSync {
   return createLogSync({
     roomId: deps.roomId,
     rules,
@@ -65,7 +67,7 @@ export function logSyncFor(deps: RoomDeps, { rules, membership, timers, sendTo, 
     },
     ...(deps.trace ? { trace: deps.trace } : {}),
     ...(deps.signatures ? { signatures: deps.signatures } : {}),
-    ...(deps.signInBackground ? { signInBackground: deps.signInBackground } : {}),
+    ...(signInBackground ? { signInBackground } : {}),
   });
 }
 
@@ -187,10 +189,11 @@ export interface CodecContext {
   /** Whoever introduced itself, to be answered with our own introduction. */
   answer(peerId: string): void;
   epochs: RoomEpochs;
+  signInBackground: BackgroundSign | null;
 }
 
 /** Seals what we send and opens what members send; who proved which key, and who fails checks, shows on the view. */
-export function sealedCodecFor(deps: RoomDeps, { room, rules, selfKey, membership }: RoomGate, { timers, state, participants, answer, epochs }: CodecContext): EnvelopeCodec {
+export function sealedCodecFor(deps: RoomDeps, { room, rules, selfKey, membership }: RoomGate, { timers, state, participants, answer, epochs, signInBackground }: CodecContext): EnvelopeCodec {
   return createSealedCodec({
     roomId: deps.roomId,
     roomKey: deps.roomKey,
@@ -206,37 +209,13 @@ export function sealedCodecFor(deps: RoomDeps, { room, rules, selfKey, membershi
     },
     onConfirmed: (peerId) => membership.confirm(peerId),
     ...(deps.signatures ? { checked: deps.signatures.checked } : {}),
-    ...(deps.signInBackground ? { signInBackground: deps.signInBackground } : {}),
+    ...(signInBackground ? { signInBackground } : {}),
     onRejected: (peerId, reason) => {
       const blame = membership.reject(peerId, reason);
       if (blame === 'server') state.update((s) => ({ ...s, tampered: s.tampered + 1 }));
       else if (blame === 'unsecured' && membership.isListed(peerId)) participants.patch(peerId, { security: blame });
     },
   });
-}
-
-/** Sends peer messages sealed, in the order they were sealed (outbox.ts). */
-export interface SealedSender {
-  send(to: string, message: PeerMessage): void;
-  /** Closes the connection, after everything still being signed (our seat given up, the room ended). */
-  close(last?: Parameters<SignalingClient['close']>[0]): void;
-}
-
-/** A box names the peer id we were given when it was sealed: one the server has since replaced it with would not accept it. */
-export function sealedSender(codec: () => EnvelopeCodec, connection: () => SignalingClient | null, selfId: () => string | null): SealedSender {
-  const outbox = createOutbox((error) => console.warn('porch: a message could not be sealed', error));
-  return {
-    send(to, message) {
-      const by = selfId();
-      outbox.send(codec().sealInBackground(to, message), (box) => {
-        if (selfId() === by) connection()?.send({ type: 'send', to, box });
-      });
-    },
-    close(last) {
-      outbox.finish();
-      connection()?.close(last);
-    },
-  };
 }
 
 /**

@@ -15,7 +15,8 @@ import type { RoomMedia } from './room-media.ts';
 import type { ActRequest, Participant, Room, RoomDeps, RoomPhase, RoomView } from './room-types.ts';
 import type { NewLinks } from './new-links.ts';
 import { actingHostOf, overviewOf, standingOf, type RoomOverview, type StandingView } from './room-overview.ts';
-import { askForRelay, connectSignaling, epochsFor, framesFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, sealedSender, snapshotsFor, wireMedia, type MediaContext } from './room-wiring.ts';
+import { askForRelay, connectSignaling, epochsFor, framesFor, letsInBy, logSyncFor, newLinksFor, ownActsFor, presenceFor, sealedCodecFor, snapshotsFor, wireMedia, type MediaContext } from './room-wiring.ts';
+import { sealedSender } from './outbox.ts';
 import { createTimers, systemClock, type Clock, type Timers } from './timers.ts';
 import { createTreePart, type RouteView, type TreePart } from './tree-part.ts';
 import { withVerified } from './verification.ts';
@@ -61,12 +62,13 @@ export function createRoom(deps: RoomDeps): Room {
   // Holding the epoch's key at last, we open what came under it meanwhile.
   const epochs = epochsFor(deps, gate, { send: sendTo, timers, onHeld: () => deliverAll(codec.reopen(), inbox, refresh) });
   const links = newLinksFor(gate, sendTo);
+  const signInBackground = deps.signerFor?.(deps.identity) ?? null;
   const codec = sealedCodecFor(deps, gate, {
-    timers, state, participants, epochs,
+    timers, state, participants, epochs, signInBackground,
     // Whoever introduces itself gets our introduction back, sealed for its visit: what confirms us to it.
     answer: (peerId) => state.get().selfId !== null && membership.isListed(peerId) && sendTo(peerId, told.introductionFor(peerId)),
   });
-  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, letsIn, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined', remake: (act) => performKeyed(requestOf(act)) });
+  const logSync = logSyncFor(deps, { rules, membership, timers, sendTo, refresh, letsIn, onRefused: () => void (refusedActs += 1), mayAct: () => phase() === 'joined', remake: (act) => performKeyed(requestOf(act)), signInBackground });
   const room = () => logSync.log().state;
   const ownActs = ownActsFor(deps, { selfKey, rules, logSync, membership, timers, joined: () => phase() === 'joined', takesSeat: () => takesSeat, sealedOut: () => state.get().sealedOut, onSettled: refresh });
   const snapshots = snapshotsFor(deps, { rules, logSync, epochs, timers, holdsLog: () => phase() === 'joined' && ownActs.settled(), save: (save) => signaling?.send({ type: 'save', ...save }) ?? false });

@@ -4,9 +4,7 @@ import { draftIntroduction, introductionClaims, openEnvelope, pairKey, sealPairM
 import { isIntroduction, parsePeerMessage, type PeerMessage } from '../../shared/peer-message.ts';
 import type { SignatureClaim } from '../../shared/visit-key.ts';
 import type { BackgroundSign } from './background-signer.ts';
-
-/** A sealed box, ready now, or an introduction still being signed off the main thread, which can be signed here at once instead. */
-export type Box = string | { signed: Promise<string>; signHere(): string };
+import type { Box } from './outbox.ts';
 
 /** Turns peer messages into the opaque `box` strings the server routes, and back. */
 export interface EnvelopeCodec {
@@ -153,7 +151,7 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
     announced(members) {
       for (const member of members) holdOurKeys.add(member);
     },
-    seal: (to, message) => signedHere(prepare(to, message), options.identity),
+    seal: (to, message) => sealedNow(prepare(to, message), options.identity),
     sealInBackground: (to, message) => signedBy(options.signInBackground, prepare(to, message), options.identity),
     claims(from, box) {
       const self = options.selfId();
@@ -231,11 +229,12 @@ export function createSealedCodec(options: SealedCodecOptions): EnvelopeCodec {
   }
 }
 
-/** A pair message as it is; an introduction signed here and now. */
-const signedHere = (box: string | IntroductionDraft, identity: Identity): string => (typeof box === 'string' ? box : box.seal(sign(box.toSign, identity)));
+/** A pair message as it is; an introduction signed on the page, now. */
+const sealedNow = (box: string | IntroductionDraft, identity: Identity): string => (typeof box === 'string' ? box : box.seal(sign(box.toSign, identity)));
 
-/** An introduction left to `signer`, off the main thread, and still signable here if the connection closes first. */
+/** An introduction left to `signer`, off the main thread; sealed on the page where it cannot sign, or if the connection closes first. */
 function signedBy(signer: BackgroundSign | undefined, box: string | IntroductionDraft, identity: Identity): Box {
-  if (typeof box === 'string' || !signer) return signedHere(box, identity);
-  return { signed: signer(box.toSign).then(box.seal), signHere: () => signedHere(box, identity) };
+  if (typeof box === 'string' || !signer) return sealedNow(box, identity);
+  const now = (): string => sealedNow(box, identity);
+  return { signed: signer(box.toSign).then((signature) => (signature ? box.seal(signature) : now())), sealNow: now };
 }

@@ -4,7 +4,7 @@
  * another, as a hostile server would; timers run on a fake clock.
  */
 import assert from 'node:assert/strict';
-import { createIdentity, type Identity } from '../../shared/crypto.ts';
+import { createIdentity, sign, type Identity } from '../../shared/crypto.ts';
 import { toBase64Url } from '../../shared/encoding.ts';
 import type { PeerMessage } from '../../shared/peer-message.ts';
 import type { ActBody } from '../../shared/room-acts.ts';
@@ -64,8 +64,9 @@ function fakeTimers() {
 /**
  * `checkAhead`: members check acts' signatures ahead with WebCrypto (signature-check.ts), so acts are taken a moment after they arrive.
  * `remake`: how members ask afresh for a lost act of theirs (the room adds a fresh key, say); absent: signed again as it was.
+ * `signAhead`: members can sign acts ahead, in the background (acts-ahead.ts).
  */
-export function logRoom(names: string[], options: { hostIndex?: number; maxEntries?: number; checkAhead?: boolean; remake?: (act: ActBody) => ActBody } = {}) {
+export function logRoom(names: string[], options: { hostIndex?: number; maxEntries?: number; checkAhead?: boolean; signAhead?: boolean; remake?: (act: ActBody) => ActBody } = {}) {
   const identities = names.map(() => createIdentity());
   const key = (who: Identity): string => toBase64Url(who.publicKey);
   const keyOf = (who: string): string => key(identities[names.indexOf(who)]!);
@@ -75,6 +76,8 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
   const sent: Queued[] = [];
   const present = new Set(names);
   const refused: string[] = [];
+  /** Each member's log diagnostics, `name: line`. */
+  const traces: string[] = [];
   const stages = new Map<string, LogSync>();
   /** Pairs not yet introduced to each other: neither can send the other anything. */
   const strangers = new Set<string>();
@@ -99,6 +102,8 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
       onRefused: (peer) => refused.push(`${name}←${peer}`),
       ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}),
       ...(options.checkAhead ? { signatures: createSignatureCheck(ROOM_ID) } : {}),
+      ...(options.signAhead ? { signInBackground: async (message: Uint8Array) => sign(message, identities[names.indexOf(name)]!) } : {}),
+      trace: (line) => void traces.push(`${name}: ${line}`),
     });
   for (const name of names) stages.set(name, session(name));
   const stage = (name: string): LogSync => stages.get(name)!;
@@ -157,7 +162,7 @@ export function logRoom(names: string[], options: { hostIndex?: number; maxEntri
   };
   const roleIn = (viewer: string, who: string): string => roleOf(stage(viewer).log().state, rules, keyOf(who));
   const identity = (who: string): Identity => identities[names.indexOf(who)]!;
-  return { stage, flush, clock, present, refused, sent, queue, roleIn, keyOf, runTimers, advance, lost, cut, mend, introduce, estrange, leave, rejoin, identity };
+  return { stage, flush, clock, present, refused, traces, sent, queue, roleIn, keyOf, runTimers, advance, lost, cut, mend, introduce, estrange, leave, rejoin, identity };
 }
 
 export type LogRoom = ReturnType<typeof logRoom>;
