@@ -6,26 +6,27 @@ import { webCryptoSigner } from './background-signer.ts';
 
 const MESSAGE = utf8('porch introduction');
 
-test("WebCrypto's Ed25519 signs, once its key is found to sign exactly as tweetnacl does", async () => {
+test("WebCrypto's Ed25519 signs, once a signature its key makes checks out under the identity's public key", async () => {
   const identity = createIdentity();
   const calls: string[] = [];
   const subtle = globalThis.crypto.subtle;
   const watched = {
     importKey: (...args: Parameters<SubtleCrypto['importKey']>) => (calls.push('import'), subtle.importKey(...args)),
     sign: (...args: Parameters<SubtleCrypto['sign']>) => (calls.push('sign'), subtle.sign(...args)),
+    verify: (...args: Parameters<SubtleCrypto['verify']>) => (calls.push('verify'), subtle.verify(...args)),
   } as unknown as SubtleCrypto;
   const signature = await webCryptoSigner(watched)(identity)(MESSAGE);
-  assert.equal(calls[0], 'import');
-  assert.equal(calls.at(-1), 'sign', 'the message itself is signed by WebCrypto');
+  assert.deepEqual(calls, ['import', 'import', 'sign', 'verify', 'sign'], 'the key is checked, then the message itself is signed by WebCrypto');
   assert.deepEqual(signature, sign(MESSAGE, identity));
   assert.ok(verify(MESSAGE, signature!, identity.publicKey));
 });
 
-test('without WebCrypto, where it refuses the key or the signature, or signs otherwise than tweetnacl, nothing is signed: the page signs instead', async () => {
+test('without WebCrypto, where it refuses the key or the signature, or makes one that does not check out, nothing is signed: the page signs instead', async () => {
   const refusesKey = { importKey: () => Promise.reject(new DOMException('no Ed25519', 'NotSupportedError')) } as unknown as SubtleCrypto;
   const realImport = (...args: Parameters<SubtleCrypto['importKey']>) => globalThis.crypto.subtle.importKey(...args);
-  const refusesSigning = { importKey: realImport, sign: () => Promise.reject(new DOMException('busy', 'OperationError')) } as unknown as SubtleCrypto;
-  const signsWrongly = { importKey: realImport, sign: () => Promise.resolve(new Uint8Array(64).buffer) } as unknown as SubtleCrypto;
+  const realVerify = (...args: Parameters<SubtleCrypto['verify']>) => globalThis.crypto.subtle.verify(...args);
+  const refusesSigning = { importKey: realImport, verify: realVerify, sign: () => Promise.reject(new DOMException('busy', 'OperationError')) } as unknown as SubtleCrypto;
+  const signsWrongly = { importKey: realImport, verify: realVerify, sign: () => Promise.resolve(new Uint8Array(64).buffer) } as unknown as SubtleCrypto;
   for (const subtle of [null, refusesKey, refusesSigning, signsWrongly]) {
     assert.equal(await webCryptoSigner(subtle)(createIdentity())(MESSAGE), null);
   }

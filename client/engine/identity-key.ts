@@ -15,7 +15,7 @@ export const ED25519 = { name: 'Ed25519' } as const;
 const PKCS8_SEED_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 
 /** A tweetnacl identity's secret as WebCrypto imports it: PKCS #8 around its seed. */
-const pkcs8Of = (identity: Identity): Uint8Array<ArrayBuffer> => Uint8Array.from(concatBytes(PKCS8_SEED_PREFIX, identity.secretKey.subarray(0, 32)));
+export const pkcs8Of = (identity: Identity): Uint8Array<ArrayBuffer> => Uint8Array.from(concatBytes(PKCS8_SEED_PREFIX, identity.secretKey.subarray(0, 32)));
 
 export const inWebCrypto = (key: IdentityKey): key is { publicKey: Uint8Array; privateKey: CryptoKey } => 'privateKey' in key;
 
