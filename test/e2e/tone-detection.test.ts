@@ -100,6 +100,32 @@ test('a page too busy to look when the tone comes still dates its onset by the s
   assert.ok(onset <= busyUntil - 50, `onset ${onset - switchedOnAt} ms after switching on: dated by the poll, ${busyUntil - switchedOnAt} ms, not by the sound`);
 });
 
+test('a page that loses the CPU while it looks dates the onset by the sound, not by when it began to look', async (t) => {
+  /** Tone off until silent, then on; how long after switching on the onset is dated. */
+  const onsetAfterSwitch = async (): Promise<number> => {
+    await setTone(person, false);
+    await waitUntilSilent(person, 440, { forMs: 1_000 });
+    await resetOnsets(person);
+    const switchedOnAt = await setTone(person, true);
+    return (await waitForOnset(person, 440)) - switchedOnAt;
+  };
+  await waitUntilHears(person, 440);
+  const idle = await onsetAfterSwitch();
+  // A loaded machine takes the CPU from the page in the middle of a look: here, just before it reads the waveform.
+  await person.page.evaluate((stalledMs) => {
+    const read = AnalyserNode.prototype.getFloatTimeDomainData;
+    AnalyserNode.prototype.getFloatTimeDomainData = function (this: AnalyserNode, array: Float32Array<ArrayBuffer>) {
+      AnalyserNode.prototype.getFloatTimeDomainData = read;
+      const until = Date.now() + stalledMs;
+      while (Date.now() < until);
+      read.call(this, array);
+    };
+  }, 200);
+  const stalled = await onsetAfterSwitch();
+  t.diagnostic(`tone on → onset ${idle} ms idle, ${stalled} ms with the look stalled 200 ms`);
+  assert.ok(stalled >= idle - 30, `onset dated ${idle - stalled} ms earlier than an idle page's (${idle} ms): the waveform read late was dated from when the look began`);
+});
+
 test('a tone that is not there fails with the page, the tone and what the detector saw', async () => {
   await assert.rejects(waitUntilHears(person, 880, { timeoutMs: 500 }), (error: Error) => {
     assert.match(error.message, /^\[loopback\] did not hear 880 Hz within 500 ms/);

@@ -13,7 +13,7 @@
  *   short tonal bursts). Bin width comes from ctx.sampleRate, never an assumed 48000.
  * - Onset: dated by the sound, not by the poll that found it. The poll runs on the page's main
  *   thread, which a busy page holds up while the audio plays on regardless; so the waveform heard
- *   (at least the last 0.34 s, kept by a second analyser) is searched for where it began.
+ *   (at least the last 0.68 s, kept by a second analyser) is searched for where it began.
  *
  * `installTonePage` runs inside the browser, so it must be self-contained: no imports, no
  * closures over Node values. tsx (esbuild keepNames) wraps inner functions in `__name(...)`,
@@ -38,7 +38,7 @@ export interface ToneSnapshot {
    * Date.now() when the tone began to sound, for the first sustained detection since the last
    * reset: found in the analyser's waveform at the poll that first saw it (see `began`), so
    * neither the detector's window filling nor a late poll delays it. A tone the poll found only
-   * after more than the waveform kept (~0.34 s) is dated at its start. A tone that began before
+   * after more than the waveform kept (~0.68 s) is dated at its start. A tone that began before
    * the last reset gives none.
    */
   onsetAt: number | null;
@@ -97,7 +97,7 @@ export const DETECTOR = {
   sustainMs: 250,
   halfWidthBins: 1.5,
   /** Where a tone began: the waveform kept (at least this long, in a power of two of samples), and the tone's level in windows of this many samples, this many apart (~6 ms). */
-  waveformMs: 340,
+  waveformMs: 680,
   onsetWindow: 1024,
   onsetHop: 256,
 } as const;
@@ -116,6 +116,8 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
   let spectrum: Float32Array<ArrayBuffer> | null = null;
   let sorted: Float32Array<ArrayBuffer> | null = null;
   let waveform: Float32Array<ArrayBuffer> | null = null;
+  /** The Hann window levelAt weighs samples by, computed once: a poll must be quick. */
+  const hann = new Float32Array(detector.onsetWindow).map((_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (detector.onsetWindow - 1)));
   let toneOn = options.toneOn;
   let toneOnAt: number | null = toneOn ? Date.now() : null;
   // Keeps each tap (element + source node) referenced for as long as its track lives.
@@ -270,13 +272,13 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
     return values[k] ?? -Infinity;
   }
 
-  /** How loud `hz` is in `size` samples from `start`: a Hann-windowed Goertzel filter. */
-  function levelAt(samples: Float32Array, start: number, size: number, hz: number, sampleRate: number): number {
+  /** How loud `hz` is in a window of samples from `start`: a Hann-windowed Goertzel filter. */
+  function levelAt(samples: Float32Array, start: number, hz: number, sampleRate: number): number {
     const coeff = 2 * Math.cos((2 * Math.PI * hz) / sampleRate);
     let s1 = 0;
     let s2 = 0;
-    for (let i = 0; i < size; i++) {
-      const s0 = samples[start + i]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (size - 1))) + coeff * s1 - s2;
+    for (let i = 0; i < hann.length; i++) {
+      const s0 = samples[start + i]! * hann[i]! + coeff * s1 - s2;
       s2 = s1;
       s1 = s0;
     }
@@ -284,30 +286,32 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
   }
 
   /**
-   * When `hz` began to sound, in Date.now() terms, the newest sample kept being `now`: the
-   * middle of the earliest window from which its level stays at least half its latest. Dated at
-   * the waveform's start where it sounds throughout.
+   * When `hz` began to sound, in Date.now() terms: the middle of the earliest window from which
+   * its level stays at least half its latest, the newest sample kept being the moment it is read
+   * (not the poll's start: a loaded page can lose the CPU in between). Dated at the waveform's
+   * start where it sounds throughout.
    */
-  function began(hz: number, now: number): number {
-    if (!recorder || !waveform || !ctx) return now;
+  function began(hz: number): number {
+    if (!recorder || !waveform || !ctx) return Date.now();
     recorder.getFloatTimeDomainData(waveform);
+    const readAt = Date.now();
     const { onsetWindow: size, onsetHop: hop } = detector;
     const levels: number[] = [];
-    for (let start = 0; start + size <= waveform.length; start += hop) levels.push(levelAt(waveform, start, size, hz, ctx.sampleRate));
+    for (let start = 0; start + size <= waveform.length; start += hop) levels.push(levelAt(waveform, start, hz, ctx.sampleRate));
     const latest = levels[levels.length - 1] ?? 0;
     let first = levels.length - 1;
     while (first > 0 && levels[first - 1]! >= latest / 2) first -= 1;
     const sample = first === 0 ? 0 : first * hop + size / 2;
-    return Math.round(now - ((waveform.length - sample) / ctx.sampleRate) * 1000);
+    return Math.round(readAt - ((waveform.length - sample) / ctx.sampleRate) * 1000);
   }
 
   function poll(): void {
     if (!analyser || !spectrum || !sorted || !ctx) return;
     analyser.getFloatFrequencyData(spectrum);
+    const now = Date.now();
     sorted.set(spectrum);
     const median = middle(sorted);
     const binHz = ctx.sampleRate / detector.fftSize;
-    const now = Date.now();
     for (const w of watched.values()) {
       const centre = w.hz / binHz;
       const lo = Math.max(0, Math.ceil(centre - detector.halfWidthBins));
@@ -329,7 +333,7 @@ export function installTonePage(options: TonePageOptions, detector: typeof DETEC
         w.candidateSince = now;
         // No earlier than the detector's own window at the last poll that found it absent.
         const notBefore = w.absentAt === null ? -Infinity : w.absentAt - (detector.fftSize / ctx.sampleRate) * 1000;
-        w.candidateBegan = Math.max(began(w.hz, now), Math.round(notBefore));
+        w.candidateBegan = Math.max(began(w.hz), Math.round(notBefore));
       }
       if (now - w.candidateSince >= detector.sustainMs) {
         w.heard = true;
