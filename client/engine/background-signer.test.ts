@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIdentity, sign, verify } from '../../shared/crypto.ts';
 import { utf8 } from '../../shared/encoding.ts';
+import { startVisit, verifySigned, visitProofOf } from '../../shared/visit-key.ts';
 import { webCryptoSigner } from './background-signer.ts';
 
 const MESSAGE = utf8('porch introduction');
@@ -19,6 +20,15 @@ test("WebCrypto's Ed25519 signs, once a signature its key makes checks out under
   assert.deepEqual(calls, ['import', 'import', 'sign', 'verify', 'sign'], 'the key is checked, then the message itself is signed by WebCrypto');
   assert.deepEqual(signature, sign(MESSAGE, identity));
   assert.ok(verify(MESSAGE, signature!, identity.publicKey));
+});
+
+test('an identity that signs through a visit key (its own secret kept in WebCrypto) is signed for with that key, and checks out as the identity in its room', async () => {
+  const identity = createIdentity();
+  const visit = await startVisit(identity.publicKey, async (message) => sign(message, identity), 'room-1');
+  const signature = await webCryptoSigner()(visit)(MESSAGE);
+  assert.ok(signature, 'signed off the main thread, not left to the page');
+  assert.deepEqual(signature, sign(MESSAGE, visit));
+  assert.ok(verifySigned('room-1', MESSAGE, signature, identity.publicKey, visitProofOf(visit)));
 });
 
 test('without WebCrypto, where it refuses the key or the signature, or makes one that does not check out, nothing is signed: the page signs instead', async () => {

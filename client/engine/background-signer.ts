@@ -14,11 +14,15 @@ export type BackgroundSigner = (identity: Identity) => BackgroundSign;
 // WebCrypto takes bytes over a plain ArrayBuffer: Uint8Array.from makes one.
 const PROBE = Uint8Array.from(utf8('porch background signer probe'));
 
-/** The identity's secret in WebCrypto, once a signature it makes checks out under the identity's public key; null otherwise. */
+/**
+ * The identity's secret in WebCrypto, once a signature it makes checks out under the key others
+ * check its signatures with: a visit's key where the identity signs through one (visit-key.ts),
+ * else the identity's own. Null otherwise.
+ */
 async function keyFor(identity: Identity, subtle: SubtleCrypto): Promise<CryptoKey | null> {
   const [privateKey, publicKey] = await Promise.all([
     subtle.importKey('pkcs8', pkcs8Of(identity), ED25519, false, ['sign']),
-    subtle.importKey('raw', Uint8Array.from(identity.publicKey), ED25519, false, ['verify']),
+    subtle.importKey('raw', Uint8Array.from(identity.visit?.publicKey ?? identity.publicKey), ED25519, false, ['verify']),
   ]);
   const signature = await subtle.sign(ED25519, privateKey, PROBE);
   return (await subtle.verify(ED25519, publicKey, signature, PROBE)) ? privateKey : null;
@@ -26,7 +30,7 @@ async function keyFor(identity: Identity, subtle: SubtleCrypto): Promise<CryptoK
 
 /**
  * With WebCrypto's Ed25519 where the browser has it. The key is imported once, ahead of the first
- * signature, and used only once a signature it makes checks out under the identity's public key,
+ * signature, and used only once a signature it makes checks out under the key it signs for,
  * all off the main thread; a key WebCrypto refuses, or a signature it will not make, gives null.
  */
 export const webCryptoSigner =

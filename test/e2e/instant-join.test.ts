@@ -84,6 +84,19 @@ describe('looking in before Join', () => {
       await Promise.all(people.splice(0).map(closePerson));
     }));
 
+  test('the seat Join takes is signed while the person types their name, off the main thread: the click only adds it', () =>
+    withLogs(async () => {
+      const { link, ann } = await annAlone();
+      const ben = await arrive(link, 'Ben', BEN);
+      await ben.page.getByText('Ann is here.').waitFor({ timeout: 15_000 });
+      await ben.page.getByLabel('Your name').pressSequentially('Ben', { delay: 500 });
+      await ben.page.getByRole('button', { name: 'Join', exact: true }).click();
+      await waitUntilHears(ann, BEN);
+      const seat = ben.logs.find((line) => /log: take-seat at \d+ made/.test(line));
+      assert.match(seat ?? 'no seat taken', /\(signed ahead\)$/, "Ben's seat was signed at the click, on the main thread");
+      await Promise.all(people.splice(0).map(closePerson));
+    }));
+
   test('a page closed before Join leaves no member behind', () =>
     withLogs(async () => {
       const { link, ann, before } = await annAlone();
