@@ -91,9 +91,10 @@ describe('looking in before Join', () => {
       await ben.page.getByText('Ann is here.').waitFor({ timeout: 15_000 });
       await ben.page.getByLabel('Your name').pressSequentially('Ben', { delay: 500 });
       await ben.page.getByRole('button', { name: 'Join', exact: true }).click();
+      const seatTaken = (): string | undefined => ben.logs.find((line) => /log: take-seat at \d+ made/.test(line));
+      const seat = await pollUntil("Ben's seat to be taken", seatTaken, (line) => line !== undefined, { everyMs: 20 });
+      assert.match(seat!, /\(signed ahead\)$/, "Ben's seat was signed at the click, on the main thread");
       await waitUntilHears(ann, BEN);
-      const seat = ben.logs.find((line) => /log: take-seat at \d+ made/.test(line));
-      assert.match(seat ?? 'no seat taken', /\(signed ahead\)$/, "Ben's seat was signed at the click, on the main thread");
       await Promise.all(people.splice(0).map(closePerson));
     }));
 

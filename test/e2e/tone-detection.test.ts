@@ -101,27 +101,32 @@ test('a page too busy to look when the tone comes still dates its onset by the s
 });
 
 test('a page that loses the CPU while it looks dates the onset by the sound, not by when it began to look', async (t) => {
-  /** Tone off until silent, then on; how long after switching on the onset is dated. */
-  const onsetAfterSwitch = async (): Promise<number> => {
+  /** Tone off until silent, then on: when it went on, and how long after that the onset is dated. */
+  const onsetAfterSwitch = async (): Promise<{ switchedOnAt: number; afterMs: number }> => {
     await setTone(person, false);
     await waitUntilSilent(person, 440, { forMs: 1_000 });
     await resetOnsets(person);
     const switchedOnAt = await setTone(person, true);
-    return (await waitForOnset(person, 440)) - switchedOnAt;
+    return { switchedOnAt, afterMs: (await waitForOnset(person, 440)) - switchedOnAt };
   };
   await waitUntilHears(person, 440);
-  const idle = await onsetAfterSwitch();
-  // A loaded machine takes the CPU from the page in the middle of a look: here, just before it reads the waveform.
+  const idle = (await onsetAfterSwitch()).afterMs;
+  // A loaded machine takes the CPU from the page in the middle of a look: here, just before the
+  // first waveform read after the tone goes on. Dated from when the look began, the onset would
+  // come out as early as the detector's bounds allow (the last look without it, less its window).
   await person.page.evaluate((stalledMs) => {
     const read = AnalyserNode.prototype.getFloatTimeDomainData;
+    const page = window as Window & { stalledAt?: number };
     AnalyserNode.prototype.getFloatTimeDomainData = function (this: AnalyserNode, array: Float32Array<ArrayBuffer>) {
       AnalyserNode.prototype.getFloatTimeDomainData = read;
-      const until = Date.now() + stalledMs;
-      while (Date.now() < until);
+      page.stalledAt = Date.now();
+      while (Date.now() < page.stalledAt + stalledMs);
       read.call(this, array);
     };
   }, 200);
-  const stalled = await onsetAfterSwitch();
+  const { switchedOnAt, afterMs: stalled } = await onsetAfterSwitch();
+  const stalledAt = await person.page.evaluate(() => (window as Window & { stalledAt?: number }).stalledAt ?? null);
+  assert.ok(stalledAt !== null && stalledAt >= switchedOnAt, `the stall came before the tone went on (at ${stalledAt}, on at ${switchedOnAt})`);
   t.diagnostic(`tone on → onset ${idle} ms idle, ${stalled} ms with the look stalled 200 ms`);
   assert.ok(stalled >= idle - 30, `onset dated ${idle - stalled} ms earlier than an idle page's (${idle} ms): the waveform read late was dated from when the look began`);
 });

@@ -96,7 +96,11 @@ export const DETECTOR = {
   minAboveMedianDb: 50,
   sustainMs: 250,
   halfWidthBins: 1.5,
-  /** Where a tone began: the waveform kept (at least this long, in a power of two of samples), and the tone's level in windows of this many samples, this many apart (~6 ms). */
+  /**
+   * Where a tone began: the waveform kept (at least this long, in a power of two of samples, up to
+   * an analyser's 32768: above 48 kHz it keeps less), and the tone's level in windows of this many
+   * samples, this many apart (~6 ms at 48 kHz).
+   */
   waveformMs: 680,
   onsetWindow: 1024,
   onsetHop: 256,
