@@ -152,7 +152,10 @@ export function createRoom(deps: RoomDeps): Room {
       if (!signaling) connect();
       // Looked in already: the seat (what lets others hear us) and the microphone come first, then our name.
       // The host is on stage from the start; everyone else is asked for the microphone on going up.
-      refresh();
+      // Our first acts go before the view is drawn again: settling draws it, with the seat taken, so the
+      // microphone is asked for at once. Not settled yet, nothing else would.
+      ownActs.update();
+      if (!ownActs.settled()) refresh();
       if (welcomed) told.announce();
       deps.onJoin?.(name, { hideAddress });
       speaking.start();
