@@ -2,9 +2,10 @@
  * The floor for "join → first audio" on this machine: pages of the same browser that connect
  * plain RTCPeerConnections through a bare WebSocket relay at the click, with no crypto and no
  * room logic. The socket opens with the page (as any app's would) and the relay keeps every page
- * told who has joined; the microphone, the connections, the offers and the answers all wait for
- * the click, and the newcomer offers to everyone already joined (a full mesh, so a room of any
- * size). The tone tooling hears it exactly as it hears Porch: it taps every remote WebRTC track.
+ * told who has joined and who has left (whose link it then closes); the microphone, the
+ * connections, the offers and the answers all wait for the click, and the newcomer offers to
+ * everyone already joined (a full mesh, so a room of any size). The tone tooling hears it exactly
+ * as it hears Porch: it taps every remote WebRTC track.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,9 @@ async function handle(message) {
   const pc = links.get(message.from);
   if (message.joined) {
     joined = message.joined;
+  } else if (message.left !== undefined) {
+    links.get(message.left)?.close();
+    links.delete(message.left);
   } else if (message.offer && stream) {
     const answering = connection(message.from);
     await answering.setRemoteDescription(message.offer);
@@ -94,6 +98,8 @@ export async function startPlainWebRtc(): Promise<PlainWebRtc> {
     socket.on('close', () => {
       members.delete(id);
       joined.set(room, (joined.get(room) ?? []).filter((other) => other !== id));
+      // A page that left is closed by the others, as any app would: a link left open keeps costing them.
+      for (const other of members.values()) other.send(JSON.stringify({ left: id }));
       if (members.size === 0) [rooms, joined].forEach((map) => map.delete(room));
     });
   });
