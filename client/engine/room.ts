@@ -150,10 +150,8 @@ export function createRoom(deps: RoomDeps): Room {
       patch({ phase: welcomed ? 'joined' : 'joining', name, hideAddress: hidden });
       setHidden(hidden);
       if (!signaling) connect();
-      // Looked in already: the seat (what lets others hear us) and the microphone come first, then our name.
-      // The host is on stage from the start; everyone else is asked for the microphone on going up.
-      // Our first acts go before the view is drawn again: settling draws it, with the seat taken, so the
-      // microphone is asked for at once. Not settled yet, nothing else would.
+      // Looked in already: the seat and the microphone come first (in a stage, only the host's), then our name;
+      // settling draws the view with the seat taken, so the microphone is asked for in one pass.
       ownActs.update();
       if (!ownActs.settled()) refresh();
       if (welcomed) told.announce();
