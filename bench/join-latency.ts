@@ -152,7 +152,7 @@ export async function plainPair(browser: Browser, plain: PlainWebRtc): Promise<{
 /** Members in the server's rooms: a newcomer that left is gone from here at once. */
 const membersOn = (serverUrl: string): Promise<number> => serverMetric(serverUrl, 'porch_room_members');
 
-/** Target p50 ÷ floor; none for the five, measured as the largest hangout this machine carries beside the eight it may not. */
+/** Target p50 ÷ floor; none for the five, there to show whether this machine carries five, beside the eight it may not. */
 const ROOMS: readonly { room: string; size: number; target?: number }[] = [
   { room: 'pair', size: 2, target: 0.6 },
   { room: 'room of three', size: 3, target: 0.6 },
